@@ -1,0 +1,13 @@
+//! SeaORM entities: one module per table. Enumerations are stored as strings.
+
+pub mod api_token;
+pub mod audit_head;
+pub mod audit_log;
+pub mod leadership_member;
+pub mod password_history;
+pub mod person;
+pub mod responsibility;
+pub mod role_grant;
+pub mod session;
+pub mod unit;
+pub mod user;

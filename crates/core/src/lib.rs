@@ -1,0 +1,21 @@
+//! Wangan core: domain types and rules, storage, authorization scope, audit chain.
+//! Knows nothing of HTTP or HTML.
+
+pub mod access;
+pub mod audit;
+pub mod clock;
+pub mod demo;
+pub mod entity;
+pub mod error;
+pub mod migration;
+pub mod page;
+pub mod password;
+pub mod secret;
+pub mod service;
+pub mod store;
+
+pub use access::{Grant, Principal, Role, Scope};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{CoreError, FieldError, Result};
+pub use page::{Page, PageRequest};
+pub use store::Store;

@@ -1,0 +1,155 @@
+//! The storage handle: one connection pool, the clock, and the write path.
+//!
+//! Every change goes through [`Store::begin_write`]: on SQLite writes are
+//! serialized in-process (a deferred SQLite transaction that reads first and
+//! writes later could otherwise fail with a busy snapshot); on PostgreSQL the
+//! audit chain head is locked inside the transaction (see `audit::append`).
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{CoreError, Result};
+use crate::migration::Migrator;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// A write transaction; commit it or drop it (which rolls back).
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// `sqlite://PATH` for a database file under the data directory.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("wangan.db").display())
+}
+
+/// The file path of a `sqlite://` URL, if it is one.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+impl Store {
+    /// Connect (creating the SQLite file if needed) with the house settings.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        Self::connect_with_clock(url, max_connections, Arc::new(SystemClock)).await
+    }
+
+    pub async fn connect_with_clock(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> Result<Store> {
+        if let Some(path) = sqlite_path(url) {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        let db = Database::connect(opts).await?;
+        Ok(Store { db, clock, write_lock: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        let _guard = self.write_lock.lock().await;
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    pub async fn begin_write(&self) -> Result<WriteTxn> {
+        let guard = match self.backend() {
+            DbBackend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            _ => None,
+        };
+        let txn = self.db.begin().await?;
+        Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// Write a consistent copy of a live SQLite database to `dest`.
+    pub async fn backup_sqlite(&self, dest: &Path) -> Result<()> {
+        if self.backend() != DbBackend::Sqlite {
+            return Err(CoreError::Internal("backup copies SQLite only; use pg_dump for PostgreSQL".into()));
+        }
+        if dest.exists() {
+            return Err(CoreError::Conflict("backup_exists"));
+        }
+        let path = dest.to_string_lossy().replace('\'', "''");
+        self.db.execute_unprepared(&format!("VACUUM INTO '{path}'")).await?;
+        Ok(())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://./d/wangan.db?mode=rwc"), Some(PathBuf::from("./d/wangan.db")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x/y"), None);
+        assert_eq!(sqlite_url(Path::new("data")), "sqlite://data/wangan.db");
+    }
+}

@@ -1,0 +1,190 @@
+//! JSON API under `/api/v1`, bearer tokens. Every route here is listed in
+//! `openapi::ROUTES`, which the OpenAPI document and the authorization
+//! matrix test are both built from.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, WebError};
+use crate::extract::{ApiJson, ApiQuery, ApiUser};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get};
+use serde::{Deserialize, Serialize};
+use wangan_core::audit::{self, AuditFilter, AuditView};
+use wangan_core::service::{accounts, leadership, people, responsibilities, units};
+use wangan_core::{CoreError, Page, PageRequest, access::Permission};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_doc))
+        .route("/me", get(me))
+        .route("/units", get(list_units).post(create_unit))
+        .route("/units/{code}", get(get_unit).patch(update_unit).delete(delete_unit))
+        .route("/units/{code}/responsibilities", get(get_responsibilities).put(put_responsibilities))
+        .route("/people", get(list_people).post(create_person))
+        .route("/people/{id}", get(get_person).patch(update_person))
+        .route("/leadership", get(list_leadership))
+        .route("/audit", get(list_audit))
+        .route("/tokens/{id}", delete(revoke_token))
+        .fallback(|| async { ApiError(WebError::Core(CoreError::NotFound)) })
+}
+
+async fn openapi_doc() -> impl IntoResponse {
+    Json(crate::openapi::document())
+}
+
+#[derive(Serialize)]
+struct Me {
+    id: i64,
+    username: String,
+    person_id: Option<i64>,
+    locale: String,
+    roles: Vec<accounts::GrantView>,
+}
+
+async fn me(State(s): State<AppState>, ApiUser(p): ApiUser) -> ApiResult<Json<Me>> {
+    let roles = accounts::grant_views(&s.store, &p).await?;
+    Ok(Json(Me { id: p.user_id, username: p.username, person_id: p.person_id, locale: p.locale, roles }))
+}
+
+#[derive(Deserialize)]
+struct UnitQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    unit: Option<String>,
+    kind: Option<String>,
+    q: Option<String>,
+}
+
+async fn list_units(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<UnitQuery>,
+) -> ApiResult<Json<Page<units::UnitView>>> {
+    let filter = units::UnitFilter { unit: q.unit, kind: q.kind, q: q.q };
+    let page = PageRequest { page: q.page, per_page: q.per_page };
+    Ok(Json(units::list(&s.store, &p, &filter, page).await?))
+}
+
+async fn create_unit(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiJson(input): ApiJson<units::UnitInput>,
+) -> ApiResult<(StatusCode, Json<units::UnitView>)> {
+    Ok((StatusCode::CREATED, Json(units::create(&s.store, &p, input).await?)))
+}
+
+async fn get_unit(State(s): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> ApiResult<Json<units::UnitView>> {
+    Ok(Json(units::get(&s.store, &p, &code).await?))
+}
+
+async fn update_unit(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+    ApiJson(patch): ApiJson<units::UnitPatch>,
+) -> ApiResult<Json<units::UnitView>> {
+    Ok(Json(units::update(&s.store, &p, &code, patch).await?))
+}
+
+async fn delete_unit(State(s): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> ApiResult<StatusCode> {
+    units::delete(&s.store, &p, &code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_responsibilities(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<responsibilities::ResponsibilitiesView>> {
+    Ok(Json(responsibilities::get(&s.store, &p, &code).await?))
+}
+
+async fn put_responsibilities(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<responsibilities::ResponsibilitiesInput>,
+) -> ApiResult<Json<responsibilities::ResponsibilitiesView>> {
+    Ok(Json(responsibilities::put(&s.store, &p, &code, input).await?))
+}
+
+#[derive(Deserialize)]
+struct PeopleQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    unit: Option<String>,
+    q: Option<String>,
+}
+
+async fn list_people(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> ApiResult<Json<Page<people::PersonView>>> {
+    let filter = people::PersonFilter { unit: q.unit, q: q.q };
+    Ok(Json(people::list(&s.store, &p, &filter, PageRequest { page: q.page, per_page: q.per_page }).await?))
+}
+
+async fn create_person(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiJson(input): ApiJson<people::PersonInput>,
+) -> ApiResult<(StatusCode, Json<people::PersonView>)> {
+    Ok((StatusCode::CREATED, Json(people::create(&s.store, &p, input).await?)))
+}
+
+/// Ids in paths: anything that is not a number names no record.
+fn parse_id(raw: &str) -> Result<i64, CoreError> {
+    raw.parse::<i64>().map_err(|_| CoreError::NotFound)
+}
+
+async fn get_person(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<Json<people::PersonView>> {
+    Ok(Json(people::get(&s.store, &p, parse_id(&id)?).await?))
+}
+
+async fn update_person(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<people::PersonPatch>,
+) -> ApiResult<Json<people::PersonView>> {
+    Ok(Json(people::update(&s.store, &p, parse_id(&id)?, patch).await?))
+}
+
+async fn list_leadership(State(s): State<AppState>, ApiUser(_p): ApiUser) -> ApiResult<Json<Vec<leadership::MemberView>>> {
+    Ok(Json(leadership::list(&s.store).await?))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    entity: Option<String>,
+    entity_id: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    unit: Option<String>,
+}
+
+async fn list_audit(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Page<AuditView>>> {
+    p.require(Permission::ReadAudit)?;
+    let unit_id = match q.unit.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => Some(units::get(&s.store, &p, code).await?.id),
+        None => None,
+    };
+    let filter = AuditFilter { entity: q.entity, entity_id: q.entity_id, actor: q.actor, action: q.action, unit_id };
+    let page = PageRequest { page: q.page, per_page: q.per_page };
+    Ok(Json(audit::list(s.store.db(), &filter, page).await?))
+}
+
+async fn revoke_token(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    accounts::revoke_token(&s.store, &p, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,93 @@
+//! Wangan's HTTP front: server-rendered pages, the JSON API under `/api/v1`,
+//! sessions, CSRF protection. Handlers parse, authorize via the core, call one
+//! service function and render; no business rule lives here.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod metrics;
+pub mod openapi;
+pub mod pages;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+use wangan_core::Store;
+
+/// Largest request body accepted anywhere (uploads get their own limit later).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when the platform is served over TLS).
+    pub secure_cookies: bool,
+    /// Zone in which times are shown.
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { secure_cookies: false, time_zone: chrono_tz::Asia::Shanghai }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()) }
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn stylesheet() -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
+        .route("/static/app.css", get(stylesheet))
+        .nest("/api/v1", api::router())
+        .merge(pages::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::csrf::CsrfLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .with_state(state)
+}
+
+/// Serve until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

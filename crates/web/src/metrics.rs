@@ -1,0 +1,48 @@
+//! A few Prometheus counters, kept in atomics (no registry needed for this many).
+
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    by_class: [AtomicU64; 5],
+    duration_micros: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let m = &state.metrics;
+    m.in_flight.fetch_add(1, Ordering::Relaxed);
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let class = (res.status().as_u16() / 100).clamp(1, 5) as usize - 1;
+    m.by_class[class].fetch_add(1, Ordering::Relaxed);
+    m.duration_micros.fetch_add(start.elapsed().as_micros() as u64, Ordering::Relaxed);
+    m.in_flight.fetch_sub(1, Ordering::Relaxed);
+    res
+}
+
+pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    let m = &state.metrics;
+    let mut out = String::from(
+        "# HELP wangan_http_requests_total HTTP requests served, by status class.\n# TYPE wangan_http_requests_total counter\n",
+    );
+    let mut total = 0;
+    for (i, c) in m.by_class.iter().enumerate() {
+        let n = c.load(Ordering::Relaxed);
+        total += n;
+        out.push_str(&format!("wangan_http_requests_total{{class=\"{}xx\"}} {n}\n", i + 1));
+    }
+    let secs = m.duration_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    out.push_str("# HELP wangan_http_request_duration_seconds Time spent serving HTTP requests.\n");
+    out.push_str("# TYPE wangan_http_request_duration_seconds summary\n");
+    out.push_str(&format!("wangan_http_request_duration_seconds_sum {secs}\n"));
+    out.push_str(&format!("wangan_http_request_duration_seconds_count {total}\n"));
+    out.push_str("# HELP wangan_http_requests_in_flight Requests being served now.\n# TYPE wangan_http_requests_in_flight gauge\n");
+    out.push_str(&format!("wangan_http_requests_in_flight {}\n", m.in_flight.load(Ordering::Relaxed)));
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
+}

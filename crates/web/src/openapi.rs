@@ -1,0 +1,156 @@
+//! The OpenAPI 3 document of `/api/v1`, built from one route table.
+
+use serde_json::{Value, json};
+
+/// One API operation.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRoute {
+    pub method: &'static str,
+    /// Path below `/api/v1`, with `{param}` placeholders.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub tag: &'static str,
+    pub request: Option<&'static str>,
+    /// Schema of the success body (None for 204).
+    pub response: Option<&'static str>,
+    pub status: u16,
+    /// Query parameters accepted.
+    pub query: &'static [&'static str],
+}
+
+const PAGED: &[&str] = &["page", "per_page"];
+
+pub const ROUTES: &[ApiRoute] = &[
+    ApiRoute { method: "get", path: "/me", summary: "The caller's account and roles", tag: "accounts", request: None, response: Some("Me"), status: 200, query: &[] },
+    ApiRoute { method: "get", path: "/units", summary: "List units in scope", tag: "units", request: None, response: Some("UnitPage"), status: 200, query: &["page", "per_page", "unit", "kind", "q"] },
+    ApiRoute { method: "post", path: "/units", summary: "Create a unit (admin)", tag: "units", request: Some("UnitInput"), response: Some("Unit"), status: 201, query: &[] },
+    ApiRoute { method: "get", path: "/units/{code}", summary: "One unit", tag: "units", request: None, response: Some("Unit"), status: 200, query: &[] },
+    ApiRoute { method: "patch", path: "/units/{code}", summary: "Change a unit (admin)", tag: "units", request: Some("UnitPatch"), response: Some("Unit"), status: 200, query: &[] },
+    ApiRoute { method: "delete", path: "/units/{code}", summary: "Delete an unused unit (admin)", tag: "units", request: None, response: None, status: 204, query: &[] },
+    ApiRoute { method: "get", path: "/units/{code}/responsibilities", summary: "A unit's responsible persons", tag: "units", request: None, response: Some("Responsibilities"), status: 200, query: &[] },
+    ApiRoute { method: "put", path: "/units/{code}/responsibilities", summary: "Appoint a unit's responsible persons", tag: "units", request: Some("ResponsibilitiesInput"), response: Some("Responsibilities"), status: 200, query: &[] },
+    ApiRoute { method: "get", path: "/people", summary: "List people in scope", tag: "people", request: None, response: Some("PersonPage"), status: 200, query: &["page", "per_page", "unit", "q"] },
+    ApiRoute { method: "post", path: "/people", summary: "Add a person", tag: "people", request: Some("PersonInput"), response: Some("Person"), status: 201, query: &[] },
+    ApiRoute { method: "get", path: "/people/{id}", summary: "One person", tag: "people", request: None, response: Some("Person"), status: 200, query: &[] },
+    ApiRoute { method: "patch", path: "/people/{id}", summary: "Change a person", tag: "people", request: Some("PersonPatch"), response: Some("Person"), status: 200, query: &[] },
+    ApiRoute { method: "get", path: "/leadership", summary: "The leadership group", tag: "units", request: None, response: Some("LeadershipList"), status: 200, query: &[] },
+    ApiRoute { method: "get", path: "/audit", summary: "Audit entries, newest first (admin, auditor)", tag: "audit", request: None, response: Some("AuditPage"), status: 200, query: &["page", "per_page", "entity", "entity_id", "actor", "action", "unit"] },
+    ApiRoute { method: "delete", path: "/tokens/{id}", summary: "Revoke an API token (its owner or an admin)", tag: "accounts", request: None, response: None, status: 204, query: &[] },
+    ApiRoute { method: "get", path: "/openapi.json", summary: "This document", tag: "meta", request: None, response: None, status: 200, query: &[] },
+];
+
+fn schemas() -> Value {
+    let s = |t: &str| json!({ "type": t });
+    let ns = || json!({ "type": ["string", "null"] });
+    let page_of = |item: &str| {
+        json!({ "type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
+            "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
+            "total": s("integer"), "page": s("integer"), "per_page": s("integer") } })
+    };
+    let kinds = json!({ "type": "string", "enum": ["college", "office", "center", "other"] });
+    let person_ref = json!({ "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
+        "id": s("integer"), "name": s("string"), "title": s("string"), "phone": s("string") } }] });
+    json!({
+        "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object",
+            "required": ["code", "message"], "properties": { "code": s("string"), "message": s("string"),
+            "fields": { "type": "array", "items": { "type": "object", "properties": {
+                "field": s("string"), "code": s("string"), "message": s("string") } } } } } } },
+        "Me": { "type": "object", "properties": { "id": s("integer"), "username": s("string"),
+            "person_id": { "type": ["integer", "null"] }, "locale": s("string"),
+            "roles": { "type": "array", "items": { "type": "object", "properties": {
+                "role": { "type": "string", "enum": ["admin", "officer", "reviewer", "leader", "unit_admin", "auditor"] },
+                "unit": ns() } } } } },
+        "Unit": { "type": "object", "required": ["code", "name", "name_en", "kind"], "properties": {
+            "id": s("integer"), "code": s("string"), "name": s("string"), "name_en": s("string"), "kind": kinds, "parent": ns() } },
+        "UnitInput": { "type": "object", "required": ["code", "name", "kind"], "properties": {
+            "code": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$" }, "name": s("string"), "name_en": s("string"),
+            "kind": kinds, "parent": ns() } },
+        "UnitPatch": { "type": "object", "properties": { "code": s("string"), "name": s("string"), "name_en": s("string"),
+            "kind": kinds, "parent": ns() } },
+        "UnitPage": page_of("Unit"),
+        "Responsibilities": { "type": "object", "properties": { "unit": s("string"),
+            "first": person_ref, "main": person_ref, "direct": person_ref } },
+        "ResponsibilitiesInput": { "type": "object", "properties": {
+            "first": { "type": ["integer", "null"] }, "main": { "type": ["integer", "null"] }, "direct": { "type": ["integer", "null"] } } },
+        "Person": { "type": "object", "properties": { "id": s("integer"), "name": s("string"), "unit": s("string"),
+            "unit_name": s("string"), "title": s("string"), "phone": s("string"), "email": s("string"), "account": ns() } },
+        "PersonInput": { "type": "object", "required": ["name", "unit"], "properties": { "name": s("string"), "unit": s("string"),
+            "title": s("string"), "phone": s("string"), "email": s("string") } },
+        "PersonPatch": { "type": "object", "properties": { "name": s("string"), "unit": s("string"),
+            "title": s("string"), "phone": s("string"), "email": s("string") } },
+        "PersonPage": page_of("Person"),
+        "LeadershipList": { "type": "array", "items": { "type": "object", "properties": {
+            "id": s("integer"), "position": { "type": "string", "enum": ["leader", "deputy", "member", "office"] },
+            "duty": s("string"), "person_id": s("integer"), "name": s("string"), "title": s("string"),
+            "unit": s("string"), "unit_name": s("string") } } },
+        "Audit": { "type": "object", "properties": { "seq": s("integer"), "at": { "type": "string", "format": "date-time" },
+            "actor": s("string"), "action": s("string"), "entity": s("string"), "entity_id": s("string"),
+            "unit_id": { "type": ["integer", "null"] }, "before": {}, "after": {}, "hash": s("string") } },
+        "AuditPage": page_of("Audit"),
+    })
+}
+
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for r in ROUTES {
+        let mut params: Vec<Value> = r
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .collect();
+        for q in r.query {
+            let ty = if PAGED.contains(q) { "integer" } else { "string" };
+            params.push(json!({ "name": q, "in": "query", "required": false, "schema": { "type": ty } }));
+        }
+        let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+        let mut responses = json!({
+            "400": err("Malformed request"), "401": err("No or invalid bearer token"), "403": err("Not allowed"),
+            "404": err("Not found or outside the caller's scope"),
+        });
+        if r.request.is_some() {
+            responses["409"] = err("Conflict with existing data");
+            responses["413"] = err("Body too large");
+            responses["422"] = err("Invalid fields");
+        }
+        responses[r.status.to_string()] = match r.response {
+            Some(schema) => json!({ "description": "OK", "content": { "application/json": {
+                "schema": { "$ref": format!("#/components/schemas/{schema}") } } } }),
+            None => json!({ "description": "OK" }),
+        };
+        let mut op = json!({ "summary": r.summary, "tags": [r.tag], "parameters": params, "responses": responses,
+            "operationId": format!("{}{}", r.method, r.path.replace(['/', '{', '}', '.'], "_")) });
+        if let Some(schema) = r.request {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": {
+                "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+        }
+        let entry = paths.entry(format!("/api/v1{}", r.path)).or_insert_with(|| json!({}));
+        entry[r.method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Wangan (网安) API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "Network and information security management. Authenticate with `Authorization: Bearer TOKEN` (`wangan token create USERNAME`)." },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": paths,
+        "components": { "schemas": schemas(), "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc = document();
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            assert!(schemas.contains_key(&name), "dangling $ref {name}");
+        }
+        assert_eq!(doc["paths"]["/api/v1/units/{code}"].as_object().unwrap().len(), 3);
+    }
+}

@@ -1,0 +1,282 @@
+//! `wangan`: the command line and the wiring of the crates.
+
+mod config;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::path::PathBuf;
+use wangan_core::Store;
+use wangan_core::access::Role;
+use wangan_core::service::accounts::{self, GrantInput, NewUser};
+
+#[derive(Parser)]
+#[command(name = "wangan", version, about = "网安 Wangan — network and information security management platform")]
+struct Cli {
+    /// Configuration file (read when present).
+    #[arg(long, global = true, default_value = "wangan.toml")]
+    config: PathBuf,
+    /// Data directory (overrides the file and WANGAN_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform (the default command).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Fill an empty database with the demo university first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Fill an empty database with the demo university.
+    Demo,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check the audit chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the live SQLite database to FILE.
+    Backup { file: PathBuf },
+    /// Replace the SQLite database with FILE (stop the server first).
+    Restore {
+        file: PathBuf,
+        /// Overwrite a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Create {
+        username: String,
+        /// admin, officer, reviewer, leader, unit_admin or auditor.
+        #[arg(long)]
+        role: String,
+        /// Unit code, for the unit roles leader and unit_admin.
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        password: String,
+        /// Require a new password at first sign-in.
+        #[arg(long)]
+        must_change: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue an API token; the token alone is printed on the last line.
+    Create {
+        username: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain; exit non-zero and name the first broken entry if any.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WANGAN_LOG").unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(Cli::parse())) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<Store> {
+    let url = cfg.database_url();
+    let store = Store::connect(&url, cfg.pool_size()).await.context("cannot open the database")?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let mut cfg = Config::load(&cli.config, cli.config != PathBuf::from("wangan.toml"))?;
+    if let Some(d) = cli.data_dir {
+        cfg.data_dir = d;
+    }
+    let ok = std::process::ExitCode::SUCCESS;
+    match cli.command.unwrap_or(Command::Serve { listen: None, demo: false }) {
+        Command::Serve { listen, demo } => {
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            serve(cfg, demo).await?;
+        }
+        Command::Migrate => {
+            open(&cfg).await?;
+            println!("migrations applied");
+        }
+        Command::Demo => {
+            let store = open(&cfg).await?;
+            seed_demo(&store).await?;
+        }
+        Command::User { command: UserCommand::Create { username, role, unit, password, must_change } } => {
+            let store = open(&cfg).await?;
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
+            let user = accounts::create_user(
+                &store,
+                None,
+                NewUser { username, password, must_change_password: must_change, person_id: None, grants: vec![GrantInput { role, unit }] },
+            )
+            .await
+            .map_err(describe)?;
+            println!("created {} ({})", user.username, role.as_str());
+        }
+        Command::Token { command: TokenCommand::Create { username, name } } => {
+            let store = open(&cfg).await?;
+            let token = accounts::create_token(&store, None, &username, &name).await.map_err(describe)?;
+            println!("{token}");
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let store = open(&cfg).await?;
+            let outcome = wangan_core::audit::verify(store.db()).await?;
+            match outcome.broken {
+                None => println!("audit chain intact: {} entries", outcome.checked),
+                Some(b) => {
+                    println!("audit chain BROKEN at entry {} ({}); {} entries before it are intact", b.seq, b.reason, outcome.checked);
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
+        Command::Backup { file } => {
+            if !cfg.is_sqlite() {
+                bail!("backup copies the embedded SQLite database; for PostgreSQL use pg_dump (see README)");
+            }
+            let store = open(&cfg).await?;
+            store.backup_sqlite(&file).await.map_err(describe)?;
+            println!("backup written to {}", file.display());
+        }
+        Command::Restore { file, force } => restore(&cfg, &file, force).await?,
+    }
+    Ok(ok)
+}
+
+/// Readable text for core errors on the terminal.
+fn describe(e: wangan_core::CoreError) -> anyhow::Error {
+    match e {
+        wangan_core::CoreError::Invalid(fields) => {
+            let list: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.code)).collect();
+            anyhow::anyhow!("invalid input: {}", list.join(", "))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn seed_demo(store: &Store) -> anyhow::Result<()> {
+    if wangan_core::demo::seed(store).await? {
+        println!("demo data created: 16 units, 80 people; demo accounts (password {}):", wangan_core::demo::DEMO_PASSWORD);
+        for (user, what) in wangan_core::demo::account_list() {
+            println!("  {user:<14} {what}");
+        }
+    } else {
+        println!("the database already holds units; demo data not added");
+    }
+    Ok(())
+}
+
+async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
+    let store = open(&cfg).await?;
+    if let Some(pw) = accounts::bootstrap_admin(&store).await? {
+        // Printed once, on the terminal only (never to the log).
+        println!("\n  首次启动：已创建管理员账户 / first start: account created\n  用户名 username: admin\n  密码 password: {pw}\n  首次登录后须修改密码 / change it at first sign-in.\n");
+    }
+    if demo {
+        seed_demo(&store).await?;
+    }
+    let time_zone = cfg.time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {}", cfg.time_zone))?;
+    let state = wangan_web::AppState::new(store, wangan_web::WebConfig { secure_cookies: cfg.secure_cookies, time_zone });
+    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "wangan is serving");
+    println!("网安 Wangan: http://{addr}/");
+    wangan_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let url = cfg.database_url();
+    let target = wangan_core::store::sqlite_path(&url)
+        .context("restore replaces the embedded SQLite database; for PostgreSQL use pg_restore / psql (see README)")?;
+    if !file.is_file() {
+        bail!("{} is not a file", file.display());
+    }
+    // The source must be a Wangan database.
+    let src = Store::connect(&format!("sqlite://{}?mode=ro", file.display()), 1).await.context("not a SQLite database")?;
+    let units = wangan_core::service::units::all_visible(&src, &wangan_core::Principal::system("restore")).await;
+    src.close().await?;
+    if units.is_err() {
+        bail!("{} is not a Wangan database", file.display());
+    }
+    if target.exists() {
+        let current = Store::connect(&url, 1).await?;
+        let has_data = holds_data(&current).await?;
+        current.close().await?;
+        if has_data && !force {
+            bail!("{} already holds data; add --force to overwrite it", target.display());
+        }
+    }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = target.with_extension("db.restoring");
+    std::fs::copy(file, &tmp)?;
+    for ext in ["db-wal", "db-shm"] {
+        let _ = std::fs::remove_file(target.with_extension(ext));
+    }
+    std::fs::rename(&tmp, &target)?;
+    println!("restored {} from {}", target.display(), file.display());
+    Ok(())
+}
+
+async fn holds_data(store: &Store) -> anyhow::Result<bool> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let users = match wangan_core::entity::user::Entity::find().count(store.db()).await {
+        Ok(n) => n,
+        Err(_) => return Ok(false), // no tables yet
+    };
+    let units = wangan_core::entity::unit::Entity::find().count(store.db()).await.unwrap_or(0);
+    Ok(users + units > 0)
+}
