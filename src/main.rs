@@ -243,13 +243,6 @@ async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::R
     if !file.is_file() {
         bail!("{} is not a file", file.display());
     }
-    // The source must be a Wangan database.
-    let src = Store::connect(&format!("sqlite://{}?mode=ro", file.display()), 1).await.context("not a SQLite database")?;
-    let units = wangan_core::service::units::all_visible(&src, &wangan_core::Principal::system("restore")).await;
-    src.close().await?;
-    if units.is_err() {
-        bail!("{} is not a Wangan database", file.display());
-    }
     if target.exists() {
         let current = Store::connect(&url, 1).await?;
         let has_data = holds_data(&current).await?;
@@ -261,8 +254,20 @@ async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::R
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
+    // Work on a copy, so the backup file itself is never touched, and check
+    // that it is a Wangan database before it replaces anything.
     let tmp = target.with_extension("db.restoring");
     std::fs::copy(file, &tmp)?;
+    let check = async {
+        let copy = Store::connect(&wangan_core::store::sqlite_url_for(&tmp), 1).await?;
+        let readable = wangan_core::audit::verify(copy.db()).await;
+        copy.close().await?;
+        readable.map(|_| ())
+    };
+    if let Err(e) = check.await {
+        let _ = std::fs::remove_file(&tmp);
+        bail!("{} is not a Wangan database ({e})", file.display());
+    }
     for ext in ["db-wal", "db-shm"] {
         let _ = std::fs::remove_file(target.with_extension(ext));
     }

@@ -48,7 +48,12 @@ impl WriteTxn {
 
 /// `sqlite://PATH` for a database file under the data directory.
 pub fn sqlite_url(data_dir: &Path) -> String {
-    format!("sqlite://{}", data_dir.join("wangan.db").display())
+    sqlite_url_for(&data_dir.join("wangan.db"))
+}
+
+/// `sqlite://PATH` for a database file.
+pub fn sqlite_url_for(file: &Path) -> String {
+    format!("sqlite://{}", file.display())
 }
 
 /// The file path of a `sqlite://` URL, if it is one.

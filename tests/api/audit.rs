@@ -1,0 +1,102 @@
+//! Every change is audited in its own transaction; the chain detects tampering.
+
+use crate::support::*;
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+use wangan_core::access::Role;
+use wangan_core::audit;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_are_audited_and_listed() {
+    let app = spawn_app().await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    admin.send("post", "/units", json!({"code": "geo", "name": "地理学院", "kind": "college"})).await;
+    admin.send("patch", "/units/geo", json!({"name": "地理科学学院"})).await;
+
+    let (s, v) = admin.get("/audit?entity=unit&entity_id=geo").await;
+    assert_eq!(s, 200);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["action"], "update");
+    assert_eq!(items[0]["actor"], "root");
+    assert_eq!(items[0]["before"]["name"], "地理学院");
+    assert_eq!(items[0]["after"]["name"], "地理科学学院");
+    assert_eq!(items[1]["action"], "create");
+
+    // The audit page, for admins and auditors.
+    app.user("inspector", Role::Auditor, None).await;
+    let b = app.browser();
+    b.login("inspector", PASSWORD).await;
+    let (s, html) = b.get("/audit?entity=unit").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("地理科学学院"));
+    app.user("clerk", Role::Officer, None).await;
+    let b = app.browser();
+    b.login("clerk", PASSWORD).await;
+    assert_eq!(b.get("/audit").await.0, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_names_the_first_tampered_entry() {
+    let app = spawn_app().await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    for code in ["a1", "a2", "a3", "a4"] {
+        admin.send("post", "/units", json!({"code": code, "name": "单位", "kind": "office"})).await;
+    }
+    let db = app.store.db();
+    let ok = audit::verify(db).await.unwrap();
+    assert_eq!(ok.broken, None);
+    let total = ok.checked as i64;
+    assert!(total >= 6);
+
+    // Edit one row by hand.
+    db.execute_unprepared("UPDATE audit_log SET actor = 'someone' WHERE seq = 3").await.unwrap();
+    let bad = audit::verify(db).await.unwrap();
+    assert_eq!(bad.broken.map(|b| b.seq), Some(3));
+    db.execute_unprepared("UPDATE audit_log SET actor = 'root' WHERE seq = 3").await.unwrap();
+    assert_eq!(audit::verify(db).await.unwrap().broken, None, "restoring the value heals it");
+
+    // Delete a middle row.
+    db.execute_unprepared("DELETE FROM audit_log WHERE seq = 4").await.unwrap();
+    assert_eq!(audit::verify(db).await.unwrap().broken.map(|b| b.seq), Some(4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_the_newest_entry_is_detected_too() {
+    let app = spawn_app().await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    admin.send("post", "/units", json!({"code": "z", "name": "单位", "kind": "office"})).await;
+    let db = app.store.db();
+    let n = audit::verify(db).await.unwrap().checked as i64;
+    db.execute_unprepared(&format!("DELETE FROM audit_log WHERE seq = {n}")).await.unwrap();
+    assert_eq!(audit::verify(db).await.unwrap().broken.map(|b| b.seq), Some(n));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_change_leaves_no_audit_entry() {
+    let app = spawn_app().await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    admin.send("post", "/units", json!({"code": "dup", "name": "单位", "kind": "office"})).await;
+    let before = app.audit_count().await;
+    let (s, _) = admin.send("post", "/units", json!({"code": "dup", "name": "单位", "kind": "office"})).await;
+    assert_eq!(s, 409);
+    assert_eq!(app.audit_count().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_keep_one_chain() {
+    let app = spawn_app().await;
+    let token = app.user("root", Role::Admin, None).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let api = app.api(&token);
+        tasks.push(tokio::spawn(async move {
+            api.send("post", "/units", json!({"code": format!("u{i}"), "name": "并发单位", "kind": "office"})).await.0
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let out = audit::verify(app.store.db()).await.unwrap();
+    assert_eq!(out.broken, None);
+}

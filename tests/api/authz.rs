@@ -1,0 +1,180 @@
+//! Every API route × every role × own / other unit. Expectations are written
+//! out here from PRODUCT.md's role table, independently of the code's rules.
+
+use crate::support::*;
+use serde_json::json;
+use wangan_core::access::Role;
+use wangan_web::openapi::ROUTES;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Target {
+    Own,
+    Other,
+}
+
+/// The status each role must get. `ok` is the route's success status.
+fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u16 {
+    use Role::*;
+    let unit_role = matches!(role, Leader | UnitAdmin);
+    let hidden = unit_role && target == Target::Other;
+    match (method, path) {
+        ("get", "/me" | "/units" | "/people" | "/leadership" | "/openapi.json") => ok,
+        ("post", "/units") => if role == Admin { ok } else { 403 },
+        ("get", "/units/{code}" | "/units/{code}/responsibilities" | "/people/{id}") => if hidden { 404 } else { ok },
+        ("patch" | "delete", "/units/{code}") => match role {
+            _ if hidden => 404,
+            Admin => ok,
+            _ => 403,
+        },
+        ("put", "/units/{code}/responsibilities") | ("patch", "/people/{id}") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
+        // Creating a person in a unit one cannot see: that unit "does not exist".
+        ("post", "/people") => match role {
+            _ if hidden => 422,
+            Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
+        ("get", "/audit") => if matches!(role, Admin | Auditor) { ok } else { 403 },
+        // Another user's token: only an admin may revoke it.
+        ("delete", "/tokens/{id}") => if role == Admin { ok } else { 403 },
+        other => panic!("route {other:?} has no expectation: add one"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_every_role_own_and_other_unit() {
+    let app = spawn_app().await;
+    app.unit("alpha", "甲学院").await;
+    app.unit("beta", "乙学院").await;
+    let people = [app.person("alpha", "甲一").await, app.person("beta", "乙一").await];
+    let direct = [app.person("alpha", "甲二").await, app.person("beta", "乙二").await];
+    // A sub-unit keeps each unit "in use", so an allowed DELETE answers 409, not 204,
+    // and the unit survives for the next role.
+    for (code, parent) in [("alpha-lab", "alpha"), ("beta-lab", "beta")] {
+        wangan_core::service::units::create(
+            &app.store,
+            &wangan_core::Principal::system("test"),
+            wangan_core::service::units::UnitInput {
+                code: code.into(),
+                name: "实验室".into(),
+                name_en: String::new(),
+                kind: "center".into(),
+                parent: Some(parent.into()),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let roles = [
+        (Role::Admin, None),
+        (Role::Officer, None),
+        (Role::Reviewer, None),
+        (Role::Leader, Some("alpha")),
+        (Role::UnitAdmin, Some("alpha")),
+        (Role::Auditor, None),
+    ];
+    let mut tokens = Vec::new();
+    for (role, unit) in roles {
+        tokens.push((role, app.user(&format!("u-{}", role.as_str().replace('_', "-")), role, unit).await));
+    }
+    // Someone else, whose tokens the roles above try to revoke.
+    app.user("victim", Role::Reviewer, None).await;
+    let client = reqwest::Client::new();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for route in ROUTES {
+        for (role, token) in &tokens {
+            for target in [Target::Own, Target::Other] {
+                let i = if target == Target::Own { 0 } else { 1 };
+                let code = ["alpha", "beta"][i];
+                let victim_token_id = if route.path == "/tokens/{id}" {
+                    // A fresh token of someone else for each try.
+                    wangan_core::service::accounts::create_token(&app.store, None, "victim", "victim").await.unwrap();
+                    use sea_orm::{EntityTrait, QueryOrder};
+                    wangan_core::entity::api_token::Entity::find()
+                        .order_by_desc(wangan_core::entity::api_token::Column::Id)
+                        .one(app.store.db())
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .id
+                } else {
+                    0
+                };
+                let path = route
+                    .path
+                    .replace("{code}", code)
+                    .replace("{id}", &if route.path.starts_with("/tokens") { victim_token_id } else { people[i] }.to_string());
+                let body = match (route.method, route.path) {
+                    ("post", "/units") => Some(json!({"code": format!("n{checked}"), "name": "新单位", "kind": "office"})),
+                    ("patch", "/units/{code}") => Some(json!({"name_en": "Renamed"})),
+                    ("put", "/units/{code}/responsibilities") => Some(json!({"first": people[i], "direct": direct[i]})),
+                    ("post", "/people") => Some(json!({"name": "新人", "unit": code})),
+                    ("patch", "/people/{id}") => Some(json!({"title": "教师"})),
+                    _ => None,
+                };
+                let mut req = client
+                    .request(reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap(), app.url(&format!("/api/v1{path}")))
+                    .bearer_auth(token);
+                if let Some(b) = body {
+                    req = req.json(&b);
+                }
+                let got = req.send().await.unwrap().status().as_u16();
+                let mut want = expected(route.method, route.path, *role, target, route.status);
+                if route.method == "delete" && route.path == "/units/{code}" && want == 204 {
+                    want = 409; // in use, see above
+                }
+                if got != want {
+                    failures.push(format!("{} {path} as {:?} ({target:?}): got {got}, want {want}", route.method, role));
+                }
+                checked += 1;
+            }
+        }
+        // Without a token every route but the document itself is refused.
+        if route.path != "/openapi.json" {
+            let path = route.path.replace("{code}", "alpha").replace("{id}", "1");
+            let r = client
+                .request(reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap(), app.url(&format!("/api/v1{path}")))
+                .send()
+                .await
+                .unwrap();
+            if r.status() != 401 {
+                failures.push(format!("{} {path} without token: got {}", route.method, r.status()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(checked, ROUTES.len() * 6 * 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unit_roles_never_see_other_units_in_lists_or_pages() {
+    let app = spawn_app().await;
+    app.unit("alpha", "甲学院").await;
+    app.unit("beta", "乙学院").await;
+    app.person("alpha", "甲一").await;
+    let beta_person = app.person("beta", "乙一").await;
+    let api = app.api(&app.user("netadmin", Role::UnitAdmin, Some("alpha")).await);
+
+    let (_, units) = api.get("/units").await;
+    let codes: Vec<&str> = units["items"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["alpha"]);
+    let (_, people) = api.get("/people").await;
+    assert_eq!(people["total"], 1);
+    let (_, people) = api.get("/people?unit=beta").await;
+    assert_eq!(people["total"], 0);
+
+    let b = app.browser();
+    b.login("netadmin", PASSWORD).await;
+    assert_eq!(b.get("/units/beta").await.0, 404);
+    assert_eq!(b.get(&format!("/people/{beta_person}")).await.0, 404);
+    assert_eq!(b.get("/units/alpha").await.0, 200);
+    let (_, html) = b.get("/units").await;
+    assert!(html.contains("甲学院") && !html.contains("乙学院"));
+    let csrf = b.csrf("/units/alpha").await;
+    let r = b.post(&format!("/people/{beta_person}"), &[("csrf", &csrf), ("name", "改名"), ("unit", "beta")]).await;
+    assert_eq!(r.status(), 404);
+}

@@ -1,0 +1,111 @@
+//! Sign-in, the forced password change, the password policy, lockout,
+//! language, sign-out and token revocation.
+
+use crate::support::*;
+use wangan_core::access::Role;
+use wangan_core::service::accounts;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_sign_in_forces_a_policy_compliant_new_password() {
+    let app = spawn_app().await;
+    let initial = accounts::bootstrap_admin(&app.store).await.unwrap().expect("admin created on an empty database");
+    assert!(accounts::bootstrap_admin(&app.store).await.unwrap().is_none(), "only once");
+
+    let b = app.browser();
+    assert_eq!(location(&b.login("admin", "wrong-Password-1").await), "");
+    let r = b.login("admin", &initial).await;
+    assert_eq!(location(&r), "/password");
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    // Every other page sends the user back to the password form.
+    assert_eq!(location(&b.client.get(format!("{}/units", b.base)).send().await.unwrap()), "/password");
+
+    let csrf = b.csrf("/password").await;
+    let attempts = [
+        ("short1A!", "密码至少 10 位"),
+        ("alllowercaseletters", "至少三类"),
+        ("Admin-2026-pass", "不得包含用户名"),
+    ];
+    for (pw, reason) in attempts {
+        let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", pw), ("confirm", pw)]).await;
+        assert_eq!(r.status(), 422, "{pw}");
+        assert!(r.text().await.unwrap().contains(reason), "{pw} refused for {reason}");
+    }
+    let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", &initial), ("confirm", &initial)]).await;
+    assert!(r.text().await.unwrap().contains("最近 5 次"), "the current password counts as used");
+    let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2027")]).await;
+    assert!(r.text().await.unwrap().contains("不一致"));
+    let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2026")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(b.get("/units").await.0, 200);
+
+    // Cycle through passwords: none of the last five may come back.
+    let mut current = "Campus-Guard-2026".to_owned();
+    for i in 0..4 {
+        let next = format!("Campus-Guard-{}", 3000 + i);
+        let csrf = b.csrf("/password").await;
+        let r = b.post("/password", &[("csrf", &csrf), ("current", &current), ("new", &next), ("confirm", &next)]).await;
+        assert_eq!(r.status(), 303);
+        current = next;
+    }
+    let csrf = b.csrf("/password").await;
+    let r = b.post("/password", &[("csrf", &csrf), ("current", &current), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2026")]).await;
+    assert_eq!(r.status(), 422, "five passwords ago is still too recent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failures_lock_the_account() {
+    let app = spawn_app().await;
+    app.user("wang", Role::Officer, None).await;
+    let b = app.browser();
+    for _ in 0..5 {
+        let r = b.login("wang", "Not-The-Password-1").await;
+        assert_eq!(r.status(), 401);
+    }
+    let r = b.login("wang", PASSWORD).await;
+    assert_eq!(r.status(), 401, "locked even with the right password");
+    assert!(r.text().await.unwrap().contains("已被锁定"));
+    // Other accounts are unaffected.
+    app.user("li", Role::Officer, None).await;
+    assert_eq!(location(&app.browser().login("li", PASSWORD).await), "/");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn language_choice_persists_per_user() {
+    let app = spawn_app().await;
+    app.user("zhao", Role::Reviewer, None).await;
+    let b = app.browser();
+    b.login("zhao", PASSWORD).await;
+    let (_, html) = b.get("/units").await;
+    assert!(html.contains("<h1>单位</h1>"));
+    let csrf = b.csrf("/units").await;
+    let r = b.post("/lang", &[("csrf", &csrf), ("locale", "en")]).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = b.get("/units").await;
+    assert!(html.contains("<h1>Units</h1>"), "English now");
+
+    // A new session of the same user keeps English.
+    let b2 = app.browser();
+    b2.login("zhao", PASSWORD).await;
+    let (_, html) = b2.get("/").await;
+    assert!(html.contains("lang=\"en\""));
+    let (_, html) = app.browser().get("/login?lang=en").await;
+    assert!(html.contains("Sign in"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_ends_the_session_and_tokens_can_be_revoked() {
+    let app = spawn_app().await;
+    let token = app.user("qian", Role::Officer, None).await;
+    let b = app.browser();
+    b.login("qian", PASSWORD).await;
+    let csrf = b.csrf("/").await;
+    assert_eq!(location(&b.post("/logout", &[("csrf", &csrf)]).await), "/login");
+    assert_eq!(location(&b.client.get(format!("{}/", b.base)).send().await.unwrap()), "/login");
+
+    let api = app.api(&token);
+    assert_eq!(api.get("/me").await.0, 200);
+    let id = accounts::my_tokens(&app.store, &accounts::token_principal(&app.store, &token).await.unwrap()).await.unwrap()[0].id;
+    assert_eq!(api.call("delete", &format!("/tokens/{id}"), None).await.status(), 204);
+    assert_eq!(api.get("/me").await.0, 401, "a revoked token no longer works");
+}

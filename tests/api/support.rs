@@ -1,0 +1,280 @@
+//! Test harness: a real server on a random port with a fresh database.
+//! SQLite by default; PostgreSQL when `WANGAN_TEST_DATABASE_URL` is set
+//! (each test gets its own schema inside that database).
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wangan_core::Store;
+use wangan_core::access::Role;
+use wangan_core::service::accounts::{self, GrantInput, NewUser};
+use wangan_core::service::units::{self, UnitInput};
+use wangan_core::service::people::{self, PersonInput};
+
+pub const PASSWORD: &str = "Test-Pass-2026";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{n}_{nanos}", std::process::id())
+}
+
+pub enum Backend {
+    Sqlite(PathBuf),
+    Postgres,
+}
+
+/// Where a test's database lives.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+}
+
+impl TestDb {
+    pub async fn fresh() -> TestDb {
+        match std::env::var("WANGAN_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(base) => {
+                let schema = unique("t");
+                let admin = Store::connect(&base, 1).await.expect("connect to WANGAN_TEST_DATABASE_URL");
+                use sea_orm::ConnectionTrait;
+                admin.db().execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+                admin.close().await.expect("close");
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+                TestDb { url, backend: Backend::Postgres }
+            }
+            None => {
+                let dir = std::env::temp_dir().join(unique("wangan-test"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = wangan_core::store::sqlite_url(&dir);
+                TestDb { url, backend: Backend::Sqlite(dir) }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres)
+    }
+
+    pub fn data_dir(&self) -> Option<&PathBuf> {
+        match &self.backend {
+            Backend::Sqlite(d) => Some(d),
+            Backend::Postgres => None,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Backend::Sqlite(dir) = &self.backend {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub db: std::sync::Arc<TestDb>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = std::sync::Arc::new(TestDb::fresh().await);
+    spawn_on(db).await
+}
+
+/// Start a server on an existing database (a second node shares it).
+pub async fn spawn_on(db: std::sync::Arc<TestDb>) -> TestApp {
+    let store = Store::connect(&db.url, 4).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = wangan_web::AppState::new(store.clone(), wangan_web::WebConfig::default());
+    tokio::spawn(async move {
+        let _ = wangan_web::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    TestApp { addr, store, db, shutdown: Some(tx) }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn unit(&self, code: &str, name: &str) -> i64 {
+        units::create(
+            &self.store,
+            &wangan_core::Principal::system("test"),
+            UnitInput { code: code.into(), name: name.into(), name_en: String::new(), kind: "college".into(), parent: None },
+        )
+        .await
+        .expect("unit")
+        .id
+    }
+
+    pub async fn person(&self, unit: &str, name: &str) -> i64 {
+        people::create(
+            &self.store,
+            &wangan_core::Principal::system("test"),
+            PersonInput { name: name.into(), unit: unit.into(), title: String::new(), phone: String::new(), email: String::new() },
+        )
+        .await
+        .expect("person")
+        .id
+    }
+
+    /// Create an account with one role and return an API token for it.
+    pub async fn user(&self, username: &str, role: Role, unit: Option<&str>) -> String {
+        accounts::create_user(
+            &self.store,
+            None,
+            NewUser {
+                username: username.into(),
+                password: PASSWORD.into(),
+                must_change_password: false,
+                person_id: None,
+                grants: vec![GrantInput { role, unit: unit.map(str::to_owned) }],
+            },
+        )
+        .await
+        .expect("user");
+        accounts::create_token(&self.store, None, username, "test").await.expect("token")
+    }
+
+    pub fn api(&self, token: &str) -> Api {
+        Api { base: self.url("/api/v1"), token: token.to_owned(), client: Client::new() }
+    }
+
+    /// A browser-like client with a cookie jar, not yet signed in.
+    pub fn browser(&self) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser { base: self.url(""), client, jar }
+    }
+
+    pub async fn audit_count(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        wangan_core::entity::audit_log::Entity::find().count(self.store.db()).await.expect("count")
+    }
+}
+
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub client: Client,
+}
+
+impl Api {
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+        let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        let mut req = self.client.request(m, format!("{}{}", self.base, path)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("send")
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self.call("get", path, None).await;
+        let s = r.status();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self.call(method, path, Some(body)).await;
+        let s = r.status();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+pub struct Browser {
+    pub base: String,
+    pub client: Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    /// The `Cookie` header this browser would send.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().expect("url");
+        self.jar.cookies(&url).and_then(|v| v.to_str().ok().map(str::to_owned)).unwrap_or_default()
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self.client.get(format!("{}{}", self.base, path)).send().await.expect("get");
+        let s = r.status();
+        (s, r.text().await.unwrap_or_default())
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client.post(format!("{}{}", self.base, path)).form(form).send().await.expect("post")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post("/login", &[("username", username), ("password", password)]).await
+    }
+
+    /// The CSRF token embedded in a page's forms.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get(path).await;
+        let marker = "name=\"csrf\" value=\"";
+        let start = html.find(marker).map(|i| i + marker.len()).expect("page has a CSRF field");
+        html[start..].chars().take_while(|c| *c != '"').collect()
+    }
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
+/// Send a request over a raw socket, writing the body while reading the
+/// answer, so a server that answers early (413) and stops reading is still
+/// heard. Returns the status code.
+pub async fn raw_status(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut rd, mut wr) = stream.into_split();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let writer = tokio::spawn(async move {
+        if wr.write_all(head.as_bytes()).await.is_ok() {
+            let _ = wr.write_all(&body).await;
+        }
+    });
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(2).any(|w| w == b"\r\n") {
+        match rd.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    writer.abort();
+    let line = String::from_utf8_lossy(&buf);
+    line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status line")
+}
