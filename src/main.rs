@@ -102,7 +102,8 @@ enum AuditCommand {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WANGAN_LOG").unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("WANGAN_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -130,7 +131,7 @@ async fn open(cfg: &Config) -> anyhow::Result<Store> {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    let mut cfg = Config::load(&cli.config, cli.config != PathBuf::from("wangan.toml"))?;
+    let mut cfg = Config::load(&cli.config, cli.config.as_os_str() != "wangan.toml")?;
     if let Some(d) = cli.data_dir {
         cfg.data_dir = d;
     }
@@ -156,7 +157,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let user = accounts::create_user(
                 &store,
                 None,
-                NewUser { username, password, must_change_password: must_change, person_id: None, grants: vec![GrantInput { role, unit }] },
+                NewUser {
+                    username,
+                    password,
+                    must_change_password: must_change,
+                    person_id: None,
+                    grants: vec![GrantInput { role, unit }],
+                },
             )
             .await
             .map_err(describe)?;
@@ -173,7 +180,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             match outcome.broken {
                 None => println!("audit chain intact: {} entries", outcome.checked),
                 Some(b) => {
-                    println!("audit chain BROKEN at entry {} ({}); {} entries before it are intact", b.seq, b.reason, outcome.checked);
+                    println!(
+                        "audit chain BROKEN at entry {} ({}); {} entries before it are intact",
+                        b.seq, b.reason, outcome.checked
+                    );
                     return Ok(std::process::ExitCode::from(2));
                 }
             }
@@ -204,7 +214,10 @@ fn describe(e: wangan_core::CoreError) -> anyhow::Error {
 
 async fn seed_demo(store: &Store) -> anyhow::Result<()> {
     if wangan_core::demo::seed(store).await? {
-        println!("demo data created: 16 units, 80 people; demo accounts (password {}):", wangan_core::demo::DEMO_PASSWORD);
+        println!(
+            "demo data created: 16 units, 80 people; demo accounts (password {}):",
+            wangan_core::demo::DEMO_PASSWORD
+        );
         for (user, what) in wangan_core::demo::account_list() {
             println!("  {user:<14} {what}");
         }
@@ -218,14 +231,18 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     let store = open(&cfg).await?;
     if let Some(pw) = accounts::bootstrap_admin(&store).await? {
         // Printed once, on the terminal only (never to the log).
-        println!("\n  首次启动：已创建管理员账户 / first start: account created\n  用户名 username: admin\n  密码 password: {pw}\n  首次登录后须修改密码 / change it at first sign-in.\n");
+        println!(
+            "\n  首次启动：已创建管理员账户 / first start: account created\n  用户名 username: admin\n  密码 password: {pw}\n  首次登录后须修改密码 / change it at first sign-in.\n"
+        );
     }
     if demo {
         seed_demo(&store).await?;
     }
     let time_zone = cfg.time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {}", cfg.time_zone))?;
-    let state = wangan_web::AppState::new(store, wangan_web::WebConfig { secure_cookies: cfg.secure_cookies, time_zone });
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let state =
+        wangan_web::AppState::new(store, wangan_web::WebConfig { secure_cookies: cfg.secure_cookies, time_zone });
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "wangan is serving");
     println!("网安 Wangan: http://{addr}/");

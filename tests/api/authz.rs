@@ -19,8 +19,20 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
     let hidden = unit_role && target == Target::Other;
     match (method, path) {
         ("get", "/me" | "/units" | "/people" | "/leadership" | "/openapi.json") => ok,
-        ("post", "/units") => if role == Admin { ok } else { 403 },
-        ("get", "/units/{code}" | "/units/{code}/responsibilities" | "/people/{id}") => if hidden { 404 } else { ok },
+        ("post", "/units") => {
+            if role == Admin {
+                ok
+            } else {
+                403
+            }
+        }
+        ("get", "/units/{code}" | "/units/{code}/responsibilities" | "/people/{id}") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
         ("patch" | "delete", "/units/{code}") => match role {
             _ if hidden => 404,
             Admin => ok,
@@ -37,9 +49,21 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Officer | UnitAdmin => ok,
             _ => 403,
         },
-        ("get", "/audit") => if matches!(role, Admin | Auditor) { ok } else { 403 },
+        ("get", "/audit") => {
+            if matches!(role, Admin | Auditor) {
+                ok
+            } else {
+                403
+            }
+        }
         // Another user's token: only an admin may revoke it.
-        ("delete", "/tokens/{id}") => if role == Admin { ok } else { 403 },
+        ("delete", "/tokens/{id}") => {
+            if role == Admin {
+                ok
+            } else {
+                403
+            }
+        }
         other => panic!("route {other:?} has no expectation: add one"),
     }
 }
@@ -104,12 +128,14 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
-                let path = route
-                    .path
-                    .replace("{code}", code)
-                    .replace("{id}", &if route.path.starts_with("/tokens") { victim_token_id } else { people[i] }.to_string());
+                let path = route.path.replace("{code}", code).replace(
+                    "{id}",
+                    &if route.path.starts_with("/tokens") { victim_token_id } else { people[i] }.to_string(),
+                );
                 let body = match (route.method, route.path) {
-                    ("post", "/units") => Some(json!({"code": format!("n{checked}"), "name": "新单位", "kind": "office"})),
+                    ("post", "/units") => {
+                        Some(json!({"code": format!("n{checked}"), "name": "新单位", "kind": "office"}))
+                    }
                     ("patch", "/units/{code}") => Some(json!({"name_en": "Renamed"})),
                     ("put", "/units/{code}/responsibilities") => Some(json!({"first": people[i], "direct": direct[i]})),
                     ("post", "/people") => Some(json!({"name": "新人", "unit": code})),
@@ -117,7 +143,10 @@ async fn every_route_every_role_own_and_other_unit() {
                     _ => None,
                 };
                 let mut req = client
-                    .request(reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap(), app.url(&format!("/api/v1{path}")))
+                    .request(
+                        reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap(),
+                        app.url(&format!("/api/v1{path}")),
+                    )
                     .bearer_auth(token);
                 if let Some(b) = body {
                     req = req.json(&b);
@@ -128,7 +157,8 @@ async fn every_route_every_role_own_and_other_unit() {
                     want = 409; // in use, see above
                 }
                 if got != want {
-                    failures.push(format!("{} {path} as {:?} ({target:?}): got {got}, want {want}", route.method, role));
+                    failures
+                        .push(format!("{} {path} as {:?} ({target:?}): got {got}, want {want}", route.method, role));
                 }
                 checked += 1;
             }
@@ -137,7 +167,10 @@ async fn every_route_every_role_own_and_other_unit() {
         if route.path != "/openapi.json" {
             let path = route.path.replace("{code}", "alpha").replace("{id}", "1");
             let r = client
-                .request(reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap(), app.url(&format!("/api/v1{path}")))
+                .request(
+                    reqwest::Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap(),
+                    app.url(&format!("/api/v1{path}")),
+                )
                 .send()
                 .await
                 .unwrap();

@@ -12,7 +12,14 @@ async fn health_metrics_and_openapi() {
     assert_eq!(r.status(), 200);
     let doc: serde_json::Value = c.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for path in ["/api/v1/me", "/api/v1/units", "/api/v1/units/{code}", "/api/v1/people/{id}", "/api/v1/units/{code}/responsibilities", "/api/v1/audit"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/units",
+        "/api/v1/units/{code}",
+        "/api/v1/people/{id}",
+        "/api/v1/units/{code}/responsibilities",
+        "/api/v1/audit",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from OpenAPI");
     }
     let metrics = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
@@ -24,10 +31,18 @@ async fn units_crud_over_the_api() {
     let app = spawn_app().await;
     let admin = app.api(&app.user("root", Role::Admin, None).await);
 
-    let (s, v) = admin.send("post", "/units", json!({"code": "cs", "name": "计算机学院", "name_en": "School of CS", "kind": "college"})).await;
+    let (s, v) = admin
+        .send(
+            "post",
+            "/units",
+            json!({"code": "cs", "name": "计算机学院", "name_en": "School of CS", "kind": "college"}),
+        )
+        .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["code"], "cs");
-    let (s, v) = admin.send("post", "/units", json!({"code": "cs-ai", "name": "人工智能研究院", "kind": "center", "parent": "cs"})).await;
+    let (s, v) = admin
+        .send("post", "/units", json!({"code": "cs-ai", "name": "人工智能研究院", "kind": "center", "parent": "cs"}))
+        .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["parent"], "cs");
 
@@ -91,11 +106,15 @@ async fn people_and_responsible_persons() {
     assert!(home.contains("/units/chem"), "dashboard lists chem as incomplete");
 
     // Someone from another unit cannot be appointed.
-    let (s, v) = officer.send("put", "/units/chem/responsibilities", json!({"first": ids[0], "main": ids[1], "direct": outsider})).await;
+    let (s, v) = officer
+        .send("put", "/units/chem/responsibilities", json!({"first": ids[0], "main": ids[1], "direct": outsider}))
+        .await;
     assert_eq!(s, 422, "{v}");
     assert_eq!(v["error"]["fields"][0]["field"], "direct");
 
-    let (s, v) = officer.send("put", "/units/chem/responsibilities", json!({"first": ids[0], "main": ids[1], "direct": ids[2]})).await;
+    let (s, v) = officer
+        .send("put", "/units/chem/responsibilities", json!({"first": ids[0], "main": ids[1], "direct": ids[2]}))
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["direct"]["name"], "张伟");
     let (_, home) = b.get("/").await;
@@ -111,7 +130,19 @@ async fn pages_create_units_and_people_with_localized_errors() {
     assert_eq!(location(&b.login("root", PASSWORD).await), "/");
     let csrf = b.csrf("/units").await;
 
-    let r = b.post("/units", &[("csrf", &csrf), ("code", "law"), ("name", "法学院"), ("name_en", "Law School"), ("kind", "college"), ("parent", "")]).await;
+    let r = b
+        .post(
+            "/units",
+            &[
+                ("csrf", &csrf),
+                ("code", "law"),
+                ("name", "法学院"),
+                ("name_en", "Law School"),
+                ("kind", "college"),
+                ("parent", ""),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/units/law?ok=unit.created");
     let (s, html) = b.get("/units/law?ok=unit.created").await;
@@ -123,17 +154,46 @@ async fn pages_create_units_and_people_with_localized_errors() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("单位代码已存在"));
 
-    let r = b.post("/people", &[("csrf", &csrf), ("name", "赵敏"), ("unit", "law"), ("title", "网络管理员"), ("phone", "abc"), ("email", "")]).await;
+    let r = b
+        .post(
+            "/people",
+            &[
+                ("csrf", &csrf),
+                ("name", "赵敏"),
+                ("unit", "law"),
+                ("title", "网络管理员"),
+                ("phone", "abc"),
+                ("email", ""),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("电话号码格式不正确"));
-    let r = b.post("/people", &[("csrf", &csrf), ("name", "赵敏"), ("unit", "law"), ("title", "网络管理员"), ("phone", "010-1234"), ("email", "")]).await;
+    let r = b
+        .post(
+            "/people",
+            &[
+                ("csrf", &csrf),
+                ("name", "赵敏"),
+                ("unit", "law"),
+                ("title", "网络管理员"),
+                ("phone", "010-1234"),
+                ("email", ""),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (_, html) = b.get("/people?unit=law").await;
     assert!(html.contains("赵敏"));
 
     // Leadership group: add a member, see it listed.
     let person_id = location(&r).trim_start_matches("/people/").split('?').next().unwrap().to_owned();
-    let r = b.post("/leadership", &[("csrf", &csrf), ("person_id", &person_id), ("position", "leader"), ("duty", "全面负责")]).await;
+    let r = b
+        .post(
+            "/leadership",
+            &[("csrf", &csrf), ("person_id", &person_id), ("position", "leader"), ("duty", "全面负责")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (_, html) = b.get("/leadership").await;
     assert!(html.contains("赵敏") && html.contains("组长"));

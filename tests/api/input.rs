@@ -15,7 +15,14 @@ async fn bad_api_input_changes_nothing() {
     let c = reqwest::Client::new();
 
     // Malformed JSON.
-    let r = c.post(&url).bearer_auth(&token).header("content-type", "application/json").body("{\"code\": ").send().await.unwrap();
+    let r = c
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"code\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "bad_request");
@@ -26,9 +33,12 @@ async fn bad_api_input_changes_nothing() {
     let r = c.post(&url).bearer_auth(&token).body("code=x").send().await.unwrap();
     assert_eq!(r.status(), 415);
     // Unknown parent unit, unknown kind, bad code: every problem named.
-    let (s, v) = admin.send("post", "/units", json!({"code": "bad code", "name": "", "kind": "planet", "parent": "nowhere"})).await;
+    let (s, v) = admin
+        .send("post", "/units", json!({"code": "bad code", "name": "", "kind": "planet", "parent": "nowhere"}))
+        .await;
     assert_eq!(s, 422, "{v}");
-    let fields: Vec<&str> = v["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        v["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["code", "name", "kind", "parent"]);
     // Duplicate code.
     let (s, v) = admin.send("post", "/units", json!({"code": "cs", "name": "重复", "kind": "college"})).await;
@@ -39,7 +49,14 @@ async fn bad_api_input_changes_nothing() {
     // A 10 MB body.
     let big = format!("{{\"code\":\"x\",\"name\":\"{}\",\"kind\":\"college\"}}", "a".repeat(10 * 1024 * 1024));
     let auth = format!("Bearer {token}");
-    let status = raw_status(app.addr, "POST", "/api/v1/units", &[("Authorization", &auth), ("Content-Type", "application/json")], big.into_bytes()).await;
+    let status = raw_status(
+        app.addr,
+        "POST",
+        "/api/v1/units",
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        big.into_bytes(),
+    )
+    .await;
     assert_eq!(status, 413);
     // Garbage ids and query strings.
     assert_eq!(admin.get("/people/abc").await.0, 404);
@@ -66,7 +83,14 @@ async fn bad_form_input_changes_nothing() {
 
     // Invalid UTF-8 in a form.
     let body = format!("csrf={csrf}&code=x&name=%FF%FE&kind=college");
-    let r = b.client.post(format!("{}/units", b.base)).header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+    let r = b
+        .client
+        .post(format!("{}/units", b.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     // Missing CSRF token.
     let r = b.post("/units", &[("code", "x"), ("name", "某学院"), ("kind", "college")]).await;
@@ -84,7 +108,14 @@ async fn bad_form_input_changes_nothing() {
     // A 10 MB form.
     let big = format!("csrf={csrf}&code=x&kind=college&name={}", "a".repeat(10 * 1024 * 1024));
     let cookie = b.cookie_header();
-    let status = raw_status(app.addr, "POST", "/units", &[("Cookie", &cookie), ("Content-Type", "application/x-www-form-urlencoded")], big.into_bytes()).await;
+    let status = raw_status(
+        app.addr,
+        "POST",
+        "/units",
+        &[("Cookie", &cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+        big.into_bytes(),
+    )
+    .await;
     assert_eq!(status, 413);
     // Unknown page.
     assert_eq!(b.get("/nowhere").await.0, 404);

@@ -16,7 +16,9 @@ async fn backend_in_use() {
     if db.is_postgres() {
         eprintln!("integration tests run on PostgreSQL (WANGAN_TEST_DATABASE_URL)");
     } else {
-        eprintln!("integration tests run on SQLite; PostgreSQL run skipped: set WANGAN_TEST_DATABASE_URL to include it");
+        eprintln!(
+            "integration tests run on SQLite; PostgreSQL run skipped: set WANGAN_TEST_DATABASE_URL to include it"
+        );
     }
     let store = wangan_core::Store::connect(&db.url, 1).await.unwrap();
     store.migrate().await.unwrap();

@@ -45,7 +45,8 @@ async fn backup_live_database_then_restore() {
     let out = wangan(&other, &["audit", "verify"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let restored = wangan_core::Store::connect(&wangan_core::store::sqlite_url(&other), 1).await.unwrap();
-    let units = wangan_core::service::units::all_visible(&restored, &wangan_core::Principal::system("t")).await.unwrap();
+    let units =
+        wangan_core::service::units::all_visible(&restored, &wangan_core::Principal::system("t")).await.unwrap();
     let codes: Vec<String> = units.into_iter().map(|u| u.code).collect();
     assert_eq!(codes, ["before"]);
 
@@ -62,7 +63,10 @@ async fn cli_creates_users_tokens_and_verifies_the_chain() {
         eprintln!("CLI test uses the embedded SQLite default: skipped on PostgreSQL");
         return;
     };
-    let out = wangan(&dir, &["user", "create", "zhou", "--role", "unit_admin", "--unit", "nowhere", "--password", "Strong-Pass-2026"]);
+    let out = wangan(
+        &dir,
+        &["user", "create", "zhou", "--role", "unit_admin", "--unit", "nowhere", "--password", "Strong-Pass-2026"],
+    );
     assert!(!out.status.success(), "unknown unit refused");
     let out = wangan(&dir, &["user", "create", "zhou", "--role", "officer", "--password", "weak"]);
     assert!(!out.status.success(), "weak password refused");
@@ -93,14 +97,18 @@ async fn two_nodes_share_one_database() {
     let first = spawn_app().await;
     let second = spawn_on(first.db.clone()).await;
     let token = first.user("root", Role::Admin, None).await;
-    let (s, _) = first.api(&token).send("post", "/units", json!({"code": "shared", "name": "共享单位", "kind": "office"})).await;
+    let (s, _) =
+        first.api(&token).send("post", "/units", json!({"code": "shared", "name": "共享单位", "kind": "office"})).await;
     assert_eq!(s, 201);
     let (s, v) = second.api(&token).get("/units/shared").await;
     assert_eq!((s.as_u16(), v["name"].as_str()), (200, Some("共享单位")));
     // Writes from both nodes interleave in one intact audit chain.
     for i in 0..5 {
         let node = if i % 2 == 0 { &first } else { &second };
-        let (s, _) = node.api(&token).send("post", "/units", json!({"code": format!("n{i}"), "name": "单位", "kind": "office"})).await;
+        let (s, _) = node
+            .api(&token)
+            .send("post", "/units", json!({"code": format!("n{i}"), "name": "单位", "kind": "office"}))
+            .await;
         assert_eq!(s, 201);
     }
     assert_eq!(wangan_core::audit::verify(first.store.db()).await.unwrap().broken, None);

@@ -21,21 +21,29 @@ async fn first_sign_in_forces_a_policy_compliant_new_password() {
     assert_eq!(location(&b.client.get(format!("{}/units", b.base)).send().await.unwrap()), "/password");
 
     let csrf = b.csrf("/password").await;
-    let attempts = [
-        ("short1A!", "密码至少 10 位"),
-        ("alllowercaseletters", "至少三类"),
-        ("Admin-2026-pass", "不得包含用户名"),
-    ];
+    let attempts =
+        [("short1A!", "密码至少 10 位"), ("alllowercaseletters", "至少三类"), ("Admin-2026-pass", "不得包含用户名")];
     for (pw, reason) in attempts {
         let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", pw), ("confirm", pw)]).await;
         assert_eq!(r.status(), 422, "{pw}");
         assert!(r.text().await.unwrap().contains(reason), "{pw} refused for {reason}");
     }
-    let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", &initial), ("confirm", &initial)]).await;
+    let r =
+        b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", &initial), ("confirm", &initial)]).await;
     assert!(r.text().await.unwrap().contains("最近 5 次"), "the current password counts as used");
-    let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2027")]).await;
+    let r = b
+        .post(
+            "/password",
+            &[("csrf", &csrf), ("current", &initial), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2027")],
+        )
+        .await;
     assert!(r.text().await.unwrap().contains("不一致"));
-    let r = b.post("/password", &[("csrf", &csrf), ("current", &initial), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2026")]).await;
+    let r = b
+        .post(
+            "/password",
+            &[("csrf", &csrf), ("current", &initial), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2026")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(b.get("/units").await.0, 200);
 
@@ -44,12 +52,18 @@ async fn first_sign_in_forces_a_policy_compliant_new_password() {
     for i in 0..4 {
         let next = format!("Campus-Guard-{}", 3000 + i);
         let csrf = b.csrf("/password").await;
-        let r = b.post("/password", &[("csrf", &csrf), ("current", &current), ("new", &next), ("confirm", &next)]).await;
+        let r =
+            b.post("/password", &[("csrf", &csrf), ("current", &current), ("new", &next), ("confirm", &next)]).await;
         assert_eq!(r.status(), 303);
         current = next;
     }
     let csrf = b.csrf("/password").await;
-    let r = b.post("/password", &[("csrf", &csrf), ("current", &current), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2026")]).await;
+    let r = b
+        .post(
+            "/password",
+            &[("csrf", &csrf), ("current", &current), ("new", "Campus-Guard-2026"), ("confirm", "Campus-Guard-2026")],
+        )
+        .await;
     assert_eq!(r.status(), 422, "five passwords ago is still too recent");
 }
 
@@ -105,7 +119,10 @@ async fn sign_out_ends_the_session_and_tokens_can_be_revoked() {
 
     let api = app.api(&token);
     assert_eq!(api.get("/me").await.0, 200);
-    let id = accounts::my_tokens(&app.store, &accounts::token_principal(&app.store, &token).await.unwrap()).await.unwrap()[0].id;
+    let id = accounts::my_tokens(&app.store, &accounts::token_principal(&app.store, &token).await.unwrap())
+        .await
+        .unwrap()[0]
+        .id;
     assert_eq!(api.call("delete", &format!("/tokens/{id}"), None).await.status(), 204);
     assert_eq!(api.get("/me").await.0, 401, "a revoked token no longer works");
 }

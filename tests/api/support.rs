@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wangan_core::Store;
 use wangan_core::access::Role;
 use wangan_core::service::accounts::{self, GrantInput, NewUser};
-use wangan_core::service::units::{self, UnitInput};
 use wangan_core::service::people::{self, PersonInput};
+use wangan_core::service::units::{self, UnitInput};
 
 pub const PASSWORD: &str = "Test-Pass-2026";
 
@@ -19,7 +19,8 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("{prefix}_{}_{n}_{nanos}", std::process::id())
 }
 
@@ -122,7 +123,13 @@ impl TestApp {
         units::create(
             &self.store,
             &wangan_core::Principal::system("test"),
-            UnitInput { code: code.into(), name: name.into(), name_en: String::new(), kind: "college".into(), parent: None },
+            UnitInput {
+                code: code.into(),
+                name: name.into(),
+                name_en: String::new(),
+                kind: "college".into(),
+                parent: None,
+            },
         )
         .await
         .expect("unit")
@@ -133,7 +140,13 @@ impl TestApp {
         people::create(
             &self.store,
             &wangan_core::Principal::system("test"),
-            PersonInput { name: name.into(), unit: unit.into(), title: String::new(), phone: String::new(), email: String::new() },
+            PersonInput {
+                name: name.into(),
+                unit: unit.into(),
+                title: String::new(),
+                phone: String::new(),
+                email: String::new(),
+            },
         )
         .await
         .expect("person")
@@ -256,7 +269,8 @@ pub async fn raw_status(addr: SocketAddr, method: &str, path: &str, headers: &[(
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let (mut rd, mut wr) = stream.into_split();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

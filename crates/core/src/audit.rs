@@ -140,7 +140,8 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyOutcome> {
             .await?;
         let n = rows.len() as u64;
         for row in rows {
-            let broken = |reason| Ok(VerifyOutcome { checked, broken: Some(Broken { seq: expected_seq.min(row.seq), reason }) });
+            let broken =
+                |reason| Ok(VerifyOutcome { checked, broken: Some(Broken { seq: expected_seq.min(row.seq), reason }) });
             if row.seq != expected_seq {
                 return broken("missing");
             }

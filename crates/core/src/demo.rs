@@ -36,11 +36,12 @@ const UNITS: [(&str, &str, &str, &str, Option<&str>); 16] = [
 ];
 
 const SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗",
 ];
 const GIVEN: [&str; 24] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平",
-    "建国", "志强", "晓燕", "海波",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "平", "建国", "志强", "晓燕", "海波",
 ];
 
 /// Titles in each unit: the head, the deputy in charge, the network administrator, then staff.
@@ -111,7 +112,8 @@ pub async fn seed(store: &Store) -> Result<bool> {
     for (code, which, position, duty) in seats {
         if let Some((_, first, main, direct)) = find(code) {
             let person_id = [first, main, direct][which];
-            leadership::add(store, &sys, MemberInput { person_id, position: position.into(), duty: duty.into() }).await?;
+            leadership::add(store, &sys, MemberInput { person_id, position: position.into(), duty: duty.into() })
+                .await?;
         }
     }
     let accounts: [(&str, Role, Option<&str>, &str); 7] = [

@@ -1,7 +1,7 @@
 //! Password policy of §四(四) of the notice, and argon2id hashing.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 pub const MIN_LENGTH: usize = 10;
 /// How many previous passwords may not be reused.
@@ -54,10 +54,7 @@ pub fn check_policy(username: &str, password: &str) -> Vec<PolicyViolation> {
 
 pub fn hash(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
 pub fn verify(password: &str, stored: &str) -> bool {

@@ -10,8 +10,7 @@ use crate::error::{CoreError, Result};
 use crate::migration::Migrator;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::{Path, PathBuf};
@@ -73,11 +72,11 @@ impl Store {
     }
 
     pub async fn connect_with_clock(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> Result<Store> {
-        if let Some(path) = sqlite_path(url) {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-            }
+        if let Some(path) = sqlite_path(url)
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
         }
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(max_connections)

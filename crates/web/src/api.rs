@@ -76,7 +76,11 @@ async fn create_unit(
     Ok((StatusCode::CREATED, Json(units::create(&s.store, &p, input).await?)))
 }
 
-async fn get_unit(State(s): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> ApiResult<Json<units::UnitView>> {
+async fn get_unit(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<units::UnitView>> {
     Ok(Json(units::get(&s.store, &p, &code).await?))
 }
 
@@ -89,7 +93,11 @@ async fn update_unit(
     Ok(Json(units::update(&s.store, &p, &code, patch).await?))
 }
 
-async fn delete_unit(State(s): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_unit(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<StatusCode> {
     units::delete(&s.store, &p, &code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -141,7 +149,11 @@ fn parse_id(raw: &str) -> Result<i64, CoreError> {
     raw.parse::<i64>().map_err(|_| CoreError::NotFound)
 }
 
-async fn get_person(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<Json<people::PersonView>> {
+async fn get_person(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<people::PersonView>> {
     Ok(Json(people::get(&s.store, &p, parse_id(&id)?).await?))
 }
 
@@ -154,7 +166,10 @@ async fn update_person(
     Ok(Json(people::update(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
-async fn list_leadership(State(s): State<AppState>, ApiUser(_p): ApiUser) -> ApiResult<Json<Vec<leadership::MemberView>>> {
+async fn list_leadership(
+    State(s): State<AppState>,
+    ApiUser(_p): ApiUser,
+) -> ApiResult<Json<Vec<leadership::MemberView>>> {
     Ok(Json(leadership::list(&s.store).await?))
 }
 

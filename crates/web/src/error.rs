@@ -105,10 +105,7 @@ fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
 
 /// Localized "field: problem" lines.
 pub fn field_messages(m: &Msg, fields: &[FieldError]) -> Vec<String> {
-    fields
-        .iter()
-        .map(|f| format!("{}：{}", m.code("field", &f.field), m.code("invalid", &f.code)))
-        .collect()
+    fields.iter().map(|f| format!("{}：{}", m.code("field", &f.field), m.code("invalid", &f.code))).collect()
 }
 
 /// JSON API error: `{"error": {"code", "message", "fields"?}}`.

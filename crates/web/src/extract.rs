@@ -57,14 +57,20 @@ fn json_rejection(r: JsonRejection) -> WebError {
     match r {
         JsonRejection::MissingJsonContentType(_) => WebError::UnsupportedMediaType,
         JsonRejection::BytesRejection(b) => bytes_rejection(b),
-        JsonRejection::JsonDataError(e) => WebError::Core(wangan_core::CoreError::invalid("body", &shorten(&e.body_text()))),
+        JsonRejection::JsonDataError(e) => {
+            WebError::Core(wangan_core::CoreError::invalid("body", &shorten(&e.body_text())))
+        }
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge,
         other => WebError::BadRequest(shorten(&other.body_text())),
     }
 }
 
 fn bytes_rejection(b: BytesRejection) -> WebError {
-    if b.status() == StatusCode::PAYLOAD_TOO_LARGE { WebError::TooLarge } else { WebError::BadRequest(shorten(&b.body_text())) }
+    if b.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge
+    } else {
+        WebError::BadRequest(shorten(&b.body_text()))
+    }
 }
 
 fn shorten(s: &str) -> String {
@@ -170,7 +176,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let user = PageUser::from_request_parts(&mut parts, state).await?;
         let locale = crate::pages::locale_of(&user.principal);
         let fail = |e: WebError| crate::pages::PageRejection::Error(e, locale);
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|b| fail(bytes_rejection(b)))?;
+        let bytes =
+            Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|b| fail(bytes_rejection(b)))?;
         let token: CsrfField = parse_form(&bytes).map_err(fail)?;
         if !wangan_core::secret::same(&token.csrf, &user.csrf) {
             return Err(fail(WebError::Csrf));

@@ -82,6 +82,23 @@ pub fn from_accept_language(header: Option<&str>) -> &'static str {
     }
 }
 
+static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+
+/// The process-wide catalog (embedded; parsed once).
+pub fn catalog() -> &'static Catalog {
+    CATALOG.get_or_init(|| {
+        Catalog::load().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "message catalog does not parse");
+            Catalog { zh: HashMap::new(), en: HashMap::new() }
+        })
+    })
+}
+
+/// Shorthand: the catalog in one locale.
+pub fn msg(locale: &str) -> Msg<'static> {
+    catalog().locale(locale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,27 +119,13 @@ mod tests {
         assert_eq!(c.locale("zh-CN").t("nav.units"), "单位");
         assert_eq!(c.locale("en").t("nav.units"), "Units");
         assert_eq!(c.locale("fr").t("nav.units"), "单位");
-        assert_eq!(c.locale("en").fmt("common.page_of", &[("page", "2"), ("pages", "3"), ("total", "41")]), "Page 2 of 3, 41 in all");
+        assert_eq!(
+            c.locale("en").fmt("common.page_of", &[("page", "2"), ("pages", "3"), ("total", "41")]),
+            "Page 2 of 3, 41 in all"
+        );
         assert_eq!(c.locale("en").code("invalid", "no_such_code"), "no_such_code");
         assert_eq!(from_accept_language(Some("en-US,en;q=0.9")), "en");
         assert_eq!(from_accept_language(Some("zh-CN,zh;q=0.9")), "zh-CN");
         assert_eq!(from_accept_language(None), "zh-CN");
     }
-}
-
-static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
-
-/// The process-wide catalog (embedded; parsed once).
-pub fn catalog() -> &'static Catalog {
-    CATALOG.get_or_init(|| {
-        Catalog::load().unwrap_or_else(|e| {
-            tracing::error!(error = %e, "message catalog does not parse");
-            Catalog { zh: HashMap::new(), en: HashMap::new() }
-        })
-    })
-}
-
-/// Shorthand: the catalog in one locale.
-pub fn msg(locale: &str) -> Msg<'static> {
-    catalog().locale(locale)
 }

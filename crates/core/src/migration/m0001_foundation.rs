@@ -4,11 +4,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
+    ForeignKey::create().from(from_table, from_col).to(to_table, "id").on_delete(ForeignKeyAction::Restrict).to_owned()
 }
 
 #[async_trait::async_trait]
@@ -48,8 +44,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("people_unit").table("people").col("unit_id").to_owned())
-            .await?;
+        m.create_index(Index::create().name("people_unit").table("people").col("unit_id").to_owned()).await?;
         m.create_table(
             Table::create()
                 .table("responsibilities")
@@ -115,8 +110,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("role_grants_user").table("role_grants").col("user_id").to_owned())
-            .await?;
+        m.create_index(Index::create().name("role_grants_user").table("role_grants").col("user_id").to_owned()).await?;
         m.create_table(
             Table::create()
                 .table("sessions")
@@ -160,8 +154,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("audit_log_entity").table("audit_log").col("entity").col("entity_id").to_owned())
-            .await?;
+        m.create_index(
+            Index::create().name("audit_log_entity").table("audit_log").col("entity").col("entity_id").to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("audit_head")

@@ -95,12 +95,9 @@ pub async fn create_user(store: &Store, actor: Option<&Principal>, input: NewUse
     if !valid_username(&username) {
         errors.push(FieldError::new("username", "username_format"));
     }
-    let violations = password::check_policy(&username, &input.password);
-    if !violations.is_empty() {
-        if let CoreError::Invalid(mut e) = policy_error(&violations) {
-            errors.append(&mut e);
-        }
-    }
+    errors.extend(
+        password::check_policy(&username, &input.password).iter().map(|v| FieldError::new("password", v.code())),
+    );
     if input.grants.is_empty() {
         errors.push(FieldError::new("role", "required"));
     }
@@ -119,10 +116,10 @@ pub async fn create_user(store: &Store, actor: Option<&Principal>, input: NewUse
             (false, _) => grants.push((g.role, None)),
         }
     }
-    if let Some(pid) = input.person_id {
-        if person::Entity::find_by_id(pid).one(&*txn).await?.is_none() {
-            errors.push(FieldError::new("person_id", "unknown_person"));
-        }
+    if let Some(pid) = input.person_id
+        && person::Entity::find_by_id(pid).one(&*txn).await?.is_none()
+    {
+        errors.push(FieldError::new("person_id", "unknown_person"));
     }
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors));
@@ -214,7 +211,10 @@ pub enum LoginDecision {
     Locked(DateTime<Utc>),
     Accept,
     /// Wrong password: new failure count and, when reached, the lock end.
-    Reject { failed_logins: i32, locked_until: Option<DateTime<Utc>> },
+    Reject {
+        failed_logins: i32,
+        locked_until: Option<DateTime<Utc>>,
+    },
 }
 
 pub fn decide_login(
@@ -243,7 +243,10 @@ pub async fn authenticate(store: &Store, username: &str, pw: &str) -> Result<Pri
     let found = user::Entity::find().filter(user::Column::Username.eq(username.trim())).one(store.db()).await?;
     let Some(u) = found.filter(|u| u.active) else {
         // Spend the same work as a real check, so timing does not reveal accounts.
-        let _ = password::verify(pw, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$zLoC8OPQIvCCE0eUDPfnzcsFeSiz64ZhBq9oXpdGp7E");
+        let _ = password::verify(
+            pw,
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$zLoC8OPQIvCCE0eUDPfnzcsFeSiz64ZhBq9oXpdGp7E",
+        );
         return Err(CoreError::BadCredentials);
     };
     if let Some(until) = u.locked_until.filter(|t| *t > now) {
@@ -419,13 +422,17 @@ pub async fn end_session(store: &Store, secret: &str) -> Result<()> {
 
 /// Issue an API token for `username`; returns the secret (shown once).
 pub async fn create_token(store: &Store, actor: Option<&Principal>, username: &str, name: &str) -> Result<String> {
-    if let Some(p) = actor {
-        if p.username != username {
-            p.require(Permission::ManageUsers)?;
-        }
+    if let Some(p) = actor
+        && p.username != username
+    {
+        p.require(Permission::ManageUsers)?;
     }
     let txn = store.begin_write().await?;
-    let u = user::Entity::find().filter(user::Column::Username.eq(username)).one(&*txn).await?.ok_or(CoreError::NotFound)?;
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&*txn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
     let token = format!("wg_{}", secret::random_token());
     let now = store.now();
     let t = api_token::ActiveModel {
@@ -519,8 +526,13 @@ pub async fn my_tokens(store: &Store, who: &Principal) -> Result<Vec<TokenView>>
 /// Unit codes of a principal's unit grants, for display.
 pub async fn grant_views(store: &Store, who: &Principal) -> Result<Vec<GrantView>> {
     let ids: Vec<i64> = who.grants.iter().filter_map(|g| g.unit_id).collect();
-    let units: std::collections::HashMap<i64, String> =
-        unit::Entity::find().filter(unit::Column::Id.is_in(ids)).all(store.db()).await?.into_iter().map(|u| (u.id, u.code)).collect();
+    let units: std::collections::HashMap<i64, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(ids))
+        .all(store.db())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.code))
+        .collect();
     Ok(who
         .grants
         .iter()
@@ -543,7 +555,8 @@ pub async fn list_users(store: &Store, who: &Principal) -> Result<Vec<UserView>>
                 .iter()
                 .filter(|g| g.user_id == u.id)
                 .filter_map(|g| {
-                    Role::parse(&g.role).map(|role| GrantView { role, unit: g.unit_id.and_then(|id| units.get(&id).cloned()) })
+                    Role::parse(&g.role)
+                        .map(|role| GrantView { role, unit: g.unit_id.and_then(|id| units.get(&id).cloned()) })
                 })
                 .collect(),
             locked: u.locked_until.is_some_and(|t| t > now),
@@ -576,7 +589,10 @@ mod tests {
         assert_eq!(decide_login(now, 0, None, true), LoginDecision::Accept);
         assert_eq!(decide_login(now, 3, None, false), LoginDecision::Reject { failed_logins: 4, locked_until: None });
         let until = now + Duration::minutes(15);
-        assert_eq!(decide_login(now, 4, None, false), LoginDecision::Reject { failed_logins: 0, locked_until: Some(until) });
+        assert_eq!(
+            decide_login(now, 4, None, false),
+            LoginDecision::Reject { failed_logins: 0, locked_until: Some(until) }
+        );
         // While locked even the right password is refused.
         assert_eq!(decide_login(now + Duration::minutes(14), 0, Some(until), true), LoginDecision::Locked(until));
         // After the lock ends the account works again.

@@ -42,11 +42,21 @@ pub async fn list(store: &Store) -> Result<Vec<MemberView>> {
     let conn = store.db();
     let members = leadership_member::Entity::find().order_by_asc(leadership_member::Column::Id).all(conn).await?;
     let ids: Vec<i64> = members.iter().map(|m| m.person_id).collect();
-    let people: HashMap<i64, person::Model> =
-        person::Entity::find().filter(person::Column::Id.is_in(ids)).all(conn).await?.into_iter().map(|p| (p.id, p)).collect();
+    let people: HashMap<i64, person::Model> = person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     let unit_ids: Vec<i64> = people.values().map(|p| p.unit_id).collect();
-    let units: HashMap<i64, unit::Model> =
-        unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids)).all(conn).await?.into_iter().map(|u| (u.id, u)).collect();
+    let units: HashMap<i64, unit::Model> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(unit_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let mut out: Vec<MemberView> = members
         .into_iter()
         .filter_map(|m| {

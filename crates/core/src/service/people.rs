@@ -67,7 +67,11 @@ pub fn valid_email(s: &str) -> bool {
     let mut parts = s.splitn(2, '@');
     let local = parts.next().unwrap_or("");
     let domain = parts.next().unwrap_or("");
-    s.len() <= 254 && !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !s.contains(char::is_whitespace)
+    s.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !s.contains(char::is_whitespace)
 }
 
 fn validate(name: &str, title: &str, phone: &str, email: &str) -> Vec<FieldError> {
@@ -101,7 +105,13 @@ async fn views<C: ConnectionTrait>(conn: &C, models: Vec<person::Model>) -> Resu
     let units: HashMap<i64, unit::Model> = if unit_ids.is_empty() {
         HashMap::new()
     } else {
-        unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids)).all(conn).await?.into_iter().map(|u| (u.id, u)).collect()
+        unit::Entity::find()
+            .filter(unit::Column::Id.is_in(unit_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
     };
     let accounts: HashMap<i64, String> = if person_ids.is_empty() {
         HashMap::new()
@@ -140,7 +150,12 @@ pub(crate) async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, 
         .ok_or(CoreError::NotFound)
 }
 
-pub async fn list(store: &Store, who: &Principal, filter: &PersonFilter, page: PageRequest) -> Result<Page<PersonView>> {
+pub async fn list(
+    store: &Store,
+    who: &Principal,
+    filter: &PersonFilter,
+    page: PageRequest,
+) -> Result<Page<PersonView>> {
     let conn = store.db();
     let mut q = person::Entity::find().filter(scope_condition(&who.scope(), person::Column::UnitId));
     if let Some(code) = filter.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -63,7 +63,13 @@ async fn load<C: ConnectionTrait>(conn: &C, u: &unit::Model) -> Result<Responsib
     let people: HashMap<i64, person::Model> = if ids.is_empty() {
         HashMap::new()
     } else {
-        person::Entity::find().filter(person::Column::Id.is_in(ids)).all(conn).await?.into_iter().map(|p| (p.id, p)).collect()
+        person::Entity::find()
+            .filter(person::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect()
     };
     let get = |kind: &str| {
         rows.iter().find(|r| r.kind == kind).and_then(|r| people.get(&r.person_id)).map(|p| PersonRef {
@@ -86,7 +92,12 @@ pub async fn get(store: &Store, who: &Principal, code: &str) -> Result<Responsib
     load(store.db(), &u).await
 }
 
-pub async fn put(store: &Store, who: &Principal, code: &str, input: ResponsibilitiesInput) -> Result<ResponsibilitiesView> {
+pub async fn put(
+    store: &Store,
+    who: &Principal,
+    code: &str,
+    input: ResponsibilitiesInput,
+) -> Result<ResponsibilitiesView> {
     let txn = store.begin_write().await?;
     let u = find_visible(&*txn, who, code).await?;
     who.require(Permission::SetResponsibilities(u.id))?;

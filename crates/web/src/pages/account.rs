@@ -57,9 +57,13 @@ pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<Au
         action: some(&q.action),
         unit_id: None,
     };
-    let page = audit::list(s.store.db(), &filter, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(&user)?;
+    let page =
+        audit::list(s.store.db(), &filter, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(&user)?;
     let ctx = Ctx::new(&s, Some(&user), "audit");
-    let base = list_url("/audit", &[("entity", &q.entity), ("entity_id", &q.entity_id), ("actor", &q.actor), ("action", &q.action)]);
+    let base = list_url(
+        "/audit",
+        &[("entity", &q.entity), ("entity_id", &q.entity_id), ("actor", &q.actor), ("action", &q.action)],
+    );
     let pager = Pager::new(&ctx.m, &page, &base);
     let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
     let rows = page
@@ -76,7 +80,15 @@ pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<Au
             after: show(&e.after),
         })
         .collect();
-    render(AuditPage { ctx, rows, pager, f_entity: q.entity, f_entity_id: q.entity_id, f_actor: q.actor, f_action: q.action })
+    render(AuditPage {
+        ctx,
+        rows,
+        pager,
+        f_entity: q.entity,
+        f_entity_id: q.entity_id,
+        f_actor: q.actor,
+        f_action: q.action,
+    })
 }
 
 pub struct TokenRow {
@@ -131,14 +143,24 @@ pub struct TokenForm {
 pub async fn create_token(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<TokenForm>) -> PageResult {
     let name = form.name.trim();
     if name.is_empty() {
-        return Err(PageRejection::Error(WebError::Core(CoreError::invalid("name", "required")), locale_of(&user.principal)));
+        return Err(PageRejection::Error(
+            WebError::Core(CoreError::invalid("name", "required")),
+            locale_of(&user.principal),
+        ));
     }
-    let token = accounts::create_token(&s.store, Some(&user.principal), &user.principal.username, name).await.or_page(&user)?;
+    let token =
+        accounts::create_token(&s.store, Some(&user.principal), &user.principal.username, name).await.or_page(&user)?;
     account_page(&s, &user, None, Some(token)).await
 }
 
-pub async fn revoke_token(State(s): State<AppState>, Path(id): Path<String>, CsrfForm { user, .. }: CsrfForm<super::session::Empty>) -> PageResult {
-    let id: i64 = id.parse().map_err(|_| PageRejection::Error(WebError::Core(CoreError::NotFound), locale_of(&user.principal)))?;
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| PageRejection::Error(WebError::Core(CoreError::NotFound), locale_of(&user.principal)))?;
     accounts::revoke_token(&s.store, &user.principal, id).await.or_page(&user)?;
     Ok(axum::response::Redirect::to("/account").into_response())
 }

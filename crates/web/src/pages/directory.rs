@@ -83,10 +83,17 @@ struct UnitsPage {
     draft: UnitForm,
 }
 
-async fn units_page(s: &AppState, user: &PageUser, q: UnitListQuery, draft: UnitForm, error: Option<&WebError>) -> PageResult {
+async fn units_page(
+    s: &AppState,
+    user: &PageUser,
+    q: UnitListQuery,
+    draft: UnitForm,
+    error: Option<&WebError>,
+) -> PageResult {
     let p = &user.principal;
     let filter = units::UnitFilter { unit: None, kind: q.kind.clone(), q: q.q.clone() };
-    let page = units::list(&s.store, p, &filter, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(user)?;
+    let page =
+        units::list(&s.store, p, &filter, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(user)?;
     let mut ctx = Ctx::new(s, Some(user), "units").with_flash(q.ok.as_deref());
     if let Some(e) = error {
         ctx = ctx.with_error(e);
@@ -111,7 +118,11 @@ async fn units_page(s: &AppState, user: &PageUser, q: UnitListQuery, draft: Unit
     )
 }
 
-pub async fn units(State(s): State<AppState>, user: PageUser, q: Result<Query<UnitListQuery>, QueryRejection>) -> PageResult {
+pub async fn units(
+    State(s): State<AppState>,
+    user: PageUser,
+    q: Result<Query<UnitListQuery>, QueryRejection>,
+) -> PageResult {
     let q = query(q, &user)?;
     units_page(&s, &user, q, UnitForm { kind: "college".into(), ..Default::default() }, None).await
 }
@@ -170,7 +181,13 @@ pub struct OkQuery {
     ok: Option<String>,
 }
 
-async fn unit_page(s: &AppState, user: &PageUser, code: &str, flash: Option<&str>, error: Option<&WebError>) -> PageResult {
+async fn unit_page(
+    s: &AppState,
+    user: &PageUser,
+    code: &str,
+    flash: Option<&str>,
+    error: Option<&WebError>,
+) -> PageResult {
     let p = &user.principal;
     let unit = units::get(&s.store, p, code).await.or_page(user)?;
     let resp = responsibilities::get(&s.store, p, code).await.or_page(user)?;
@@ -205,11 +222,20 @@ async fn unit_page(s: &AppState, user: &PageUser, code: &str, flash: Option<&str
     )
 }
 
-pub async fn unit(State(s): State<AppState>, user: PageUser, Path(code): Path<String>, Query(q): Query<OkQuery>) -> PageResult {
+pub async fn unit(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(code): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
     unit_page(&s, &user, &code, q.ok.as_deref(), None).await
 }
 
-pub async fn update_unit(State(s): State<AppState>, Path(code): Path<String>, CsrfForm { user, form }: CsrfForm<UnitForm>) -> PageResult {
+pub async fn update_unit(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm { user, form }: CsrfForm<UnitForm>,
+) -> PageResult {
     let patch = units::UnitPatch {
         code: Some(form.code.clone()),
         name: Some(form.name.clone()),
@@ -221,17 +247,29 @@ pub async fn update_unit(State(s): State<AppState>, Path(code): Path<String>, Cs
         Ok(u) => Ok(Redirect::to(&format!("/units/{}?ok=unit.saved", u.code)).into_response()),
         Err(e) => {
             let e = WebError::from(e);
-            if is_form_error(&e) { unit_page(&s, &user, &code, None, Some(&e)).await } else { Err(PageRejection::Error(e, locale_of(&user.principal))) }
+            if is_form_error(&e) {
+                unit_page(&s, &user, &code, None, Some(&e)).await
+            } else {
+                Err(PageRejection::Error(e, locale_of(&user.principal)))
+            }
         }
     }
 }
 
-pub async fn delete_unit(State(s): State<AppState>, Path(code): Path<String>, CsrfForm { user, .. }: CsrfForm<super::session::Empty>) -> PageResult {
+pub async fn delete_unit(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
+) -> PageResult {
     match units::delete(&s.store, &user.principal, &code).await {
         Ok(()) => Ok(Redirect::to("/units?ok=unit.deleted").into_response()),
         Err(e) => {
             let e = WebError::from(e);
-            if is_form_error(&e) { unit_page(&s, &user, &code, None, Some(&e)).await } else { Err(PageRejection::Error(e, locale_of(&user.principal))) }
+            if is_form_error(&e) {
+                unit_page(&s, &user, &code, None, Some(&e)).await
+            } else {
+                Err(PageRejection::Error(e, locale_of(&user.principal)))
+            }
         }
     }
 }
@@ -255,9 +293,17 @@ fn form_id(field: &str, raw: &str) -> Result<Option<i64>, WebError> {
     raw.parse().map(Some).map_err(|_| WebError::Core(CoreError::invalid(field, "bad_id")))
 }
 
-pub async fn set_responsibilities(State(s): State<AppState>, Path(code): Path<String>, CsrfForm { user, form }: CsrfForm<RespForm>) -> PageResult {
+pub async fn set_responsibilities(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm { user, form }: CsrfForm<RespForm>,
+) -> PageResult {
     let parsed = (|| -> Result<ResponsibilitiesInput, WebError> {
-        Ok(ResponsibilitiesInput { first: form_id("first", &form.first)?, main: form_id("main", &form.main)?, direct: form_id("direct", &form.direct)? })
+        Ok(ResponsibilitiesInput {
+            first: form_id("first", &form.first)?,
+            main: form_id("main", &form.main)?,
+            direct: form_id("direct", &form.direct)?,
+        })
     })();
     let result = match parsed {
         Ok(input) => responsibilities::put(&s.store, &user.principal, &code, input).await.map_err(WebError::from),
@@ -311,9 +357,17 @@ async fn manageable(s: &AppState, user: &PageUser) -> Result<(Vec<UnitView>, Vec
     Ok((all, mine))
 }
 
-async fn people_page(s: &AppState, user: &PageUser, q: PeopleQuery, draft: PersonForm, error: Option<&WebError>) -> PageResult {
+async fn people_page(
+    s: &AppState,
+    user: &PageUser,
+    q: PeopleQuery,
+    draft: PersonForm,
+    error: Option<&WebError>,
+) -> PageResult {
     let filter = people::PersonFilter { unit: q.unit.clone(), q: q.q.clone() };
-    let page = people::list(&s.store, &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(user)?;
+    let page = people::list(&s.store, &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) })
+        .await
+        .or_page(user)?;
     let mut ctx = Ctx::new(s, Some(user), "people").with_flash(q.ok.as_deref());
     if let Some(e) = error {
         ctx = ctx.with_error(e);
@@ -326,7 +380,11 @@ async fn people_page(s: &AppState, user: &PageUser, q: PeopleQuery, draft: Perso
     render_status(status, PeoplePage { ctx, page, pager, q: q_text, unit, all_units, manageable_units, draft })
 }
 
-pub async fn people(State(s): State<AppState>, user: PageUser, q: Result<Query<PeopleQuery>, QueryRejection>) -> PageResult {
+pub async fn people(
+    State(s): State<AppState>,
+    user: PageUser,
+    q: Result<Query<PeopleQuery>, QueryRejection>,
+) -> PageResult {
     let q = query(q, &user)?;
     people_page(&s, &user, q, PersonForm::default(), None).await
 }
@@ -343,7 +401,11 @@ pub async fn create_person(State(s): State<AppState>, CsrfForm { user, form }: C
         Ok(p) => Ok(Redirect::to(&format!("/people/{}?ok=person.created", p.id)).into_response()),
         Err(e) => {
             let e = WebError::from(e);
-            if is_form_error(&e) { people_page(&s, &user, PeopleQuery::default(), form, Some(&e)).await } else { Err(PageRejection::Error(e, locale_of(&user.principal))) }
+            if is_form_error(&e) {
+                people_page(&s, &user, PeopleQuery::default(), form, Some(&e)).await
+            } else {
+                Err(PageRejection::Error(e, locale_of(&user.principal)))
+            }
         }
     }
 }
@@ -361,7 +423,13 @@ fn path_id(raw: &str, user: &PageUser) -> Result<i64, PageRejection> {
     raw.parse().map_err(|_| PageRejection::Error(WebError::Core(CoreError::NotFound), locale_of(&user.principal)))
 }
 
-async fn person_page(s: &AppState, user: &PageUser, id: i64, flash: Option<&str>, error: Option<&WebError>) -> PageResult {
+async fn person_page(
+    s: &AppState,
+    user: &PageUser,
+    id: i64,
+    flash: Option<&str>,
+    error: Option<&WebError>,
+) -> PageResult {
     let person = people::get(&s.store, &user.principal, id).await.or_page(user)?;
     let (all, manageable_units) = manageable(s, user).await?;
     let can_edit = all.iter().any(|u| u.code == person.unit && user.principal.may(Permission::ManagePeople(u.id)));
@@ -373,12 +441,21 @@ async fn person_page(s: &AppState, user: &PageUser, id: i64, flash: Option<&str>
     render_status(status, PersonPage { ctx, person, can_edit, manageable_units })
 }
 
-pub async fn person(State(s): State<AppState>, user: PageUser, Path(id): Path<String>, Query(q): Query<OkQuery>) -> PageResult {
+pub async fn person(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     person_page(&s, &user, id, q.ok.as_deref(), None).await
 }
 
-pub async fn update_person(State(s): State<AppState>, Path(id): Path<String>, CsrfForm { user, form }: CsrfForm<PersonForm>) -> PageResult {
+pub async fn update_person(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<PersonForm>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     let patch = people::PersonPatch {
         name: Some(form.name),
@@ -391,7 +468,11 @@ pub async fn update_person(State(s): State<AppState>, Path(id): Path<String>, Cs
         Ok(_) => Ok(Redirect::to(&format!("/people/{id}?ok=person.saved")).into_response()),
         Err(e) => {
             let e = WebError::from(e);
-            if is_form_error(&e) { person_page(&s, &user, id, None, Some(&e)).await } else { Err(PageRejection::Error(e, locale_of(&user.principal))) }
+            if is_form_error(&e) {
+                person_page(&s, &user, id, None, Some(&e)).await
+            } else {
+                Err(PageRejection::Error(e, locale_of(&user.principal)))
+            }
         }
     }
 }
@@ -409,10 +490,15 @@ struct LeadershipPage {
 async fn leadership_page(s: &AppState, user: &PageUser, error: Option<&WebError>) -> PageResult {
     let can_manage = user.principal.may(Permission::ManageLeadership);
     let people = if can_manage {
-        people::list(&s.store, &user.principal, &Default::default(), PageRequest::new(1, wangan_core::page::MAX_PER_PAGE))
-            .await
-            .or_page(user)?
-            .items
+        people::list(
+            &s.store,
+            &user.principal,
+            &Default::default(),
+            PageRequest::new(1, wangan_core::page::MAX_PER_PAGE),
+        )
+        .await
+        .or_page(user)?
+        .items
     } else {
         Vec::new()
     };
@@ -449,9 +535,13 @@ pub struct MemberForm {
 
 pub async fn add_member(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<MemberForm>) -> PageResult {
     let result = match form_id("person_id", &form.person_id) {
-        Ok(Some(person_id)) => leadership::add(&s.store, &user.principal, leadership::MemberInput { person_id, position: form.position, duty: form.duty })
-            .await
-            .map_err(WebError::from),
+        Ok(Some(person_id)) => leadership::add(
+            &s.store,
+            &user.principal,
+            leadership::MemberInput { person_id, position: form.position, duty: form.duty },
+        )
+        .await
+        .map_err(WebError::from),
         Ok(None) => Err(WebError::Core(CoreError::invalid("person_id", "required"))),
         Err(e) => Err(e),
     };
@@ -462,7 +552,11 @@ pub async fn add_member(State(s): State<AppState>, CsrfForm { user, form }: Csrf
     }
 }
 
-pub async fn remove_member(State(s): State<AppState>, Path(id): Path<String>, CsrfForm { user, .. }: CsrfForm<super::session::Empty>) -> PageResult {
+pub async fn remove_member(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     leadership::remove(&s.store, &user.principal, id).await.or_page(&user)?;
     Ok(Redirect::to("/leadership").into_response())

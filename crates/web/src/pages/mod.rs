@@ -163,7 +163,15 @@ impl IntoResponse for PageRejection {
                 }
                 let m = i18n::msg(locale);
                 let message = e.message(&m);
-                let mut ctx = Ctx { m, user: None, csrf: String::new(), section: "", flash: None, errors: Vec::new(), tz: chrono_tz::Asia::Shanghai };
+                let mut ctx = Ctx {
+                    m,
+                    user: None,
+                    csrf: String::new(),
+                    section: "",
+                    flash: None,
+                    errors: Vec::new(),
+                    tz: chrono_tz::Asia::Shanghai,
+                };
                 ctx.errors = field_messages(&m, e.fields());
                 let body = ErrorPage { ctx, message }.render().unwrap_or_else(|_| "error".into());
                 (e.status(), Html(body)).into_response()

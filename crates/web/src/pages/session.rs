@@ -49,9 +49,8 @@ pub async fn login_page(State(s): State<AppState>, headers: HeaderMap, Query(q):
     };
     let page = render(LoginPage { ctx: Ctx::anonymous(&s, locale), error: None, username: String::new() })?;
     Ok(match set_cookie {
-        Some(l) => {
-            ([(header::SET_COOKIE, format!("{LANG_COOKIE}={l}; Path=/; Max-Age=31536000; SameSite=Lax"))], page).into_response()
-        }
+        Some(l) => ([(header::SET_COOKIE, format!("{LANG_COOKIE}={l}; Path=/; Max-Age=31536000; SameSite=Lax"))], page)
+            .into_response(),
         None => page,
     })
 }
@@ -71,9 +70,8 @@ pub async fn login(State(s): State<AppState>, headers: HeaderMap, PlainForm(f): 
     let locale = anonymous_locale(&headers);
     match accounts::authenticate(&s.store, &f.username, &f.password).await {
         Ok(p) => {
-            let (secret, _csrf) = accounts::create_session(&s.store, &p)
-                .await
-                .map_err(|e| PageRejection::Error(e.into(), locale))?;
+            let (secret, _csrf) =
+                accounts::create_session(&s.store, &p).await.map_err(|e| PageRejection::Error(e.into(), locale))?;
             let to = if p.must_change_password { "/password" } else { "/" };
             let cookie = session_cookie(&s, &secret, accounts::SESSION_HOURS * 3600);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response())
@@ -146,7 +144,11 @@ pub struct LangForm {
     locale: String,
 }
 
-pub async fn set_language(State(s): State<AppState>, headers: HeaderMap, CsrfForm { user, form }: CsrfForm<LangForm>) -> PageResult {
+pub async fn set_language(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<LangForm>,
+) -> PageResult {
     accounts::set_locale(&s.store, &user.principal, &form.locale).await.or_page(&user)?;
     // Back to the page the switch was pressed on, when it is one of ours.
     let back = headers
