@@ -17,7 +17,7 @@ pub struct Config {
     pub secure_cookies: bool,
     /// IANA zone in which times are shown.
     pub time_zone: String,
-    /// Database pool size (default: 4 for SQLite, 10 for PostgreSQL).
+    /// Database pool size (default: 8 for SQLite, 10 for PostgreSQL).
     pub max_connections: Option<u32>,
 }
 
@@ -70,7 +70,7 @@ impl Config {
     }
 
     pub fn pool_size(&self) -> u32 {
-        self.max_connections.unwrap_or(if self.is_sqlite() { 4 } else { 10 })
+        self.max_connections.unwrap_or(if self.is_sqlite() { 8 } else { 10 })
     }
 }
 

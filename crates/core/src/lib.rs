@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod auth_cache;
 pub mod clock;
 pub mod demo;
 pub mod entity;

@@ -5,6 +5,7 @@
 //! writes later could otherwise fail with a busy snapshot); on PostgreSQL the
 //! audit chain head is locked inside the transaction (see `audit::append`).
 
+use crate::auth_cache::AuthCache;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{CoreError, Result};
 use crate::migration::Migrator;
@@ -23,6 +24,7 @@ pub struct Store {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     write_lock: Arc<Mutex<()>>,
+    auth_cache: Arc<AuthCache>,
 }
 
 /// A write transaction; commit it or drop it (which rolls back).
@@ -92,7 +94,7 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
             });
         let db = Database::connect(opts).await?;
-        Ok(Store { db, clock, write_lock: Arc::new(Mutex::new(())) })
+        Ok(Store { db, clock, write_lock: Arc::new(Mutex::new(())), auth_cache: Arc::new(AuthCache::default()) })
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -105,6 +107,11 @@ impl Store {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Who tokens and sessions belong to, for a few seconds.
+    pub fn auth_cache(&self) -> &AuthCache {
+        &self.auth_cache
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

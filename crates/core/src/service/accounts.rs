@@ -4,6 +4,7 @@
 use super::units::resolve_code;
 use crate::access::{Grant, Permission, Principal, Role};
 use crate::audit::{self, Actor, Change};
+use crate::auth_cache::CachedAuth;
 use crate::entity::{api_token, password_history, person, role_grant, session, unit, user};
 use crate::error::{CoreError, FieldError, Result};
 use crate::password::{self, PolicyViolation};
@@ -349,6 +350,7 @@ pub async fn change_password(store: &Store, who: &Principal, current: &str, new:
     )
     .await?;
     txn.commit().await?;
+    store.auth_cache().invalidate_user(u.id);
     Ok(())
 }
 
@@ -379,6 +381,7 @@ pub async fn set_locale(store: &Store, who: &Principal, locale: &str) -> Result<
         .await?;
     }
     txn.commit().await?;
+    store.auth_cache().invalidate_user(who.user_id);
     Ok(())
 }
 
@@ -405,17 +408,33 @@ pub async fn create_session(store: &Store, who: &Principal) -> Result<(String, S
 
 /// The principal and CSRF token of a live session.
 pub async fn session_principal(store: &Store, secret: &str) -> Result<(Principal, String)> {
-    let s = session::Entity::find_by_id(secret::token_hash(secret))
+    let id_hash = secret::token_hash(secret);
+    let key = format!("s:{id_hash}");
+    let now = store.now();
+    if let Some(hit) = store.auth_cache().get(&key)
+        && let (Some(csrf), Some(expires_at)) = (hit.csrf, hit.expires_at)
+        && expires_at > now
+    {
+        return Ok((hit.principal, csrf));
+    }
+    let s = session::Entity::find_by_id(id_hash)
         .one(store.db())
         .await?
-        .filter(|s| s.expires_at > store.now())
+        .filter(|s| s.expires_at > now)
         .ok_or(CoreError::NotFound)?;
-    Ok((principal(store, s.user_id).await?, s.csrf_token))
+    let p = principal(store, s.user_id).await?;
+    store.auth_cache().put(
+        key,
+        CachedAuth { principal: p.clone(), csrf: Some(s.csrf_token.clone()), expires_at: Some(s.expires_at) },
+    );
+    Ok((p, s.csrf_token))
 }
 
 pub async fn end_session(store: &Store, secret: &str) -> Result<()> {
+    let id_hash = secret::token_hash(secret);
+    store.auth_cache().remove(&format!("s:{id_hash}"));
     let txn = store.begin_write().await?;
-    session::Entity::delete_by_id(secret::token_hash(secret)).exec(&*txn).await?;
+    session::Entity::delete_by_id(id_hash).exec(&*txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -464,13 +483,20 @@ pub async fn create_token(store: &Store, actor: Option<&Principal>, username: &s
 }
 
 pub async fn token_principal(store: &Store, token: &str) -> Result<Principal> {
+    let hash = secret::token_hash(token);
+    let key = format!("t:{hash}");
+    if let Some(hit) = store.auth_cache().get(&key) {
+        return Ok(hit.principal);
+    }
     let t = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(secret::token_hash(token)))
+        .filter(api_token::Column::TokenHash.eq(hash))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(store.db())
         .await?
         .ok_or(CoreError::NotFound)?;
-    principal(store, t.user_id).await
+    let p = principal(store, t.user_id).await?;
+    store.auth_cache().put(key, CachedAuth { principal: p.clone(), csrf: None, expires_at: None });
+    Ok(p)
 }
 
 /// Revoke a token by id: its owner or an admin.
@@ -501,6 +527,7 @@ pub async fn revoke_token(store: &Store, who: &Principal, token_id: i64) -> Resu
         .await?;
     }
     txn.commit().await?;
+    store.auth_cache().invalidate_user(t.user_id);
     Ok(())
 }
 

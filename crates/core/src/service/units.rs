@@ -7,9 +7,10 @@ use crate::entity::{person, responsibility, role_grant, unit};
 use crate::error::{CoreError, FieldError, Result};
 use crate::page::{Page, PageRequest};
 use crate::store::Store;
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -134,27 +135,75 @@ pub(crate) async fn resolve_code<C: ConnectionTrait>(
     }
 }
 
+#[derive(Debug, FromQueryResult)]
+struct UnitRow {
+    id: i64,
+    code: String,
+    name: String,
+    name_en: String,
+    kind: String,
+    parent_code: Option<String>,
+    total: i64,
+}
+
+/// One query per page: the parent's code by a self-join, the total by a window count.
 pub async fn list(store: &Store, who: &Principal, filter: &UnitFilter, page: PageRequest) -> Result<Page<UnitView>> {
     let conn = store.db();
-    let mut q = unit::Entity::find().filter(scope_condition(&who.scope(), unit::Column::Id));
+    let mut cond = scope_condition(&who.scope(), unit::Column::Id);
     if let Some(code) = filter.unit.as_deref().filter(|s| !s.is_empty()) {
-        q = q.filter(unit::Column::Code.eq(code));
+        cond = cond.add(unit::Column::Code.eq(code));
     }
     if let Some(kind) = filter.kind.as_deref().filter(|s| !s.is_empty()) {
-        q = q.filter(unit::Column::Kind.eq(kind));
+        cond = cond.add(unit::Column::Kind.eq(kind));
     }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        q = q.filter(
-            sea_orm::Condition::any()
+        cond = cond.add(
+            Condition::any()
                 .add(unit::Column::Code.contains(text))
                 .add(unit::Column::Name.contains(text))
                 .add(unit::Column::NameEn.contains(text)),
         );
     }
-    let total = q.clone().count(conn).await?;
-    let models = q.order_by_asc(unit::Column::Code).offset(page.offset()).limit(page.per_page()).all(conn).await?;
-    let parents = parent_codes(conn, &models).await?;
-    let items = models.into_iter().map(|m| view(m, &parents)).collect();
+    let parent = "parent";
+    let mut q = Query::select();
+    q.columns([
+        (unit::Entity, unit::Column::Id),
+        (unit::Entity, unit::Column::Code),
+        (unit::Entity, unit::Column::Name),
+        (unit::Entity, unit::Column::NameEn),
+        (unit::Entity, unit::Column::Kind),
+    ])
+    .expr_as(Expr::col((parent, unit::Column::Code)), "parent_code")
+    .expr_as(Expr::cust("COUNT(*) OVER ()"), "total")
+    .from(unit::Entity)
+    .join_as(
+        JoinType::LeftJoin,
+        unit::Entity,
+        parent,
+        Expr::col((parent, unit::Column::Id)).equals((unit::Entity, unit::Column::ParentId)),
+    )
+    .cond_where(cond.clone())
+    .order_by((unit::Entity, unit::Column::Code), Order::Asc)
+    .limit(page.per_page())
+    .offset(page.offset());
+    let rows = UnitRow::find_by_statement(store.backend().build(&q)).all(conn).await?;
+    let total = match rows.first() {
+        Some(r) => r.total as u64,
+        // Past the last page the window has no row to carry the count.
+        None if page.offset() > 0 => unit::Entity::find().filter(cond).count(conn).await?,
+        None => 0,
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| UnitView {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            name_en: r.name_en,
+            kind: r.kind,
+            parent: r.parent_code,
+        })
+        .collect();
     Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
 }
 
