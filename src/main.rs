@@ -75,6 +75,9 @@ enum UserCommand {
         /// Unit code, for the unit roles leader and unit_admin.
         #[arg(long)]
         unit: Option<String>,
+        /// Number of the person (人员) this account belongs to.
+        #[arg(long)]
+        person: Option<i64>,
         #[arg(long)]
         password: String,
         /// Require a new password at first sign-in.
@@ -151,7 +154,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let store = open(&cfg).await?;
             seed_demo(&store).await?;
         }
-        Command::User { command: UserCommand::Create { username, role, unit, password, must_change } } => {
+        Command::User { command: UserCommand::Create { username, role, unit, person, password, must_change } } => {
             let store = open(&cfg).await?;
             let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
             let user = accounts::create_user(
@@ -161,7 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     username,
                     password,
                     must_change_password: must_change,
-                    person_id: None,
+                    person_id: person,
                     grants: vec![GrantInput { role, unit }],
                 },
             )
@@ -237,6 +240,13 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     }
     if demo {
         seed_demo(&store).await?;
+    } else if wangan_core::service::units::all_visible(&store, &wangan_core::Principal::system("serve"))
+        .await?
+        .is_empty()
+    {
+        println!(
+            "  数据库为空：可运行 `wangan demo`（或 serve --demo）载入演示数据 / empty database: `wangan demo` loads a demo university."
+        );
     }
     let time_zone = cfg.time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {}", cfg.time_zone))?;
     let state =

@@ -130,7 +130,7 @@ pub async fn seed(store: &Store) -> Result<bool> {
         let person_id = if matches!(role, Role::Officer | Role::Leader | Role::UnitAdmin) { person_id } else { None };
         accounts::create_user(
             store,
-            None,
+            Some(&sys),
             NewUser {
                 username: username.into(),
                 password: DEMO_PASSWORD.into(),

@@ -6,6 +6,9 @@ use std::collections::HashMap;
 
 pub const DEFAULT_LOCALE: &str = "zh-CN";
 
+/// Shown instead of a message whose key is not in the catalog (tests look for it).
+pub const MISSING: &str = "⟦missing message⟧";
+
 #[derive(Debug)]
 pub struct Catalog {
     zh: HashMap<String, String>,
@@ -50,7 +53,7 @@ impl<'a> Msg<'a> {
             Some(v) => v.as_str(),
             None => {
                 tracing::warn!(key, locale = self.locale, "missing message");
-                ""
+                MISSING
             }
         }
     }

@@ -6,10 +6,13 @@ use crate::error::WebError;
 use crate::extract::{CsrfForm, PageUser};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use wangan_core::audit::{self, AuditFilter};
 use wangan_core::service::accounts;
-use wangan_core::{CoreError, PageRequest, access::Permission};
+use wangan_core::service::people::{self, PersonView};
+use wangan_core::service::units::{self, UnitView};
+use wangan_core::{CoreError, PageRequest, Role, access::Permission};
 
 pub struct AuditRow {
     pub seq: i64,
@@ -18,8 +21,37 @@ pub struct AuditRow {
     pub action: String,
     pub entity: String,
     pub entity_id: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// One field of a change: `before` → `after` (either may be empty).
+pub struct FieldChange {
+    pub field: String,
     pub before: String,
     pub after: String,
+}
+
+fn show(v: Option<&serde_json::Value>) -> String {
+    match v {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Field-by-field difference of two JSON snapshots; unchanged fields of an
+/// update are left out.
+pub fn field_changes(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> Vec<FieldChange> {
+    let empty = serde_json::Map::new();
+    let b = before.and_then(|v| v.as_object()).unwrap_or(&empty);
+    let a = after.and_then(|v| v.as_object()).unwrap_or(&empty);
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| before.is_none() || after.is_none() || b.get(*k) != a.get(*k))
+        .map(|k| FieldChange { field: k.clone(), before: show(b.get(k)), after: show(a.get(k)) })
+        .collect()
 }
 
 #[derive(Template)]
@@ -32,7 +64,13 @@ struct AuditPage {
     f_entity_id: String,
     f_actor: String,
     f_action: String,
+    entities: Vec<(&'static str, String)>,
+    actions: Vec<(&'static str, String)>,
 }
+
+const AUDIT_ENTITIES: [&str; 7] =
+    ["unit", "person", "responsibilities", "leadership_member", "user", "user_locale", "api_token"];
+const AUDIT_ACTIONS: [&str; 6] = ["create", "update", "delete", "lockout", "password_change", "revoke"];
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -65,7 +103,6 @@ pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<Au
         &[("entity", &q.entity), ("entity_id", &q.entity_id), ("actor", &q.actor), ("action", &q.action)],
     );
     let pager = Pager::new(&ctx.m, &page, &base);
-    let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
     let rows = page
         .items
         .iter()
@@ -73,13 +110,14 @@ pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<Au
             seq: e.seq,
             at: ctx.time(&e.at),
             actor: e.actor.clone(),
-            action: e.action.clone(),
-            entity: e.entity.clone(),
+            action: ctx.m.code("audit.action", &e.action),
+            entity: ctx.m.code("audit.entity", &e.entity),
             entity_id: e.entity_id.clone(),
-            before: show(&e.before),
-            after: show(&e.after),
+            changes: field_changes(e.before.as_ref(), e.after.as_ref()),
         })
         .collect();
+    let entities = AUDIT_ENTITIES.iter().map(|e| (*e, ctx.m.code("audit.entity", e))).collect();
+    let actions = AUDIT_ACTIONS.iter().map(|a| (*a, ctx.m.code("audit.action", a))).collect();
     render(AuditPage {
         ctx,
         rows,
@@ -88,6 +126,8 @@ pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<Au
         f_entity_id: q.entity_id,
         f_actor: q.actor,
         f_action: q.action,
+        entities,
+        actions,
     })
 }
 
@@ -165,4 +205,130 @@ pub async fn revoke_token(
     Ok(axum::response::Redirect::to("/account").into_response())
 }
 
-use axum::response::IntoResponse;
+pub struct UserRow {
+    pub username: String,
+    pub roles: Vec<String>,
+    pub person_id: Option<i64>,
+    pub person_name: String,
+    pub locked: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<UserRow>,
+    roles: Vec<(&'static str, String)>,
+    units: Vec<UnitView>,
+    people: Vec<PersonView>,
+    draft: NewUserForm,
+}
+
+async fn users_page(
+    s: &AppState,
+    user: &PageUser,
+    flash: Option<&str>,
+    draft: NewUserForm,
+    error: Option<&WebError>,
+) -> PageResult {
+    let p = &user.principal;
+    p.require(Permission::ManageUsers).or_page(user)?;
+    let mut ctx = Ctx::new(s, Some(user), "users").with_flash(flash);
+    if let Some(e) = error {
+        ctx = ctx.with_error(e);
+    }
+    let people = people::list(&s.store, p, &Default::default(), PageRequest::new(1, wangan_core::page::MAX_PER_PAGE))
+        .await
+        .or_page(user)?
+        .items;
+    let users = accounts::list_users(&s.store, p)
+        .await
+        .or_page(user)?
+        .into_iter()
+        .map(|u| UserRow {
+            roles: u.roles.iter().map(|g| ctx.role(g.role, g.unit.as_deref())).collect(),
+            person_name: u
+                .person_id
+                .and_then(|id| people.iter().find(|p| p.id == id))
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            person_id: u.person_id,
+            username: u.username,
+            locked: u.locked,
+        })
+        .collect();
+    let roles = Role::ALL.iter().map(|r| (r.as_str(), ctx.role(*r, None))).collect();
+    let units = units::all_visible(&s.store, p).await.or_page(user)?;
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    super::render_status(status, UsersPage { ctx, users, roles, units, people, draft })
+}
+
+#[derive(Deserialize)]
+pub struct UsersQuery {
+    ok: Option<String>,
+}
+
+pub async fn users(State(s): State<AppState>, user: PageUser, Query(q): Query<UsersQuery>) -> PageResult {
+    users_page(&s, &user, q.ok.as_deref(), NewUserForm { role: "unit_admin".into(), ..Default::default() }, None).await
+}
+
+pub async fn create_user(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<NewUserForm>) -> PageResult {
+    let parsed = (|| -> Result<accounts::NewUser, WebError> {
+        let role = Role::parse(&form.role).ok_or_else(|| WebError::Core(CoreError::invalid("role", "required")))?;
+        let person_id = match form.person_id.trim() {
+            "" => None,
+            raw => Some(raw.parse().map_err(|_| WebError::Core(CoreError::invalid("person_id", "bad_id")))?),
+        };
+        Ok(accounts::NewUser {
+            username: form.username.clone(),
+            password: form.password.clone(),
+            must_change_password: true,
+            person_id,
+            grants: vec![accounts::GrantInput { role, unit: Some(form.unit.clone()).filter(|u| !u.is_empty()) }],
+        })
+    })();
+    let result = match parsed {
+        Ok(input) => accounts::create_user(&s.store, Some(&user.principal), input).await.map_err(WebError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/users?ok=users.created").into_response()),
+        Err(e @ WebError::Core(CoreError::Invalid(_) | CoreError::Conflict(_))) => {
+            users_page(&s, &user, None, NewUserForm { password: String::new(), ..form }, Some(&e)).await
+        }
+        Err(e) => Err(PageRejection::Error(e, locale_of(&user.principal))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn updates_show_only_changed_fields() {
+        let before = json!({"name": "地理学院", "kind": "college", "parent": null});
+        let after = json!({"name": "地理科学学院", "kind": "college", "parent": "sci"});
+        let c = field_changes(Some(&before), Some(&after));
+        let got: Vec<(&str, &str, &str)> =
+            c.iter().map(|c| (c.field.as_str(), c.before.as_str(), c.after.as_str())).collect();
+        assert_eq!(got, [("name", "地理学院", "地理科学学院"), ("parent", "", "sci")]);
+        let created = field_changes(None, Some(&after));
+        assert_eq!(created.len(), 3, "a creation shows every field");
+    }
+}

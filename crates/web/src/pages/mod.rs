@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/leadership", get(directory::leadership).post(directory::add_member))
         .route("/leadership/{id}/delete", post(directory::remove_member))
         .route("/audit", get(account::audit))
+        .route("/users", get(account::users).post(account::create_user))
         .route("/account", get(account::account))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
@@ -61,6 +62,7 @@ pub struct Ctx {
 pub struct UserCtx {
     pub username: String,
     pub can_audit: bool,
+    pub can_manage_users: bool,
 }
 
 impl Ctx {
@@ -71,6 +73,7 @@ impl Ctx {
             user: user.map(|u| UserCtx {
                 username: u.principal.username.clone(),
                 can_audit: u.principal.may(Permission::ReadAudit),
+                can_manage_users: u.principal.may(Permission::ManageUsers),
             }),
             csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
             section,
@@ -88,7 +91,7 @@ impl Ctx {
 
     /// A flash message from `?ok=KEY`, only for keys that are in the catalog.
     pub fn with_flash(mut self, key: Option<&str>) -> Ctx {
-        self.flash = key.map(|k| self.m.t(k)).filter(|s| !s.is_empty()).map(str::to_owned);
+        self.flash = key.map(|k| self.m.t(k)).filter(|s| *s != i18n::MISSING).map(str::to_owned);
         self
     }
 

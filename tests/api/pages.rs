@@ -1,0 +1,118 @@
+//! Every page renders, in both languages, for every role, with no missing message.
+
+use crate::support::*;
+use wangan_core::access::Role;
+use wangan_web::i18n::MISSING;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_renders_in_both_languages_for_every_role() {
+    let app = spawn_app().await;
+    wangan_core::demo::seed(&app.store).await.unwrap();
+    let person = wangan_core::service::people::list(
+        &app.store,
+        &wangan_core::Principal::system("t"),
+        &wangan_core::service::people::PersonFilter { unit: Some("cs".into()), q: None },
+        wangan_core::PageRequest::new(1, 1),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id;
+    let roles = [
+        ("admin", Role::Admin, None),
+        ("officer", Role::Officer, None),
+        ("reviewer", Role::Reviewer, None),
+        ("leader", Role::Leader, Some("cs")),
+        ("netadmin", Role::UnitAdmin, Some("cs")),
+        ("auditor", Role::Auditor, None),
+    ];
+    let pages = [
+        "/".to_owned(),
+        "/units".into(),
+        "/units?q=学院&kind=college".into(),
+        "/units/cs".into(),
+        "/people".into(),
+        "/people?unit=cs&page=1".into(),
+        format!("/people/{person}"),
+        "/leadership".into(),
+        "/audit".into(),
+        "/users".into(),
+        "/account".into(),
+        "/password".into(),
+    ];
+    for (name, role, unit) in roles {
+        app.user(&format!("p-{name}"), role, unit).await;
+        let b = app.browser();
+        assert_eq!(location(&b.login(&format!("p-{name}"), PASSWORD).await), "/");
+        for lang in ["zh-CN", "en"] {
+            let csrf = b.csrf("/").await;
+            assert_eq!(b.post("/lang", &[("csrf", &csrf), ("locale", lang)]).await.status(), 303);
+            for page in &pages {
+                let (status, html) = b.get(page).await;
+                let allowed = match page.as_str() {
+                    "/audit" => matches!(role, Role::Admin | Role::Auditor),
+                    "/users" => role == Role::Admin,
+                    _ => true,
+                };
+                let want = if allowed { 200 } else { 403 };
+                assert_eq!(status, want, "{page} as {name} in {lang}");
+                assert!(!html.contains(MISSING), "{page} as {name} in {lang} shows a missing message");
+                assert!(html.contains(&format!("lang=\"{lang}\"")), "{page} in {lang}");
+            }
+        }
+    }
+    let (_, html) = app.browser().get("/login").await;
+    assert!(!html.contains(MISSING));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_creates_an_account_that_must_change_its_password() {
+    let app = spawn_app().await;
+    app.unit("cs", "计算机学院").await;
+    let person = app.person("cs", "张伟").await;
+    app.user("root", Role::Admin, None).await;
+    let b = app.browser();
+    b.login("root", PASSWORD).await;
+    let csrf = b.csrf("/users").await;
+    let pid = person.to_string();
+
+    // A unit role without a unit, and a weak password, are refused with reasons.
+    let r = b
+        .post(
+            "/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "zhang.wei"),
+                ("role", "unit_admin"),
+                ("unit", ""),
+                ("person_id", &pid),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("单位角色必须指定单位") && html.contains("密码至少 10 位"), "{html}");
+
+    let r = b
+        .post(
+            "/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "zhang.wei"),
+                ("role", "unit_admin"),
+                ("unit", "cs"),
+                ("person_id", &pid),
+                ("password", "Initial-Pass-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/users?ok=users.created");
+    let (_, html) = b.get("/users").await;
+    assert!(html.contains("zhang.wei") && html.contains("张伟"));
+    let (_, html) = b.get(&format!("/people/{person}")).await;
+    assert!(html.contains("zhang.wei"), "the person shows the account");
+
+    let newcomer = app.browser();
+    assert_eq!(location(&newcomer.login("zhang.wei", "Initial-Pass-2026").await), "/password");
+}

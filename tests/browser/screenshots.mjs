@@ -1,0 +1,27 @@
+// Screenshots of the main pages for a person to look at (not a test):
+//   node tests/browser/screenshots.mjs http://127.0.0.1:8080 USER PASSWORD [OUTDIR]
+// Needs a running server (e.g. `wangan serve --demo`).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [base = 'http://127.0.0.1:8080', user = 'officer', password = 'Demo-Pass-2026', out = 'target/screenshots'] = process.argv.slice(2);
+mkdirSync(out, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+await page.goto(`${base}/login`);
+await page.screenshot({ path: join(out, 'login.png') });
+await page.fill('input[name=username]', user);
+await page.fill('input[name=password]', password);
+await page.click('button[type=submit]');
+await page.waitForLoadState();
+for (const [name, path] of [['dashboard', '/'], ['units', '/units'], ['unit', '/units/cs'], ['people', '/people'],
+  ['person', '/people/1'], ['leadership', '/leadership'], ['audit', '/audit'], ['users', '/users'], ['account', '/account']]) {
+  await page.goto(base + path);
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+}
+await browser.close();
+console.log(`screenshots in ${out}`);
