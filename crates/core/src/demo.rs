@@ -44,8 +44,15 @@ const GIVEN: [&str; 24] = [
     "平", "建国", "志强", "晓燕", "海波",
 ];
 
-/// Titles in each unit: the head, the deputy in charge, the network administrator, then staff.
-const TITLES: [&str; 5] = ["院长/主任", "副院长/副主任（分管网络安全）", "网络管理员", "办公室主任", "教师/职员"];
+/// Titles in each unit by kind: the head, the deputy in charge of network
+/// security, the network administrator, then two members of staff.
+fn titles(kind: &str) -> [&'static str; 5] {
+    match kind {
+        "college" => ["院长", "副院长（分管网络安全）", "网络管理员", "办公室主任", "教师"],
+        "office" => ["处长", "副处长（分管网络安全）", "网络管理员", "综合科科长", "科员"],
+        _ => ["主任", "副主任（分管网络安全）", "网络管理员", "办公室主任", "工程师"],
+    }
+}
 
 /// Fill an empty database. Returns false (and does nothing) when units already exist.
 pub async fn seed(store: &Store) -> Result<bool> {
@@ -69,9 +76,9 @@ pub async fn seed(store: &Store) -> Result<bool> {
     }
     let mut n = 0usize;
     let mut heads: Vec<(String, i64, i64, i64)> = Vec::new(); // unit, first, main, direct
-    for (i, (code, _, _, _, _)) in UNITS.iter().enumerate() {
+    for (i, (code, _, _, kind, _)) in UNITS.iter().enumerate() {
         let mut ids = Vec::new();
-        for (j, title) in TITLES.iter().enumerate() {
+        for (j, title) in titles(kind).iter().enumerate() {
             let name = format!("{}{}", SURNAMES[(n * 7 + i) % SURNAMES.len()], GIVEN[(n * 5 + j * 3) % GIVEN.len()]);
             n += 1;
             let p = people::create(
@@ -90,14 +97,13 @@ pub async fn seed(store: &Store) -> Result<bool> {
         }
         heads.push(((*code).into(), ids[0], ids[1], ids[2]));
     }
-    for (k, (code, first, main, direct)) in heads.iter().enumerate() {
+    for (code, first, main, direct) in &heads {
         // Two units have not yet named everyone, so the dashboard has something to flag.
         let input = match code.as_str() {
             "art" => ResponsibilitiesInput { first: Some(*first), main: Some(*main), direct: None },
             "cs-ai" => ResponsibilitiesInput { first: None, main: None, direct: Some(*direct) },
             _ => ResponsibilitiesInput { first: Some(*first), main: Some(*main), direct: Some(*direct) },
         };
-        let _ = k;
         responsibilities::put(store, &sys, code, input).await?;
     }
     let find = |code: &str| heads.iter().find(|h| h.0 == code).cloned();
