@@ -84,6 +84,12 @@ enum UserCommand {
         #[arg(long)]
         must_change: bool,
     },
+    /// Give an account a new initial password (changed at next sign-in); lifts a lockout.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +177,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             .await
             .map_err(describe)?;
             println!("created {} ({})", user.username, role.as_str());
+        }
+        Command::User { command: UserCommand::ResetPassword { username, password } } => {
+            let store = open(&cfg).await?;
+            accounts::reset_password(&store, None, &username, &password).await.map_err(describe)?;
+            println!("password of {username} reset; it must be changed at the next sign-in");
         }
         Command::Token { command: TokenCommand::Create { username, name } } => {
             let store = open(&cfg).await?;

@@ -126,3 +126,35 @@ async fn sign_out_ends_the_session_and_tokens_can_be_revoked() {
     assert_eq!(api.call("delete", &format!("/tokens/{id}"), None).await.status(), 204);
     assert_eq!(api.get("/me").await.0, 401, "a revoked token no longer works");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_resets_a_forgotten_password_and_lifts_the_lock() {
+    let app = spawn_app().await;
+    app.user("sun", Role::Officer, None).await;
+    app.user("root", Role::Admin, None).await;
+    let victim = app.browser();
+    assert_eq!(location(&victim.login("sun", PASSWORD).await), "/");
+    let stranger = app.browser();
+    for _ in 0..5 {
+        stranger.login("sun", "Wrong-Guess-2026").await;
+    }
+    assert_eq!(app.browser().login("sun", PASSWORD).await.status(), 401, "locked");
+
+    let admin = app.browser();
+    admin.login("root", PASSWORD).await;
+    let csrf = admin.csrf("/users").await;
+    let r = admin.post("/users/reset-password", &[("csrf", &csrf), ("username", "sun"), ("password", "weak")]).await;
+    assert_eq!(r.status(), 422);
+    let r = admin
+        .post("/users/reset-password", &[("csrf", &csrf), ("username", "sun"), ("password", "Fresh-Start-2026")])
+        .await;
+    assert_eq!(location(&r), "/users?ok=users.reset_done");
+
+    assert_eq!(
+        location(&victim.client.get(format!("{}/", victim.base)).send().await.unwrap()),
+        "/login",
+        "old sessions end"
+    );
+    let b = app.browser();
+    assert_eq!(location(&b.login("sun", "Fresh-Start-2026").await), "/password", "lock lifted, change required");
+}

@@ -354,6 +354,59 @@ pub async fn change_password(store: &Store, who: &Principal, current: &str, new:
     Ok(())
 }
 
+/// Set a new initial password for someone who forgot theirs: it must pass the
+/// policy, must be changed at the next sign-in, lifts a lockout and ends the
+/// account's sessions. `actor` is `None` for the command line.
+pub async fn reset_password(store: &Store, actor: Option<&Principal>, username: &str, new: &str) -> Result<()> {
+    if let Some(p) = actor {
+        p.require(Permission::ManageUsers)?;
+    }
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim()))
+        .one(store.db())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let violations = password::check_policy(&u.username, new);
+    if !violations.is_empty() {
+        return Err(policy_error(&violations));
+    }
+    let hash = hash_password(new)?;
+    let now = store.now();
+    let txn = store.begin_write().await?;
+    let mut am: user::ActiveModel = u.clone().into();
+    am.password_hash = Set(hash.clone());
+    am.must_change_password = Set(true);
+    am.failed_logins = Set(0);
+    am.locked_until = Set(None);
+    am.update(&*txn).await?;
+    password_history::ActiveModel {
+        user_id: Set(u.id),
+        password_hash: Set(hash),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    session::Entity::delete_many().filter(session::Column::UserId.eq(u.id)).exec(&*txn).await?;
+    audit::append(
+        &*txn,
+        now,
+        &actor.map(Actor::from).unwrap_or_else(|| Actor::system("cli")),
+        Change {
+            action: "password_reset",
+            entity: "user",
+            entity_id: u.username.clone(),
+            unit_id: None,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    store.auth_cache().invalidate_user(u.id);
+    Ok(())
+}
+
 pub async fn set_locale(store: &Store, who: &Principal, locale: &str) -> Result<()> {
     if !LOCALES.contains(&locale) {
         return Err(CoreError::invalid("locale", "unknown_locale"));

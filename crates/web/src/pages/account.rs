@@ -70,7 +70,8 @@ struct AuditPage {
 
 const AUDIT_ENTITIES: [&str; 7] =
     ["unit", "person", "responsibilities", "leadership_member", "user", "user_locale", "api_token"];
-const AUDIT_ACTIONS: [&str; 6] = ["create", "update", "delete", "lockout", "password_change", "revoke"];
+const AUDIT_ACTIONS: [&str; 7] =
+    ["create", "update", "delete", "lockout", "password_change", "password_reset", "revoke"];
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -330,5 +331,23 @@ mod tests {
         assert_eq!(got, [("name", "地理学院", "地理科学学院"), ("parent", "", "sci")]);
         let created = field_changes(None, Some(&after));
         assert_eq!(created.len(), 3, "a creation shows every field");
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn reset_password(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ResetForm>) -> PageResult {
+    match accounts::reset_password(&s.store, Some(&user.principal), &form.username, &form.password).await {
+        Ok(()) => Ok(Redirect::to("/users?ok=users.reset_done").into_response()),
+        Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
+            users_page(&s, &user, None, NewUserForm::default(), Some(&WebError::Core(e))).await
+        }
+        Err(e) => Err(PageRejection::Error(e.into(), locale_of(&user.principal))),
     }
 }

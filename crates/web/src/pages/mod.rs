@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/leadership/{id}/delete", post(directory::remove_member))
         .route("/audit", get(account::audit))
         .route("/users", get(account::users).post(account::create_user))
+        .route("/users/reset-password", post(account::reset_password))
         .route("/account", get(account::account))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
