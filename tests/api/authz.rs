@@ -211,3 +211,136 @@ async fn unit_roles_never_see_other_units_in_lists_or_pages() {
     let r = b.post(&format!("/people/{beta_person}"), &[("csrf", &csrf), ("name", "改名"), ("unit", "beta")]).await;
     assert_eq!(r.status(), 404);
 }
+
+/// The state-changing page routes, for every role, against the own and the other unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_route_every_role_own_and_other_unit() {
+    use Role::*;
+    let app = spawn_app().await;
+    app.unit("alpha", "甲学院").await;
+    app.unit("beta", "乙学院").await;
+    let people = [app.person("alpha", "甲一").await, app.person("beta", "乙一").await];
+    let member = wangan_core::service::leadership::add(
+        &app.store,
+        &wangan_core::Principal::system("t"),
+        wangan_core::service::leadership::MemberInput {
+            person_id: people[0],
+            position: "member".into(),
+            duty: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    app.user("victim", Reviewer, None).await;
+    let roles = [
+        (Admin, None),
+        (Officer, None),
+        (Reviewer, None),
+        (Leader, Some("alpha")),
+        (UnitAdmin, Some("alpha")),
+        (Auditor, None),
+    ];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (n, (role, unit)) in roles.into_iter().enumerate() {
+        let name = format!("f-{n}");
+        app.user(&name, role, unit).await;
+        let b = app.browser();
+        b.login(&name, PASSWORD).await;
+        let csrf = b.csrf("/").await;
+        for (i, target) in ["alpha", "beta"].into_iter().enumerate() {
+            let hidden = matches!(role, Leader | UnitAdmin) && i == 1;
+            let person = people[i].to_string();
+            let new_code = format!("c{n}{i}");
+            // (path, form, status wanted). Successful posts redirect (303);
+            // the delete of a unit that still has people is refused (422 page).
+            let cases: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
+                (
+                    "/units".into(),
+                    vec![("code", &new_code), ("name", "新单位"), ("kind", "office")],
+                    if role == Admin { 303 } else { 403 },
+                ),
+                (
+                    format!("/units/{target}"),
+                    vec![("code", target), ("name", "改名"), ("name_en", ""), ("kind", "college"), ("parent", "")],
+                    if hidden {
+                        404
+                    } else if role == Admin {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    format!("/units/{target}/delete"),
+                    vec![],
+                    if hidden {
+                        404
+                    } else if role == Admin {
+                        422
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    format!("/units/{target}/responsibilities"),
+                    vec![("first", &person), ("main", ""), ("direct", "")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Officer | UnitAdmin) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    "/people".into(),
+                    vec![("name", "新人"), ("unit", target)],
+                    if hidden {
+                        422
+                    } else if matches!(role, Admin | Officer | UnitAdmin) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    format!("/people/{person}"),
+                    vec![("name", "改名"), ("unit", target), ("title", "教师")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Officer | UnitAdmin) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    "/leadership".into(),
+                    vec![("person_id", &person), ("position", "deputy")],
+                    if role == Admin { 303 } else { 403 },
+                ),
+                (format!("/leadership/{}/delete", member + 1000), vec![], if role == Admin { 404 } else { 403 }),
+                (
+                    "/users".into(),
+                    vec![("username", &new_code), ("role", "auditor"), ("password", "Initial-Pass-2026")],
+                    if role == Admin { 303 } else { 403 },
+                ),
+                (
+                    "/users/reset-password".into(),
+                    vec![("username", "victim"), ("password", "Initial-Pass-2026")],
+                    if role == Admin { 303 } else { 403 },
+                ),
+            ];
+            for (path, mut form, want) in cases {
+                form.push(("csrf", &csrf));
+                let got = b.post(&path, &form).await.status().as_u16();
+                if got != want {
+                    failures.push(format!("POST {path} as {role:?} ({target}): got {got}, want {want}"));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+}
