@@ -212,6 +212,9 @@ async fn unit_roles_never_see_other_units_in_lists_or_pages() {
     assert_eq!(r.status(), 404);
 }
 
+/// A form post: path, fields, the status wanted.
+type FormCase<'a> = (String, Vec<(&'a str, &'a str)>, u16);
+
 /// The state-changing page routes, for every role, against the own and the other unit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_form_route_every_role_own_and_other_unit() {
@@ -254,7 +257,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
             let new_code = format!("c{n}{i}");
             // (path, form, status wanted). Successful posts redirect (303);
             // the delete of a unit that still has people is refused (422 page).
-            let cases: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
+            let cases: Vec<FormCase> = vec![
                 (
                     "/units".into(),
                     vec![("code", &new_code), ("name", "新单位"), ("kind", "office")],
