@@ -29,6 +29,11 @@ impl Actor {
     pub fn system(name: &str) -> Self {
         Actor { user_id: None, name: name.to_owned() }
     }
+
+    /// The signed-in principal, or the command line when there is none.
+    pub fn of(principal: Option<&Principal>) -> Self {
+        principal.map(Actor::from).unwrap_or_else(|| Actor::system("cli"))
+    }
 }
 
 impl From<&Principal> for Actor {
@@ -47,6 +52,43 @@ pub struct Change {
     pub unit_id: Option<i64>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+}
+
+impl Change {
+    pub fn created(entity: &'static str, id: impl ToString, unit_id: Option<i64>, after: serde_json::Value) -> Change {
+        Change { action: "create", entity, entity_id: id.to_string(), unit_id, before: None, after: Some(after) }
+    }
+
+    pub fn updated(
+        entity: &'static str,
+        id: impl ToString,
+        unit_id: Option<i64>,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> Change {
+        Change {
+            action: "update",
+            entity,
+            entity_id: id.to_string(),
+            unit_id,
+            before: Some(before),
+            after: Some(after),
+        }
+    }
+
+    pub fn deleted(entity: &'static str, id: impl ToString, unit_id: Option<i64>, before: serde_json::Value) -> Change {
+        Change { action: "delete", entity, entity_id: id.to_string(), unit_id, before: Some(before), after: None }
+    }
+
+    /// Something that happened to a record without a snapshot (a lockout, a password change).
+    pub fn event(action: &'static str, entity: &'static str, id: impl ToString, unit_id: Option<i64>) -> Change {
+        Change { action, entity, entity_id: id.to_string(), unit_id, before: None, after: None }
+    }
+
+    pub fn with_after(mut self, after: serde_json::Value) -> Change {
+        self.after = Some(after);
+        self
+    }
 }
 
 fn fmt_time(at: &DateTime<Utc>) -> String {

@@ -164,19 +164,17 @@ pub async fn create_user(store: &Store, actor: Option<&Principal>, input: NewUse
         .await?;
         views.push(GrantView { role: *role, unit: unit.as_ref().map(|u| u.code.clone()) });
     }
-    let actor_rec = actor.map(Actor::from).unwrap_or_else(|| Actor::system("cli"));
+    let actor_rec = Actor::of(actor);
     audit::append(
         &*txn,
         now,
         &actor_rec,
-        Change {
-            action: "create",
-            entity: "user",
-            entity_id: username.clone(),
-            unit_id: grants.iter().find_map(|(_, u)| u.as_ref().map(|u| u.id)),
-            before: None,
-            after: Some(serde_json::json!({ "username": username, "person_id": input.person_id, "roles": views })),
-        },
+        Change::created(
+            "user",
+            username.clone(),
+            grants.iter().find_map(|(_, u)| u.as_ref().map(|u| u.id)),
+            serde_json::json!({ "username": username, "person_id": input.person_id, "roles": views }),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -278,14 +276,8 @@ pub async fn authenticate(store: &Store, username: &str, pw: &str) -> Result<Pri
                     &*txn,
                     now,
                     &Actor::system("login"),
-                    Change {
-                        action: "lockout",
-                        entity: "user",
-                        entity_id: u.username.clone(),
-                        unit_id: None,
-                        before: None,
-                        after: Some(serde_json::json!({ "locked_until": until })),
-                    },
+                    Change::event("lockout", "user", u.username.clone(), None)
+                        .with_after(serde_json::json!({ "locked_until": until })),
                 )
                 .await?;
             }
@@ -298,6 +290,32 @@ pub async fn authenticate(store: &Store, username: &str, pw: &str) -> Result<Pri
 pub async fn principal(store: &Store, user_id: i64) -> Result<Principal> {
     let u = user::Entity::find_by_id(user_id).one(store.db()).await?.filter(|u| u.active).ok_or(CoreError::NotFound)?;
     load_principal(store.db(), u).await
+}
+
+/// Set a new password hash, remember it in the history and lift any lockout.
+/// (Hash before the write transaction: argon2 is slow on purpose.)
+async fn store_password<C: ConnectionTrait>(
+    conn: &C,
+    u: &user::Model,
+    hash: String,
+    must_change: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut am: user::ActiveModel = u.clone().into();
+    am.password_hash = Set(hash.clone());
+    am.must_change_password = Set(must_change);
+    am.failed_logins = Set(0);
+    am.locked_until = Set(None);
+    am.update(conn).await?;
+    password_history::ActiveModel {
+        user_id: Set(u.id),
+        password_hash: Set(hash),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
 }
 
 /// Change one's own password: the current one must be right, the new one
@@ -323,32 +341,9 @@ pub async fn change_password(store: &Store, who: &Principal, current: &str, new:
     let hash = hash_password(new)?;
     let now = store.now();
     let txn = store.begin_write().await?;
-    let mut am: user::ActiveModel = u.clone().into();
-    am.password_hash = Set(hash.clone());
-    am.must_change_password = Set(false);
-    am.update(&*txn).await?;
-    password_history::ActiveModel {
-        user_id: Set(u.id),
-        password_hash: Set(hash),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*txn)
-    .await?;
-    audit::append(
-        &*txn,
-        now,
-        &Actor::from(who),
-        Change {
-            action: "password_change",
-            entity: "user",
-            entity_id: u.username.clone(),
-            unit_id: None,
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
+    store_password(&*txn, &u, hash, false, now).await?;
+    audit::append(&*txn, now, &Actor::from(who), Change::event("password_change", "user", u.username.clone(), None))
+        .await?;
     txn.commit().await?;
     store.auth_cache().invalidate_user(u.id);
     Ok(())
@@ -373,35 +368,10 @@ pub async fn reset_password(store: &Store, actor: Option<&Principal>, username: 
     let hash = hash_password(new)?;
     let now = store.now();
     let txn = store.begin_write().await?;
-    let mut am: user::ActiveModel = u.clone().into();
-    am.password_hash = Set(hash.clone());
-    am.must_change_password = Set(true);
-    am.failed_logins = Set(0);
-    am.locked_until = Set(None);
-    am.update(&*txn).await?;
-    password_history::ActiveModel {
-        user_id: Set(u.id),
-        password_hash: Set(hash),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*txn)
-    .await?;
+    store_password(&*txn, &u, hash, true, now).await?;
     session::Entity::delete_many().filter(session::Column::UserId.eq(u.id)).exec(&*txn).await?;
-    audit::append(
-        &*txn,
-        now,
-        &actor.map(Actor::from).unwrap_or_else(|| Actor::system("cli")),
-        Change {
-            action: "password_reset",
-            entity: "user",
-            entity_id: u.username.clone(),
-            unit_id: None,
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
+    audit::append(&*txn, now, &Actor::of(actor), Change::event("password_reset", "user", u.username.clone(), None))
+        .await?;
     txn.commit().await?;
     store.auth_cache().invalidate_user(u.id);
     Ok(())
@@ -422,14 +392,13 @@ pub async fn set_locale(store: &Store, who: &Principal, locale: &str) -> Result<
             &*txn,
             store.now(),
             &Actor::from(who),
-            Change {
-                action: "update",
-                entity: "user_locale",
-                entity_id: who.username.clone(),
-                unit_id: None,
-                before: Some(serde_json::json!({ "locale": before })),
-                after: Some(serde_json::json!({ "locale": locale })),
-            },
+            Change::updated(
+                "user_locale",
+                who.username.clone(),
+                None,
+                serde_json::json!({ "locale": before }),
+                serde_json::json!({ "locale": locale }),
+            ),
         )
         .await?;
     }
@@ -520,15 +489,8 @@ pub async fn create_token(store: &Store, actor: Option<&Principal>, username: &s
     audit::append(
         &*txn,
         now,
-        &actor.map(Actor::from).unwrap_or_else(|| Actor::system("cli")),
-        Change {
-            action: "create",
-            entity: "api_token",
-            entity_id: t.id.to_string(),
-            unit_id: None,
-            before: None,
-            after: Some(serde_json::json!({ "user": u.username, "name": t.name })),
-        },
+        &Actor::of(actor),
+        Change::created("api_token", t.id.to_string(), None, serde_json::json!({ "user": u.username, "name": t.name })),
     )
     .await?;
     txn.commit().await?;
@@ -564,20 +526,8 @@ pub async fn revoke_token(store: &Store, who: &Principal, token_id: i64) -> Resu
         let mut am: api_token::ActiveModel = t.clone().into();
         am.revoked_at = Set(Some(now));
         am.update(&*txn).await?;
-        audit::append(
-            &*txn,
-            now,
-            &Actor::from(who),
-            Change {
-                action: "revoke",
-                entity: "api_token",
-                entity_id: t.id.to_string(),
-                unit_id: None,
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::append(&*txn, now, &Actor::from(who), Change::event("revoke", "api_token", t.id.to_string(), None))
+            .await?;
     }
     txn.commit().await?;
     store.auth_cache().invalidate_user(t.user_id);

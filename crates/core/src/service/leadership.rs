@@ -117,14 +117,12 @@ pub async fn add(store: &Store, who: &Principal, input: MemberInput) -> Result<i
         &*txn,
         now,
         &Actor::from(who),
-        Change {
-            action: "create",
-            entity: "leadership_member",
-            entity_id: m.id.to_string(),
-            unit_id: None,
-            before: None,
-            after: Some(serde_json::json!({"person_id": m.person_id, "position": m.position, "duty": m.duty})),
-        },
+        Change::created(
+            "leadership_member",
+            m.id.to_string(),
+            None,
+            serde_json::json!({"person_id": m.person_id, "position": m.position, "duty": m.duty}),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -140,14 +138,12 @@ pub async fn remove(store: &Store, who: &Principal, id: i64) -> Result<()> {
         &*txn,
         store.now(),
         &Actor::from(who),
-        Change {
-            action: "delete",
-            entity: "leadership_member",
-            entity_id: id.to_string(),
-            unit_id: None,
-            before: Some(serde_json::json!({"person_id": m.person_id, "position": m.position, "duty": m.duty})),
-            after: None,
-        },
+        Change::deleted(
+            "leadership_member",
+            id.to_string(),
+            None,
+            serde_json::json!({"person_id": m.person_id, "position": m.position, "duty": m.duty}),
+        ),
     )
     .await?;
     txn.commit().await?;

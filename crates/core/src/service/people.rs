@@ -240,14 +240,7 @@ pub async fn create(store: &Store, who: &Principal, input: PersonInput) -> Resul
         &*txn,
         now,
         &Actor::from(who),
-        Change {
-            action: "create",
-            entity: "person",
-            entity_id: model.id.to_string(),
-            unit_id: Some(unit.id),
-            before: None,
-            after: Some(to_json(&model, &unit.code)),
-        },
+        Change::created("person", model.id.to_string(), Some(unit.id), to_json(&model, &unit.code)),
     )
     .await?;
     let mut v = views(&*txn, vec![model]).await?;
@@ -297,14 +290,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: PersonPatch)
             &*txn,
             now,
             &Actor::from(who),
-            Change {
-                action: "update",
-                entity: "person",
-                entity_id: model.id.to_string(),
-                unit_id: Some(new_unit.id),
-                before: Some(before),
-                after: Some(after),
-            },
+            Change::updated("person", model.id.to_string(), Some(new_unit.id), before, after),
         )
         .await?;
     }

@@ -134,14 +134,7 @@ pub async fn put(
             &*txn,
             now,
             &Actor::from(who),
-            Change {
-                action: "update",
-                entity: "responsibilities",
-                entity_id: u.code.clone(),
-                unit_id: Some(u.id),
-                before: Some(to_json(&before)),
-                after: Some(to_json(&after)),
-            },
+            Change::updated("responsibilities", u.code.clone(), Some(u.id), to_json(&before), to_json(&after)),
         )
         .await?;
     }

@@ -267,14 +267,7 @@ pub async fn create(store: &Store, who: &Principal, input: UnitInput) -> Result<
         &*txn,
         now,
         &Actor::from(who),
-        Change {
-            action: "create",
-            entity: "unit",
-            entity_id: model.code.clone(),
-            unit_id: Some(model.id),
-            before: None,
-            after: Some(to_json(&model, parent_code.as_deref())),
-        },
+        Change::created("unit", model.code.clone(), Some(model.id), to_json(&model, parent_code.as_deref())),
     )
     .await?;
     txn.commit().await?;
@@ -361,14 +354,7 @@ pub async fn update(store: &Store, who: &Principal, code: &str, patch: UnitPatch
             &*txn,
             now,
             &Actor::from(who),
-            Change {
-                action: "update",
-                entity: "unit",
-                entity_id: model.code.clone(),
-                unit_id: Some(model.id),
-                before: Some(before),
-                after: Some(after),
-            },
+            Change::updated("unit", model.code.clone(), Some(model.id), before, after),
         )
         .await?;
     }
@@ -401,14 +387,7 @@ pub async fn delete(store: &Store, who: &Principal, code: &str) -> Result<()> {
         &*txn,
         store.now(),
         &Actor::from(who),
-        Change {
-            action: "delete",
-            entity: "unit",
-            entity_id: current.code.clone(),
-            unit_id: Some(current.id),
-            before: Some(before),
-            after: None,
-        },
+        Change::deleted("unit", current.code.clone(), Some(current.id), before),
     )
     .await?;
     txn.commit().await?;
