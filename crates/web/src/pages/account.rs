@@ -1,6 +1,6 @@
 //! The audit log page and the user's own account (API tokens).
 
-use super::{Ctx, OrPage, PageRejection, PageResult, Pager, list_url, locale_of, render};
+use super::{Ctx, OrPage, PageResult, Pager, fail, is_form_error, list_url, render};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{CsrfForm, PageUser};
@@ -184,10 +184,7 @@ pub struct TokenForm {
 pub async fn create_token(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<TokenForm>) -> PageResult {
     let name = form.name.trim();
     if name.is_empty() {
-        return Err(PageRejection::Error(
-            WebError::Core(CoreError::invalid("name", "required")),
-            locale_of(&user.principal),
-        ));
+        return Err(fail(&user, CoreError::invalid("name", "required")));
     }
     let token =
         accounts::create_token(&s.store, Some(&user.principal), &user.principal.username, name).await.or_page(&user)?;
@@ -199,11 +196,9 @@ pub async fn revoke_token(
     Path(id): Path<String>,
     CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
 ) -> PageResult {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| PageRejection::Error(WebError::Core(CoreError::NotFound), locale_of(&user.principal)))?;
+    let id: i64 = id.parse().map_err(|_| fail(&user, CoreError::NotFound))?;
     accounts::revoke_token(&s.store, &user.principal, id).await.or_page(&user)?;
-    Ok(axum::response::Redirect::to("/account").into_response())
+    Ok(Redirect::to("/account").into_response())
 }
 
 pub struct UserRow {
@@ -309,10 +304,10 @@ pub async fn create_user(State(s): State<AppState>, CsrfForm { user, form }: Csr
     };
     match result {
         Ok(_) => Ok(Redirect::to("/users?ok=users.created").into_response()),
-        Err(e @ WebError::Core(CoreError::Invalid(_) | CoreError::Conflict(_))) => {
+        Err(e) if is_form_error(&e) => {
             users_page(&s, &user, None, NewUserForm { password: String::new(), ..form }, Some(&e)).await
         }
-        Err(e) => Err(PageRejection::Error(e, locale_of(&user.principal))),
+        Err(e) => Err(fail(&user, e)),
     }
 }
 
@@ -343,11 +338,12 @@ pub struct ResetForm {
 }
 
 pub async fn reset_password(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ResetForm>) -> PageResult {
-    match accounts::reset_password(&s.store, Some(&user.principal), &form.username, &form.password).await {
+    match accounts::reset_password(&s.store, Some(&user.principal), &form.username, &form.password)
+        .await
+        .map_err(WebError::from)
+    {
         Ok(()) => Ok(Redirect::to("/users?ok=users.reset_done").into_response()),
-        Err(e @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {
-            users_page(&s, &user, None, NewUserForm::default(), Some(&WebError::Core(e))).await
-        }
-        Err(e) => Err(PageRejection::Error(e.into(), locale_of(&user.principal))),
+        Err(e) if is_form_error(&e) => users_page(&s, &user, None, NewUserForm::default(), Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
     }
 }

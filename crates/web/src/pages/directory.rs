@@ -1,6 +1,6 @@
 //! Dashboard, units, people, responsible persons, leadership group.
 
-use super::{Ctx, OrPage, PageRejection, PageResult, Pager, list_url, locale_of, render, render_status};
+use super::{Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, render, render_status};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{CsrfForm, PageUser, query_rejection};
@@ -18,7 +18,7 @@ use wangan_core::service::units::{self, UNIT_KINDS, UnitView};
 use wangan_core::{CoreError, Page, PageRequest};
 
 fn query<T>(q: Result<Query<T>, QueryRejection>, user: &PageUser) -> Result<T, PageRejection> {
-    q.map(|Query(v)| v).map_err(|r| PageRejection::Error(query_rejection(r), locale_of(&user.principal)))
+    q.map(|Query(v)| v).map_err(|r| fail(user, query_rejection(r)))
 }
 
 #[derive(Template)]
@@ -137,22 +137,11 @@ fn unit_input(f: &UnitForm) -> units::UnitInput {
     }
 }
 
-/// Field errors re-render the form; other errors show the error page.
-fn is_form_error(e: &WebError) -> bool {
-    matches!(e, WebError::Core(CoreError::Invalid(_) | CoreError::Conflict(_)))
-}
-
 pub async fn create_unit(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<UnitForm>) -> PageResult {
-    match units::create(&s.store, &user.principal, unit_input(&form)).await {
+    match units::create(&s.store, &user.principal, unit_input(&form)).await.map_err(WebError::from) {
         Ok(u) => Ok(Redirect::to(&format!("/units/{}?ok=unit.created", u.code)).into_response()),
-        Err(e) => {
-            let e = WebError::from(e);
-            if is_form_error(&e) {
-                units_page(&s, &user, UnitListQuery::default(), form, Some(&e)).await
-            } else {
-                Err(PageRejection::Error(e, locale_of(&user.principal)))
-            }
-        }
+        Err(e) if is_form_error(&e) => units_page(&s, &user, UnitListQuery::default(), form, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
     }
 }
 
@@ -243,16 +232,10 @@ pub async fn update_unit(
         kind: Some(form.kind.clone()),
         parent: Some(Some(form.parent.clone()).filter(|p| !p.is_empty())),
     };
-    match units::update(&s.store, &user.principal, &code, patch).await {
+    match units::update(&s.store, &user.principal, &code, patch).await.map_err(WebError::from) {
         Ok(u) => Ok(Redirect::to(&format!("/units/{}?ok=unit.saved", u.code)).into_response()),
-        Err(e) => {
-            let e = WebError::from(e);
-            if is_form_error(&e) {
-                unit_page(&s, &user, &code, None, Some(&e)).await
-            } else {
-                Err(PageRejection::Error(e, locale_of(&user.principal)))
-            }
-        }
+        Err(e) if is_form_error(&e) => unit_page(&s, &user, &code, None, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
     }
 }
 
@@ -261,16 +244,10 @@ pub async fn delete_unit(
     Path(code): Path<String>,
     CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
 ) -> PageResult {
-    match units::delete(&s.store, &user.principal, &code).await {
+    match units::delete(&s.store, &user.principal, &code).await.map_err(WebError::from) {
         Ok(()) => Ok(Redirect::to("/units?ok=unit.deleted").into_response()),
-        Err(e) => {
-            let e = WebError::from(e);
-            if is_form_error(&e) {
-                unit_page(&s, &user, &code, None, Some(&e)).await
-            } else {
-                Err(PageRejection::Error(e, locale_of(&user.principal)))
-            }
-        }
+        Err(e) if is_form_error(&e) => unit_page(&s, &user, &code, None, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
     }
 }
 
@@ -312,7 +289,7 @@ pub async fn set_responsibilities(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/units/{code}?ok=unit.saved")).into_response()),
         Err(e) if is_form_error(&e) => unit_page(&s, &user, &code, None, Some(&e)).await,
-        Err(e) => Err(PageRejection::Error(e, locale_of(&user.principal))),
+        Err(e) => Err(fail(&user, e)),
     }
 }
 
@@ -397,16 +374,10 @@ pub async fn create_person(State(s): State<AppState>, CsrfForm { user, form }: C
         phone: form.phone.clone(),
         email: form.email.clone(),
     };
-    match people::create(&s.store, &user.principal, input).await {
+    match people::create(&s.store, &user.principal, input).await.map_err(WebError::from) {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}?ok=person.created", p.id)).into_response()),
-        Err(e) => {
-            let e = WebError::from(e);
-            if is_form_error(&e) {
-                people_page(&s, &user, PeopleQuery::default(), form, Some(&e)).await
-            } else {
-                Err(PageRejection::Error(e, locale_of(&user.principal)))
-            }
-        }
+        Err(e) if is_form_error(&e) => people_page(&s, &user, PeopleQuery::default(), form, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
     }
 }
 
@@ -420,7 +391,7 @@ struct PersonPage {
 }
 
 fn path_id(raw: &str, user: &PageUser) -> Result<i64, PageRejection> {
-    raw.parse().map_err(|_| PageRejection::Error(WebError::Core(CoreError::NotFound), locale_of(&user.principal)))
+    raw.parse().map_err(|_| fail(user, CoreError::NotFound))
 }
 
 async fn person_page(
@@ -464,16 +435,10 @@ pub async fn update_person(
         phone: Some(form.phone),
         email: Some(form.email),
     };
-    match people::update(&s.store, &user.principal, id, patch).await {
+    match people::update(&s.store, &user.principal, id, patch).await.map_err(WebError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/people/{id}?ok=person.saved")).into_response()),
-        Err(e) => {
-            let e = WebError::from(e);
-            if is_form_error(&e) {
-                person_page(&s, &user, id, None, Some(&e)).await
-            } else {
-                Err(PageRejection::Error(e, locale_of(&user.principal)))
-            }
-        }
+        Err(e) if is_form_error(&e) => person_page(&s, &user, id, None, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
     }
 }
 
@@ -548,7 +513,7 @@ pub async fn add_member(State(s): State<AppState>, CsrfForm { user, form }: Csrf
     match result {
         Ok(_) => Ok(Redirect::to("/leadership").into_response()),
         Err(e) if is_form_error(&e) => leadership_page(&s, &user, Some(&e)).await,
-        Err(e) => Err(PageRejection::Error(e, locale_of(&user.principal))),
+        Err(e) => Err(fail(&user, e)),
     }
 }
 

@@ -198,6 +198,16 @@ pub fn render_status<T: Template>(status: StatusCode, t: T) -> PageResult {
     }
 }
 
+/// Field errors and conflicts re-render the form they came from; anything else shows the error page.
+pub fn is_form_error(e: &WebError) -> bool {
+    matches!(e, WebError::Core(CoreError::Invalid(_) | CoreError::Conflict(_)))
+}
+
+/// The error page for a failed request, in the user's language.
+pub fn fail(user: &PageUser, e: impl Into<WebError>) -> PageRejection {
+    PageRejection::Error(e.into(), locale_of(&user.principal))
+}
+
 /// Attach the user's locale to a core error.
 pub trait OrPage<T> {
     fn or_page(self, user: &PageUser) -> Result<T, PageRejection>;
@@ -205,7 +215,7 @@ pub trait OrPage<T> {
 
 impl<T, E: Into<WebError>> OrPage<T> for Result<T, E> {
     fn or_page(self, user: &PageUser) -> Result<T, PageRejection> {
-        self.map_err(|e| PageRejection::Error(e.into(), locale_of(&user.principal)))
+        self.map_err(|e| fail(user, e))
     }
 }
 

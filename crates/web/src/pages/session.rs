@@ -135,7 +135,7 @@ pub async fn change_password(State(s): State<AppState>, CsrfForm { user, form }:
             }
             render_status(StatusCode::UNPROCESSABLE_ENTITY, PasswordPage { ctx, forced })
         }
-        Err(e) => Err(PageRejection::Error(e, super::locale_of(&user.principal))),
+        Err(e) => Err(super::fail(&user, e)),
     }
 }
 
