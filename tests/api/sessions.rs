@@ -103,8 +103,23 @@ async fn language_choice_persists_per_user() {
     b2.login("zhao", PASSWORD).await;
     let (_, html) = b2.get("/").await;
     assert!(html.contains("lang=\"en\""));
-    let (_, html) = app.browser().get("/login?lang=en").await;
+    // Before sign-in: Chinese, whatever the browser's language, until English is chosen.
+    let anon = app.browser();
+    let html = anon
+        .client
+        .get(format!("{}/login", anon.base))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("登录"), "zh-CN is the default");
+    let (_, html) = anon.get("/login?lang=en").await;
     assert!(html.contains("Sign in"));
+    let (_, html) = anon.get("/login").await;
+    assert!(html.contains("Sign in"), "the choice is remembered on this browser");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

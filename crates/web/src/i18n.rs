@@ -77,14 +77,6 @@ impl<'a> Msg<'a> {
     }
 }
 
-/// Pick a locale from an `Accept-Language` header (only zh and en are offered).
-pub fn from_accept_language(header: Option<&str>) -> &'static str {
-    match header {
-        Some(h) if h.trim_start().to_ascii_lowercase().starts_with("en") => "en",
-        _ => DEFAULT_LOCALE,
-    }
-}
-
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
 
 /// The process-wide catalog (embedded; parsed once).
@@ -127,8 +119,5 @@ mod tests {
             "Page 2 of 3, 41 in all"
         );
         assert_eq!(c.locale("en").code("invalid", "no_such_code"), "no_such_code");
-        assert_eq!(from_accept_language(Some("en-US,en;q=0.9")), "en");
-        assert_eq!(from_accept_language(Some("zh-CN,zh;q=0.9")), "zh-CN");
-        assert_eq!(from_accept_language(None), "zh-CN");
     }
 }

@@ -33,11 +33,13 @@ fn anonymous_locale(headers: &HeaderMap) -> &'static str {
     locale_from_parts(&parts)
 }
 
+/// Before sign-in: zh-CN unless English was chosen on this browser (the
+/// switch on the sign-in page sets a cookie). After sign-in the account's
+/// own choice applies.
 fn locale_from_parts(parts: &Parts) -> &'static str {
     match cookie(parts, LANG_COOKIE) {
         Some("en") => "en",
-        Some(_) => i18n::DEFAULT_LOCALE,
-        None => i18n::from_accept_language(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())),
+        _ => i18n::DEFAULT_LOCALE,
     }
 }
 
