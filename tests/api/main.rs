@@ -13,13 +13,20 @@ mod support;
 
 #[tokio::test]
 async fn backend_in_use() {
+    use std::io::Write;
     let db = support::TestDb::fresh().await;
-    if db.is_postgres() {
-        eprintln!("integration tests run on PostgreSQL (WANGAN_TEST_DATABASE_URL)");
+    let line = if db.is_postgres() {
+        "note: integration tests ran on PostgreSQL (WANGAN_TEST_DATABASE_URL)\n"
     } else {
-        eprintln!(
-            "integration tests run on SQLite; PostgreSQL run skipped: set WANGAN_TEST_DATABASE_URL to include it"
-        );
+        "note: PostgreSQL run skipped: the integration tests ran on SQLite; \
+         set WANGAN_TEST_DATABASE_URL=postgres://... to run them on PostgreSQL\n"
+    };
+    // libtest captures the std streams, so write to the process's stderr file itself.
+    match std::fs::OpenOptions::new().append(true).open("/dev/stderr") {
+        Ok(mut f) => {
+            let _ = f.write_all(line.as_bytes());
+        }
+        Err(_) => eprint!("{line}"),
     }
     let store = wangan_core::Store::connect(&db.url, 1).await.unwrap();
     store.migrate().await.unwrap();
