@@ -86,6 +86,10 @@ impl Store {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false)
+            // Checking a pooled connection before every use costs a round trip (to the
+            // SQLite worker thread, or to the PostgreSQL server) per query; check only
+            // connections that have sat idle long enough to have been dropped.
+            .test_before_acquire_if_idle_for(Duration::from_secs(60))
             .map_sqlx_sqlite_opts(|o| {
                 o.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
