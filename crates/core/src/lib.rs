@@ -11,6 +11,7 @@ pub mod error;
 pub mod migration;
 pub mod page;
 pub mod password;
+pub mod registry;
 pub mod secret;
 pub mod service;
 pub mod store;

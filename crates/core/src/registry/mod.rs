@@ -1,0 +1,7 @@
+//! The information systems registry (信息系统/网站): its words and its rules.
+//! Everything here is pure; storage is in `service::systems`.
+
+pub mod gates;
+pub mod mlps;
+
+pub use gates::{GatePolicy, Reason, SystemFacts, check_transition};
