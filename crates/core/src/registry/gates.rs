@@ -124,11 +124,6 @@ pub fn check_transition(facts: &SystemFacts, to: &str, policy: &GatePolicy) -> V
     }
     let mut reasons = Vec::new();
     match to {
-        "building" => {
-            if facts.mlps_level.is_none() {
-                reasons.push(Reason::MlpsLevel);
-            }
-        }
         "online" if facts.internet_facing => {
             if facts.filing_status != "filed" {
                 reasons.push(Reason::Filing);
@@ -145,17 +140,10 @@ pub fn check_transition(facts: &SystemFacts, to: &str, policy: &GatePolicy) -> V
                 reasons.push(Reason::Responsibilities);
             }
         }
-        "online" => {
-            if facts.mlps_level.is_none() {
-                reasons.push(Reason::MlpsLevel);
-            }
-        }
-        "closed" => {
-            // Nothing to cancel when the system was never filed.
-            if !matches!(facts.filing_status, "cancelled" | "none") {
-                reasons.push(Reason::FilingNotCancelled);
-            }
-        }
+        // Graded at design time (§四(三)); intranet systems too before going live.
+        "building" | "online" if facts.mlps_level.is_none() => reasons.push(Reason::MlpsLevel),
+        // Nothing to cancel when the system was never filed.
+        "closed" if !matches!(facts.filing_status, "cancelled" | "none") => reasons.push(Reason::FilingNotCancelled),
         _ => {}
     }
     reasons
