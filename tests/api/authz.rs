@@ -106,6 +106,7 @@ async fn every_route_every_role_own_and_other_unit() {
     }
     // Someone else, whose tokens the roles above try to revoke.
     app.user("victim", Role::Reviewer, None).await;
+    let systems = [app.system_in_building("alpha").await, app.system_in_building("beta").await];
     let client = reqwest::Client::new();
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -128,10 +129,14 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
-                let path = route.path.replace("{code}", code).replace(
-                    "{id}",
-                    &if route.path.starts_with("/tokens") { victim_token_id } else { people[i] }.to_string(),
-                );
+                let id = if route.path.starts_with("/tokens") {
+                    victim_token_id
+                } else if route.path.starts_with("/systems") {
+                    systems[i]
+                } else {
+                    people[i]
+                };
+                let path = route.path.replace("{code}", code).replace("{id}", &id.to_string());
                 let body = match (route.method, route.path) {
                     ("post", "/units") => {
                         Some(json!({"code": format!("n{checked}"), "name": "新单位", "kind": "office"}))
@@ -140,6 +145,17 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("put", "/units/{code}/responsibilities") => Some(json!({"first": people[i], "direct": direct[i]})),
                     ("post", "/people") => Some(json!({"name": "新人", "unit": code})),
                     ("patch", "/people/{id}") => Some(json!({"title": "教师"})),
+                    ("post", "/systems") => Some(json!({"name": "新系统", "kind": "website", "unit": code})),
+                    ("patch", "/systems/{id}") => Some(json!({"notes": "备注"})),
+                    ("put", "/systems/{id}/filing") => Some(json!({"status": "none"})),
+                    ("put", "/systems/{id}/protections") => {
+                        Some(json!([{"kind": "firewall", "product": "边界防火墙"}]))
+                    }
+                    ("put", "/systems/{id}/mlps") => Some(json!({"level": 2, "graded_on": "2026-01-05"})),
+                    ("post", "/systems/{id}/mlps/evaluations") => {
+                        Some(json!({"agency": "测评中心", "evaluated_on": "2026-02-01", "result": "pass"}))
+                    }
+                    ("post", "/systems/{id}/transition") => Some(json!({"to": "offline"})),
                     _ => None,
                 };
                 let mut req = client

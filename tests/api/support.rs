@@ -153,6 +153,40 @@ impl TestApp {
         .id
     }
 
+    /// A website of `unit`, graded level 2 and moved to `building`; returns its id.
+    pub async fn system_in_building(&self, unit: &str) -> i64 {
+        use wangan_core::service::systems;
+        let sys = wangan_core::Principal::system("test");
+        let id = systems::create(
+            &self.store,
+            &sys,
+            serde_json::from_value(serde_json::json!({"name": format!("{unit} 门户"), "kind": "website", "unit": unit,
+                "urls": [format!("https://www.{unit}.university.example/")], "internet_facing": true}))
+            .expect("input"),
+        )
+        .await
+        .expect("system")
+        .system
+        .id;
+        systems::put_mlps(
+            &self.store,
+            &sys,
+            id,
+            serde_json::from_value(serde_json::json!({"level": 2, "graded_on": "2026-01-05"})).expect("mlps"),
+        )
+        .await
+        .expect("mlps");
+        systems::transition(
+            &self.store,
+            &sys,
+            id,
+            serde_json::from_value(serde_json::json!({"to": "building"})).expect("to"),
+        )
+        .await
+        .expect("building");
+        id
+    }
+
     /// Create an account with one role and return an API token for it.
     pub async fn user(&self, username: &str, role: Role, unit: Option<&str>) -> String {
         accounts::create_user(

@@ -85,6 +85,10 @@ pub enum Permission {
     SetResponsibilities(i64),
     /// Edit the leadership group.
     ManageLeadership,
+    /// Register and maintain a unit's information systems.
+    ManageSystems(i64),
+    /// Move a system past a failed gate, with a written reason.
+    OverrideGate,
     /// Read the audit log.
     ReadAudit,
     /// Create accounts, grant roles, issue tokens for others.
@@ -136,8 +140,13 @@ impl Principal {
     pub fn may(&self, permission: Permission) -> bool {
         let admin = self.has_role(Role::Admin);
         match permission {
-            Permission::ManageUnits | Permission::ManageLeadership | Permission::ManageUsers => admin,
-            Permission::ManagePeople(unit) | Permission::SetResponsibilities(unit) => {
+            Permission::ManageUnits
+            | Permission::ManageLeadership
+            | Permission::ManageUsers
+            | Permission::OverrideGate => admin,
+            Permission::ManagePeople(unit)
+            | Permission::SetResponsibilities(unit)
+            | Permission::ManageSystems(unit) => {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
             }
             Permission::ReadAudit => admin || self.has_role(Role::Auditor),
@@ -207,6 +216,9 @@ mod tests {
         assert!(!auditor.may(Permission::ManagePeople(3)));
         assert!(!officer.may(Permission::ReadAudit));
         assert!(matches!(leader.require(Permission::ReadAudit), Err(CoreError::Forbidden)));
+        assert!(unit_admin.may(Permission::ManageSystems(3)) && !unit_admin.may(Permission::ManageSystems(4)));
+        assert!(officer.may(Permission::ManageSystems(4)) && !reviewer.may(Permission::ManageSystems(4)));
+        assert!(admin.may(Permission::OverrideGate) && !officer.may(Permission::OverrideGate));
     }
 
     #[test]

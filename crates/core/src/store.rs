@@ -25,6 +25,14 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     write_lock: Arc<Mutex<()>>,
     auth_cache: Arc<AuthCache>,
+    registry: Arc<RegistryPolicy>,
+}
+
+/// The configurable rules of the registry.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryPolicy {
+    pub gates: crate::registry::GatePolicy,
+    pub evaluations: crate::registry::mlps::EvaluationPolicy,
 }
 
 /// A write transaction; commit it or drop it (which rolls back).
@@ -98,7 +106,13 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
             });
         let db = Database::connect(opts).await?;
-        Ok(Store { db, clock, write_lock: Arc::new(Mutex::new(())), auth_cache: Arc::new(AuthCache::default()) })
+        Ok(Store {
+            db,
+            clock,
+            write_lock: Arc::new(Mutex::new(())),
+            auth_cache: Arc::new(AuthCache::default()),
+            registry: Arc::new(RegistryPolicy::default()),
+        })
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -111,6 +125,16 @@ impl Store {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Replace the registry's rules (from configuration).
+    pub fn with_registry_policy(mut self, policy: RegistryPolicy) -> Store {
+        self.registry = Arc::new(policy);
+        self
+    }
+
+    pub fn registry_policy(&self) -> &RegistryPolicy {
+        &self.registry
     }
 
     /// Who tokens and sessions belong to, for a few seconds.

@@ -10,10 +10,10 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
 use wangan_core::audit::{self, AuditFilter, AuditView};
-use wangan_core::service::{accounts, leadership, people, responsibilities, units};
+use wangan_core::service::{accounts, leadership, people, responsibilities, systems, units};
 use wangan_core::{CoreError, Page, PageRequest, access::Permission};
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +26,13 @@ pub fn router() -> Router<AppState> {
         .route("/people", get(list_people).post(create_person))
         .route("/people/{id}", get(get_person).patch(update_person))
         .route("/leadership", get(list_leadership))
+        .route("/systems", get(list_systems).post(create_system))
+        .route("/systems/{id}", get(get_system).patch(update_system).delete(delete_system))
+        .route("/systems/{id}/filing", put(put_filing))
+        .route("/systems/{id}/protections", put(put_protections))
+        .route("/systems/{id}/mlps", put(put_mlps))
+        .route("/systems/{id}/mlps/evaluations", post(add_evaluation))
+        .route("/systems/{id}/transition", post(transition))
         .route("/audit", get(list_audit))
         .route("/tokens/{id}", delete(revoke_token))
         .fallback(|| async { ApiError(WebError::Core(CoreError::NotFound)) })
@@ -202,4 +209,117 @@ async fn list_audit(
 async fn revoke_token(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
     accounts::revoke_token(&s.store, &p, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct SystemQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    unit: Option<String>,
+    stage: Option<String>,
+    level: Option<i32>,
+    filing: Option<String>,
+    internet_facing: Option<bool>,
+    important: Option<bool>,
+    evaluation: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+}
+
+async fn list_systems(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<SystemQuery>,
+) -> ApiResult<Json<Page<systems::SystemView>>> {
+    let filter = systems::SystemFilter {
+        unit: q.unit,
+        stage: q.stage,
+        level: q.level,
+        filing: q.filing,
+        internet_facing: q.internet_facing,
+        important: q.important,
+        evaluation: q.evaluation,
+        q: q.q,
+        sort: q.sort,
+    };
+    Ok(Json(systems::list(&s.store, &p, &filter, PageRequest { page: q.page, per_page: q.per_page }).await?))
+}
+
+async fn create_system(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiJson(input): ApiJson<systems::SystemInput>,
+) -> ApiResult<(StatusCode, Json<systems::SystemDetail>)> {
+    Ok((StatusCode::CREATED, Json(systems::create(&s.store, &p, input).await?)))
+}
+
+async fn get_system(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<systems::SystemDetail>> {
+    Ok(Json(systems::get(&s.store, &p, parse_id(&id)?).await?))
+}
+
+async fn update_system(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<systems::SystemPatch>,
+) -> ApiResult<Json<systems::SystemDetail>> {
+    Ok(Json(systems::update(&s.store, &p, parse_id(&id)?, patch).await?))
+}
+
+async fn delete_system(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    systems::delete(&s.store, &p, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_filing(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<systems::FilingInput>,
+) -> ApiResult<Json<systems::SystemDetail>> {
+    Ok(Json(systems::put_filing(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+async fn put_protections(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<Vec<systems::ProtectionInput>>,
+) -> ApiResult<Json<systems::SystemDetail>> {
+    Ok(Json(systems::put_protections(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+async fn put_mlps(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<systems::MlpsInput>,
+) -> ApiResult<Json<systems::SystemDetail>> {
+    Ok(Json(systems::put_mlps(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+async fn add_evaluation(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<systems::EvaluationInput>,
+) -> ApiResult<(StatusCode, Json<systems::SystemDetail>)> {
+    Ok((StatusCode::CREATED, Json(systems::add_evaluation(&s.store, &p, parse_id(&id)?, input).await?)))
+}
+
+async fn transition(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<systems::TransitionInput>,
+) -> ApiResult<Json<systems::SystemDetail>> {
+    Ok(Json(systems::transition(&s.store, &p, parse_id(&id)?, input).await?))
 }

@@ -30,7 +30,7 @@ impl WebError {
             WebError::Core(e) => match e {
                 CoreError::NotFound => StatusCode::NOT_FOUND,
                 CoreError::Forbidden => StatusCode::FORBIDDEN,
-                CoreError::Conflict(_) => StatusCode::CONFLICT,
+                CoreError::Conflict(_) | CoreError::GateFailed(_) => StatusCode::CONFLICT,
                 CoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 CoreError::BadCredentials | CoreError::Locked(_) => StatusCode::UNAUTHORIZED,
                 CoreError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
@@ -51,6 +51,7 @@ impl WebError {
                 CoreError::NotFound => "not_found".into(),
                 CoreError::Forbidden => "forbidden".into(),
                 CoreError::Conflict(c) => (*c).into(),
+                CoreError::GateFailed(_) => "gate_failed".into(),
                 CoreError::Invalid(_) => "invalid".into(),
                 CoreError::BadCredentials => "bad_credentials".into(),
                 CoreError::Locked(_) => "locked".into(),
@@ -72,6 +73,10 @@ impl WebError {
                 CoreError::NotFound => m.t("error.not_found").into(),
                 CoreError::Forbidden => m.t("error.forbidden").into(),
                 CoreError::Conflict(c) => m.code("conflict", c),
+                CoreError::GateFailed(reasons) => {
+                    let list: Vec<String> = reasons.iter().map(|r| gate_reason(m, r)).collect();
+                    format!("{}{}", m.t("error.gate_failed"), list.join("；"))
+                }
                 CoreError::Invalid(_) => m.t("error.invalid").into(),
                 CoreError::BadCredentials => m.t("login.failed").into(),
                 CoreError::Locked(_) => m.t("error.locked").into(),
@@ -103,6 +108,14 @@ fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// A gate reason code (`filing`, `protections:firewall`, ...) in words.
+pub fn gate_reason(m: &Msg, code: &str) -> String {
+    match code.strip_prefix("protections:") {
+        Some(kind) => format!("{}{}", m.t("gate.protection_missing"), m.code("protection", kind)),
+        None => m.code("gate", code),
+    }
+}
+
 /// Localized "field: problem" lines.
 pub fn field_messages(m: &Msg, fields: &[FieldError]) -> Vec<String> {
     fields.iter().map(|f| format!("{}：{}", m.code("field", &f.field), m.code("invalid", &f.code))).collect()
@@ -124,6 +137,9 @@ impl IntoResponse for ApiError {
         e.log();
         let m = i18n::msg("en");
         let mut body = json!({ "code": e.code(), "message": e.message(&m) });
+        if let WebError::Core(CoreError::GateFailed(reasons)) = &e {
+            body["reasons"] = json!(reasons);
+        }
         if !e.fields().is_empty() {
             body["fields"] = json!(
                 e.fields()

@@ -18,7 +18,8 @@ pub struct ApiRoute {
     pub query: &'static [&'static str],
 }
 
-const PAGED: &[&str] = &["page", "per_page"];
+const PAGED: &[&str] = &["page", "per_page", "level"];
+const BOOLEAN: &[&str] = &["internet_facing", "important"];
 
 pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
@@ -192,11 +193,13 @@ fn schemas() -> Value {
             "total": s("integer"), "page": s("integer"), "per_page": s("integer") } })
     };
     let kinds = json!({ "type": "string", "enum": ["college", "office", "center", "other"] });
+    let date_n = json!({ "type": ["string", "null"], "format": "date" });
     let person_ref = json!({ "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
         "id": s("integer"), "name": s("string"), "title": s("string"), "phone": s("string") } }] });
     json!({
         "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object",
             "required": ["code", "message"], "properties": { "code": s("string"), "message": s("string"),
+            "reasons": { "type": "array", "items": s("string"), "description": "gate_failed only" },
             "fields": { "type": "array", "items": { "type": "object", "properties": {
                 "field": s("string"), "code": s("string"), "message": s("string") } } } } } } },
         "Me": { "type": "object", "properties": { "id": s("integer"), "username": s("string"),
@@ -231,6 +234,50 @@ fn schemas() -> Value {
             "actor": s("string"), "action": s("string"), "entity": s("string"), "entity_id": s("string"),
             "unit_id": { "type": ["integer", "null"] }, "before": {}, "after": {}, "hash": s("string") } },
         "AuditPage": page_of("Audit"),
+        "System": { "type": "object", "properties": {
+            "id": s("integer"), "name": s("string"),
+            "kind": { "type": "string", "enum": ["website", "application", "platform", "other"] },
+            "unit": s("string"), "unit_name": s("string"),
+            "urls": { "type": "array", "items": s("string") }, "domains": { "type": "array", "items": s("string") },
+            "ips": { "type": "array", "items": s("string") }, "internet_facing": s("boolean"), "important": s("boolean"),
+            "operator_unit": ns(), "operator_vendor": s("string"), "operator_contact": s("string"), "users": s("string"),
+            "hosting": { "type": "string", "enum": ["campus", "cloud", "vendor"] },
+            "tags": { "type": "array", "items": s("string") }, "notes": s("string"),
+            "stage": { "type": "string", "enum": ["planned", "building", "online", "offline", "closed", "shutdown"] },
+            "filing": { "$ref": "#/components/schemas/FilingInput" },
+            "mlps": { "type": "object", "properties": { "level": { "type": ["integer", "null"] }, "graded_on": date_n.clone(),
+                "filing_no": s("string"), "filed_on": date_n.clone(), "evaluation_due_on": date_n.clone(),
+                "evaluation": { "type": "string", "enum": ["overdue", "due_soon", "fine"] } } },
+            "override_note": s("string") } },
+        "SystemPage": page_of("System"),
+        "SystemDetail": { "allOf": [{ "$ref": "#/components/schemas/System" }, { "type": "object", "properties": {
+            "protections": { "$ref": "#/components/schemas/ProtectionList" },
+            "required_protections": { "type": "array", "items": s("string") },
+            "evaluations": { "type": "array", "items": { "$ref": "#/components/schemas/EvaluationInput" } },
+            "next_steps": { "type": "array", "items": { "type": "object", "properties": {
+                "to": s("string"), "reasons": { "type": "array", "items": s("string") } } } } } }] },
+        "SystemInput": { "type": "object", "required": ["name", "kind", "unit"], "properties": {
+            "name": s("string"), "kind": s("string"), "unit": s("string"),
+            "urls": { "type": "array", "items": s("string") }, "ips": { "type": "array", "items": s("string") },
+            "internet_facing": s("boolean"), "important": s("boolean"), "operator_unit": ns(), "operator_vendor": s("string"),
+            "operator_contact": s("string"), "users": s("string"), "hosting": s("string"),
+            "tags": { "type": "array", "items": s("string") }, "notes": s("string") } },
+        "SystemPatch": { "type": "object", "description": "Any fields of SystemInput; absent fields stay as they are." },
+        "FilingInput": { "type": "object", "required": ["status"], "properties": {
+            "status": { "type": "string", "enum": ["none", "filed", "needs_update", "cancelled"] },
+            "public_security_no": s("string"), "icp_no": s("string"), "filed_on": date_n.clone() } },
+        "ProtectionList": { "type": "array", "items": { "type": "object", "required": ["kind"], "properties": {
+            "kind": { "type": "string", "enum": ["firewall", "tamper_protection", "security_gateway", "ips", "access_control", "security_audit"] },
+            "product": s("string"), "since": date_n.clone(), "notes": s("string") } } },
+        "MlpsInput": { "type": "object", "properties": { "level": { "type": ["integer", "null"], "minimum": 1, "maximum": 5 },
+            "graded_on": date_n.clone(), "filing_no": s("string"), "filed_on": date_n.clone() } },
+        "EvaluationInput": { "type": "object", "required": ["agency", "evaluated_on", "result"], "properties": {
+            "agency": s("string"), "evaluated_on": { "type": "string", "format": "date" },
+            "result": { "type": "string", "enum": ["pass", "basic_pass", "fail"] }, "score": { "type": ["number", "null"] },
+            "rectification_items": { "type": "array", "items": s("string") } } },
+        "TransitionInput": { "type": "object", "required": ["to"], "properties": {
+            "to": { "type": "string", "enum": ["planned", "building", "online", "offline", "closed"] },
+            "override_reason": { "type": "string", "description": "Admins only: go past failed gates with this written reason." } } },
     })
 }
 
@@ -244,7 +291,13 @@ pub fn document() -> Value {
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
         for q in r.query {
-            let ty = if PAGED.contains(q) { "integer" } else { "string" };
+            let ty = if PAGED.contains(q) {
+                "integer"
+            } else if BOOLEAN.contains(q) {
+                "boolean"
+            } else {
+                "string"
+            };
             params.push(json!({ "name": q, "in": "query", "required": false, "schema": { "type": ty } }));
         }
         let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });

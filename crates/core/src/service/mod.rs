@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod leadership;
 pub mod people;
 pub mod responsibilities;
+pub mod systems;
 pub mod units;
 
 use crate::access::Scope;
