@@ -10,6 +10,7 @@ mod ops;
 mod pages;
 mod sessions;
 mod support;
+mod systems;
 
 #[tokio::test]
 async fn backend_in_use() {
