@@ -251,6 +251,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
     .await
     .unwrap();
     app.user("victim", Reviewer, None).await;
+    let systems = [app.system_in_building("alpha").await, app.system_in_building("beta").await];
     let roles = [
         (Admin, None),
         (Officer, None),
@@ -270,6 +271,16 @@ async fn every_form_route_every_role_own_and_other_unit() {
         for (i, target) in ["alpha", "beta"].into_iter().enumerate() {
             let hidden = matches!(role, Leader | UnitAdmin) && i == 1;
             let person = people[i].to_string();
+            let system = systems[i];
+            let manages = |ok: u16| {
+                if hidden {
+                    404
+                } else if matches!(role, Admin | Officer | UnitAdmin) {
+                    ok
+                } else {
+                    403
+                }
+            };
             let new_code = format!("c{n}{i}");
             // (path, form, status wanted). Successful posts redirect (303);
             // the delete of a unit that still has people is refused (422 page).
@@ -345,6 +356,37 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     vec![("username", &new_code), ("role", "auditor"), ("password", "Initial-Pass-2026")],
                     if role == Admin { 303 } else { 403 },
                 ),
+                (
+                    "/systems".into(),
+                    vec![("name", "新系统"), ("kind", "website"), ("unit", target), ("hosting", "campus")],
+                    if hidden {
+                        422
+                    } else if matches!(role, Admin | Officer | UnitAdmin) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    format!("/systems/{system}"),
+                    vec![("name", "改名的系统"), ("kind", "website"), ("unit", target), ("hosting", "cloud")],
+                    manages(303),
+                ),
+                (format!("/systems/{system}/filing"), vec![("status", "none")], manages(303)),
+                (
+                    format!("/systems/{system}/protections"),
+                    vec![("firewall", "on"), ("firewall_product", "防火墙")],
+                    manages(303),
+                ),
+                (format!("/systems/{system}/mlps"), vec![("level", "2"), ("graded_on", "2026-01-05")], manages(303)),
+                (
+                    format!("/systems/{system}/evaluations"),
+                    vec![("agency", "测评中心"), ("evaluated_on", "2026-02-01"), ("result", "pass")],
+                    manages(303),
+                ),
+                // From `building`, `offline` is no step: the page comes back with the reason (409).
+                (format!("/systems/{system}/transition"), vec![("to", "offline")], manages(409)),
+                (format!("/systems/{system}/delete"), vec![], manages(409)),
                 (
                     "/users/reset-password".into(),
                     vec![("username", "victim"), ("password", "Initial-Pass-2026")],

@@ -18,6 +18,17 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .unwrap()
     .items[0]
         .id;
+    // A system of cs, which the cs leader and network administrator may see too.
+    let system = wangan_core::service::systems::list(
+        &app.store,
+        &wangan_core::Principal::system("t"),
+        &wangan_core::service::systems::SystemFilter { unit: Some("cs".into()), ..Default::default() },
+        wangan_core::PageRequest::new(1, 1),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id;
     let roles = [
         ("admin", Role::Admin, None),
         ("officer", Role::Officer, None),
@@ -35,6 +46,9 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/people?unit=cs&page=1".into(),
         format!("/people/{person}"),
         "/leadership".into(),
+        "/systems".into(),
+        "/systems?q=网站&stage=online&level=2&filing=filed&internet_facing=true&important=true&evaluation=overdue&sort=-updated".into(),
+        format!("/systems/{system}"),
         "/audit".into(),
         "/users".into(),
         "/account".into(),

@@ -2,6 +2,7 @@
 
 mod account;
 mod directory;
+mod registry;
 mod session;
 
 use crate::AppState;
@@ -30,6 +31,14 @@ pub fn router() -> Router<AppState> {
         .route("/units/{code}/responsibilities", post(directory::set_responsibilities))
         .route("/people", get(directory::people).post(directory::create_person))
         .route("/people/{id}", get(directory::person).post(directory::update_person))
+        .route("/systems", get(registry::list).post(registry::create))
+        .route("/systems/{id}", get(registry::show).post(registry::update))
+        .route("/systems/{id}/filing", post(registry::filing))
+        .route("/systems/{id}/protections", post(registry::protections))
+        .route("/systems/{id}/mlps", post(registry::mlps))
+        .route("/systems/{id}/evaluations", post(registry::evaluation))
+        .route("/systems/{id}/transition", post(registry::transition))
+        .route("/systems/{id}/delete", post(registry::delete))
         .route("/leadership", get(directory::leadership).post(directory::add_member))
         .route("/leadership/{id}/delete", post(directory::remove_member))
         .route("/audit", get(account::audit))
@@ -104,6 +113,21 @@ impl Ctx {
 
     pub fn t(&self, key: &str) -> &'static str {
         self.m.t(key)
+    }
+
+    /// A stable code in words: `word("stage", "online")` → 已上线.
+    pub fn word(&self, prefix: &str, code: &str) -> String {
+        self.m.code(prefix, code)
+    }
+
+    /// An MLPS level in words.
+    pub fn level(&self, n: &i32) -> String {
+        self.m.fmt("mlps.level_n", &[("n", &n.to_string())])
+    }
+
+    /// A date for a form field or a table (empty when there is none).
+    pub fn date(&self, d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
     }
 
     pub fn kind(&self, kind: &str) -> String {
@@ -200,7 +224,7 @@ pub fn render_status<T: Template>(status: StatusCode, t: T) -> PageResult {
 
 /// Field errors and conflicts re-render the form they came from; anything else shows the error page.
 pub fn is_form_error(e: &WebError) -> bool {
-    matches!(e, WebError::Core(CoreError::Invalid(_) | CoreError::Conflict(_)))
+    matches!(e, WebError::Core(CoreError::Invalid(_) | CoreError::Conflict(_) | CoreError::GateFailed(_)))
 }
 
 /// The error page for a failed request, in the user's language.

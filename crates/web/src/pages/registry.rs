@@ -1,0 +1,643 @@
+//! The systems registry pages: list with filters, registration, and each
+//! system's page with its filing, protections, MLPS and stage changes.
+
+use super::account::{AuditRow, field_changes};
+use super::{Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, render_status};
+use crate::AppState;
+use crate::error::{WebError, gate_reason};
+use crate::extract::{CsrfForm, PageUser};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use wangan_core::access::Permission;
+use wangan_core::audit::{self, AuditFilter};
+use wangan_core::registry::gates::{FILING_STATUSES, HOSTINGS, KINDS, PROTECTION_KINDS, STAGES};
+use wangan_core::service::systems::{self, EVALUATION_RESULTS, SystemDetail, SystemView};
+use wangan_core::service::units::{self, UnitView};
+use wangan_core::{CoreError, FieldError, Page, PageRequest};
+
+const SORTS: [&str; 4] = ["name", "-updated", "due", "stage"];
+
+/// The fields of the register / edit form, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SystemForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    hosting: String,
+    #[serde(default)]
+    urls: String,
+    #[serde(default)]
+    ips: String,
+    #[serde(default)]
+    internet_facing: Option<String>,
+    #[serde(default)]
+    important: Option<String>,
+    #[serde(default)]
+    operator_unit: String,
+    #[serde(default)]
+    operator_vendor: String,
+    #[serde(default)]
+    operator_contact: String,
+    #[serde(default)]
+    users: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    notes: String,
+}
+
+/// What the form shows.
+pub struct Draft {
+    pub name: String,
+    pub kind: String,
+    pub unit: String,
+    pub hosting: String,
+    pub urls: String,
+    pub ips: String,
+    pub internet_facing: bool,
+    pub important: bool,
+    pub operator_unit: String,
+    pub operator_vendor: String,
+    pub operator_contact: String,
+    pub users: String,
+    pub tags: String,
+    pub notes: String,
+}
+
+impl From<&SystemForm> for Draft {
+    fn from(f: &SystemForm) -> Self {
+        Draft {
+            name: f.name.clone(),
+            kind: f.kind.clone(),
+            unit: f.unit.clone(),
+            hosting: f.hosting.clone(),
+            urls: f.urls.clone(),
+            ips: f.ips.clone(),
+            internet_facing: f.internet_facing.is_some(),
+            important: f.important.is_some(),
+            operator_unit: f.operator_unit.clone(),
+            operator_vendor: f.operator_vendor.clone(),
+            operator_contact: f.operator_contact.clone(),
+            users: f.users.clone(),
+            tags: f.tags.clone(),
+            notes: f.notes.clone(),
+        }
+    }
+}
+
+impl From<&SystemView> for Draft {
+    fn from(s: &SystemView) -> Self {
+        Draft {
+            name: s.name.clone(),
+            kind: s.kind.clone(),
+            unit: s.unit.clone(),
+            hosting: s.hosting.clone(),
+            urls: s.urls.join("\n"),
+            ips: s.ips.join("\n"),
+            internet_facing: s.internet_facing,
+            important: s.important,
+            operator_unit: s.operator_unit.clone().unwrap_or_default(),
+            operator_vendor: s.operator_vendor.clone(),
+            operator_contact: s.operator_contact.clone(),
+            users: s.users.clone(),
+            tags: s.tags.join(", "),
+            notes: s.notes.clone(),
+        }
+    }
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+fn tags(text: &str) -> Vec<String> {
+    text.split([',', '，', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+impl SystemForm {
+    fn input(&self) -> systems::SystemInput {
+        systems::SystemInput {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            unit: self.unit.clone(),
+            urls: lines(&self.urls),
+            ips: lines(&self.ips),
+            internet_facing: self.internet_facing.is_some(),
+            important: self.important.is_some(),
+            operator_unit: Some(self.operator_unit.clone()).filter(|s| !s.is_empty()),
+            operator_vendor: self.operator_vendor.clone(),
+            operator_contact: self.operator_contact.clone(),
+            users: self.users.clone(),
+            hosting: Some(self.hosting.clone()),
+            tags: tags(&self.tags),
+            notes: self.notes.clone(),
+        }
+    }
+
+    fn patch(&self) -> systems::SystemPatch {
+        let i = self.input();
+        systems::SystemPatch {
+            name: Some(i.name),
+            kind: Some(i.kind),
+            unit: Some(i.unit),
+            urls: Some(i.urls),
+            ips: Some(i.ips),
+            internet_facing: Some(i.internet_facing),
+            important: Some(i.important),
+            operator_unit: Some(i.operator_unit),
+            operator_vendor: Some(i.operator_vendor),
+            operator_contact: Some(i.operator_contact),
+            users: Some(i.users),
+            hosting: i.hosting,
+            tags: Some(i.tags),
+            notes: Some(i.notes),
+        }
+    }
+}
+
+/// An optional date from a form field.
+fn form_date(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(FieldError::new(field, "date_format"));
+            None
+        }
+    }
+}
+
+async fn units_for(s: &AppState, user: &PageUser) -> Result<(Vec<UnitView>, Vec<UnitView>), PageRejection> {
+    let all = units::all_visible(&s.store, &user.principal).await.or_page(user)?;
+    let mine = all.iter().filter(|u| user.principal.may(Permission::ManageSystems(u.id))).cloned().collect();
+    Ok((all, mine))
+}
+
+// ---- list ----------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListQuery {
+    page: Option<u64>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    filing: String,
+    #[serde(default)]
+    internet_facing: String,
+    #[serde(default)]
+    important: String,
+    #[serde(default)]
+    evaluation: String,
+    #[serde(default)]
+    sort: String,
+    ok: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "systems.html")]
+struct SystemsPage {
+    ctx: Ctx,
+    f: ListQuery,
+    page: Page<SystemView>,
+    pager: Pager,
+    stages: [&'static str; 6],
+    filings: [&'static str; 4],
+    kinds: [&'static str; 4],
+    hostings: [&'static str; 3],
+    sorts: [&'static str; 4],
+    all_units: Vec<UnitView>,
+    manageable_units: Vec<UnitView>,
+    draft: Draft,
+}
+
+fn some(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+async fn systems_page(
+    s: &AppState,
+    user: &PageUser,
+    f: ListQuery,
+    draft: Draft,
+    error: Option<&WebError>,
+) -> PageResult {
+    let filter = systems::SystemFilter {
+        unit: some(&f.unit),
+        stage: some(&f.stage),
+        level: f.level.trim().parse().ok(),
+        filing: some(&f.filing),
+        internet_facing: f.internet_facing.parse().ok(),
+        important: f.important.parse().ok(),
+        evaluation: some(&f.evaluation),
+        q: some(&f.q),
+        sort: some(&f.sort),
+    };
+    let page = systems::list(&s.store, &user.principal, &filter, PageRequest { page: f.page, per_page: Some(50) })
+        .await
+        .or_page(user)?;
+    let mut ctx = Ctx::new(s, Some(user), "systems").with_flash(f.ok.as_deref());
+    if let Some(e) = error {
+        ctx = ctx.with_error(e);
+    }
+    let base = list_url(
+        "/systems",
+        &[
+            ("q", &f.q),
+            ("unit", &f.unit),
+            ("stage", &f.stage),
+            ("level", &f.level),
+            ("filing", &f.filing),
+            ("internet_facing", &f.internet_facing),
+            ("important", &f.important),
+            ("evaluation", &f.evaluation),
+            ("sort", &f.sort),
+        ],
+    );
+    let pager = Pager::new(&ctx.m, &page, &base);
+    let (all_units, manageable_units) = units_for(s, user).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render_status(
+        status,
+        SystemsPage {
+            ctx,
+            f,
+            page,
+            pager,
+            stages: STAGES,
+            filings: FILING_STATUSES,
+            kinds: KINDS,
+            hostings: HOSTINGS,
+            sorts: SORTS,
+            all_units,
+            manageable_units,
+            draft,
+        },
+    )
+}
+
+pub async fn list(State(s): State<AppState>, user: PageUser, Query(f): Query<ListQuery>) -> PageResult {
+    let draft = Draft::from(&SystemForm { kind: "website".into(), hosting: "campus".into(), ..Default::default() });
+    systems_page(&s, &user, f, draft, None).await
+}
+
+pub async fn create(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<SystemForm>) -> PageResult {
+    match systems::create(&s.store, &user.principal, form.input()).await.map_err(WebError::from) {
+        Ok(d) => Ok(Redirect::to(&format!("/systems/{}?ok=system.created", d.system.id)).into_response()),
+        Err(e) if is_form_error(&e) => {
+            systems_page(&s, &user, ListQuery::default(), Draft::from(&form), Some(&e)).await
+        }
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+// ---- one system ----------------------------------------------------------
+
+pub struct StepRow {
+    pub to: &'static str,
+    pub reasons: Vec<String>,
+}
+
+pub struct ProtRow {
+    pub kind: &'static str,
+    pub present: bool,
+    pub product: String,
+    pub since: String,
+}
+
+#[derive(Template)]
+#[template(path = "system.html")]
+struct SystemPage {
+    ctx: Ctx,
+    d: SystemDetail,
+    steps: Vec<StepRow>,
+    required: Vec<String>,
+    prots: Vec<ProtRow>,
+    filings: [&'static str; 4],
+    kinds: [&'static str; 4],
+    hostings: [&'static str; 3],
+    results: [&'static str; 3],
+    all_units: Vec<UnitView>,
+    manageable_units: Vec<UnitView>,
+    draft: Draft,
+    can_manage: bool,
+    can_override: bool,
+    history: Vec<AuditRow>,
+}
+
+#[derive(Deserialize)]
+pub struct OkQuery {
+    ok: Option<String>,
+}
+
+fn path_id(raw: &str, user: &PageUser) -> Result<i64, PageRejection> {
+    raw.parse().map_err(|_| fail(user, CoreError::NotFound))
+}
+
+async fn system_page(
+    s: &AppState,
+    user: &PageUser,
+    id: i64,
+    flash: Option<&str>,
+    error: Option<&WebError>,
+) -> PageResult {
+    let d = systems::get(&s.store, &user.principal, id).await.or_page(user)?;
+    let mut ctx = Ctx::new(s, Some(user), "systems").with_flash(flash);
+    if let Some(e) = error {
+        ctx = ctx.with_error(e);
+    }
+    let (all_units, mut manageable_units) = units_for(s, user).await?;
+    let unit_id = all_units.iter().find(|u| u.code == d.system.unit).map(|u| u.id).unwrap_or_default();
+    let can_manage = user.principal.may(Permission::ManageSystems(unit_id));
+    if !manageable_units.iter().any(|u| u.code == d.system.unit) {
+        manageable_units.extend(all_units.iter().filter(|u| u.code == d.system.unit).cloned());
+    }
+    let steps = d
+        .next_steps
+        .iter()
+        .map(|n| StepRow { to: n.to, reasons: n.reasons.iter().map(|r| gate_reason(&ctx.m, r)).collect() })
+        .collect();
+    let required = d.required_protections.iter().map(|k| ctx.word("protection", k)).collect();
+    let prots = PROTECTION_KINDS
+        .iter()
+        .map(|kind| {
+            let p = d.protections.iter().find(|p| p.kind == *kind);
+            ProtRow {
+                kind,
+                present: p.is_some(),
+                product: p.map(|p| p.product.clone()).unwrap_or_default(),
+                since: ctx.date(&p.and_then(|p| p.since)),
+            }
+        })
+        .collect();
+    let filter = AuditFilter { entity: Some("system".into()), entity_id: Some(id.to_string()), ..Default::default() };
+    let history = audit::list(s.store.db(), &filter, PageRequest::new(1, 100))
+        .await
+        .or_page(user)?
+        .items
+        .iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: ctx.time(&e.at),
+            actor: e.actor.clone(),
+            action: ctx.m.code("audit.action", &e.action),
+            entity: ctx.m.code("audit.entity", &e.entity),
+            entity_id: e.entity_id.clone(),
+            changes: field_changes(e.before.as_ref(), e.after.as_ref()),
+        })
+        .collect();
+    let status = match error {
+        Some(e) => e.status(),
+        None => StatusCode::OK,
+    };
+    render_status(
+        status,
+        SystemPage {
+            draft: Draft::from(&d.system),
+            ctx,
+            d,
+            steps,
+            required,
+            prots,
+            filings: FILING_STATUSES,
+            kinds: KINDS,
+            hostings: HOSTINGS,
+            results: EVALUATION_RESULTS,
+            all_units,
+            manageable_units,
+            can_manage,
+            can_override: user.principal.may(Permission::OverrideGate),
+            history,
+        },
+    )
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    system_page(&s, &user, id, q.ok.as_deref(), None).await
+}
+
+/// After a change on a system's page: back to it, or the page with the reasons.
+async fn done(s: &AppState, user: &PageUser, id: i64, result: Result<SystemDetail, WebError>) -> PageResult {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/systems/{id}?ok=system.saved")).into_response()),
+        Err(e) if is_form_error(&e) => system_page(s, user, id, None, Some(&e)).await,
+        Err(e) => Err(fail(user, e)),
+    }
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<SystemForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let r = systems::update(&s.store, &user.principal, id, form.patch()).await.map_err(WebError::from);
+    done(&s, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+pub struct FilingForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    public_security_no: String,
+    #[serde(default)]
+    icp_no: String,
+    #[serde(default)]
+    filed_on: String,
+}
+
+pub async fn filing(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<FilingForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let mut errors = Vec::new();
+    let filed_on = form_date("filed_on", &form.filed_on, &mut errors);
+    let r = if errors.is_empty() {
+        let input = systems::FilingInput {
+            status: form.status,
+            public_security_no: form.public_security_no,
+            icp_no: form.icp_no,
+            filed_on,
+        };
+        systems::put_filing(&s.store, &user.principal, id, input).await.map_err(WebError::from)
+    } else {
+        Err(WebError::Core(CoreError::Invalid(errors)))
+    };
+    done(&s, &user, id, r).await
+}
+
+pub async fn protections(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let get = |k: &str| form.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let mut errors = Vec::new();
+    let mut list = Vec::new();
+    for kind in PROTECTION_KINDS {
+        if get(kind) == "on" {
+            let since = form_date("since", get(&format!("{kind}_since")), &mut errors);
+            list.push(systems::ProtectionInput {
+                kind: kind.to_owned(),
+                product: get(&format!("{kind}_product")).to_owned(),
+                since,
+                notes: String::new(),
+            });
+        }
+    }
+    let r = if errors.is_empty() {
+        systems::put_protections(&s.store, &user.principal, id, list).await.map_err(WebError::from)
+    } else {
+        Err(WebError::Core(CoreError::Invalid(errors)))
+    };
+    done(&s, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+pub struct MlpsForm {
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    graded_on: String,
+    #[serde(default)]
+    filing_no: String,
+    #[serde(default)]
+    filed_on: String,
+}
+
+pub async fn mlps(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<MlpsForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let mut errors = Vec::new();
+    let level = match form.level.trim() {
+        "" => None,
+        raw => match raw.parse() {
+            Ok(l) => Some(l),
+            Err(_) => {
+                errors.push(FieldError::new("level", "level_range"));
+                None
+            }
+        },
+    };
+    let graded_on = form_date("graded_on", &form.graded_on, &mut errors);
+    let filed_on = form_date("filed_on", &form.filed_on, &mut errors);
+    let r = if errors.is_empty() {
+        let input = systems::MlpsInput { level, graded_on, filing_no: form.filing_no, filed_on };
+        systems::put_mlps(&s.store, &user.principal, id, input).await.map_err(WebError::from)
+    } else {
+        Err(WebError::Core(CoreError::Invalid(errors)))
+    };
+    done(&s, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+pub struct EvaluationForm {
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    evaluated_on: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    rectification_items: String,
+}
+
+pub async fn evaluation(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<EvaluationForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let mut errors = Vec::new();
+    let evaluated_on = form_date("evaluated_on", &form.evaluated_on, &mut errors);
+    if evaluated_on.is_none() && form.evaluated_on.trim().is_empty() {
+        errors.push(FieldError::new("evaluated_on", "required"));
+    }
+    let score = match form.score.trim() {
+        "" => None,
+        raw => match raw.parse::<f64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errors.push(FieldError::new("score", "number_format"));
+                None
+            }
+        },
+    };
+    let r = match (evaluated_on, errors.is_empty()) {
+        (Some(evaluated_on), true) => {
+            let input = systems::EvaluationInput {
+                agency: form.agency,
+                evaluated_on,
+                result: form.result,
+                score,
+                rectification_items: lines(&form.rectification_items),
+            };
+            systems::add_evaluation(&s.store, &user.principal, id, input).await.map_err(WebError::from)
+        }
+        _ => Err(WebError::Core(CoreError::Invalid(errors))),
+    };
+    done(&s, &user, id, r).await
+}
+
+#[derive(Deserialize)]
+pub struct TransitionForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    override_reason: Option<String>,
+}
+
+pub async fn transition(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<TransitionForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let input = systems::TransitionInput { to: form.to, override_reason: form.override_reason };
+    let r = systems::transition(&s.store, &user.principal, id, input).await.map_err(WebError::from);
+    done(&s, &user, id, r).await
+}
+
+pub async fn delete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    match systems::delete(&s.store, &user.principal, id).await.map_err(WebError::from) {
+        Ok(()) => Ok(Redirect::to("/systems?ok=system.deleted").into_response()),
+        Err(e) if is_form_error(&e) => system_page(&s, &user, id, None, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
+    }
+}
