@@ -257,21 +257,17 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
             )
             .await?;
         }
-        if let (Some(months), Some(_)) = (eval_ago, level) {
-            if let Some(on) = today.checked_sub_months(chrono::Months::new(months)) {
-                let input = EvaluationInput {
-                    agency: "某信息安全测评中心".into(),
-                    evaluated_on: on,
-                    result: if n % 5 == 0 { "basic_pass".into() } else { "pass".into() },
-                    score: Some(75.0 + (n % 20) as f64),
-                    rectification_items: if n % 5 == 0 {
-                        vec!["部分账户口令复杂度不足".into()]
-                    } else {
-                        vec![]
-                    },
-                };
-                systems::add_evaluation(store, sys, id, input).await?;
-            }
+        if let (Some(months), Some(_)) = (eval_ago, level)
+            && let Some(on) = today.checked_sub_months(chrono::Months::new(months))
+        {
+            let input = EvaluationInput {
+                agency: "某信息安全测评中心".into(),
+                evaluated_on: on,
+                result: if n % 5 == 0 { "basic_pass".into() } else { "pass".into() },
+                score: Some(75.0 + (n % 20) as f64),
+                rectification_items: if n % 5 == 0 { vec!["部分账户口令复杂度不足".into()] } else { vec![] },
+            };
+            systems::add_evaluation(store, sys, id, input).await?;
         }
         if filed {
             let input = FilingInput {
