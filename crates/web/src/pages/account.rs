@@ -51,6 +51,7 @@ pub fn field_changes(before: Option<&serde_json::Value>, after: Option<&serde_js
     keys.into_iter()
         .filter(|k| before.is_none() || after.is_none() || b.get(*k) != a.get(*k))
         .map(|k| FieldChange { field: k.clone(), before: show(b.get(k)), after: show(a.get(k)) })
+        .filter(|c| !(c.before.is_empty() && c.after.is_empty()) && c.after != "[]")
         .collect()
 }
 
@@ -326,6 +327,8 @@ mod tests {
         assert_eq!(got, [("name", "地理学院", "地理科学学院"), ("parent", "", "sci")]);
         let created = field_changes(None, Some(&after));
         assert_eq!(created.len(), 3, "a creation shows every field");
+        let sparse = field_changes(None, Some(&json!({"name": "x", "notes": "", "parent": null, "tags": []})));
+        assert_eq!(sparse.len(), 1, "but not the empty ones");
     }
 }
 
