@@ -2,6 +2,7 @@
 //! Everything here is pure; storage is in `service::systems`.
 
 pub mod gates;
+pub mod inventory;
 pub mod mlps;
 
 pub use gates::{GatePolicy, Reason, SystemFacts, check_transition};
