@@ -166,14 +166,18 @@ fn yes_no(v: &str) -> Option<bool> {
     }
 }
 
+/// A cell that should hold a date but does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotADate;
+
 /// A date written as a date cell, an Excel serial number or text.
-pub fn date_of(cell: &Cell) -> Result<Option<NaiveDate>, ()> {
+pub fn date_of(cell: &Cell) -> Result<Option<NaiveDate>, NotADate> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::Date(d) => Ok(Some(*d)),
         // Excel's 1900 date system: day 1 is 1900-01-01, counted from 1899-12-30 to absorb its leap-year bug.
         Cell::Number(n) if *n >= 1.0 && *n < 2_958_466.0 => {
-            let base = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or(())?;
+            let base = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or(NotADate)?;
             Ok(base.checked_add_signed(Duration::days(n.trunc() as i64)))
         }
         Cell::Text(t) => {
@@ -187,9 +191,9 @@ pub fn date_of(cell: &Cell) -> Result<Option<NaiveDate>, ()> {
                     return Ok(Some(d));
                 }
             }
-            Err(())
+            Err(NotADate)
         }
-        _ => Err(()),
+        _ => Err(NotADate),
     }
 }
 
@@ -288,7 +292,7 @@ fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> Result<Inven
     let important = flag("重要信息系统");
     let mut date = |h: &str| match date_of(cell(h)) {
         Ok(d) => d,
-        Err(()) => {
+        Err(NotADate) => {
             problems.push(Problem::new(line, h, "date", &get(h)));
             None
         }
@@ -373,8 +377,8 @@ mod tests {
         assert_eq!(date_of(&t("20260131")), Ok(d));
         assert_eq!(date_of(&Cell::Date(NaiveDate::from_ymd_opt(2026, 1, 31).unwrap())), Ok(d));
         assert_eq!(date_of(&Cell::Empty), Ok(None));
-        assert_eq!(date_of(&t("上个月")), Err(()));
-        assert_eq!(date_of(&Cell::Number(-3.0)), Err(()));
+        assert_eq!(date_of(&t("上个月")), Err(NotADate));
+        assert_eq!(date_of(&Cell::Number(-3.0)), Err(NotADate));
     }
 
     #[test]
