@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import records from a spreadsheet.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Write a consistent copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
     /// Replace the SQLite database with FILE (stop the server first).
@@ -99,6 +104,22 @@ enum TokenCommand {
         username: String,
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// The systems inventory (.xlsx or .csv with the template's Chinese column names).
+    /// Prints a line per row; exits 1 when a row fails. Nothing is written unless
+    /// every row passes, or --partial is given.
+    Systems {
+        file: PathBuf,
+        /// Check and report only.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the good rows even when others fail.
+        #[arg(long)]
+        partial: bool,
     },
 }
 
@@ -203,6 +224,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
             }
         }
+        Command::Import { command: ImportCommand::Systems { file, dry_run, partial } } => {
+            return import_systems(&cfg, &file, dry_run, partial).await;
+        }
         Command::Backup { file } => {
             if !cfg.is_sqlite() {
                 bail!("backup copies the embedded SQLite database; for PostgreSQL use pg_dump (see README)");
@@ -271,6 +295,49 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     wangan_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("wangan stopped");
     Ok(())
+}
+
+async fn import_systems(
+    cfg: &Config,
+    file: &std::path::Path,
+    dry_run: bool,
+    partial: bool,
+) -> anyhow::Result<std::process::ExitCode> {
+    use wangan_core::service::inventory::{self, ImportMode};
+    use wangan_web::inventory_text as text;
+    let m = wangan_web::i18n::msg("zh-CN");
+    let fail = std::process::ExitCode::from(1);
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let sheet = match wangan_office::read(&bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("{}", text::office_problem(&m, &e));
+            return Ok(fail);
+        }
+    };
+    let rows = match inventory::parse(&sheet) {
+        Ok(r) => r,
+        Err(p) => {
+            println!("{}", text::sheet_problem(&m, &p));
+            return Ok(fail);
+        }
+    };
+    let store = open(cfg).await?;
+    let mode = if dry_run {
+        ImportMode::DryRun
+    } else if partial {
+        ImportMode::Partial
+    } else {
+        ImportMode::AllOrNothing
+    };
+    let report =
+        inventory::import(&store, &wangan_core::Principal::system("cli"), rows, mode).await.map_err(describe)?;
+    for l in &report.lines {
+        println!("{}", text::line(&m, l));
+    }
+    println!("{}", text::summary(&m, &report));
+    println!("{}", if report.written { m.t("import.written") } else { m.t("import.nothing_written") });
+    Ok(if report.failed > 0 { fail } else { std::process::ExitCode::SUCCESS })
 }
 
 /// Ctrl-C, or SIGTERM from a service manager: finish the requests in flight, then stop.

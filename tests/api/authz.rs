@@ -56,6 +56,38 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
                 403
             }
         }
+        ("get", "/systems" | "/systems/export.xlsx") => ok,
+        ("post", "/systems") => match role {
+            _ if hidden => 422,
+            Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
+        ("get", "/systems/{id}") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        // The systems under test are past `planned` and cannot be deleted (409);
+        // `offline` is no step from `building` (409): authorization passed.
+        ("delete", "/systems/{id}") | ("post", "/systems/{id}/transition") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => 409,
+            _ => 403,
+        },
+        (
+            "patch" | "put" | "post",
+            "/systems/{id}"
+            | "/systems/{id}/filing"
+            | "/systems/{id}/protections"
+            | "/systems/{id}/mlps"
+            | "/systems/{id}/mlps/evaluations",
+        ) => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
         // Another user's token: only an admin may revoke it.
         ("delete", "/tokens/{id}") => {
             if role == Admin {

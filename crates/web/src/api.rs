@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}", get(get_person).patch(update_person))
         .route("/leadership", get(list_leadership))
         .route("/systems", get(list_systems).post(create_system))
+        .route("/systems/export.xlsx", get(export_systems))
         .route("/systems/{id}", get(get_system).patch(update_system).delete(delete_system))
         .route("/systems/{id}/filing", put(put_filing))
         .route("/systems/{id}/protections", put(put_protections))
@@ -322,4 +323,23 @@ async fn transition(
     ApiJson(input): ApiJson<systems::TransitionInput>,
 ) -> ApiResult<Json<systems::SystemDetail>> {
     Ok(Json(systems::transition(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+async fn export_systems(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<SystemQuery>,
+) -> ApiResult<axum::response::Response> {
+    let filter = systems::SystemFilter {
+        unit: q.unit,
+        stage: q.stage,
+        level: q.level,
+        filing: q.filing,
+        internet_facing: q.internet_facing,
+        important: q.important,
+        evaluation: q.evaluation,
+        q: q.q,
+        sort: q.sort,
+    };
+    Ok(crate::xlsx_download(&s.store, &p, &filter).await?)
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod inventory_text;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -47,6 +48,36 @@ impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
         AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()) }
     }
+}
+
+/// The filtered systems list as an `.xlsx` download.
+pub(crate) async fn xlsx_download(
+    store: &Store,
+    who: &wangan_core::Principal,
+    filter: &wangan_core::service::systems::SystemFilter,
+) -> Result<axum::response::Response, error::WebError> {
+    let rows = wangan_core::service::inventory::export_rows(store, who, filter).await?;
+    workbook_response(rows, "systems.xlsx").await
+}
+
+/// Rows under the inventory headers as a workbook download (built off the async threads).
+pub(crate) async fn workbook_response(
+    rows: Vec<Vec<String>>,
+    ascii_name: &str,
+) -> Result<axum::response::Response, error::WebError> {
+    use axum::response::IntoResponse;
+    let bytes = tokio::task::spawn_blocking(move || {
+        wangan_office::write_xlsx("信息系统台账", &wangan_core::registry::inventory::HEADERS, &rows)
+    })
+    .await
+    .map_err(|e| wangan_core::CoreError::Internal(e.to_string()))?
+    .map_err(|e| wangan_core::CoreError::Internal(e.to_string()))?;
+    // The Chinese name (信息系统台账.xlsx) for browsers that read RFC 5987, the ASCII one for the rest.
+    let disposition = format!(
+        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''%E4%BF%A1%E6%81%AF%E7%B3%BB%E7%BB%9F%E5%8F%B0%E8%B4%A6.xlsx"
+    );
+    Ok(([(header::CONTENT_TYPE, openapi::XLSX.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }
 
 async fn healthz() -> &'static str {

@@ -16,8 +16,12 @@ pub struct ApiRoute {
     pub status: u16,
     /// Query parameters accepted.
     pub query: &'static [&'static str],
+    /// Media type of the success body.
+    pub media: &'static str,
 }
 
+const JSON: &str = "application/json";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const PAGED: &[&str] = &["page", "per_page", "level"];
 const BOOLEAN: &[&str] = &["internet_facing", "important"];
 
@@ -31,6 +35,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Me"),
         status: 200,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -41,6 +46,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("UnitPage"),
         status: 200,
         query: &["page", "per_page", "unit", "kind", "q"],
+        media: JSON,
     },
     ApiRoute {
         method: "post",
@@ -51,6 +57,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Unit"),
         status: 201,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -61,6 +68,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Unit"),
         status: 200,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "patch",
@@ -71,6 +79,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Unit"),
         status: 200,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "delete",
@@ -81,6 +90,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: None,
         status: 204,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -91,6 +101,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Responsibilities"),
         status: 200,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "put",
@@ -101,6 +112,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Responsibilities"),
         status: 200,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -111,6 +123,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("PersonPage"),
         status: 200,
         query: &["page", "per_page", "unit", "q"],
+        media: JSON,
     },
     ApiRoute {
         method: "post",
@@ -121,6 +134,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Person"),
         status: 201,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -131,6 +145,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Person"),
         status: 200,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "patch",
@@ -141,6 +156,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("Person"),
         status: 200,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -151,6 +167,140 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("LeadershipList"),
         status: 200,
         query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "get",
+        path: "/systems",
+        summary: "List systems in scope",
+        tag: "systems",
+        request: None,
+        response: Some("SystemPage"),
+        status: 200,
+        query: &[
+            "page",
+            "per_page",
+            "unit",
+            "stage",
+            "level",
+            "filing",
+            "internet_facing",
+            "important",
+            "evaluation",
+            "q",
+            "sort",
+        ],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "get",
+        path: "/systems/export.xlsx",
+        summary: "The filtered list as an Excel workbook with the inventory template's columns",
+        tag: "systems",
+        request: None,
+        response: Some("Xlsx"),
+        status: 200,
+        query: &["unit", "stage", "level", "filing", "internet_facing", "important", "evaluation", "q", "sort"],
+        media: XLSX,
+    },
+    ApiRoute {
+        method: "post",
+        path: "/systems",
+        summary: "Register a system (stage planned)",
+        tag: "systems",
+        request: Some("SystemInput"),
+        response: Some("SystemDetail"),
+        status: 201,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "get",
+        path: "/systems/{id}",
+        summary: "One system, with protections, evaluations and what blocks each next step",
+        tag: "systems",
+        request: None,
+        response: Some("SystemDetail"),
+        status: 200,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "patch",
+        path: "/systems/{id}",
+        summary: "Change a system; changing a filed system's URLs, addresses or owner unit sets its filing to needs_update",
+        tag: "systems",
+        request: Some("SystemPatch"),
+        response: Some("SystemDetail"),
+        status: 200,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "delete",
+        path: "/systems/{id}",
+        summary: "Delete a system still in stage planned",
+        tag: "systems",
+        request: None,
+        response: None,
+        status: 204,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "put",
+        path: "/systems/{id}/filing",
+        summary: "Record the filing (备案)",
+        tag: "systems",
+        request: Some("FilingInput"),
+        response: Some("SystemDetail"),
+        status: 200,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "put",
+        path: "/systems/{id}/protections",
+        summary: "Replace the protections (安全防护措施)",
+        tag: "systems",
+        request: Some("ProtectionList"),
+        response: Some("SystemDetail"),
+        status: 200,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "put",
+        path: "/systems/{id}/mlps",
+        summary: "Record the MLPS (等级保护) grading and filing",
+        tag: "systems",
+        request: Some("MlpsInput"),
+        response: Some("SystemDetail"),
+        status: 200,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "post",
+        path: "/systems/{id}/mlps/evaluations",
+        summary: "Add an MLPS evaluation (测评)",
+        tag: "systems",
+        request: Some("EvaluationInput"),
+        response: Some("SystemDetail"),
+        status: 201,
+        query: &[],
+        media: JSON,
+    },
+    ApiRoute {
+        method: "post",
+        path: "/systems/{id}/transition",
+        summary: "Move to another stage through the gates; 409 gate_failed lists every reason",
+        tag: "systems",
+        request: Some("TransitionInput"),
+        response: Some("SystemDetail"),
+        status: 200,
+        query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -161,6 +311,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: Some("AuditPage"),
         status: 200,
         query: &["page", "per_page", "entity", "entity_id", "actor", "action", "unit"],
+        media: JSON,
     },
     ApiRoute {
         method: "delete",
@@ -171,6 +322,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: None,
         status: 204,
         query: &[],
+        media: JSON,
     },
     ApiRoute {
         method: "get",
@@ -181,6 +333,7 @@ pub const ROUTES: &[ApiRoute] = &[
         response: None,
         status: 200,
         query: &[],
+        media: JSON,
     },
 ];
 
@@ -250,6 +403,7 @@ fn schemas() -> Value {
                 "evaluation": { "type": "string", "enum": ["overdue", "due_soon", "fine"] } } },
             "override_note": s("string") } },
         "SystemPage": page_of("System"),
+        "Xlsx": { "type": "string", "format": "binary" },
         "SystemDetail": { "allOf": [{ "$ref": "#/components/schemas/System" }, { "type": "object", "properties": {
             "protections": { "$ref": "#/components/schemas/ProtectionList" },
             "required_protections": { "type": "array", "items": s("string") },
@@ -311,7 +465,7 @@ pub fn document() -> Value {
             responses["422"] = err("Invalid fields");
         }
         responses[r.status.to_string()] = match r.response {
-            Some(schema) => json!({ "description": "OK", "content": { "application/json": {
+            Some(schema) => json!({ "description": "OK", "content": { r.media: {
                 "schema": { "$ref": format!("#/components/schemas/{schema}") } } } }),
             None => json!({ "description": "OK" }),
         };

@@ -226,7 +226,7 @@ fn join(list: &[String]) -> String {
     list.join("\n")
 }
 
-fn split(text: &str) -> Vec<String> {
+pub(crate) fn split(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
@@ -275,6 +275,26 @@ fn clean_lists(
         errors.push(FieldError::new("tags", "tag_format"));
     }
     (urls, ips, tags)
+}
+
+/// The checks of `create` that a spreadsheet row needs too; returns the cleaned lists.
+pub(crate) fn check_inventory_fields(
+    r: &crate::registry::inventory::InventoryRow,
+    errors: &mut Vec<FieldError>,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    check_text(errors, "name", &r.name, 200, true);
+    for (field, value) in
+        [("operator_vendor", &r.operator_vendor), ("operator_contact", &r.operator_contact), ("users", &r.users)]
+    {
+        check_text(errors, field, value, 200, false);
+    }
+    for (field, value) in
+        [("public_security_no", &r.public_security_no), ("icp_no", &r.icp_no), ("mlps_filing_no", &r.mlps_filing_no)]
+    {
+        check_text(errors, field, value, 64, false);
+    }
+    check_text(errors, "notes", &r.notes, 5000, false);
+    clean_lists(&r.urls, &r.ips, &r.tags, errors)
 }
 
 fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
@@ -526,7 +546,7 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<SystemDetail
 
 // ---- writing ------------------------------------------------------------
 
-fn snapshot(m: &system::Model) -> serde_json::Value {
+pub(crate) fn snapshot(m: &system::Model) -> serde_json::Value {
     json!({
         "name": m.name, "kind": m.kind, "unit_id": m.unit_id, "urls": split(&m.urls), "ips": split(&m.ips),
         "internet_facing": m.internet_facing, "important": m.important, "operator_unit_id": m.operator_unit_id,
