@@ -6,6 +6,7 @@ mod audit;
 mod authz;
 mod directory;
 mod input;
+mod inventory;
 mod ops;
 mod pages;
 mod sessions;

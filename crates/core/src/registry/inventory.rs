@@ -222,7 +222,7 @@ fn list_of(v: &str) -> Vec<String> {
 }
 
 /// Read a sheet: the header row is the first row that names the required columns.
-pub fn parse(sheet: &Sheet) -> Result<Vec<Result<InventoryRow, Vec<Problem>>>, SheetProblem> {
+pub fn parse(sheet: &Sheet) -> Result<Vec<(InventoryRow, Vec<Problem>)>, SheetProblem> {
     let header_row = sheet
         .rows
         .iter()
@@ -257,7 +257,9 @@ pub fn parse(sheet: &Sheet) -> Result<Vec<Result<InventoryRow, Vec<Problem>>>, S
     Ok(out)
 }
 
-fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> Result<InventoryRow, Vec<Problem>> {
+/// A row and its problems; the row is filled as far as it could be read, so
+/// that later checks (units, duplicates) can report on it too.
+fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> (InventoryRow, Vec<Problem>) {
     let empty = Cell::Empty;
     let cell = |h: &str| -> &Cell {
         HEADERS.iter().position(|x| *x == h).and_then(|i| index[i]).and_then(|c| row.get(c)).unwrap_or(&empty)
@@ -312,10 +314,7 @@ fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> Result<Inven
             problems.push(Problem::new(line, h, "required", ""));
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(InventoryRow {
+    let parsed = InventoryRow {
         line,
         name: get("系统名称"),
         kind,
@@ -340,7 +339,8 @@ fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> Result<Inven
         mlps_filing_no: get("等保备案号"),
         mlps_filed_on,
         notes: get("备注"),
-    })
+    };
+    (parsed, problems)
 }
 
 /// The words a code is written with in the spreadsheet (the first of each table).
@@ -413,12 +413,13 @@ mod tests {
         ]);
         let rows = parse(&s).unwrap();
         assert_eq!(rows.len(), 2, "blank rows are skipped");
-        let r = rows[0].as_ref().unwrap();
+        assert!(rows[0].1.is_empty() && rows[1].1.is_empty());
+        let r = &rows[0].0;
         assert_eq!((r.line, r.kind.as_str(), r.unit.as_str()), (2, "website", "化学学院"));
         assert_eq!(r.urls.len(), 2);
         assert!(r.internet_facing);
         assert_eq!(r.mlps_level, Some(2));
-        assert_eq!(rows[1].as_ref().unwrap().line, 4);
+        assert_eq!(rows[1].0.line, 4);
     }
 
     #[test]
@@ -427,7 +428,7 @@ mod tests {
             &["系统名称", "类型", "主管单位", "面向互联网", "备案日期", "等保级别"],
             &["", "飞船", "cs", "也许", "上个月", "七"],
         ]);
-        let problems = parse(&s).unwrap().remove(0).unwrap_err();
+        let problems = parse(&s).unwrap().remove(0).1;
         let cols: Vec<&str> = problems.iter().map(|p| p.column.as_str()).collect();
         assert_eq!(cols, ["类型", "面向互联网", "备案日期", "等保级别", "系统名称"]);
         assert_eq!(problems[0].value, "飞船");

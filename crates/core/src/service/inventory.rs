@@ -172,7 +172,7 @@ enum Plan {
 pub async fn import(
     store: &Store,
     who: &Principal,
-    rows: Vec<std::result::Result<InventoryRow, Vec<Problem>>>,
+    rows: Vec<(InventoryRow, Vec<Problem>)>,
     mode: ImportMode,
 ) -> Result<ImportReport> {
     let conn = store.db();
@@ -200,20 +200,9 @@ pub async fn import(
     let mut seen_names: HashMap<(i64, String), usize> = HashMap::new();
     let mut report = ImportReport::default();
     let mut plans: Vec<(usize, Plan)> = Vec::new();
-    for row in rows {
-        let r = match row {
-            Ok(r) => r,
-            Err(problems) => {
-                report.lines.push(ImportLine {
-                    line: problems.first().map(|p| p.line).unwrap_or(0),
-                    name: String::new(),
-                    action: "error",
-                    problems: problems.iter().map(|p| problem(&p.column, &p.code, &p.value)).collect(),
-                });
-                continue;
-            }
-        };
-        let mut problems = Vec::new();
+    for (r, read_problems) in rows {
+        let mut problems: Vec<ReportProblem> =
+            read_problems.iter().map(|p| problem(&p.column, &p.code, &p.value)).collect();
         let unit_id = by_word(&r.unit, true);
         if unit_id.is_none() {
             problems.push(problem("主管单位", "unknown_unit", &r.unit));

@@ -1,0 +1,204 @@
+//! The systems inventory in and out of Excel: the command line import and the export.
+
+use crate::support::*;
+use rust_xlsxwriter::Workbook;
+use std::process::Command;
+use wangan_core::access::Role;
+use wangan_core::registry::inventory::HEADERS;
+
+fn wangan(data_dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wangan"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("WANGAN_DATABASE_URL")
+        .env("WANGAN_LOG", "warn")
+        .output()
+        .expect("run wangan");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// A workbook with the template's headers and these rows (by header name).
+fn workbook(rows: &[&[(&str, &str)]]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (h, v) in row.iter() {
+            let c = HEADERS.iter().position(|x| x == h).unwrap() as u16;
+            ws.write_string(r as u32 + 1, c, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn sqlite_app() -> Option<(TestApp, std::path::PathBuf)> {
+    let app = spawn_app().await;
+    let Some(dir) = app.db.data_dir().cloned() else {
+        eprintln!("inventory CLI test uses the embedded SQLite default: skipped on PostgreSQL");
+        return None;
+    };
+    app.unit("chem", "化学学院").await;
+    app.unit("nic", "网络与信息中心").await;
+    Some((app, dir))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_checks_every_row_then_writes_once_and_is_idempotent() {
+    let Some((app, dir)) = sqlite_app().await else { return };
+    let good: &[(&str, &str)] = &[
+        ("系统名称", "化学学院网站"),
+        ("类型", "网站"),
+        ("主管单位", "化学学院"),
+        ("网址", "https://chem.university.example/"),
+        ("面向互联网", "是"),
+        ("状态", "已上线"),
+        ("运维单位", "nic"),
+        ("备案状态", "已备案"),
+        ("公安备案号", "11010802000001"),
+        ("备案日期", "2025/5/1"),
+        ("等保级别", "第二级"),
+        ("定级日期", "2025年3月1日"),
+        ("技术栈标签", "WordPress，php"),
+    ];
+    let bad: &[(&str, &str)] =
+        &[("系统名称", "物理学院网站"), ("类型", "网站"), ("主管单位", "物理学院"), ("备案日期", "去年")];
+    let file = dir.join("inventory.xlsx");
+    std::fs::write(&file, workbook(&[good, bad])).unwrap();
+
+    // One bad row: every problem is named with its row, nothing is written.
+    let (ok, out) = wangan(&dir, &["import", "systems", file.to_str().unwrap()]);
+    assert!(!ok);
+    let row3 = out.lines().find(|l| l.starts_with("第 3 行：")).unwrap_or_default();
+    assert!(row3.contains("主管单位“物理学院”不存在") && row3.contains("备案日期“去年”不是日期"), "{out}");
+    assert!(out.contains("尚未写入"), "{out}");
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    assert_eq!(admin.get("/systems").await.1["total"], 0);
+
+    // --partial writes the good row.
+    let (ok, out) = wangan(&dir, &["import", "systems", "--partial", file.to_str().unwrap()]);
+    assert!(!ok, "still reports the failure");
+    assert!(out.contains("新增 1 个"), "{out}");
+    let (_, list) = admin.get("/systems").await;
+    assert_eq!(list["total"], 1);
+    let s = &list["items"][0];
+    assert_eq!(
+        (s["stage"].as_str(), s["filing"]["filed_on"].as_str(), s["mlps"]["level"].as_i64()),
+        (Some("online"), Some("2025-05-01"), Some(2))
+    );
+    assert_eq!(s["tags"], serde_json::json!(["php", "wordpress"]));
+    assert_eq!(s["operator_unit"], "nic");
+
+    // The same good file again changes nothing.
+    std::fs::write(&file, workbook(&[good])).unwrap();
+    let before = app.audit_count().await;
+    let (ok, out) = wangan(&dir, &["import", "systems", file.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    assert!(out.contains("无变化 1 个"), "{out}");
+    assert_eq!(app.audit_count().await, before);
+
+    // A change in the file updates the system it matches by URL.
+    let mut changed: Vec<(&str, &str)> = good.to_vec();
+    changed[0] = ("系统名称", "化学化工学院网站");
+    std::fs::write(&file, workbook(&[&changed])).unwrap();
+    let (ok, out) = wangan(&dir, &["import", "systems", "--dry-run", file.to_str().unwrap()]);
+    assert!(ok && out.contains("更新 1 个") && out.contains("尚未写入"), "{out}");
+    let (ok, _) = wangan(&dir, &["import", "systems", file.to_str().unwrap()]);
+    assert!(ok);
+    let (_, list) = admin.get("/systems").await;
+    assert_eq!((list["total"].as_u64(), list["items"][0]["name"].as_str()), (Some(1), Some("化学化工学院网站")));
+    let (_, log) = admin.get("/audit?entity=system&action=import").await;
+    assert_eq!(log["total"], 2, "created once, updated once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_files_are_refused_with_a_clear_reason() {
+    let Some((app, dir)) = sqlite_app().await else { return };
+    let f = dir.join("in.bin");
+    let mut cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"name,unit\nportal,chem\n".to_vec(), "缺少必需的列"),
+        ("系统名称,类型,主管单位\n".as_bytes().to_vec(), "没有数据行"),
+        (vec![b'x'; 20 * 1024 * 1024], "超过 10 MB"),
+        (vec![], "文件是空的"),
+        (vec![0xD0, 0xCF, 0x11, 0xE0, 1, 2, 3], ".xls"),
+        (b"PK\x03\x04 not really a zip".to_vec(), "无法读取"),
+    ];
+    // Merged cells in the data.
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["系统名称", "类型", "主管单位"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.merge_range(1, 0, 2, 0, "合并的名称", &rust_xlsxwriter::Format::new()).unwrap();
+    ws.write_string(1, 1, "网站").unwrap();
+    ws.write_string(1, 2, "化学学院").unwrap();
+    cases.push((book.save_to_buffer().unwrap(), "合并单元格（A2）"));
+    // Dates as Excel serials and as text both work; nonsense does not.
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["系统名称", "类型", "主管单位", "备案日期", "定级日期"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (name, serial, text)) in [("甲", 46053.0, "2026-01-31"), ("乙", 46054.0, "三十一号")].iter().enumerate()
+    {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *name).unwrap();
+        ws.write_string(r, 1, "平台").unwrap();
+        ws.write_string(r, 2, "chem").unwrap();
+        ws.write_number(r, 3, *serial).unwrap();
+        ws.write_string(r, 4, *text).unwrap();
+    }
+    cases.push((book.save_to_buffer().unwrap(), "第 3 行：定级日期“三十一号”不是日期"));
+    for (bytes, expected) in cases {
+        std::fs::write(&f, &bytes).unwrap();
+        let (ok, out) = wangan(&dir, &["import", "systems", f.to_str().unwrap()]);
+        assert!(!ok, "refused: {expected}");
+        assert!(out.contains(expected), "expected «{expected}» in: {out}");
+    }
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    assert_eq!(admin.get("/systems").await.1["total"], 0, "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_gives_the_filtered_list_in_the_template_columns() {
+    let app = spawn_app().await;
+    app.unit("chem", "化学学院").await;
+    app.unit("math", "数学学院").await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    for (name, unit) in [("化学网站", "chem"), ("数学网站", "math")] {
+        admin.send("post", "/systems", serde_json::json!({"name": name, "kind": "website", "unit": unit, "urls": [format!("https://{unit}.example/")]})).await;
+    }
+    let r = admin.call("get", "/systems/export.xlsx?unit=chem", None).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    let bytes = r.bytes().await.unwrap();
+    let sheet = wangan_office::read(&bytes).unwrap();
+    let headers: Vec<String> = sheet.rows[0]
+        .iter()
+        .map(|c| match c {
+            wangan_office::Cell::Text(t) => t.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    assert_eq!(headers, HEADERS);
+    assert_eq!(sheet.rows.len(), 2, "the header and the one chem system");
+    assert_eq!(sheet.rows[1][0], wangan_office::Cell::Text("化学网站".into()));
+    assert_eq!(sheet.rows[1][1], wangan_office::Cell::Text("网站".into()), "values in Chinese, as the template");
+    // What was exported imports back unchanged.
+    let rows = wangan_core::service::inventory::parse(&sheet).unwrap();
+    let report = wangan_core::service::inventory::import(
+        &app.store,
+        &wangan_core::Principal::system("t"),
+        rows,
+        wangan_core::service::inventory::ImportMode::DryRun,
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.unchanged, report.failed), (1, 0), "{report:?}");
+
+    let netadmin = app.api(&app.user("netadmin", Role::UnitAdmin, Some("math")).await);
+    let bytes = netadmin.call("get", "/systems/export.xlsx", None).await.bytes().await.unwrap();
+    assert_eq!(wangan_office::read(&bytes).unwrap().rows.len(), 2, "scope applies to exports too");
+}
