@@ -202,3 +202,56 @@ async fn export_gives_the_filtered_list_in_the_template_columns() {
     let bytes = netadmin.call("get", "/systems/export.xlsx", None).await.bytes().await.unwrap();
     assert_eq!(wangan_office::read(&bytes).unwrap().rows.len(), 2, "scope applies to exports too");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_page_previews_then_writes_on_confirmation() {
+    let app = spawn_app().await;
+    app.unit("chem", "化学学院").await;
+    app.unit("math", "数学学院").await;
+    app.user("netadmin", Role::UnitAdmin, Some("chem")).await;
+    let b = app.browser();
+    b.login("netadmin", PASSWORD).await;
+    let (s, html) = b.get("/systems/import").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("下载模板"));
+    let template =
+        b.client.get(format!("{}/systems/template.xlsx", b.base)).send().await.unwrap().bytes().await.unwrap();
+    let sheet = wangan_office::read(&template).unwrap();
+    assert_eq!(sheet.rows.len(), 2, "headers and an example");
+
+    let csrf = b.csrf("/systems/import").await;
+    let file = workbook(&[
+        &[
+            ("系统名称", "化学学院网站"),
+            ("类型", "网站"),
+            ("主管单位", "化学学院"),
+            ("网址", "https://chem.university.example/"),
+        ],
+        &[("系统名称", "数学学院网站"), ("类型", "网站"), ("主管单位", "数学学院")],
+    ]);
+    let upload = |bytes: Vec<u8>, csrf: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("台账.xlsx"));
+        b.client.post(format!("{}/systems/import", b.base)).multipart(form).send()
+    };
+    let html = upload(file.clone(), csrf.clone()).await.unwrap().text().await.unwrap();
+    assert!(html.contains("尚未写入"), "a preview first");
+    assert!(html.contains("主管单位“数学学院”不存在"), "another unit is out of reach: {html}");
+    assert_eq!(app.api(&app.user("root", Role::Admin, None).await).get("/systems").await.1["total"], 0);
+    let marker = "name=\"token\" value=\"";
+    let token: String = html[html.find(marker).unwrap() + marker.len()..].chars().take_while(|c| *c != '"').collect();
+
+    // Confirming writes the good row (partial, since one row failed).
+    let r = b.post("/systems/import/confirm", &[("csrf", &csrf), ("token", &token), ("partial", "true")]).await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("已写入") && html.contains("新增 1 个"), "{html}");
+    // A token works once.
+    let r = b.post("/systems/import/confirm", &[("csrf", &csrf), ("token", &token)]).await;
+    assert_eq!(r.status(), 410);
+    // No CSRF token, no upload.
+    assert_eq!(upload(file, "forged".into()).await.unwrap().status(), 403);
+    // A broken file is named as such.
+    let html = upload(b"PK\x03\x04junk".to_vec(), csrf.clone()).await.unwrap().text().await.unwrap();
+    assert!(html.contains("无法读取该文件"));
+}

@@ -47,6 +47,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         format!("/people/{person}"),
         "/leadership".into(),
         "/systems".into(),
+        "/systems/import".into(),
         "/systems?q=网站&stage=online&level=2&filing=filed&internet_facing=true&important=true&evaluation=overdue&sort=-updated".into(),
         format!("/systems/{system}"),
         "/audit".into(),

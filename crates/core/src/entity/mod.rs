@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod leadership_member;
 pub mod mlps_evaluation;
 pub mod password_history;
+pub mod pending_import;
 pub mod person;
 pub mod protection;
 pub mod responsibility;

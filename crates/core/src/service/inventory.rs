@@ -437,3 +437,41 @@ pub fn template_rows() -> Vec<Vec<String>> {
 }
 
 pub use inventory::parse;
+
+/// How long an uploaded file waits for its preview to be confirmed.
+pub const PENDING_MINUTES: i64 = 60;
+
+/// Keep an upload for confirmation; returns the token that names it.
+pub async fn stash(store: &Store, who: &Principal, content: Vec<u8>) -> Result<String> {
+    use crate::entity::pending_import;
+    let token = crate::secret::random_token();
+    let now = store.now();
+    let txn = store.begin_write().await?;
+    pending_import::Entity::delete_many()
+        .filter(pending_import::Column::CreatedAt.lt(now - chrono::Duration::minutes(PENDING_MINUTES)))
+        .exec(&*txn)
+        .await?;
+    pending_import::ActiveModel {
+        token_hash: Set(crate::secret::token_hash(&token)),
+        user_id: Set(who.user_id),
+        content: Set(content),
+        created_at: Set(now),
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// The upload a token names, once, for the user who made it; `None` when gone or expired.
+pub async fn take(store: &Store, who: &Principal, token: &str) -> Result<Option<Vec<u8>>> {
+    use crate::entity::pending_import;
+    let hash = crate::secret::token_hash(token);
+    let txn = store.begin_write().await?;
+    let found = pending_import::Entity::find_by_id(hash.clone()).one(&*txn).await?;
+    let Some(p) = found.filter(|p| p.user_id == who.user_id) else { return Ok(None) };
+    pending_import::Entity::delete_by_id(hash).exec(&*txn).await?;
+    txn.commit().await?;
+    let fresh = p.created_at > store.now() - chrono::Duration::minutes(PENDING_MINUTES);
+    Ok(fresh.then_some(p.content))
+}

@@ -32,6 +32,15 @@ pub fn router() -> Router<AppState> {
         .route("/people", get(directory::people).post(directory::create_person))
         .route("/people/{id}", get(directory::person).post(directory::update_person))
         .route("/systems", get(registry::list).post(registry::create))
+        .route("/systems/export.xlsx", get(registry::export))
+        .route("/systems/template.xlsx", get(registry::template))
+        .route(
+            "/systems/import",
+            get(registry::import_form)
+                .post(registry::import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(wangan_office::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/systems/import/confirm", post(registry::import_confirm))
         .route("/systems/{id}", get(registry::show).post(registry::update))
         .route("/systems/{id}/filing", post(registry::filing))
         .route("/systems/{id}/protections", post(registry::protections))

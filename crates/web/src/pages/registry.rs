@@ -225,6 +225,7 @@ struct SystemsPage {
     all_units: Vec<UnitView>,
     manageable_units: Vec<UnitView>,
     draft: Draft,
+    export_url: String,
 }
 
 fn some(s: &str) -> Option<String> {
@@ -238,17 +239,7 @@ async fn systems_page(
     draft: Draft,
     error: Option<&WebError>,
 ) -> PageResult {
-    let filter = systems::SystemFilter {
-        unit: some(&f.unit),
-        stage: some(&f.stage),
-        level: f.level.trim().parse().ok(),
-        filing: some(&f.filing),
-        internet_facing: f.internet_facing.parse().ok(),
-        important: f.important.parse().ok(),
-        evaluation: some(&f.evaluation),
-        q: some(&f.q),
-        sort: some(&f.sort),
-    };
+    let filter = filter_of(&f);
     let page = systems::list(&s.store, &user.principal, &filter, PageRequest { page: f.page, per_page: Some(50) })
         .await
         .or_page(user)?;
@@ -271,6 +262,7 @@ async fn systems_page(
         ],
     );
     let pager = Pager::new(&ctx.m, &page, &base);
+    let export_url = base.replacen("/systems?", "/systems/export.xlsx?", 1);
     let (all_units, manageable_units) = units_for(s, user).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render_status(
@@ -288,8 +280,35 @@ async fn systems_page(
             all_units,
             manageable_units,
             draft,
+            export_url,
         },
     )
+}
+
+fn filter_of(f: &ListQuery) -> systems::SystemFilter {
+    systems::SystemFilter {
+        unit: some(&f.unit),
+        stage: some(&f.stage),
+        level: f.level.trim().parse().ok(),
+        filing: some(&f.filing),
+        internet_facing: f.internet_facing.parse().ok(),
+        important: f.important.parse().ok(),
+        evaluation: some(&f.evaluation),
+        q: some(&f.q),
+        sort: some(&f.sort),
+    }
+}
+
+/// The filtered list as a workbook.
+pub async fn export(State(s): State<AppState>, user: PageUser, Query(f): Query<ListQuery>) -> PageResult {
+    crate::xlsx_download(&s.store, &user.principal, &filter_of(&f)).await.map_err(|e| fail(&user, e))
+}
+
+/// The inventory template: the column headers and one example row.
+pub async fn template(user: PageUser) -> PageResult {
+    crate::workbook_response(wangan_core::service::inventory::template_rows(), "systems-template.xlsx")
+        .await
+        .map_err(|e| fail(&user, e))
 }
 
 pub async fn list(State(s): State<AppState>, user: PageUser, Query(f): Query<ListQuery>) -> PageResult {
@@ -640,4 +659,136 @@ pub async fn delete(
         Err(e) if is_form_error(&e) => system_page(&s, &user, id, None, Some(&e)).await,
         Err(e) => Err(fail(&user, e)),
     }
+}
+
+// ---- import ----------------------------------------------------------------
+
+pub struct ImportRow {
+    pub line: usize,
+    pub name: String,
+    pub action: &'static str,
+    pub action_word: String,
+    pub problems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    ctx: Ctx,
+    problem: Option<String>,
+    summary: Option<String>,
+    lines: Vec<ImportRow>,
+    failed: usize,
+    written: bool,
+    token: Option<String>,
+}
+
+fn import_page(ctx: Ctx, status: StatusCode, problem: Option<String>) -> PageResult {
+    render_status(
+        status,
+        ImportPage { ctx, problem, summary: None, lines: vec![], failed: 0, written: false, token: None },
+    )
+}
+
+pub async fn import_form(State(s): State<AppState>, user: PageUser) -> PageResult {
+    import_page(Ctx::new(&s, Some(&user), "systems"), StatusCode::OK, None)
+}
+
+/// Parse and check an upload; write according to `mode`; show the report.
+async fn run_import(
+    s: &AppState,
+    user: &PageUser,
+    bytes: Vec<u8>,
+    mode: wangan_core::service::inventory::ImportMode,
+) -> PageResult {
+    use crate::inventory_text as text;
+    use wangan_core::service::inventory::{self, ImportMode};
+    let ctx = Ctx::new(s, Some(user), "systems");
+    let sheet = match wangan_office::read(&bytes) {
+        Ok(sheet) => sheet,
+        Err(e) => {
+            let p = text::office_problem(&ctx.m, &e);
+            return import_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(p));
+        }
+    };
+    let rows = match inventory::parse(&sheet) {
+        Ok(rows) => rows,
+        Err(e) => {
+            let p = text::sheet_problem(&ctx.m, &e);
+            return import_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(p));
+        }
+    };
+    let report = inventory::import(&s.store, &user.principal, rows, mode).await.or_page(user)?;
+    let token = if mode == ImportMode::DryRun && report.created + report.updated > 0 {
+        Some(inventory::stash(&s.store, &user.principal, bytes).await.or_page(user)?)
+    } else {
+        None
+    };
+    let lines = report
+        .lines
+        .iter()
+        .map(|l| ImportRow {
+            line: l.line,
+            name: l.name.clone(),
+            action: l.action,
+            action_word: ctx.m.code("import.action", l.action),
+            problems: l.problems.iter().map(|p| text::problem(&ctx.m, p)).collect(),
+        })
+        .collect();
+    let summary = Some(text::summary(&ctx.m, &report));
+    render_status(
+        StatusCode::OK,
+        ImportPage { ctx, problem: None, summary, lines, failed: report.failed, written: report.written, token },
+    )
+}
+
+pub async fn import_upload(
+    State(s): State<AppState>,
+    user: PageUser,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
+    let mut csrf = String::new();
+    let mut bytes: Option<Vec<u8>> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(fail(&user, multipart_error(e))),
+        };
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(|e| fail(&user, multipart_error(e)))?,
+            Some("file") => bytes = Some(field.bytes().await.map_err(|e| fail(&user, multipart_error(e)))?.to_vec()),
+            _ => {}
+        }
+    }
+    if !wangan_core::secret::same(&csrf, &user.csrf) {
+        return Err(fail(&user, WebError::Csrf));
+    }
+    let Some(bytes) = bytes else {
+        return Err(fail(&user, CoreError::invalid("file", "required")));
+    };
+    run_import(&s, &user, bytes, wangan_core::service::inventory::ImportMode::DryRun).await
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE { WebError::TooLarge } else { WebError::BadRequest(e.body_text()) }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    partial: Option<String>,
+}
+
+pub async fn import_confirm(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ConfirmForm>) -> PageResult {
+    use wangan_core::service::inventory::{self, ImportMode};
+    let Some(bytes) = inventory::take(&s.store, &user.principal, &form.token).await.or_page(&user)? else {
+        let ctx = Ctx::new(&s, Some(&user), "systems");
+        let p = ctx.t("import.expired").to_owned();
+        return import_page(ctx, StatusCode::GONE, Some(p));
+    };
+    let mode = if form.partial.is_some() { ImportMode::Partial } else { ImportMode::AllOrNothing };
+    run_import(&s, &user, bytes, mode).await
 }
