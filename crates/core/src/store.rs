@@ -93,7 +93,9 @@ impl Store {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30))
-            .sqlx_logging(false)
+            // Every statement and its time, at debug level, when asked (WANGAN_SQL_LOG=1).
+            .sqlx_logging(std::env::var_os("WANGAN_SQL_LOG").is_some())
+            .sqlx_logging_level(tracing::log::LevelFilter::Debug)
             // Checking a pooled connection before every use costs a round trip (to the
             // SQLite worker thread, or to the PostgreSQL server) per query; check only
             // connections that have sat idle long enough to have been dropped.
@@ -149,6 +151,17 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         let _guard = self.write_lock.lock().await;
         Migrator::up(&self.db, None).await?;
+        drop(_guard);
+        self.analyze().await
+    }
+
+    /// Refresh the query planner's statistics (SQLite; PostgreSQL's autovacuum
+    /// does this by itself). Without them SQLite sorts whole filtered lists
+    /// where walking an index would do. Cheap: tens of milliseconds on 50,000 systems.
+    pub async fn analyze(&self) -> Result<()> {
+        if self.backend() == DbBackend::Sqlite {
+            self.db.execute_unprepared("ANALYZE").await?;
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_systems;
 mod m0003_pending_imports;
+mod m0004_system_list_indexes;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_systems::Migration),
             Box::new(m0003_pending_imports::Migration),
+            Box::new(m0004_system_list_indexes::Migration),
         ]
     }
 }

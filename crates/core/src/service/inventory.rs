@@ -361,13 +361,15 @@ pub async fn import(
     }
     txn.commit().await?;
     report.written = true;
+    // Many rows may have arrived: let the planner know.
+    store.analyze().await?;
     Ok(report)
 }
 
 /// The filtered list as rows under `inventory::HEADERS`, ready for a spreadsheet.
 pub async fn export_rows(store: &Store, who: &Principal, filter: &SystemFilter) -> Result<Vec<Vec<String>>> {
     let Some(q) = filtered_query(store, who, filter).await? else { return Ok(Vec::new()) };
-    let models = q.all(store.db()).await?;
+    let models = super::systems::ordered(q, filter.sort.as_deref()).all(store.db()).await?;
     let units: HashMap<i64, String> =
         unit::Entity::find().all(store.db()).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();

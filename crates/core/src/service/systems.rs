@@ -397,7 +397,7 @@ async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) ->
         .ok_or(CoreError::NotFound)
 }
 
-/// The filtered list as a query (scope applied), for lists and exports.
+/// The filtered list as a query (scope applied, not yet ordered), for lists and exports.
 pub async fn filtered_query(
     store: &Store,
     who: &Principal,
@@ -439,8 +439,12 @@ pub async fn filtered_query(
         cond = cond
             .add(Condition::any().add(system::Column::Name.contains(text)).add(system::Column::Urls.contains(text)));
     }
-    let q = system::Entity::find().filter(cond);
-    let (col, desc) = match f.sort.as_deref().unwrap_or("name") {
+    Ok(Some(system::Entity::find().filter(cond)))
+}
+
+/// The list's order (`sort`), with the id as the tie-breaker.
+pub fn ordered(q: sea_orm::Select<system::Entity>, sort: Option<&str>) -> sea_orm::Select<system::Entity> {
+    let (col, desc) = match sort.unwrap_or("name") {
         s if s.starts_with('-') => (s.trim_start_matches('-'), true),
         s => (s, false),
     };
@@ -451,16 +455,21 @@ pub async fn filtered_query(
         "unit" => system::Column::UnitId,
         _ => system::Column::Name,
     };
-    let q = if desc { q.order_by_desc(column) } else { q.order_by_asc(column) };
-    Ok(Some(q.order_by_asc(system::Column::Id)))
+    // The tie-breaker follows the main order, so one index can serve both.
+    if desc {
+        q.order_by_desc(column).order_by_desc(system::Column::Id)
+    } else {
+        q.order_by_asc(column).order_by_asc(system::Column::Id)
+    }
 }
 
 pub async fn list(store: &Store, who: &Principal, f: &SystemFilter, page: PageRequest) -> Result<Page<SystemView>> {
     let empty = Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() };
     let Some(q) = filtered_query(store, who, f).await? else { return Ok(empty) };
     let conn = store.db();
+    // Counted before ordering: an ORDER BY inside the count would sort every match.
     let total = q.clone().count(conn).await?;
-    let models = q.offset(page.offset()).limit(page.per_page()).all(conn).await?;
+    let models = ordered(q, f.sort.as_deref()).offset(page.offset()).limit(page.per_page()).all(conn).await?;
     let mut unit_ids: Vec<i64> = models.iter().map(|m| m.unit_id).collect();
     unit_ids.extend(models.iter().filter_map(|m| m.operator_unit_id));
     let units = Units::load(conn, unit_ids).await?;
