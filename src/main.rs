@@ -285,6 +285,18 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         );
     }
     let time_zone = cfg.time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {}", cfg.time_zone))?;
+    // Keep the planner's statistics fresh as the registry grows.
+    let maintenance = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(e) = maintenance.analyze().await {
+                tracing::warn!(error = %e, "statistics refresh failed");
+            }
+        }
+    });
     let state =
         wangan_web::AppState::new(store, wangan_web::WebConfig { secure_cookies: cfg.secure_cookies, time_zone });
     let listener =
