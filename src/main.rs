@@ -156,7 +156,9 @@ fn main() -> std::process::ExitCode {
 
 async fn open(cfg: &Config) -> anyhow::Result<Store> {
     let url = cfg.database_url();
-    let store = Store::connect(&url, cfg.pool_size()).await.context("cannot open the database")?;
+    let policy = cfg.registry.policy()?;
+    let store =
+        Store::connect(&url, cfg.pool_size()).await.context("cannot open the database")?.with_registry_policy(policy);
     store.migrate().await.context("cannot migrate the database")?;
     Ok(store)
 }
