@@ -157,8 +157,11 @@ fn main() -> std::process::ExitCode {
 async fn open(cfg: &Config) -> anyhow::Result<Store> {
     let url = cfg.database_url();
     let policy = cfg.registry.policy()?;
-    let store =
-        Store::connect(&url, cfg.pool_size()).await.context("cannot open the database")?.with_registry_policy(policy);
+    let store = Store::connect(&url, cfg.pool_size())
+        .await
+        .context("cannot open the database")?
+        .with_registry_policy(policy)
+        .with_attachments(cfg.data_dir.join("attachments"));
     store.migrate().await.context("cannot migrate the database")?;
     Ok(store)
 }

@@ -99,7 +99,8 @@ pub async fn spawn_app() -> TestApp {
 
 /// Start a server on an existing database (a second node shares it).
 pub async fn spawn_on(db: std::sync::Arc<TestDb>) -> TestApp {
-    let store = Store::connect(&db.url, 4).await.expect("connect");
+    let attachments = std::env::temp_dir().join(unique("wangan-attachments"));
+    let store = Store::connect(&db.url, 4).await.expect("connect").with_attachments(attachments);
     store.migrate().await.expect("migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -253,3 +253,42 @@ async fn filters_sort_and_scope() {
     let (s, _) = netadmin.send("patch", &format!("/systems/{mine}"), json!({"unit": "chem"})).await;
     assert_eq!(s, 422, "chem is not a unit this user can see");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evaluation_report_is_kept_and_served_only_within_scope() {
+    let (app, _admin, id) = setup().await;
+    app.user("netadmin", Role::UnitAdmin, Some("chem")).await;
+    app.unit("math", "数学学院").await;
+    app.user("outsider", Role::UnitAdmin, Some("math")).await;
+    let b = app.browser();
+    b.login("netadmin", PASSWORD).await;
+    let csrf = b.csrf(&format!("/systems/{id}")).await;
+    let send = |file: Vec<u8>, name: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("agency", "某测评中心")
+            .text("evaluated_on", "2026-10-01")
+            .text("result", "pass")
+            .part("report", reqwest::multipart::Part::bytes(file).file_name(name));
+        b.client.post(format!("{}/systems/{id}/evaluations", b.base)).multipart(form).send()
+    };
+    let r = send(b"MZ\x90\x00 not a document".to_vec(), "report.exe").await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("只接受 PDF"));
+    let pdf = b"%PDF-1.7\n% the report\n".to_vec();
+    let r = send(pdf.clone(), "等保测评报告.pdf").await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, html) = b.get(&format!("/systems/{id}")).await;
+    assert!(html.contains("等保测评报告.pdf"));
+    let api = app.api(&app.user("viewer", Role::Reviewer, None).await);
+    let (_, detail) = api.get(&format!("/systems/{id}")).await;
+    let eid = detail["evaluations"][0]["id"].as_i64().unwrap();
+    assert_eq!(detail["evaluations"][0]["report"]["file_name"], "等保测评报告.pdf");
+    let r = b.client.get(format!("{}/systems/{id}/evaluations/{eid}/report", b.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    let other = app.browser();
+    other.login("outsider", PASSWORD).await;
+    assert_eq!(other.get(&format!("/systems/{id}/evaluations/{eid}/report")).await.0, 404);
+}

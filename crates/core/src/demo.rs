@@ -266,6 +266,7 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
                 result: if n % 5 == 0 { "basic_pass".into() } else { "pass".into() },
                 score: Some(75.0 + (n % 20) as f64),
                 rectification_items: if n % 5 == 0 { vec!["部分账户口令复杂度不足".into()] } else { vec![] },
+                report: None,
             };
             systems::add_evaluation(store, sys, id, input).await?;
         }

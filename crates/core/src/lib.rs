@@ -2,6 +2,7 @@
 //! Knows nothing of HTTP or HTML.
 
 pub mod access;
+pub mod attachments;
 pub mod audit;
 pub mod auth_cache;
 pub mod clock;

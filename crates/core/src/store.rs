@@ -26,6 +26,7 @@ pub struct Store {
     write_lock: Arc<Mutex<()>>,
     auth_cache: Arc<AuthCache>,
     registry: Arc<RegistryPolicy>,
+    attachments: Option<crate::attachments::AttachmentDir>,
 }
 
 /// The configurable rules of the registry.
@@ -114,6 +115,7 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             auth_cache: Arc::new(AuthCache::default()),
             registry: Arc::new(RegistryPolicy::default()),
+            attachments: None,
         })
     }
 
@@ -133,6 +135,17 @@ impl Store {
     pub fn with_registry_policy(mut self, policy: RegistryPolicy) -> Store {
         self.registry = Arc::new(policy);
         self
+    }
+
+    /// Keep attachments in this directory (normally `DATA_DIR/attachments`;
+    /// nodes sharing a PostgreSQL database must share it too).
+    pub fn with_attachments(mut self, dir: impl Into<PathBuf>) -> Store {
+        self.attachments = Some(crate::attachments::AttachmentDir::new(dir));
+        self
+    }
+
+    pub fn attachments(&self) -> Result<&crate::attachments::AttachmentDir> {
+        self.attachments.as_ref().ok_or_else(|| CoreError::Internal("no attachment directory configured".into()))
     }
 
     pub fn registry_policy(&self) -> &RegistryPolicy {

@@ -15,6 +15,8 @@ pub struct Model {
     /// Rectification items (整改项) found, one per line.
     #[sea_orm(column_type = "Text")]
     pub rectification_items: String,
+    /// The evaluation report (测评报告), an attachment.
+    pub report_attachment_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,6 +1,7 @@
 //! SeaORM entities: one module per table. Enumerations are stored as strings.
 
 pub mod api_token;
+pub mod attachment;
 pub mod audit_head;
 pub mod audit_log;
 pub mod leadership_member;

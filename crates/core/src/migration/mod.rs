@@ -7,6 +7,7 @@ mod m0001_foundation;
 mod m0002_systems;
 mod m0003_pending_imports;
 mod m0004_system_list_indexes;
+mod m0005_attachments;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_systems::Migration),
             Box::new(m0003_pending_imports::Migration),
             Box::new(m0004_system_list_indexes::Migration),
+            Box::new(m0005_attachments::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use super::units::resolve_code;
 use super::{clean, scope_condition};
 use crate::access::{Permission, Principal};
 use crate::audit::{self, Actor, Change};
-use crate::entity::{mlps_evaluation, protection, responsibility, system, unit};
+use crate::entity::{attachment, mlps_evaluation, protection, responsibility, system, unit};
 use crate::error::{CoreError, FieldError, Result};
 use crate::page::{Page, PageRequest};
 use crate::registry::gates::{self, FILING_STATUSES, HOSTINGS, KINDS, PROTECTION_KINDS, Reason, STAGES, SystemFacts};
@@ -85,6 +85,21 @@ pub struct EvaluationView {
     pub result: String,
     pub score: Option<f64>,
     pub rectification_items: Vec<String>,
+    /// The evaluation report's file name and size, when one was attached.
+    pub report: Option<ReportView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReportView {
+    pub file_name: String,
+    pub size: i64,
+}
+
+/// A file sent with a form.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A possible next stage and what stands in its way.
@@ -210,6 +225,9 @@ pub struct EvaluationInput {
     pub score: Option<f64>,
     #[serde(default)]
     pub rectification_items: Vec<String>,
+    /// The evaluation report (from a page's upload; the JSON API sends none).
+    #[serde(skip)]
+    pub report: Option<Upload>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -510,13 +528,30 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<SystemDetail
     let conn = store.db();
     let m = find_visible(conn, who, id).await?;
     let prots = protections_of(conn, m.id).await?;
-    let evaluations = mlps_evaluation::Entity::find()
+    let rows = mlps_evaluation::Entity::find()
         .filter(mlps_evaluation::Column::SystemId.eq(m.id))
         .order_by_desc(mlps_evaluation::Column::EvaluatedOn)
         .all(conn)
-        .await?
+        .await?;
+    let report_ids: Vec<i64> = rows.iter().filter_map(|e| e.report_attachment_id).collect();
+    let reports: HashMap<i64, attachment::Model> = if report_ids.is_empty() {
+        HashMap::new()
+    } else {
+        attachment::Entity::find()
+            .filter(attachment::Column::Id.is_in(report_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect()
+    };
+    let evaluations = rows
         .into_iter()
         .map(|e| EvaluationView {
+            report: e
+                .report_attachment_id
+                .and_then(|id| reports.get(&id))
+                .map(|a| ReportView { file_name: a.file_name.clone(), size: a.size }),
             id: e.id,
             agency: e.agency,
             evaluated_on: e.evaluated_on,
@@ -916,9 +951,43 @@ pub async fn add_evaluation(store: &Store, who: &Principal, id: i64, input: Eval
     if items.len() > 200 || items.iter().any(|i| i.chars().count() > 500) {
         errors.push(FieldError::new("rectification_items", "too_long"));
     }
+    let report = match &input.report {
+        Some(up) if up.bytes.len() > crate::attachments::MAX_BYTES => {
+            errors.push(FieldError::new("report", "file_too_large"));
+            None
+        }
+        Some(up) if !up.bytes.is_empty() => match crate::attachments::sniff(&up.bytes) {
+            Some(content_type) => Some((up, content_type)),
+            None => {
+                errors.push(FieldError::new("report", "file_type"));
+                None
+            }
+        },
+        _ => None,
+    };
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors));
     }
+    let now = store.now();
+    let report_attachment_id = match report {
+        Some((up, content_type)) => {
+            // Content-addressed: a file left behind by a failed transaction is only a duplicate-free blob.
+            let sha = store.attachments()?.put(&up.bytes)?;
+            let a = attachment::ActiveModel {
+                sha256: Set(sha),
+                file_name: Set(crate::attachments::clean_name(&up.file_name)),
+                content_type: Set(content_type.to_owned()),
+                size: Set(up.bytes.len() as i64),
+                uploaded_by: Set((who.user_id != 0).then_some(who.user_id)),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&*txn)
+            .await?;
+            Some(a.id)
+        }
+        None => None,
+    };
     let e = mlps_evaluation::ActiveModel {
         system_id: Set(id),
         agency: Set(input.agency.trim().to_owned()),
@@ -926,7 +995,8 @@ pub async fn add_evaluation(store: &Store, who: &Principal, id: i64, input: Eval
         result: Set(input.result.trim().to_owned()),
         score: Set(input.score),
         rectification_items: Set(join(&items)),
-        created_at: Set(store.now()),
+        report_attachment_id: Set(report_attachment_id),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(&*txn)
@@ -938,9 +1008,32 @@ pub async fn add_evaluation(store: &Store, who: &Principal, id: i64, input: Eval
     am.evaluation_due_on = Set(due);
     am.updated_at = Set(store.now());
     am.update(&*txn).await?;
-    let after = json!({"agency": e.agency, "evaluated_on": e.evaluated_on, "result": e.result, "score": e.score, "rectification_items": items});
+    let after = json!({"agency": e.agency, "evaluated_on": e.evaluated_on, "result": e.result, "score": e.score,
+        "rectification_items": items, "report_attachment_id": e.report_attachment_id});
     commit_change(store, txn, who, Change::event("evaluation", "system", id, Some(unit_id)).with_after(after)).await?;
     get(store, who, id).await
+}
+
+/// The report attached to an evaluation: (file name, content type, content).
+pub async fn evaluation_report(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    evaluation_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
+    let conn = store.db();
+    find_visible(conn, who, id).await?;
+    let e = mlps_evaluation::Entity::find_by_id(evaluation_id)
+        .filter(mlps_evaluation::Column::SystemId.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let a = attachment::Entity::find_by_id(e.report_attachment_id.ok_or(CoreError::NotFound)?)
+        .one(conn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let bytes = store.attachments()?.get(&a.sha256)?;
+    Ok((a.file_name, a.content_type, bytes))
 }
 
 /// Move a system to another stage, through its gates.

@@ -45,7 +45,12 @@ pub fn router() -> Router<AppState> {
         .route("/systems/{id}/filing", post(registry::filing))
         .route("/systems/{id}/protections", post(registry::protections))
         .route("/systems/{id}/mlps", post(registry::mlps))
-        .route("/systems/{id}/evaluations", post(registry::evaluation))
+        .route(
+            "/systems/{id}/evaluations",
+            post(registry::evaluation)
+                .layer(axum::extract::DefaultBodyLimit::max(wangan_core::attachments::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/systems/{id}/evaluations/{eid}/report", get(registry::evaluation_report))
         .route("/systems/{id}/transition", post(registry::transition))
         .route("/systems/{id}/delete", post(registry::delete))
         .route("/leadership", get(directory::leadership).post(directory::add_member))

@@ -578,32 +578,63 @@ pub async fn mlps(
     done(&s, &user, id, r).await
 }
 
-#[derive(Deserialize)]
-pub struct EvaluationForm {
-    #[serde(default)]
-    agency: String,
-    #[serde(default)]
-    evaluated_on: String,
-    #[serde(default)]
-    result: String,
-    #[serde(default)]
-    score: String,
-    #[serde(default)]
-    rectification_items: String,
+/// The fields of a multipart form, with its file (if any) kept apart.
+struct MultipartForm {
+    fields: Vec<(String, String)>,
+    file: Option<systems::Upload>,
+}
+
+impl MultipartForm {
+    fn get(&self, name: &str) -> &str {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+}
+
+/// Read a multipart form, check its CSRF token; `file_field` names the file input.
+async fn read_multipart(
+    user: &PageUser,
+    mut multipart: axum::extract::Multipart,
+    file_field: &str,
+) -> Result<MultipartForm, PageRejection> {
+    let mut form = MultipartForm { fields: Vec::new(), file: None };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(fail(user, multipart_error(e))),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == file_field {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|e| fail(user, multipart_error(e)))?.to_vec();
+            if !bytes.is_empty() {
+                form.file = Some(systems::Upload { file_name, bytes });
+            }
+        } else {
+            let value = field.text().await.map_err(|e| fail(user, multipart_error(e)))?;
+            form.fields.push((name, value));
+        }
+    }
+    if !wangan_core::secret::same(form.get("csrf"), &user.csrf) {
+        return Err(fail(user, WebError::Csrf));
+    }
+    Ok(form)
 }
 
 pub async fn evaluation(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<EvaluationForm>,
+    user: PageUser,
+    multipart: axum::extract::Multipart,
 ) -> PageResult {
     let id = path_id(&id, &user)?;
+    let form = read_multipart(&user, multipart, "report").await?;
     let mut errors = Vec::new();
-    let evaluated_on = form_date("evaluated_on", &form.evaluated_on, &mut errors);
-    if evaluated_on.is_none() && form.evaluated_on.trim().is_empty() {
+    let evaluated_on = form_date("evaluated_on", form.get("evaluated_on"), &mut errors);
+    if evaluated_on.is_none() && form.get("evaluated_on").trim().is_empty() {
         errors.push(FieldError::new("evaluated_on", "required"));
     }
-    let score = match form.score.trim() {
+    let score = match form.get("score").trim() {
         "" => None,
         raw => match raw.parse::<f64>() {
             Ok(v) => Some(v),
@@ -616,17 +647,37 @@ pub async fn evaluation(
     let r = match (evaluated_on, errors.is_empty()) {
         (Some(evaluated_on), true) => {
             let input = systems::EvaluationInput {
-                agency: form.agency,
+                agency: form.get("agency").to_owned(),
                 evaluated_on,
-                result: form.result,
+                result: form.get("result").to_owned(),
                 score,
-                rectification_items: lines(&form.rectification_items),
+                rectification_items: lines(form.get("rectification_items")),
+                report: form.file.clone(),
             };
             systems::add_evaluation(&s.store, &user.principal, id, input).await.map_err(WebError::from)
         }
         _ => Err(WebError::Core(CoreError::Invalid(errors))),
     };
     done(&s, &user, id, r).await
+}
+
+/// Download an evaluation's report.
+pub async fn evaluation_report(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path((id, eid)): Path<(String, String)>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let eid = path_id(&eid, &user)?;
+    let (name, content_type, bytes) =
+        systems::evaluation_report(&s.store, &user.principal, id, eid).await.or_page(&user)?;
+    let encoded: String = percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let disposition = format!("attachment; filename=\"report\"; filename*=UTF-8''{encoded}");
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CONTENT_DISPOSITION, disposition)],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
