@@ -227,23 +227,29 @@ struct SystemQuery {
     sort: Option<String>,
 }
 
+impl SystemQuery {
+    fn filter(self) -> systems::SystemFilter {
+        systems::SystemFilter {
+            unit: self.unit,
+            stage: self.stage,
+            level: self.level,
+            filing: self.filing,
+            internet_facing: self.internet_facing,
+            important: self.important,
+            evaluation: self.evaluation,
+            q: self.q,
+            sort: self.sort,
+        }
+    }
+}
+
 async fn list_systems(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
     ApiQuery(q): ApiQuery<SystemQuery>,
 ) -> ApiResult<Json<Page<systems::SystemView>>> {
-    let filter = systems::SystemFilter {
-        unit: q.unit,
-        stage: q.stage,
-        level: q.level,
-        filing: q.filing,
-        internet_facing: q.internet_facing,
-        important: q.important,
-        evaluation: q.evaluation,
-        q: q.q,
-        sort: q.sort,
-    };
-    Ok(Json(systems::list(&s.store, &p, &filter, PageRequest { page: q.page, per_page: q.per_page }).await?))
+    let (page, filter) = (PageRequest { page: q.page, per_page: q.per_page }, q.filter());
+    Ok(Json(systems::list(&s.store, &p, &filter, page).await?))
 }
 
 async fn create_system(
@@ -330,16 +336,6 @@ async fn export_systems(
     ApiUser(p): ApiUser,
     ApiQuery(q): ApiQuery<SystemQuery>,
 ) -> ApiResult<axum::response::Response> {
-    let filter = systems::SystemFilter {
-        unit: q.unit,
-        stage: q.stage,
-        level: q.level,
-        filing: q.filing,
-        internet_facing: q.internet_facing,
-        important: q.important,
-        evaluation: q.evaluation,
-        q: q.q,
-        sort: q.sort,
-    };
+    let filter = q.filter();
     Ok(crate::xlsx_download(&s.store, &p, &filter).await?)
 }

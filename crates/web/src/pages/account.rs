@@ -24,6 +24,21 @@ pub struct AuditRow {
     pub changes: Vec<FieldChange>,
 }
 
+impl AuditRow {
+    /// An audit entry in the reader's words and time zone.
+    pub fn of(ctx: &Ctx, e: &wangan_core::audit::AuditView) -> AuditRow {
+        AuditRow {
+            seq: e.seq,
+            at: ctx.time(&e.at),
+            actor: e.actor.clone(),
+            action: ctx.m.code("audit.action", &e.action),
+            entity: ctx.m.code("audit.entity", &e.entity),
+            entity_id: e.entity_id.clone(),
+            changes: field_changes(e.before.as_ref(), e.after.as_ref()),
+        }
+    }
+}
+
 /// One field of a change: `before` → `after` (either may be empty).
 pub struct FieldChange {
     pub field: String,
@@ -105,19 +120,7 @@ pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<Au
         &[("entity", &q.entity), ("entity_id", &q.entity_id), ("actor", &q.actor), ("action", &q.action)],
     );
     let pager = Pager::new(&ctx.m, &page, &base);
-    let rows = page
-        .items
-        .iter()
-        .map(|e| AuditRow {
-            seq: e.seq,
-            at: ctx.time(&e.at),
-            actor: e.actor.clone(),
-            action: ctx.m.code("audit.action", &e.action),
-            entity: ctx.m.code("audit.entity", &e.entity),
-            entity_id: e.entity_id.clone(),
-            changes: field_changes(e.before.as_ref(), e.after.as_ref()),
-        })
-        .collect();
+    let rows = page.items.iter().map(|e| AuditRow::of(&ctx, e)).collect();
     let entities = AUDIT_ENTITIES.iter().map(|e| (*e, ctx.m.code("audit.entity", e))).collect();
     let actions = AUDIT_ACTIONS.iter().map(|a| (*a, ctx.m.code("audit.action", a))).collect();
     render(AuditPage {
@@ -197,7 +200,7 @@ pub async fn revoke_token(
     Path(id): Path<String>,
     CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
 ) -> PageResult {
-    let id: i64 = id.parse().map_err(|_| fail(&user, CoreError::NotFound))?;
+    let id = super::path_id(&id, &user)?;
     accounts::revoke_token(&s.store, &user.principal, id).await.or_page(&user)?;
     Ok(Redirect::to("/account").into_response())
 }

@@ -1,6 +1,8 @@
 //! Dashboard, units, people, responsible persons, leadership group.
 
-use super::{Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, render, render_status};
+use super::{
+    Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status,
+};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{CsrfForm, PageUser, query_rejection};
@@ -414,10 +416,6 @@ struct PersonPage {
     person: PersonView,
     can_edit: bool,
     manageable_units: Vec<UnitView>,
-}
-
-fn path_id(raw: &str, user: &PageUser) -> Result<i64, PageRejection> {
-    raw.parse().map_err(|_| fail(user, CoreError::NotFound))
 }
 
 async fn person_page(

@@ -246,6 +246,11 @@ pub fn fail(user: &PageUser, e: impl Into<WebError>) -> PageRejection {
     PageRejection::Error(e.into(), locale_of(&user.principal))
 }
 
+/// An id from a path: anything that is not a number names no record (404).
+pub fn path_id(raw: &str, user: &PageUser) -> Result<i64, PageRejection> {
+    raw.parse().map_err(|_| fail(user, CoreError::NotFound))
+}
+
 /// Attach the user's locale to a core error.
 pub trait OrPage<T> {
     fn or_page(self, user: &PageUser) -> Result<T, PageRejection>;

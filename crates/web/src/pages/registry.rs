@@ -1,8 +1,8 @@
 //! The systems registry pages: list with filters, registration, and each
 //! system's page with its filing, protections, MLPS and stage changes.
 
-use super::account::{AuditRow, field_changes};
-use super::{Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, render_status};
+use super::account::AuditRow;
+use super::{Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, path_id, render_status};
 use crate::AppState;
 use crate::error::{WebError, gate_reason};
 use crate::extract::{CsrfForm, PageUser};
@@ -365,10 +365,6 @@ pub struct OkQuery {
     ok: Option<String>,
 }
 
-fn path_id(raw: &str, user: &PageUser) -> Result<i64, PageRejection> {
-    raw.parse().map_err(|_| fail(user, CoreError::NotFound))
-}
-
 async fn system_page(
     s: &AppState,
     user: &PageUser,
@@ -411,15 +407,7 @@ async fn system_page(
         .or_page(user)?
         .items
         .iter()
-        .map(|e| AuditRow {
-            seq: e.seq,
-            at: ctx.time(&e.at),
-            actor: e.actor.clone(),
-            action: ctx.m.code("audit.action", &e.action),
-            entity: ctx.m.code("audit.entity", &e.entity),
-            entity_id: e.entity_id.clone(),
-            changes: field_changes(e.before.as_ref(), e.after.as_ref()),
-        })
+        .map(|e| AuditRow::of(&ctx, e))
         .collect();
     let status = match error {
         Some(e) => e.status(),
