@@ -420,6 +420,21 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 (format!("/systems/{system}/transition"), vec![("to", "offline")], manages(409)),
                 (format!("/systems/{system}/delete"), vec![], manages(409)),
                 (
+                    "/users/grant-role".into(),
+                    vec![("username", "victim"), ("role", "leader"), ("unit", target)],
+                    if role == Admin { 303 } else { 403 },
+                ),
+                (
+                    "/users/revoke-role".into(),
+                    vec![("username", "victim"), ("role", "leader"), ("unit", target)],
+                    if role == Admin { 303 } else { 403 },
+                ),
+                (
+                    "/users/active".into(),
+                    vec![("username", "victim"), ("active", "true")],
+                    if role == Admin { 303 } else { 403 },
+                ),
+                (
                     "/users/reset-password".into(),
                     vec![("username", "victim"), ("password", "Initial-Pass-2026")],
                     if role == Admin { 303 } else { 403 },

@@ -173,3 +173,51 @@ async fn admin_resets_a_forgotten_password_and_lifts_the_lock() {
     let b = app.browser();
     assert_eq!(location(&b.login("sun", "Fresh-Start-2026").await), "/password", "lock lifted, change required");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_in_several_units_and_disabled_accounts() {
+    let app = spawn_app().await;
+    app.unit("chem", "化学学院").await;
+    app.unit("math", "数学学院").await;
+    let token = app.user("zhou", Role::UnitAdmin, Some("chem")).await;
+    app.user("root", Role::Admin, None).await;
+    let admin = app.browser();
+    admin.login("root", PASSWORD).await;
+    let csrf = admin.csrf("/users").await;
+    let api = app.api(&token);
+    assert_eq!(api.get("/units").await.1["total"], 1);
+
+    // A second unit role.
+    let r = admin
+        .post("/users/grant-role", &[("csrf", &csrf), ("username", "zhou"), ("role", "leader"), ("unit", "math")])
+        .await;
+    assert_eq!(location(&r), "/users?ok=users.changed");
+    assert_eq!(api.get("/units").await.1["total"], 2, "sees both units at once");
+    let r = admin
+        .post("/users/grant-role", &[("csrf", &csrf), ("username", "zhou"), ("role", "leader"), ("unit", "math")])
+        .await;
+    assert_eq!(r.status(), 422, "twice is refused, with the reason on the page");
+    let r = admin
+        .post("/users/revoke-role", &[("csrf", &csrf), ("username", "zhou"), ("role", "unit_admin"), ("unit", "chem")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, me) = api.get("/me").await;
+    assert_eq!(me["roles"], serde_json::json!([{"role": "leader", "unit": "math"}]));
+    let r = admin
+        .post("/users/revoke-role", &[("csrf", &csrf), ("username", "zhou"), ("role", "leader"), ("unit", "math")])
+        .await;
+    assert!(r.text().await.unwrap().contains("至少保留一个角色"));
+
+    // Disabling stops sign-in, sessions and tokens at once; nothing is deleted.
+    let b = app.browser();
+    b.login("zhou", PASSWORD).await;
+    let r = admin.post("/users/active", &[("csrf", &csrf), ("username", "zhou"), ("active", "false")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(api.get("/me").await.0, 401);
+    assert_eq!(location(&b.client.get(format!("{}/", b.base)).send().await.unwrap()), "/login");
+    assert_eq!(app.browser().login("zhou", PASSWORD).await.status(), 401);
+    let r = admin.post("/users/active", &[("csrf", &csrf), ("username", "root"), ("active", "false")]).await;
+    assert!(r.text().await.unwrap().contains("不能停用自己的账户"));
+    admin.post("/users/active", &[("csrf", &csrf), ("username", "zhou"), ("active", "true")]).await;
+    assert_eq!(api.get("/me").await.0, 200, "enabled again, the same token works");
+}

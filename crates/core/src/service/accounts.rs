@@ -570,6 +570,130 @@ pub async fn grant_views(store: &Store, who: &Principal) -> Result<Vec<GrantView
         .collect())
 }
 
+/// Give an account one more role (a person can hold roles in several units).
+pub async fn grant_role(store: &Store, actor: Option<&Principal>, username: &str, grant: GrantInput) -> Result<()> {
+    if let Some(p) = actor {
+        p.require(Permission::ManageUsers)?;
+    }
+    let system = Principal::system("cli");
+    let resolver = actor.unwrap_or(&system);
+    let txn = store.begin_write().await?;
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim()))
+        .one(&*txn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let unit = match (grant.role.is_unit_role(), grant.unit.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
+        (true, None) => return Err(CoreError::invalid("unit", "unit_required_for_role")),
+        (true, Some(code)) => Some(resolve_code(&*txn, resolver, "unit", code).await?),
+        (false, _) => None,
+    };
+    let unit_id = unit.as_ref().map(|u| u.id);
+    let exists = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(u.id))
+        .filter(role_grant::Column::Role.eq(grant.role.as_str()))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .any(|g| g.unit_id == unit_id);
+    if exists {
+        return Err(CoreError::Conflict("duplicate_grant"));
+    }
+    role_grant::ActiveModel {
+        user_id: Set(u.id),
+        role: Set(grant.role.as_str().to_owned()),
+        unit_id: Set(unit_id),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    let after = serde_json::json!({ "role": grant.role, "unit": unit.as_ref().map(|u| u.code.clone()) });
+    audit::append(
+        &*txn,
+        store.now(),
+        &Actor::of(actor),
+        Change::event("grant_role", "user", &u.username, unit_id).with_after(after),
+    )
+    .await?;
+    txn.commit().await?;
+    store.auth_cache().invalidate_user(u.id);
+    Ok(())
+}
+
+/// Take a role away; an account keeps at least one.
+pub async fn revoke_role(store: &Store, actor: &Principal, username: &str, grant: GrantInput) -> Result<()> {
+    actor.require(Permission::ManageUsers)?;
+    let txn = store.begin_write().await?;
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim()))
+        .one(&*txn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let grants = role_grant::Entity::find().filter(role_grant::Column::UserId.eq(u.id)).all(&*txn).await?;
+    let unit_id = match grant.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => unit::Entity::find().filter(unit::Column::Code.eq(code)).one(&*txn).await?.map(|u| u.id),
+        None => None,
+    };
+    let target =
+        grants.iter().find(|g| g.role == grant.role.as_str() && g.unit_id == unit_id).ok_or(CoreError::NotFound)?;
+    if grants.len() <= 1 {
+        return Err(CoreError::Conflict("last_role"));
+    }
+    if u.id == actor.user_id
+        && grant.role == Role::Admin
+        && !grants.iter().any(|g| g.role == "admin" && g.id != target.id)
+    {
+        return Err(CoreError::Conflict("own_admin_role"));
+    }
+    role_grant::Entity::delete_by_id(target.id).exec(&*txn).await?;
+    let before = serde_json::json!({ "role": grant.role, "unit": grant.unit });
+    let change = Change {
+        action: "revoke_role",
+        before: Some(before),
+        ..Change::event("revoke_role", "user", &u.username, unit_id)
+    };
+    audit::append(&*txn, store.now(), &Actor::from(actor), change).await?;
+    txn.commit().await?;
+    store.auth_cache().invalidate_user(u.id);
+    Ok(())
+}
+
+/// Disable or re-enable an account. A disabled account cannot sign in and its
+/// sessions and tokens stop working at once; nothing of it is deleted.
+pub async fn set_active(store: &Store, actor: &Principal, username: &str, active: bool) -> Result<()> {
+    actor.require(Permission::ManageUsers)?;
+    let txn = store.begin_write().await?;
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim()))
+        .one(&*txn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if u.id == actor.user_id && !active {
+        return Err(CoreError::Conflict("own_account"));
+    }
+    if u.active != active {
+        let id = u.id;
+        let name = u.username.clone();
+        let mut am: user::ActiveModel = u.into();
+        am.active = Set(active);
+        am.update(&*txn).await?;
+        if !active {
+            session::Entity::delete_many().filter(session::Column::UserId.eq(id)).exec(&*txn).await?;
+        }
+        let change = Change::updated(
+            "user",
+            &name,
+            None,
+            serde_json::json!({ "active": !active }),
+            serde_json::json!({ "active": active }),
+        );
+        audit::append(&*txn, store.now(), &Actor::from(actor), change).await?;
+        txn.commit().await?;
+        store.auth_cache().invalidate_user(id);
+    }
+    Ok(())
+}
+
 /// All accounts (admin page).
 pub async fn list_users(store: &Store, who: &Principal) -> Result<Vec<UserView>> {
     who.require(Permission::ManageUsers)?;

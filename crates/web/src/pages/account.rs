@@ -84,10 +84,24 @@ struct AuditPage {
     actions: Vec<(&'static str, String)>,
 }
 
-const AUDIT_ENTITIES: [&str; 7] =
-    ["unit", "person", "responsibilities", "leadership_member", "user", "user_locale", "api_token"];
-const AUDIT_ACTIONS: [&str; 7] =
-    ["create", "update", "delete", "lockout", "password_change", "password_reset", "revoke"];
+const AUDIT_ENTITIES: [&str; 8] =
+    ["unit", "person", "responsibilities", "leadership_member", "system", "user", "user_locale", "api_token"];
+const AUDIT_ACTIONS: [&str; 14] = [
+    "create",
+    "update",
+    "delete",
+    "import",
+    "transition",
+    "override",
+    "protections",
+    "evaluation",
+    "lockout",
+    "password_change",
+    "password_reset",
+    "revoke",
+    "grant_role",
+    "revoke_role",
+];
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -207,10 +221,18 @@ pub async fn revoke_token(
 
 pub struct UserRow {
     pub username: String,
-    pub roles: Vec<String>,
+    pub roles: Vec<RoleTag>,
     pub person_id: Option<i64>,
     pub person_name: String,
     pub locked: bool,
+    pub active: bool,
+}
+
+/// A role as shown, with what a revoke form needs.
+pub struct RoleTag {
+    pub label: String,
+    pub role: &'static str,
+    pub unit: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -260,7 +282,16 @@ async fn users_page(
         .or_page(user)?
         .into_iter()
         .map(|u| UserRow {
-            roles: u.roles.iter().map(|g| ctx.role(g.role, g.unit.as_deref())).collect(),
+            roles: u
+                .roles
+                .iter()
+                .map(|g| RoleTag {
+                    label: ctx.role(g.role, g.unit.as_deref()),
+                    role: g.role.as_str(),
+                    unit: g.unit.clone().unwrap_or_default(),
+                })
+                .collect(),
+            active: u.active,
             person_name: u
                 .person_id
                 .and_then(|id| people.iter().find(|p| p.id == id))
@@ -352,4 +383,60 @@ pub async fn reset_password(State(s): State<AppState>, CsrfForm { user, form }: 
         Err(e) if is_form_error(&e) => users_page(&s, &user, None, NewUserForm::default(), Some(&e)).await,
         Err(e) => Err(fail(&user, e)),
     }
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+impl GrantForm {
+    fn grant(&self) -> Result<accounts::GrantInput, WebError> {
+        let role = Role::parse(&self.role).ok_or_else(|| WebError::Core(CoreError::invalid("role", "required")))?;
+        Ok(accounts::GrantInput { role, unit: Some(self.unit.clone()).filter(|u| !u.is_empty()) })
+    }
+}
+
+async fn after_user_change(s: &AppState, user: &PageUser, r: Result<(), WebError>) -> PageResult {
+    match r {
+        Ok(()) => Ok(Redirect::to("/users?ok=users.changed").into_response()),
+        Err(e) if is_form_error(&e) => users_page(s, user, None, NewUserForm::default(), Some(&e)).await,
+        Err(e) => Err(fail(user, e)),
+    }
+}
+
+pub async fn grant_role(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<GrantForm>) -> PageResult {
+    let r = match form.grant() {
+        Ok(g) => accounts::grant_role(&s.store, Some(&user.principal), &form.username, g).await.map_err(WebError::from),
+        Err(e) => Err(e),
+    };
+    after_user_change(&s, &user, r).await
+}
+
+pub async fn revoke_role(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<GrantForm>) -> PageResult {
+    let r = match form.grant() {
+        Ok(g) => accounts::revoke_role(&s.store, &user.principal, &form.username, g).await.map_err(WebError::from),
+        Err(e) => Err(e),
+    };
+    after_user_change(&s, &user, r).await
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    active: String,
+}
+
+pub async fn set_active(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ActiveForm>) -> PageResult {
+    let r = accounts::set_active(&s.store, &user.principal, &form.username, form.active == "true")
+        .await
+        .map_err(WebError::from);
+    after_user_change(&s, &user, r).await
 }
