@@ -1,0 +1,62 @@
+// Shared by the browser tests: a wangan server on a free port with a fresh
+// data directory, and Debian's Chromium, headless.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '../..');
+export const shots = join(root, 'target/browser');
+mkdirSync(shots, { recursive: true });
+
+/** Start `wangan serve` with extra arguments; resolves to { base, password, stop }. */
+export function startServer(extra = []) {
+  const bin = process.env.WANGAN_BIN || join(root, 'target/debug/wangan');
+  const dataDir = mkdtempSync(join(tmpdir(), 'wangan-browser-'));
+  const server = spawn(bin, ['--data-dir', dataDir, 'serve', ...extra, '--listen', '127.0.0.1:0'], {
+    env: { ...process.env, WANGAN_DATABASE_URL: '', WANGAN_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = () => {
+    server.kill('SIGINT');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let out = '';
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => { stop(); fail(new Error(`server did not start:\n${out}`)); }, 30000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const url = out.match(/Wangan: (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (url) {
+        clearTimeout(timer);
+        const pw = out.match(/password: (\S+)/);
+        ok({ base: url[1], password: pw ? pw[1] : null, stop });
+      }
+    });
+    server.on('exit', (code) => fail(new Error(`server exited (${code}):\n${out}`)));
+  });
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** Run numbered steps; print the plain "N passed, N failed" line; exit 1 on failure. */
+export async function run(name, body) {
+  let passed = 0;
+  let failed = 0;
+  try {
+    await body(() => { passed++; });
+  } catch (e) {
+    failed++;
+    console.error(`${name}:`, e);
+  }
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
