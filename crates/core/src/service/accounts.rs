@@ -630,8 +630,11 @@ pub async fn revoke_role(store: &Store, actor: &Principal, username: &str, grant
         .await?
         .ok_or(CoreError::NotFound)?;
     let grants = role_grant::Entity::find().filter(role_grant::Column::UserId.eq(u.id)).all(&*txn).await?;
-    let unit_id = match grant.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(code) => unit::Entity::find().filter(unit::Column::Code.eq(code)).one(&*txn).await?.map(|u| u.id),
+    // Global roles carry no unit, whatever the form sends.
+    let unit_id = match grant.unit.as_deref().map(str::trim).filter(|s| !s.is_empty() && grant.role.is_unit_role()) {
+        Some(code) => Some(
+            unit::Entity::find().filter(unit::Column::Code.eq(code)).one(&*txn).await?.ok_or(CoreError::NotFound)?.id,
+        ),
         None => None,
     };
     let target =
