@@ -68,6 +68,11 @@ fn hash_password(pw: &str) -> Result<String> {
     password::hash(pw).map_err(CoreError::Internal)
 }
 
+/// An account by username, or `NotFound`.
+async fn find_user<C: ConnectionTrait>(conn: &C, username: &str) -> Result<user::Model> {
+    user::Entity::find().filter(user::Column::Username.eq(username.trim())).one(conn).await?.ok_or(CoreError::NotFound)
+}
+
 async fn load_principal<C: ConnectionTrait>(conn: &C, u: user::Model) -> Result<Principal> {
     let grants = role_grant::Entity::find()
         .filter(role_grant::Column::UserId.eq(u.id))
@@ -356,11 +361,7 @@ pub async fn reset_password(store: &Store, actor: Option<&Principal>, username: 
     if let Some(p) = actor {
         p.require(Permission::ManageUsers)?;
     }
-    let u = user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim()))
-        .one(store.db())
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let u = find_user(store.db(), username).await?;
     let violations = password::check_policy(&u.username, new);
     if !violations.is_empty() {
         return Err(policy_error(&violations));
@@ -469,11 +470,7 @@ pub async fn create_token(store: &Store, actor: Option<&Principal>, username: &s
         p.require(Permission::ManageUsers)?;
     }
     let txn = store.begin_write().await?;
-    let u = user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&*txn)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let u = find_user(&*txn, username).await?;
     let token = format!("wg_{}", secret::random_token());
     let now = store.now();
     let t = api_token::ActiveModel {
@@ -578,11 +575,7 @@ pub async fn grant_role(store: &Store, actor: Option<&Principal>, username: &str
     let system = Principal::system("cli");
     let resolver = actor.unwrap_or(&system);
     let txn = store.begin_write().await?;
-    let u = user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim()))
-        .one(&*txn)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let u = find_user(&*txn, username).await?;
     let unit = match (grant.role.is_unit_role(), grant.unit.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
         (true, None) => return Err(CoreError::invalid("unit", "unit_required_for_role")),
         (true, Some(code)) => Some(resolve_code(&*txn, resolver, "unit", code).await?),
@@ -624,11 +617,7 @@ pub async fn grant_role(store: &Store, actor: Option<&Principal>, username: &str
 pub async fn revoke_role(store: &Store, actor: &Principal, username: &str, grant: GrantInput) -> Result<()> {
     actor.require(Permission::ManageUsers)?;
     let txn = store.begin_write().await?;
-    let u = user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim()))
-        .one(&*txn)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let u = find_user(&*txn, username).await?;
     let grants = role_grant::Entity::find().filter(role_grant::Column::UserId.eq(u.id)).all(&*txn).await?;
     // Global roles carry no unit, whatever the form sends.
     let unit_id = match grant.unit.as_deref().map(str::trim).filter(|s| !s.is_empty() && grant.role.is_unit_role()) {
@@ -666,11 +655,7 @@ pub async fn revoke_role(store: &Store, actor: &Principal, username: &str, grant
 pub async fn set_active(store: &Store, actor: &Principal, username: &str, active: bool) -> Result<()> {
     actor.require(Permission::ManageUsers)?;
     let txn = store.begin_write().await?;
-    let u = user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim()))
-        .one(&*txn)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let u = find_user(&*txn, username).await?;
     if u.id == actor.user_id && !active {
         return Err(CoreError::Conflict("own_account"));
     }
