@@ -10,6 +10,7 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod migration;
+pub mod notices;
 pub mod page;
 pub mod password;
 pub mod registry;

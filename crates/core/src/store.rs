@@ -26,6 +26,7 @@ pub struct Store {
     write_lock: Arc<Mutex<()>>,
     auth_cache: Arc<AuthCache>,
     registry: Arc<RegistryPolicy>,
+    notices: Arc<crate::notices::NoticePolicy>,
     attachments: Option<crate::attachments::AttachmentDir>,
 }
 
@@ -115,6 +116,7 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             auth_cache: Arc::new(AuthCache::default()),
             registry: Arc::new(RegistryPolicy::default()),
+            notices: Arc::new(crate::notices::NoticePolicy::default()),
             attachments: None,
         })
     }
@@ -150,6 +152,16 @@ impl Store {
 
     pub fn registry_policy(&self) -> &RegistryPolicy {
         &self.registry
+    }
+
+    /// Replace the rules of notices: deadlines, the escalation ladder (from configuration).
+    pub fn with_notice_policy(mut self, policy: crate::notices::NoticePolicy) -> Store {
+        self.notices = Arc::new(policy);
+        self
+    }
+
+    pub fn notice_policy(&self) -> &crate::notices::NoticePolicy {
+        &self.notices
     }
 
     /// Who tokens and sessions belong to, for a few seconds.

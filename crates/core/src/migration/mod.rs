@@ -8,6 +8,7 @@ mod m0002_systems;
 mod m0003_pending_imports;
 mod m0004_system_list_indexes;
 mod m0005_attachments;
+mod m0006_notices;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_pending_imports::Migration),
             Box::new(m0004_system_list_indexes::Migration),
             Box::new(m0005_attachments::Migration),
+            Box::new(m0006_notices::Migration),
         ]
     }
 }

@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+/// An accountable behaviour (责任追究) of §三(四) recorded against a unit.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "violations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub unit_id: i64,
+    /// e.g. `refused_rectification` (§三(四) 五).
+    pub category: String,
+    pub system_id: Option<i64>,
+    pub rectification_id: Option<i64>,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    /// A user name, or `escalation` when the rules raised it.
+    pub raised_by: String,
+    pub occurred_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,101 @@
+//! Vulnerability notices (通报) and their rectification (整改): the words,
+//! the default deadlines, the rectification state machine and the
+//! escalation ladder. Everything here is pure; storage is in
+//! `service::notices`, `service::rectifications` and `service::escalation`.
+
+pub mod ladder;
+pub mod messages;
+pub mod workflow;
+
+use chrono::{DateTime, Duration, Utc};
+
+pub use ladder::{LadderPolicy, Rung};
+
+pub const SOURCES: [&str; 8] =
+    ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"];
+pub const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
+pub const NOTICE_STATUSES: [&str; 2] = ["open", "closed"];
+pub const RECTIFICATION_STATUSES: [&str; 5] = ["assigned", "in_progress", "report_submitted", "approved", "closed"];
+/// The six accountable behaviours of §三(四); the rules raise `refused_rectification`.
+pub const VIOLATION_CATEGORIES: [&str; 6] = [
+    "false_report",
+    "unfiled_system",
+    "no_protection",
+    "late_incident_report",
+    "refused_rectification",
+    "other_negligence",
+];
+
+/// Allowed time by severity (configurable in `[notices]` of `wangan.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlinePolicy {
+    pub critical: Duration,
+    pub high: Duration,
+    pub medium: Duration,
+    pub low: Duration,
+}
+
+impl Default for DeadlinePolicy {
+    fn default() -> Self {
+        DeadlinePolicy {
+            critical: Duration::hours(24),
+            high: Duration::days(3),
+            medium: Duration::days(7),
+            low: Duration::days(15),
+        }
+    }
+}
+
+impl DeadlinePolicy {
+    /// The time allowed for a severity; `None` for an unknown word.
+    pub fn allowed(&self, severity: &str) -> Option<Duration> {
+        match severity {
+            "critical" => Some(self.critical),
+            "high" => Some(self.high),
+            "medium" => Some(self.medium),
+            "low" => Some(self.low),
+            _ => None,
+        }
+    }
+
+    /// The default deadline of a notice received at `received_at`.
+    pub fn deadline(&self, severity: &str, received_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        Some(received_at + self.allowed(severity)?)
+    }
+}
+
+/// The configurable rules of notices.
+#[derive(Debug, Clone)]
+pub struct NoticePolicy {
+    pub deadlines: DeadlinePolicy,
+    pub ladder: LadderPolicy,
+    /// The zone deadlines are written in, in messages and reports.
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl Default for NoticePolicy {
+    fn default() -> Self {
+        NoticePolicy {
+            deadlines: DeadlinePolicy::default(),
+            ladder: LadderPolicy::default(),
+            time_zone: chrono_tz::Asia::Shanghai,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn deadlines_follow_severity() {
+        let p = DeadlinePolicy::default();
+        let t = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).unwrap();
+        assert_eq!(p.deadline("critical", t), Some(t + Duration::hours(24)));
+        assert_eq!(p.deadline("high", t), Some(t + Duration::days(3)));
+        assert_eq!(p.deadline("medium", t), Some(t + Duration::days(7)));
+        assert_eq!(p.deadline("low", t), Some(t + Duration::days(15)));
+        assert_eq!(p.deadline("urgent", t), None);
+    }
+}
