@@ -93,6 +93,16 @@ pub enum Permission {
     ReadAudit,
     /// Create accounts, grant roles, issue tokens for others.
     ManageUsers,
+    /// Record notices and review rectification reports (the center).
+    ManageNotices,
+    /// Work a unit's rectification and write its report.
+    WorkRectification(i64),
+    /// Approve a unit's rectification report (its head).
+    ApproveRectification(i64),
+    /// Set a unit's notification channels.
+    ManageUnitChannels(i64),
+    /// Set the center's channels and read every delivery attempt.
+    ManageDelivery,
 }
 
 impl Principal {
@@ -150,6 +160,13 @@ impl Principal {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
             }
             Permission::ReadAudit => admin || self.has_role(Role::Auditor),
+            Permission::ManageNotices => admin || self.has_role(Role::Officer),
+            Permission::WorkRectification(unit) => admin || self.has_unit_role(Role::UnitAdmin, unit),
+            Permission::ApproveRectification(unit) => admin || self.has_unit_role(Role::Leader, unit),
+            Permission::ManageUnitChannels(unit) => {
+                admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
+            }
+            Permission::ManageDelivery => admin,
         }
     }
 
@@ -219,6 +236,14 @@ mod tests {
         assert!(unit_admin.may(Permission::ManageSystems(3)) && !unit_admin.may(Permission::ManageSystems(4)));
         assert!(officer.may(Permission::ManageSystems(4)) && !reviewer.may(Permission::ManageSystems(4)));
         assert!(admin.may(Permission::OverrideGate) && !officer.may(Permission::OverrideGate));
+        assert!(officer.may(Permission::ManageNotices) && !unit_admin.may(Permission::ManageNotices));
+        assert!(!reviewer.may(Permission::ManageNotices) && !auditor.may(Permission::ManageNotices));
+        assert!(unit_admin.may(Permission::WorkRectification(3)) && !unit_admin.may(Permission::WorkRectification(4)));
+        assert!(!leader.may(Permission::WorkRectification(3)) && !officer.may(Permission::WorkRectification(3)));
+        assert!(leader.may(Permission::ApproveRectification(3)) && !leader.may(Permission::ApproveRectification(4)));
+        assert!(!unit_admin.may(Permission::ApproveRectification(3)));
+        assert!(unit_admin.may(Permission::ManageUnitChannels(3)) && !leader.may(Permission::ManageUnitChannels(3)));
+        assert!(admin.may(Permission::ManageDelivery) && !officer.may(Permission::ManageDelivery));
     }
 
     #[test]

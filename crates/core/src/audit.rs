@@ -85,6 +85,11 @@ impl Change {
         Change { action, entity, entity_id: id.to_string(), unit_id, before: None, after: None }
     }
 
+    pub fn with_action(mut self, action: &'static str) -> Change {
+        self.action = action;
+        self
+    }
+
     pub fn with_after(mut self, after: serde_json::Value) -> Change {
         self.after = Some(after);
         self
@@ -152,6 +157,61 @@ pub async fn append<C: ConnectionTrait>(conn: &C, at: DateTime<Utc>, actor: &Act
         new_head.insert(conn).await?;
     }
     Ok(seq)
+}
+
+/// Append many entries at once (a background pass), in the caller's
+/// transaction: one read of the head, inserts in batches, one head update.
+pub async fn append_many<C: ConnectionTrait>(
+    conn: &C,
+    at: DateTime<Utc>,
+    actor: &Actor,
+    changes: Vec<Change>,
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")).await?;
+    }
+    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
+    let (mut seq, mut prev_hash) = match &head {
+        Some(h) => (h.seq, h.hash.clone()),
+        None => (0, GENESIS.to_owned()),
+    };
+    let mut batch: Vec<audit_log::ActiveModel> = Vec::with_capacity(500);
+    for change in changes {
+        seq += 1;
+        let mut row = audit_log::Model {
+            seq,
+            at,
+            actor_id: actor.user_id,
+            actor: actor.name.clone(),
+            action: change.action.to_owned(),
+            entity: change.entity.to_owned(),
+            entity_id: change.entity_id,
+            unit_id: change.unit_id,
+            before: snapshot(&change.before),
+            after: snapshot(&change.after),
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+        };
+        row.hash = row_hash(&row);
+        prev_hash = row.hash.clone();
+        batch.push(row.into());
+        if batch.len() == 500 {
+            audit_log::Entity::insert_many(std::mem::take(&mut batch)).exec(conn).await?;
+        }
+    }
+    if !batch.is_empty() {
+        audit_log::Entity::insert_many(batch).exec(conn).await?;
+    }
+    let new_head = audit_head::ActiveModel { id: Set(1), seq: Set(seq), hash: Set(prev_hash) };
+    if head.is_some() {
+        new_head.update(conn).await?;
+    } else {
+        new_head.insert(conn).await?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

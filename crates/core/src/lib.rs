@@ -11,6 +11,7 @@ pub mod entity;
 pub mod error;
 pub mod migration;
 pub mod notices;
+pub mod notify;
 pub mod page;
 pub mod password;
 pub mod registry;

@@ -26,6 +26,32 @@ pub const VIOLATION_CATEGORIES: [&str; 6] = [
     "other_negligence",
 ];
 
+/// The Chinese name of a source, for documents and sheets.
+pub fn source_zh(s: &str) -> &'static str {
+    match s {
+        "moe" => "教育部",
+        "provincial_edu" => "省教育厅",
+        "city_cac" => "市网信办",
+        "edusrc" => "教育行业漏洞报告平台（EDUSRC）",
+        "police" => "公安机关",
+        "monitoring" => "平台监测",
+        "inspection" => "安全检查",
+        _ => "其他",
+    }
+}
+
+/// The Chinese name of a rectification status.
+pub fn status_zh(s: &str) -> &'static str {
+    match s {
+        "assigned" => "已下发",
+        "in_progress" => "整改中",
+        "report_submitted" => "待单位审批",
+        "approved" => "待中心审核",
+        "closed" => "已完成",
+        _ => "未知",
+    }
+}
+
 /// Allowed time by severity (configurable in `[notices]` of `wangan.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlinePolicy {

@@ -4,10 +4,15 @@
 pub mod accounts;
 pub mod inventory;
 pub mod leadership;
+pub mod notices;
+pub mod notify;
 pub mod people;
 pub mod responsibilities;
+pub mod rectifications;
+pub mod escalation;
 pub mod systems;
 pub mod units;
+pub mod uploads;
 
 use crate::access::Scope;
 use sea_orm::sea_query::{IntoCondition, SimpleExpr};

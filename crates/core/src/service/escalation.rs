@@ -1,0 +1,198 @@
+//! The escalation job: one pass moves every due rectification up its
+//! ladder (`notices::ladder`): reminders, escalation at the deadline, a
+//! shutdown order after the grace period (the system's stage becomes
+//! `shutdown` and a `refused_rectification` violation is recorded). Each
+//! batch is one transaction: rung, audit entries and messages together.
+
+use super::notify::Outbox;
+use crate::audit::{self, Actor, Change};
+use crate::entity::{notice, rectification, shutdown_order, system, unit, violation};
+use crate::error::Result;
+use crate::notices::Rung;
+use crate::notices::messages::{self, Subject};
+use crate::notify::Audience;
+use crate::store::Store;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+use std::collections::HashMap;
+
+const BATCH: u64 = 2000;
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PassReport {
+    pub reminders: usize,
+    pub overdue: usize,
+    pub shutdowns: usize,
+    pub messages: usize,
+}
+
+impl PassReport {
+    pub fn steps(&self) -> usize {
+        self.reminders + self.overdue + self.shutdowns
+    }
+}
+
+fn audiences(rung: Rung) -> &'static [Audience] {
+    match rung {
+        Rung::Reminder(_) => &[Audience::Direct, Audience::Main, Audience::Unit],
+        Rung::Overdue => &[Audience::First, Audience::Main, Audience::Direct, Audience::Unit, Audience::Center],
+        Rung::Shutdown => &[Audience::First, Audience::Main, Audience::Direct, Audience::Unit, Audience::Center],
+    }
+}
+
+/// Run the ladder once, as of the store's clock.
+pub async fn run_once(store: &Store) -> Result<PassReport> {
+    let now = store.now();
+    let policy = store.notice_policy();
+    let ladder = &policy.ladder;
+    let actor = Actor::system("escalation");
+    let mut report = PassReport::default();
+    loop {
+        let txn = store.begin_write().await?;
+        let rows = rectification::Entity::find()
+            .filter(rectification::Column::NextEscalationAt.lte(now))
+            .filter(rectification::Column::Status.is_in(["assigned", "in_progress", "report_submitted"]))
+            .order_by_asc(rectification::Column::NextEscalationAt)
+            .order_by_asc(rectification::Column::Id)
+            .limit(BATCH)
+            .all(&*txn)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let ids = |f: fn(&rectification::Model) -> i64| {
+            let mut v: Vec<i64> = rows.iter().map(f).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let notices: HashMap<i64, notice::Model> = notice::Entity::find()
+            .filter(notice::Column::Id.is_in(ids(|r| r.notice_id)))
+            .all(&*txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let mut systems: HashMap<i64, system::Model> = system::Entity::find()
+            .filter(system::Column::Id.is_in(ids(|r| r.system_id)))
+            .all(&*txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let units: HashMap<i64, unit::Model> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(ids(|r| r.unit_id)))
+            .all(&*txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let mut outbox = Outbox::new();
+        let mut changes = Vec::with_capacity(rows.len());
+        let mut moved = Vec::with_capacity(rows.len());
+        for r in rows {
+            let taken = ladder.due(r.escalation_step, r.assigned_at, r.deadline, now);
+            let step = taken.map(|(s, _)| s).unwrap_or(r.escalation_step);
+            let mut am = rectification::ActiveModel::from(r.clone()).reset_all();
+            am.escalation_step = Set(step);
+            am.next_escalation_at = Set(ladder.next_at(step, r.assigned_at, r.deadline));
+            am.updated_at = Set(now);
+            moved.push(am);
+            let Some((_, rung)) = taken else { continue };
+            let (Some(n), Some(u)) = (notices.get(&r.notice_id), units.get(&r.unit_id)) else { continue };
+            let system_name = systems.get(&r.system_id).map(|s| s.name.clone()).unwrap_or_default();
+            let subject = Subject {
+                rectification_id: r.id,
+                notice_title: &n.title,
+                notice_reference: &n.reference,
+                severity: &r.severity,
+                system_name: &system_name,
+                unit_name: &u.name,
+                deadline: r.deadline,
+            };
+            let msg = messages::message(&rung.code(), &subject, policy.time_zone, "");
+            report.messages += outbox.add(&*txn, now, Some(r.unit_id), audiences(rung), &msg).await?;
+            changes.push(
+                Change::event("escalate", "rectification", r.id, Some(r.unit_id))
+                    .with_after(json!({"rung": rung.code(), "deadline": r.deadline})),
+            );
+            match rung {
+                Rung::Reminder(_) => report.reminders += 1,
+                Rung::Overdue => report.overdue += 1,
+                Rung::Shutdown => {
+                    report.shutdowns += 1;
+                    let Some(s) = systems.get_mut(&r.system_id) else { continue };
+                    let stage_before =
+                        if s.stage == "shutdown" { s.stage_before_shutdown.clone().unwrap_or_default() } else { s.stage.clone() };
+                    let order = shutdown_order::ActiveModel {
+                        system_id: Set(s.id),
+                        rectification_id: Set(r.id),
+                        unit_id: Set(r.unit_id),
+                        stage_before: Set(stage_before.clone()),
+                        ordered_at: Set(now),
+                        lifted_at: Set(None),
+                        ..Default::default()
+                    }
+                    .insert(&*txn)
+                    .await?;
+                    changes.push(
+                        Change::created("shutdown_order", order.id, Some(r.unit_id), json!({"system_id": s.id,
+                            "rectification_id": r.id, "stage_before": stage_before})),
+                    );
+                    if s.stage != "shutdown" {
+                        let mut sam: system::ActiveModel = s.clone().into();
+                        sam.stage = Set("shutdown".into());
+                        sam.stage_before_shutdown = Set(Some(stage_before.clone()));
+                        sam.updated_at = Set(now);
+                        *s = sam.update(&*txn).await?;
+                        changes.push(
+                            Change::updated("system", s.id, Some(r.unit_id), json!({"stage": stage_before}),
+                                json!({"stage": "shutdown", "rectification_id": r.id}))
+                            .with_action("shutdown_order"),
+                        );
+                    }
+                    let v = violation::ActiveModel {
+                        unit_id: Set(r.unit_id),
+                        category: Set("refused_rectification".into()),
+                        system_id: Set(Some(s.id)),
+                        rectification_id: Set(Some(r.id)),
+                        description: Set(format!(
+                            "逾期未完成整改：{}（{}），整改期限 {}",
+                            n.title,
+                            s.name,
+                            r.deadline.with_timezone(&policy.time_zone).format("%Y-%m-%d %H:%M")
+                        )),
+                        raised_by: Set("escalation".into()),
+                        occurred_at: Set(now),
+                        created_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(&*txn)
+                    .await?;
+                    changes.push(Change::created("violation", v.id, Some(r.unit_id),
+                        json!({"category": v.category, "system_id": s.id, "rectification_id": r.id})));
+                }
+            }
+        }
+        for chunk in moved.chunks(500) {
+            rectification::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::column(rectification::Column::Id)
+                        .update_columns([
+                            rectification::Column::EscalationStep,
+                            rectification::Column::NextEscalationAt,
+                            rectification::Column::UpdatedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec(&*txn)
+                .await?;
+        }
+        outbox.flush(&*txn).await?;
+        audit::append_many(&*txn, now, &actor, changes).await?;
+        txn.commit().await?;
+    }
+    Ok(report)
+}
