@@ -3,6 +3,9 @@
 //! on Chinese Windows) into a grid of cells; write a list as `.xlsx`.
 //! Knows nothing of the domain.
 
+pub mod form;
+pub use form::{FormDocument, FormRow, write_form_docx};
+
 use chrono::NaiveDate;
 use std::io::Cursor;
 

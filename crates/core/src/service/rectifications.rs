@@ -683,3 +683,56 @@ pub async fn summary_rows(store: &Store, who: &Principal, f: &RectificationFilte
     }
     Ok(rows)
 }
+
+/// The rectification report (风险整改报告) as a Word form: (file name, bytes).
+pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(String, Vec<u8>)> {
+    let d = get(store, who, id).await?;
+    let tz = store.notice_policy().time_zone;
+    let when = |t: Option<DateTime<Utc>>| {
+        t.map(|t| t.with_timezone(&tz).format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_default()
+    };
+    let by = |t: Option<DateTime<Utc>>, who: &str| {
+        if t.is_none() { String::new() } else { format!("{}（{}）", when(t), who) }
+    };
+    let r = &d.rectification;
+    let person = |kind: &str| {
+        d.responsible.iter().filter(|(k, _)| k == kind).map(|(_, n)| n.as_str()).collect::<Vec<_>>().join("、")
+    };
+    let block = |label: &str, text: &str| wangan_office::FormRow::Block {
+        label: label.into(),
+        text: text.to_owned(),
+        min_lines: 3,
+    };
+    let pairs = |a: (&str, String), b: (&str, String)| {
+        wangan_office::FormRow::Pairs(vec![(a.0.into(), a.1), (b.0.into(), b.1)])
+    };
+    let form = wangan_office::FormDocument {
+        title: "网站（信息系统）风险整改报告".into(),
+        subtitle: format!("整改编号：{}", r.id),
+        rows: vec![
+            pairs(("单位", r.unit_name.clone()), ("系统名称", r.system_name.clone())),
+            wangan_office::FormRow::Pairs(vec![("网址".into(), r.system_urls.join("\n"))]),
+            pairs(
+                ("通报来源", crate::notices::source_zh(&r.notice_source).into()),
+                ("通报编号", r.notice_reference.clone()),
+            ),
+            wangan_office::FormRow::Pairs(vec![("通报事项".into(), r.notice_title.clone())]),
+            pairs(("危险等级", messages::severity_zh(&r.severity).into()), ("整改期限", when(Some(r.deadline)))),
+            block("漏洞情况", &r.report.vulnerability),
+            block("原因分析", &r.report.cause),
+            block("整改措施", &r.report.measures),
+            block("整改验证", &r.report.verification),
+            block("遗留风险", if r.report.remaining_risk.is_empty() { "无" } else { &r.report.remaining_risk }),
+            pairs(("第一责任人", person("first")), ("主要责任人", person("main"))),
+            pairs(("直接责任人", person("direct")), ("报告提交", by(r.report.submitted_at, &r.report.submitted_by))),
+            pairs(("单位审批", by(r.report.approved_at, &r.report.approved_by)), ("中心审核", by(r.report.reviewed_at, &r.report.reviewed_by))),
+            wangan_office::FormRow::Pairs(vec![("审核意见".into(), r.report.review_comment.clone())]),
+        ],
+        after: vec![
+            "单位负责人（签字）：                        单位（盖章）".into(),
+            "日期：        年    月    日".into(),
+        ],
+    };
+    let bytes = wangan_office::write_form_docx(&form).map_err(|e| CoreError::Internal(e.to_string()))?;
+    Ok((format!("风险整改报告-{}-{}.docx", r.unit_name, r.id), bytes))
+}
