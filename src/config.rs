@@ -21,6 +21,90 @@ pub struct Config {
     pub max_connections: Option<u32>,
     /// Rules of the systems registry.
     pub registry: RegistryConfig,
+    /// The platform's address as users reach it, for links in notifications.
+    pub base_url: String,
+    /// Deadlines and the escalation ladder.
+    pub notices: NoticesConfig,
+    /// The mail server notifications go through (none: email channels fail and are shown).
+    pub smtp: Option<wangan_notify::SmtpConfig>,
+    /// The background runner.
+    pub jobs: JobsConfig,
+}
+
+/// `[notices]` in `wangan.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticesConfig {
+    pub deadline_hours_critical: i64,
+    pub deadline_hours_high: i64,
+    pub deadline_hours_medium: i64,
+    pub deadline_hours_low: i64,
+    /// Reminders, in percent of the allowed time.
+    pub reminder_percents: Vec<u8>,
+    /// Hours after the deadline before a shutdown order.
+    pub grace_hours: i64,
+}
+
+impl Default for NoticesConfig {
+    fn default() -> Self {
+        let d = wangan_core::notices::DeadlinePolicy::default();
+        let l = wangan_core::notices::LadderPolicy::default();
+        NoticesConfig {
+            deadline_hours_critical: d.critical.num_hours(),
+            deadline_hours_high: d.high.num_hours(),
+            deadline_hours_medium: d.medium.num_hours(),
+            deadline_hours_low: d.low.num_hours(),
+            reminder_percents: l.reminder_percents,
+            grace_hours: l.grace.num_hours(),
+        }
+    }
+}
+
+impl NoticesConfig {
+    pub fn policy(&self, time_zone: &str) -> anyhow::Result<wangan_core::notices::NoticePolicy> {
+        use chrono::Duration;
+        let hours = [self.deadline_hours_critical, self.deadline_hours_high, self.deadline_hours_medium, self.deadline_hours_low];
+        if hours.iter().any(|h| *h <= 0 || *h > 24 * 365) {
+            anyhow::bail!("[notices]: deadlines must be between 1 hour and a year");
+        }
+        let mut percents = self.reminder_percents.clone();
+        percents.sort_unstable();
+        percents.dedup();
+        if percents.iter().any(|p| *p == 0 || *p >= 100) {
+            anyhow::bail!("[notices]: reminder_percents must lie between 1 and 99");
+        }
+        if self.grace_hours < 0 || self.grace_hours > 24 * 90 {
+            anyhow::bail!("[notices]: grace_hours must be between 0 and 2160");
+        }
+        Ok(wangan_core::notices::NoticePolicy {
+            deadlines: wangan_core::notices::DeadlinePolicy {
+                critical: Duration::hours(self.deadline_hours_critical),
+                high: Duration::hours(self.deadline_hours_high),
+                medium: Duration::hours(self.deadline_hours_medium),
+                low: Duration::hours(self.deadline_hours_low),
+            },
+            ladder: wangan_core::notices::LadderPolicy { reminder_percents: percents, grace: Duration::hours(self.grace_hours) },
+            time_zone: time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {time_zone}"))?,
+        })
+    }
+}
+
+/// `[jobs]` in `wangan.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Run the background jobs in this process (turn off on extra web-only nodes).
+    pub enabled: bool,
+    /// Seconds between escalation passes.
+    pub escalation_interval_s: u64,
+    /// Seconds between looks at the outbox when it is idle.
+    pub delivery_interval_s: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { enabled: true, escalation_interval_s: 60, delivery_interval_s: 5 }
+    }
 }
 
 /// `[registry]` in `wangan.toml`.
@@ -95,6 +179,10 @@ impl Default for Config {
             time_zone: "Asia/Shanghai".into(),
             max_connections: None,
             registry: RegistryConfig::default(),
+            base_url: String::new(),
+            notices: NoticesConfig::default(),
+            smtp: None,
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -152,6 +240,19 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/srv/wangan"));
         assert_eq!(c.database_url(), "sqlite:///srv/wangan/wangan.db");
         assert!(toml::from_str::<Config>("lisen = 1").is_err(), "typos are reported");
+    }
+
+    #[test]
+    fn notice_rules_come_from_the_file() {
+        let c: Config = toml::from_str("[notices]\ndeadline_hours_high = 48\nreminder_percents = [80, 50, 80]\ngrace_hours = 0\n[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nsecurity = \"none\"\nfrom = \"wangan@university.example\"").unwrap();
+        let p = c.notices.policy("Asia/Shanghai").unwrap();
+        assert_eq!(p.deadlines.high, chrono::Duration::hours(48));
+        assert_eq!(p.ladder.reminder_percents, [50, 80]);
+        assert_eq!(p.ladder.grace, chrono::Duration::zero());
+        assert_eq!(c.smtp.unwrap().port, Some(2525));
+        let bad: Config = toml::from_str("[notices]\nreminder_percents = [100]").unwrap();
+        assert!(bad.notices.policy("Asia/Shanghai").is_err());
+        assert!(NoticesConfig::default().policy("Mars/Olympus").is_err());
     }
 
     #[test]

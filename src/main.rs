@@ -1,6 +1,7 @@
 //! `wangan`: the command line and the wiring of the crates.
 
 mod config;
+mod runner;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -57,6 +58,11 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: ImportCommand,
+    },
+    /// Background jobs (escalation, notification delivery).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
     },
     /// Write a consistent copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
@@ -124,6 +130,16 @@ enum ImportCommand {
 }
 
 #[derive(Subcommand)]
+enum JobsCommand {
+    /// Run every background job once and exit (for scripts and tests).
+    RunOnce {
+        /// Run as of this time (RFC 3339, e.g. 2026-11-24T09:00:00+08:00) instead of now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the chain; exit non-zero and name the first broken entry if any.
     Verify,
@@ -155,12 +171,17 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn open(cfg: &Config) -> anyhow::Result<Store> {
+    open_with_clock(cfg, std::sync::Arc::new(wangan_core::SystemClock)).await
+}
+
+async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Clock>) -> anyhow::Result<Store> {
     let url = cfg.database_url();
     let policy = cfg.registry.policy()?;
-    let store = Store::connect(&url, cfg.pool_size())
+    let store = Store::connect_with_clock(&url, cfg.pool_size(), clock)
         .await
         .context("cannot open the database")?
         .with_registry_policy(policy)
+        .with_notice_policy(cfg.notices.policy(&cfg.time_zone)?)
         .with_attachments(cfg.data_dir.join("attachments"));
     store.migrate().await.context("cannot migrate the database")?;
     Ok(store)
@@ -241,8 +262,35 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("backup written to {}", file.display());
         }
         Command::Restore { file, force } => restore(&cfg, &file, force).await?,
+        Command::Jobs { command: JobsCommand::RunOnce { now } } => {
+            let clock: std::sync::Arc<dyn wangan_core::Clock> = match now {
+                None => std::sync::Arc::new(wangan_core::SystemClock),
+                Some(t) => {
+                    let at = chrono::DateTime::parse_from_rfc3339(&t)
+                        .with_context(|| format!("--now {t:?} is not an RFC 3339 time"))?;
+                    std::sync::Arc::new(wangan_core::FixedClock::new(at.with_timezone(&chrono::Utc)))
+                }
+            };
+            let store = open_with_clock(&cfg, clock).await?;
+            let (pass, delivered) = runner(&cfg, store)?.run_once().await.map_err(describe)?;
+            println!(
+                "escalation: {} reminders, {} overdue, {} shutdown orders, {} messages queued",
+                pass.reminders, pass.overdue, pass.shutdowns, pass.messages
+            );
+            println!("delivery: {} sent, {} failed attempts", delivered.sent, delivered.failed_attempts);
+        }
     }
     Ok(ok)
+}
+
+fn runner(cfg: &Config, store: Store) -> anyhow::Result<runner::Runner> {
+    let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
+        smtp: cfg.smtp.clone(),
+        base_url: cfg.base_url.clone(),
+        ..Default::default()
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(runner::Runner { store, sender, retry: Default::default() })
 }
 
 /// Readable text for core errors on the terminal.
@@ -302,6 +350,12 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
+    if cfg.jobs.enabled {
+        runner(&cfg, store.clone())?.spawn(
+            std::time::Duration::from_secs(cfg.jobs.escalation_interval_s.max(1)),
+            std::time::Duration::from_secs(cfg.jobs.delivery_interval_s.max(1)),
+        );
+    }
     let state =
         wangan_web::AppState::new(store, wangan_web::WebConfig { secure_cookies: cfg.secure_cookies, time_zone });
     let listener =

@@ -1,0 +1,68 @@
+//! The background runner: escalation passes and notification delivery, in a
+//! loop per node. `run_once` is the single step that `wangan jobs run-once`
+//! and the tests drive.
+
+use std::time::Duration;
+use wangan_core::Store;
+use wangan_core::notify::RetryPolicy;
+use wangan_core::service::escalation::{self, PassReport};
+use wangan_notify::{DeliveryReport, Sender};
+
+/// Messages claimed per delivery round.
+const DELIVERY_BATCH: u64 = 200;
+
+#[derive(Clone)]
+pub struct Runner {
+    pub store: Store,
+    pub sender: Sender,
+    pub retry: RetryPolicy,
+}
+
+impl Runner {
+    /// Every job once, as of the store's clock; delivers everything due.
+    pub async fn run_once(&self) -> wangan_core::Result<(PassReport, DeliveryReport)> {
+        let pass = escalation::run_once(&self.store).await?;
+        let delivered = self.deliver_due().await?;
+        Ok((pass, delivered))
+    }
+
+    async fn deliver_due(&self) -> wangan_core::Result<DeliveryReport> {
+        let mut total = DeliveryReport::default();
+        loop {
+            let r = wangan_notify::deliver_once(&self.store, &self.sender, &self.retry, DELIVERY_BATCH).await?;
+            let n = r.sent + r.failed_attempts;
+            total.sent += r.sent;
+            total.failed_attempts += r.failed_attempts;
+            if n < DELIVERY_BATCH as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Run until the process stops: escalation every `escalation_every`, the outbox every `delivery_every`.
+    pub fn spawn(self, escalation_every: Duration, delivery_every: Duration) {
+        let esc = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(escalation_every);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                match escalation::run_once(&esc.store).await {
+                    Ok(r) if r.steps() > 0 => tracing::info!(?r, "escalation pass"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "escalation pass failed"),
+                }
+            }
+        });
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(delivery_every);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if let Err(e) = self.deliver_due().await {
+                    tracing::warn!(error = %e, "delivery round failed");
+                }
+            }
+        });
+    }
+}
