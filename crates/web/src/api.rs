@@ -13,7 +13,9 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
 use wangan_core::audit::{self, AuditFilter, AuditView};
-use wangan_core::service::{accounts, leadership, people, responsibilities, systems, units};
+use wangan_core::service::{
+    accounts, leadership, notices, notify, people, rectifications, responsibilities, systems, units,
+};
 use wangan_core::{CoreError, Page, PageRequest, access::Permission};
 
 pub fn router() -> Router<AppState> {
@@ -34,6 +36,21 @@ pub fn router() -> Router<AppState> {
         .route("/systems/{id}/mlps", put(put_mlps))
         .route("/systems/{id}/mlps/evaluations", post(add_evaluation))
         .route("/systems/{id}/transition", post(transition))
+        .route("/notices", get(list_notices).post(create_notice))
+        .route("/notices/{id}", get(get_notice).patch(update_notice))
+        .route("/rectifications", get(list_rectifications))
+        .route("/rectifications/export.xlsx", get(export_rectifications))
+        .route("/rectifications/{id}", get(get_rectification))
+        .route("/rectifications/{id}/start", post(start_rectification))
+        .route("/rectifications/{id}/report", post(report_rectification))
+        .route("/rectifications/{id}/approve", post(approve_rectification))
+        .route("/rectifications/{id}/review", post(review_rectification))
+        .route("/rectifications/{id}/report.docx", get(rectification_docx))
+        .route("/violations", get(list_violations))
+        .route("/channels", get(list_channels).post(add_channel))
+        .route("/channels/{id}", axum::routing::patch(update_channel).delete(delete_channel))
+        .route("/deliveries", get(list_deliveries))
+        .route("/deliveries/{id}/retry", post(retry_delivery))
         .route("/audit", get(list_audit))
         .route("/tokens/{id}", delete(revoke_token))
         .fallback(|| async { ApiError(WebError::Core(CoreError::NotFound)) })
@@ -338,4 +355,231 @@ async fn export_systems(
 ) -> ApiResult<axum::response::Response> {
     let filter = q.filter();
     Ok(crate::xlsx_download(&s.store, &p, &filter).await?)
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    source: Option<String>,
+    severity: Option<String>,
+    status: Option<String>,
+    unit: Option<String>,
+    overdue: Option<bool>,
+    q: Option<String>,
+}
+
+async fn list_notices(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
+) -> ApiResult<Json<Page<notices::NoticeView>>> {
+    let page = PageRequest { page: q.page, per_page: q.per_page };
+    let f = notices::NoticeFilter {
+        source: q.source,
+        severity: q.severity,
+        status: q.status,
+        unit: q.unit,
+        overdue: q.overdue,
+        q: q.q,
+    };
+    Ok(Json(notices::list(&s.store, &p, &f, page).await?))
+}
+
+async fn create_notice(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiJson(input): ApiJson<notices::NoticeInput>,
+) -> ApiResult<(StatusCode, Json<notices::NoticeDetail>)> {
+    Ok((StatusCode::CREATED, Json(notices::create(&s.store, &p, input).await?)))
+}
+
+async fn get_notice(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<notices::NoticeDetail>> {
+    Ok(Json(notices::get(&s.store, &p, parse_id(&id)?).await?))
+}
+
+async fn update_notice(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<notices::NoticePatch>,
+) -> ApiResult<Json<notices::NoticeDetail>> {
+    Ok(Json(notices::update(&s.store, &p, parse_id(&id)?, patch).await?))
+}
+
+#[derive(Deserialize)]
+struct RectificationQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    unit: Option<String>,
+    status: Option<String>,
+    severity: Option<String>,
+    notice: Option<i64>,
+    system: Option<i64>,
+    overdue: Option<bool>,
+    open: Option<bool>,
+}
+
+impl RectificationQuery {
+    fn split(self) -> (PageRequest, rectifications::RectificationFilter) {
+        (
+            PageRequest { page: self.page, per_page: self.per_page },
+            rectifications::RectificationFilter {
+                unit: self.unit,
+                status: self.status,
+                severity: self.severity,
+                notice: self.notice,
+                system: self.system,
+                overdue: self.overdue,
+                open: self.open,
+            },
+        )
+    }
+}
+
+async fn list_rectifications(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<RectificationQuery>,
+) -> ApiResult<Json<Page<rectifications::RectificationView>>> {
+    let (page, f) = q.split();
+    Ok(Json(rectifications::list(&s.store, &p, &f, page).await?))
+}
+
+async fn export_rectifications(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<RectificationQuery>,
+) -> ApiResult<axum::response::Response> {
+    let (_, f) = q.split();
+    Ok(crate::rectification_summary_download(&s.store, &p, &f).await?)
+}
+
+async fn get_rectification(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<rectifications::RectificationDetail>> {
+    Ok(Json(rectifications::get(&s.store, &p, parse_id(&id)?).await?))
+}
+
+async fn start_rectification(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<rectifications::RectificationDetail>> {
+    Ok(Json(rectifications::start(&s.store, &p, parse_id(&id)?).await?))
+}
+
+async fn report_rectification(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<rectifications::ReportInput>,
+) -> ApiResult<Json<rectifications::RectificationDetail>> {
+    Ok(Json(rectifications::report(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+async fn approve_rectification(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<rectifications::RectificationDetail>> {
+    Ok(Json(rectifications::approve(&s.store, &p, parse_id(&id)?).await?))
+}
+
+async fn review_rectification(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<rectifications::ReviewInput>,
+) -> ApiResult<Json<rectifications::RectificationDetail>> {
+    Ok(Json(rectifications::review(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+async fn rectification_docx(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    Ok(crate::report_download(&s.store, &p, parse_id(&id)?).await?)
+}
+
+#[derive(Deserialize)]
+struct UnitPageQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    unit: Option<String>,
+}
+
+async fn list_violations(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<UnitPageQuery>,
+) -> ApiResult<Json<Page<rectifications::ViolationView>>> {
+    let page = PageRequest { page: q.page, per_page: q.per_page };
+    Ok(Json(rectifications::violations(&s.store, &p, q.unit.as_deref(), page).await?))
+}
+
+#[derive(Deserialize)]
+struct ChannelQuery {
+    owner_kind: String,
+    owner: Option<String>,
+}
+
+async fn list_channels(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<ChannelQuery>,
+) -> ApiResult<Json<Vec<notify::ChannelView>>> {
+    Ok(Json(notify::channels(&s.store, &p, &q.owner_kind, q.owner.as_deref()).await?))
+}
+
+async fn add_channel(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiJson(input): ApiJson<notify::ChannelInput>,
+) -> ApiResult<(StatusCode, Json<notify::ChannelView>)> {
+    Ok((StatusCode::CREATED, Json(notify::add_channel(&s.store, &p, input).await?)))
+}
+
+async fn update_channel(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<notify::ChannelPatch>,
+) -> ApiResult<Json<notify::ChannelView>> {
+    Ok(Json(notify::update_channel(&s.store, &p, parse_id(&id)?, patch).await?))
+}
+
+async fn delete_channel(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    notify::delete_channel(&s.store, &p, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct DeliveryQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    status: Option<String>,
+    unit: Option<String>,
+}
+
+async fn list_deliveries(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<DeliveryQuery>,
+) -> ApiResult<Json<Page<notify::DeliveryView>>> {
+    let page = PageRequest { page: q.page, per_page: q.per_page };
+    let f = notify::DeliveryFilter { status: q.status, unit: q.unit };
+    Ok(Json(notify::deliveries(&s.store, &p, &f, page).await?))
+}
+
+async fn retry_delivery(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    notify::retry(&s.store, &p, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -65,19 +65,57 @@ pub(crate) async fn workbook_response(
     rows: Vec<Vec<String>>,
     ascii_name: &str,
 ) -> Result<axum::response::Response, error::WebError> {
-    use axum::response::IntoResponse;
+    let headers: Vec<String> = wangan_core::registry::inventory::HEADERS.iter().map(|h| (*h).to_owned()).collect();
+    sheet_download("信息系统台账", headers, rows, ascii_name, "信息系统台账.xlsx").await
+}
+
+/// A sheet as an `.xlsx` download, built off the async threads.
+pub(crate) async fn sheet_download(
+    sheet: &'static str,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    ascii_name: &str,
+    name: &str,
+) -> Result<axum::response::Response, error::WebError> {
     let bytes = tokio::task::spawn_blocking(move || {
-        wangan_office::write_xlsx("信息系统台账", &wangan_core::registry::inventory::HEADERS, &rows)
+        let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+        wangan_office::write_xlsx(sheet, &h, &rows)
     })
     .await
     .map_err(|e| wangan_core::CoreError::Internal(e.to_string()))?
     .map_err(|e| wangan_core::CoreError::Internal(e.to_string()))?;
-    // The Chinese name (信息系统台账.xlsx) for browsers that read RFC 5987, the ASCII one for the rest.
-    let disposition = format!(
-        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''%E4%BF%A1%E6%81%AF%E7%B3%BB%E7%BB%9F%E5%8F%B0%E8%B4%A6.xlsx"
-    );
-    Ok(([(header::CONTENT_TYPE, openapi::XLSX.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    Ok(file_download(bytes, openapi::XLSX, ascii_name, name))
+}
+
+/// A file download: the UTF-8 name for browsers that read RFC 5987, the ASCII one for the rest.
+pub(crate) fn file_download(bytes: Vec<u8>, content_type: &str, ascii_name: &str, name: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let disposition = format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}");
+    ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
+}
+
+/// The batch summary of rectifications as a workbook.
+pub(crate) async fn rectification_summary_download(
+    store: &Store,
+    who: &wangan_core::Principal,
+    filter: &wangan_core::service::rectifications::RectificationFilter,
+) -> Result<axum::response::Response, error::WebError> {
+    let mut rows = wangan_core::service::rectifications::summary_rows(store, who, filter).await?;
+    let headers = if rows.is_empty() { Vec::new() } else { rows.remove(0) };
+    sheet_download("整改情况汇总", headers, rows, "rectifications.xlsx", "整改情况汇总.xlsx").await
+}
+
+pub(crate) const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// The rectification report (风险整改报告) as a Word download.
+pub(crate) async fn report_download(
+    store: &Store,
+    who: &wangan_core::Principal,
+    id: i64,
+) -> Result<axum::response::Response, error::WebError> {
+    let (name, bytes) = wangan_core::service::rectifications::report_docx(store, who, id).await?;
+    Ok(file_download(bytes, DOCX, &format!("rectification-report-{id}.docx"), &name))
 }
 
 async fn healthz() -> &'static str {

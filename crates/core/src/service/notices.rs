@@ -440,9 +440,9 @@ pub async fn create(store: &Store, who: &Principal, input: NoticeInput) -> Resul
 }
 
 pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch) -> Result<NoticeDetail> {
-    who.require(Permission::ManageNotices)?;
     let txn = store.begin_write().await?;
     let current = find_visible(&*txn, who, id).await?;
+    who.require(Permission::ManageNotices)?;
     let mut errors = Vec::new();
     for (field, value, max, required) in [
         ("reference", &patch.reference, 100, false),

@@ -525,6 +525,7 @@ pub async fn approve(store: &Store, who: &Principal, id: i64) -> Result<Rectific
 
 /// The center accepts (closes, lifting any shutdown order) or rejects (back to the unit).
 pub async fn review(store: &Store, who: &Principal, id: i64, input: ReviewInput) -> Result<RectificationDetail> {
+    find_visible(store.db(), who, id).await?;
     who.require(Permission::ManageNotices)?;
     let comment = input.comment.trim();
     if clean(comment, 5000).is_none() {
@@ -735,4 +736,62 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
     };
     let bytes = wangan_office::write_form_docx(&form).map_err(|e| CoreError::Internal(e.to_string()))?;
     Ok((format!("风险整改报告-{}-{}.docx", r.unit_name, r.id), bytes))
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ViolationView {
+    pub id: i64,
+    pub unit: String,
+    pub unit_name: String,
+    pub category: String,
+    pub system_id: Option<i64>,
+    pub rectification_id: Option<i64>,
+    pub description: String,
+    pub raised_by: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Violations (责任追究) recorded against units in scope, newest first.
+pub async fn violations(store: &Store, who: &Principal, unit: Option<&str>, page: PageRequest) -> Result<Page<ViolationView>> {
+    use crate::entity::violation;
+    let conn = store.db();
+    let mut q = violation::Entity::find().filter(scope_condition(&who.scope(), violation::Column::UnitId));
+    if let Some(code) = unit.map(str::trim).filter(|s| !s.is_empty()) {
+        match super::units::find_visible(conn, who, code).await {
+            Ok(u) => q = q.filter(violation::Column::UnitId.eq(u.id)),
+            Err(CoreError::NotFound) => {
+                return Ok(Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let total = q.clone().count(conn).await?;
+    let rows = q
+        .order_by_desc(violation::Column::OccurredAt)
+        .order_by_desc(violation::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page())
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|v| v.unit_id).collect();
+    let units: HashMap<i64, unit::Model> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        unit::Entity::find().filter(unit::Column::Id.is_in(ids)).all(conn).await?.into_iter().map(|u| (u.id, u)).collect()
+    };
+    let items = rows
+        .into_iter()
+        .map(|v| ViolationView {
+            unit: units.get(&v.unit_id).map(|u| u.code.clone()).unwrap_or_default(),
+            unit_name: units.get(&v.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            id: v.id,
+            category: v.category,
+            system_id: v.system_id,
+            rectification_id: v.rectification_id,
+            description: v.description,
+            raised_by: v.raised_by,
+            occurred_at: v.occurred_at,
+        })
+        .collect();
+    Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
 }
