@@ -37,6 +37,8 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn fresh() -> TestDb {
+        // HTTP clients (the tests' and the delivery worker's) share one TLS provider.
+        wangan_notify::install_crypto();
         match std::env::var("WANGAN_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(base) => {
                 let schema = unique("t");
@@ -99,8 +101,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// Start a server on an existing database (a second node shares it).
 pub async fn spawn_on(db: std::sync::Arc<TestDb>) -> TestApp {
+    spawn_with(db, std::sync::Arc::new(wangan_core::SystemClock)).await
+}
+
+/// Start a server whose clock the test moves.
+pub async fn spawn_at(clock: std::sync::Arc<wangan_core::FixedClock>) -> TestApp {
+    let db = std::sync::Arc::new(TestDb::fresh().await);
+    spawn_with(db, clock).await
+}
+
+async fn spawn_with(db: std::sync::Arc<TestDb>, clock: std::sync::Arc<dyn wangan_core::Clock>) -> TestApp {
     let attachments = std::env::temp_dir().join(unique("wangan-attachments"));
-    let store = Store::connect(&db.url, 4).await.expect("connect").with_attachments(attachments);
+    let store = Store::connect_with_clock(&db.url, 4, clock).await.expect("connect").with_attachments(attachments);
     store.migrate().await.expect("migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -7,5 +7,5 @@
 pub mod send;
 pub mod worker;
 
-pub use send::{DeliveryConfig, Sender, SmtpConfig, SmtpSecurity};
+pub use send::{DeliveryConfig, Sender, SmtpConfig, SmtpSecurity, install_crypto};
 pub use worker::{DeliveryReport, deliver_once};

@@ -57,6 +57,12 @@ impl Default for DeliveryConfig {
     }
 }
 
+/// Install the process-wide TLS provider (ring) that HTTP clients use;
+/// a second call changes nothing.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Sends messages; cheap to clone (connections are shared).
 #[derive(Clone)]
 pub struct Sender {
@@ -68,8 +74,7 @@ pub struct Sender {
 
 impl Sender {
     pub fn new(config: &DeliveryConfig) -> Result<Sender, String> {
-        // One process-wide TLS provider; a second install is refused harmlessly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)

@@ -118,7 +118,7 @@ fn scope_of(scope: &Scope) -> Condition {
 
 fn view(now: DateTime<Utc>, m: notice::Model, systems: Vec<i64>) -> NoticeView {
     NoticeView {
-        overdue: m.status == "open" && m.deadline < now,
+        overdue: m.status == "open" && m.deadline <= now,
         systems,
         id: m.id,
         source: m.source,
@@ -189,7 +189,7 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
         );
     }
     if f.overdue == Some(true) {
-        cond = cond.add(notice::Column::Status.eq("open")).add(notice::Column::Deadline.lt(now));
+        cond = cond.add(notice::Column::Status.eq("open")).add(notice::Column::Deadline.lte(now));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         cond = cond.add(

@@ -205,7 +205,7 @@ impl Lookup {
             system_urls: s.map(|s| split(&s.urls)).unwrap_or_default(),
             unit: u.map(|u| u.code.clone()).unwrap_or_default(),
             unit_name: u.map(|u| u.name.clone()).unwrap_or_default(),
-            overdue: r.status != "closed" && r.deadline < store.now(),
+            overdue: r.status != "closed" && r.deadline <= store.now(),
             escalation,
             shutdown: self.orders.get(&r.id).map(|o| ShutdownView {
                 ordered_at: o.ordered_at,
@@ -299,7 +299,7 @@ pub async fn filtered_query(
         cond = cond.add(rectification::Column::Status.ne("closed"));
     }
     if f.overdue == Some(true) {
-        cond = cond.add(rectification::Column::Deadline.lt(store.now()));
+        cond = cond.add(rectification::Column::Deadline.lte(store.now()));
     }
     Ok(Some(rectification::Entity::find().filter(cond)))
 }

@@ -1,0 +1,457 @@
+//! Notices → rectifications → report → leader approval → center review, the
+//! escalation ladder over a fake clock up to a shutdown order and back, and
+//! notification delivery to a local receiver that fails at first.
+
+use crate::support::*;
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use wangan_core::access::Role;
+use wangan_core::service::escalation;
+use wangan_core::{FixedClock, Principal};
+
+/// A local HTTP receiver: answers like a robot (`errcode` / `code` 0), fails
+/// the first `fail_first` requests with 500, and keeps what it was sent.
+#[derive(Clone, Default)]
+pub struct Receiver {
+    pub seen: Arc<Mutex<Vec<(String, axum::http::HeaderMap, String)>>>,
+    pub fail_first: Arc<Mutex<usize>>,
+}
+
+impl Receiver {
+    pub async fn start(fail_first: usize) -> (Receiver, String) {
+        use axum::extract::{OriginalUri, State};
+        use axum::http::{HeaderMap, StatusCode};
+        let r = Receiver { seen: Default::default(), fail_first: Arc::new(Mutex::new(fail_first)) };
+        async fn hook(
+            State(r): State<Receiver>,
+            OriginalUri(uri): OriginalUri,
+            headers: HeaderMap,
+            body: String,
+        ) -> (StatusCode, String) {
+            let mut left = r.fail_first.lock().unwrap();
+            if *left > 0 {
+                *left -= 1;
+                return (StatusCode::INTERNAL_SERVER_ERROR, "down".into());
+            }
+            r.seen.lock().unwrap().push((uri.to_string(), headers, body));
+            (StatusCode::OK, r#"{"errcode":0,"errmsg":"ok","code":0}"#.into())
+        }
+        let app = axum::Router::new().fallback(hook).with_state(r.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (r, format!("http://{addr}"))
+    }
+
+    pub fn bodies(&self) -> Vec<Value> {
+        self.seen.lock().unwrap().iter().map(|(_, _, b)| serde_json::from_str(b).unwrap_or(Value::Null)).collect()
+    }
+}
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()
+}
+
+struct Scene {
+    app: TestApp,
+    clock: Arc<FixedClock>,
+    officer: Api,
+    unit_admin: Api,
+    leader: Api,
+    system: i64,
+}
+
+async fn scene() -> Scene {
+    let clock = Arc::new(FixedClock::new(t0()));
+    let app = spawn_at(clock.clone()).await;
+    app.unit("chem", "化学学院").await;
+    let sys = Principal::system("test");
+    let mut ids = Vec::new();
+    for (name, email) in [("王院长", "first@chem.university.example"), ("李书记", "main@chem.university.example"), ("张老师", "direct@chem.university.example")] {
+        let p = wangan_core::service::people::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(json!({"name": name, "unit": "chem", "email": email})).unwrap(),
+        )
+        .await
+        .unwrap();
+        ids.push(p.id);
+    }
+    wangan_core::service::responsibilities::put(
+        &app.store,
+        &sys,
+        "chem",
+        wangan_core::service::responsibilities::ResponsibilitiesInput {
+            first: Some(ids[0]),
+            main: Some(ids[1]),
+            direct: Some(ids[2]),
+        },
+    )
+    .await
+    .unwrap();
+    let system = app.system_in_building("chem").await;
+    wangan_core::service::systems::transition(
+        &app.store,
+        &sys,
+        system,
+        serde_json::from_value(json!({"to": "online", "override_reason": "测试：已上线的老系统"})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let unit_admin = app.api(&app.user("chem-admin", Role::UnitAdmin, Some("chem")).await);
+    let leader = app.api(&app.user("chem-head", Role::Leader, Some("chem")).await);
+    Scene { app, clock, officer, unit_admin, leader, system }
+}
+
+async fn outbox_events(app: &TestApp) -> Vec<(String, String, String)> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    wangan_core::entity::outbox::Entity::find()
+        .order_by_asc(wangan_core::entity::outbox::Column::Id)
+        .all(app.store.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.event, m.kind, m.target))
+        .collect()
+}
+
+const REPORT: &str = r#"{"vulnerability": "后台存在 SQL 注入", "cause": "CMS 版本过旧", "measures": "升级 CMS 至 5.2，关闭后台外网访问", "verification": "复测未发现注入点", "remaining_risk": ""}"#;
+
+#[tokio::test]
+async fn notice_to_shutdown_and_back() {
+    let s = scene().await;
+    let (app, clock) = (&s.app, &s.clock);
+
+    // The center records a critical notice: 24 hours by default.
+    let (st, n) = s
+        .officer
+        .send("post", "/notices", json!({"source": "edusrc", "reference": "EDUSRC-2026-0815", "title": "化学学院网站 SQL 注入",
+            "vuln_type": "SQL 注入", "severity": "critical", "systems": [s.system]}))
+        .await;
+    assert_eq!(st, 201, "{n}");
+    assert_eq!(n["deadline"], json!((t0() + Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+    let rid = n["rectifications"][0]["id"].as_i64().unwrap();
+    assert_eq!(n["rectifications"][0]["status"], "assigned");
+    assert_eq!(n["rectifications"][0]["unit"], "chem");
+    // The unit's direct and main responsible persons are told at once (no channels set: their addresses).
+    let events = outbox_events(app).await;
+    assert_eq!(
+        events,
+        [
+            ("assigned".to_owned(), "email".to_owned(), "direct@chem.university.example".to_owned()),
+            ("assigned".to_owned(), "email".to_owned(), "main@chem.university.example".to_owned()),
+        ]
+    );
+
+    // The ladder over the fake clock: nothing before half time …
+    clock.advance(Duration::hours(11));
+    assert_eq!(escalation::run_once(&app.store).await.unwrap().steps(), 0);
+    // … the 50 % reminder at 12 h, the 80 % one at 19.2 h …
+    clock.advance(Duration::hours(1));
+    let r = escalation::run_once(&app.store).await.unwrap();
+    assert_eq!((r.reminders, r.overdue, r.shutdowns), (1, 0, 0));
+    assert_eq!(escalation::run_once(&app.store).await.unwrap().steps(), 0, "a rung is taken once");
+    clock.advance(Duration::minutes(7 * 60 + 12));
+    assert_eq!(escalation::run_once(&app.store).await.unwrap().reminders, 1);
+    // … escalation at the deadline, to the first responsible person as well …
+    clock.advance(Duration::minutes(4 * 60 + 48));
+    let r = escalation::run_once(&app.store).await.unwrap();
+    assert_eq!(r.overdue, 1);
+    assert!(outbox_events(app).await.iter().any(|(e, _, t)| e == "overdue" && t == "first@chem.university.example"));
+    let (_, list) = s.officer.get("/rectifications?overdue=true").await;
+    assert_eq!(list["total"], 1);
+    // … the grace period (24 h) holds the order back …
+    clock.advance(Duration::hours(23));
+    assert_eq!(escalation::run_once(&app.store).await.unwrap().steps(), 0);
+    // … then the shutdown order.
+    clock.advance(Duration::hours(1));
+    let r = escalation::run_once(&app.store).await.unwrap();
+    assert_eq!(r.shutdowns, 1);
+    let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
+    assert_eq!(sys["stage"], "shutdown");
+    let (_, v) = s.officer.get("/violations").await;
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["category"], "refused_rectification");
+    assert_eq!(v["items"][0]["unit"], "chem");
+    // Nobody moves a system out of shutdown by hand.
+    let (st, e) = s.officer.send("post", &format!("/systems/{}/transition", s.system), json!({"to": "online"})).await;
+    assert_eq!(st, 409, "{e}");
+
+    // The unit works: a draft, then the report; the leader approves.
+    let (st, _) = s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), json!({"measures": "草稿", "submit": false})).await;
+    assert_eq!(st, 200);
+    let (st, e) = s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), json!({"measures": "只有措施"})).await;
+    assert_eq!(st, 422, "an incomplete report is not submitted: {e}");
+    let fields: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["vulnerability", "cause", "verification"]);
+    let (st, r) = s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap()).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["status"], "report_submitted");
+    // Only the leader approves; the unit admin may not, the center may not review it yet.
+    assert_eq!(s.unit_admin.call("post", &format!("/rectifications/{rid}/approve"), None).await.status(), 403);
+    let (st, _) = s.officer.send("post", &format!("/rectifications/{rid}/review"), json!({"decision": "accept"})).await;
+    assert_eq!(st, 409);
+    let (st, r) = s.leader.send("post", &format!("/rectifications/{rid}/approve"), json!({})).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["status"], "approved");
+
+    // The center rejects (a comment is required), the unit reports again.
+    let (st, _) = s.officer.send("post", &format!("/rectifications/{rid}/review"), json!({"decision": "reject"})).await;
+    assert_eq!(st, 422);
+    let (st, r) = s
+        .officer
+        .send("post", &format!("/rectifications/{rid}/review"), json!({"decision": "reject", "comment": "缺少复测截图"}))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(r["status"], "in_progress");
+    assert_eq!(r["report"]["review_comment"], "缺少复测截图");
+    let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
+    assert_eq!(sys["stage"], "shutdown", "a rejection does not lift the order");
+    s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap()).await;
+    s.leader.send("post", &format!("/rectifications/{rid}/approve"), json!({})).await;
+    clock.advance(Duration::hours(2));
+    let (st, r) = s.officer.send("post", &format!("/rectifications/{rid}/review"), json!({"decision": "accept", "comment": "同意"})).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["status"], "closed");
+    assert!(r["shutdown"]["lifted_at"].is_string());
+    // The order is lifted: the system is back where it was; the notice is closed.
+    let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
+    assert_eq!(sys["stage"], "online");
+    let (_, n) = s.officer.get(&format!("/notices/{}", n["id"])).await;
+    assert_eq!(n["status"], "closed");
+    assert_eq!(n["overdue"], false);
+
+    // The history shows every step with its time.
+    let (_, audit) = app
+        .api(&app.user("auditor", Role::Auditor, None).await)
+        .get(&format!("/audit?entity=rectification&entity_id={rid}&per_page=100"))
+        .await;
+    let mut actions: Vec<String> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let rung = e["after"]["rung"].as_str().map(|r| format!(":{r}")).unwrap_or_default();
+            format!("{}{rung}", e["action"].as_str().unwrap())
+        })
+        .collect();
+    actions.reverse();
+    assert_eq!(
+        actions,
+        [
+            "assign",
+            "escalate:reminder_50",
+            "escalate:reminder_80",
+            "escalate:overdue",
+            "escalate:shutdown",
+            "save_report",
+            "submit_report",
+            "approve",
+            "reject",
+            "submit_report",
+            "approve",
+            "accept"
+        ]
+    );
+    let verified = wangan_core::audit::verify(app.store.db()).await.unwrap();
+    assert!(verified.broken.is_none());
+
+    // The report as a Word document, with the Chinese title and the unit's words in it.
+    let resp = s.leader.call("get", &format!("/rectifications/{rid}/report.docx"), None).await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+    let bytes = resp.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    for text in ["网站（信息系统）风险整改报告", "化学学院", "EDUSRC-2026-0815", "升级 CMS 至 5.2，关闭后台外网访问", "王院长", "同意"] {
+        assert!(xml.contains(text), "{text} missing from the report");
+    }
+    // And the batch summary as a workbook.
+    let resp = s.officer.call("get", &format!("/rectifications/export.xlsx?notice={}", n["id"]), None).await;
+    assert_eq!(resp.status(), 200);
+    let sheet = wangan_office::read(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(sheet.rows.len(), 2);
+}
+
+#[tokio::test]
+async fn a_late_deadline_and_bad_input() {
+    let s = scene().await;
+    let base = json!({"source": "moe", "title": "弱口令", "severity": "low", "systems": [s.system]});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field) in [
+        (with("source", json!("twitter")), "source"),
+        (with("severity", json!("urgent")), "severity"),
+        (with("systems", json!([])), "systems"),
+        (with("systems", json!([999999])), "systems"),
+        (with("title", json!("  ")), "title"),
+        (with("deadline", json!("2026-11-01T00:00:00Z")), "deadline"),
+    ] {
+        let (st, e) = s.officer.send("post", "/notices", body).await;
+        assert_eq!(st, 422, "{field}: {e}");
+        assert_eq!(e["error"]["fields"][0]["field"], field, "{e}");
+    }
+    assert_eq!(s.app.audit_count().await, s.app.audit_count().await);
+    // A unit admin does not record notices.
+    let (st, _) = s.unit_admin.send("post", "/notices", base.clone()).await;
+    assert_eq!(st, 403);
+    // A hand-set deadline, then moved later: the ladder follows it.
+    let (st, n) = s.officer.send("post", "/notices", with("deadline", json!("2026-11-12T01:00:00Z"))).await;
+    assert_eq!(st, 201, "{n}");
+    let id = n["id"].as_i64().unwrap();
+    s.clock.advance(Duration::days(10) + Duration::hours(1));
+    let r = escalation::run_once(&s.app.store).await.unwrap();
+    assert_eq!(r.overdue, 1);
+    let (st, n) = s.officer.send("patch", &format!("/notices/{id}"), json!({"deadline": "2026-11-20T01:00:00Z"})).await;
+    assert_eq!(st, 200, "{n}");
+    assert_eq!(n["rectifications"][0]["next_escalation_at"], json!("2026-11-21T01:00:00Z"));
+    s.clock.advance(Duration::days(2));
+    assert_eq!(escalation::run_once(&s.app.store).await.unwrap().shutdowns, 0, "the later deadline holds");
+    // The unit sees its notices; the list filters.
+    let (_, list) = s.unit_admin.get("/notices?severity=low").await;
+    assert_eq!(list["total"], 1);
+    let (_, list) = s.unit_admin.get("/notices?severity=critical").await;
+    assert_eq!(list["total"], 0);
+    let (st, _) = s.unit_admin.get("/notices?severity=urgent").await;
+    assert_eq!(st, 422);
+}
+
+#[tokio::test]
+async fn units_see_only_their_rectifications() {
+    let s = scene().await;
+    s.app.unit("phys", "物理学院").await;
+    let other = s.app.system_in_building("phys").await;
+    let (st, n) = s
+        .officer
+        .send("post", "/notices", json!({"source": "city_cac", "title": "网页篡改", "severity": "high", "systems": [s.system, other]}))
+        .await;
+    assert_eq!(st, 201);
+    assert_eq!(n["rectifications"].as_array().unwrap().len(), 2);
+    let (_, mine) = s.unit_admin.get(&format!("/notices/{}", n["id"])).await;
+    assert_eq!(mine["rectifications"].as_array().unwrap().len(), 1, "only chem's own");
+    assert_eq!(mine["systems"], json!([s.system]));
+    let theirs = n["rectifications"].as_array().unwrap().iter().find(|r| r["unit"] == "phys").unwrap()["id"].as_i64().unwrap();
+    let (st, _) = s.unit_admin.get(&format!("/rectifications/{theirs}")).await;
+    assert_eq!(st, 404);
+    let (_, list) = s.unit_admin.get("/rectifications").await;
+    assert_eq!(list["total"], 1);
+    let resp = s.unit_admin.call("get", &format!("/rectifications/{theirs}/report.docx"), None).await;
+    assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn webhooks_are_retried_with_backoff_and_signed() {
+    let s = scene().await;
+    let (recv, base) = Receiver::start(2).await;
+    let admin = s.app.api(&s.app.user("root", Role::Admin, None).await);
+    // The center's generic webhook, signed; the unit's WeCom, DingTalk (signed) and Feishu robots.
+    for (owner_kind, owner, kind, path, secret) in [
+        ("center", Value::Null, "webhook", "/center", "hook-secret"),
+        ("unit", json!("chem"), "wecom", "/wecom?key=k1", ""),
+        ("unit", json!("chem"), "dingtalk", "/dingtalk?access_token=t1", "SECding"),
+        ("unit", json!("chem"), "feishu", "/feishu", "fs-secret"),
+    ] {
+        let (st, c) = admin
+            .send("post", "/channels", json!({"owner_kind": owner_kind, "owner": owner, "kind": kind,
+                "target": format!("{base}{path}"), "secret": secret}))
+            .await;
+        assert_eq!(st, 201, "{c}");
+        assert_eq!(c["has_secret"], !secret.is_empty());
+        assert!(c.get("secret").is_none(), "the secret is never shown");
+    }
+    // A unit admin manages the unit's channels but not the center's.
+    let (st, _) = s.unit_admin.get("/channels?owner_kind=unit&owner=chem").await;
+    assert_eq!(st, 200);
+    let (st, _) = s.unit_admin.get("/channels?owner_kind=center").await;
+    assert_eq!(st, 403);
+    let (st, e) = s.unit_admin.send("post", "/channels", json!({"owner_kind": "unit", "owner": "chem", "kind": "wecom", "target": "not a url"})).await;
+    assert_eq!(st, 422, "{e}");
+
+    let (st, _) = s
+        .officer
+        .send("post", "/notices", json!({"source": "police", "title": "暗链", "severity": "high", "systems": [s.system]}))
+        .await;
+    assert_eq!(st, 201);
+    let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
+        base_url: "https://wangan.university.example".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let retry = wangan_core::notify::RetryPolicy::default();
+    // Two emails (no SMTP server configured: they fail) and three robots.
+    let r = wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
+    assert_eq!(r.sent + r.failed_attempts, 5);
+    // Not yet due again: nothing is tried before the backoff.
+    let r = wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
+    assert_eq!(r.sent + r.failed_attempts, 0);
+    for _ in 0..3 {
+        s.clock.advance(Duration::minutes(5));
+        wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
+    }
+    let bodies = recv.bodies();
+    assert_eq!(bodies.len(), 3, "each robot got its message once, after the failures: {bodies:?}");
+    let seen = recv.seen.lock().unwrap().clone();
+    for (uri, headers, body) in &seen {
+        let v: Value = serde_json::from_str(body).unwrap();
+        if uri.starts_with("/wecom") {
+            assert_eq!(v["msgtype"], "text");
+            assert!(v["text"]["content"].as_str().unwrap().contains("化学学院"));
+            assert!(v["text"]["content"].as_str().unwrap().contains("https://wangan.university.example/rectifications/"));
+        } else if uri.starts_with("/dingtalk") {
+            assert!(uri.contains("access_token=t1&timestamp=") && uri.contains("&sign="), "{uri}");
+            assert_eq!(v["msgtype"], "text");
+        } else if uri.starts_with("/feishu") {
+            assert_eq!(v["msg_type"], "text");
+            let ts: i64 = v["timestamp"].as_str().unwrap().parse().unwrap();
+            assert_eq!(v["sign"].as_str().unwrap(), wangan_notify::send::feishu_sign("fs-secret", ts));
+        } else {
+            panic!("unexpected {uri} {headers:?}");
+        }
+    }
+    // The center's webhook heard nothing yet: the notice goes to the unit. An overdue rectification reaches it.
+    s.clock.advance(Duration::days(3) + Duration::hours(1));
+    escalation::run_once(&s.app.store).await.unwrap();
+    wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
+    let seen = recv.seen.lock().unwrap().clone();
+    let (_, headers, body) = seen.iter().find(|(u, _, _)| u == "/center").expect("the center heard of it");
+    let ts = headers["x-wangan-timestamp"].to_str().unwrap();
+    let sig = headers["x-wangan-signature"].to_str().unwrap();
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"hook-secret").unwrap();
+    mac.update(format!("{ts}.{body}").as_bytes());
+    assert_eq!(sig, format!("sha256={}", hex::encode(mac.finalize().into_bytes())));
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["event"], "overdue");
+
+    // Admins see every attempt; the emails failed (no SMTP server) and are retried, never lost.
+    let (st, d) = admin.get("/deliveries?per_page=100").await;
+    assert_eq!(st, 200);
+    let items = d["items"].as_array().unwrap();
+    let wecom = items.iter().find(|i| i["kind"] == "wecom" && i["event"] == "assigned").unwrap();
+    assert_eq!(wecom["status"], "sent");
+    let emails: Vec<&Value> = items.iter().filter(|i| i["kind"] == "email").collect();
+    assert!(!emails.is_empty());
+    assert!(emails.iter().all(|e| e["status"] == "queued" && e["last_error"].as_str().unwrap().contains("smtp")));
+    let (st, _) = s.officer.get("/deliveries").await;
+    assert_eq!(st, 403);
+    // Used-up tries end as failed, shown, and can be queued again.
+    for _ in 0..10 {
+        s.clock.advance(Duration::hours(2));
+        wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
+    }
+    let (_, d) = admin.get("/deliveries?status=failed&per_page=100").await;
+    let failed = d["items"].as_array().unwrap();
+    assert!(!failed.is_empty());
+    assert!(failed.iter().all(|f| f["kind"] == "email" && f["attempts"] == 8 && f["history"].as_array().unwrap().len() == 8));
+    let id = failed[0]["id"].as_i64().unwrap();
+    assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 204);
+    assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 409);
+}
