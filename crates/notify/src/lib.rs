@@ -9,3 +9,7 @@ pub mod worker;
 
 pub use send::{DeliveryConfig, Sender, SmtpConfig, SmtpSecurity, install_crypto};
 pub use worker::{DeliveryReport, deliver_once};
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod smtp_tests;
