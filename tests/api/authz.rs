@@ -96,6 +96,61 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
                 403
             }
         }
+        ("get", "/notices" | "/rectifications" | "/rectifications/export.xlsx" | "/violations") => ok,
+        ("post", "/notices") => match role {
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("get", "/notices/{id}" | "/rectifications/{id}" | "/rectifications/{id}/report.docx") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("patch", "/notices/{id}") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        // The unit's admin works the rectification (a draft keeps it in progress).
+        ("post", "/rectifications/{id}/start" | "/rectifications/{id}/report") => match role {
+            _ if hidden => 404,
+            Admin | UnitAdmin => ok,
+            _ => 403,
+        },
+        // The rectification is in progress: approving or reviewing it is refused (409) once authorized.
+        ("post", "/rectifications/{id}/approve") => match role {
+            _ if hidden => 404,
+            Admin | Leader => 409,
+            _ => 403,
+        },
+        ("post", "/rectifications/{id}/review") => match role {
+            _ if hidden => 404,
+            Admin | Officer => 409,
+            _ => 403,
+        },
+        // Channels of a unit: its admin, officers and admins; robot URLs carry keys, so no one else reads them.
+        ("get" | "post", "/channels") | ("patch" | "delete", "/channels/{id}") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
+        ("get", "/deliveries") => {
+            if role == Admin {
+                ok
+            } else {
+                403
+            }
+        }
+        // The message is queued, not failed: an admin is refused with 409.
+        ("post", "/deliveries/{id}/retry") => {
+            if role == Admin {
+                409
+            } else {
+                403
+            }
+        }
         other => panic!("route {other:?} has no expectation: add one"),
     }
 }
@@ -139,6 +194,49 @@ async fn every_route_every_role_own_and_other_unit() {
     // Someone else, whose tokens the roles above try to revoke.
     app.user("victim", Role::Reviewer, None).await;
     let systems = [app.system_in_building("alpha").await, app.system_in_building("beta").await];
+    // A notice per unit, each with one rectification in progress; a queued message.
+    let sys = wangan_core::Principal::system("test");
+    let mut notices = Vec::new();
+    let mut rectifications = Vec::new();
+    for id in systems {
+        let n = wangan_core::service::notices::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]})).unwrap(),
+        )
+        .await
+        .unwrap();
+        let rid = n.rectifications[0].id;
+        wangan_core::service::rectifications::start(&app.store, &sys, rid).await.unwrap();
+        notices.push(n.notice.id);
+        rectifications.push(rid);
+    }
+    let outbox_id = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        wangan_core::service::notify::add_channel(
+            &app.store,
+            &sys,
+            serde_json::from_value(json!({"owner_kind": "unit", "owner": "alpha", "kind": "webhook", "target": "http://127.0.0.1:9/hook"}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        wangan_core::service::notices::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(json!({"source": "moe", "title": "通知", "severity": "low", "systems": [systems[0]]}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        wangan_core::entity::outbox::Entity::find()
+            .order_by_desc(wangan_core::entity::outbox::Column::Id)
+            .one(app.store.db())
+            .await
+            .unwrap()
+            .map(|m| m.id)
+            .unwrap_or(0)
+    };
     let client = reqwest::Client::new();
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -161,14 +259,40 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
+                let channel_id = if route.path == "/channels/{id}" {
+                    // A fresh channel of the unit for each try (one of them is deleted).
+                    wangan_core::service::notify::add_channel(
+                        &app.store,
+                        &sys,
+                        serde_json::from_value(json!({"owner_kind": "unit", "owner": code, "kind": "wecom",
+                            "target": "http://127.0.0.1:9/wecom"}))
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .id
+                } else {
+                    0
+                };
                 let id = if route.path.starts_with("/tokens") {
                     victim_token_id
+                } else if route.path.starts_with("/channels") {
+                    channel_id
+                } else if route.path.starts_with("/deliveries") {
+                    outbox_id
+                } else if route.path.starts_with("/notices") {
+                    notices[i]
+                } else if route.path.starts_with("/rectifications") {
+                    rectifications[i]
                 } else if route.path.starts_with("/systems") {
                     systems[i]
                 } else {
                     people[i]
                 };
-                let path = route.path.replace("{code}", code).replace("{id}", &id.to_string());
+                let mut path = route.path.replace("{code}", code).replace("{id}", &id.to_string());
+                if route.method == "get" && route.path == "/channels" {
+                    path = format!("/channels?owner_kind=unit&owner={code}");
+                }
                 let body = match (route.method, route.path) {
                     ("post", "/units") => {
                         Some(json!({"code": format!("n{checked}"), "name": "新单位", "kind": "office"}))
@@ -188,6 +312,15 @@ async fn every_route_every_role_own_and_other_unit() {
                         Some(json!({"agency": "测评中心", "evaluated_on": "2026-02-01", "result": "pass"}))
                     }
                     ("post", "/systems/{id}/transition") => Some(json!({"to": "offline"})),
+                    ("post", "/notices") => {
+                        Some(json!({"source": "edusrc", "title": "新通报", "severity": "low", "systems": [systems[i]]}))
+                    }
+                    ("patch", "/notices/{id}") => Some(json!({"vuln_type": "XSS"})),
+                    ("post", "/rectifications/{id}/report") => Some(json!({"measures": "草稿", "submit": false})),
+                    ("post", "/rectifications/{id}/review") => Some(json!({"decision": "accept"})),
+                    ("post", "/channels") => Some(json!({"owner_kind": "unit", "owner": code, "kind": "feishu",
+                        "target": "http://127.0.0.1:9/feishu"})),
+                    ("patch", "/channels/{id}") => Some(json!({"label": "值班群"})),
                     _ => None,
                 };
                 let mut req = client
