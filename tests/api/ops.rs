@@ -113,3 +113,34 @@ async fn two_nodes_share_one_database() {
     }
     assert_eq!(wangan_core::audit::verify(first.store.db()).await.unwrap().broken, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_run_once_as_of_a_given_time() {
+    let app = spawn_app().await;
+    let Some(dir) = app.db.data_dir().cloned() else {
+        eprintln!("jobs run-once on the data directory: SQLite only");
+        return;
+    };
+    app.unit("chem", "化学学院").await;
+    let system = app.system_in_building("chem").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (st, n) = officer
+        .send("post", "/notices", json!({"source": "moe", "title": "弱口令", "severity": "critical",
+            "received_at": "2026-11-01T00:00:00Z", "deadline": "2026-11-20T00:00:00Z", "systems": [system]}))
+        .await;
+    assert_eq!(st, 201, "{n}");
+    let out = wangan(&dir, &["jobs", "run-once", "--now", "2026-11-20T09:00:00+08:00"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 overdue, 0 shutdown orders"), "{stdout}");
+    // The same time again: the rung is not taken twice.
+    let out = wangan(&dir, &["jobs", "run-once", "--now", "2026-11-20T09:00:00+08:00"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 reminders, 0 overdue, 0 shutdown orders"));
+    let out = wangan(&dir, &["jobs", "run-once", "--now", "2026-11-21T09:00:00+08:00"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 shutdown orders"));
+    let (_, sys) = officer.get(&format!("/systems/{system}")).await;
+    assert_eq!(sys["stage"], "shutdown");
+    let out = wangan(&dir, &["jobs", "run-once", "--now", "yesterday"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+}

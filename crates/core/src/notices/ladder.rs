@@ -56,9 +56,12 @@ impl LadderPolicy {
     pub fn at(&self, rung: Rung, assigned_at: DateTime<Utc>, deadline: DateTime<Utc>) -> DateTime<Utc> {
         match rung {
             Rung::Reminder(p) => {
-                let allowed = (deadline - assigned_at).max(Duration::zero());
+                // A deadline already past at assignment leaves no time to share: the
+                // reminders fall on the deadline, so the rungs stay in order.
+                let start = assigned_at.min(deadline);
+                let allowed = deadline - start;
                 let share = Duration::microseconds(allowed.num_microseconds().unwrap_or(i64::MAX) / 100 * i64::from(p));
-                assigned_at + share
+                start + share
             }
             Rung::Overdue => deadline,
             Rung::Shutdown => deadline + self.grace,
@@ -197,7 +200,8 @@ mod tests {
     fn a_deadline_before_assignment_is_already_due() {
         let p = LadderPolicy::default();
         let d = t0() - Duration::hours(1);
-        assert_eq!(p.at(Rung::Reminder(50), t0(), d), t0());
+        assert_eq!(p.at(Rung::Reminder(50), t0(), d), d);
+        assert_eq!(p.next_at(0, t0(), d), Some(d), "due at once, not after the assignment");
         assert_eq!(p.due(0, t0(), d, t0()), Some((3, Rung::Overdue)));
     }
 }
