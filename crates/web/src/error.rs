@@ -118,7 +118,21 @@ pub fn gate_reason(m: &Msg, code: &str) -> String {
 
 /// Localized "field: problem" lines.
 pub fn field_messages(m: &Msg, fields: &[FieldError]) -> Vec<String> {
-    fields.iter().map(|f| format!("{}：{}", m.code("field", &f.field), m.code("invalid", &f.code))).collect()
+    field_messages_in(m, "", fields)
+}
+
+/// Field names as a page calls them: `field.<section>.<field>` when the
+/// catalog has it (a notice's `title` is 标题, a person's 职务), else `field.<field>`.
+pub fn field_messages_in(m: &Msg, section: &str, fields: &[FieldError]) -> Vec<String> {
+    fields
+        .iter()
+        .map(|f| {
+            let key = format!("{section}.{}", f.field);
+            let specific = m.code("field", &key);
+            let name = if section.is_empty() || specific == key { m.code("field", &f.field) } else { specific };
+            format!("{name}：{}", m.code("invalid", &f.code))
+        })
+        .collect()
 }
 
 /// JSON API error: `{"error": {"code", "message", "fields"?}}`.

@@ -554,3 +554,45 @@ pub(crate) async fn close_if_done<C: ConnectionTrait>(conn: &C, notice_id: i64, 
         .await?;
     Ok(true)
 }
+
+/// Systems named by id, URL or exact name (one per line, as pasted from a
+/// notice); names that match nothing or several systems are field errors.
+pub async fn resolve_systems(store: &Store, who: &Principal, refs: &[String]) -> Result<Vec<i64>> {
+    use super::systems::{split, url_host};
+    let conn = store.db();
+    let scope = super::scope_condition(&who.scope(), system::Column::UnitId);
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for r in refs.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        if let Ok(id) = r.parse::<i64>() {
+            ids.push(id);
+            continue;
+        }
+        let found: Vec<i64> = if let Some(host) = url_host(r) {
+            system::Entity::find()
+                .filter(scope.clone())
+                .filter(system::Column::Urls.contains(host.as_str()))
+                .all(conn)
+                .await?
+                .into_iter()
+                .filter(|s| split(&s.urls).iter().any(|u| u == r || url_host(u).as_deref() == Some(host.as_str())))
+                .map(|s| s.id)
+                .collect()
+        } else {
+            system::Entity::find()
+                .filter(scope.clone())
+                .filter(system::Column::Name.eq(r))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        match found.as_slice() {
+            [one] => ids.push(*one),
+            [] => errors.push(FieldError::new("systems", "unknown_system")),
+            _ => errors.push(FieldError::new("systems", "ambiguous_system")),
+        }
+    }
+    if errors.is_empty() { Ok(ids) } else { Err(CoreError::Invalid(errors)) }
+}

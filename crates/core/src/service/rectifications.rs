@@ -795,3 +795,109 @@ pub async fn violations(store: &Store, who: &Principal, unit: Option<&str>, page
         .collect();
     Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
 }
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnitLoad {
+    pub unit: String,
+    pub unit_name: String,
+    /// Open rectifications by severity: critical, high, medium, low.
+    pub by_severity: [u64; 4],
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ShutdownSystem {
+    pub system_id: i64,
+    pub system_name: String,
+    pub unit_name: String,
+    pub rectification_id: i64,
+    pub ordered_at: DateTime<Utc>,
+}
+
+/// What the dashboard shows of rectifications, in the caller's scope.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Overview {
+    pub open: u64,
+    /// Open, deadline within the next 24 hours.
+    pub due_soon: u64,
+    pub overdue: u64,
+    pub by_unit: Vec<UnitLoad>,
+    pub shutdown: Vec<ShutdownSystem>,
+}
+
+pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
+    let conn = store.db();
+    let now = store.now();
+    let scope = scope_condition(&who.scope(), rectification::Column::UnitId);
+    let open = || rectification::Entity::find().filter(scope.clone()).filter(rectification::Column::Status.ne("closed"));
+    let rows: Vec<(i64, String, i64)> = open()
+        .select_only()
+        .column(rectification::Column::UnitId)
+        .column(rectification::Column::Severity)
+        .column_as(rectification::Column::Id.count(), "n")
+        .group_by(rectification::Column::UnitId)
+        .group_by(rectification::Column::Severity)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let overdue = open().filter(rectification::Column::Deadline.lte(now)).count(conn).await?;
+    let due_soon = open()
+        .filter(rectification::Column::Deadline.gt(now))
+        .filter(rectification::Column::Deadline.lte(now + chrono::Duration::hours(24)))
+        .count(conn)
+        .await?;
+    let mut loads: HashMap<i64, [u64; 4]> = HashMap::new();
+    for (unit_id, severity, n) in rows {
+        if let Some(i) = SEVERITIES.iter().position(|s| *s == severity) {
+            loads.entry(unit_id).or_default()[i] += u64::try_from(n).unwrap_or(0);
+        }
+    }
+    let orders = shutdown_order::Entity::find()
+        .filter(scope_condition(&who.scope(), shutdown_order::Column::UnitId))
+        .filter(shutdown_order::Column::LiftedAt.is_null())
+        .order_by_asc(shutdown_order::Column::OrderedAt)
+        .limit(200)
+        .all(conn)
+        .await?;
+    let mut unit_ids: Vec<i64> = loads.keys().copied().collect();
+    unit_ids.extend(orders.iter().map(|o| o.unit_id));
+    let units: HashMap<i64, unit::Model> = if unit_ids.is_empty() {
+        HashMap::new()
+    } else {
+        unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids)).all(conn).await?.into_iter().map(|u| (u.id, u)).collect()
+    };
+    let system_ids: Vec<i64> = orders.iter().map(|o| o.system_id).collect();
+    let systems: HashMap<i64, String> = if system_ids.is_empty() {
+        HashMap::new()
+    } else {
+        system::Entity::find()
+            .filter(system::Column::Id.is_in(system_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect()
+    };
+    let mut by_unit: Vec<UnitLoad> = loads
+        .into_iter()
+        .map(|(id, by_severity)| UnitLoad {
+            unit: units.get(&id).map(|u| u.code.clone()).unwrap_or_default(),
+            unit_name: units.get(&id).map(|u| u.name.clone()).unwrap_or_default(),
+            total: by_severity.iter().sum(),
+            by_severity,
+        })
+        .collect();
+    by_unit.sort_by(|a, b| b.by_severity.cmp(&a.by_severity).then(a.unit.cmp(&b.unit)));
+    let open_total = by_unit.iter().map(|u| u.total).sum();
+    let shutdown = orders
+        .into_iter()
+        .map(|o| ShutdownSystem {
+            system_name: systems.get(&o.system_id).cloned().unwrap_or_default(),
+            unit_name: units.get(&o.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            system_id: o.system_id,
+            rectification_id: o.rectification_id,
+            ordered_at: o.ordered_at,
+        })
+        .collect();
+    Ok(Overview { open: open_total, due_soon, overdue, by_unit, shutdown })
+}

@@ -37,6 +37,7 @@ struct Dashboard {
     due_soon: u64,
     missing: Vec<MissingView>,
     roles: Vec<String>,
+    rect: wangan_core::service::rectifications::Overview,
 }
 
 pub async fn dashboard(State(s): State<AppState>, user: PageUser) -> PageResult {
@@ -72,7 +73,19 @@ pub async fn dashboard(State(s): State<AppState>, user: PageUser) -> PageResult 
         .iter()
         .map(|g| ctx.role(g.role, g.unit.as_deref()))
         .collect();
-    render(Dashboard { ctx, unit_count, people_count, system_count, unfiled_online, overdue, due_soon, missing, roles })
+    let rect = wangan_core::service::rectifications::overview(&s.store, p).await.or_page(&user)?;
+    render(Dashboard {
+        ctx,
+        unit_count,
+        people_count,
+        system_count,
+        unfiled_online,
+        overdue,
+        due_soon,
+        missing,
+        roles,
+        rect,
+    })
 }
 
 #[derive(Deserialize, Default)]

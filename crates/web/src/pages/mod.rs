@@ -2,6 +2,7 @@
 
 mod account;
 mod directory;
+mod notices;
 mod registry;
 mod session;
 
@@ -53,6 +54,21 @@ pub fn router() -> Router<AppState> {
         .route("/systems/{id}/evaluations/{eid}/report", get(registry::evaluation_report))
         .route("/systems/{id}/transition", post(registry::transition))
         .route("/systems/{id}/delete", post(registry::delete))
+        .route("/notices", get(notices::list).post(notices::create).layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)))
+        .route("/notices/{id}", get(notices::show).post(notices::update))
+        .route("/notices/{id}/evidence/{aid}", get(notices::evidence))
+        .route("/rectifications", get(notices::rectifications))
+        .route("/rectifications/export.xlsx", get(notices::export))
+        .route("/rectifications/{id}", get(notices::rectification))
+        .route("/rectifications/{id}/report", post(notices::report).layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)))
+        .route("/rectifications/{id}/approve", post(notices::approve))
+        .route("/rectifications/{id}/review", post(notices::review))
+        .route("/rectifications/{id}/report.docx", get(notices::report_docx))
+        .route("/rectifications/{id}/files/{aid}", get(notices::rectification_file))
+        .route("/channels", get(notices::channels).post(notices::add_channel))
+        .route("/channels/{id}", post(notices::change_channel))
+        .route("/deliveries", get(notices::deliveries))
+        .route("/deliveries/{id}/retry", post(notices::retry_delivery))
         .route("/leadership", get(directory::leadership).post(directory::add_member))
         .route("/leadership/{id}/delete", post(directory::remove_member))
         .route("/audit", get(account::audit))
@@ -90,6 +106,7 @@ pub struct UserCtx {
     pub username: String,
     pub can_audit: bool,
     pub can_manage_users: bool,
+    pub can_deliveries: bool,
 }
 
 impl Ctx {
@@ -101,6 +118,7 @@ impl Ctx {
                 username: u.principal.username.clone(),
                 can_audit: u.principal.may(Permission::ReadAudit),
                 can_manage_users: u.principal.may(Permission::ManageUsers),
+                can_deliveries: u.principal.may(Permission::ManageDelivery),
             }),
             csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
             section,
@@ -123,7 +141,7 @@ impl Ctx {
     }
 
     pub fn with_error(mut self, e: &WebError) -> Ctx {
-        let fields = field_messages(&self.m, e.fields());
+        let fields = crate::error::field_messages_in(&self.m, self.section, e.fields());
         self.errors = if fields.is_empty() { vec![e.message(&self.m)] } else { fields };
         self
     }

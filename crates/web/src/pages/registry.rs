@@ -567,24 +567,26 @@ pub async fn mlps(
 }
 
 /// The fields of a multipart form, with its file (if any) kept apart.
-struct MultipartForm {
+pub(super) struct MultipartForm {
     fields: Vec<(String, String)>,
     file: Option<systems::Upload>,
+    /// Every file sent under the file field (several may be chosen).
+    pub(super) files: Vec<systems::Upload>,
 }
 
 impl MultipartForm {
-    fn get(&self, name: &str) -> &str {
+    pub(super) fn get(&self, name: &str) -> &str {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
     }
 }
 
 /// Read a multipart form, check its CSRF token; `file_field` names the file input.
-async fn read_multipart(
+pub(super) async fn read_multipart(
     user: &PageUser,
     mut multipart: axum::extract::Multipart,
     file_field: &str,
 ) -> Result<MultipartForm, PageRejection> {
-    let mut form = MultipartForm { fields: Vec::new(), file: None };
+    let mut form = MultipartForm { fields: Vec::new(), file: None, files: Vec::new() };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -596,7 +598,11 @@ async fn read_multipart(
             let file_name = field.file_name().unwrap_or_default().to_owned();
             let bytes = field.bytes().await.map_err(|e| fail(user, multipart_error(e)))?.to_vec();
             if !bytes.is_empty() {
-                form.file = Some(systems::Upload { file_name, bytes });
+                let up = systems::Upload { file_name, bytes };
+                if form.file.is_none() {
+                    form.file = Some(up.clone());
+                }
+                form.files.push(up);
             }
         } else {
             let value = field.text().await.map_err(|e| fail(user, multipart_error(e)))?;
@@ -809,7 +815,7 @@ pub async fn import_upload(
     run_import(&s, &user, bytes, wangan_core::service::inventory::ImportMode::DryRun).await
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> WebError {
+pub(super) fn multipart_error(e: axum::extract::multipart::MultipartError) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE { WebError::TooLarge } else { WebError::BadRequest(e.body_text()) }
 }
 

@@ -1,0 +1,763 @@
+//! Notices and rectifications pages: the center records notices, units
+//! work their rectifications and file the report, leaders approve, the
+//! center reviews; channels and the delivery log.
+
+use super::account::AuditRow;
+use super::registry::read_multipart;
+use super::{Ctx, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status};
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{CsrfForm, PageUser};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+use wangan_core::access::Permission;
+use wangan_core::audit::{self, AuditFilter};
+use wangan_core::notices::{RECTIFICATION_STATUSES, SEVERITIES, SOURCES};
+use wangan_core::notify::CHANNEL_KINDS;
+use wangan_core::service::notices::{self, NoticeDetail, NoticeView};
+use wangan_core::service::notify::{self, ChannelView, DeliveryView};
+use wangan_core::service::rectifications::{self, RectificationDetail, RectificationView};
+use wangan_core::service::units::{self, UnitView};
+use wangan_core::{CoreError, FieldError, Page, PageRequest};
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// A `datetime-local` value (`2026-11-24T09:30`) in the platform's zone, as UTC.
+fn form_time(state: &AppState, field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let parsed = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
+        .ok()
+        .and_then(|t| state.config.time_zone.from_local_datetime(&t).earliest());
+    match parsed {
+        Some(t) => Some(t.with_timezone(&Utc)),
+        None => {
+            errors.push(FieldError::new(field, "time_format"));
+            None
+        }
+    }
+}
+
+fn local_input(state: &AppState, t: &DateTime<Utc>) -> String {
+    t.with_timezone(&state.config.time_zone).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+#[derive(Deserialize)]
+pub struct OkQuery {
+    ok: Option<String>,
+}
+
+// ---- notices ------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct NoticeListQuery {
+    page: Option<u64>,
+    source: Option<String>,
+    severity: Option<String>,
+    status: Option<String>,
+    unit: Option<String>,
+    overdue: Option<String>,
+    q: Option<String>,
+    ok: Option<String>,
+}
+
+pub struct NoticeDraft {
+    pub source: String,
+    pub reference: String,
+    pub received_at: String,
+    pub title: String,
+    pub vuln_type: String,
+    pub severity: String,
+    pub description: String,
+    pub deadline: String,
+    pub systems: String,
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+struct NoticesPage {
+    ctx: Ctx,
+    page: Page<NoticeView>,
+    pager: Pager,
+    f: NoticeListFilters,
+    sources: [&'static str; 8],
+    severities: [&'static str; 4],
+    all_units: Vec<UnitView>,
+    can_record: bool,
+    draft: NoticeDraft,
+}
+
+pub struct NoticeListFilters {
+    pub source: String,
+    pub severity: String,
+    pub status: String,
+    pub unit: String,
+    pub overdue: bool,
+    pub q: String,
+}
+
+async fn notices_page(
+    s: &AppState,
+    user: &PageUser,
+    q: NoticeListQuery,
+    draft: NoticeDraft,
+    error: Option<&WebError>,
+) -> PageResult {
+    let f = NoticeListFilters {
+        source: q.source.clone().unwrap_or_default(),
+        severity: q.severity.clone().unwrap_or_default(),
+        status: q.status.clone().unwrap_or_default(),
+        unit: q.unit.clone().unwrap_or_default(),
+        overdue: q.overdue.as_deref() == Some("true"),
+        q: q.q.clone().unwrap_or_default(),
+    };
+    let filter = notices::NoticeFilter {
+        source: q.source,
+        severity: q.severity,
+        status: q.status,
+        unit: q.unit,
+        overdue: f.overdue.then_some(true),
+        q: q.q,
+    };
+    let page = notices::list(&s.store, &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) })
+        .await
+        .or_page(user)?;
+    let mut ctx = Ctx::new(s, Some(user), "notices").with_flash(q.ok.as_deref());
+    if let Some(e) = error {
+        ctx = ctx.with_error(e);
+    }
+    let overdue = if f.overdue { "true" } else { "" };
+    let base = list_url(
+        "/notices",
+        &[("source", &f.source), ("severity", &f.severity), ("status", &f.status), ("unit", &f.unit), ("overdue", overdue), ("q", &f.q)],
+    );
+    let pager = Pager::new(&ctx.m, &page, &base);
+    let all_units = units::all_visible(&s.store, &user.principal).await.or_page(user)?;
+    let status = error.map(|e| e.status()).unwrap_or(StatusCode::OK);
+    render_status(
+        status,
+        NoticesPage {
+            ctx,
+            page,
+            pager,
+            f,
+            sources: SOURCES,
+            severities: SEVERITIES,
+            all_units,
+            can_record: user.principal.may(Permission::ManageNotices),
+            draft,
+        },
+    )
+}
+
+fn empty_draft(s: &AppState) -> NoticeDraft {
+    NoticeDraft {
+        source: "edusrc".into(),
+        reference: String::new(),
+        received_at: local_input(s, &s.store.now()),
+        title: String::new(),
+        vuln_type: String::new(),
+        severity: "high".into(),
+        description: String::new(),
+        deadline: String::new(),
+        systems: String::new(),
+    }
+}
+
+pub async fn list(State(s): State<AppState>, user: PageUser, Query(q): Query<NoticeListQuery>) -> PageResult {
+    let draft = empty_draft(&s);
+    notices_page(&s, &user, q, draft, None).await
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    user: PageUser,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let form = read_multipart(&user, multipart, "evidence").await?;
+    let draft = NoticeDraft {
+        source: form.get("source").to_owned(),
+        reference: form.get("reference").to_owned(),
+        received_at: form.get("received_at").to_owned(),
+        title: form.get("title").to_owned(),
+        vuln_type: form.get("vuln_type").to_owned(),
+        severity: form.get("severity").to_owned(),
+        description: form.get("description").to_owned(),
+        deadline: form.get("deadline").to_owned(),
+        systems: form.get("systems").to_owned(),
+    };
+    let mut errors = Vec::new();
+    let received_at = form_time(&s, "received_at", &draft.received_at, &mut errors);
+    let deadline = form_time(&s, "deadline", &draft.deadline, &mut errors);
+    let result = async {
+        if !errors.is_empty() {
+            return Err(WebError::Core(CoreError::Invalid(errors)));
+        }
+        let refs = lines(&draft.systems);
+        let systems = if refs.is_empty() {
+            Vec::new()
+        } else {
+            notices::resolve_systems(&s.store, &user.principal, &refs).await?
+        };
+        let input = notices::NoticeInput {
+            source: draft.source.clone(),
+            reference: draft.reference.clone(),
+            received_at,
+            title: draft.title.clone(),
+            vuln_type: draft.vuln_type.clone(),
+            severity: draft.severity.clone(),
+            description: draft.description.clone(),
+            deadline,
+            systems,
+            evidence: form.files.clone(),
+        };
+        Ok(notices::create(&s.store, &user.principal, input).await?)
+    }
+    .await;
+    match result {
+        Ok(d) => Ok(Redirect::to(&format!("/notices/{}?ok=notice.created", d.notice.id)).into_response()),
+        Err(e) if is_form_error(&e) => notices_page(&s, &user, NoticeListQuery::default(), draft, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    ctx: Ctx,
+    d: NoticeDetail,
+    can_edit: bool,
+    deadline_input: String,
+    severities: [&'static str; 4],
+    history: Vec<AuditRow>,
+}
+
+async fn notice_page(s: &AppState, user: &PageUser, id: i64, ok: Option<&str>, error: Option<&WebError>) -> PageResult {
+    let d = notices::get(&s.store, &user.principal, id).await.or_page(user)?;
+    let mut ctx = Ctx::new(s, Some(user), "notices").with_flash(ok);
+    if let Some(e) = error {
+        ctx = ctx.with_error(e);
+    }
+    let can_edit = user.principal.may(Permission::ManageNotices);
+    let history = if can_edit {
+        let filter = AuditFilter { entity: Some("notice".into()), entity_id: Some(id.to_string()), ..Default::default() };
+        audit::list(s.store.db(), &filter, PageRequest::new(1, 50))
+            .await
+            .or_page(user)?
+            .items
+            .iter()
+            .map(|e| AuditRow::of(&ctx, e))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = error.map(|e| e.status()).unwrap_or(StatusCode::OK);
+    render_status(
+        status,
+        NoticePage { deadline_input: local_input(s, &d.notice.deadline), ctx, d, can_edit, severities: SEVERITIES, history },
+    )
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    notice_page(&s, &user, id, q.ok.as_deref(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct NoticeEditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    add_systems: String,
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<NoticeEditForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let mut errors = Vec::new();
+    let deadline = form_time(&s, "deadline", &form.deadline, &mut errors);
+    let result = async {
+        if !errors.is_empty() {
+            return Err(WebError::Core(CoreError::Invalid(errors)));
+        }
+        let refs = lines(&form.add_systems);
+        let systems = if refs.is_empty() {
+            None
+        } else {
+            Some(notices::resolve_systems(&s.store, &user.principal, &refs).await?)
+        };
+        let patch = notices::NoticePatch {
+            title: Some(form.title.clone()),
+            severity: Some(form.severity.clone()),
+            deadline,
+            systems,
+            ..Default::default()
+        };
+        Ok(notices::update(&s.store, &user.principal, id, patch).await?)
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/notices/{id}?ok=notice.saved")).into_response()),
+        Err(e) if is_form_error(&e) => notice_page(&s, &user, id, None, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+fn file_response(name: String, content_type: String, bytes: Vec<u8>) -> axum::response::Response {
+    crate::file_download(bytes, &content_type, "attachment", &name)
+}
+
+pub async fn evidence(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult {
+    let (id, aid) = (path_id(&id, &user)?, path_id(&aid, &user)?);
+    let (name, ct, bytes) = notices::attachment(&s.store, &user.principal, id, aid).await.or_page(&user)?;
+    Ok(file_response(name, ct, bytes))
+}
+
+// ---- rectifications ------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct RectListQuery {
+    page: Option<u64>,
+    unit: Option<String>,
+    status: Option<String>,
+    severity: Option<String>,
+    overdue: Option<String>,
+    notice: Option<String>,
+}
+
+pub struct RectListFilters {
+    pub unit: String,
+    pub status: String,
+    pub severity: String,
+    pub overdue: bool,
+    pub notice: String,
+}
+
+#[derive(Template)]
+#[template(path = "rectifications.html")]
+struct RectificationsPage {
+    ctx: Ctx,
+    page: Page<RectificationView>,
+    pager: Pager,
+    f: RectListFilters,
+    statuses: [&'static str; 5],
+    severities: [&'static str; 4],
+    all_units: Vec<UnitView>,
+    export_url: String,
+}
+
+impl RectListQuery {
+    fn filters(&self) -> (RectListFilters, rectifications::RectificationFilter) {
+        let f = RectListFilters {
+            unit: self.unit.clone().unwrap_or_default(),
+            status: self.status.clone().unwrap_or_default(),
+            severity: self.severity.clone().unwrap_or_default(),
+            overdue: self.overdue.as_deref() == Some("true"),
+            notice: self.notice.clone().unwrap_or_default(),
+        };
+        let filter = rectifications::RectificationFilter {
+            unit: self.unit.clone(),
+            status: self.status.clone(),
+            severity: self.severity.clone(),
+            notice: self.notice.as_deref().and_then(|n| n.trim().parse().ok()),
+            overdue: f.overdue.then_some(true),
+            ..Default::default()
+        };
+        (f, filter)
+    }
+}
+
+pub async fn rectifications(State(s): State<AppState>, user: PageUser, Query(q): Query<RectListQuery>) -> PageResult {
+    let (f, filter) = q.filters();
+    let page = rectifications::list(&s.store, &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) })
+        .await
+        .or_page(&user)?;
+    let ctx = Ctx::new(&s, Some(&user), "rectifications");
+    let overdue = if f.overdue { "true" } else { "" };
+    let params = [("unit", f.unit.as_str()), ("status", &f.status), ("severity", &f.severity), ("overdue", overdue), ("notice", &f.notice)];
+    let base = list_url("/rectifications", &params);
+    let export_url = list_url("/rectifications/export.xlsx", &params);
+    let pager = Pager::new(&ctx.m, &page, &base);
+    let all_units = units::all_visible(&s.store, &user.principal).await.or_page(&user)?;
+    render(RectificationsPage {
+        ctx,
+        page,
+        pager,
+        f,
+        statuses: RECTIFICATION_STATUSES,
+        severities: SEVERITIES,
+        all_units,
+        export_url,
+    })
+}
+
+pub async fn export(State(s): State<AppState>, user: PageUser, Query(q): Query<RectListQuery>) -> PageResult {
+    let (_, filter) = q.filters();
+    crate::rectification_summary_download(&s.store, &user.principal, &filter).await.or_page(&user)
+}
+
+#[derive(Template)]
+#[template(path = "rectification.html")]
+struct RectificationPage {
+    ctx: Ctx,
+    d: RectificationDetail,
+    can_work: bool,
+    can_approve: bool,
+    can_review: bool,
+    draft: ReportDraft,
+    history: Vec<AuditRow>,
+}
+
+pub struct ReportDraft {
+    pub vulnerability: String,
+    pub cause: String,
+    pub measures: String,
+    pub verification: String,
+    pub remaining_risk: String,
+}
+
+async fn rectification_page(
+    s: &AppState,
+    user: &PageUser,
+    id: i64,
+    ok: Option<&str>,
+    error: Option<(&WebError, ReportDraft)>,
+) -> PageResult {
+    let d = rectifications::get(&s.store, &user.principal, id).await.or_page(user)?;
+    let r = &d.rectification;
+    let mut ctx = Ctx::new(s, Some(user), "rectifications").with_flash(ok);
+    let status = error.as_ref().map(|(e, _)| e.status()).unwrap_or(StatusCode::OK);
+    let draft = match error {
+        Some((e, draft)) => {
+            ctx = ctx.with_error(e);
+            draft
+        }
+        None => ReportDraft {
+            vulnerability: r.report.vulnerability.clone(),
+            cause: r.report.cause.clone(),
+            measures: r.report.measures.clone(),
+            verification: r.report.verification.clone(),
+            remaining_risk: r.report.remaining_risk.clone(),
+        },
+    };
+    let unit_id = wangan_core::service::units::find_visible(s.store.db(), &user.principal, &r.unit)
+        .await
+        .or_page(user)?
+        .id;
+    let p = &user.principal;
+    let filter = AuditFilter { entity: Some("rectification".into()), entity_id: Some(id.to_string()), ..Default::default() };
+    let history = audit::list(s.store.db(), &filter, PageRequest::new(1, 100))
+        .await
+        .or_page(user)?
+        .items
+        .iter()
+        .map(|e| AuditRow::of(&ctx, e))
+        .collect();
+    render_status(
+        status,
+        RectificationPage {
+            can_work: p.may(Permission::WorkRectification(unit_id)) && matches!(r.status.as_str(), "assigned" | "in_progress"),
+            can_approve: p.may(Permission::ApproveRectification(unit_id)) && r.status == "report_submitted",
+            can_review: p.may(Permission::ManageNotices) && r.status == "approved",
+            ctx,
+            d,
+            draft,
+            history,
+        },
+    )
+}
+
+pub async fn rectification(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    rectification_page(&s, &user, id, q.ok.as_deref(), None).await
+}
+
+pub async fn report(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    user: PageUser,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let form = read_multipart(&user, multipart, "attachments").await?;
+    let draft = ReportDraft {
+        vulnerability: form.get("vulnerability").to_owned(),
+        cause: form.get("cause").to_owned(),
+        measures: form.get("measures").to_owned(),
+        verification: form.get("verification").to_owned(),
+        remaining_risk: form.get("remaining_risk").to_owned(),
+    };
+    let submit = form.get("action") == "submit";
+    let input = rectifications::ReportInput {
+        vulnerability: draft.vulnerability.clone(),
+        cause: draft.cause.clone(),
+        measures: draft.measures.clone(),
+        verification: draft.verification.clone(),
+        remaining_risk: draft.remaining_risk.clone(),
+        submit,
+        attachments: form.files.clone(),
+    };
+    match rectifications::report(&s.store, &user.principal, id, input).await.map_err(WebError::from) {
+        Ok(_) => {
+            let ok = if submit { "rect.submitted" } else { "rect.saved" };
+            Ok(Redirect::to(&format!("/rectifications/{id}?ok={ok}")).into_response())
+        }
+        Err(e) if is_form_error(&e) => rectification_page(&s, &user, id, None, Some((&e, draft))).await,
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+pub async fn approve(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    rectifications::approve(&s.store, &user.principal, id).await.or_page(&user)?;
+    Ok(Redirect::to(&format!("/rectifications/{id}?ok=rect.approved")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn review(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<ReviewForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let input = rectifications::ReviewInput { decision: form.decision.clone(), comment: form.comment };
+    match rectifications::review(&s.store, &user.principal, id, input).await.map_err(WebError::from) {
+        Ok(_) => {
+            let ok = if form.decision == "accept" { "rect.accepted" } else { "rect.rejected" };
+            Ok(Redirect::to(&format!("/rectifications/{id}?ok={ok}")).into_response())
+        }
+        Err(e) if is_form_error(&e) => {
+            let d = rectifications::get(&s.store, &user.principal, id).await.or_page(&user)?;
+            let r = d.rectification.report;
+            let draft = ReportDraft {
+                vulnerability: r.vulnerability,
+                cause: r.cause,
+                measures: r.measures,
+                verification: r.verification,
+                remaining_risk: r.remaining_risk,
+            };
+            rectification_page(&s, &user, id, None, Some((&e, draft))).await
+        }
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+pub async fn report_docx(State(s): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, &user)?;
+    crate::report_download(&s.store, &user.principal, id).await.or_page(&user)
+}
+
+pub async fn rectification_file(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult {
+    let (id, aid) = (path_id(&id, &user)?, path_id(&aid, &user)?);
+    let (name, ct, bytes) = rectifications::attachment(&s.store, &user.principal, id, aid).await.or_page(&user)?;
+    Ok(file_response(name, ct, bytes))
+}
+
+// ---- channels and deliveries --------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct ChannelsQuery {
+    unit: Option<String>,
+    ok: Option<String>,
+}
+
+pub struct ChannelGroup {
+    pub title: String,
+    pub owner_kind: &'static str,
+    pub owner: String,
+    pub channels: Vec<ChannelView>,
+}
+
+#[derive(Template)]
+#[template(path = "channels.html")]
+struct ChannelsPage {
+    ctx: Ctx,
+    groups: Vec<ChannelGroup>,
+    kinds: [&'static str; 5],
+    units: Vec<UnitView>,
+    unit: String,
+}
+
+async fn channels_page(s: &AppState, user: &PageUser, q: ChannelsQuery, error: Option<&WebError>) -> PageResult {
+    let p = &user.principal;
+    let mut ctx = Ctx::new(s, Some(user), "channels").with_flash(q.ok.as_deref());
+    if let Some(e) = error {
+        ctx = ctx.with_error(e);
+    }
+    let mut groups = Vec::new();
+    if let Some(pid) = p.person_id {
+        let channels = notify::channels(&s.store, p, "person", Some(&pid.to_string())).await.or_page(user)?;
+        groups.push(ChannelGroup { title: ctx.t("channel.mine").into(), owner_kind: "person", owner: pid.to_string(), channels });
+    }
+    let units: Vec<UnitView> = units::all_visible(&s.store, p)
+        .await
+        .or_page(user)?
+        .into_iter()
+        .filter(|u| p.may(Permission::ManageUnitChannels(u.id)))
+        .collect();
+    let unit = q.unit.clone().filter(|c| units.iter().any(|u| &u.code == c)).or_else(|| units.first().map(|u| u.code.clone()));
+    if let Some(code) = &unit {
+        let name = units.iter().find(|u| &u.code == code).map(|u| u.name.clone()).unwrap_or_default();
+        let channels = notify::channels(&s.store, p, "unit", Some(code)).await.or_page(user)?;
+        groups.push(ChannelGroup {
+            title: format!("{}：{name}", ctx.t("channel.unit")),
+            owner_kind: "unit",
+            owner: code.clone(),
+            channels,
+        });
+    }
+    if p.may(Permission::ManageDelivery) {
+        let channels = notify::channels(&s.store, p, "center", None).await.or_page(user)?;
+        groups.push(ChannelGroup { title: ctx.t("channel.center").into(), owner_kind: "center", owner: String::new(), channels });
+    }
+    let status = error.map(|e| e.status()).unwrap_or(StatusCode::OK);
+    render_status(status, ChannelsPage { ctx, groups, kinds: CHANNEL_KINDS, units, unit: unit.unwrap_or_default() })
+}
+
+pub async fn channels(State(s): State<AppState>, user: PageUser, Query(q): Query<ChannelsQuery>) -> PageResult {
+    channels_page(&s, &user, q, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ChannelForm {
+    #[serde(default)]
+    owner_kind: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    secret: String,
+}
+
+pub async fn add_channel(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ChannelForm>) -> PageResult {
+    let unit = (form.owner_kind == "unit").then(|| form.owner.clone());
+    let input = notify::ChannelInput {
+        owner_kind: form.owner_kind,
+        owner: (!form.owner.is_empty()).then_some(form.owner),
+        kind: form.kind,
+        label: form.label,
+        target: form.target,
+        secret: form.secret,
+        enabled: true,
+    };
+    match notify::add_channel(&s.store, &user.principal, input).await.map_err(WebError::from) {
+        Ok(_) => {
+            let back = list_url("/channels", &[("unit", unit.as_deref().unwrap_or("")), ("ok", "channel.saved")]);
+            Ok(Redirect::to(back.trim_end_matches('&')).into_response())
+        }
+        Err(e) if is_form_error(&e) => channels_page(&s, &user, ChannelsQuery { unit, ok: None }, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ChannelChangeForm {
+    #[serde(default)]
+    enabled: Option<String>,
+    #[serde(default)]
+    delete: Option<String>,
+}
+
+pub async fn change_channel(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<ChannelChangeForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    if form.delete.is_some() {
+        notify::delete_channel(&s.store, &user.principal, id).await.or_page(&user)?;
+    } else {
+        let patch = notify::ChannelPatch { enabled: Some(form.enabled.as_deref() == Some("true")), ..Default::default() };
+        notify::update_channel(&s.store, &user.principal, id, patch).await.or_page(&user)?;
+    }
+    Ok(Redirect::to("/channels?ok=channel.saved").into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeliveriesQuery {
+    page: Option<u64>,
+    status: Option<String>,
+    ok: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "deliveries.html")]
+struct DeliveriesPage {
+    ctx: Ctx,
+    page: Page<DeliveryView>,
+    pager: Pager,
+    counts: Vec<(String, u64)>,
+}
+
+pub async fn deliveries(State(s): State<AppState>, user: PageUser, Query(q): Query<DeliveriesQuery>) -> PageResult {
+    let f = notify::DeliveryFilter { status: q.status.clone(), unit: None };
+    let page = notify::deliveries(&s.store, &user.principal, &f, PageRequest { page: q.page, per_page: Some(50) })
+        .await
+        .or_page(&user)?;
+    let counts = notify::outbox_counts(&s.store).await.or_page(&user)?;
+    let counts = ["queued", "sent", "failed"].iter().map(|k| ((*k).to_owned(), counts.get(*k).copied().unwrap_or(0))).collect();
+    let ctx = Ctx::new(&s, Some(&user), "deliveries").with_flash(q.ok.as_deref());
+    let status = q.status.unwrap_or_default();
+    let pager = Pager::new(&ctx.m, &page, &list_url("/deliveries", &[("status", &status)]));
+    render(DeliveriesPage { ctx, page, pager, counts })
+}
+
+pub async fn retry_delivery(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    notify::retry(&s.store, &user.principal, id).await.or_page(&user)?;
+    Ok(Redirect::to("/deliveries?status=queued&ok=delivery.requeued").into_response())
+}
