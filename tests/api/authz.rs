@@ -417,6 +417,47 @@ async fn every_form_route_every_role_own_and_other_unit() {
     .unwrap();
     app.user("victim", Reviewer, None).await;
     let systems = [app.system_in_building("alpha").await, app.system_in_building("beta").await];
+    // Per unit: a notice with a rectification in progress, and a channel; one queued message.
+    let sys = wangan_core::Principal::system("t");
+    let (mut notices, mut rects, mut channels) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, code) in systems.iter().zip(["alpha", "beta"]) {
+        let n = wangan_core::service::notices::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]})).unwrap(),
+        )
+        .await
+        .unwrap();
+        wangan_core::service::rectifications::start(&app.store, &sys, n.rectifications[0].id).await.unwrap();
+        notices.push(n.notice.id.to_string());
+        rects.push(n.rectifications[0].id);
+        let c = wangan_core::service::notify::add_channel(
+            &app.store,
+            &sys,
+            serde_json::from_value(json!({"owner_kind": "unit", "owner": code, "kind": "wecom", "target": "http://127.0.0.1:9/w"}))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        channels.push(c.id);
+    }
+    wangan_core::service::notices::create(
+        &app.store,
+        &sys,
+        serde_json::from_value(json!({"source": "moe", "title": "通知", "severity": "low", "systems": [systems[0]]})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let queued = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        wangan_core::entity::outbox::Entity::find()
+            .order_by_desc(wangan_core::entity::outbox::Column::Id)
+            .one(app.store.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
     let roles = [
         (Admin, None),
         (Officer, None),
@@ -447,6 +488,17 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 }
             };
             let new_code = format!("c{n}{i}");
+            let (notice, rect, channel) = (&notices[i], rects[i], channels[i]);
+            let system_ref = system.to_string();
+            let works = |ok: u16| {
+                if hidden {
+                    404
+                } else if matches!(role, Admin | UnitAdmin) {
+                    ok
+                } else {
+                    403
+                }
+            };
             // (path, form, status wanted). Successful posts redirect (303);
             // the delete of a unit that still has people is refused (422 page).
             let cases: Vec<FormCase> = vec![
@@ -558,6 +610,53 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     if role == Admin { 303 } else { 403 },
                 ),
                 (
+                    "/notices".into(),
+                    vec![("source", "edusrc"), ("title", "新通报"), ("severity", "low"), ("systems", &system_ref)],
+                    if matches!(role, Admin | Officer) { 303 } else { 403 },
+                ),
+                (
+                    format!("/notices/{notice}"),
+                    vec![("title", "改标题"), ("severity", "high"), ("deadline", ""), ("add_systems", "")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Officer) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                (format!("/rectifications/{rect}/report"), vec![("measures", "草稿"), ("action", "save")], works(303)),
+                // In progress: approving and reviewing are refused once authorized (409).
+                (
+                    format!("/rectifications/{rect}/approve"),
+                    vec![],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Leader) {
+                        409
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    format!("/rectifications/{rect}/review"),
+                    vec![("decision", "accept")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Officer) {
+                        409
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    "/channels".into(),
+                    vec![("owner_kind", "unit"), ("owner", target), ("kind", "feishu"), ("target", "http://127.0.0.1:9/f")],
+                    manages(303),
+                ),
+                (format!("/channels/{channel}"), vec![("enabled", "true")], manages(303)),
+                (format!("/deliveries/{queued}/retry"), vec![], if role == Admin { 409 } else { 403 }),
+                (
                     "/users/revoke-role".into(),
                     vec![("username", "victim"), ("role", "leader"), ("unit", target)],
                     if role == Admin { 303 } else { 403 },
@@ -575,7 +674,8 @@ async fn every_form_route_every_role_own_and_other_unit() {
             ];
             for (path, mut form, want) in cases {
                 form.push(("csrf", &csrf));
-                let got = if path.ends_with("/evaluations") {
+                let multipart = path.ends_with("/evaluations") || path == "/notices" || path.ends_with("/report");
+                let got = if multipart {
                     // This form carries a file, so it is multipart.
                     let mut multipart = reqwest::multipart::Form::new();
                     for (k, v) in &form {

@@ -184,6 +184,9 @@ pub async fn create(
     multipart: axum::extract::Multipart,
 ) -> PageResult {
     let form = read_multipart(&user, multipart, "evidence").await?;
+    if !user.principal.may(Permission::ManageNotices) {
+        return Err(fail(&user, CoreError::Forbidden));
+    }
     let draft = NoticeDraft {
         source: form.get("source").to_owned(),
         reference: form.get("reference").to_owned(),
