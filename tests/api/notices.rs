@@ -455,3 +455,25 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 204);
     assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 409);
 }
+
+#[tokio::test]
+async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
+    let app = spawn_app().await;
+    wangan_core::demo::seed(&app.store).await.unwrap();
+    let officer = app.api(&app.user("officer2", Role::Officer, None).await);
+    for status in wangan_core::notices::RECTIFICATION_STATUSES {
+        let (_, list) = officer.get(&format!("/rectifications?status={status}")).await;
+        assert!(list["total"].as_u64().unwrap() >= 1, "no {status} rectification in the demo");
+    }
+    let (_, shut) = officer.get("/systems?stage=shutdown").await;
+    assert_eq!(shut["total"], 1);
+    let (_, v) = officer.get("/violations").await;
+    assert_eq!(v["items"][0]["category"], "refused_rectification");
+    let (_, overdue) = officer.get("/rectifications?overdue=true").await;
+    assert_eq!(overdue["total"], 2, "the shut-down one and the freshly escalated one");
+    // Every demo address is reserved: nothing is sent off the machine.
+    use sea_orm::EntityTrait;
+    for m in wangan_core::entity::outbox::Entity::find().all(app.store.db()).await.unwrap() {
+        assert!(m.target.ends_with(".example"), "{}", m.target);
+    }
+}

@@ -29,6 +29,17 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .unwrap()
     .items[0]
         .id;
+    // A rectification of cs (the overdue one of the demo) and its notice.
+    let rect = wangan_core::service::rectifications::list(
+        &app.store,
+        &wangan_core::Principal::system("t"),
+        &wangan_core::service::rectifications::RectificationFilter { unit: Some("cs".into()), ..Default::default() },
+        wangan_core::PageRequest::new(1, 1),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .clone();
     let roles = [
         ("admin", Role::Admin, None),
         ("officer", Role::Officer, None),
@@ -54,6 +65,14 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/users".into(),
         "/account".into(),
         "/password".into(),
+        "/notices".into(),
+        "/notices?source=edusrc&severity=critical&status=open&unit=cs&overdue=true&q=漏洞".into(),
+        format!("/notices/{}", rect.notice_id),
+        "/rectifications".into(),
+        "/rectifications?unit=cs&status=assigned&severity=high&overdue=true".into(),
+        format!("/rectifications/{}", rect.id),
+        "/channels".into(),
+        "/deliveries".into(),
     ];
     for (name, role, unit) in roles {
         app.user(&format!("p-{name}"), role, unit).await;
@@ -66,7 +85,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
                 let (status, html) = b.get(page).await;
                 let allowed = match page.as_str() {
                     "/audit" => matches!(role, Role::Admin | Role::Auditor),
-                    "/users" => role == Role::Admin,
+                    "/users" | "/deliveries" => role == Role::Admin,
                     _ => true,
                 };
                 let want = if allowed { 200 } else { 403 };

@@ -148,7 +148,82 @@ pub async fn seed(store: &Store) -> Result<bool> {
         .await?;
     }
     seed_systems(store, &sys).await?;
+    seed_notices(store, &sys).await?;
     Ok(true)
+}
+
+/// Notices in every state: assigned, in progress, awaiting the unit's
+/// leader, awaiting the center, closed, overdue, and one system under a
+/// shutdown order (its deadline passed more than the grace period ago).
+/// Nothing is sent anywhere: the demo sets no channels, and without an
+/// `[smtp]` server the emails stay queued and fail, shown in the delivery log.
+async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
+    use crate::service::{escalation, notices, rectifications};
+    use chrono::Duration;
+    let now = store.now();
+    let by_host = |host: &str| format!("https://{host}.university.example/");
+    // (system host, source, reference, title, vuln type, severity, received ago (h), deadline from now (h), state)
+    let plan: [(&str, &str, &str, &str, &str, &str, i64, i64, &str); 9] = [
+        ("ee", "edusrc", "EDUSRC-2026-08815", "电子信息学院网站存在 SQL 注入漏洞", "SQL 注入", "critical", 80, -50, "shutdown"),
+        ("cs", "provincial_edu", "省教网安〔2026〕47号", "计算机学院网站 WordPress 插件任意文件上传", "文件上传", "high", 70, -2, "overdue"),
+        ("news", "city_cac", "网信通〔2026〕112号", "新闻网存在存储型跨站脚本", "XSS", "high", 20, 52, "assigned"),
+        ("lib", "moe", "教技网安〔2026〕19号", "图书馆网站 Drupal 远程代码执行", "远程代码执行", "critical", 6, 18, "in_progress"),
+        ("jwc", "edusrc", "EDUSRC-2026-09102", "教务处网站目录遍历", "信息泄露", "medium", 50, 118, "report_submitted"),
+        ("oj", "inspection", "自查-2026-11", "在线评测平台弱口令", "弱口令", "medium", 100, 68, "approved"),
+        ("bwc", "police", "公网安〔2026〕305号", "保卫处网站 DedeCMS 后台暴露", "后台暴露", "high", 240, -100, "closed"),
+        ("sem", "monitoring", "", "经管学院网站 TLS 证书将在 10 天内过期", "证书", "low", 30, 330, "assigned"),
+        ("soft", "other", "", "正版软件服务平台 nginx 版本信息泄露", "信息泄露", "low", 10, 350, "assigned"),
+    ];
+    let report = |title: &str| rectifications::ReportInput {
+        vulnerability: format!("{title}。经核实漏洞存在。"),
+        cause: "所用组件版本过旧，未及时更新；后台管理地址对外开放。".into(),
+        measures: "升级组件至最新版本；删除多余插件；后台仅允许校内地址访问；修改管理员口令。".into(),
+        verification: "整改后由网络信息中心复测，未再发现该漏洞。".into(),
+        remaining_risk: String::new(),
+        submit: true,
+        attachments: Vec::new(),
+    };
+    for (host, source, reference, title, vuln_type, severity, ago, due_in, state) in plan {
+        let ids = notices::resolve_systems(store, sys, &[by_host(host)]).await?;
+        let input = notices::NoticeInput {
+            source: source.into(),
+            reference: reference.into(),
+            received_at: Some(now - Duration::hours(ago)),
+            title: title.into(),
+            vuln_type: vuln_type.into(),
+            severity: severity.into(),
+            description: format!("经{}通报：{title}，请于期限内完成整改并提交风险整改报告。", crate::notices::source_zh(source)),
+            deadline: Some(now + Duration::hours(due_in)),
+            systems: ids,
+            evidence: Vec::new(),
+        };
+        let n = notices::create(store, sys, input).await?;
+        let Some(r) = n.rectifications.first() else { continue };
+        let id = r.id;
+        match state {
+            "in_progress" => {
+                let draft = rectifications::ReportInput { submit: false, ..report(title) };
+                rectifications::report(store, sys, id, draft).await?;
+            }
+            "report_submitted" => {
+                rectifications::report(store, sys, id, report(title)).await?;
+            }
+            "approved" => {
+                rectifications::report(store, sys, id, report(title)).await?;
+                rectifications::approve(store, sys, id).await?;
+            }
+            "closed" => {
+                rectifications::report(store, sys, id, report(title)).await?;
+                rectifications::approve(store, sys, id).await?;
+                let review = rectifications::ReviewInput { decision: "accept".into(), comment: "整改到位，同意。".into() };
+                rectifications::review(store, sys, id, review).await?;
+            }
+            _ => {}
+        }
+    }
+    // The ladder as of now: the overdue one is escalated, the long-overdue one shut down.
+    escalation::run_once(store).await?;
+    Ok(())
 }
 
 /// A system of the demo: (unit, name, kind, host, internet-facing, important,
@@ -217,8 +292,8 @@ const SYSTEMS: [DemoSystem; 40] = [
     ("art", "作品展示平台", "website", "gallery", true, false, &["php"], None, "planned", false, NONE, None),
 ];
 
-/// About forty systems in every stage but `shutdown` (which only a shutdown
-/// order sets; that arrives with the notices). Those of `art` and `cs-ai` stay
+/// About forty systems in every stage (`shutdown` comes from the notices'
+/// shutdown order, see `seed_notices`). Those of `art` and `cs-ai` stay
 /// short of `online` because their units lack responsible persons; others
 /// carry overdue MLPS evaluations.
 async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
