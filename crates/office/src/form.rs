@@ -118,7 +118,7 @@ pub fn write_form_docx(form: &FormDocument) -> Result<Vec<u8>, OfficeError> {
     let total: usize = GRID.iter().sum();
     doc = doc.add_table(Table::new(rows).set_grid(GRID.to_vec()).width(total, WidthType::Dxa));
     for line in &form.after {
-        doc = doc.add_paragraph(Paragraph::new().line_spacing(LineSpacing::new().before(120)).add_run(text_run(line)));
+        doc = doc.add_paragraph(Paragraph::new().line_spacing(LineSpacing::new().before(360)).add_run(text_run(line)));
     }
     let mut out = std::io::Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| OfficeError::Write(e.to_string()))?;

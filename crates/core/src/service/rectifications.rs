@@ -690,7 +690,7 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
     let d = get(store, who, id).await?;
     let tz = store.notice_policy().time_zone;
     let when = |t: Option<DateTime<Utc>>| {
-        t.map(|t| t.with_timezone(&tz).format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_default()
+        t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
     };
     let by = |t: Option<DateTime<Utc>>, who: &str| {
         if t.is_none() { String::new() } else { format!("{}（{}）", when(t), who) }
