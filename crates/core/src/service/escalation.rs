@@ -12,7 +12,7 @@ use crate::notices::Rung;
 use crate::notices::messages::{self, Subject};
 use crate::notify::Audience;
 use crate::store::Store;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use std::collections::HashMap;
@@ -89,8 +89,9 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        let mut outbox = Outbox::new();
+        let mut outbox = Outbox::digest();
         let mut changes = Vec::with_capacity(rows.len());
+        let (mut orders, mut violations, mut shut) = (Vec::new(), Vec::new(), Vec::new());
         let mut moved = Vec::with_capacity(rows.len());
         for r in rows {
             let taken = ladder.due(r.escalation_step, r.assigned_at, r.deadline, now);
@@ -114,10 +115,9 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
             };
             let msg = messages::message(&rung.code(), &subject, policy.time_zone, "");
             report.messages += outbox.add(&*txn, now, Some(r.unit_id), audiences(rung), &msg).await?;
-            changes.push(
-                Change::event("escalate", "rectification", r.id, Some(r.unit_id))
-                    .with_after(json!({"rung": rung.code(), "deadline": r.deadline})),
-            );
+            let mut after = json!({"rung": rung.code(), "deadline": r.deadline});
+            let escalate_at = changes.len();
+            changes.push(Change::event("escalate", "rectification", r.id, Some(r.unit_id)));
             match rung {
                 Rung::Reminder(_) => report.reminders += 1,
                 Rung::Overdue => report.overdue += 1,
@@ -126,7 +126,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                     let Some(s) = systems.get_mut(&r.system_id) else { continue };
                     let stage_before =
                         if s.stage == "shutdown" { s.stage_before_shutdown.clone().unwrap_or_default() } else { s.stage.clone() };
-                    let order = shutdown_order::ActiveModel {
+                    orders.push(shutdown_order::ActiveModel {
                         system_id: Set(s.id),
                         rectification_id: Set(r.id),
                         unit_id: Set(r.unit_id),
@@ -134,26 +134,8 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                         ordered_at: Set(now),
                         lifted_at: Set(None),
                         ..Default::default()
-                    }
-                    .insert(&*txn)
-                    .await?;
-                    changes.push(
-                        Change::created("shutdown_order", order.id, Some(r.unit_id), json!({"system_id": s.id,
-                            "rectification_id": r.id, "stage_before": stage_before})),
-                    );
-                    if s.stage != "shutdown" {
-                        let mut sam: system::ActiveModel = s.clone().into();
-                        sam.stage = Set("shutdown".into());
-                        sam.stage_before_shutdown = Set(Some(stage_before.clone()));
-                        sam.updated_at = Set(now);
-                        *s = sam.update(&*txn).await?;
-                        changes.push(
-                            Change::updated("system", s.id, Some(r.unit_id), json!({"stage": stage_before}),
-                                json!({"stage": "shutdown", "rectification_id": r.id}))
-                            .with_action("shutdown_order"),
-                        );
-                    }
-                    let v = violation::ActiveModel {
+                    });
+                    violations.push(violation::ActiveModel {
                         unit_id: Set(r.unit_id),
                         category: Set("refused_rectification".into()),
                         system_id: Set(Some(s.id)),
@@ -168,13 +150,43 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                         occurred_at: Set(now),
                         created_at: Set(now),
                         ..Default::default()
+                    });
+                    // The order and the violation are told in the rectification's history.
+                    after["system_id"] = json!(s.id);
+                    after["stage_before"] = json!(stage_before);
+                    after["violation"] = json!("refused_rectification");
+                    if s.stage != "shutdown" {
+                        shut.push(s.id);
+                        changes.push(
+                            Change::updated("system", s.id, Some(r.unit_id), json!({"stage": stage_before}),
+                                json!({"stage": "shutdown", "rectification_id": r.id}))
+                            .with_action("shutdown_order"),
+                        );
+                        s.stage_before_shutdown = Some(stage_before);
+                        s.stage = "shutdown".into();
                     }
-                    .insert(&*txn)
-                    .await?;
-                    changes.push(Change::created("violation", v.id, Some(r.unit_id),
-                        json!({"category": v.category, "system_id": s.id, "rectification_id": r.id})));
                 }
             }
+            if let Some(c) = changes.get_mut(escalate_at) {
+                c.after = Some(after);
+            }
+        }
+        for chunk in orders.chunks(500) {
+            shutdown_order::Entity::insert_many(chunk.to_vec()).exec(&*txn).await?;
+        }
+        for chunk in violations.chunks(500) {
+            violation::Entity::insert_many(chunk.to_vec()).exec(&*txn).await?;
+        }
+        for chunk in shut.chunks(500) {
+            // The stage before the order is kept from the row itself.
+            system::Entity::update_many()
+                .col_expr(system::Column::StageBeforeShutdown, Expr::col(system::Column::Stage).into())
+                .col_expr(system::Column::Stage, Expr::value("shutdown"))
+                .col_expr(system::Column::UpdatedAt, Expr::value(now))
+                .filter(system::Column::Id.is_in(chunk.to_vec()))
+                .filter(system::Column::Stage.ne("shutdown"))
+                .exec(&*txn)
+                .await?;
         }
         for chunk in moved.chunks(500) {
             rectification::Entity::insert_many(chunk.to_vec())

@@ -36,11 +36,25 @@ pub struct Target {
 pub struct Outbox {
     cache: HashMap<(Option<i64>, Audience), Vec<Target>>,
     pending: Vec<outbox::ActiveModel>,
+    /// In digest mode, messages wait here per channel and event, and a
+    /// channel that would get several gets one list instead.
+    digest: Option<HashMap<(Target, String, Option<i64>), Vec<Message>>>,
+    /// The time of the latest message, for digests written at flush.
+    now: Option<DateTime<Utc>>,
 }
+
+/// How many items a digest lists before "and N more".
+const DIGEST_LINES: usize = 20;
 
 impl Outbox {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An outbox for a background pass: one message per channel and event,
+    /// listing the items, rather than hundreds of messages to one person.
+    pub fn digest() -> Self {
+        Outbox { digest: Some(HashMap::new()), ..Self::default() }
     }
 
     async fn resolve<C: ConnectionTrait>(&mut self, conn: &C, unit_id: Option<i64>, a: Audience) -> Result<Vec<Target>> {
@@ -100,7 +114,21 @@ impl Outbox {
             }
         }
         let n = seen.len();
+        self.now = Some(now);
+        if let Some(groups) = &mut self.digest {
+            for t in seen {
+                groups.entry((t, msg.event.clone(), unit_id)).or_default().push(msg.clone());
+            }
+            return Ok(n);
+        }
         for t in seen {
+            self.push(now, unit_id, t, msg);
+        }
+        Ok(n)
+    }
+
+    fn push(&mut self, now: DateTime<Utc>, unit_id: Option<i64>, t: Target, msg: &Message) {
+        {
             self.pending.push(outbox::ActiveModel {
                 event: Set(msg.event.clone()),
                 unit_id: Set(unit_id),
@@ -120,17 +148,46 @@ impl Outbox {
                 ..Default::default()
             });
         }
-        Ok(n)
     }
 
-    /// Write what was queued (in the caller's transaction).
+    /// Write what was queued (in the caller's transaction), as of `now`.
     pub async fn flush<C: ConnectionTrait>(&mut self, conn: &C) -> Result<usize> {
+        if let Some(groups) = self.digest.take() {
+            let mut groups: Vec<_> = groups.into_iter().collect();
+            groups.sort_by(|a, b| (a.0.0.kind.as_str(), a.0.0.target.as_str()).cmp(&(b.0.0.kind.as_str(), b.0.0.target.as_str())));
+            let now = self.now.unwrap_or_else(Utc::now);
+            for ((target, _, unit_id), messages) in groups {
+                let msg = if messages.len() == 1 { messages[0].clone() } else { digest_of(&messages) };
+                self.push(now, unit_id, target, &msg);
+            }
+            self.digest = Some(HashMap::new());
+        }
         let rows = std::mem::take(&mut self.pending);
         let n = rows.len();
         for chunk in rows.chunks(500) {
             outbox::Entity::insert_many(chunk.to_vec()).exec(conn).await?;
         }
         Ok(n)
+    }
+}
+
+/// One message standing for several of the same event to the same channel.
+fn digest_of(messages: &[Message]) -> Message {
+    let first = &messages[0];
+    let prefix = first.subject.split_inclusive('】').next().filter(|p| p.ends_with('】')).unwrap_or("【网安】");
+    let mut body: Vec<String> = messages
+        .iter()
+        .take(DIGEST_LINES)
+        .map(|m| format!("· {}", m.subject.trim_start_matches(prefix)))
+        .collect();
+    if messages.len() > DIGEST_LINES {
+        body.push(format!("……另有 {} 项，详见平台。", messages.len() - DIGEST_LINES));
+    }
+    Message {
+        event: first.event.clone(),
+        subject: format!("{prefix}共 {} 项整改", messages.len()),
+        body: body.join("\n"),
+        link: "/rectifications?open=true".into(),
     }
 }
 
