@@ -41,6 +41,9 @@ impl Runner {
 
     /// Run until the process stops: escalation every `escalation_every`, the outbox every `delivery_every`.
     pub fn spawn(self, escalation_every: Duration, delivery_every: Duration) {
+        if !self.sender.kinds().contains(&"email") {
+            tracing::warn!("no [smtp] server configured: email notifications wait in the outbox until one is");
+        }
         let esc = self.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(escalation_every);

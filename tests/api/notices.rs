@@ -386,9 +386,9 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     })
     .unwrap();
     let retry = wangan_core::notify::RetryPolicy::default();
-    // Two emails (no SMTP server configured: they fail) and three robots.
+    // Three robots; the two emails wait (no SMTP server configured), untried.
     let r = wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
-    assert_eq!(r.sent + r.failed_attempts, 5);
+    assert_eq!(r.sent + r.failed_attempts, 3);
     // Not yet due again: nothing is tried before the backoff.
     let r = wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
     assert_eq!(r.sent + r.failed_attempts, 0);
@@ -431,18 +431,31 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     let v: Value = serde_json::from_str(body).unwrap();
     assert_eq!(v["event"], "overdue");
 
-    // Admins see every attempt; the emails failed (no SMTP server) and are retried, never lost.
+    // Admins see every attempt; the emails wait untried, never lost.
     let (st, d) = admin.get("/deliveries?per_page=100").await;
     assert_eq!(st, 200);
     let items = d["items"].as_array().unwrap();
-    let wecom = items.iter().find(|i| i["kind"] == "wecom" && i["event"] == "assigned").unwrap();
-    assert_eq!(wecom["status"], "sent");
+    let robots: Vec<&Value> =
+        items.iter().filter(|i| i["event"] == "assigned" && i["kind"] != "email").collect();
+    assert_eq!(robots.len(), 3);
+    assert!(robots.iter().all(|r| r["status"] == "sent"));
+    let failures: usize = robots.iter().map(|r| r["history"].as_array().unwrap().len() - 1).sum();
+    assert_eq!(failures, 2, "the receiver's two failures were retried, then delivered");
     let emails: Vec<&Value> = items.iter().filter(|i| i["kind"] == "email").collect();
     assert!(!emails.is_empty());
-    assert!(emails.iter().all(|e| e["status"] == "queued" && e["last_error"].as_str().unwrap().contains("smtp")));
+    assert!(emails.iter().all(|e| e["status"] == "queued" && e["attempts"] == 0));
     let (st, _) = s.officer.get("/deliveries").await;
     assert_eq!(st, 403);
-    // Used-up tries end as failed, shown, and can be queued again.
+    // A dead robot (nothing listens there): its tries are used up, it is marked failed, shown, and can be queued again.
+    let (st, _) = admin
+        .send("post", "/channels", json!({"owner_kind": "unit", "owner": "chem", "kind": "webhook", "target": "http://127.0.0.1:9/dead"}))
+        .await;
+    assert_eq!(st, 201);
+    let (st, _) = s
+        .officer
+        .send("post", "/notices", json!({"source": "moe", "title": "弱口令", "severity": "low", "systems": [s.system]}))
+        .await;
+    assert_eq!(st, 201);
     for _ in 0..10 {
         s.clock.advance(Duration::hours(2));
         wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
@@ -450,7 +463,12 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     let (_, d) = admin.get("/deliveries?status=failed&per_page=100").await;
     let failed = d["items"].as_array().unwrap();
     assert!(!failed.is_empty());
-    assert!(failed.iter().all(|f| f["kind"] == "email" && f["attempts"] == 8 && f["history"].as_array().unwrap().len() == 8));
+    assert!(failed.iter().all(|f| f["target"] == "http://127.0.0.1:9/dead"
+        && f["attempts"] == 8
+        && f["history"].as_array().unwrap().len() == 8
+        && f["last_error"].as_str().unwrap().contains("connection")), "{failed:?}");
+    let (_, d) = admin.get("/deliveries?status=sent&per_page=100").await;
+    assert!(d["items"].as_array().unwrap().iter().any(|i| i["kind"] == "feishu" && i["event"] == "assigned"), "the live robots still got theirs");
     let id = failed[0]["id"].as_i64().unwrap();
     assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 204);
     assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 409);

@@ -111,6 +111,15 @@ impl Sender {
         })
     }
 
+    /// The channel kinds this sender can deliver (email only with an `[smtp]` server).
+    pub fn kinds(&self) -> &'static [&'static str] {
+        if self.smtp.is_some() {
+            &["email", "wecom", "dingtalk", "feishu", "webhook"]
+        } else {
+            &["wecom", "dingtalk", "feishu", "webhook"]
+        }
+    }
+
     fn text(&self, m: &Claimed) -> String {
         let link = if self.base_url.is_empty() { m.link.clone() } else { format!("{}{}", self.base_url, m.link) };
         format!("{}\n{}\n{}", m.subject, m.body, link)

@@ -24,7 +24,7 @@ pub async fn deliver_once(
     retry: &RetryPolicy,
     limit: u64,
 ) -> wangan_core::Result<DeliveryReport> {
-    let claimed = notify::claim(store, limit, Duration::minutes(2)).await?;
+    let claimed = notify::claim(store, limit, Duration::minutes(2), sender.kinds()).await?;
     if claimed.is_empty() {
         return Ok(DeliveryReport::default());
     }

@@ -574,14 +574,16 @@ struct ClaimRow {
     id: i64,
 }
 
-/// Take up to `limit` due messages for `lease`; other workers (on
-/// PostgreSQL, other nodes) skip them until the lease runs out, so a worker
-/// that dies loses nothing.
-pub async fn claim(store: &Store, limit: u64, lease: Duration) -> Result<Vec<Claimed>> {
+/// Take up to `limit` due messages of the channel `kinds` this worker can
+/// send, for `lease`; other workers (on PostgreSQL, other nodes) skip them
+/// until the lease runs out, so a worker that dies loses nothing. Messages of
+/// other kinds (email without a mail server) wait, untried.
+pub async fn claim(store: &Store, limit: u64, lease: Duration, kinds: &[&str]) -> Result<Vec<Claimed>> {
     let now = store.now();
     let until = now + lease;
     let txn = store.begin_write().await?;
     let due = Condition::all()
+        .add(outbox::Column::Kind.is_in(kinds.iter().copied()))
         .add(outbox::Column::Status.eq("queued"))
         .add(outbox::Column::NextAttemptAt.lte(now))
         .add(Condition::any().add(outbox::Column::LeasedUntil.is_null()).add(outbox::Column::LeasedUntil.lt(now)));
@@ -589,9 +591,13 @@ pub async fn claim(store: &Store, limit: u64, lease: Duration) -> Result<Vec<Cla
         let stmt = Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
-             AND (leased_until IS NULL OR leased_until < $1) ORDER BY next_attempt_at, id LIMIT $2 \
+             AND (leased_until IS NULL OR leased_until < $1) AND kind = ANY($3) ORDER BY next_attempt_at, id LIMIT $2 \
              FOR UPDATE SKIP LOCKED",
-            [now.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()],
+            [
+                now.into(),
+                i64::try_from(limit).unwrap_or(i64::MAX).into(),
+                kinds.iter().map(|k| (*k).to_owned()).collect::<Vec<String>>().into(),
+            ],
         );
         ClaimRow::find_by_statement(stmt).all(&*txn).await?.into_iter().map(|r| r.id).collect()
     } else {
