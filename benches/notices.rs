@@ -3,6 +3,7 @@
 //!  - the rectification list over HTTP, page 1 with one filter each    (p99 < 50 ms)
 //!  - one rectification report as .docx                                 (< 50 ms)
 //!  - the delivery worker, webhooks to a local receiver                 (≥ 500 messages/s)
+//!
 //! Run: `bash bench/notices.sh` (or `cargo bench --bench notices`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -41,7 +42,8 @@ async fn main() {
     // 2,000 systems over the demo's 16 units, 50 notices × 2,000 systems = 100,000 open rectifications,
     // assigned at t0, deadlines spread over 1–15 days.
     let started = Instant::now();
-    let units: Vec<i64> = wangan_core::entity::unit::Entity::find().all(db).await.unwrap().iter().map(|u| u.id).collect();
+    let units: Vec<i64> =
+        wangan_core::entity::unit::Entity::find().all(db).await.unwrap().iter().map(|u| u.id).collect();
     let template = system::Entity::find().one(db).await.unwrap().unwrap();
     let mut batch = Vec::new();
     for i in 0..SYSTEMS {
@@ -154,12 +156,22 @@ async fn main() {
     });
     let token = accounts::create_token(&store, None, "officer", "bench").await.unwrap();
     let client = reqwest::Client::new();
-    let filters = ["", "?unit=cs", "?status=in_progress", "?severity=critical", "?overdue=true", "?notice=7", "?open=true", "?unit=ee&page=3"];
+    let filters = [
+        "",
+        "?unit=cs",
+        "?status=in_progress",
+        "?severity=critical",
+        "?overdue=true",
+        "?notice=7",
+        "?open=true",
+        "?unit=ee&page=3",
+    ];
     let mut lat = Vec::new();
     for round in 0..40 {
         for f in filters {
             let s = Instant::now();
-            let r = client.get(format!("http://{addr}/api/v1/rectifications{f}")).bearer_auth(&token).send().await.unwrap();
+            let r =
+                client.get(format!("http://{addr}/api/v1/rectifications{f}")).bearer_auth(&token).send().await.unwrap();
             assert!(r.status().is_success());
             r.bytes().await.unwrap();
             if round > 0 {
@@ -168,10 +180,18 @@ async fn main() {
         }
     }
     let list_p99 = pct(lat.clone(), 0.99);
-    println!("rectification list over HTTP: p50 {:.1} ms, p99 {list_p99:.1} ms ({} requests)", pct(lat.clone(), 0.5), lat.len());
+    println!(
+        "rectification list over HTTP: p50 {:.1} ms, p99 {list_p99:.1} ms ({} requests)",
+        pct(lat.clone(), 0.5),
+        lat.len()
+    );
 
     // One report as .docx.
-    let id = rectifications::list(&store, &sys, &Default::default(), wangan_core::PageRequest::new(1, 1)).await.unwrap().items[0].id;
+    let id = rectifications::list(&store, &sys, &Default::default(), wangan_core::PageRequest::new(1, 1))
+        .await
+        .unwrap()
+        .items[0]
+        .id;
     let mut docx = Vec::new();
     for _ in 0..100 {
         let s = Instant::now();
@@ -245,7 +265,11 @@ async fn main() {
     for (name, value, target, below) in checks {
         let ok = if below { value < target } else { value >= target };
         failed |= !ok;
-        println!("{} {name}: {value:.2} (target {} {target})", if ok { "PASS" } else { "MISS" }, if below { "<" } else { "≥" });
+        println!(
+            "{} {name}: {value:.2} (target {} {target})",
+            if ok { "PASS" } else { "MISS" },
+            if below { "<" } else { "≥" }
+        );
     }
     if failed {
         std::process::exit(1);

@@ -63,7 +63,12 @@ impl Default for NoticesConfig {
 impl NoticesConfig {
     pub fn policy(&self, time_zone: &str) -> anyhow::Result<wangan_core::notices::NoticePolicy> {
         use chrono::Duration;
-        let hours = [self.deadline_hours_critical, self.deadline_hours_high, self.deadline_hours_medium, self.deadline_hours_low];
+        let hours = [
+            self.deadline_hours_critical,
+            self.deadline_hours_high,
+            self.deadline_hours_medium,
+            self.deadline_hours_low,
+        ];
         if hours.iter().any(|h| *h <= 0 || *h > 24 * 365) {
             anyhow::bail!("[notices]: deadlines must be between 1 hour and a year");
         }
@@ -83,7 +88,10 @@ impl NoticesConfig {
                 medium: Duration::hours(self.deadline_hours_medium),
                 low: Duration::hours(self.deadline_hours_low),
             },
-            ladder: wangan_core::notices::LadderPolicy { reminder_percents: percents, grace: Duration::hours(self.grace_hours) },
+            ladder: wangan_core::notices::LadderPolicy {
+                reminder_percents: percents,
+                grace: Duration::hours(self.grace_hours),
+            },
             time_zone: time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {time_zone}"))?,
         })
     }

@@ -202,7 +202,8 @@ async fn every_route_every_role_own_and_other_unit() {
         let n = wangan_core::service::notices::create(
             &app.store,
             &sys,
-            serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]})).unwrap(),
+            serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]}))
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -216,16 +217,20 @@ async fn every_route_every_role_own_and_other_unit() {
         wangan_core::service::notify::add_channel(
             &app.store,
             &sys,
-            serde_json::from_value(json!({"owner_kind": "unit", "owner": "alpha", "kind": "webhook", "target": "http://127.0.0.1:9/hook"}))
-                .unwrap(),
+            serde_json::from_value(
+                json!({"owner_kind": "unit", "owner": "alpha", "kind": "webhook", "target": "http://127.0.0.1:9/hook"}),
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
         wangan_core::service::notices::create(
             &app.store,
             &sys,
-            serde_json::from_value(json!({"source": "moe", "title": "通知", "severity": "low", "systems": [systems[0]]}))
-                .unwrap(),
+            serde_json::from_value(
+                json!({"source": "moe", "title": "通知", "severity": "low", "systems": [systems[0]]}),
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -424,7 +429,8 @@ async fn every_form_route_every_role_own_and_other_unit() {
         let n = wangan_core::service::notices::create(
             &app.store,
             &sys,
-            serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]})).unwrap(),
+            serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]}))
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -434,8 +440,10 @@ async fn every_form_route_every_role_own_and_other_unit() {
         let c = wangan_core::service::notify::add_channel(
             &app.store,
             &sys,
-            serde_json::from_value(json!({"owner_kind": "unit", "owner": code, "kind": "wecom", "target": "http://127.0.0.1:9/w"}))
-                .unwrap(),
+            serde_json::from_value(
+                json!({"owner_kind": "unit", "owner": code, "kind": "wecom", "target": "http://127.0.0.1:9/w"}),
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -444,7 +452,8 @@ async fn every_form_route_every_role_own_and_other_unit() {
     wangan_core::service::notices::create(
         &app.store,
         &sys,
-        serde_json::from_value(json!({"source": "moe", "title": "通知", "severity": "low", "systems": [systems[0]]})).unwrap(),
+        serde_json::from_value(json!({"source": "moe", "title": "通知", "severity": "low", "systems": [systems[0]]}))
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -651,7 +660,12 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 ),
                 (
                     "/channels".into(),
-                    vec![("owner_kind", "unit"), ("owner", target), ("kind", "feishu"), ("target", "http://127.0.0.1:9/f")],
+                    vec![
+                        ("owner_kind", "unit"),
+                        ("owner", target),
+                        ("kind", "feishu"),
+                        ("target", "http://127.0.0.1:9/f"),
+                    ],
                     manages(303),
                 ),
                 (format!("/channels/{channel}"), vec![("enabled", "true")], manages(303)),

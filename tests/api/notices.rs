@@ -70,7 +70,11 @@ async fn scene() -> Scene {
     app.unit("chem", "化学学院").await;
     let sys = Principal::system("test");
     let mut ids = Vec::new();
-    for (name, email) in [("王院长", "first@chem.university.example"), ("李书记", "main@chem.university.example"), ("张老师", "direct@chem.university.example")] {
+    for (name, email) in [
+        ("王院长", "first@chem.university.example"),
+        ("李书记", "main@chem.university.example"),
+        ("张老师", "direct@chem.university.example"),
+    ] {
         let p = wangan_core::service::people::create(
             &app.store,
             &sys,
@@ -129,8 +133,12 @@ async fn notice_to_shutdown_and_back() {
     // The center records a critical notice: 24 hours by default.
     let (st, n) = s
         .officer
-        .send("post", "/notices", json!({"source": "edusrc", "reference": "EDUSRC-2026-0815", "title": "化学学院网站 SQL 注入",
-            "vuln_type": "SQL 注入", "severity": "critical", "systems": [s.system]}))
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "edusrc", "reference": "EDUSRC-2026-0815", "title": "化学学院网站 SQL 注入",
+            "vuln_type": "SQL 注入", "severity": "critical", "systems": [s.system]}),
+        )
         .await;
     assert_eq!(st, 201, "{n}");
     assert_eq!(n["deadline"], json!((t0() + Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
@@ -182,13 +190,21 @@ async fn notice_to_shutdown_and_back() {
     assert_eq!(st, 409, "{e}");
 
     // The unit works: a draft, then the report; the leader approves.
-    let (st, _) = s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), json!({"measures": "草稿", "submit": false})).await;
+    let (st, _) = s
+        .unit_admin
+        .send("post", &format!("/rectifications/{rid}/report"), json!({"measures": "草稿", "submit": false}))
+        .await;
     assert_eq!(st, 200);
-    let (st, e) = s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), json!({"measures": "只有措施"})).await;
+    let (st, e) =
+        s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), json!({"measures": "只有措施"})).await;
     assert_eq!(st, 422, "an incomplete report is not submitted: {e}");
-    let fields: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["vulnerability", "cause", "verification"]);
-    let (st, r) = s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap()).await;
+    let (st, r) = s
+        .unit_admin
+        .send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap())
+        .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["status"], "report_submitted");
     // Only the leader approves; the unit admin may not, the center may not review it yet.
@@ -204,7 +220,11 @@ async fn notice_to_shutdown_and_back() {
     assert_eq!(st, 422);
     let (st, r) = s
         .officer
-        .send("post", &format!("/rectifications/{rid}/review"), json!({"decision": "reject", "comment": "缺少复测截图"}))
+        .send(
+            "post",
+            &format!("/rectifications/{rid}/review"),
+            json!({"decision": "reject", "comment": "缺少复测截图"}),
+        )
         .await;
     assert_eq!(st, 200);
     assert_eq!(r["status"], "in_progress");
@@ -214,7 +234,10 @@ async fn notice_to_shutdown_and_back() {
     s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap()).await;
     s.leader.send("post", &format!("/rectifications/{rid}/approve"), json!({})).await;
     clock.advance(Duration::hours(2));
-    let (st, r) = s.officer.send("post", &format!("/rectifications/{rid}/review"), json!({"decision": "accept", "comment": "同意"})).await;
+    let (st, r) = s
+        .officer
+        .send("post", &format!("/rectifications/{rid}/review"), json!({"decision": "accept", "comment": "同意"}))
+        .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["status"], "closed");
     assert!(r["shutdown"]["lifted_at"].is_string());
@@ -268,7 +291,14 @@ async fn notice_to_shutdown_and_back() {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let mut xml = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
-    for text in ["网站（信息系统）风险整改报告", "化学学院", "EDUSRC-2026-0815", "升级 CMS 至 5.2，关闭后台外网访问", "王院长", "同意"] {
+    for text in [
+        "网站（信息系统）风险整改报告",
+        "化学学院",
+        "EDUSRC-2026-0815",
+        "升级 CMS 至 5.2，关闭后台外网访问",
+        "王院长",
+        "同意",
+    ] {
         assert!(xml.contains(text), "{text} missing from the report");
     }
     // And the batch summary as a workbook.
@@ -331,14 +361,19 @@ async fn units_see_only_their_rectifications() {
     let other = s.app.system_in_building("phys").await;
     let (st, n) = s
         .officer
-        .send("post", "/notices", json!({"source": "city_cac", "title": "网页篡改", "severity": "high", "systems": [s.system, other]}))
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "city_cac", "title": "网页篡改", "severity": "high", "systems": [s.system, other]}),
+        )
         .await;
     assert_eq!(st, 201);
     assert_eq!(n["rectifications"].as_array().unwrap().len(), 2);
     let (_, mine) = s.unit_admin.get(&format!("/notices/{}", n["id"])).await;
     assert_eq!(mine["rectifications"].as_array().unwrap().len(), 1, "only chem's own");
     assert_eq!(mine["systems"], json!([s.system]));
-    let theirs = n["rectifications"].as_array().unwrap().iter().find(|r| r["unit"] == "phys").unwrap()["id"].as_i64().unwrap();
+    let theirs =
+        n["rectifications"].as_array().unwrap().iter().find(|r| r["unit"] == "phys").unwrap()["id"].as_i64().unwrap();
     let (st, _) = s.unit_admin.get(&format!("/rectifications/{theirs}")).await;
     assert_eq!(st, 404);
     let (_, list) = s.unit_admin.get("/rectifications").await;
@@ -360,8 +395,12 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
         ("unit", json!("chem"), "feishu", "/feishu", "fs-secret"),
     ] {
         let (st, c) = admin
-            .send("post", "/channels", json!({"owner_kind": owner_kind, "owner": owner, "kind": kind,
-                "target": format!("{base}{path}"), "secret": secret}))
+            .send(
+                "post",
+                "/channels",
+                json!({"owner_kind": owner_kind, "owner": owner, "kind": kind,
+                "target": format!("{base}{path}"), "secret": secret}),
+            )
             .await;
         assert_eq!(st, 201, "{c}");
         assert_eq!(c["has_secret"], !secret.is_empty());
@@ -372,12 +411,23 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     assert_eq!(st, 200);
     let (st, _) = s.unit_admin.get("/channels?owner_kind=center").await;
     assert_eq!(st, 403);
-    let (st, e) = s.unit_admin.send("post", "/channels", json!({"owner_kind": "unit", "owner": "chem", "kind": "wecom", "target": "not a url"})).await;
+    let (st, e) = s
+        .unit_admin
+        .send(
+            "post",
+            "/channels",
+            json!({"owner_kind": "unit", "owner": "chem", "kind": "wecom", "target": "not a url"}),
+        )
+        .await;
     assert_eq!(st, 422, "{e}");
 
     let (st, _) = s
         .officer
-        .send("post", "/notices", json!({"source": "police", "title": "暗链", "severity": "high", "systems": [s.system]}))
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "police", "title": "暗链", "severity": "high", "systems": [s.system]}),
+        )
         .await;
     assert_eq!(st, 201);
     let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
@@ -404,7 +454,9 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
         if uri.starts_with("/wecom") {
             assert_eq!(v["msgtype"], "text");
             assert!(v["text"]["content"].as_str().unwrap().contains("化学学院"));
-            assert!(v["text"]["content"].as_str().unwrap().contains("https://wangan.university.example/rectifications/"));
+            assert!(
+                v["text"]["content"].as_str().unwrap().contains("https://wangan.university.example/rectifications/")
+            );
         } else if uri.starts_with("/dingtalk") {
             assert!(uri.contains("access_token=t1&timestamp=") && uri.contains("&sign="), "{uri}");
             assert_eq!(v["msgtype"], "text");
@@ -435,8 +487,7 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     let (st, d) = admin.get("/deliveries?per_page=100").await;
     assert_eq!(st, 200);
     let items = d["items"].as_array().unwrap();
-    let robots: Vec<&Value> =
-        items.iter().filter(|i| i["event"] == "assigned" && i["kind"] != "email").collect();
+    let robots: Vec<&Value> = items.iter().filter(|i| i["event"] == "assigned" && i["kind"] != "email").collect();
     assert_eq!(robots.len(), 3);
     assert!(robots.iter().all(|r| r["status"] == "sent"));
     let failures: usize = robots.iter().map(|r| r["history"].as_array().unwrap().len() - 1).sum();
@@ -448,7 +499,11 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     assert_eq!(st, 403);
     // A dead robot (nothing listens there): its tries are used up, it is marked failed, shown, and can be queued again.
     let (st, _) = admin
-        .send("post", "/channels", json!({"owner_kind": "unit", "owner": "chem", "kind": "webhook", "target": "http://127.0.0.1:9/dead"}))
+        .send(
+            "post",
+            "/channels",
+            json!({"owner_kind": "unit", "owner": "chem", "kind": "webhook", "target": "http://127.0.0.1:9/dead"}),
+        )
         .await;
     assert_eq!(st, 201);
     let (st, _) = s
@@ -463,12 +518,18 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     let (_, d) = admin.get("/deliveries?status=failed&per_page=100").await;
     let failed = d["items"].as_array().unwrap();
     assert!(!failed.is_empty());
-    assert!(failed.iter().all(|f| f["target"] == "http://127.0.0.1:9/dead"
-        && f["attempts"] == 8
-        && f["history"].as_array().unwrap().len() == 8
-        && f["last_error"].as_str().unwrap().contains("connection")), "{failed:?}");
+    assert!(
+        failed.iter().all(|f| f["target"] == "http://127.0.0.1:9/dead"
+            && f["attempts"] == 8
+            && f["history"].as_array().unwrap().len() == 8
+            && f["last_error"].as_str().unwrap().contains("connection")),
+        "{failed:?}"
+    );
     let (_, d) = admin.get("/deliveries?status=sent&per_page=100").await;
-    assert!(d["items"].as_array().unwrap().iter().any(|i| i["kind"] == "feishu" && i["event"] == "assigned"), "the live robots still got theirs");
+    assert!(
+        d["items"].as_array().unwrap().iter().any(|i| i["kind"] == "feishu" && i["event"] == "assigned"),
+        "the live robots still got theirs"
+    );
     let id = failed[0]["id"].as_i64().unwrap();
     assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 204);
     assert_eq!(admin.call("post", &format!("/deliveries/{id}/retry"), None).await.status(), 409);

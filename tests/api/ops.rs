@@ -125,8 +125,12 @@ async fn jobs_run_once_as_of_a_given_time() {
     let system = app.system_in_building("chem").await;
     let officer = app.api(&app.user("officer", Role::Officer, None).await);
     let (st, n) = officer
-        .send("post", "/notices", json!({"source": "moe", "title": "弱口令", "severity": "critical",
-            "received_at": "2026-11-01T00:00:00Z", "deadline": "2026-11-20T00:00:00Z", "systems": [system]}))
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "moe", "title": "弱口令", "severity": "critical",
+            "received_at": "2026-11-01T00:00:00Z", "deadline": "2026-11-20T00:00:00Z", "systems": [system]}),
+        )
         .await;
     assert_eq!(st, 201, "{n}");
     let out = wangan(&dir, &["jobs", "run-once", "--now", "2026-11-20T09:00:00+08:00"]);

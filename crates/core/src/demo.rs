@@ -152,6 +152,11 @@ pub async fn seed(store: &Store) -> Result<bool> {
     Ok(true)
 }
 
+/// A notice of the demo: (system host, source, reference, title, vulnerability
+/// type, severity, hours since received, hours to the deadline, state to reach).
+type DemoNotice =
+    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, i64, i64, &'static str);
+
 /// Notices in every state: assigned, in progress, awaiting the unit's
 /// leader, awaiting the center, closed, overdue, and one system under a
 /// shutdown order (its deadline passed more than the grace period ago).
@@ -163,14 +168,54 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
     let now = store.now();
     let by_host = |host: &str| format!("https://{host}.university.example/");
     // (system host, source, reference, title, vuln type, severity, received ago (h), deadline from now (h), state)
-    let plan: [(&str, &str, &str, &str, &str, &str, i64, i64, &str); 9] = [
-        ("ee", "edusrc", "EDUSRC-2026-08815", "电子信息学院网站存在 SQL 注入漏洞", "SQL 注入", "critical", 80, -50, "shutdown"),
-        ("cs", "provincial_edu", "省教网安〔2026〕47号", "计算机学院网站 WordPress 插件任意文件上传", "文件上传", "high", 70, -2, "overdue"),
+    let plan: [DemoNotice; 9] = [
+        (
+            "ee",
+            "edusrc",
+            "EDUSRC-2026-08815",
+            "电子信息学院网站存在 SQL 注入漏洞",
+            "SQL 注入",
+            "critical",
+            80,
+            -50,
+            "shutdown",
+        ),
+        (
+            "cs",
+            "provincial_edu",
+            "省教网安〔2026〕47号",
+            "计算机学院网站 WordPress 插件任意文件上传",
+            "文件上传",
+            "high",
+            70,
+            -2,
+            "overdue",
+        ),
         ("news", "city_cac", "网信通〔2026〕112号", "新闻网存在存储型跨站脚本", "XSS", "high", 20, 52, "assigned"),
-        ("lib", "moe", "教技网安〔2026〕19号", "图书馆网站 Drupal 远程代码执行", "远程代码执行", "critical", 6, 18, "in_progress"),
+        (
+            "lib",
+            "moe",
+            "教技网安〔2026〕19号",
+            "图书馆网站 Drupal 远程代码执行",
+            "远程代码执行",
+            "critical",
+            6,
+            18,
+            "in_progress",
+        ),
         ("jwc", "edusrc", "EDUSRC-2026-09102", "教务处网站目录遍历", "信息泄露", "medium", 50, 118, "report_submitted"),
         ("oj", "inspection", "自查-2026-11", "在线评测平台弱口令", "弱口令", "medium", 100, 68, "approved"),
-        ("bwc", "police", "公网安〔2026〕305号", "保卫处网站 DedeCMS 后台暴露", "后台暴露", "high", 240, -100, "closed"),
+        (
+            "bwc",
+            "police",
+            "公网安〔2026〕305号",
+            "保卫处网站 DedeCMS 后台暴露",
+            "后台暴露",
+            "high",
+            240,
+            -100,
+            "closed",
+        ),
         ("sem", "monitoring", "", "经管学院网站 TLS 证书将在 10 天内过期", "证书", "low", 30, 330, "assigned"),
         ("soft", "other", "", "正版软件服务平台 nginx 版本信息泄露", "信息泄露", "low", 10, 350, "assigned"),
     ];
@@ -192,7 +237,10 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             title: title.into(),
             vuln_type: vuln_type.into(),
             severity: severity.into(),
-            description: format!("经{}通报：{title}，请于期限内完成整改并提交风险整改报告。", crate::notices::source_zh(source)),
+            description: format!(
+                "经{}通报：{title}，请于期限内完成整改并提交风险整改报告。",
+                crate::notices::source_zh(source)
+            ),
             deadline: Some(now + Duration::hours(due_in)),
             systems: ids,
             evidence: Vec::new(),
@@ -215,7 +263,10 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             "closed" => {
                 rectifications::report(store, sys, id, report(title)).await?;
                 rectifications::approve(store, sys, id).await?;
-                let review = rectifications::ReviewInput { decision: "accept".into(), comment: "整改到位，同意。".into() };
+                let review = rectifications::ReviewInput {
+                    decision: "accept".into(),
+                    comment: "整改到位，同意。".into(),
+                };
                 rectifications::review(store, sys, id, review).await?;
             }
             _ => {}

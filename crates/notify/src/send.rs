@@ -190,7 +190,8 @@ impl Sender {
 
     async fn post_json(&self, url: &str, body: &Value, headers: &[(&str, String)]) -> Result<Value, String> {
         let (_, text) = self.post_raw(url, body.to_string(), headers).await?;
-        serde_json::from_str(&text).map_err(|_| format!("not a robot answer: {}", text.chars().take(200).collect::<String>()))
+        serde_json::from_str(&text)
+            .map_err(|_| format!("not a robot answer: {}", text.chars().take(200).collect::<String>()))
     }
 
     async fn email(&self, m: &Claimed) -> Result<String, String> {

@@ -1,10 +1,9 @@
 //! Email delivery against a small SMTP server started by the test.
 
-
+use crate::{DeliveryConfig, Sender, SmtpConfig, SmtpSecurity};
 use base64::Engine;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use wangan_core::service::notify::Claimed;
-use crate::{DeliveryConfig, Sender, SmtpConfig, SmtpSecurity};
 
 /// Accepts one message and returns (envelope recipients, DATA).
 async fn smtp_server(reject_rcpt: bool) -> (u16, tokio::task::JoinHandle<(Vec<String>, String)>) {

@@ -48,7 +48,9 @@ fn cell(lines: &str, span: usize) -> TableCell {
     }
     let mut any = false;
     for line in lines.lines() {
-        c = c.add_paragraph(Paragraph::new().add_run(text_run(line)).line_spacing(LineSpacing::new().before(40).after(40)));
+        c = c.add_paragraph(
+            Paragraph::new().add_run(text_run(line)).line_spacing(LineSpacing::new().before(40).after(40)),
+        );
         any = true;
     }
     if !any {
@@ -72,10 +74,9 @@ pub fn write_form_docx(form: &FormDocument) -> Result<Vec<u8>, OfficeError> {
         .default_fonts(fonts())
         .default_size(24);
     doc = doc.add_paragraph(
-        Paragraph::new()
-            .align(AlignmentType::Center)
-            .line_spacing(LineSpacing::new().after(240))
-            .add_run(Run::new().add_text(&form.title).fonts(RunFonts::new().east_asia("黑体").ascii("Arial")).size(36).bold()),
+        Paragraph::new().align(AlignmentType::Center).line_spacing(LineSpacing::new().after(240)).add_run(
+            Run::new().add_text(&form.title).fonts(RunFonts::new().east_asia("黑体").ascii("Arial")).size(36).bold(),
+        ),
     );
     if !form.subtitle.is_empty() {
         doc = doc.add_paragraph(
@@ -138,7 +139,9 @@ mod tests {
             rows: vec![
                 FormRow::Pairs(vec![("单位".into(), "化学学院".into()), ("系统".into(), "化学学院网站".into())]),
                 FormRow::Pairs(vec![("网址".into(), "https://chem.university.example/".into())]),
-                FormRow::Block { label: "整改措施".into(), text: "升级 CMS\n关闭后台外网访问".into(), min_lines: 4 },
+                FormRow::Block {
+                    label: "整改措施".into(), text: "升级 CMS\n关闭后台外网访问".into(), min_lines: 4
+                },
             ],
             after: vec!["单位负责人（签字）：".into()],
         };
@@ -146,7 +149,9 @@ mod tests {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut xml = String::new();
         zip.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
-        for text in ["网站（信息系统）风险整改报告", "化学学院网站", "关闭后台外网访问", "单位负责人（签字）：", "w:gridSpan"] {
+        for text in
+            ["网站（信息系统）风险整改报告", "化学学院网站", "关闭后台外网访问", "单位负责人（签字）：", "w:gridSpan"]
+        {
             assert!(xml.contains(text), "{text} missing");
         }
         assert!(xml.contains("w:w=\"11906\"") && xml.contains("w:h=\"16838\""), "A4 page size");

@@ -556,7 +556,11 @@ async fn update_channel(
     Ok(Json(notify::update_channel(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
-async fn delete_channel(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_channel(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     notify::delete_channel(&s.store, &p, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -579,7 +583,11 @@ async fn list_deliveries(
     Ok(Json(notify::deliveries(&s.store, &p, &f, page).await?))
 }
 
-async fn retry_delivery(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn retry_delivery(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     notify::retry(&s.store, &p, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -88,11 +88,17 @@ pub(crate) async fn sheet_download(
 }
 
 /// A file download: the UTF-8 name for browsers that read RFC 5987, the ASCII one for the rest.
-pub(crate) fn file_download(bytes: Vec<u8>, content_type: &str, ascii_name: &str, name: &str) -> axum::response::Response {
+pub(crate) fn file_download(
+    bytes: Vec<u8>,
+    content_type: &str,
+    ascii_name: &str,
+    name: &str,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
     let disposition = format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}");
-    ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
+    ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
 }
 
 /// The batch summary of rectifications as a workbook.

@@ -84,8 +84,7 @@ impl LadderPolicy {
             .iter()
             .enumerate()
             .skip(done)
-            .filter(|(_, r)| self.at(**r, assigned_at, deadline) <= now)
-            .last()
+            .rfind(|(_, r)| self.at(**r, assigned_at, deadline) <= now)
             .map(|(i, r)| (i32::try_from(i + 1).unwrap_or(i32::MAX), *r))
     }
 

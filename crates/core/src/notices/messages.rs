@@ -72,12 +72,7 @@ pub fn message(event: &str, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
         body.push('\n');
         body.push_str(extra);
     }
-    Message {
-        event: event.to_owned(),
-        subject: head,
-        body,
-        link: format!("/rectifications/{}", s.rectification_id),
-    }
+    Message { event: event.to_owned(), subject: head, body, link: format!("/rectifications/{}", s.rectification_id) }
 }
 
 #[cfg(test)]

@@ -46,7 +46,11 @@ pub fn valid_target(kind: &str, target: &str) -> bool {
             let mut parts = t.splitn(2, '@');
             let local = parts.next().unwrap_or("");
             let domain = parts.next().unwrap_or("");
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.contains('@') && t.len() <= 254
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.contains('@')
+                && t.len() <= 254
         }
         "wecom" | "dingtalk" | "feishu" | "webhook" => crate::service::systems::url_host(t).is_some(),
         _ => false,

@@ -124,8 +124,11 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                 Rung::Shutdown => {
                     report.shutdowns += 1;
                     let Some(s) = systems.get_mut(&r.system_id) else { continue };
-                    let stage_before =
-                        if s.stage == "shutdown" { s.stage_before_shutdown.clone().unwrap_or_default() } else { s.stage.clone() };
+                    let stage_before = if s.stage == "shutdown" {
+                        s.stage_before_shutdown.clone().unwrap_or_default()
+                    } else {
+                        s.stage.clone()
+                    };
                     orders.push(shutdown_order::ActiveModel {
                         system_id: Set(s.id),
                         rectification_id: Set(r.id),
@@ -158,8 +161,13 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                     if s.stage != "shutdown" {
                         shut.push(s.id);
                         changes.push(
-                            Change::updated("system", s.id, Some(r.unit_id), json!({"stage": stage_before}),
-                                json!({"stage": "shutdown", "rectification_id": r.id}))
+                            Change::updated(
+                                "system",
+                                s.id,
+                                Some(r.unit_id),
+                                json!({"stage": stage_before}),
+                                json!({"stage": "shutdown", "rectification_id": r.id}),
+                            )
                             .with_action("shutdown_order"),
                         );
                         s.stage_before_shutdown = Some(stage_before);
@@ -180,7 +188,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
         for chunk in shut.chunks(500) {
             // The stage before the order is kept from the row itself.
             system::Entity::update_many()
-                .col_expr(system::Column::StageBeforeShutdown, Expr::col(system::Column::Stage).into())
+                .col_expr(system::Column::StageBeforeShutdown, Expr::col(system::Column::Stage))
                 .col_expr(system::Column::Stage, Expr::value("shutdown"))
                 .col_expr(system::Column::UpdatedAt, Expr::value(now))
                 .filter(system::Column::Id.is_in(chunk.to_vec()))

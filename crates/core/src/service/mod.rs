@@ -2,14 +2,14 @@
 //! Handlers call exactly one of these.
 
 pub mod accounts;
+pub mod escalation;
 pub mod inventory;
 pub mod leadership;
 pub mod notices;
 pub mod notify;
 pub mod people;
-pub mod responsibilities;
 pub mod rectifications;
-pub mod escalation;
+pub mod responsibilities;
 pub mod systems;
 pub mod units;
 pub mod uploads;

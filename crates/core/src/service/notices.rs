@@ -249,7 +249,12 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<NoticeDetail
 }
 
 /// An evidence file of a notice: (file name, content type, bytes).
-pub async fn attachment(store: &Store, who: &Principal, id: i64, attachment_id: i64) -> Result<(String, String, Vec<u8>)> {
+pub async fn attachment(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
     let conn = store.db();
     find_visible(conn, who, id).await?;
     notice_attachment::Entity::find_by_id((id, attachment_id)).one(conn).await?.ok_or(CoreError::NotFound)?;
@@ -303,7 +308,11 @@ fn check_input(store: &Store, input: &NoticeInput, errors: &mut Vec<FieldError>)
 }
 
 /// The systems of a notice, by id; each must exist (the center sees all).
-async fn load_systems<C: ConnectionTrait>(conn: &C, ids: &[i64], errors: &mut Vec<FieldError>) -> Result<Vec<system::Model>> {
+async fn load_systems<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<system::Model>> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();

@@ -30,6 +30,9 @@ pub struct Target {
     pub target: String,
 }
 
+/// A digest's channel, event and unit.
+type DigestKey = (Target, String, Option<i64>);
+
 /// Writes messages into the outbox inside a transaction, resolving each
 /// audience to channels once per unit (an escalation pass asks many times).
 #[derive(Default)]
@@ -38,7 +41,7 @@ pub struct Outbox {
     pending: Vec<outbox::ActiveModel>,
     /// In digest mode, messages wait here per channel and event, and a
     /// channel that would get several gets one list instead.
-    digest: Option<HashMap<(Target, String, Option<i64>), Vec<Message>>>,
+    digest: Option<HashMap<DigestKey, Vec<Message>>>,
     /// The time of the latest message, for digests written at flush.
     now: Option<DateTime<Utc>>,
 }
@@ -57,7 +60,12 @@ impl Outbox {
         Outbox { digest: Some(HashMap::new()), ..Self::default() }
     }
 
-    async fn resolve<C: ConnectionTrait>(&mut self, conn: &C, unit_id: Option<i64>, a: Audience) -> Result<Vec<Target>> {
+    async fn resolve<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        unit_id: Option<i64>,
+        a: Audience,
+    ) -> Result<Vec<Target>> {
         if let Some(t) = self.cache.get(&(unit_id, a)) {
             return Ok(t.clone());
         }
@@ -154,7 +162,9 @@ impl Outbox {
     pub async fn flush<C: ConnectionTrait>(&mut self, conn: &C) -> Result<usize> {
         if let Some(groups) = self.digest.take() {
             let mut groups: Vec<_> = groups.into_iter().collect();
-            groups.sort_by(|a, b| (a.0.0.kind.as_str(), a.0.0.target.as_str()).cmp(&(b.0.0.kind.as_str(), b.0.0.target.as_str())));
+            groups.sort_by(|a, b| {
+                (a.0.0.kind.as_str(), a.0.0.target.as_str()).cmp(&(b.0.0.kind.as_str(), b.0.0.target.as_str()))
+            });
             let now = self.now.unwrap_or_else(Utc::now);
             for ((target, _, unit_id), messages) in groups {
                 let msg = if messages.len() == 1 { messages[0].clone() } else { digest_of(&messages) };
@@ -175,11 +185,8 @@ impl Outbox {
 fn digest_of(messages: &[Message]) -> Message {
     let first = &messages[0];
     let prefix = first.subject.split_inclusive('】').next().filter(|p| p.ends_with('】')).unwrap_or("【网安】");
-    let mut body: Vec<String> = messages
-        .iter()
-        .take(DIGEST_LINES)
-        .map(|m| format!("· {}", m.subject.trim_start_matches(prefix)))
-        .collect();
+    let mut body: Vec<String> =
+        messages.iter().take(DIGEST_LINES).map(|m| format!("· {}", m.subject.trim_start_matches(prefix))).collect();
     if messages.len() > DIGEST_LINES {
         body.push(format!("……另有 {} 项，详见平台。", messages.len() - DIGEST_LINES));
     }
@@ -271,9 +278,7 @@ async fn owner_for<C: ConnectionTrait>(
             Ok((Some(u.id), Some(u.id)))
         }
         "person" => {
-            let id: i64 = owner
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or(CoreError::invalid("owner", "required"))?;
+            let id: i64 = owner.and_then(|s| s.trim().parse().ok()).ok_or(CoreError::invalid("owner", "required"))?;
             let p = super::people::find_visible(conn, who, id).await?;
             if who.person_id != Some(p.id) {
                 who.require(Permission::ManagePeople(p.unit_id))?;
@@ -319,7 +324,12 @@ fn check_channel(kind: &str, label: &str, target: &str, secret: &str) -> Result<
 }
 
 /// The channels of one owner (`unit` + code, `person` + id, or `center`).
-pub async fn channels(store: &Store, who: &Principal, owner_kind: &str, owner: Option<&str>) -> Result<Vec<ChannelView>> {
+pub async fn channels(
+    store: &Store,
+    who: &Principal,
+    owner_kind: &str,
+    owner: Option<&str>,
+) -> Result<Vec<ChannelView>> {
     let conn = store.db();
     let (owner_id, _) = owner_for(conn, who, owner_kind, owner).await?;
     let mut q = channel::Entity::find().filter(channel::Column::OwnerKind.eq(owner_kind));
@@ -338,8 +348,7 @@ pub async fn add_channel(store: &Store, who: &Principal, input: ChannelInput) ->
     let txn = store.begin_write().await?;
     let kind = input.owner_kind.trim();
     let (owner_id, unit_id) = owner_for(&*txn, who, kind, input.owner.as_deref()).await?;
-    let (ck, label, target, secret) =
-        (input.kind.trim(), input.label.trim(), input.target.trim(), input.secret.trim());
+    let (ck, label, target, secret) = (input.kind.trim(), input.label.trim(), input.target.trim(), input.secret.trim());
     check_channel(ck, label, target, secret)?;
     let now = store.now();
     let c = channel::ActiveModel {
@@ -398,7 +407,8 @@ pub async fn update_channel(store: &Store, who: &Principal, id: i64, patch: Chan
     am.updated_at = Set(store.now());
     let c = am.update(&*txn).await?;
     let after = json!({"label": c.label, "target": c.target, "enabled": c.enabled, "has_secret": !c.secret.is_empty()});
-    audit::append(&*txn, store.now(), &Actor::from(who), Change::updated("channel", id, unit_id, before, after)).await?;
+    audit::append(&*txn, store.now(), &Actor::from(who), Change::updated("channel", id, unit_id, before, after))
+        .await?;
     let view = channel_view(&*txn, c).await?;
     txn.commit().await?;
     Ok(view)
@@ -659,8 +669,13 @@ pub async fn settle(store: &Store, outcomes: &[Outcome], policy: &RetryPolicy) -
     let now = store.now();
     let txn = store.begin_write().await?;
     let ids: Vec<i64> = outcomes.iter().map(|o| o.id).collect();
-    let rows: HashMap<i64, outbox::Model> =
-        outbox::Entity::find().filter(outbox::Column::Id.is_in(ids)).all(&*txn).await?.into_iter().map(|r| (r.id, r)).collect();
+    let rows: HashMap<i64, outbox::Model> = outbox::Entity::find()
+        .filter(outbox::Column::Id.is_in(ids))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     let attempts: Vec<delivery_attempt::ActiveModel> = outcomes
         .iter()
         .map(|o| delivery_attempt::ActiveModel {

@@ -348,10 +348,8 @@ async fn responsible<C: ConnectionTrait>(conn: &C, unit_id: i64) -> Result<Vec<(
             .map(|p| (p.id, p.name))
             .collect()
     };
-    let mut out: Vec<(String, String)> = rows
-        .into_iter()
-        .map(|r| (r.kind, names.get(&r.person_id).cloned().unwrap_or_default()))
-        .collect();
+    let mut out: Vec<(String, String)> =
+        rows.into_iter().map(|r| (r.kind, names.get(&r.person_id).cloned().unwrap_or_default())).collect();
     let rank = |k: &str| ["first", "main", "direct"].iter().position(|x| *x == k).unwrap_or(3);
     out.sort_by_key(|(k, _)| rank(k));
     Ok(out)
@@ -376,7 +374,12 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<Rectificatio
     })
 }
 
-pub async fn attachment(store: &Store, who: &Principal, id: i64, attachment_id: i64) -> Result<(String, String, Vec<u8>)> {
+pub async fn attachment(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
     let conn = store.db();
     find_visible(conn, who, id).await?;
     rectification_attachment::Entity::find_by_id((id, attachment_id)).one(conn).await?.ok_or(CoreError::NotFound)?;
@@ -619,11 +622,25 @@ async fn lift<C: ConnectionTrait>(
         am.updated_at = Set(now);
         am.update(conn).await?;
         changes.push(
-            Change::updated("system", r.system_id, Some(r.unit_id), json!({"stage": "shutdown"}), json!({"stage": back}))
-                .with_action("lift_shutdown"),
+            Change::updated(
+                "system",
+                r.system_id,
+                Some(r.unit_id),
+                json!({"stage": "shutdown"}),
+                json!({"stage": back}),
+            )
+            .with_action("lift_shutdown"),
         );
-        tell(store, conn, outbox, r, "lifted", &[Audience::First, Audience::Direct, Audience::Unit, Audience::Center], "")
-            .await?;
+        tell(
+            store,
+            conn,
+            outbox,
+            r,
+            "lifted",
+            &[Audience::First, Audience::Direct, Audience::Unit, Audience::Center],
+            "",
+        )
+        .await?;
     }
     Ok(changes)
 }
@@ -631,11 +648,26 @@ async fn lift<C: ConnectionTrait>(
 /// Rows of the batch summary (one notice, or a period), with Chinese headers.
 pub async fn summary_rows(store: &Store, who: &Principal, f: &RectificationFilter) -> Result<Vec<Vec<String>>> {
     let tz = store.notice_policy().time_zone;
-    let when = |t: Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    let when = |t: Option<DateTime<Utc>>| {
+        t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    };
     let mut rows = vec![
         [
-            "通报编号", "来源", "通报标题", "单位", "系统", "网址", "危险等级", "状态", "整改期限", "是否逾期",
-            "报告提交时间", "单位审批时间", "中心审核时间", "审核意见", "关停",
+            "通报编号",
+            "来源",
+            "通报标题",
+            "单位",
+            "系统",
+            "网址",
+            "危险等级",
+            "状态",
+            "整改期限",
+            "是否逾期",
+            "报告提交时间",
+            "单位审批时间",
+            "中心审核时间",
+            "审核意见",
+            "关停",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -726,7 +758,10 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
             block("遗留风险", if r.report.remaining_risk.is_empty() { "无" } else { &r.report.remaining_risk }),
             pairs(("第一责任人", person("first")), ("主要责任人", person("main"))),
             pairs(("直接责任人", person("direct")), ("报告提交", by(r.report.submitted_at, &r.report.submitted_by))),
-            pairs(("单位审批", by(r.report.approved_at, &r.report.approved_by)), ("中心审核", by(r.report.reviewed_at, &r.report.reviewed_by))),
+            pairs(
+                ("单位审批", by(r.report.approved_at, &r.report.approved_by)),
+                ("中心审核", by(r.report.reviewed_at, &r.report.reviewed_by)),
+            ),
             wangan_office::FormRow::Pairs(vec![("审核意见".into(), r.report.review_comment.clone())]),
         ],
         after: vec![
@@ -752,7 +787,12 @@ pub struct ViolationView {
 }
 
 /// Violations (责任追究) recorded against units in scope, newest first.
-pub async fn violations(store: &Store, who: &Principal, unit: Option<&str>, page: PageRequest) -> Result<Page<ViolationView>> {
+pub async fn violations(
+    store: &Store,
+    who: &Principal,
+    unit: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<ViolationView>> {
     use crate::entity::violation;
     let conn = store.db();
     let mut q = violation::Entity::find().filter(scope_condition(&who.scope(), violation::Column::UnitId));
@@ -777,7 +817,13 @@ pub async fn violations(store: &Store, who: &Principal, unit: Option<&str>, page
     let units: HashMap<i64, unit::Model> = if ids.is_empty() {
         HashMap::new()
     } else {
-        unit::Entity::find().filter(unit::Column::Id.is_in(ids)).all(conn).await?.into_iter().map(|u| (u.id, u)).collect()
+        unit::Entity::find()
+            .filter(unit::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
     };
     let items = rows
         .into_iter()
@@ -829,7 +875,8 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
     let conn = store.db();
     let now = store.now();
     let scope = scope_condition(&who.scope(), rectification::Column::UnitId);
-    let open = || rectification::Entity::find().filter(scope.clone()).filter(rectification::Column::Status.ne("closed"));
+    let open =
+        || rectification::Entity::find().filter(scope.clone()).filter(rectification::Column::Status.ne("closed"));
     let rows: Vec<(i64, String, i64)> = open()
         .select_only()
         .column(rectification::Column::UnitId)
@@ -864,7 +911,13 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
     let units: HashMap<i64, unit::Model> = if unit_ids.is_empty() {
         HashMap::new()
     } else {
-        unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids)).all(conn).await?.into_iter().map(|u| (u.id, u)).collect()
+        unit::Entity::find()
+            .filter(unit::Column::Id.is_in(unit_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
     };
     let system_ids: Vec<i64> = orders.iter().map(|o| o.system_id).collect();
     let systems: HashMap<i64, String> = if system_ids.is_empty() {

@@ -9,7 +9,11 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde::Serialize;
 
 /// An accepted upload's content type, or a field error.
-pub(crate) fn check<'a>(field: &str, up: &'a Upload, errors: &mut Vec<FieldError>) -> Option<(&'a Upload, &'static str)> {
+pub(crate) fn check<'a>(
+    field: &str,
+    up: &'a Upload,
+    errors: &mut Vec<FieldError>,
+) -> Option<(&'a Upload, &'static str)> {
     if up.bytes.is_empty() {
         return None;
     }

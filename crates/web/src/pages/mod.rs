@@ -54,13 +54,22 @@ pub fn router() -> Router<AppState> {
         .route("/systems/{id}/evaluations/{eid}/report", get(registry::evaluation_report))
         .route("/systems/{id}/transition", post(registry::transition))
         .route("/systems/{id}/delete", post(registry::delete))
-        .route("/notices", get(notices::list).post(notices::create).layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)))
+        .route(
+            "/notices",
+            get(notices::list)
+                .post(notices::create)
+                .layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)),
+        )
         .route("/notices/{id}", get(notices::show).post(notices::update))
         .route("/notices/{id}/evidence/{aid}", get(notices::evidence))
         .route("/rectifications", get(notices::rectifications))
         .route("/rectifications/export.xlsx", get(notices::export))
         .route("/rectifications/{id}", get(notices::rectification))
-        .route("/rectifications/{id}/report", post(notices::report).layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)))
+        .route(
+            "/rectifications/{id}/report",
+            post(notices::report)
+                .layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)),
+        )
         .route("/rectifications/{id}/approve", post(notices::approve))
         .route("/rectifications/{id}/review", post(notices::review))
         .route("/rectifications/{id}/report.docx", get(notices::report_docx))

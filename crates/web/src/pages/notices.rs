@@ -138,7 +138,14 @@ async fn notices_page(
     let overdue = if f.overdue { "true" } else { "" };
     let base = list_url(
         "/notices",
-        &[("source", &f.source), ("severity", &f.severity), ("status", &f.status), ("unit", &f.unit), ("overdue", overdue), ("q", &f.q)],
+        &[
+            ("source", &f.source),
+            ("severity", &f.severity),
+            ("status", &f.status),
+            ("unit", &f.unit),
+            ("overdue", overdue),
+            ("q", &f.q),
+        ],
     );
     let pager = Pager::new(&ctx.m, &page, &base);
     let all_units = units::all_visible(&s.store, &user.principal).await.or_page(user)?;
@@ -178,11 +185,7 @@ pub async fn list(State(s): State<AppState>, user: PageUser, Query(q): Query<Not
     notices_page(&s, &user, q, draft, None).await
 }
 
-pub async fn create(
-    State(s): State<AppState>,
-    user: PageUser,
-    multipart: axum::extract::Multipart,
-) -> PageResult {
+pub async fn create(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
     let form = read_multipart(&user, multipart, "evidence").await?;
     if !user.principal.may(Permission::ManageNotices) {
         return Err(fail(&user, CoreError::Forbidden));
@@ -252,7 +255,8 @@ async fn notice_page(s: &AppState, user: &PageUser, id: i64, ok: Option<&str>, e
     }
     let can_edit = user.principal.may(Permission::ManageNotices);
     let history = if can_edit {
-        let filter = AuditFilter { entity: Some("notice".into()), entity_id: Some(id.to_string()), ..Default::default() };
+        let filter =
+            AuditFilter { entity: Some("notice".into()), entity_id: Some(id.to_string()), ..Default::default() };
         audit::list(s.store.db(), &filter, PageRequest::new(1, 50))
             .await
             .or_page(user)?
@@ -266,7 +270,14 @@ async fn notice_page(s: &AppState, user: &PageUser, id: i64, ok: Option<&str>, e
     let status = error.map(|e| e.status()).unwrap_or(StatusCode::OK);
     render_status(
         status,
-        NoticePage { deadline_input: local_input(s, &d.notice.deadline), ctx, d, can_edit, severities: SEVERITIES, history },
+        NoticePage {
+            deadline_input: local_input(s, &d.notice.deadline),
+            ctx,
+            d,
+            can_edit,
+            severities: SEVERITIES,
+            history,
+        },
     )
 }
 
@@ -397,12 +408,19 @@ impl RectListQuery {
 
 pub async fn rectifications(State(s): State<AppState>, user: PageUser, Query(q): Query<RectListQuery>) -> PageResult {
     let (f, filter) = q.filters();
-    let page = rectifications::list(&s.store, &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) })
-        .await
-        .or_page(&user)?;
+    let page =
+        rectifications::list(&s.store, &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) })
+            .await
+            .or_page(&user)?;
     let ctx = Ctx::new(&s, Some(&user), "rectifications");
     let overdue = if f.overdue { "true" } else { "" };
-    let params = [("unit", f.unit.as_str()), ("status", &f.status), ("severity", &f.severity), ("overdue", overdue), ("notice", &f.notice)];
+    let params = [
+        ("unit", f.unit.as_str()),
+        ("status", &f.status),
+        ("severity", &f.severity),
+        ("overdue", overdue),
+        ("notice", &f.notice),
+    ];
     let base = list_url("/rectifications", &params);
     let export_url = list_url("/rectifications/export.xlsx", &params);
     let pager = Pager::new(&ctx.m, &page, &base);
@@ -468,12 +486,11 @@ async fn rectification_page(
             remaining_risk: r.report.remaining_risk.clone(),
         },
     };
-    let unit_id = wangan_core::service::units::find_visible(s.store.db(), &user.principal, &r.unit)
-        .await
-        .or_page(user)?
-        .id;
+    let unit_id =
+        wangan_core::service::units::find_visible(s.store.db(), &user.principal, &r.unit).await.or_page(user)?.id;
     let p = &user.principal;
-    let filter = AuditFilter { entity: Some("rectification".into()), entity_id: Some(id.to_string()), ..Default::default() };
+    let filter =
+        AuditFilter { entity: Some("rectification".into()), entity_id: Some(id.to_string()), ..Default::default() };
     let history = audit::list(s.store.db(), &filter, PageRequest::new(1, 100))
         .await
         .or_page(user)?
@@ -484,7 +501,8 @@ async fn rectification_page(
     render_status(
         status,
         RectificationPage {
-            can_work: p.may(Permission::WorkRectification(unit_id)) && matches!(r.status.as_str(), "assigned" | "in_progress"),
+            can_work: p.may(Permission::WorkRectification(unit_id))
+                && matches!(r.status.as_str(), "assigned" | "in_progress"),
             can_approve: p.may(Permission::ApproveRectification(unit_id)) && r.status == "report_submitted",
             can_review: p.may(Permission::ManageNotices) && r.status == "approved",
             ctx,
@@ -635,7 +653,12 @@ async fn channels_page(s: &AppState, user: &PageUser, q: ChannelsQuery, error: O
     let mut groups = Vec::new();
     if let Some(pid) = p.person_id {
         let channels = notify::channels(&s.store, p, "person", Some(&pid.to_string())).await.or_page(user)?;
-        groups.push(ChannelGroup { title: ctx.t("channel.mine").into(), owner_kind: "person", owner: pid.to_string(), channels });
+        groups.push(ChannelGroup {
+            title: ctx.t("channel.mine").into(),
+            owner_kind: "person",
+            owner: pid.to_string(),
+            channels,
+        });
     }
     let units: Vec<UnitView> = units::all_visible(&s.store, p)
         .await
@@ -643,7 +666,8 @@ async fn channels_page(s: &AppState, user: &PageUser, q: ChannelsQuery, error: O
         .into_iter()
         .filter(|u| p.may(Permission::ManageUnitChannels(u.id)))
         .collect();
-    let unit = q.unit.clone().filter(|c| units.iter().any(|u| &u.code == c)).or_else(|| units.first().map(|u| u.code.clone()));
+    let unit =
+        q.unit.clone().filter(|c| units.iter().any(|u| &u.code == c)).or_else(|| units.first().map(|u| u.code.clone()));
     if let Some(code) = &unit {
         let name = units.iter().find(|u| &u.code == code).map(|u| u.name.clone()).unwrap_or_default();
         let channels = notify::channels(&s.store, p, "unit", Some(code)).await.or_page(user)?;
@@ -656,7 +680,12 @@ async fn channels_page(s: &AppState, user: &PageUser, q: ChannelsQuery, error: O
     }
     if p.may(Permission::ManageDelivery) {
         let channels = notify::channels(&s.store, p, "center", None).await.or_page(user)?;
-        groups.push(ChannelGroup { title: ctx.t("channel.center").into(), owner_kind: "center", owner: String::new(), channels });
+        groups.push(ChannelGroup {
+            title: ctx.t("channel.center").into(),
+            owner_kind: "center",
+            owner: String::new(),
+            channels,
+        });
     }
     let status = error.map(|e| e.status()).unwrap_or(StatusCode::OK);
     render_status(status, ChannelsPage { ctx, groups, kinds: CHANNEL_KINDS, units, unit: unit.unwrap_or_default() })
@@ -720,7 +749,8 @@ pub async fn change_channel(
     if form.delete.is_some() {
         notify::delete_channel(&s.store, &user.principal, id).await.or_page(&user)?;
     } else {
-        let patch = notify::ChannelPatch { enabled: Some(form.enabled.as_deref() == Some("true")), ..Default::default() };
+        let patch =
+            notify::ChannelPatch { enabled: Some(form.enabled.as_deref() == Some("true")), ..Default::default() };
         notify::update_channel(&s.store, &user.principal, id, patch).await.or_page(&user)?;
     }
     Ok(Redirect::to("/channels?ok=channel.saved").into_response())
@@ -748,7 +778,8 @@ pub async fn deliveries(State(s): State<AppState>, user: PageUser, Query(q): Que
         .await
         .or_page(&user)?;
     let counts = notify::outbox_counts(&s.store).await.or_page(&user)?;
-    let counts = ["queued", "sent", "failed"].iter().map(|k| ((*k).to_owned(), counts.get(*k).copied().unwrap_or(0))).collect();
+    let counts =
+        ["queued", "sent", "failed"].iter().map(|k| ((*k).to_owned(), counts.get(*k).copied().unwrap_or(0))).collect();
     let ctx = Ctx::new(&s, Some(&user), "deliveries").with_flash(q.ok.as_deref());
     let status = q.status.unwrap_or_default();
     let pager = Pager::new(&ctx.m, &page, &list_url("/deliveries", &[("status", &status)]));
