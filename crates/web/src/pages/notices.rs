@@ -496,7 +496,18 @@ async fn rectification_page(
         .or_page(user)?
         .items
         .iter()
-        .map(|e| AuditRow::of(&ctx, e))
+        .map(|e| {
+            let mut row = AuditRow::of(&ctx, e);
+            // An escalation names its rung; a review its comment.
+            let after = e.after.as_ref();
+            if let Some(rung) = after.and_then(|a| a["rung"].as_str()) {
+                row.action = format!("{}：{}", row.action, ctx.word("rung", rung));
+            }
+            if let Some(c) = after.and_then(|a| a["comment"].as_str()).filter(|c| !c.is_empty()) {
+                row.action = format!("{}：{c}", row.action);
+            }
+            row
+        })
         .collect();
     render_status(
         status,
