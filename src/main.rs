@@ -127,6 +127,15 @@ enum ImportCommand {
         #[arg(long)]
         partial: bool,
     },
+    /// Vulnerability notices (.xlsx or .csv with the columns 来源, 来源编号, 接收时间, 标题,
+    /// 漏洞类型, 危险等级, 漏洞描述, 受影响系统, 整改期限). Prints a line per row; exits 1
+    /// when a row fails, and then writes nothing.
+    Notices {
+        file: PathBuf,
+        /// Check and report only.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -252,6 +261,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Import { command: ImportCommand::Systems { file, dry_run, partial } } => {
             return import_systems(&cfg, &file, dry_run, partial).await;
+        }
+        Command::Import { command: ImportCommand::Notices { file, dry_run } } => {
+            return import_notices(&cfg, &file, dry_run).await;
         }
         Command::Backup { file } => {
             if !cfg.is_sqlite() {
@@ -403,6 +415,37 @@ async fn import_systems(
     };
     let report =
         inventory::import(&store, &wangan_core::Principal::system("cli"), rows, mode).await.map_err(describe)?;
+    for l in &report.lines {
+        println!("{}", text::line(&m, l));
+    }
+    println!("{}", text::summary(&m, &report));
+    println!("{}", if report.written { m.t("import.written") } else { m.t("import.nothing_written") });
+    Ok(if report.failed > 0 { fail } else { std::process::ExitCode::SUCCESS })
+}
+
+async fn import_notices(cfg: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::Result<std::process::ExitCode> {
+    use wangan_web::inventory_text as text;
+    let m = wangan_web::i18n::msg("zh-CN");
+    let fail = std::process::ExitCode::from(1);
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let sheet = match wangan_office::read(&bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("{}", text::office_problem(&m, &e));
+            return Ok(fail);
+        }
+    };
+    let store = open(cfg).await?;
+    let rows = match wangan_core::notices::sheet::parse(&sheet, store.notice_policy().time_zone) {
+        Ok(r) => r,
+        Err(p) => {
+            println!("{}", text::sheet_problem(&m, &p));
+            return Ok(fail);
+        }
+    };
+    let report = wangan_core::service::notices::import(&store, &wangan_core::Principal::system("cli"), rows, dry_run)
+        .await
+        .map_err(describe)?;
     for l in &report.lines {
         println!("{}", text::line(&m, l));
     }

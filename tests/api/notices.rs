@@ -556,3 +556,84 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
         assert!(m.target.ends_with(".example"), "{}", m.target);
     }
 }
+
+#[tokio::test]
+async fn notices_import_from_a_sheet_all_or_nothing() {
+    let s = scene().await;
+    let headers = wangan_core::notices::sheet::HEADERS;
+    let csv = |rows: &[[&str; 9]]| {
+        let mut out = headers.join(",") + "\n";
+        for r in rows {
+            out.push_str(&r.join(","));
+            out.push('\n');
+        }
+        out.into_bytes()
+    };
+    let good = [
+        "教育部",
+        "教技〔2026〕3号",
+        "2026-11-01 09:00",
+        "弱口令",
+        "弱口令",
+        "低危",
+        "",
+        "https://www.chem.university.example/",
+        "",
+    ];
+    let bad = ["网友", "", "昨天", "XSS", "", "高危", "", "https://nowhere.example/", ""];
+    let import = |body: Vec<u8>, q: &'static str| {
+        let c = s.officer.client.clone();
+        let url = format!("{}/notices/import{q}", s.officer.base);
+        let token = s.officer.token.clone();
+        async move {
+            let r = c.post(url).bearer_auth(token).header("content-type", "text/csv").body(body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // One bad row: every problem by row and column, nothing written.
+    let before = s.app.audit_count().await;
+    let (st, report) = import(csv(&[good, bad]), "").await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!(report["written"], false);
+    assert_eq!(report["failed"], 1);
+    let problems: Vec<(String, String)> = report["lines"][1]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["column"].as_str().unwrap().to_owned(), p["code"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            ("来源".to_owned(), "unknown_value".to_owned()),
+            ("接收时间".to_owned(), "time".to_owned()),
+            ("受影响系统".to_owned(), "unknown_system".to_owned())
+        ]
+    );
+    assert_eq!(report["lines"][1]["line"], 3);
+    assert_eq!(s.app.audit_count().await, before, "nothing written");
+    // A dry run of the good row writes nothing either; then the real import.
+    let (_, report) = import(csv(&[good]), "?dry_run=true").await;
+    assert_eq!((report["created"].as_u64(), report["written"].as_bool()), (Some(1), Some(false)));
+    let (st, report) = import(csv(&[good]), "").await;
+    assert_eq!(st, 200);
+    assert_eq!(report["written"], true);
+    let (_, list) = s.officer.get("/notices?source=moe").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["systems"], json!([s.system]));
+    // Low severity from 2026-11-01 09:00 (Beijing): 15 days.
+    assert_eq!(list["items"][0]["deadline"], "2026-11-16T01:00:00Z");
+    // Not a spreadsheet; not an officer.
+    let (st, _) = import(b"\x00\x01garbage".to_vec(), "").await;
+    assert_eq!(st, 400);
+    let r = s
+        .unit_admin
+        .client
+        .post(format!("{}/notices/import", s.unit_admin.base))
+        .bearer_auth(&s.unit_admin.token)
+        .body(csv(&[good]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

@@ -37,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/systems/{id}/mlps/evaluations", post(add_evaluation))
         .route("/systems/{id}/transition", post(transition))
         .route("/notices", get(list_notices).post(create_notice))
+        .route(
+            "/notices/import",
+            post(import_notices).layer(axum::extract::DefaultBodyLimit::max(wangan_office::MAX_BYTES)),
+        )
         .route("/notices/{id}", get(get_notice).patch(update_notice))
         .route("/rectifications", get(list_rectifications))
         .route("/rectifications/export.xlsx", get(export_rectifications))
@@ -590,4 +594,27 @@ async fn retry_delivery(
 ) -> ApiResult<StatusCode> {
     notify::retry(&s.store, &p, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// The body is the `.xlsx` or `.csv` file itself. The report lists every row;
+/// nothing is written unless every row passes (`written`).
+async fn import_notices(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<wangan_core::service::inventory::ImportReport>> {
+    p.require(Permission::ManageNotices)?;
+    let m = crate::i18n::msg("en");
+    let sheet =
+        wangan_office::read(&body).map_err(|e| WebError::BadRequest(crate::inventory_text::office_problem(&m, &e)))?;
+    let rows = wangan_core::notices::sheet::parse(&sheet, s.store.notice_policy().time_zone)
+        .map_err(|e| WebError::BadRequest(crate::inventory_text::sheet_problem(&m, &e)))?;
+    Ok(Json(notices::import(&s.store, &p, rows, q.dry_run).await?))
 }

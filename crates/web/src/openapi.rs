@@ -24,7 +24,7 @@ const JSON: &str = "application/json";
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const PAGED: &[&str] = &["page", "per_page", "level", "notice", "system"];
-const BOOLEAN: &[&str] = &["internet_facing", "important", "overdue", "open"];
+const BOOLEAN: &[&str] = &["internet_facing", "important", "overdue", "open", "dry_run"];
 
 pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
@@ -326,6 +326,17 @@ pub const ROUTES: &[ApiRoute] = &[
         media: JSON,
     },
     ApiRoute {
+        method: "post",
+        path: "/notices/import",
+        summary: "Import notices from the .xlsx / .csv file sent as the body; all rows or none (officer, admin)",
+        tag: "notices",
+        request: Some("Xlsx"),
+        response: Some("ImportReport"),
+        status: 200,
+        query: &["dry_run"],
+        media: JSON,
+    },
+    ApiRoute {
         method: "get",
         path: "/notices/{id}",
         summary: "A notice with its rectifications",
@@ -619,6 +630,11 @@ fn schemas() -> Value {
         "SystemPage": page_of("System"),
         "Xlsx": { "type": "string", "format": "binary" },
         "Docx": { "type": "string", "format": "binary" },
+        "ImportReport": { "type": "object", "properties": { "created": s("integer"), "failed": s("integer"),
+            "written": s("boolean"), "lines": { "type": "array", "items": { "type": "object", "properties": {
+                "line": s("integer"), "name": s("string"), "action": s("string"),
+                "problems": { "type": "array", "items": { "type": "object", "properties": {
+                    "column": s("string"), "code": s("string"), "value": s("string") } } } } } } } },
         "Notice": { "type": "object", "properties": { "id": s("integer"),
             "source": { "type": "string", "enum": ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"] },
             "reference": s("string"), "received_at": dt.clone(), "title": s("string"), "vuln_type": s("string"),
@@ -753,7 +769,9 @@ pub fn document() -> Value {
         let mut op = json!({ "summary": r.summary, "tags": [r.tag], "parameters": params, "responses": responses,
             "operationId": format!("{}{}", r.method, r.path.replace(['/', '{', '}', '.'], "_")) });
         if let Some(schema) = r.request {
-            op["requestBody"] = json!({ "required": true, "content": { "application/json": {
+            // A spreadsheet is sent as itself; everything else as JSON.
+            let media = if schema == "Xlsx" { XLSX } else { JSON };
+            op["requestBody"] = json!({ "required": true, "content": { media: {
                 "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
         }
         let entry = paths.entry(format!("/api/v1{}", r.path)).or_insert_with(|| json!({}));

@@ -5,6 +5,7 @@
 
 pub mod ladder;
 pub mod messages;
+pub mod sheet;
 pub mod workflow;
 
 use chrono::{DateTime, Duration, Utc};

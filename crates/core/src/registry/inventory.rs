@@ -93,7 +93,7 @@ pub enum SheetProblem {
     MergedCells(String),
 }
 
-fn text(cell: &Cell) -> String {
+pub(crate) fn text(cell: &Cell) -> String {
     match cell {
         Cell::Empty | Cell::Error => String::new(),
         Cell::Text(s) => s.trim().to_owned(),
@@ -123,7 +123,7 @@ pub fn column_letters(mut col: u32) -> String {
     s
 }
 
-fn pick<'a>(word: &str, table: &[(&[&str], &'a str)]) -> Option<&'a str> {
+pub(crate) fn pick<'a>(word: &str, table: &[(&[&str], &'a str)]) -> Option<&'a str> {
     let w = word.trim().to_lowercase();
     table.iter().find(|(names, _)| names.iter().any(|n| n.to_lowercase() == w)).map(|(_, code)| *code)
 }

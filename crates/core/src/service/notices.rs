@@ -399,12 +399,30 @@ pub(crate) async fn assign<C: ConnectionTrait>(
 
 pub async fn create(store: &Store, who: &Principal, input: NoticeInput) -> Result<NoticeDetail> {
     who.require(Permission::ManageNotices)?;
+    let txn = store.begin_write().await?;
+    let mut outbox = Outbox::new();
+    let mut changes = Vec::new();
+    let id = create_in(store, &*txn, who, input, &mut outbox, &mut changes).await?;
+    outbox.flush(&*txn).await?;
+    audit::append_many(&*txn, store.now(), &Actor::from(who), changes).await?;
+    txn.commit().await?;
+    get(store, who, id).await
+}
+
+/// Check and write one notice in the caller's transaction; returns its id.
+async fn create_in<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    who: &Principal,
+    input: NoticeInput,
+    outbox: &mut Outbox,
+    changes: &mut Vec<Change>,
+) -> Result<i64> {
     let mut errors = Vec::new();
     let checked = check_input(store, &input, &mut errors);
     let files: Vec<(&Upload, &'static str)> =
         input.evidence.iter().filter_map(|u| uploads::check("evidence", u, &mut errors)).collect();
-    let txn = store.begin_write().await?;
-    let systems = load_systems(&*txn, &input.systems, &mut errors).await?;
+    let systems = load_systems(conn, &input.systems, &mut errors).await?;
     let Some(c) = checked.filter(|_| errors.is_empty()) else {
         return Err(CoreError::Invalid(errors));
     };
@@ -424,28 +442,114 @@ pub async fn create(store: &Store, who: &Principal, input: NoticeInput) -> Resul
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(conn)
     .await?;
     let mut attachment_ids = Vec::new();
     for (up, ct) in files {
-        let aid = uploads::save(store, &*txn, who, up, ct).await?;
-        notice_attachment::ActiveModel { notice_id: Set(n.id), attachment_id: Set(aid) }.insert(&*txn).await?;
+        let aid = uploads::save(store, conn, who, up, ct).await?;
+        notice_attachment::ActiveModel { notice_id: Set(n.id), attachment_id: Set(aid) }.insert(conn).await?;
         attachment_ids.push(aid);
     }
-    let mut outbox = Outbox::new();
-    let mut changes = vec![Change::created(
+    changes.push(Change::created(
         "notice",
         n.id,
         None,
         json!({"source": n.source, "reference": n.reference, "title": n.title, "severity": n.severity,
             "received_at": n.received_at, "deadline": n.deadline, "systems": systems.iter().map(|s| s.id).collect::<Vec<_>>(),
             "attachments": attachment_ids}),
-    )];
-    changes.extend(assign(store, &*txn, &mut outbox, &n, &systems).await?);
+    ));
+    changes.extend(assign(store, conn, outbox, &n, &systems).await?);
+    Ok(n.id)
+}
+
+/// The column of the notices sheet a field error belongs to.
+fn column_of(field: &str) -> &'static str {
+    match field {
+        "source" => "来源",
+        "reference" => "来源编号",
+        "received_at" => "接收时间",
+        "title" => "标题",
+        "vuln_type" => "漏洞类型",
+        "severity" => "危险等级",
+        "description" => "漏洞描述",
+        "deadline" => "整改期限",
+        _ => "受影响系统",
+    }
+}
+
+/// Import notices from parsed sheet rows: every row is checked (systems
+/// resolved by URL or name); unless `dry_run`, all rows are written in one
+/// transaction, and only when every row passes.
+pub async fn import(
+    store: &Store,
+    who: &Principal,
+    rows: Vec<(crate::notices::sheet::NoticeRow, Vec<crate::registry::inventory::Problem>)>,
+    dry_run: bool,
+) -> Result<super::inventory::ImportReport> {
+    use super::inventory::{ImportLine, ImportReport, ReportProblem};
+    who.require(Permission::ManageNotices)?;
+    let mut report = ImportReport::default();
+    let mut inputs = Vec::new();
+    for (row, problems) in rows {
+        let mut found: Vec<ReportProblem> =
+            problems.into_iter().map(|p| ReportProblem { column: p.column, code: p.code, value: p.value }).collect();
+        let mut ids = Vec::new();
+        for r in &row.systems {
+            match resolve_systems(store, who, std::slice::from_ref(r)).await {
+                Ok(mut one) => ids.append(&mut one),
+                Err(CoreError::Invalid(errs)) => found.extend(errs.into_iter().map(|e| ReportProblem {
+                    column: "受影响系统".into(),
+                    code: e.code,
+                    value: r.chars().take(100).collect(),
+                })),
+                Err(e) => return Err(e),
+            }
+        }
+        let input = NoticeInput {
+            source: row.source.clone(),
+            reference: row.reference.clone(),
+            received_at: row.received_at,
+            title: row.title.clone(),
+            vuln_type: row.vuln_type.clone(),
+            severity: row.severity.clone(),
+            description: row.description.clone(),
+            deadline: row.deadline,
+            systems: ids,
+            evidence: Vec::new(),
+        };
+        if found.is_empty() {
+            let mut errors = Vec::new();
+            check_input(store, &input, &mut errors);
+            found.extend(errors.into_iter().map(|e| ReportProblem {
+                column: column_of(&e.field).into(),
+                code: e.code,
+                value: String::new(),
+            }));
+        }
+        let action = if found.is_empty() { "create" } else { "error" };
+        if found.is_empty() {
+            report.created += 1;
+        } else {
+            report.failed += 1;
+        }
+        report.lines.push(ImportLine { line: row.line, name: row.title.clone(), action, problems: found });
+        inputs.push(input);
+    }
+    if dry_run || report.failed > 0 {
+        return Ok(report);
+    }
+    let txn = store.begin_write().await?;
+    let mut outbox = Outbox::new();
+    let mut changes = Vec::new();
+    for input in inputs {
+        create_in(store, &*txn, who, input, &mut outbox, &mut changes).await?;
+    }
     outbox.flush(&*txn).await?;
-    audit::append_many(&*txn, now, &Actor::from(who), changes).await?;
+    let changes = changes.into_iter().map(|c| if c.entity == "notice" { c.with_action("import") } else { c }).collect();
+    audit::append_many(&*txn, store.now(), &Actor::from(who), changes).await?;
     txn.commit().await?;
-    get(store, who, n.id).await
+    report.written = true;
+    Ok(report)
 }
 
 pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch) -> Result<NoticeDetail> {

@@ -60,6 +60,10 @@ pub fn router() -> Router<AppState> {
                 .post(notices::create)
                 .layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)),
         )
+        .route(
+            "/notices/import",
+            post(notices::import).layer(axum::extract::DefaultBodyLimit::max(wangan_office::MAX_BYTES + 64 * 1024)),
+        )
         .route("/notices/{id}", get(notices::show).post(notices::update))
         .route("/notices/{id}/evidence/{aid}", get(notices::evidence))
         .route("/rectifications", get(notices::rectifications))

@@ -112,6 +112,18 @@ async fn notices_page(
     draft: NoticeDraft,
     error: Option<&WebError>,
 ) -> PageResult {
+    notices_page_with(s, user, q, draft, error, Vec::new()).await
+}
+
+/// The list page; `lines` (an import's problems) replace the error's own words.
+async fn notices_page_with(
+    s: &AppState,
+    user: &PageUser,
+    q: NoticeListQuery,
+    draft: NoticeDraft,
+    error: Option<&WebError>,
+    lines: Vec<String>,
+) -> PageResult {
     let f = NoticeListFilters {
         source: q.source.clone().unwrap_or_default(),
         severity: q.severity.clone().unwrap_or_default(),
@@ -134,6 +146,9 @@ async fn notices_page(
     let mut ctx = Ctx::new(s, Some(user), "notices").with_flash(q.ok.as_deref());
     if let Some(e) = error {
         ctx = ctx.with_error(e);
+    }
+    if !lines.is_empty() {
+        ctx.errors = lines;
     }
     let overdue = if f.overdue { "true" } else { "" };
     let base = list_url(
@@ -805,4 +820,34 @@ pub async fn retry_delivery(
     let id = path_id(&id, &user)?;
     notify::retry(&s.store, &user.principal, id).await.or_page(&user)?;
     Ok(Redirect::to("/deliveries?status=queued&ok=delivery.requeued").into_response())
+}
+
+/// Import notices from a spreadsheet: every row checked; all written, or none.
+pub async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
+    use crate::inventory_text as text;
+    let form = read_multipart(&user, multipart, "file").await?;
+    if !user.principal.may(Permission::ManageNotices) {
+        return Err(fail(&user, CoreError::Forbidden));
+    }
+    let m = crate::i18n::msg(super::locale_of(&user.principal));
+    let lines: Vec<String> = match form.files.first().map(|f| wangan_office::read(&f.bytes)) {
+        None => vec![m.t("import.empty").to_owned()],
+        Some(Err(e)) => vec![text::office_problem(&m, &e)],
+        Some(Ok(sheet)) => match wangan_core::notices::sheet::parse(&sheet, s.store.notice_policy().time_zone) {
+            Err(p) => vec![text::sheet_problem(&m, &p)],
+            Ok(rows) => {
+                let report = notices::import(&s.store, &user.principal, rows, false).await.or_page(&user)?;
+                if report.written {
+                    return Ok(Redirect::to("/notices?ok=notice.imported").into_response());
+                }
+                let mut out: Vec<String> =
+                    report.lines.iter().filter(|l| !l.problems.is_empty()).map(|l| text::line(&m, l)).collect();
+                out.push(m.t("import.nothing_written").to_owned());
+                out
+            }
+        },
+    };
+    let draft = empty_draft(&s);
+    let e = WebError::Core(CoreError::Invalid(Vec::new()));
+    notices_page_with(&s, &user, NoticeListQuery::default(), draft, Some(&e), lines).await
 }
