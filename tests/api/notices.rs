@@ -637,3 +637,59 @@ async fn notices_import_from_a_sheet_all_or_nothing() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+/// Messages queued for the delivery worker: `n` of them, to a robot.
+async fn queue(app: &TestApp, n: usize) {
+    let mut outbox = wangan_core::service::notify::Outbox::new();
+    wangan_core::service::notify::add_channel(
+        &app.store,
+        &Principal::system("t"),
+        serde_json::from_value(json!({"owner_kind": "center", "kind": "webhook", "target": "http://127.0.0.1:9/x"}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let txn = app.store.begin_write().await.unwrap();
+    let msg = wangan_core::notices::messages::Message {
+        event: "test".into(),
+        subject: "s".into(),
+        body: "b".into(),
+        link: "/".into(),
+    };
+    for _ in 0..n {
+        outbox.add(&*txn, app.store.now(), None, &[wangan_core::notify::Audience::Center], &msg).await.unwrap();
+    }
+    outbox.flush(&*txn).await.unwrap();
+    txn.commit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_workers_lease_runs_out_and_two_workers_never_share_a_message() {
+    use wangan_core::service::notify::claim;
+    let clock = Arc::new(FixedClock::new(t0()));
+    let app = spawn_at(clock.clone()).await;
+    queue(&app, 60).await;
+    let kinds = ["webhook"];
+    // A worker takes 20 and dies without settling them.
+    let taken = claim(&app.store, 20, Duration::minutes(2), &kinds).await.unwrap();
+    assert_eq!(taken.len(), 20);
+    // Two more workers (on PostgreSQL: separate connections, FOR UPDATE SKIP LOCKED) take the rest, disjointly.
+    let other = wangan_core::Store::connect_with_clock(&app.db.url, 2, clock.clone()).await.unwrap();
+    let (a, b) = tokio::join!(
+        claim(&app.store, 30, Duration::minutes(2), &kinds),
+        claim(&other, 30, Duration::minutes(2), &kinds)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<i64> = a.iter().chain(b.iter()).map(|m| m.id).collect();
+    assert_eq!(ids.len(), 40, "the 40 not leased");
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "no message claimed twice");
+    assert!(ids.iter().all(|id| !taken.iter().any(|t| t.id == *id)));
+    // Nothing left until the leases run out; then the dead worker's 20 (and the others' 40) come back.
+    assert!(claim(&app.store, 100, Duration::minutes(2), &kinds).await.unwrap().is_empty());
+    clock.advance(Duration::minutes(3));
+    assert_eq!(claim(&app.store, 100, Duration::minutes(2), &kinds).await.unwrap().len(), 60);
+    // A worker that cannot send email does not take email.
+    assert!(claim(&app.store, 100, Duration::minutes(2), &["email"]).await.unwrap().is_empty());
+}

@@ -148,3 +148,34 @@ async fn jobs_run_once_as_of_a_given_time() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_notices_from_the_command_line() {
+    let app = spawn_app().await;
+    let Some(dir) = app.db.data_dir().cloned() else {
+        eprintln!("import on the data directory: SQLite only");
+        return;
+    };
+    app.unit("chem", "化学学院").await;
+    app.system_in_building("chem").await;
+    let header = wangan_core::notices::sheet::HEADERS.join(",");
+    let file = dir.join("notices.csv");
+    std::fs::write(&file, format!("{header}\n市网信办,网信〔2026〕9号,,网页篡改,篡改,严重,,https://www.chem.university.example/,\n公安,,,暗链,,高危,,chem 门户,\n")).unwrap();
+    let out = wangan(&dir, &["import", "notices", file.to_str().unwrap(), "--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("第 2 行") && stdout.contains("尚未写入"), "{stdout}");
+    let out = wangan(&dir, &["import", "notices", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (_, list) = officer.get("/notices").await;
+    assert_eq!(list["total"], 2);
+    // A row naming an unknown system: reported by row and column, exit 1, nothing written.
+    std::fs::write(&file, format!("{header}\n教育部,,,弱口令,,低危,,https://nowhere.example/,\n")).unwrap();
+    let out = wangan(&dir, &["import", "notices", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("第 2 行：受影响系统“https://nowhere.example/”找不到对应的已登记系统"), "{stdout}");
+    let (_, list) = officer.get("/notices").await;
+    assert_eq!(list["total"], 2);
+}

@@ -69,12 +69,9 @@ pub fn time_of(cell: &Cell, tz: chrono_tz::Tz) -> Result<Option<DateTime<Utc>>, 
     }
 }
 
+/// Systems one per line or separated by semicolons; names may hold spaces ("VPN 远程接入").
 fn list_of(v: &str) -> Vec<String> {
-    v.split(['\n', ';', '；', ',', '，', ' ', '、'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    v.split(['\n', ';', '；']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 /// Read the sheet: the header row is the first (of ten) naming the required columns.
