@@ -53,7 +53,7 @@ pub fn time_of(cell: &Cell, tz: chrono_tz::Tz) -> Result<Option<DateTime<Utc>>, 
             local(day.and_time(t)).map(Some)
         }
         Cell::Text(t) if t.trim().contains(':') => {
-            let norm = t.trim().replace(['年', '月', '/', '.'], "-").replace('日', " ").replace('T', " ");
+            let norm = t.trim().replace(['年', '月', '/', '.'], "-").replace(['日', 'T'], " ");
             let norm = norm.split_whitespace().collect::<Vec<_>>().join(" ");
             for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
                 if let Ok(t) = NaiveDateTime::parse_from_str(&norm, fmt) {
