@@ -693,3 +693,37 @@ async fn a_dead_workers_lease_runs_out_and_two_workers_never_share_a_message() {
     // A worker that cannot send email does not take email.
     assert!(claim(&app.store, 100, Duration::minutes(2), &["email"]).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn two_orders_on_one_system_lift_only_together() {
+    use wangan_core::service::{notices, rectifications};
+    let s = scene().await;
+    let sys = Principal::system("t");
+    let mut ids = Vec::new();
+    for title in ["漏洞一", "漏洞二"] {
+        let n = notices::create(
+            &s.app.store,
+            &sys,
+            serde_json::from_value(
+                json!({"source": "moe", "title": title, "severity": "critical", "systems": [s.system]}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        ids.push(n.rectifications[0].id);
+    }
+    s.clock.advance(Duration::hours(49));
+    assert_eq!(escalation::run_once(&s.app.store).await.unwrap().shutdowns, 2);
+    let stage = || async { s.officer.get(&format!("/systems/{}", s.system)).await.1["stage"].clone() };
+    assert_eq!(stage().await, "shutdown");
+    for (i, id) in ids.iter().enumerate() {
+        rectifications::report(&s.app.store, &sys, *id, serde_json::from_str(REPORT).unwrap()).await.unwrap();
+        rectifications::approve(&s.app.store, &sys, *id).await.unwrap();
+        let accept = rectifications::ReviewInput { decision: "accept".into(), comment: String::new() };
+        let r = rectifications::review(&s.app.store, &sys, *id, accept).await.unwrap();
+        assert!(r.rectification.shutdown.unwrap().lifted_at.is_some());
+        let want = if i == 0 { "shutdown" } else { "online" };
+        assert_eq!(stage().await, want, "after accepting report {}", i + 1);
+    }
+}

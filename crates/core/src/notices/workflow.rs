@@ -36,6 +36,16 @@ pub fn ladder_runs(status: &str) -> bool {
     matches!(status, "assigned" | "in_progress" | "report_submitted")
 }
 
+/// Lifting a shutdown order: the stage the system returns to, or `None`
+/// while it stays shut (another order still holds it, or it is not shut).
+/// A system whose earlier stage is unknown returns to `offline`, never online.
+pub fn stage_after_lift(stage: &str, stage_before: Option<&str>, other_orders_open: u64) -> Option<String> {
+    if stage != "shutdown" || other_orders_open > 0 {
+        return None;
+    }
+    Some(stage_before.filter(|s| !s.is_empty() && *s != "shutdown").unwrap_or("offline").to_owned())
+}
+
 /// The report's fields that must be filled before it is submitted.
 pub const REQUIRED_REPORT_FIELDS: [&str; 4] = ["vulnerability", "cause", "measures", "verification"];
 
@@ -72,6 +82,15 @@ mod tests {
         assert_eq!(next_status("closed", Action::Reject), None);
         assert_eq!(next_status("report_submitted", Action::Submit), None);
         assert_eq!(next_status("approved", Action::Approve), None);
+    }
+
+    #[test]
+    fn lifting_the_order_returns_the_system_where_it_was() {
+        assert_eq!(stage_after_lift("shutdown", Some("online"), 0).as_deref(), Some("online"));
+        assert_eq!(stage_after_lift("shutdown", Some("building"), 0).as_deref(), Some("building"));
+        assert_eq!(stage_after_lift("shutdown", Some("online"), 1), None, "another order still holds it");
+        assert_eq!(stage_after_lift("shutdown", None, 0).as_deref(), Some("offline"));
+        assert_eq!(stage_after_lift("online", Some("online"), 0), None, "not shut");
     }
 
     #[test]

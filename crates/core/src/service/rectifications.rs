@@ -614,8 +614,7 @@ async fn lift<C: ConnectionTrait>(
         .count(conn)
         .await?;
     let s = system::Entity::find_by_id(r.system_id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    if still == 0 && s.stage == "shutdown" {
-        let back = s.stage_before_shutdown.clone().unwrap_or_else(|| "offline".into());
+    if let Some(back) = workflow::stage_after_lift(&s.stage, s.stage_before_shutdown.as_deref(), still) {
         let mut am: system::ActiveModel = s.into();
         am.stage = Set(back.clone());
         am.stage_before_shutdown = Set(None);
