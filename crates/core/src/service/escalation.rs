@@ -12,12 +12,34 @@ use crate::notices::Rung;
 use crate::notices::messages::{self, Subject};
 use crate::notify::Audience;
 use crate::store::Store;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use std::collections::HashMap;
 
-const BATCH: u64 = 2000;
+const BATCH: u64 = 5000;
+
+/// What a pass needs of a due rectification.
+#[derive(Debug, FromQueryResult)]
+struct Due {
+    id: i64,
+    notice_id: i64,
+    system_id: i64,
+    unit_id: i64,
+    severity: String,
+    assigned_at: chrono::DateTime<chrono::Utc>,
+    deadline: chrono::DateTime<chrono::Utc>,
+    escalation_step: i32,
+}
+
+/// What a pass needs of a system.
+#[derive(Debug, FromQueryResult)]
+struct SystemFacts {
+    id: i64,
+    name: String,
+    stage: String,
+    stage_before_shutdown: Option<String>,
+}
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -51,18 +73,30 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
     let mut report = PassReport::default();
     loop {
         let txn = store.begin_write().await?;
-        let rows = rectification::Entity::find()
+        let rows: Vec<Due> = rectification::Entity::find()
+            .select_only()
+            .columns([
+                rectification::Column::Id,
+                rectification::Column::NoticeId,
+                rectification::Column::SystemId,
+                rectification::Column::UnitId,
+                rectification::Column::Severity,
+                rectification::Column::AssignedAt,
+                rectification::Column::Deadline,
+                rectification::Column::EscalationStep,
+            ])
             .filter(rectification::Column::NextEscalationAt.lte(now))
             .filter(rectification::Column::Status.is_in(["assigned", "in_progress", "report_submitted"]))
             .order_by_asc(rectification::Column::NextEscalationAt)
             .order_by_asc(rectification::Column::Id)
             .limit(BATCH)
+            .into_model::<Due>()
             .all(&*txn)
             .await?;
         if rows.is_empty() {
             break;
         }
-        let ids = |f: fn(&rectification::Model) -> i64| {
+        let ids = |f: fn(&Due) -> i64| {
             let mut v: Vec<i64> = rows.iter().map(f).collect();
             v.sort_unstable();
             v.dedup();
@@ -75,8 +109,16 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        let mut systems: HashMap<i64, system::Model> = system::Entity::find()
+        let mut systems: HashMap<i64, SystemFacts> = system::Entity::find()
+            .select_only()
+            .columns([
+                system::Column::Id,
+                system::Column::Name,
+                system::Column::Stage,
+                system::Column::StageBeforeShutdown,
+            ])
             .filter(system::Column::Id.is_in(ids(|r| r.system_id)))
+            .into_model::<SystemFacts>()
             .all(&*txn)
             .await?
             .into_iter()
@@ -96,11 +138,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
         for r in rows {
             let taken = ladder.due(r.escalation_step, r.assigned_at, r.deadline, now);
             let step = taken.map(|(s, _)| s).unwrap_or(r.escalation_step);
-            let mut am = rectification::ActiveModel::from(r.clone()).reset_all();
-            am.escalation_step = Set(step);
-            am.next_escalation_at = Set(ladder.next_at(step, r.assigned_at, r.deadline));
-            am.updated_at = Set(now);
-            moved.push(am);
+            moved.push((r.id, step, ladder.next_at(step, r.assigned_at, r.deadline)));
             let Some((_, rung)) = taken else { continue };
             let (Some(n), Some(u)) = (notices.get(&r.notice_id), units.get(&r.unit_id)) else { continue };
             let system_name = systems.get(&r.system_id).map(|s| s.name.clone()).unwrap_or_default();
@@ -196,17 +234,19 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                 .exec(&*txn)
                 .await?;
         }
+        // The new positions, in one UPDATE per chunk: `CASE id WHEN … THEN … END`.
         for chunk in moved.chunks(500) {
-            rectification::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::column(rectification::Column::Id)
-                        .update_columns([
-                            rectification::Column::EscalationStep,
-                            rectification::Column::NextEscalationAt,
-                            rectification::Column::UpdatedAt,
-                        ])
-                        .to_owned(),
-                )
+            let mut step = CaseStatement::new();
+            let mut next = CaseStatement::new();
+            for (id, st, at) in chunk {
+                step = step.case(Expr::col(rectification::Column::Id).eq(*id), Expr::val(*st));
+                next = next.case(Expr::col(rectification::Column::Id).eq(*id), Expr::val(*at));
+            }
+            rectification::Entity::update_many()
+                .col_expr(rectification::Column::EscalationStep, step.into())
+                .col_expr(rectification::Column::NextEscalationAt, next.into())
+                .col_expr(rectification::Column::UpdatedAt, Expr::val(now))
+                .filter(rectification::Column::Id.is_in(chunk.iter().map(|(id, _, _)| *id)))
                 .exec(&*txn)
                 .await?;
         }
