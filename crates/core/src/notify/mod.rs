@@ -95,8 +95,11 @@ mod tests {
         assert_eq!(p.after_failure(1), Some(Duration::seconds(30)));
         assert_eq!(p.after_failure(2), Some(Duration::seconds(60)));
         assert_eq!(p.after_failure(3), Some(Duration::seconds(120)));
-        assert_eq!(p.after_failure(7), Some(Duration::hours(1)));
+        assert_eq!(p.after_failure(7), Some(Duration::seconds(1920)));
         assert_eq!(p.after_failure(8), None);
+        let slow = RetryPolicy { base: Duration::minutes(10), max_delay: Duration::hours(1), max_attempts: 10 };
+        assert_eq!(slow.after_failure(3), Some(Duration::minutes(40)));
+        assert_eq!(slow.after_failure(4), Some(Duration::hours(1)), "capped");
         let quick = RetryPolicy { base: Duration::milliseconds(10), max_delay: Duration::seconds(1), max_attempts: 3 };
         assert_eq!(quick.after_failure(2), Some(Duration::milliseconds(20)));
         assert_eq!(quick.after_failure(3), None);
