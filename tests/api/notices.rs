@@ -673,13 +673,9 @@ async fn a_dead_workers_lease_runs_out_and_two_workers_never_share_a_message() {
     // A worker takes 20 and dies without settling them.
     let taken = claim(&app.store, 20, Duration::minutes(2), &kinds).await.unwrap();
     assert_eq!(taken.len(), 20);
-    // Two more workers take the rest, disjointly: on PostgreSQL two nodes (separate pools, FOR UPDATE
-    // SKIP LOCKED); on SQLite, which one process serves, two workers of that process.
-    let other = if app.db.is_postgres() {
-        wangan_core::Store::connect_with_clock(&app.db.url, 2, clock.clone()).await.unwrap()
-    } else {
-        app.store.clone()
-    };
+    // Two more workers take the rest, disjointly, each with its own pool: on PostgreSQL two nodes
+    // (FOR UPDATE SKIP LOCKED); on SQLite like a second process, which waits for the write lock.
+    let other = wangan_core::Store::connect_with_clock(&app.db.url, 2, clock.clone()).await.unwrap();
     let (a, b) = tokio::join!(
         claim(&app.store, 30, Duration::minutes(2), &kinds),
         claim(&other, 30, Duration::minutes(2), &kinds)

@@ -196,6 +196,12 @@ impl Store {
             _ => None,
         };
         let txn = self.db.begin().await?;
+        if guard.is_some() {
+            // Take SQLite's write lock now, as BEGIN IMMEDIATE would: another process (a
+            // command run beside the server) then makes us wait `busy_timeout`, instead of
+            // failing our transaction when it later turns from reading to writing.
+            txn.execute_unprepared("UPDATE audit_head SET seq = seq WHERE 0").await?;
+        }
         Ok(WriteTxn { txn, _guard: guard })
     }
 
