@@ -728,3 +728,35 @@ async fn two_orders_on_one_system_lift_only_together() {
         assert_eq!(stage().await, want, "after accepting report {}", i + 1);
     }
 }
+
+#[tokio::test]
+async fn a_stopped_ladder_is_never_escalated() {
+    let s = scene().await;
+    let (_, n) = s
+        .officer
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "moe", "title": "弱口令", "severity": "critical", "systems": [s.system]}),
+        )
+        .await;
+    let rid = n["rectifications"][0]["id"].as_i64().unwrap();
+    s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap()).await;
+    let (_, r) = s.leader.send("post", &format!("/rectifications/{rid}/approve"), json!({})).await;
+    assert_eq!(r["status"], "approved");
+    assert!(r["next_escalation_at"].is_null(), "the ladder stops while the center reviews");
+    // Even a row left with a stale position (written by hand) is only taken out of the ladder.
+    use sea_orm::ConnectionTrait;
+    s.app
+        .store
+        .db()
+        .execute_unprepared(&format!("UPDATE rectifications SET next_escalation_at = assigned_at WHERE id = {rid}"))
+        .await
+        .unwrap();
+    s.clock.advance(Duration::days(5));
+    assert_eq!(escalation::run_once(&s.app.store).await.unwrap().steps(), 0);
+    let (_, r) = s.officer.get(&format!("/rectifications/{rid}")).await;
+    assert!(r["next_escalation_at"].is_null());
+    let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
+    assert_eq!(sys["stage"], "online", "no shutdown while the center reviews");
+}

@@ -8,8 +8,8 @@ use super::notify::Outbox;
 use crate::audit::{self, Actor, Change};
 use crate::entity::{notice, rectification, shutdown_order, system, unit, violation};
 use crate::error::Result;
-use crate::notices::Rung;
 use crate::notices::messages::{self, Subject};
+use crate::notices::{Rung, workflow};
 use crate::notify::Audience;
 use crate::store::Store;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
@@ -30,6 +30,7 @@ struct Due {
     assigned_at: chrono::DateTime<chrono::Utc>,
     deadline: chrono::DateTime<chrono::Utc>,
     escalation_step: i32,
+    status: String,
 }
 
 /// What a pass needs of a system.
@@ -84,9 +85,11 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                 rectification::Column::AssignedAt,
                 rectification::Column::Deadline,
                 rectification::Column::EscalationStep,
+                rectification::Column::Status,
             ])
+            // `next_escalation_at` is kept NULL whenever the ladder is stopped (approved,
+            // closed), so this range alone finds the due rows, on its own index and in order.
             .filter(rectification::Column::NextEscalationAt.lte(now))
-            .filter(rectification::Column::Status.is_in(["assigned", "in_progress", "report_submitted"]))
             .order_by_asc(rectification::Column::NextEscalationAt)
             .order_by_asc(rectification::Column::Id)
             .limit(BATCH)
@@ -136,9 +139,16 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
         let (mut orders, mut violations, mut shut) = (Vec::new(), Vec::new(), Vec::new());
         let mut moved = Vec::with_capacity(rows.len());
         for r in rows {
-            let taken = ladder.due(r.escalation_step, r.assigned_at, r.deadline, now);
+            let taken = if workflow::ladder_runs(&r.status) {
+                ladder.due(r.escalation_step, r.assigned_at, r.deadline, now)
+            } else {
+                None
+            };
             let step = taken.map(|(s, _)| s).unwrap_or(r.escalation_step);
-            moved.push((r.id, step, ladder.next_at(step, r.assigned_at, r.deadline)));
+            // A row whose ladder is stopped leaves the index (and can never loop the pass).
+            let next =
+                if workflow::ladder_runs(&r.status) { ladder.next_at(step, r.assigned_at, r.deadline) } else { None };
+            moved.push((r.id, step, next));
             let Some((_, rung)) = taken else { continue };
             let (Some(n), Some(u)) = (notices.get(&r.notice_id), units.get(&r.unit_id)) else { continue };
             let system_name = systems.get(&r.system_id).map(|s| s.name.clone()).unwrap_or_default();
