@@ -358,6 +358,7 @@ struct SystemPage {
     can_manage: bool,
     can_override: bool,
     history: Vec<AuditRow>,
+    rectifications: Vec<wangan_core::service::rectifications::RectificationView>,
 }
 
 #[derive(Deserialize)]
@@ -409,6 +410,13 @@ async fn system_page(
         .iter()
         .map(|e| AuditRow::of(&ctx, e))
         .collect();
+    let rect_filter =
+        wangan_core::service::rectifications::RectificationFilter { system: Some(id), ..Default::default() };
+    let rectifications =
+        wangan_core::service::rectifications::list(&s.store, &user.principal, &rect_filter, PageRequest::new(1, 20))
+            .await
+            .or_page(user)?
+            .items;
     let status = match error {
         Some(e) => e.status(),
         None => StatusCode::OK,
@@ -430,6 +438,7 @@ async fn system_page(
             manageable_units,
             can_manage,
             can_override: user.principal.may(Permission::OverrideGate),
+            rectifications,
             history,
         },
     )
