@@ -231,7 +231,11 @@ async fn notice_to_shutdown_and_back() {
     assert_eq!(r["report"]["review_comment"], "缺少复测截图");
     let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
     assert_eq!(sys["stage"], "shutdown", "a rejection does not lift the order");
-    s.unit_admin.send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap()).await;
+    let (_, r) = s
+        .unit_admin
+        .send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap())
+        .await;
+    assert!(r["report"]["approved_at"].is_null(), "the new round awaits a new approval");
     s.leader.send("post", &format!("/rectifications/{rid}/approve"), json!({})).await;
     clock.advance(Duration::hours(2));
     let (st, r) = s

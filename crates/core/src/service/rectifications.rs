@@ -474,6 +474,9 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     if input.submit {
         am.report_submitted_at = Set(Some(now));
         am.report_submitted_by = Set(who.username.clone());
+        // A new round (after a rejection) needs the leader's approval again.
+        am.approved_at = Set(None);
+        am.approved_by = Set(String::new());
     }
     am.updated_at = Set(now);
     let r = am.update(&*txn).await?;
