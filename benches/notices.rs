@@ -242,7 +242,11 @@ async fn main() {
     }
     outbox.flush(&*txn).await.unwrap();
     txn.commit().await.unwrap();
-    let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig::default()).unwrap();
+    let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
+        network: wangan_core::netpolicy::NetPolicy::loopback(),
+        ..Default::default()
+    })
+    .unwrap();
     let retry = wangan_core::notify::RetryPolicy::default();
     let s = Instant::now();
     let mut sent = 0;

@@ -29,6 +29,24 @@ pub struct Config {
     pub smtp: Option<wangan_notify::SmtpConfig>,
     /// The background runner.
     pub jobs: JobsConfig,
+    /// Where the platform may send requests (webhooks, robots).
+    pub network: NetworkConfig,
+}
+
+/// `[network]` in `wangan.toml`: public addresses only, unless `allow` opens
+/// special ranges (e.g. the campus `10.0.0.0/8`); `deny` wins over all.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+}
+
+impl NetworkConfig {
+    pub fn policy(&self) -> anyhow::Result<wangan_core::netpolicy::NetPolicy> {
+        wangan_core::netpolicy::NetPolicy::from_lists(&self.allow, &self.deny)
+            .map_err(|e| anyhow::anyhow!("[network]: {e}"))
+    }
 }
 
 /// `[notices]` in `wangan.toml`.
@@ -191,6 +209,7 @@ impl Default for Config {
             notices: NoticesConfig::default(),
             smtp: None,
             jobs: JobsConfig::default(),
+            network: NetworkConfig::default(),
         }
     }
 }
@@ -258,6 +277,10 @@ mod tests {
         assert_eq!(p.ladder.reminder_percents, [50, 80]);
         assert_eq!(p.ladder.grace, chrono::Duration::zero());
         assert_eq!(c.smtp.unwrap().port, Some(2525));
+        let n: Config = toml::from_str("[network]\nallow = [\"10.0.0.0/8\"]").unwrap();
+        assert!(n.network.policy().unwrap().permits("10.2.3.4".parse().unwrap()));
+        let n: Config = toml::from_str("[network]\ndeny = [\"campus\"]").unwrap();
+        assert!(n.network.policy().is_err());
         let bad: Config = toml::from_str("[notices]\nreminder_percents = [100]").unwrap();
         assert!(bad.notices.policy("Asia/Shanghai").is_err());
         assert!(NoticesConfig::default().policy("Mars/Olympus").is_err());

@@ -298,6 +298,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 fn runner(cfg: &Config, store: Store) -> anyhow::Result<runner::Runner> {
     let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
         smtp: cfg.smtp.clone(),
+        network: cfg.network.policy()?,
         base_url: cfg.base_url.clone(),
         ..Default::default()
     })

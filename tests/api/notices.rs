@@ -434,8 +434,26 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
         )
         .await;
     assert_eq!(st, 201);
+    // The default policy refuses loopback; the peers of this test live there.
+    let refusing = wangan_notify::Sender::new(&Default::default()).unwrap();
+    let r = wangan_notify::deliver_once(&s.app.store, &refusing, &wangan_core::notify::RetryPolicy::default(), 100)
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.failed_attempts), (0, 3), "no robot on 127.0.0.1 is reached by default");
+    assert!(recv.seen.lock().unwrap().is_empty() && *recv.fail_first.lock().unwrap() == 2, "not one request");
+    let (_, d) = admin.get("/deliveries?per_page=100").await;
+    assert!(
+        d["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] != "email")
+            .all(|i| i["last_error"].as_str().unwrap().contains("address not allowed"))
+    );
+    s.clock.advance(Duration::minutes(1));
     let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
         base_url: "https://wangan.university.example".into(),
+        network: wangan_core::netpolicy::NetPolicy::loopback(),
         ..Default::default()
     })
     .unwrap();
@@ -495,7 +513,7 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     assert_eq!(robots.len(), 3);
     assert!(robots.iter().all(|r| r["status"] == "sent"));
     let failures: usize = robots.iter().map(|r| r["history"].as_array().unwrap().len() - 1).sum();
-    assert_eq!(failures, 2, "the receiver's two failures were retried, then delivered");
+    assert_eq!(failures, 3 + 2, "the refused tries and the receiver's two failures were retried, then delivered");
     let emails: Vec<&Value> = items.iter().filter(|i| i["kind"] == "email").collect();
     assert!(!emails.is_empty());
     assert!(emails.iter().all(|e| e["status"] == "queued" && e["attempts"] == 0));

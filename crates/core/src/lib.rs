@@ -10,6 +10,7 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod migration;
+pub mod netpolicy;
 pub mod notices;
 pub mod notify;
 pub mod page;

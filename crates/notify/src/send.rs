@@ -8,7 +8,10 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
+use wangan_core::netpolicy::NetPolicy;
 use wangan_core::service::notify::Claimed;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -44,6 +47,8 @@ pub struct SmtpConfig {
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     pub smtp: Option<SmtpConfig>,
+    /// Where webhooks and robots may be reached (`[network]`): public addresses by default.
+    pub network: NetPolicy,
     /// The platform's address as users reach it, for links in messages.
     pub base_url: String,
     pub timeout: Duration,
@@ -53,7 +58,13 @@ pub struct DeliveryConfig {
 
 impl Default for DeliveryConfig {
     fn default() -> Self {
-        DeliveryConfig { smtp: None, base_url: String::new(), timeout: Duration::from_secs(10), concurrency: 64 }
+        DeliveryConfig {
+            smtp: None,
+            network: NetPolicy::default(),
+            base_url: String::new(),
+            timeout: Duration::from_secs(10),
+            concurrency: 64,
+        }
     }
 }
 
@@ -67,6 +78,7 @@ pub fn install_crypto() {
 #[derive(Clone)]
 pub struct Sender {
     http: reqwest::Client,
+    network: NetPolicy,
     smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, lettre::message::Mailbox)>,
     base_url: String,
     pub(crate) concurrency: usize,
@@ -80,6 +92,7 @@ impl Sender {
             .connect_timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("wangan/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(PolicyResolver(config.network.clone())))
             .build()
             .map_err(|e| format!("http client: {e}"))?;
         let smtp = match &config.smtp {
@@ -105,6 +118,7 @@ impl Sender {
         };
         Ok(Sender {
             http,
+            network: config.network.clone(),
             smtp,
             base_url: config.base_url.trim_end_matches('/').to_owned(),
             concurrency: config.concurrency.max(1),
@@ -174,6 +188,13 @@ impl Sender {
     }
 
     async fn post_raw(&self, url: &str, body: String, headers: &[(&str, String)]) -> Result<(u16, String), String> {
+        // Names are checked by the resolver; an address written in the URL is checked here.
+        let parsed = reqwest::Url::parse(url).map_err(|_| "not a URL".to_owned())?;
+        let literal =
+            parsed.host_str().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok());
+        if literal.is_some_and(|ip| !self.network.permits(ip)) {
+            return Err(NOT_ALLOWED.into());
+        }
         let mut req = self.http.post(url).header("Content-Type", "application/json").body(body);
         for (k, v) in headers {
             req = req.header(*k, v);
@@ -208,6 +229,28 @@ impl Sender {
             .map_err(|e| format!("message: {e}"))?;
         let r = transport.send(msg).await.map_err(|e| format!("smtp: {e}"))?;
         Ok(format!("SMTP {}", r.code()))
+    }
+}
+
+const NOT_ALLOWED: &str = "address not allowed by [network]";
+
+/// Resolves names and keeps only the addresses the policy permits, so a name
+/// cannot lead a request to a denied address (e.g. cloud metadata).
+struct PolicyResolver(NetPolicy);
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.0.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.filter(|a| policy.permits(a.ip())).collect();
+            if addrs.is_empty() {
+                return Err(NOT_ALLOWED.into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
     }
 }
 

@@ -112,3 +112,24 @@ async fn no_server_configured_is_a_failed_attempt_not_a_crash() {
     let err = s.send(&message("a@b.example")).await.unwrap_err();
     assert!(err.contains("no [smtp]"), "{err}");
 }
+
+#[tokio::test]
+async fn denied_addresses_are_never_contacted_by_address_or_by_name() {
+    // Something listens on loopback; the default policy must not reach it, however it is named.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let s = Sender::new(&DeliveryConfig::default()).unwrap();
+    for target in [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("http://localhost:{port}/hook"),
+        format!("http://[::ffff:127.0.0.1]:{port}/"),
+    ] {
+        let mut m = message("x");
+        m.kind = "webhook".into();
+        m.target = target.clone();
+        let err = s.send(&m).await.unwrap_err();
+        assert!(err.contains("address not allowed"), "{target}: {err}");
+    }
+    let accepted = tokio::time::timeout(std::time::Duration::from_millis(100), listener.accept()).await;
+    assert!(accepted.is_err(), "no connection was made");
+}
