@@ -24,6 +24,7 @@ async fn health_metrics_and_openapi() {
     }
     let metrics = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("wangan_http_requests_total{class=\"2xx\"}"), "{metrics}");
+    assert!(metrics.contains("wangan_notifications{status=\"failed\"} 0"), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -44,5 +44,16 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     out.push_str(&format!("wangan_http_request_duration_seconds_count {total}\n"));
     out.push_str("# HELP wangan_http_requests_in_flight Requests being served now.\n# TYPE wangan_http_requests_in_flight gauge\n");
     out.push_str(&format!("wangan_http_requests_in_flight {}\n", m.in_flight.load(Ordering::Relaxed)));
+    // The outbox, so a dead channel shows on the operators' board, not only on /deliveries.
+    if let Ok(counts) = wangan_core::service::notify::outbox_counts(&state.store).await {
+        out.push_str("# HELP wangan_notifications Notification messages in the outbox, by status.\n");
+        out.push_str("# TYPE wangan_notifications gauge\n");
+        for status in wangan_core::notify::OUTBOX_STATUSES {
+            out.push_str(&format!(
+                "wangan_notifications{{status=\"{status}\"}} {}\n",
+                counts.get(status).copied().unwrap_or(0)
+            ));
+        }
+    }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
 }
