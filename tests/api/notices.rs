@@ -155,6 +155,15 @@ async fn notice_to_shutdown_and_back() {
         ]
     );
 
+    // A period, for reporting upward: days in the platform's zone (assigned 2026-11-02 09:00 in Beijing).
+    let (_, p) = s.officer.get("/rectifications?from=2026-11-02&to=2026-11-02").await;
+    assert_eq!(p["total"], 1);
+    let (_, p) = s.officer.get("/rectifications?from=2026-11-03").await;
+    assert_eq!(p["total"], 0);
+    let (_, p) = s.officer.get("/rectifications?to=2026-11-01").await;
+    assert_eq!(p["total"], 0);
+    let (st, _) = s.officer.get("/rectifications?from=yesterday").await;
+    assert_eq!(st, 400);
     // The ladder over the fake clock: nothing before half time …
     clock.advance(Duration::hours(11));
     assert_eq!(escalation::run_once(&app.store).await.unwrap().steps(), 0);

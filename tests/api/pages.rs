@@ -69,7 +69,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/notices?source=edusrc&severity=critical&status=open&unit=cs&overdue=true&q=漏洞".into(),
         format!("/notices/{}", rect.notice_id),
         "/rectifications".into(),
-        "/rectifications?unit=cs&status=assigned&severity=high&overdue=true".into(),
+        "/rectifications?unit=cs&status=assigned&severity=high&overdue=true&from=2026-11-01&to=2026-12-31".into(),
         format!("/rectifications/{}", rect.id),
         "/channels".into(),
         "/deliveries".into(),

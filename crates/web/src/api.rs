@@ -426,6 +426,8 @@ struct RectificationQuery {
     system: Option<i64>,
     overdue: Option<bool>,
     open: Option<bool>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
 }
 
 impl RectificationQuery {
@@ -440,6 +442,8 @@ impl RectificationQuery {
                 system: self.system,
                 overdue: self.overdue,
                 open: self.open,
+                from: self.from,
+                to: self.to,
             },
         )
     }

@@ -366,7 +366,7 @@ pub const ROUTES: &[ApiRoute] = &[
         request: None,
         response: Some("RectificationPage"),
         status: 200,
-        query: &["page", "per_page", "unit", "status", "severity", "notice", "system", "overdue", "open"],
+        query: &["page", "per_page", "unit", "status", "severity", "notice", "system", "overdue", "open", "from", "to"],
         media: JSON,
     },
     ApiRoute {
@@ -377,7 +377,7 @@ pub const ROUTES: &[ApiRoute] = &[
         request: None,
         response: Some("Xlsx"),
         status: 200,
-        query: &["unit", "status", "severity", "notice", "system", "overdue", "open"],
+        query: &["unit", "status", "severity", "notice", "system", "overdue", "open", "from", "to"],
         media: XLSX,
     },
     ApiRoute {

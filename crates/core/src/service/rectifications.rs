@@ -95,6 +95,10 @@ pub struct RectificationFilter {
     pub overdue: Option<bool>,
     /// Only those still open (not closed).
     pub open: Option<bool>,
+    /// Assigned on or after this day (in the platform's zone).
+    pub from: Option<chrono::NaiveDate>,
+    /// Assigned on or before this day.
+    pub to: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -300,6 +304,18 @@ pub async fn filtered_query(
     }
     if f.overdue == Some(true) {
         cond = cond.add(rectification::Column::Deadline.lte(store.now()));
+    }
+    // A period, for reporting upward: whole days in the platform's zone.
+    let tz = store.notice_policy().time_zone;
+    let start_of = |d: chrono::NaiveDate| {
+        use chrono::TimeZone;
+        tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)).earliest().map(|t| t.with_timezone(&Utc))
+    };
+    if let Some(t) = f.from.and_then(start_of) {
+        cond = cond.add(rectification::Column::AssignedAt.gte(t));
+    }
+    if let Some(t) = f.to.and_then(|d| d.succ_opt()).and_then(start_of) {
+        cond = cond.add(rectification::Column::AssignedAt.lt(t));
     }
     Ok(Some(rectification::Entity::find().filter(cond)))
 }

@@ -377,6 +377,8 @@ pub struct RectListQuery {
     severity: Option<String>,
     overdue: Option<String>,
     notice: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 pub struct RectListFilters {
@@ -385,6 +387,8 @@ pub struct RectListFilters {
     pub severity: String,
     pub overdue: bool,
     pub notice: String,
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Template)]
@@ -408,6 +412,11 @@ impl RectListQuery {
             severity: self.severity.clone().unwrap_or_default(),
             overdue: self.overdue.as_deref() == Some("true"),
             notice: self.notice.clone().unwrap_or_default(),
+            from: self.from.clone().unwrap_or_default(),
+            to: self.to.clone().unwrap_or_default(),
+        };
+        let day = |v: &Option<String>| {
+            v.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
         };
         let filter = rectifications::RectificationFilter {
             unit: self.unit.clone(),
@@ -415,6 +424,8 @@ impl RectListQuery {
             severity: self.severity.clone(),
             notice: self.notice.as_deref().and_then(|n| n.trim().parse().ok()),
             overdue: f.overdue.then_some(true),
+            from: day(&self.from),
+            to: day(&self.to),
             ..Default::default()
         };
         (f, filter)
@@ -435,6 +446,8 @@ pub async fn rectifications(State(s): State<AppState>, user: PageUser, Query(q):
         ("severity", &f.severity),
         ("overdue", overdue),
         ("notice", &f.notice),
+        ("from", &f.from),
+        ("to", &f.to),
     ];
     let base = list_url("/rectifications", &params);
     let export_url = list_url("/rectifications/export.xlsx", &params);
