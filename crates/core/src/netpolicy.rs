@@ -75,6 +75,10 @@ pub const SPECIAL: [&str; 17] = [
     "64:ff9b::/96",
 ];
 
+/// `SPECIAL`, parsed once (every resolved address is judged against it).
+static SPECIAL_NETS: std::sync::LazyLock<Vec<Net>> =
+    std::sync::LazyLock::new(|| SPECIAL.iter().filter_map(|s| Net::parse(s)).collect());
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetPolicy {
     /// Special ranges made reachable (e.g. the campus `10.0.0.0/8`).
@@ -112,7 +116,7 @@ impl NetPolicy {
         if self.deny.iter().any(|n| n.contains(ip)) {
             return false;
         }
-        let special = SPECIAL.iter().filter_map(|s| Net::parse(s)).any(|n| n.contains(ip));
+        let special = SPECIAL_NETS.iter().any(|n| n.contains(ip));
         !special || self.allow.iter().any(|n| n.contains(ip))
     }
 }
@@ -140,6 +144,7 @@ mod tests {
 
     #[test]
     fn only_the_public_internet_by_default() {
+        assert_eq!(SPECIAL_NETS.len(), SPECIAL.len(), "every special range parses");
         let p = NetPolicy::default();
         assert!(p.permits(ip("203.0.113.7")));
         assert!(p.permits(ip("2001:db8::1")));

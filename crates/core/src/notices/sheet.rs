@@ -1,7 +1,7 @@
 //! Notices in bulk from a spreadsheet (通报导入): the Chinese column headers
 //! and how a row becomes a notice. Pure: problems by row and column.
 
-use crate::registry::inventory::{NotADate, Problem, SheetProblem, column_letters, date_of, pick, text};
+use crate::registry::inventory::{NotADate, Problem, SheetProblem, date_of, header_index, pick, text};
 use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use wangan_office::{Cell, Sheet};
 
@@ -76,27 +76,7 @@ fn list_of(v: &str) -> Vec<String> {
 
 /// Read the sheet: the header row is the first (of ten) naming the required columns.
 pub fn parse(sheet: &Sheet, tz: chrono_tz::Tz) -> Result<Vec<(NoticeRow, Vec<Problem>)>, SheetProblem> {
-    let header_row = sheet
-        .rows
-        .iter()
-        .take(10)
-        .position(|r| REQUIRED.iter().all(|h| r.iter().any(|c| text(c).trim_start_matches('*') == *h)));
-    let Some(header_row) = header_row else {
-        let first: Vec<String> = sheet.rows.first().map(|r| r.iter().map(text).collect()).unwrap_or_default();
-        let missing = REQUIRED
-            .iter()
-            .filter(|h| !first.iter().any(|c| c.trim_start_matches('*') == **h))
-            .map(|h| (*h).to_owned())
-            .collect();
-        return Err(SheetProblem::MissingColumns(missing));
-    };
-    let index: Vec<Option<usize>> = HEADERS
-        .iter()
-        .map(|h| sheet.rows[header_row].iter().position(|c| text(c).trim_start_matches('*') == *h))
-        .collect();
-    if let Some(&(r, c, _, _)) = sheet.merged.iter().find(|(r, _, _, _)| *r as usize > header_row) {
-        return Err(SheetProblem::MergedCells(format!("{}{}", column_letters(c), r + 1)));
-    }
+    let (header_row, index) = header_index(sheet, &REQUIRED, &HEADERS)?;
     let mut out = Vec::new();
     for (i, row) in sheet.rows.iter().enumerate().skip(header_row + 1) {
         if row.iter().all(Cell::is_empty) {

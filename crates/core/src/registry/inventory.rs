@@ -221,29 +221,35 @@ fn list_of(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// Read a sheet: the header row is the first row that names the required columns.
-pub fn parse(sheet: &Sheet) -> Result<Vec<(InventoryRow, Vec<Problem>)>, SheetProblem> {
-    let header_row = sheet
-        .rows
-        .iter()
-        .take(10)
-        .position(|r| REQUIRED.iter().all(|h| r.iter().any(|c| text(c).trim_start_matches('*') == *h)));
+/// Find a sheet's header row: the first of ten that names every `required`
+/// column. Returns its row and, for each of `headers`, its column; refuses
+/// merged cells below it.
+pub(crate) fn header_index(
+    sheet: &Sheet,
+    required: &[&str],
+    headers: &[&str],
+) -> Result<(usize, Vec<Option<usize>>), SheetProblem> {
+    let named = |c: &Cell, h: &str| text(c).trim_start_matches('*') == h;
+    let header_row = sheet.rows.iter().take(10).position(|r| required.iter().all(|h| r.iter().any(|c| named(c, h))));
     let Some(header_row) = header_row else {
         let first: Vec<String> = sheet.rows.first().map(|r| r.iter().map(text).collect()).unwrap_or_default();
-        let missing = REQUIRED
+        let missing = required
             .iter()
             .filter(|h| !first.iter().any(|c| c.trim_start_matches('*') == **h))
             .map(|h| (*h).to_owned())
             .collect();
         return Err(SheetProblem::MissingColumns(missing));
     };
-    let index: Vec<Option<usize>> = HEADERS
-        .iter()
-        .map(|h| sheet.rows[header_row].iter().position(|c| text(c).trim_start_matches('*') == *h))
-        .collect();
+    let index = headers.iter().map(|h| sheet.rows[header_row].iter().position(|c| named(c, h))).collect();
     if let Some(&(r, c, _, _)) = sheet.merged.iter().find(|(r, _, _, _)| *r as usize > header_row) {
         return Err(SheetProblem::MergedCells(format!("{}{}", column_letters(c), r + 1)));
     }
+    Ok((header_row, index))
+}
+
+/// Read a sheet: the header row is the first row that names the required columns.
+pub fn parse(sheet: &Sheet) -> Result<Vec<(InventoryRow, Vec<Problem>)>, SheetProblem> {
+    let (header_row, index) = header_index(sheet, &REQUIRED, &HEADERS)?;
     let mut out = Vec::new();
     for (i, row) in sheet.rows.iter().enumerate().skip(header_row + 1) {
         if row.iter().all(Cell::is_empty) {

@@ -6,7 +6,7 @@
 
 use super::notify::Outbox;
 use crate::audit::{self, Actor, Change};
-use crate::entity::{notice, rectification, shutdown_order, system, unit, violation};
+use crate::entity::{notice, rectification, shutdown_order, system, violation};
 use crate::error::Result;
 use crate::notices::messages::{self, Subject};
 use crate::notices::{Rung, workflow};
@@ -127,13 +127,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        let units: HashMap<i64, unit::Model> = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(ids(|r| r.unit_id)))
-            .all(&*txn)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let units = super::units::by_ids(&*txn, ids(|r| r.unit_id)).await?;
         let mut outbox = Outbox::digest();
         let mut changes = Vec::with_capacity(rows.len());
         let (mut orders, mut violations, mut shut) = (Vec::new(), Vec::new(), Vec::new());

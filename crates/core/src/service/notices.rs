@@ -5,10 +5,11 @@
 use super::notify::Outbox;
 use super::rectifications::{self, RectificationView};
 use super::systems::Upload;
-use super::{clean, uploads};
+use super::systems::check_text;
+use super::uploads;
 use crate::access::{Permission, Principal, Scope};
 use crate::audit::{self, Actor, Change};
-use crate::entity::{notice, notice_attachment, rectification, system, unit};
+use crate::entity::{notice, notice_attachment, rectification, system};
 use crate::error::{CoreError, FieldError, Result};
 use crate::notices::messages::{self, Subject};
 use crate::notices::{SEVERITIES, SOURCES, workflow};
@@ -159,14 +160,14 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
     let now = store.now();
     let scope = who.scope();
     let mut cond = scope_of(&scope);
-    for (value, col, choices) in [
-        (&f.source, notice::Column::Source, &SOURCES[..]),
-        (&f.severity, notice::Column::Severity, &SEVERITIES[..]),
-        (&f.status, notice::Column::Status, &crate::notices::NOTICE_STATUSES[..]),
+    for (field, value, col, choices) in [
+        ("source", &f.source, notice::Column::Source, &SOURCES[..]),
+        ("severity", &f.severity, notice::Column::Severity, &SEVERITIES[..]),
+        ("status", &f.status, notice::Column::Status, &crate::notices::NOTICE_STATUSES[..]),
     ] {
         if let Some(v) = value.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if !choices.contains(&v) {
-                return Err(CoreError::invalid(col_name(col), "unknown_choice"));
+                return Err(CoreError::invalid(field, "unknown_choice"));
             }
             cond = cond.add(col.eq(v));
         }
@@ -217,14 +218,6 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
     Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
 }
 
-fn col_name(c: notice::Column) -> &'static str {
-    match c {
-        notice::Column::Source => "source",
-        notice::Column::Severity => "severity",
-        _ => "status",
-    }
-}
-
 pub(crate) async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<notice::Model> {
     notice::Entity::find_by_id(id).filter(scope_of(&who.scope())).one(conn).await?.ok_or(CoreError::NotFound)
 }
@@ -264,14 +257,6 @@ pub async fn attachment(
 struct Checked {
     received_at: DateTime<Utc>,
     deadline: DateTime<Utc>,
-}
-
-fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
-    if required && value.trim().is_empty() {
-        errors.push(FieldError::new(field, "required"));
-    } else if clean(value, max).is_none() {
-        errors.push(FieldError::new(field, "too_long"));
-    }
 }
 
 fn check_input(store: &Store, input: &NoticeInput, errors: &mut Vec<FieldError>) -> Option<Checked> {
@@ -333,14 +318,7 @@ pub(crate) async fn assign<C: ConnectionTrait>(
 ) -> Result<Vec<Change>> {
     let now = store.now();
     let policy = store.notice_policy();
-    let unit_ids: Vec<i64> = systems.iter().map(|s| s.unit_id).collect();
-    let units: HashMap<i64, unit::Model> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let units = super::units::by_ids(conn, systems.iter().map(|s| s.unit_id)).await?;
     let mut changes = Vec::new();
     for s in systems {
         let r = rectification::ActiveModel {

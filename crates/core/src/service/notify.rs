@@ -502,22 +502,11 @@ pub async fn deliveries(
             });
         }
     }
-    let unit_ids: Vec<i64> = rows.iter().filter_map(|r| r.unit_id).collect();
-    let codes: HashMap<i64, String> = if unit_ids.is_empty() {
-        HashMap::new()
-    } else {
-        unit::Entity::find()
-            .filter(unit::Column::Id.is_in(unit_ids))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.code))
-            .collect()
-    };
+    let codes = super::units::by_ids(conn, rows.iter().filter_map(|r| r.unit_id)).await?;
     let items = rows
         .into_iter()
         .map(|r| DeliveryView {
-            unit: r.unit_id.and_then(|u| codes.get(&u).cloned()),
+            unit: r.unit_id.and_then(|u| codes.get(&u).map(|u| u.code.clone())),
             history: attempts.remove(&r.id).unwrap_or_default(),
             id: r.id,
             event: r.event,

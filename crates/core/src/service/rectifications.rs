@@ -172,13 +172,7 @@ impl Lookup {
                 .into_iter()
                 .map(|m| (m.id, m))
                 .collect(),
-            units: unit::Entity::find()
-                .filter(unit::Column::Id.is_in(uids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|m| (m.id, m))
-                .collect(),
+            units: super::units::by_ids(conn, uids).await?,
             orders: shutdown_order::Entity::find()
                 .filter(shutdown_order::Column::RectificationId.is_in(rids))
                 .order_by_asc(shutdown_order::Column::Id)
@@ -831,18 +825,7 @@ pub async fn violations(
         .limit(page.per_page())
         .all(conn)
         .await?;
-    let ids: Vec<i64> = rows.iter().map(|v| v.unit_id).collect();
-    let units: HashMap<i64, unit::Model> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        unit::Entity::find()
-            .filter(unit::Column::Id.is_in(ids))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect()
-    };
+    let units = super::units::by_ids(conn, rows.iter().map(|v| v.unit_id)).await?;
     let items = rows
         .into_iter()
         .map(|v| ViolationView {
@@ -926,17 +909,7 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
         .await?;
     let mut unit_ids: Vec<i64> = loads.keys().copied().collect();
     unit_ids.extend(orders.iter().map(|o| o.unit_id));
-    let units: HashMap<i64, unit::Model> = if unit_ids.is_empty() {
-        HashMap::new()
-    } else {
-        unit::Entity::find()
-            .filter(unit::Column::Id.is_in(unit_ids))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect()
-    };
+    let units = super::units::by_ids(conn, unit_ids).await?;
     let system_ids: Vec<i64> = orders.iter().map(|o| o.system_id).collect();
     let systems: HashMap<i64, String> = if system_ids.is_empty() {
         HashMap::new()

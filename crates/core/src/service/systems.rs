@@ -315,7 +315,8 @@ pub(crate) fn check_inventory_fields(
     clean_lists(&r.urls, &r.ips, &r.tags, errors)
 }
 
-fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
+/// A free-text field: required or not, and at most `max` characters.
+pub(crate) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
     if required && value.trim().is_empty() {
         errors.push(FieldError::new(field, "required"));
     } else if clean(value, max).is_none() {
@@ -342,20 +343,8 @@ fn evaluation_word(state: DueState) -> &'static str {
 struct Units(HashMap<i64, unit::Model>);
 
 impl Units {
-    async fn load<C: ConnectionTrait>(conn: &C, mut ids: Vec<i64>) -> Result<Units> {
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(Units(HashMap::new()));
-        }
-        let map = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(ids))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
-        Ok(Units(map))
+    async fn load<C: ConnectionTrait>(conn: &C, ids: Vec<i64>) -> Result<Units> {
+        Ok(Units(super::units::by_ids(conn, ids).await?))
     }
     fn code(&self, id: i64) -> String {
         self.0.get(&id).map(|u| u.code.clone()).unwrap_or_default()

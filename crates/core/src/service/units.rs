@@ -87,8 +87,14 @@ pub(crate) fn to_json(m: &unit::Model, parent: Option<&str>) -> serde_json::Valu
     })
 }
 
-async fn parent_codes<C: ConnectionTrait>(conn: &C, models: &[unit::Model]) -> Result<HashMap<i64, String>> {
-    let ids: Vec<i64> = models.iter().filter_map(|m| m.parent_id).collect();
+/// Units by id, for the rows of a page (one query; none for no ids).
+pub(crate) async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, unit::Model>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -97,8 +103,13 @@ async fn parent_codes<C: ConnectionTrait>(conn: &C, models: &[unit::Model]) -> R
         .all(conn)
         .await?
         .into_iter()
-        .map(|p| (p.id, p.code))
+        .map(|u| (u.id, u))
         .collect())
+}
+
+async fn parent_codes<C: ConnectionTrait>(conn: &C, models: &[unit::Model]) -> Result<HashMap<i64, String>> {
+    let parents = by_ids(conn, models.iter().filter_map(|m| m.parent_id)).await?;
+    Ok(parents.into_iter().map(|(id, p)| (id, p.code)).collect())
 }
 
 fn view(m: unit::Model, parents: &HashMap<i64, String>) -> UnitView {

@@ -1,6 +1,6 @@
 //! The audit log page and the user's own account (API tokens).
 
-use super::{Ctx, OrPage, PageResult, Pager, fail, is_form_error, list_url, render};
+use super::{Ctx, OkQuery, OrPage, PageResult, Pager, fail, is_form_error, list_url, render};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{CsrfForm, PageUser};
@@ -165,11 +165,6 @@ struct AccountPage {
     roles: Vec<String>,
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct OkQuery {
-    ok: Option<String>,
 }
 
 async fn account_page(s: &AppState, user: &PageUser, flash: Option<&str>, new_token: Option<String>) -> PageResult {

@@ -1,7 +1,8 @@
 //! Dashboard, units, people, responsible persons, leadership group.
 
 use super::{
-    Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status,
+    Ctx, OkQuery, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, path_id, render,
+    render_status,
 };
 use crate::AppState;
 use crate::error::WebError;
@@ -204,11 +205,6 @@ struct UnitPage {
     kinds: [&'static str; 4],
     can_manage: bool,
     can_set_resp: bool,
-}
-
-#[derive(Deserialize)]
-pub struct OkQuery {
-    ok: Option<String>,
 }
 
 async fn unit_page(

@@ -104,6 +104,12 @@ pub fn locale_of(p: &Principal) -> &'static str {
     if p.locale == "en" { "en" } else { i18n::DEFAULT_LOCALE }
 }
 
+/// `?ok=KEY`: the flash message a page shows after a successful change.
+#[derive(serde::Deserialize)]
+pub struct OkQuery {
+    pub ok: Option<String>,
+}
+
 /// What every page's layout needs.
 pub struct Ctx {
     pub m: Msg<'static>,

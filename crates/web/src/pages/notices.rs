@@ -3,8 +3,8 @@
 //! center reviews; channels and the delivery log.
 
 use super::account::AuditRow;
-use super::registry::read_multipart;
-use super::{Ctx, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status};
+use super::registry::{lines, read_multipart};
+use super::{Ctx, OkQuery, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{CsrfForm, PageUser};
@@ -23,10 +23,6 @@ use wangan_core::service::notify::{self, ChannelView, DeliveryView};
 use wangan_core::service::rectifications::{self, RectificationDetail, RectificationView};
 use wangan_core::service::units::{self, UnitView};
 use wangan_core::{CoreError, FieldError, Page, PageRequest};
-
-fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
 
 /// A `datetime-local` value (`2026-11-24T09:30`) in the platform's zone, as UTC.
 fn form_time(state: &AppState, field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
@@ -49,11 +45,6 @@ fn form_time(state: &AppState, field: &str, raw: &str, errors: &mut Vec<FieldErr
 
 fn local_input(state: &AppState, t: &DateTime<Utc>) -> String {
     t.with_timezone(&state.config.time_zone).format("%Y-%m-%dT%H:%M").to_string()
-}
-
-#[derive(Deserialize)]
-pub struct OkQuery {
-    ok: Option<String>,
 }
 
 // ---- notices ------------------------------------------------------------
@@ -353,10 +344,6 @@ pub async fn update(
     }
 }
 
-fn file_response(name: String, content_type: String, bytes: Vec<u8>) -> axum::response::Response {
-    crate::file_download(bytes, &content_type, "attachment", &name)
-}
-
 pub async fn evidence(
     State(s): State<AppState>,
     user: PageUser,
@@ -364,7 +351,7 @@ pub async fn evidence(
 ) -> PageResult {
     let (id, aid) = (path_id(&id, &user)?, path_id(&aid, &user)?);
     let (name, ct, bytes) = notices::attachment(&s.store, &user.principal, id, aid).await.or_page(&user)?;
-    Ok(file_response(name, ct, bytes))
+    Ok(crate::file_download(bytes, &ct, "attachment", &name))
 }
 
 // ---- rectifications ------------------------------------------------------
@@ -655,7 +642,7 @@ pub async fn rectification_file(
 ) -> PageResult {
     let (id, aid) = (path_id(&id, &user)?, path_id(&aid, &user)?);
     let (name, ct, bytes) = rectifications::attachment(&s.store, &user.principal, id, aid).await.or_page(&user)?;
-    Ok(file_response(name, ct, bytes))
+    Ok(crate::file_download(bytes, &ct, "attachment", &name))
 }
 
 // ---- channels and deliveries --------------------------------------------

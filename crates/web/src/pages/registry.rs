@@ -2,7 +2,9 @@
 //! system's page with its filing, protections, MLPS and stage changes.
 
 use super::account::AuditRow;
-use super::{Ctx, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, path_id, render_status};
+use super::{
+    Ctx, OkQuery, OrPage, PageRejection, PageResult, Pager, fail, is_form_error, list_url, path_id, render_status,
+};
 use crate::AppState;
 use crate::error::{WebError, gate_reason};
 use crate::extract::{CsrfForm, PageUser};
@@ -114,7 +116,8 @@ impl From<&SystemView> for Draft {
     }
 }
 
-fn lines(text: &str) -> Vec<String> {
+/// The non-empty lines of a text field, trimmed.
+pub(super) fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
@@ -359,11 +362,6 @@ struct SystemPage {
     can_override: bool,
     history: Vec<AuditRow>,
     rectifications: Vec<wangan_core::service::rectifications::RectificationView>,
-}
-
-#[derive(Deserialize)]
-pub struct OkQuery {
-    ok: Option<String>,
 }
 
 async fn system_page(
@@ -674,13 +672,7 @@ pub async fn evaluation_report(
     let eid = path_id(&eid, &user)?;
     let (name, content_type, bytes) =
         systems::evaluation_report(&s.store, &user.principal, id, eid).await.or_page(&user)?;
-    let encoded: String = percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC).to_string();
-    let disposition = format!("attachment; filename=\"report\"; filename*=UTF-8''{encoded}");
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CONTENT_DISPOSITION, disposition)],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::file_download(bytes, &content_type, "report", &name))
 }
 
 #[derive(Deserialize)]
