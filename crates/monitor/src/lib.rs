@@ -1,7 +1,7 @@
-//! Wangan site monitoring. So far the pure analyzers that need no network:
-//! the page's character set (`analyze::charset`) and the spam and
-//! hidden-link keyword dictionary (`analyze::keywords`). The fetcher, the
-//! scheduler, the structure / hidden-link analysis and the findings arrive
-//! with the monitoring issue.
+//! Wangan site monitoring: the analyzers (pure functions over a fetched
+//! page), the fetcher that honours the network policy, the checks of one
+//! URL, and the engine that runs them for every monitor.
 
 pub mod analyze;
+pub mod farm;
+pub mod finding;

@@ -2,7 +2,7 @@
 //! cheats and phishing terms in Chinese and English, found anywhere in a
 //! page's text in one pass (Aho–Corasick; ASCII case-insensitive).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
@@ -116,6 +116,8 @@ impl Dictionary {
         let matcher = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            // A few hundred words: the DFA is small and the fastest to search with.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(words.iter().map(|(w, _)| w.as_str()))?;
         Ok(Dictionary { matcher, words })
     }

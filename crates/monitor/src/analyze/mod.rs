@@ -1,4 +1,12 @@
-//! Analyzers: pure functions over a fetched page.
+//! Analyzers: pure functions over a fetched page or response.
 
 pub mod charset;
+pub mod content;
+pub mod css;
+pub mod headers;
+pub mod html;
+pub mod icp;
 pub mod keywords;
+pub mod selector;
+pub mod tamper;
+pub mod tokenizer;

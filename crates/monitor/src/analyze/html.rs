@@ -1,0 +1,879 @@
+//! One pass over a page that collects what every content check needs:
+//! the visible text in blocks, hidden text and links with the reason they
+//! are hidden, links, scripts (with signs of obfuscation and the links they
+//! write), iframes, external resources and the count of each tag.
+//!
+//! Tokens come from `tokenizer`; the open-element stack here applies the
+//! HTML rules for implicit ends (`<p>` by `<div>`, `<li>` by the next
+//! `<li>`, a cell by the next cell) and pops down to the element an end
+//! tag names, so hidden state never leaks past where a browser would close
+//! the element.
+
+use std::collections::BTreeMap;
+
+use super::css::{self, HideReason, Sheet};
+use super::selector::{self, Selector, Subject};
+use super::tokenizer::{self, Attrs, Sink};
+
+/// What the checks need of a page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub title: String,
+    /// Visible text, one entry per block (paragraph, cell, item, heading),
+    /// whitespace collapsed, entities decoded; excluded parts left out.
+    pub blocks: Vec<String>,
+    /// Text in excluded parts (dynamic: dates, counters), kept for keyword checks.
+    pub excluded_text: String,
+    /// Each outermost hidden element with its text and links.
+    pub hidden: Vec<Hidden>,
+    pub links: Vec<Link>,
+    pub scripts: Vec<Script>,
+    /// `src` of each iframe (and frame), with the reason when hidden.
+    pub iframes: Vec<Link>,
+    /// `src` / `href` of scripts, style sheets, images, iframes, embeds.
+    pub resources: Vec<String>,
+    pub tags: BTreeMap<String, u32>,
+    /// `<meta name=keywords|description>` contents (spam likes them).
+    pub meta: Vec<String>,
+    /// `<meta http-equiv=refresh>` target, when any.
+    pub refresh: Option<String>,
+    pub bytes: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hidden {
+    pub reason: HideReason,
+    pub tag: String,
+    pub text: String,
+    pub links: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub href: String,
+    pub hidden: Option<HideReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub src: Option<String>,
+    /// `text_hash` of an inline script's text (0 for external scripts).
+    pub hash: u64,
+    pub len: usize,
+    /// Signs of obfuscation: `eval`, `atob`, `fromCharCode`, `unescape`, `long_base64`, `hex_escapes`.
+    pub signs: Vec<&'static str>,
+    /// Links the script writes into the page (`document.write`, `innerHTML`).
+    pub written_links: Vec<String>,
+}
+
+impl Page {
+    /// All visible text, one block a line.
+    pub fn visible_text(&self) -> String {
+        self.blocks.join("\n")
+    }
+}
+
+/// A fast 64-bit hash of text, stable across builds and machines
+/// (baselines are stored): eight bytes a step, multiply and rotate.
+pub fn text_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h: u64 = (bytes.len() as u64) ^ 0xcbf2_9ce4_8422_2325;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    let mut w = [0u8; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// Characters in UTF-8 text (bytes that start a character).
+pub fn char_count(text: &str) -> usize {
+    text.bytes().filter(|b| (*b as i8) >= -0x40).count()
+}
+
+/// Is `selector` one the analysis can use for exclusions?
+pub fn valid_selector(selector: &str) -> bool {
+    selector::parse_list(selector).is_ok()
+}
+
+/// A tag name without allocating (names longer than 15 bytes are cut; they only need to compare).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Name([u8; 15], u8);
+
+impl Name {
+    fn new(s: &str) -> Name {
+        let mut b = [0u8; 15];
+        let mut n = 0;
+        for (i, c) in s.bytes().take(15).enumerate() {
+            b[i] = c;
+            n = i + 1;
+        }
+        Name(b, n as u8)
+    }
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0[..usize::from(self.1)]).unwrap_or("")
+    }
+    fn is(&self, name: &str) -> bool {
+        let n = name.as_bytes();
+        &self.0[..usize::from(self.1)] == n.get(..15).unwrap_or(n)
+    }
+}
+
+#[derive(Debug)]
+struct Open {
+    name: Name,
+    /// `id` and `class`, kept only when exclusions need them for matching ancestors.
+    ident: Option<Box<(String, String)>>,
+    block: bool,
+    excluded: bool,
+    /// Index into `Page::hidden` of the outermost hidden element holding this one.
+    hidden: Option<usize>,
+    color: Option<String>,
+    background: Option<String>,
+    /// Index into `Page::links` while inside `<a>`.
+    link: Option<usize>,
+}
+
+#[derive(Default)]
+struct State {
+    page: Page,
+    stack: Vec<Open>,
+    sheet: Sheet,
+    block: String,
+    exclude: Vec<Selector>,
+    /// Some exclusion names ancestors (`.news .time`): keep `id` and `class` on the stack.
+    ancestors_matter: bool,
+}
+
+struct Current<'a, 'b> {
+    name: &'a str,
+    attrs: &'a Attrs<'b>,
+}
+
+impl Subject for Current<'_, '_> {
+    fn tag(&self) -> &str {
+        self.name
+    }
+    fn id(&self) -> Option<&str> {
+        self.attrs.get("id").map(str::trim)
+    }
+    fn has_class(&self, class: &str) -> bool {
+        self.attrs.get("class").is_some_and(|c| c.split_ascii_whitespace().any(|x| x == class))
+    }
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.get(name)
+    }
+}
+
+impl Subject for Open {
+    fn tag(&self) -> &str {
+        self.name.as_str()
+    }
+    fn id(&self) -> Option<&str> {
+        self.ident.as_ref().map(|b| b.0.as_str()).filter(|s| !s.is_empty())
+    }
+    fn has_class(&self, class: &str) -> bool {
+        self.ident.as_ref().is_some_and(|b| b.1.split_ascii_whitespace().any(|x| x == class))
+    }
+    fn attr(&self, name: &str) -> Option<&str> {
+        match name {
+            "id" => self.id(),
+            "class" => self.ident.as_ref().map(|b| b.1.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// Elements that start a new block of text.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "br"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "marquee"
+            | "nav"
+            | "ol"
+            | "option"
+            | "p"
+            | "pre"
+            | "section"
+            | "table"
+            | "td"
+            | "th"
+            | "tr"
+            | "ul"
+    )
+}
+
+/// Start tags that end an open `<p>`.
+fn closes_p(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "details"
+            | "div"
+            | "dl"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "table"
+            | "ul"
+    )
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+impl State {
+    fn flush_block(&mut self) {
+        if self.block.trim().is_empty() {
+            self.block.clear();
+            return;
+        }
+        let text = normalize(&decode_entities(&self.block));
+        self.block.clear();
+        if !text.is_empty() {
+            self.page.blocks.push(text);
+        }
+    }
+
+    /// Pop to (and including) the nearest open element named in `targets`,
+    /// unless one named in `stop` comes first.
+    fn close_implied(&mut self, targets: &[&str], stop: &[&str]) {
+        let found = self.stack.iter().rposition(|o| targets.iter().chain(stop).any(|t| o.name.is(t)));
+        if let Some(i) = found
+            && targets.iter().any(|t| self.stack[i].name.is(t))
+        {
+            self.pop_to(i);
+        }
+    }
+
+    fn pop_to(&mut self, index: usize) {
+        while self.stack.len() > index {
+            let Some(open) = self.stack.pop() else { break };
+            self.closed(open);
+        }
+    }
+
+    fn closed(&mut self, open: Open) {
+        if open.block {
+            self.flush_block();
+        }
+    }
+
+    fn start_tag(&mut self, name: &str, attrs: &Attrs<'_>, self_closing: bool) {
+        match self.page.tags.get_mut(name) {
+            Some(n) => *n += 1,
+            None => {
+                self.page.tags.insert(name.to_owned(), 1);
+            }
+        }
+        match name {
+            "li" => self.close_implied(&["li"], &["ul", "ol", "menu"]),
+            "dt" | "dd" => self.close_implied(&["dt", "dd"], &["dl"]),
+            "tr" => self.close_implied(&["tr"], &["table"]),
+            "td" | "th" => self.close_implied(&["td", "th"], &["tr", "table"]),
+            "option" | "optgroup" => self.close_implied(&["option"], &["select", "datalist"]),
+            "tbody" | "thead" | "tfoot" => self.close_implied(&["tbody", "thead", "tfoot", "tr"], &["table"]),
+            "body" => self.close_implied(&["head"], &[]),
+            _ => {}
+        }
+        if closes_p(name) {
+            self.close_implied(&["p"], &["button", "table", "td", "th"]);
+        }
+        let block = is_block(name);
+        if block {
+            self.flush_block();
+        }
+        let parent = self.stack.last();
+        let mut excluded = parent.is_some_and(|p| p.excluded);
+        let inherited_hidden = parent.and_then(|p| p.hidden);
+        let mut color = parent.and_then(|p| p.color.clone());
+        let mut background = parent.and_then(|p| p.background.clone());
+        let mut link = parent.and_then(|p| p.link);
+
+        // Why this element would be hidden: inline style first, then the sheet, then attributes.
+        let mut reason = None;
+        let mut own_colour = false;
+        if let Some(style) = attrs.get("style") {
+            let s = css::parse_declarations(&decode_entities(style));
+            reason = s.hide;
+            own_colour = s.color.is_some() || s.background.is_some();
+            if s.color.is_some() {
+                color = s.color;
+            }
+            if s.background.is_some() {
+                background = s.background;
+            }
+        }
+        if !self.sheet.is_empty() {
+            let mut apply = |s: &css::Style| {
+                if reason.is_none() {
+                    reason = s.hide;
+                }
+                if s.color.is_some() {
+                    own_colour = true;
+                    color.clone_from(&s.color);
+                }
+                if s.background.is_some() {
+                    own_colour = true;
+                    background.clone_from(&s.background);
+                }
+            };
+            if let Some(id) = attrs.get("id")
+                && let Some(s) = self.sheet.ids.get(id.trim())
+            {
+                apply(s);
+            }
+            if let Some(class) = attrs.get("class") {
+                for c in class.split_ascii_whitespace() {
+                    if let Some(s) = self.sheet.classes.get(c) {
+                        apply(s);
+                    }
+                }
+            }
+        }
+        if reason.is_none() && own_colour && color.is_some() && color == background {
+            reason = Some(HideReason::SameColour);
+        }
+        let number = |v: Option<&str>| v.and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok());
+        if reason.is_none()
+            && name == "marquee"
+            && (number(attrs.get("height")).is_some_and(|n| n <= 10.0)
+                || number(attrs.get("width")).is_some_and(|n| n <= 10.0))
+        {
+            reason = Some(HideReason::TinyMarquee);
+        }
+        if reason.is_none() && attrs.has("hidden") {
+            reason = Some(HideReason::HiddenAttribute);
+        }
+        let hidden = match (inherited_hidden, reason) {
+            (Some(i), _) => Some(i),
+            (None, Some(r)) => {
+                self.page.hidden.push(Hidden {
+                    reason: r,
+                    tag: name.to_owned(),
+                    text: String::new(),
+                    links: Vec::new(),
+                });
+                Some(self.page.hidden.len() - 1)
+            }
+            (None, None) => None,
+        };
+        let hidden_reason = hidden.and_then(|i| self.page.hidden.get(i)).map(|h| h.reason);
+        let value = |v: &str| decode_entities(v.trim()).into_owned();
+
+        match name {
+            "a" | "area" => {
+                if let Some(href) = attrs.get("href") {
+                    let href = value(href);
+                    if let Some(i) = hidden
+                        && let Some(h) = self.page.hidden.get_mut(i)
+                        && h.links.len() < 200
+                    {
+                        h.links.push(href.clone());
+                    }
+                    self.page.links.push(Link { href, hidden: hidden_reason });
+                    link = Some(self.page.links.len() - 1);
+                }
+            }
+            "script" => {
+                let src = attrs.get("src").map(value).filter(|s| !s.is_empty());
+                if let Some(src) = &src {
+                    self.page.resources.push(src.clone());
+                }
+                self.page.scripts.push(Script { src, hash: 0, len: 0, signs: Vec::new(), written_links: Vec::new() });
+            }
+            "iframe" | "frame" => {
+                if let Some(src) = attrs.get("src") {
+                    let src = value(src);
+                    self.page.resources.push(src.clone());
+                    let tiny = |v: Option<&str>| number(v).is_some_and(|n| n <= 2.0);
+                    let reason = hidden_reason.or_else(|| {
+                        (tiny(attrs.get("width")) || tiny(attrs.get("height"))).then_some(HideReason::ZeroSize)
+                    });
+                    self.page.iframes.push(Link { href: src, hidden: reason });
+                }
+            }
+            "img" | "embed" | "source" => {
+                if let Some(src) = attrs.get("src") {
+                    self.page.resources.push(value(src));
+                }
+            }
+            "link" => {
+                let rel = attrs.get("rel").unwrap_or_default().to_ascii_lowercase();
+                if (rel.contains("stylesheet") || rel.contains("icon"))
+                    && let Some(href) = attrs.get("href")
+                {
+                    self.page.resources.push(value(href));
+                }
+            }
+            "meta" => {
+                let meta_name = attrs.get("name").unwrap_or_default().to_ascii_lowercase();
+                if (meta_name == "keywords" || meta_name == "description")
+                    && let Some(c) = attrs.get("content")
+                {
+                    self.page.meta.push(value(c));
+                }
+                if attrs.get("http-equiv").is_some_and(|e| e.trim().eq_ignore_ascii_case("refresh")) {
+                    self.page.refresh = attrs.get("content").map(value);
+                }
+            }
+            _ => {}
+        }
+        if is_void(name) || self_closing {
+            return;
+        }
+        if !excluded && !self.exclude.is_empty() {
+            let current = Current { name, attrs };
+            excluded = self.exclude.iter().any(|sel| sel.matches(&current, &self.stack));
+        }
+        let ident = self.ancestors_matter.then(|| {
+            Box::new((attrs.get("id").unwrap_or("").trim().to_owned(), attrs.get("class").unwrap_or("").to_owned()))
+        });
+        self.stack.push(Open { name: Name::new(name), ident, block, excluded, hidden, color, background, link });
+        // The stack is bounded: a page that never closes anything cannot grow it past 512.
+        if self.stack.len() > 512 {
+            self.stack.remove(1);
+        }
+    }
+
+    fn end_tag(&mut self, name: &str) {
+        if let Some(i) = self.stack.iter().rposition(|o| o.name.is(name)) {
+            self.pop_to(i);
+        }
+    }
+
+    fn raw_text(&mut self, name: &str, text: &str) {
+        match name {
+            "script" => {
+                if let Some(s) = self.page.scripts.last_mut()
+                    && s.src.is_none()
+                {
+                    s.hash = text_hash(text.as_bytes());
+                    s.len = text.len();
+                    s.signs = obfuscation_signs(text);
+                    s.written_links = written_links(text);
+                }
+            }
+            "style" => self.sheet.add(text),
+            "title" if self.page.title.is_empty() => self.page.title = normalize(&decode_entities(text)),
+            _ => {}
+        }
+    }
+
+    fn data(&mut self, chunk: &str) {
+        let Some(top) = self.stack.last() else {
+            self.block.push_str(chunk);
+            return;
+        };
+        if let Some(i) = top.hidden {
+            if let Some(h) = self.page.hidden.get_mut(i)
+                && h.text.len() < 64 * 1024
+            {
+                h.text.push_str(chunk);
+            }
+        } else if top.excluded {
+            if self.page.excluded_text.len() < 64 * 1024 {
+                self.page.excluded_text.push_str(chunk);
+            }
+        } else {
+            self.block.push_str(chunk);
+        }
+    }
+
+    fn finish(mut self) -> Page {
+        self.pop_to(0);
+        self.flush_block();
+        for h in &mut self.page.hidden {
+            h.text = normalize(&decode_entities(&h.text));
+        }
+        self.page.excluded_text = normalize(&decode_entities(&self.page.excluded_text));
+        self.page
+    }
+}
+
+impl Sink for State {
+    fn start(&mut self, name: &str, attrs: &Attrs<'_>, self_closing: bool) {
+        self.start_tag(name, attrs, self_closing);
+    }
+    fn end(&mut self, name: &str) {
+        self.end_tag(name);
+    }
+    fn text(&mut self, text: &str) {
+        self.data(text);
+    }
+    fn raw(&mut self, name: &str, text: &str) {
+        self.raw_text(name, text);
+    }
+}
+
+/// Parse a page (already decoded to UTF-8). `exclude` are CSS selectors of
+/// dynamic parts whose text is left out of `blocks`; a selector that does
+/// not parse is ignored (check it with `valid_selector` when it is saved).
+pub fn parse(html: &str, exclude: &[String]) -> Page {
+    let exclude: Vec<Selector> = exclude.iter().filter_map(|s| selector::parse_list(s).ok()).flatten().collect();
+    let mut state = State { ancestors_matter: exclude.iter().any(|s| s.parts.len() > 1), exclude, ..State::default() };
+    tokenizer::tokenize(html, &mut state);
+    let mut page = state.finish();
+    page.bytes = html.len();
+    page
+}
+
+/// Collapse runs of whitespace (including the ideographic space and nbsp) to one space.
+pub fn normalize(text: &str) -> String {
+    /// Bytes that may start a space: ASCII white space, and the lead bytes of U+00A0 and U+3000.
+    static CANDIDATE: [bool; 256] = {
+        let mut t = [false; 256];
+        t[b' ' as usize] = true;
+        t[b'\t' as usize] = true;
+        t[b'\n' as usize] = true;
+        t[b'\r' as usize] = true;
+        t[0x0c] = true;
+        t[0xC2] = true;
+        t[0xE3] = true;
+        t
+    };
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut run = 0; // start of the current run of text
+    let mut pending_space = false;
+    while i < bytes.len() {
+        if !CANDIDATE[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
+        let b = bytes[i];
+        let width = if b.is_ascii_whitespace() {
+            1
+        } else if b == 0xC2 && bytes.get(i + 1) == Some(&0xA0) {
+            2
+        } else if b == 0xE3 && bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0x80) {
+            3
+        } else {
+            i += 1;
+            continue;
+        };
+        if run < i {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&text[run..i]);
+        }
+        pending_space = true;
+        i += width;
+        run = i;
+    }
+    if run < bytes.len() {
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&text[run..]);
+    }
+    out
+}
+
+/// Decode character references: the common named ones and every numeric one.
+pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('&') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end =
+            rest[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).map(|e| e + 1).unwrap_or(rest.len());
+        let name = &rest[1..end];
+        let decoded = if let Some(num) = name.strip_prefix('#') {
+            let n = match num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => num.parse::<u32>().ok(),
+            };
+            n.and_then(char::from_u32)
+        } else {
+            match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                "copy" => Some('©'),
+                "reg" => Some('®'),
+                "middot" => Some('·'),
+                "mdash" => Some('—'),
+                "ndash" => Some('–'),
+                "hellip" => Some('…'),
+                "laquo" => Some('«'),
+                "raquo" => Some('»'),
+                _ => None,
+            }
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end..];
+                rest = rest.strip_prefix(';').unwrap_or(rest);
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// Signs that an inline script hides what it does.
+pub fn obfuscation_signs(script: &str) -> Vec<&'static str> {
+    let mut signs = Vec::new();
+    let has = |needle: &str| script.contains(needle);
+    if has("eval(") || has("eval (") {
+        signs.push("eval");
+    }
+    if has("atob(") {
+        signs.push("atob");
+    }
+    if has("fromCharCode") {
+        signs.push("fromCharCode");
+    }
+    if has("unescape(") || has("decodeURIComponent('%") || has("decodeURIComponent(\"%") {
+        signs.push("unescape");
+    }
+    let mut run = 0usize;
+    let mut longest = 0usize;
+    for b in script.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if longest >= 200 {
+        signs.push("long_base64");
+    }
+    if script.matches("\\x").count() >= 20 || script.matches("\\u00").count() >= 20 {
+        signs.push("hex_escapes");
+    }
+    signs
+}
+
+/// Links a script writes into the page with `document.write` / `innerHTML`.
+pub fn written_links(script: &str) -> Vec<String> {
+    if !(script.contains("document.write") || script.contains("innerHTML") || script.contains("insertAdjacentHTML")) {
+        return Vec::new();
+    }
+    let mut links = Vec::new();
+    let mut rest = script;
+    while let Some(i) = rest.find("href=") {
+        rest = &rest[i + 5..];
+        let trimmed = rest.trim_start_matches(['\\', '"', '\'']);
+        let end = trimmed.find(['"', '\'', '\\', ' ', '>']).unwrap_or(trimmed.len());
+        let href = &trimmed[..end];
+        if !href.is_empty() && !links.iter().any(|l| l == href) {
+            links.push(href.to_owned());
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(html: &str) -> Page {
+        parse(html, &[])
+    }
+
+    #[test]
+    fn visible_text_comes_in_blocks_with_entities_decoded() {
+        let page = p("<html><head><title>化学 &amp; 化工学院</title></head><body>\
+                      <div>学院新闻</div><p>本科生&nbsp;教育<br>研究生教育</p><ul><li>一<li>二</ul>&#x8D4C;</body></html>");
+        assert_eq!(page.title, "化学 & 化工学院");
+        assert_eq!(page.blocks, ["学院新闻", "本科生 教育", "研究生教育", "一", "二", "赌"]);
+        assert!(page.hidden.is_empty());
+        assert_eq!(page.tags.get("li"), Some(&2));
+    }
+
+    #[test]
+    fn hidden_links_by_inline_style_and_by_sheet() {
+        let page = p(r#"<style>.hh{display:none} #far{position:absolute;left:-9999px}</style>
+            <div class="nav"><a href="/news">新闻</a></div>
+            <div style="display:none"><a href="http://casino.example/">澳门赌场</a><span>百家乐</span></div>
+            <div class="x hh"><a href="http://bet.example/">bet</a></div>
+            <p id="far"><a href="http://spam.example/">x</a></p>
+            <span style="font-size:0"><a href="http://tiny.example/">t</a></span>
+            <a href="http://white.example/" style="color:#fff;background:#FFFFFF">w</a>
+            <marquee height=1 width=1><a href="http://m.example/">m</a></marquee>
+            <p>可见</p>"#);
+        let reasons: Vec<(HideReason, Vec<String>)> = page.hidden.iter().map(|h| (h.reason, h.links.clone())).collect();
+        assert_eq!(
+            reasons,
+            [
+                (HideReason::DisplayNone, vec!["http://casino.example/".to_owned()]),
+                (HideReason::DisplayNone, vec!["http://bet.example/".to_owned()]),
+                (HideReason::Offscreen, vec!["http://spam.example/".to_owned()]),
+                (HideReason::FontSizeZero, vec!["http://tiny.example/".to_owned()]),
+                (HideReason::SameColour, vec!["http://white.example/".to_owned()]),
+                (HideReason::TinyMarquee, vec!["http://m.example/".to_owned()]),
+            ]
+        );
+        assert_eq!(page.hidden[0].text, "澳门赌场百家乐");
+        assert!(page.blocks.contains(&"可见".to_owned()) && page.blocks.contains(&"新闻".to_owned()));
+        assert!(!page.visible_text().contains("赌场"), "hidden text is not visible text");
+        assert_eq!(page.links[0].hidden, None);
+        assert_eq!(page.links[1].hidden, Some(HideReason::DisplayNone));
+    }
+
+    #[test]
+    fn implicitly_closed_elements_do_not_hide_what_follows() {
+        // `<p>` ends at `<div>`, `<li>` at the next `<li>`, anything at its parent's end tag.
+        let page = p(r#"<p style="display:none">h1<div>v1</div>
+            <ul><li style="display:none">h2<li>v2</ul>
+            <div><p style="visibility:hidden">h3</div><p>v3
+            <table><tr><td style="display:none">h4<td>v4</table>"#);
+        let hidden: Vec<&str> = page.hidden.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(hidden, ["h1", "h2", "h3", "h4"]);
+        for v in ["v1", "v2", "v3", "v4"] {
+            assert!(page.blocks.iter().any(|b| b == v), "{v} is visible: {:?}", page.blocks);
+        }
+    }
+
+    #[test]
+    fn broken_html_still_parses() {
+        let page = p(
+            "<div><p>未闭合 <b>粗<i>斜</b> 文</i><a href='/x'>链接<div style=display:none>隐</p></div><<>>&bogus; &#99999999;",
+        );
+        assert!(page.visible_text().contains("未闭合"));
+        assert_eq!(page.links.len(), 1);
+        assert_eq!(page.hidden.len(), 1);
+        assert_eq!(page.hidden[0].text, "隐");
+        assert!(p("").blocks.is_empty());
+        assert!(p("\u{feff}<<<").blocks.len() <= 1);
+    }
+
+    #[test]
+    fn scripts_are_judged() {
+        let page = p(r#"<script src="https://cdn.example/jquery.js"></script>
+            <script>var _hmt=_hmt||[];(function(){var hm=document.createElement("script");hm.src="https://hm.baidu.com/hm.js?x";})();</script>
+            <script>eval(atob("ZG9jdW1lbnQud3JpdGUoJzxhIGhyZWY9Imh0dHA6Ly9jYXNpbm8uZXhhbXBsZS8iPmJldDwvYT4nKQ=="))</script>
+            <script>document.write('<div style="display:none"><a href="http://bet.example/">百家乐</a></div>');</script>"#);
+        assert_eq!(page.scripts.len(), 4);
+        assert_eq!(page.scripts[0].src.as_deref(), Some("https://cdn.example/jquery.js"));
+        assert!(page.scripts[1].signs.is_empty() && page.scripts[1].written_links.is_empty());
+        assert_eq!(page.scripts[2].signs, ["eval", "atob"]);
+        assert_eq!(page.scripts[3].written_links, ["http://bet.example/"]);
+        assert_ne!(page.scripts[1].hash, page.scripts[3].hash);
+        assert!(page.blocks.is_empty(), "script text is not page text");
+        let long = format!("<script>var p='{}';</script>", "QUJD".repeat(80));
+        assert_eq!(p(&long).scripts[0].signs, ["long_base64"]);
+    }
+
+    #[test]
+    fn exclusions_leave_dynamic_parts_out() {
+        let html = r#"<div class="date">2026年12月2日 星期三</div><div id="count">访问量 12345</div><p>正文</p>"#;
+        let page = parse(html, &[".date".into(), "#count".into(), "[[bad".into()]);
+        assert_eq!(page.blocks, ["正文"]);
+        assert!(page.excluded_text.contains("访问量"));
+        assert!(valid_selector("div.news > span.time") && !valid_selector("[[bad"));
+    }
+
+    #[test]
+    fn iframes_resources_meta_and_refresh() {
+        let page = p(
+            r#"<head><meta name="keywords" content="博彩,百家乐"><meta http-equiv="refresh" content="0;url=http://x.example/">
+            <link rel="stylesheet" href="/s.css"></head><body><img src="a.png">
+            <iframe src="http://ads.example/" width="0" height="0"></iframe><iframe src="/map.html" width=600></iframe>"#,
+        );
+        assert_eq!(page.meta, ["博彩,百家乐"]);
+        assert!(page.refresh.as_deref().is_some_and(|r| r.contains("x.example")));
+        assert_eq!(page.resources, ["/s.css", "a.png", "http://ads.example/", "/map.html"]);
+        assert_eq!(page.iframes[0].hidden, Some(HideReason::ZeroSize));
+        assert_eq!(page.iframes[1].hidden, None);
+    }
+
+    #[test]
+    fn entities_decode_and_text_normalizes() {
+        assert_eq!(decode_entities("a&lt;b&gt;&amp;&#20013;&#x6587;&unknown;&"), "a<b>&中文&unknown;&");
+        assert_eq!(normalize("  a \n\t b\u{3000}c  "), "a b c");
+        assert_ne!(text_hash(b"abcdefgh1"), text_hash(b"abcdefgh2"));
+        assert_ne!(text_hash(b""), text_hash(b"\0"));
+        assert_eq!(text_hash("学院新闻".as_bytes()), text_hash("学院新闻".as_bytes()));
+        assert_eq!(char_count("学院 news"), 7);
+    }
+}

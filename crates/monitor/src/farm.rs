@@ -1,0 +1,171 @@
+//! Simulated university sites for tests and benchmarks: realistic pages
+//! (30–80 KB, Chinese text, navigation with a hidden drop-down menu,
+//! scripts, a footer with the ICP number) and their planted faults
+//! (defacement, hidden spam links). Deterministic: site `n` always gets
+//! the same page.
+
+/// What a simulated page carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plant {
+    Clean,
+    /// The page replaced by a hacker's message and script.
+    Defaced,
+    /// A hidden block of gambling links injected into the footer.
+    HiddenLinks,
+}
+
+const WORDS: &[&str] = &[
+    "学院",
+    "新闻",
+    "通知",
+    "公告",
+    "学术",
+    "讲座",
+    "本科生",
+    "研究生",
+    "招生",
+    "就业",
+    "科研",
+    "成果",
+    "党建",
+    "工作",
+    "实验室",
+    "国家重点",
+    "教授",
+    "团队",
+    "获得",
+    "表彰",
+    "会议",
+    "召开",
+    "关于",
+    "举办",
+    "第十届",
+    "创新",
+    "创业",
+    "大赛",
+    "的",
+    "通知",
+    "学生",
+    "教师",
+    "国际",
+    "交流",
+    "合作",
+    "项目",
+    "申报",
+    "评审",
+    "结果",
+    "公示",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn sentence(&mut self, words: usize) -> String {
+        (0..words).map(|_| WORDS[self.below(WORDS.len())]).collect()
+    }
+}
+
+/// The ICP number every simulated site shows in its footer.
+pub const ICP: &str = "京ICP备05004617号-3";
+
+/// The page of simulated site `n` with `plant`; `revision` changes the
+/// dynamic parts only (the date line, a visit counter).
+pub fn page(n: u64, plant: Plant, revision: u64) -> String {
+    let mut rng = Rng(n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let name = format!("{}学院", rng.sentence(2));
+    if plant == Plant::Defaced {
+        return format!(
+            "<html><head><title>Hacked by Team X</title></head><body style=\"background:#000;color:#0f0\">\
+             <h1>Hacked by Team X</h1><p>Your security is zero. 已被入侵</p>\
+             <script src=\"http://evil.example/pwn.js\"></script><iframe src=\"http://evil.example/\" width=0 height=0></iframe>\
+             </body></html>"
+        );
+    }
+    let target = 30_000 + rng.below(50_000);
+    let mut html = String::with_capacity(target + 4096);
+    html.push_str(&format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} - 大学</title>\
+         <meta name=\"keywords\" content=\"{name},大学,教学,科研\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <link rel=\"stylesheet\" href=\"/css/style.css\"><link rel=\"icon\" href=\"/favicon.ico\">\
+         <style>.menu-sub{{display:none}} .nav li{{float:left}} .footer{{color:#666;background:#f5f5f5}}</style>\
+         <script src=\"/js/jquery.min.js\"></script></head><body>\
+         <div class=\"header\"><div class=\"logo\"><img src=\"/images/logo.png\" alt=\"{name}\"></div>\
+         <div class=\"date\">2026年12月{}日 星期{}</div></div><ul class=\"nav\">",
+        revision % 28 + 1,
+        ["一", "二", "三", "四", "五", "六", "日"][(revision % 7) as usize]
+    ));
+    for i in 0..12 {
+        html.push_str(&format!(
+            "<li><a href=\"/col/{i}/\">{}</a><ul class=\"menu-sub\"><li><a href=\"/col/{i}/a.html\">{}</a></li><li><a href=\"/col/{i}/b.html\">{}</a></ul>",
+            rng.sentence(2),
+            rng.sentence(2),
+            rng.sentence(2)
+        ));
+    }
+    html.push_str("</ul><div class=\"main\">");
+    let mut item = 0;
+    while html.len() < target {
+        html.push_str(&format!(
+            "<div class=\"news\"><h3><a href=\"/info/{n}/{item}.htm\" title=\"{t}\">{t}</a></h3>\
+             <p class=\"summary\">{}</p><span class=\"time\">2026-11-{:02}</span></div>",
+            rng.sentence(40),
+            item % 28 + 1,
+            t = rng.sentence(6)
+        ));
+        item += 1;
+        if item % 10 == 0 {
+            html.push_str(&format!(
+                "<table class=\"list\"><tr><th>项目</th><th>负责人</th></tr><tr><td>{}</td><td>{}</td></tr></table>",
+                rng.sentence(5),
+                rng.sentence(1)
+            ));
+        }
+    }
+    html.push_str("</div><div class=\"links\">友情链接：<a href=\"https://www.moe.gov.cn/\">教育部</a> <a href=\"https://www.edu.cn/\">中国教育网</a></div>");
+    if plant == Plant::HiddenLinks {
+        html.push_str(
+            "<div style=\"position:absolute;left:-9999px;top:-9999px\"><a href=\"http://casino.example/\">澳门赌场</a>\
+             <a href=\"http://bet.example/\">百家乐开户送彩金</a><a href=\"http://slots.example/\">真人娱乐</a></div>",
+        );
+    }
+    html.push_str(&format!(
+        "<div class=\"footer\"><p>版权所有 © 2026 {name} 地址：大学路1号</p><p><a href=\"https://beian.miit.gov.cn/\">{ICP}</a></p>\
+         <p id=\"count\">访问量：{}</p></div>\
+         <script>var _hmt=_hmt||[];(function(){{var hm=document.createElement(\"script\");hm.src=\"/js/stat.js?{n}\";\
+         var s=document.getElementsByTagName(\"script\")[0];s.parentNode.insertBefore(hm,s);}})();</script></body></html>",
+        100_000 + revision * 7
+    ));
+    html
+}
+
+/// Exclusions a site operator would set for the simulated pages' dynamic parts.
+pub fn dynamic_selectors() -> Vec<String> {
+    vec![".date".to_owned(), "#count".to_owned()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_realistic_and_deterministic() {
+        for n in 0..20 {
+            let p = page(n, Plant::Clean, 0);
+            assert!((30_000..90_000).contains(&p.len()), "{}", p.len());
+            assert_eq!(p, page(n, Plant::Clean, 0));
+            assert!(p.contains(ICP));
+        }
+        assert_ne!(page(1, Plant::Clean, 0), page(1, Plant::Clean, 1), "revisions change the dynamic parts");
+        assert!(page(1, Plant::HiddenLinks, 0).contains("casino.example"));
+    }
+}
