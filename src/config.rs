@@ -29,8 +29,109 @@ pub struct Config {
     pub smtp: Option<wangan_notify::SmtpConfig>,
     /// The background runner.
     pub jobs: JobsConfig,
-    /// Where the platform may send requests (webhooks, robots).
+    /// Where the platform may send requests (webhooks, robots, site checks).
     pub network: NetworkConfig,
+    /// Site monitoring.
+    pub monitor: MonitorConfig,
+}
+
+/// `[monitor]` in `wangan.toml`: site monitoring (these are the defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// Run checks in this process (with `[jobs] enabled`).
+    pub enabled: bool,
+    /// Interval of new monitors, seconds.
+    pub interval_s: u64,
+    /// The shortest interval an officer may set.
+    pub min_interval_s: u64,
+    pub timeout_s: u64,
+    pub max_body_bytes: usize,
+    /// Requests in flight to one host at a time.
+    pub per_host: usize,
+    /// Checks in flight on this node.
+    pub concurrency: usize,
+    /// Consecutive failures before a site counts as down.
+    pub failures_before_down: u32,
+    /// An important system down this long opens a notice.
+    pub down_notice_minutes: i64,
+    /// Certificates are checked at most this often, seconds.
+    pub tls_interval_s: u64,
+    /// Exposed-file probes run at most this often, seconds.
+    pub exposure_interval_s: u64,
+    /// Slower answers (ms) count as degraded.
+    pub slow_ms: u64,
+    /// Share of text or structure that may change before it counts as tampering.
+    pub tamper_threshold: f64,
+    /// Extra trusted CA certificates (PEM files), e.g. the campus CA.
+    pub ca_files: Vec<PathBuf>,
+    /// Names answered without DNS: `"intranet.univ.example" = "10.1.2.3"`.
+    pub hosts: std::collections::BTreeMap<String, String>,
+    /// Words added to the spam dictionary, by category (gambling, pornography, game_cheat, phishing).
+    pub keywords: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            enabled: true,
+            interval_s: 300,
+            min_interval_s: 30,
+            timeout_s: 10,
+            max_body_bytes: 2 << 20,
+            per_host: 2,
+            concurrency: 64,
+            failures_before_down: 2,
+            down_notice_minutes: 10,
+            tls_interval_s: 3600,
+            exposure_interval_s: 86_400,
+            slow_ms: 3000,
+            tamper_threshold: 0.3,
+            ca_files: Vec::new(),
+            hosts: Default::default(),
+            keywords: Default::default(),
+        }
+    }
+}
+
+impl MonitorConfig {
+    /// The fetcher's settings under `network`.
+    pub fn fetch_config(&self, network: wangan_core::netpolicy::NetPolicy) -> anyhow::Result<wangan_monitor::fetch::FetchConfig> {
+        let mut hosts = Vec::new();
+        for (name, ip) in &self.hosts {
+            let ip = ip.parse().map_err(|_| anyhow::anyhow!("[monitor] hosts: {ip:?} is not an address"))?;
+            hosts.push((name.to_ascii_lowercase(), ip));
+        }
+        let mut extra_roots = Vec::new();
+        for f in &self.ca_files {
+            extra_roots.push(std::fs::read(f).map_err(|e| anyhow::anyhow!("[monitor] ca_files: {}: {e}", f.display()))?);
+        }
+        if self.timeout_s == 0 || self.max_body_bytes == 0 {
+            anyhow::bail!("[monitor] timeout_s and max_body_bytes must be above 0");
+        }
+        Ok(wangan_monitor::fetch::FetchConfig {
+            network,
+            timeout: std::time::Duration::from_secs(self.timeout_s),
+            max_body: self.max_body_bytes,
+            max_redirects: 5,
+            per_host: self.per_host.max(1),
+            hosts,
+            extra_roots,
+        })
+    }
+
+    /// The shipped spam dictionary plus `keywords`.
+    pub fn dictionary(&self) -> anyhow::Result<wangan_monitor::analyze::keywords::Dictionary> {
+        use wangan_monitor::analyze::keywords::{Category, Dictionary};
+        let mut extra = Vec::new();
+        for (category, words) in &self.keywords {
+            let c = Category::parse(category).ok_or_else(|| {
+                anyhow::anyhow!("[monitor] keywords: unknown category {category:?} (gambling, pornography, game_cheat, phishing)")
+            })?;
+            extra.extend(words.iter().map(|w| (w.clone(), c)));
+        }
+        Dictionary::new(&extra).map_err(|e| anyhow::anyhow!("[monitor] keywords: {e}"))
+    }
 }
 
 /// `[network]` in `wangan.toml`: public addresses only, unless `allow` opens
@@ -210,6 +311,7 @@ impl Default for Config {
             smtp: None,
             jobs: JobsConfig::default(),
             network: NetworkConfig::default(),
+            monitor: MonitorConfig::default(),
         }
     }
 }

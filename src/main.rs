@@ -66,6 +66,23 @@ enum Command {
     },
     /// Write a consistent copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
+    /// Run every site check once against URL and print what was found (no database needed).
+    /// Exit 0: nothing of high or critical severity; 2: something; 1: the check could not run.
+    Check {
+        url: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Networks to allow beyond [network] (e.g. 127.0.0.0/8 for a site on this machine).
+        #[arg(long, value_name = "NET")]
+        allow: Vec<String>,
+        /// ICP number registered for the site, to compare with the one shown.
+        #[arg(long, default_value = "")]
+        icp: String,
+        /// Skip the exposed-file probes (17 extra requests).
+        #[arg(long)]
+        no_exposure: bool,
+    },
     /// Replace the SQLite database with FILE (stop the server first).
     Restore {
         file: PathBuf,
@@ -274,6 +291,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("backup written to {}", file.display());
         }
         Command::Restore { file, force } => restore(&cfg, &file, force).await?,
+        Command::Check { url, json, allow, icp, no_exposure } => {
+            return check_url(&cfg, &url, json, &allow, &icp, no_exposure).await;
+        }
         Command::Jobs { command: JobsCommand::RunOnce { now } } => {
             let clock: std::sync::Arc<dyn wangan_core::Clock> = match now {
                 None => std::sync::Arc::new(wangan_core::SystemClock),
@@ -293,6 +313,34 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(ok)
+}
+
+async fn check_url(
+    cfg: &Config,
+    url: &str,
+    json: bool,
+    allow: &[String],
+    icp: &str,
+    no_exposure: bool,
+) -> anyhow::Result<std::process::ExitCode> {
+    use wangan_monitor::check::{Checker, Target, render_text};
+    let parsed = wangan_monitor::analyze::content::parse_site_url(url).map_err(|e| anyhow::anyhow!("{url:?}: {e}"))?;
+    let mut network = cfg.network.clone();
+    network.allow.extend(allow.iter().cloned());
+    let fetch = cfg.monitor.fetch_config(network.policy()?)?;
+    let checker = Checker::new(fetch, std::sync::Arc::new(cfg.monitor.dictionary()?)).map_err(|e| anyhow::anyhow!(e))?;
+    let mut target = Target::new(parsed);
+    target.icp_registered = icp.to_owned();
+    target.probe_exposure = !no_exposure;
+    target.tamper_threshold = cfg.monitor.tamper_threshold;
+    let report = checker.run(&target, None, chrono::Utc::now()).await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render_text(&report));
+    }
+    let serious = report.findings.iter().any(|f| f.severity >= wangan_monitor::finding::Severity::High);
+    Ok(if serious { std::process::ExitCode::from(2) } else { std::process::ExitCode::SUCCESS })
 }
 
 fn runner(cfg: &Config, store: Store) -> anyhow::Result<runner::Runner> {

@@ -1,7 +1,11 @@
 //! Wangan site monitoring: the analyzers (pure functions over a fetched
-//! page), the fetcher that honours the network policy, the checks of one
-//! URL, and the engine that runs them for every monitor.
+//! page, `analyze`), the fetcher that honours the network policy (`fetch`),
+//! the certificate probe (`tls`), every check of one URL (`check`), and the
+//! simulated sites that tests and benchmarks run against (`farm`).
 
 pub mod analyze;
+pub mod check;
 pub mod farm;
+pub mod fetch;
 pub mod finding;
+pub mod tls;

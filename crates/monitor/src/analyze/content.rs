@@ -11,6 +11,23 @@ use super::html::Page;
 use super::keywords::{Dictionary, Hit};
 use crate::finding::{Check, Finding, Severity};
 
+/// A site URL as an officer types it: `www.univ.example` means `http://www.univ.example/`.
+pub fn parse_site_url(input: &str) -> Result<Url, String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err("empty URL".into());
+    }
+    let with_scheme = if input.contains("://") { input.to_owned() } else { format!("http://{input}") };
+    let url = Url::parse(&with_scheme).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("scheme {} is not http or https", url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("no host".into());
+    }
+    Ok(url)
+}
+
 /// The part of a host name that names the site's owner: the last two
 /// labels, or three under `edu.cn`-style second-level domains.
 pub fn site_of(host: &str) -> String {

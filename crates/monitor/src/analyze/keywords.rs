@@ -13,6 +13,10 @@ pub enum Category {
 }
 
 impl Category {
+    pub fn parse(s: &str) -> Option<Category> {
+        [Category::Gambling, Category::Pornography, Category::GameCheat, Category::Phishing].into_iter().find(|c| c.code() == s)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Category::Gambling => "gambling",

@@ -3,6 +3,7 @@
 pub mod charset;
 pub mod content;
 pub mod css;
+pub mod exposure;
 pub mod headers;
 pub mod html;
 pub mod icp;

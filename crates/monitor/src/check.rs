@@ -1,0 +1,335 @@
+//! Every check of one URL, once: fetch, decode, analyze, probe. Used by
+//! the engine for each due monitor and by `wangan check URL`; needs no
+//! database.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use url::Url;
+
+use crate::analyze::exposure::{self, PROBE_BYTES, PROBES};
+use crate::analyze::keywords::Dictionary;
+use crate::analyze::tamper::{self, Diff, Fingerprint};
+use crate::analyze::{charset, content, headers, html, icp};
+use crate::fetch::{FetchConfig, FetchError, Fetcher};
+use crate::finding::{Check, Finding, Severity};
+use crate::tls::{self, CertInfo, Prober, TlsOutcome};
+
+/// What to check at a URL and against what.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: Url,
+    pub checks: Vec<Check>,
+    /// CSS selectors of dynamic parts left out of the baseline.
+    pub exclude: Vec<String>,
+    /// Share of text or structure that may change before it is tampering.
+    pub tamper_threshold: f64,
+    /// The system's registered ICP number (empty: none).
+    pub icp_registered: String,
+    pub internet_facing: bool,
+    /// Probe for exposed files this time (they run less often than the rest).
+    pub probe_exposure: bool,
+    /// Shake hands for the certificate this time (https only).
+    pub probe_tls: bool,
+}
+
+impl Target {
+    pub fn new(url: Url) -> Target {
+        Target {
+            url,
+            checks: Check::ALL.to_vec(),
+            exclude: Vec::new(),
+            tamper_threshold: 0.3,
+            icp_registered: String::new(),
+            internet_facing: true,
+            probe_exposure: true,
+            probe_tls: true,
+        }
+    }
+
+    fn wants(&self, c: Check) -> bool {
+        self.checks.contains(&c)
+    }
+}
+
+/// The accepted baseline of a page.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub fingerprint: Fingerprint,
+    /// The baseline's text blocks, for the removed lines of a diff (may be empty).
+    pub text: Vec<String>,
+}
+
+/// Up, down, or reachable but not well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    Up,
+    Degraded,
+    Down,
+    /// Not checked: the address is outside `[network]`.
+    Denied,
+}
+
+impl Health {
+    pub fn code(self) -> &'static str {
+        match self {
+            Health::Up => "up",
+            Health::Degraded => "degraded",
+            Health::Down => "down",
+            Health::Denied => "denied",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub url: String,
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub latency_ms: Option<u64>,
+    pub error: Option<FetchError>,
+    pub health: Health,
+    pub bytes: usize,
+    pub truncated: bool,
+    pub encoding: Option<String>,
+    pub title: Option<String>,
+    pub header_score: Option<u8>,
+    pub certificate: Option<CertInfo>,
+    pub findings: Vec<Finding>,
+    pub diff: Option<Diff>,
+    /// The page as analyzed (to make a baseline of it).
+    #[serde(skip)]
+    pub page: Option<html::Page>,
+    pub checked_at: DateTime<Utc>,
+}
+
+impl Report {
+    /// The fingerprint of the page fetched, to accept as the new baseline.
+    pub fn fingerprint(&self) -> Option<Fingerprint> {
+        let url = Url::parse(self.final_url.as_deref().unwrap_or(&self.url)).ok()?;
+        self.page.as_ref().map(|p| Fingerprint::of(p, &url))
+    }
+}
+
+/// Runs checks; cheap to clone.
+#[derive(Clone)]
+pub struct Checker {
+    pub fetcher: Fetcher,
+    prober: Prober,
+    pub dictionary: Arc<Dictionary>,
+    /// Slower than this (ms) is degraded.
+    pub slow_ms: u64,
+}
+
+impl Checker {
+    pub fn new(config: FetchConfig, dictionary: Arc<Dictionary>) -> Result<Checker, String> {
+        let prober = Prober::new(&config.extra_roots)?;
+        Ok(Checker { fetcher: Fetcher::new(config)?, prober, dictionary, slow_ms: 3_000 })
+    }
+
+    pub fn config(&self) -> &FetchConfig {
+        &self.fetcher.config
+    }
+
+    /// Run the target's checks once, as of `now`.
+    pub async fn run(&self, target: &Target, baseline: Option<&Baseline>, now: DateTime<Utc>) -> Report {
+        let mut report = Report {
+            url: target.url.to_string(),
+            final_url: None,
+            status: None,
+            latency_ms: None,
+            error: None,
+            health: Health::Up,
+            bytes: 0,
+            truncated: false,
+            encoding: None,
+            title: None,
+            header_score: None,
+            certificate: None,
+            findings: Vec::new(),
+            diff: None,
+            page: None,
+            checked_at: now,
+        };
+        let fetched = self.fetcher.get(&target.url, self.config().max_body).await;
+        let fetched = match fetched {
+            Ok(f) => f,
+            Err(e @ FetchError::Denied(_)) => {
+                // Not the site's fault: the deployment does not allow its address.
+                report.health = Health::Denied;
+                report.error = Some(e);
+                return report;
+            }
+            Err(e) => {
+                report.health = Health::Down;
+                report.findings.push(
+                    Finding::new(Check::Availability, "down", "unreachable", Severity::High, format!("站点无法访问：{e}"))
+                        .with(json!({"error": e})),
+                );
+                report.error = Some(e);
+                return report;
+            }
+        };
+        let latency = fetched.latency.as_millis() as u64;
+        report.final_url = Some(fetched.final_url.to_string());
+        report.status = Some(fetched.status);
+        report.latency_ms = Some(latency);
+        report.bytes = fetched.body.len();
+        report.truncated = fetched.truncated;
+        if fetched.status >= 500 {
+            report.health = Health::Down;
+            report.findings.push(
+                Finding::new(Check::Availability, "down", "http_error", Severity::High, format!("站点返回错误状态 {}", fetched.status))
+                    .with(json!({"status": fetched.status})),
+            );
+        } else if fetched.status >= 400 {
+            report.health = Health::Degraded;
+            report.findings.push(
+                Finding::new(Check::Availability, "status", "http_status", Severity::Medium, format!("站点返回状态 {}", fetched.status))
+                    .with(json!({"status": fetched.status})),
+            );
+        }
+        if latency > self.slow_ms {
+            if report.health == Health::Up {
+                report.health = Health::Degraded;
+            }
+            report.findings.push(
+                Finding::new(Check::Availability, "slow", "slow", Severity::Low, format!("响应缓慢：{latency} ms"))
+                    .with(json!({"latency_ms": latency, "limit_ms": self.slow_ms})),
+            );
+        }
+        let https = fetched.final_url.scheme() == "https";
+        if target.wants(Check::Headers) {
+            let (score, found) = headers::check(&fetched.headers, https);
+            report.header_score = Some(score);
+            report.findings.extend(found);
+        }
+        if target.wants(Check::Exposure) {
+            report.findings.extend(headers::banners(&fetched.headers));
+        }
+
+        let content_type = fetched.header("content-type").unwrap_or("text/html").to_ascii_lowercase();
+        let is_html = content_type.contains("html") || content_type.contains("xml") || content_type.starts_with("text/");
+        if is_html && fetched.status < 400 {
+            let (text, encoding) = charset::decode(&fetched.body, Some(&content_type));
+            report.encoding = Some(encoding.name().to_owned());
+            let page = html::parse(&text, &target.exclude);
+            drop(text);
+            report.title = Some(page.title.clone());
+            let url = &fetched.final_url;
+            if target.wants(Check::HiddenLinks) {
+                let known = baseline.map(|b| &b.fingerprint.link_domains);
+                report.findings.extend(content::check(&page, url, &self.dictionary, known));
+            }
+            if target.wants(Check::Tamper)
+                && let Some(b) = baseline
+            {
+                let diff = tamper::compare(&b.fingerprint, &b.text, &page, url);
+                report.findings.extend(tamper::judge(&diff, target.tamper_threshold, url));
+                report.diff = Some(diff);
+            }
+            if target.wants(Check::Icp) {
+                let mut footer = page.visible_text();
+                footer.push('\n');
+                footer.push_str(&page.excluded_text);
+                report.findings.extend(icp::check(&icp::find(&footer), &target.icp_registered, target.internet_facing));
+            }
+            if target.wants(Check::Exposure) && exposure::is_listing(&fetched.body) {
+                report.findings.push(
+                    Finding::new(Check::Exposure, "file:/", "directory_listing", Severity::Medium, "首页为目录列表")
+                        .with(json!({"path": url.path()})),
+                );
+            }
+            report.page = Some(page);
+        }
+        drop(fetched.body);
+
+        if target.wants(Check::Certificate) && target.probe_tls && https {
+            match self.prober.probe(self.config(), &target.url).await {
+                Ok(outcome) => {
+                    report.findings.extend(tls::judge(&outcome, now));
+                    if let TlsOutcome::Cert(info) = outcome {
+                        report.certificate = Some(info);
+                    }
+                }
+                Err(e) => report.findings.push(
+                    Finding::new(Check::Certificate, "handshake", "tls_failed", Severity::High, format!("TLS 握手失败：{e}"))
+                        .with(json!({"error": e})),
+                ),
+            }
+        }
+        if target.wants(Check::Exposure) && target.probe_exposure {
+            report.findings.extend(self.exposure(&target.url).await);
+        }
+        report
+    }
+
+    /// Probe every path of the exposure list on the URL's site.
+    pub async fn exposure(&self, url: &Url) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (path, sig, severity) in PROBES {
+            let Ok(probe_url) = url.join(path) else { continue };
+            if let Ok(r) = self.fetcher.probe(&probe_url, PROBE_BYTES).await
+                && let Some(f) = exposure::judge(path, *sig, *severity, r.status, &r.body)
+            {
+                out.push(f);
+            }
+        }
+        out
+    }
+}
+
+/// A report a person can read.
+pub fn render_text(r: &Report) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("{}\n", r.url));
+    match (&r.error, r.status) {
+        (Some(e @ FetchError::Denied(_)), _) => {
+            s.push_str(&format!("  未检查 / not checked — {e} (see [network] allow, or --allow)\n"))
+        }
+        (Some(e), _) => s.push_str(&format!("  状态 / status: 无法访问 down — {e}\n")),
+        (None, Some(code)) => s.push_str(&format!(
+            "  状态 / status: {} — HTTP {code}, {} ms, {} bytes{}{}\n",
+            r.health.code(),
+            r.latency_ms.unwrap_or(0),
+            r.bytes,
+            if r.truncated { " (truncated)" } else { "" },
+            r.encoding.as_deref().map(|e| format!(", {e}")).unwrap_or_default()
+        )),
+        (None, None) => {}
+    }
+    if let Some(f) = &r.final_url
+        && f != &r.url
+    {
+        s.push_str(&format!("  跳转到 / redirected to: {f}\n"));
+    }
+    if let Some(t) = r.title.as_deref().filter(|t| !t.is_empty()) {
+        s.push_str(&format!("  标题 / title: {t}\n"));
+    }
+    if let Some(score) = r.header_score {
+        s.push_str(&format!("  安全头得分 / header score: {score}/100\n"));
+    }
+    if let Some(c) = &r.certificate {
+        s.push_str(&format!(
+            "  证书 / certificate: {} — {}, until {} ({})\n",
+            c.subject,
+            c.issuer,
+            c.not_after.format("%Y-%m-%d"),
+            c.protocol
+        ));
+    }
+    if r.findings.is_empty() {
+        s.push_str("  未发现问题 / no findings\n");
+    } else {
+        let mut findings: Vec<&Finding> = r.findings.iter().collect();
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
+        s.push_str(&format!("  发现 {} 项 / {} findings:\n", findings.len(), findings.len()));
+        for f in findings {
+            s.push_str(&format!("  [{:<8}] {:<12} {}\n", f.severity.code(), f.check.code(), f.summary));
+        }
+    }
+    s
+}

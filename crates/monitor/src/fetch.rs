@@ -1,0 +1,335 @@
+//! Fetching a URL as a monitor must: only to addresses the network policy
+//! permits (checked when a name resolves and for every redirect hop),
+//! at most 5 redirects, bodies capped (2 MiB by default), a `User-Agent`
+//! naming the platform, and a cap on concurrent requests per host so a
+//! unit's server is never flooded.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use url::Url;
+use wangan_core::netpolicy::NetPolicy;
+
+pub const USER_AGENT: &str = concat!("Wangan-Monitor/", env!("CARGO_PKG_VERSION"), " (+site security monitoring; 网安平台)");
+
+/// How the fetcher behaves.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub network: NetPolicy,
+    pub timeout: Duration,
+    pub max_body: usize,
+    pub max_redirects: usize,
+    /// Requests in flight to one host at a time.
+    pub per_host: usize,
+    /// Names answered without DNS (`("farm.test", 127.0.0.1)` answers
+    /// `farm.test` and every name under it): for tests, benchmarks and
+    /// campus names without DNS. The policy still applies to the address.
+    pub hosts: Vec<(String, IpAddr)>,
+    /// Extra trusted CA certificates (PEM), e.g. the campus CA.
+    pub extra_roots: Vec<Vec<u8>>,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            network: NetPolicy::default(),
+            timeout: Duration::from_secs(10),
+            max_body: 2 << 20,
+            max_redirects: 5,
+            per_host: 2,
+            hosts: Vec::new(),
+            extra_roots: Vec::new(),
+        }
+    }
+}
+
+/// Why a fetch failed, in the words of the availability check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum FetchError {
+    BadUrl(String),
+    /// The address is refused by `[network]` (or every address the name has).
+    Denied(String),
+    Dns(String),
+    Connect(String),
+    Tls(String),
+    Timeout,
+    Http(String),
+    TooManyRedirects,
+}
+
+impl FetchError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchError::BadUrl(_) => "bad_url",
+            FetchError::Denied(_) => "denied",
+            FetchError::Dns(_) => "dns",
+            FetchError::Connect(_) => "connect",
+            FetchError::Tls(_) => "tls",
+            FetchError::Timeout => "timeout",
+            FetchError::Http(_) => "http",
+            FetchError::TooManyRedirects => "too_many_redirects",
+        }
+    }
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::BadUrl(d) => write!(f, "bad URL: {d}"),
+            FetchError::Denied(d) => write!(f, "address not allowed by [network]: {d}"),
+            FetchError::Dns(d) => write!(f, "DNS: {d}"),
+            FetchError::Connect(d) => write!(f, "connection failed: {d}"),
+            FetchError::Tls(d) => write!(f, "TLS: {d}"),
+            FetchError::Timeout => write!(f, "timed out"),
+            FetchError::Http(d) => write!(f, "HTTP: {d}"),
+            FetchError::TooManyRedirects => write!(f, "too many redirects"),
+        }
+    }
+}
+
+/// A fetched response.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub url: Url,
+    pub final_url: Url,
+    pub status: u16,
+    /// Lower-case names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub truncated: bool,
+    pub latency: Duration,
+    pub redirects: Vec<String>,
+}
+
+impl Fetched {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+const DENIED: &str = "address not allowed by [network]";
+
+/// Resolve `host` as the fetcher does: the `hosts` table, else DNS; only
+/// permitted addresses are kept.
+pub async fn resolve(config: &FetchConfig, host: &str) -> Result<Vec<IpAddr>, FetchError> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let found: Vec<IpAddr> = if let Ok(ip) = host.parse::<IpAddr>() {
+        vec![ip]
+    } else if let Some((_, ip)) =
+        config.hosts.iter().find(|(name, _)| host == name || host.ends_with(&format!(".{name}")))
+    {
+        vec![*ip]
+    } else {
+        tokio::net::lookup_host((host, 0))
+            .await
+            .map_err(|e| FetchError::Dns(e.to_string()))?
+            .map(|a| a.ip())
+            .collect()
+    };
+    let permitted: Vec<IpAddr> = found.iter().copied().filter(|ip| config.network.permits(*ip)).collect();
+    if permitted.is_empty() {
+        return Err(match found.first() {
+            Some(ip) => FetchError::Denied(ip.to_string()),
+            None => FetchError::Dns("no address".into()),
+        });
+    }
+    Ok(permitted)
+}
+
+struct PolicyResolver(Arc<FetchConfig>);
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let config = Arc::clone(&self.0);
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            match resolve(&config, &host).await {
+                Ok(ips) => {
+                    let addrs: reqwest::dns::Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+                    Ok(addrs)
+                }
+                Err(FetchError::Denied(_)) => Err(DENIED.into()),
+                Err(e) => Err(e.to_string().into()),
+            }
+        })
+    }
+}
+
+/// Fetches pages; cheap to clone.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    pub config: Arc<FetchConfig>,
+    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+impl Fetcher {
+    pub fn new(config: FetchConfig) -> Result<Fetcher, String> {
+        crate::tls::install_crypto();
+        let config = Arc::new(config);
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT)
+            .dns_resolver(Arc::new(PolicyResolver(Arc::clone(&config))))
+            .no_proxy()
+            // Certificates are judged by the certificate check; the content is fetched either way.
+            .tls_danger_accept_invalid_certs(true)
+            .pool_max_idle_per_host(1)
+            .pool_idle_timeout(Duration::from_secs(2))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| format!("http client: {e}"))?;
+        Ok(Fetcher { client, config, hosts: Arc::new(Mutex::new(HashMap::new())) })
+    }
+
+    fn host_gate(&self, host: &str) -> Arc<Semaphore> {
+        let mut hosts = match self.hosts.lock() {
+            Ok(h) => h,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        Arc::clone(hosts.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host.max(1)))))
+    }
+
+    /// GET `url`, following redirects (each hop checked), reading at most `max_body` bytes.
+    pub async fn get(&self, url: &Url, max_body: usize) -> Result<Fetched, FetchError> {
+        self.fetch(url, max_body, true).await
+    }
+
+    /// GET `url` without following redirects (for probes: a redirect is not the file).
+    pub async fn probe(&self, url: &Url, max_body: usize) -> Result<Fetched, FetchError> {
+        self.fetch(url, max_body, false).await
+    }
+
+    async fn fetch(&self, url: &Url, max_body: usize, follow: bool) -> Result<Fetched, FetchError> {
+        let start = Instant::now();
+        let mut current = url.clone();
+        let mut redirects = Vec::new();
+        loop {
+            check_url(&self.config, &current)?;
+            let host = current.host_str().unwrap_or("").to_ascii_lowercase();
+            let gate = self.host_gate(&host);
+            let _permit = gate.acquire().await.map_err(|_| FetchError::Http("closed".into()))?;
+            let mut resp = self.client.get(current.clone()).send().await.map_err(classify)?;
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            if follow && (300..400).contains(&status) && status != 304 {
+                let location = headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
+                if let Some(location) = location {
+                    if redirects.len() >= self.config.max_redirects {
+                        return Err(FetchError::TooManyRedirects);
+                    }
+                    let next = current.join(&location).map_err(|e| FetchError::BadUrl(e.to_string()))?;
+                    redirects.push(next.to_string());
+                    current = next;
+                    continue;
+                }
+            }
+            let mut body = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+                let room = max_body.saturating_sub(body.len());
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            return Ok(Fetched {
+                url: url.clone(),
+                final_url: current,
+                status,
+                headers,
+                body,
+                truncated,
+                latency: start.elapsed(),
+                redirects,
+            });
+        }
+    }
+}
+
+/// Only http and https, and a literal address must be permitted (names are checked when they resolve).
+pub fn check_url(config: &FetchConfig, url: &Url) -> Result<(), FetchError> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(FetchError::BadUrl(format!("scheme {} is not http or https", url.scheme())));
+    }
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(url::Host::Domain(_)) => return Ok(()),
+        None => return Err(FetchError::BadUrl("no host".into())),
+    };
+    if config.network.permits(ip) { Ok(()) } else { Err(FetchError::Denied(ip.to_string())) }
+}
+
+fn classify(e: reqwest::Error) -> FetchError {
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if e.is_timeout() {
+        return FetchError::Timeout;
+    }
+    if detail.contains(DENIED) {
+        return FetchError::Denied(detail);
+    }
+    let lower = detail.to_ascii_lowercase();
+    if e.is_connect() {
+        if lower.contains("dns") || lower.contains("no address") || lower.contains("failed to lookup") {
+            return FetchError::Dns(detail);
+        }
+        if lower.contains("tls") || lower.contains("certificate") || lower.contains("handshake") {
+            return FetchError::Tls(detail);
+        }
+        return FetchError::Connect(if detail.is_empty() { e.to_string() } else { detail });
+    }
+    FetchError::Http(if detail.is_empty() { e.to_string() } else { detail })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_before_any_packet() {
+        let c = FetchConfig::default();
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(matches!(check_url(&c, &u("http://169.254.169.254/latest/meta-data/")), Err(FetchError::Denied(_))));
+        assert!(matches!(check_url(&c, &u("http://127.0.0.1:8080/")), Err(FetchError::Denied(_))));
+        assert!(matches!(check_url(&c, &u("http://[::1]/")), Err(FetchError::Denied(_))));
+        assert!(matches!(check_url(&c, &u("ftp://a.example/")), Err(FetchError::BadUrl(_))));
+        assert!(check_url(&c, &u("https://www.univ.example/")).is_ok());
+        let lo = FetchConfig { network: NetPolicy::loopback(), ..FetchConfig::default() };
+        assert!(check_url(&lo, &u("http://127.0.0.1:8080/")).is_ok());
+        assert!(matches!(check_url(&lo, &u("http://169.254.169.254/")), Err(FetchError::Denied(_))));
+    }
+
+    #[tokio::test]
+    async fn names_resolve_through_the_table_and_the_policy() {
+        let c = FetchConfig {
+            hosts: vec![("farm.test".into(), "127.0.0.1".parse().unwrap()), ("meta.test".into(), "169.254.169.254".parse().unwrap())],
+            network: NetPolicy::loopback(),
+            ..FetchConfig::default()
+        };
+        assert_eq!(resolve(&c, "s1.farm.test").await.unwrap(), ["127.0.0.1".parse::<IpAddr>().unwrap()]);
+        assert_eq!(resolve(&c, "FARM.test.").await.unwrap().len(), 1);
+        assert!(matches!(resolve(&c, "meta.test").await, Err(FetchError::Denied(_))));
+        let public_only = FetchConfig { network: NetPolicy::default(), ..c };
+        assert!(matches!(resolve(&public_only, "s1.farm.test").await, Err(FetchError::Denied(_))));
+    }
+}
