@@ -65,7 +65,8 @@ pub struct MonitorConfig {
     pub tamper_threshold: f64,
     /// Extra trusted CA certificates (PEM files), e.g. the campus CA.
     pub ca_files: Vec<PathBuf>,
-    /// Names answered without DNS: `"intranet.univ.example" = "10.1.2.3"`.
+    /// Names answered without DNS: `"intranet.univ.example" = "10.1.2.3"` (or `"10.1.2.3:8443"`
+    /// to connect to another port); the name covers its subdomains.
     pub hosts: std::collections::BTreeMap<String, String>,
     /// Words added to the spam dictionary, by category (gambling, pornography, game_cheat, phishing).
     pub keywords: std::collections::BTreeMap<String, Vec<String>>,
@@ -96,15 +97,26 @@ impl Default for MonitorConfig {
 
 impl MonitorConfig {
     /// The fetcher's settings under `network`.
-    pub fn fetch_config(&self, network: wangan_core::netpolicy::NetPolicy) -> anyhow::Result<wangan_monitor::fetch::FetchConfig> {
+    pub fn fetch_config(
+        &self,
+        network: wangan_core::netpolicy::NetPolicy,
+    ) -> anyhow::Result<wangan_monitor::fetch::FetchConfig> {
         let mut hosts = Vec::new();
-        for (name, ip) in &self.hosts {
-            let ip = ip.parse().map_err(|_| anyhow::anyhow!("[monitor] hosts: {ip:?} is not an address"))?;
-            hosts.push((name.to_ascii_lowercase(), ip));
+        for (name, to) in &self.hosts {
+            let bad = || anyhow::anyhow!("[monitor] hosts: {to:?} is not an address or address:port");
+            let route = match to.parse::<std::net::IpAddr>() {
+                Ok(ip) => wangan_monitor::fetch::Route::new(name, ip, None),
+                Err(_) => {
+                    let sa: std::net::SocketAddr = to.parse().map_err(|_| bad())?;
+                    wangan_monitor::fetch::Route::new(name, sa.ip(), Some(sa.port()))
+                }
+            };
+            hosts.push(route);
         }
         let mut extra_roots = Vec::new();
         for f in &self.ca_files {
-            extra_roots.push(std::fs::read(f).map_err(|e| anyhow::anyhow!("[monitor] ca_files: {}: {e}", f.display()))?);
+            extra_roots
+                .push(std::fs::read(f).map_err(|e| anyhow::anyhow!("[monitor] ca_files: {}: {e}", f.display()))?);
         }
         if self.timeout_s == 0 || self.max_body_bytes == 0 {
             anyhow::bail!("[monitor] timeout_s and max_body_bytes must be above 0");
@@ -126,7 +138,9 @@ impl MonitorConfig {
         let mut extra = Vec::new();
         for (category, words) in &self.keywords {
             let c = Category::parse(category).ok_or_else(|| {
-                anyhow::anyhow!("[monitor] keywords: unknown category {category:?} (gambling, pornography, game_cheat, phishing)")
+                anyhow::anyhow!(
+                    "[monitor] keywords: unknown category {category:?} (gambling, pornography, game_cheat, phishing)"
+                )
             })?;
             extra.extend(words.iter().map(|w| (w.clone(), c)));
         }

@@ -328,7 +328,8 @@ async fn check_url(
     let mut network = cfg.network.clone();
     network.allow.extend(allow.iter().cloned());
     let fetch = cfg.monitor.fetch_config(network.policy()?)?;
-    let checker = Checker::new(fetch, std::sync::Arc::new(cfg.monitor.dictionary()?)).map_err(|e| anyhow::anyhow!(e))?;
+    let checker =
+        Checker::new(fetch, std::sync::Arc::new(cfg.monitor.dictionary()?)).map_err(|e| anyhow::anyhow!(e))?;
     let mut target = Target::new(parsed);
     target.icp_registered = icp.to_owned();
     target.probe_exposure = !no_exposure;
@@ -338,6 +339,9 @@ async fn check_url(
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", render_text(&report));
+    }
+    if report.health == wangan_monitor::check::Health::Denied {
+        return Ok(std::process::ExitCode::FAILURE);
     }
     let serious = report.findings.iter().any(|f| f.severity >= wangan_monitor::finding::Severity::High);
     Ok(if serious { std::process::ExitCode::from(2) } else { std::process::ExitCode::SUCCESS })

@@ -103,6 +103,10 @@ pub enum Permission {
     ManageUnitChannels(i64),
     /// Set the center's channels and read every delivery attempt.
     ManageDelivery,
+    /// Add, pause, tune and remove monitors (the network center).
+    ManageMonitors,
+    /// Accept a monitored page's change as its new baseline (the center or the unit).
+    AcceptBaseline(i64),
 }
 
 impl Principal {
@@ -167,6 +171,10 @@ impl Principal {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
             }
             Permission::ManageDelivery => admin,
+            Permission::ManageMonitors => admin || self.has_role(Role::Officer),
+            Permission::AcceptBaseline(unit) => {
+                admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
+            }
         }
     }
 
@@ -237,6 +245,10 @@ mod tests {
         assert!(officer.may(Permission::ManageSystems(4)) && !reviewer.may(Permission::ManageSystems(4)));
         assert!(admin.may(Permission::OverrideGate) && !officer.may(Permission::OverrideGate));
         assert!(officer.may(Permission::ManageNotices) && !unit_admin.may(Permission::ManageNotices));
+        assert!(officer.may(Permission::ManageMonitors) && !unit_admin.may(Permission::ManageMonitors));
+        assert!(!auditor.may(Permission::ManageMonitors) && !reviewer.may(Permission::ManageMonitors));
+        assert!(unit_admin.may(Permission::AcceptBaseline(3)) && !unit_admin.may(Permission::AcceptBaseline(4)));
+        assert!(officer.may(Permission::AcceptBaseline(4)) && !leader.may(Permission::AcceptBaseline(3)));
         assert!(!reviewer.may(Permission::ManageNotices) && !auditor.may(Permission::ManageNotices));
         assert!(unit_admin.may(Permission::WorkRectification(3)) && !unit_admin.may(Permission::WorkRectification(4)));
         assert!(!leader.may(Permission::WorkRectification(3)) && !officer.may(Permission::WorkRectification(3)));

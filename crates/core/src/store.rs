@@ -27,6 +27,7 @@ pub struct Store {
     auth_cache: Arc<AuthCache>,
     registry: Arc<RegistryPolicy>,
     notices: Arc<crate::notices::NoticePolicy>,
+    monitors: Arc<crate::service::monitoring::MonitorPolicy>,
     attachments: Option<crate::attachments::AttachmentDir>,
 }
 
@@ -117,6 +118,7 @@ impl Store {
             auth_cache: Arc::new(AuthCache::default()),
             registry: Arc::new(RegistryPolicy::default()),
             notices: Arc::new(crate::notices::NoticePolicy::default()),
+            monitors: Arc::new(crate::service::monitoring::MonitorPolicy::default()),
             attachments: None,
         })
     }
@@ -158,6 +160,15 @@ impl Store {
     pub fn with_notice_policy(mut self, policy: crate::notices::NoticePolicy) -> Store {
         self.notices = Arc::new(policy);
         self
+    }
+
+    pub fn with_monitor_policy(mut self, policy: crate::service::monitoring::MonitorPolicy) -> Store {
+        self.monitors = Arc::new(policy);
+        self
+    }
+
+    pub fn monitor_policy(&self) -> &crate::service::monitoring::MonitorPolicy {
+        &self.monitors
     }
 
     pub fn notice_policy(&self) -> &crate::notices::NoticePolicy {

@@ -33,6 +33,8 @@ pub struct Target {
     pub probe_exposure: bool,
     /// Shake hands for the certificate this time (https only).
     pub probe_tls: bool,
+    /// The fetch's time limit (the configured one when `None`).
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Target {
@@ -46,6 +48,7 @@ impl Target {
             internet_facing: true,
             probe_exposure: true,
             probe_tls: true,
+            timeout: None,
         }
     }
 
@@ -107,6 +110,35 @@ pub struct Report {
 }
 
 impl Report {
+    fn new(url: &str, now: DateTime<Utc>) -> Report {
+        Report {
+            url: url.to_owned(),
+            final_url: None,
+            status: None,
+            latency_ms: None,
+            error: None,
+            health: Health::Up,
+            bytes: 0,
+            truncated: false,
+            encoding: None,
+            title: None,
+            header_score: None,
+            certificate: None,
+            findings: Vec::new(),
+            diff: None,
+            page: None,
+            checked_at: now,
+        }
+    }
+
+    /// A report of a fetch that failed (no findings yet).
+    pub fn failed(url: &str, e: FetchError, now: DateTime<Utc>) -> Report {
+        let mut r = Report::new(url, now);
+        r.health = if matches!(e, FetchError::Denied(_)) { Health::Denied } else { Health::Down };
+        r.error = Some(e);
+        r
+    }
+
     /// The fingerprint of the page fetched, to accept as the new baseline.
     pub fn fingerprint(&self) -> Option<Fingerprint> {
         let url = Url::parse(self.final_url.as_deref().unwrap_or(&self.url)).ok()?;
@@ -136,41 +168,25 @@ impl Checker {
 
     /// Run the target's checks once, as of `now`.
     pub async fn run(&self, target: &Target, baseline: Option<&Baseline>, now: DateTime<Utc>) -> Report {
-        let mut report = Report {
-            url: target.url.to_string(),
-            final_url: None,
-            status: None,
-            latency_ms: None,
-            error: None,
-            health: Health::Up,
-            bytes: 0,
-            truncated: false,
-            encoding: None,
-            title: None,
-            header_score: None,
-            certificate: None,
-            findings: Vec::new(),
-            diff: None,
-            page: None,
-            checked_at: now,
-        };
-        let fetched = self.fetcher.get(&target.url, self.config().max_body).await;
+        let mut report = Report::new(target.url.as_str(), now);
+        let fetched = self.fetcher.get(&target.url, self.config().max_body, target.timeout).await;
         let fetched = match fetched {
             Ok(f) => f,
-            Err(e @ FetchError::Denied(_)) => {
-                // Not the site's fault: the deployment does not allow its address.
-                report.health = Health::Denied;
-                report.error = Some(e);
-                return report;
-            }
+            // Not the site's fault: the deployment does not allow its address.
+            Err(e @ FetchError::Denied(_)) => return Report::failed(target.url.as_str(), e, now),
             Err(e) => {
-                report.health = Health::Down;
-                report.findings.push(
-                    Finding::new(Check::Availability, "down", "unreachable", Severity::High, format!("站点无法访问：{e}"))
-                        .with(json!({"error": e})),
+                let mut r = Report::failed(target.url.as_str(), e.clone(), now);
+                r.findings.push(
+                    Finding::new(
+                        Check::Availability,
+                        "down",
+                        "unreachable",
+                        Severity::High,
+                        format!("站点无法访问：{e}"),
+                    )
+                    .with(json!({"error": e})),
                 );
-                report.error = Some(e);
-                return report;
+                return r;
             }
         };
         let latency = fetched.latency.as_millis() as u64;
@@ -182,14 +198,26 @@ impl Checker {
         if fetched.status >= 500 {
             report.health = Health::Down;
             report.findings.push(
-                Finding::new(Check::Availability, "down", "http_error", Severity::High, format!("站点返回错误状态 {}", fetched.status))
-                    .with(json!({"status": fetched.status})),
+                Finding::new(
+                    Check::Availability,
+                    "down",
+                    "http_error",
+                    Severity::High,
+                    format!("站点返回错误状态 {}", fetched.status),
+                )
+                .with(json!({"status": fetched.status})),
             );
         } else if fetched.status >= 400 {
             report.health = Health::Degraded;
             report.findings.push(
-                Finding::new(Check::Availability, "status", "http_status", Severity::Medium, format!("站点返回状态 {}", fetched.status))
-                    .with(json!({"status": fetched.status})),
+                Finding::new(
+                    Check::Availability,
+                    "status",
+                    "http_status",
+                    Severity::Medium,
+                    format!("站点返回状态 {}", fetched.status),
+                )
+                .with(json!({"status": fetched.status})),
             );
         }
         if latency > self.slow_ms {
@@ -212,7 +240,8 @@ impl Checker {
         }
 
         let content_type = fetched.header("content-type").unwrap_or("text/html").to_ascii_lowercase();
-        let is_html = content_type.contains("html") || content_type.contains("xml") || content_type.starts_with("text/");
+        let is_html =
+            content_type.contains("html") || content_type.contains("xml") || content_type.starts_with("text/");
         if is_html && fetched.status < 400 {
             let (text, encoding) = charset::decode(&fetched.body, Some(&content_type));
             report.encoding = Some(encoding.name().to_owned());
@@ -256,8 +285,14 @@ impl Checker {
                     }
                 }
                 Err(e) => report.findings.push(
-                    Finding::new(Check::Certificate, "handshake", "tls_failed", Severity::High, format!("TLS 握手失败：{e}"))
-                        .with(json!({"error": e})),
+                    Finding::new(
+                        Check::Certificate,
+                        "handshake",
+                        "tls_failed",
+                        Severity::High,
+                        format!("TLS 握手失败：{e}"),
+                    )
+                    .with(json!({"error": e})),
                 ),
             }
         }
@@ -332,4 +367,134 @@ pub fn render_text(r: &Report) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::farm::{Cert, Farm, Plant, Site};
+    use crate::fetch::Route;
+    use std::sync::atomic::Ordering;
+
+    async fn setup() -> (Farm, Checker) {
+        let farm = Farm::start(&["farm.test", "tls.test"]).await.unwrap();
+        let config = FetchConfig {
+            hosts: vec![
+                Route::new("farm.test", "127.0.0.1".parse().unwrap(), Some(farm.http.port())),
+                Route::new("tls.test", "127.0.0.1".parse().unwrap(), Some(farm.https.port())),
+            ],
+            extra_roots: vec![farm.ca_pem.clone().into_bytes()],
+            timeout: std::time::Duration::from_secs(2),
+            ..FetchConfig::default()
+        };
+        let checker = Checker::new(config, Arc::new(Dictionary::new(&[]).unwrap())).unwrap();
+        (farm, checker)
+    }
+
+    fn target(url: &str) -> Target {
+        let mut t = Target::new(Url::parse(url).unwrap());
+        t.icp_registered = crate::farm::ICP.into();
+        t
+    }
+
+    fn serious(r: &Report) -> Vec<String> {
+        r.findings
+            .iter()
+            .filter(|f| f.severity >= Severity::High)
+            .map(|f| format!("{}:{}", f.check.code(), f.subject))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_site_changing_between_checks() {
+        let (farm, checker) = setup().await;
+        let t = target("http://s00007.farm.test/");
+        let first = checker.run(&t, None, Utc::now()).await;
+        assert_eq!((first.health, first.status), (Health::Up, Some(200)));
+        assert!(serious(&first).is_empty(), "{:?}", first.findings);
+        assert!(first.title.as_deref().is_some_and(|t| t.contains("学院")));
+        let baseline =
+            Baseline { fingerprint: first.fingerprint().unwrap(), text: first.page.as_ref().unwrap().blocks.clone() };
+
+        farm.update("s00007.farm.test", |s| s.revision = 3);
+        let again = checker.run(&target("http://s00007.farm.test/"), Some(&baseline), Utc::now()).await;
+        assert!(serious(&again).is_empty(), "a new date and counter are not tampering: {:?}", again.findings);
+
+        farm.update("s00007.farm.test", |s| s.plant = Plant::Defaced);
+        let defaced = checker.run(&t, Some(&baseline), Utc::now()).await;
+        let s = serious(&defaced);
+        assert!(
+            s.contains(&"tamper:content".to_owned()) && s.contains(&"tamper:script:evil.example".to_owned()),
+            "{s:?}"
+        );
+        assert!(defaced.diff.as_ref().is_some_and(|d| d.added_text.iter().any(|l| l.contains("Hacked"))));
+
+        farm.update("s00007.farm.test", |s| {
+            s.plant = Plant::HiddenLinks;
+            s.git_exposed = true;
+        });
+        let injected = checker.run(&t, Some(&baseline), Utc::now()).await;
+        let s = serious(&injected);
+        assert!(s.contains(&"hidden_links:hidden_link:casino.example".to_owned()), "{s:?}");
+        assert!(s.contains(&"exposure:file:/.git/HEAD".to_owned()), "{s:?}");
+        assert!(!s.iter().any(|x| x.starts_with("tamper")), "a hidden block is not a visible change: {s:?}");
+
+        farm.update("s00007.farm.test", |s| {
+            s.status = 500;
+            s.git_exposed = false;
+        });
+        let broken = checker.run(&t, Some(&baseline), Utc::now()).await;
+        assert_eq!(broken.health, Health::Down);
+        assert_eq!(serious(&broken), ["availability:down"]);
+
+        farm.update("s00007.farm.test", |s| {
+            s.status = 200;
+            s.delay = std::time::Duration::from_millis(2500);
+        });
+        let slow = checker.run(&t, Some(&baseline), Utc::now()).await;
+        assert_eq!(slow.error, Some(FetchError::Timeout));
+    }
+
+    #[tokio::test]
+    async fn certificates() {
+        let (farm, checker) = setup().await;
+        for (host, cert, want) in [
+            ("good.tls.test", Cert::Good, None),
+            ("old.tls.test", Cert::Expired, Some("cert_expired")),
+            ("soon.tls.test", Cert::ExpiresSoon, Some("cert_expiring")),
+            ("self.tls.test", Cert::SelfSigned, Some("cert_self_signed")),
+            ("wrong.tls.test", Cert::WrongName, Some("cert_name_mismatch")),
+        ] {
+            farm.set(host, Site { cert, ..Site::default() });
+            let mut t = target(&format!("https://{host}/"));
+            t.checks = vec![Check::Availability, Check::Certificate];
+            let r = checker.run(&t, None, Utc::now()).await;
+            assert_eq!(r.health, Health::Up, "{host}: {:?}", r.error);
+            let codes: Vec<&str> =
+                r.findings.iter().filter(|f| f.check == Check::Certificate).map(|f| f.code.as_str()).collect();
+            match want {
+                None => assert!(codes.is_empty(), "{host}: {codes:?}"),
+                Some(c) => assert!(codes.contains(&c), "{host}: {codes:?}"),
+            }
+            assert!(r.certificate.is_some(), "{host}");
+        }
+    }
+
+    #[tokio::test]
+    async fn denied_addresses_are_never_connected() {
+        let (farm, checker) = setup().await;
+        let before = farm.requests.load(Ordering::Relaxed);
+        // The farm listens on loopback; reached by its address instead of a route, it is refused.
+        for url in [format!("http://{}/", farm.http), "http://169.254.169.254/latest/meta-data/".to_owned()] {
+            let r = checker.run(&target(&url), None, Utc::now()).await;
+            assert_eq!(r.health, Health::Denied, "{url}");
+            assert!(r.findings.is_empty());
+        }
+        assert_eq!(farm.requests.load(Ordering::Relaxed), before, "no request reached the farm");
+        // A redirect to a denied address is refused at that hop.
+        farm.set("hop.farm.test", Site { redirect: Some("http://169.254.169.254/latest/".into()), ..Site::default() });
+        let r = checker.run(&target("http://hop.farm.test/"), None, Utc::now()).await;
+        assert_eq!(r.health, Health::Denied);
+        assert_eq!(farm.requests.load(Ordering::Relaxed), before + 1, "only the first hop was sent");
+    }
 }

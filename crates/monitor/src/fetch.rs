@@ -14,7 +14,8 @@ use tokio::sync::Semaphore;
 use url::Url;
 use wangan_core::netpolicy::NetPolicy;
 
-pub const USER_AGENT: &str = concat!("Wangan-Monitor/", env!("CARGO_PKG_VERSION"), " (+site security monitoring; 网安平台)");
+pub const USER_AGENT: &str =
+    concat!("Wangan-Monitor/", env!("CARGO_PKG_VERSION"), " (+site security monitoring; 网安平台)");
 
 /// How the fetcher behaves.
 #[derive(Debug, Clone)]
@@ -25,10 +26,12 @@ pub struct FetchConfig {
     pub max_redirects: usize,
     /// Requests in flight to one host at a time.
     pub per_host: usize,
-    /// Names answered without DNS (`("farm.test", 127.0.0.1)` answers
-    /// `farm.test` and every name under it): for tests, benchmarks and
-    /// campus names without DNS. The policy still applies to the address.
-    pub hosts: Vec<(String, IpAddr)>,
+    /// Names answered without DNS, set by the operator (`[monitor] hosts`):
+    /// a route for `farm.test` answers it and every name under it, with an
+    /// optional port that replaces the URL's (the request still names the
+    /// host, as `curl --connect-to` does). Routed addresses pass the special
+    /// ranges (the operator chose them) but never `deny`.
+    pub hosts: Vec<Route>,
     /// Extra trusted CA certificates (PEM), e.g. the campus CA.
     pub extra_roots: Vec<Vec<u8>>,
 }
@@ -45,6 +48,39 @@ impl Default for FetchConfig {
             extra_roots: Vec::new(),
         }
     }
+}
+
+/// Where a name is sent instead of DNS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub name: String,
+    pub ip: IpAddr,
+    pub port: Option<u16>,
+}
+
+impl Route {
+    pub fn new(name: &str, ip: IpAddr, port: Option<u16>) -> Route {
+        Route { name: name.trim_end_matches('.').to_ascii_lowercase(), ip, port }
+    }
+
+    fn covers(&self, host: &str) -> bool {
+        host == self.name || host.strip_suffix(self.name.as_str()).is_some_and(|p| p.ends_with('.'))
+    }
+}
+
+/// The route for `host`, if the table has one.
+pub fn route<'a>(config: &'a FetchConfig, host: &str) -> Option<&'a Route> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    config.hosts.iter().find(|r| r.covers(&host))
+}
+
+/// Reserved names (RFC 2606 / 6761) are never sent to DNS: demo data and
+/// tests use them, and must not send a packet off the machine.
+fn reserved(host: &str) -> bool {
+    let tld = host.rsplit('.').next().unwrap_or("");
+    matches!(tld, "example" | "test" | "invalid" | "localhost")
+        || host.ends_with(".example.com")
+        || host == "example.com"
 }
 
 /// Why a fetch failed, in the words of the availability check.
@@ -119,18 +155,19 @@ const DENIED: &str = "address not allowed by [network]";
 pub async fn resolve(config: &FetchConfig, host: &str) -> Result<Vec<IpAddr>, FetchError> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Some(r) = route(config, host) {
+        return if config.network.deny.iter().any(|n| n.contains(r.ip)) {
+            Err(FetchError::Denied(r.ip.to_string()))
+        } else {
+            Ok(vec![r.ip])
+        };
+    }
     let found: Vec<IpAddr> = if let Ok(ip) = host.parse::<IpAddr>() {
         vec![ip]
-    } else if let Some((_, ip)) =
-        config.hosts.iter().find(|(name, _)| host == name || host.ends_with(&format!(".{name}")))
-    {
-        vec![*ip]
+    } else if reserved(host) {
+        return Err(FetchError::Dns(format!("{host} is a reserved name and is not looked up")));
     } else {
-        tokio::net::lookup_host((host, 0))
-            .await
-            .map_err(|e| FetchError::Dns(e.to_string()))?
-            .map(|a| a.ip())
-            .collect()
+        tokio::net::lookup_host((host, 0)).await.map_err(|e| FetchError::Dns(e.to_string()))?.map(|a| a.ip()).collect()
     };
     let permitted: Vec<IpAddr> = found.iter().copied().filter(|ip| config.network.permits(*ip)).collect();
     if permitted.is_empty() {
@@ -195,20 +232,31 @@ impl Fetcher {
             Ok(h) => h,
             Err(poisoned) => poisoned.into_inner(),
         };
-        Arc::clone(hosts.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host.max(1)))))
+        Arc::clone(
+            hosts.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host.max(1)))),
+        )
     }
 
-    /// GET `url`, following redirects (each hop checked), reading at most `max_body` bytes.
-    pub async fn get(&self, url: &Url, max_body: usize) -> Result<Fetched, FetchError> {
-        self.fetch(url, max_body, true).await
+    /// GET `url`, following redirects (each hop checked), reading at most
+    /// `max_body` bytes, within `timeout` (the configured one when `None`).
+    pub async fn get(&self, url: &Url, max_body: usize, timeout: Option<Duration>) -> Result<Fetched, FetchError> {
+        let timeout = timeout.unwrap_or(self.config.timeout);
+        match tokio::time::timeout(timeout, self.fetch(url, max_body, true, timeout)).await {
+            Ok(r) => r,
+            Err(_) => Err(FetchError::Timeout),
+        }
     }
 
     /// GET `url` without following redirects (for probes: a redirect is not the file).
     pub async fn probe(&self, url: &Url, max_body: usize) -> Result<Fetched, FetchError> {
-        self.fetch(url, max_body, false).await
+        let timeout = self.config.timeout;
+        match tokio::time::timeout(timeout, self.fetch(url, max_body, false, timeout)).await {
+            Ok(r) => r,
+            Err(_) => Err(FetchError::Timeout),
+        }
     }
 
-    async fn fetch(&self, url: &Url, max_body: usize, follow: bool) -> Result<Fetched, FetchError> {
+    async fn fetch(&self, url: &Url, max_body: usize, follow: bool, timeout: Duration) -> Result<Fetched, FetchError> {
         let start = Instant::now();
         let mut current = url.clone();
         let mut redirects = Vec::new();
@@ -217,7 +265,23 @@ impl Fetcher {
             let host = current.host_str().unwrap_or("").to_ascii_lowercase();
             let gate = self.host_gate(&host);
             let _permit = gate.acquire().await.map_err(|_| FetchError::Http("closed".into()))?;
-            let mut resp = self.client.get(current.clone()).send().await.map_err(classify)?;
+            let mut request = self.client.get(current.clone()).timeout(timeout);
+            if let Some(Route { ip, port: Some(port), .. }) = route(&self.config, &host) {
+                // Connect to the routed address and port; the request still names the host.
+                let mut direct = current.clone();
+                let ip_host = match ip {
+                    IpAddr::V4(v4) => v4.to_string(),
+                    IpAddr::V6(v6) => format!("[{v6}]"),
+                };
+                direct.set_host(Some(&ip_host)).map_err(|e| FetchError::BadUrl(e.to_string()))?;
+                direct.set_port(Some(*port)).map_err(|_| FetchError::BadUrl("port".into()))?;
+                let host_header = match current.port() {
+                    Some(p) => format!("{host}:{p}"),
+                    None => host.clone(),
+                };
+                request = self.client.get(direct).timeout(timeout).header(reqwest::header::HOST, host_header);
+            }
+            let mut resp = request.send().await.map_err(classify)?;
             let status = resp.status().as_u16();
             let headers: Vec<(String, String)> = resp
                 .headers()
@@ -261,7 +325,8 @@ impl Fetcher {
     }
 }
 
-/// Only http and https, and a literal address must be permitted (names are checked when they resolve).
+/// Only http and https, and a literal address must be permitted (names are
+/// checked when they resolve, routes by `deny` alone).
 pub fn check_url(config: &FetchConfig, url: &Url) -> Result<(), FetchError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(FetchError::BadUrl(format!("scheme {} is not http or https", url.scheme())));
@@ -322,14 +387,21 @@ mod tests {
     #[tokio::test]
     async fn names_resolve_through_the_table_and_the_policy() {
         let c = FetchConfig {
-            hosts: vec![("farm.test".into(), "127.0.0.1".parse().unwrap()), ("meta.test".into(), "169.254.169.254".parse().unwrap())],
-            network: NetPolicy::loopback(),
+            hosts: vec![
+                Route::new("farm.test", "127.0.0.1".parse().unwrap(), None),
+                Route::new("meta.test", "169.254.169.254".parse().unwrap(), None),
+            ],
+            network: NetPolicy::default(),
             ..FetchConfig::default()
         };
         assert_eq!(resolve(&c, "s1.farm.test").await.unwrap(), ["127.0.0.1".parse::<IpAddr>().unwrap()]);
-        assert_eq!(resolve(&c, "FARM.test.").await.unwrap().len(), 1);
-        assert!(matches!(resolve(&c, "meta.test").await, Err(FetchError::Denied(_))));
-        let public_only = FetchConfig { network: NetPolicy::default(), ..c };
-        assert!(matches!(resolve(&public_only, "s1.farm.test").await, Err(FetchError::Denied(_))));
+        assert_eq!(resolve(&c, "FARM.test.").await.unwrap().len(), 1, "an operator's route passes the special ranges");
+        assert!(matches!(resolve(&c, "meta.test").await, Err(FetchError::Denied(_))), "but never deny");
+        assert!(route(&c, "notfarm.test").is_none(), "a route covers its name and names under it only");
+        assert!(
+            matches!(resolve(&c, "www.univ.example").await, Err(FetchError::Dns(_))),
+            "reserved names are not looked up"
+        );
+        assert!(matches!(resolve(&c, "127.0.0.1").await, Err(FetchError::Denied(_))));
     }
 }

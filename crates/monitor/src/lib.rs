@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod check;
+pub mod engine;
 pub mod farm;
 pub mod fetch;
 pub mod finding;

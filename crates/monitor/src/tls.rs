@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -118,7 +118,8 @@ pub struct Prober {
 impl Prober {
     pub fn new(extra_pem: &[Vec<u8>]) -> Result<Prober, String> {
         install_crypto();
-        let verifier = WebPkiServerVerifier::builder(roots(extra_pem)?).build().map_err(|e| format!("TLS verifier: {e}"))?;
+        let verifier =
+            WebPkiServerVerifier::builder(roots(extra_pem)?).build().map_err(|e| format!("TLS verifier: {e}"))?;
         Ok(Prober { verifier })
     }
 
@@ -126,7 +127,10 @@ impl Prober {
     pub async fn probe(&self, config: &FetchConfig, url: &Url) -> Result<TlsOutcome, FetchError> {
         crate::fetch::check_url(config, url)?;
         let host = url.host_str().ok_or_else(|| FetchError::BadUrl("no host".into()))?.to_owned();
-        let port = url.port_or_known_default().unwrap_or(443);
+        let port = crate::fetch::route(config, &host)
+            .and_then(|r| r.port)
+            .or_else(|| url.port_or_known_default())
+            .unwrap_or(443);
         let ips = resolve(config, &host).await?;
         let ip = *ips.first().ok_or_else(|| FetchError::Dns("no address".into()))?;
         let recording = Arc::new(Recording { inner: Arc::clone(&self.verifier), verdict: Mutex::new(None) });
@@ -138,13 +142,17 @@ impl Prober {
         let name_host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
         let server_name = ServerName::try_from(name_host.clone()).map_err(|e| FetchError::BadUrl(e.to_string()))?;
         let work = async {
-            let tcp = TcpStream::connect(SocketAddr::new(ip, port)).await.map_err(|e| FetchError::Connect(e.to_string()))?;
+            let tcp =
+                TcpStream::connect(SocketAddr::new(ip, port)).await.map_err(|e| FetchError::Connect(e.to_string()))?;
             match connector.connect(server_name, tcp).await {
                 Ok(stream) => Ok(Some(stream)),
                 Err(e) => {
                     let text = e.to_string();
                     let lower = text.to_ascii_lowercase();
-                    if lower.contains("protocolversion") || lower.contains("protocol version") || lower.contains("peerincompatible") {
+                    if lower.contains("protocolversion")
+                        || lower.contains("protocol version")
+                        || lower.contains("peerincompatible")
+                    {
                         Ok(None)
                     } else {
                         Err(FetchError::Tls(text))
@@ -231,14 +239,26 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
         TlsOutcome::Cert(info) => info,
         TlsOutcome::OldProtocol(detail) => {
             return vec![
-                Finding::new(Check::Certificate, "tls_version", "tls_old", Severity::High, "服务器仅支持 TLS 1.2 以下的旧协议")
-                    .with(json!({"detail": detail})),
+                Finding::new(
+                    Check::Certificate,
+                    "tls_version",
+                    "tls_old",
+                    Severity::High,
+                    "服务器仅支持 TLS 1.2 以下的旧协议",
+                )
+                .with(json!({"detail": detail})),
             ];
         }
         TlsOutcome::Failed(detail) => {
             return vec![
-                Finding::new(Check::Certificate, "handshake", "tls_failed", Severity::High, format!("TLS 握手失败：{detail}"))
-                    .with(json!({"detail": detail})),
+                Finding::new(
+                    Check::Certificate,
+                    "handshake",
+                    "tls_failed",
+                    Severity::High,
+                    format!("TLS 握手失败：{detail}"),
+                )
+                .with(json!({"detail": detail})),
             ];
         }
     };
@@ -250,39 +270,84 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
     let days = (info.not_after - now).num_hours() as f64 / 24.0;
     if info.not_after <= now {
         out.push(
-            Finding::new(Check::Certificate, "expiry", "cert_expired", Severity::Critical, format!("证书已于 {} 过期", info.not_after.format("%Y-%m-%d")))
-                .with(evidence.clone()),
+            Finding::new(
+                Check::Certificate,
+                "expiry",
+                "cert_expired",
+                Severity::Critical,
+                format!("证书已于 {} 过期", info.not_after.format("%Y-%m-%d")),
+            )
+            .with(evidence.clone()),
         );
     } else if days <= 7.0 {
         out.push(
-            Finding::new(Check::Certificate, "expiry", "cert_expiring", Severity::Critical, format!("证书将在 {:.0} 天内过期", days.ceil()))
-                .with(evidence.clone()),
+            Finding::new(
+                Check::Certificate,
+                "expiry",
+                "cert_expiring",
+                Severity::Critical,
+                format!("证书将在 {:.0} 天内过期", days.ceil()),
+            )
+            .with(evidence.clone()),
         );
     } else if days <= 30.0 {
         out.push(
-            Finding::new(Check::Certificate, "expiry", "cert_expiring", Severity::Medium, format!("证书将在 {:.0} 天内过期", days.ceil()))
-                .with(evidence.clone()),
+            Finding::new(
+                Check::Certificate,
+                "expiry",
+                "cert_expiring",
+                Severity::Medium,
+                format!("证书将在 {:.0} 天内过期", days.ceil()),
+            )
+            .with(evidence.clone()),
         );
     }
     if info.not_before > now {
-        out.push(Finding::new(Check::Certificate, "not_yet_valid", "cert_not_yet_valid", Severity::High, "证书尚未生效").with(evidence.clone()));
+        out.push(
+            Finding::new(Check::Certificate, "not_yet_valid", "cert_not_yet_valid", Severity::High, "证书尚未生效")
+                .with(evidence.clone()),
+        );
     }
     if !info.names.iter().any(|n| name_matches(n, &info.host)) {
         out.push(
-            Finding::new(Check::Certificate, "name", "cert_name_mismatch", Severity::High, format!("证书不包含域名 {}", info.host))
-                .with(evidence.clone()),
+            Finding::new(
+                Check::Certificate,
+                "name",
+                "cert_name_mismatch",
+                Severity::High,
+                format!("证书不包含域名 {}", info.host),
+            )
+            .with(evidence.clone()),
         );
     }
     if info.self_signed && info.chain_error.is_some() {
-        out.push(Finding::new(Check::Certificate, "chain", "cert_self_signed", Severity::High, "证书为自签名证书").with(evidence.clone()));
+        out.push(
+            Finding::new(Check::Certificate, "chain", "cert_self_signed", Severity::High, "证书为自签名证书")
+                .with(evidence.clone()),
+        );
     } else if let Some(e) = &info.chain_error {
         out.push(
-            Finding::new(Check::Certificate, "chain", "cert_untrusted", Severity::High, format!("证书链不受信任（{e}）"))
-                .with(evidence.clone()),
+            Finding::new(
+                Check::Certificate,
+                "chain",
+                "cert_untrusted",
+                Severity::High,
+                format!("证书链不受信任（{e}）"),
+            )
+            .with(evidence.clone()),
         );
     }
     if info.protocol == "TLSv1_0" || info.protocol == "TLSv1_1" {
-        out.push(Finding::new(Check::Certificate, "tls_version", "tls_old", Severity::High, "服务器使用 TLS 1.2 以下的旧协议").with(evidence));
+        out.push(
+            Finding::new(
+                Check::Certificate,
+                "tls_version",
+                "tls_old",
+                Severity::High,
+                "服务器使用 TLS 1.2 以下的旧协议",
+            )
+            .with(evidence),
+        );
     }
     out
 }

@@ -9,6 +9,7 @@ mod m0003_pending_imports;
 mod m0004_system_list_indexes;
 mod m0005_attachments;
 mod m0006_notices;
+mod m0007_monitoring;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_system_list_indexes::Migration),
             Box::new(m0005_attachments::Migration),
             Box::new(m0006_notices::Migration),
+            Box::new(m0007_monitoring::Migration),
         ]
     }
 }

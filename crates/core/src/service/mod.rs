@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod escalation;
 pub mod inventory;
 pub mod leadership;
+pub mod monitoring;
 pub mod notices;
 pub mod notify;
 pub mod people;

@@ -388,7 +388,7 @@ pub async fn create(store: &Store, who: &Principal, input: NoticeInput) -> Resul
 }
 
 /// Check and write one notice in the caller's transaction; returns its id.
-async fn create_in<C: ConnectionTrait>(
+pub(crate) async fn create_in<C: ConnectionTrait>(
     store: &Store,
     conn: &C,
     who: &Principal,

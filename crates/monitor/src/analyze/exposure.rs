@@ -116,7 +116,10 @@ pub fn judge(path: &str, sig: Signature, severity: Severity, status: u16, body: 
     } else {
         ("exposed_file", format!("敏感文件 {path} 可被公开下载"))
     };
-    let sample: String = String::from_utf8_lossy(&body[..body.len().min(120)]).chars().filter(|c| !c.is_control() || *c == '\n').collect();
+    let sample: String = String::from_utf8_lossy(&body[..body.len().min(120)])
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect();
     Some(
         Finding::new(Check::Exposure, format!("file:{path}"), code, severity, summary)
             .with(json!({"path": path, "status": status, "sample": sample})),
@@ -154,7 +157,8 @@ mod tests {
 
     #[test]
     fn soft_404s_and_home_pages_are_not_files() {
-        let home = b"<!DOCTYPE html><html><head><title>\xe5\xad\xa6\xe9\x99\xa2</title></head><body>A=1\nB=2</body></html>";
+        let home =
+            b"<!DOCTYPE html><html><head><title>\xe5\xad\xa6\xe9\x99\xa2</title></head><body>A=1\nB=2</body></html>";
         for (path, sig, sev) in PROBES {
             assert!(judge(path, *sig, *sev, 200, home).is_none(), "{path}");
             assert!(judge(path, *sig, *sev, 404, b"ref: refs/heads/main").is_none(), "{path}");

@@ -14,7 +14,9 @@ pub enum Category {
 
 impl Category {
     pub fn parse(s: &str) -> Option<Category> {
-        [Category::Gambling, Category::Pornography, Category::GameCheat, Category::Phishing].into_iter().find(|c| c.code() == s)
+        [Category::Gambling, Category::Pornography, Category::GameCheat, Category::Phishing]
+            .into_iter()
+            .find(|c| c.code() == s)
     }
 
     pub fn code(self) -> &'static str {

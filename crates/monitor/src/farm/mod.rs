@@ -4,6 +4,10 @@
 //! (defacement, hidden spam links). Deterministic: site `n` always gets
 //! the same page.
 
+mod server;
+
+pub use server::{Cert, Farm, Site, site_number};
+
 /// What a simulated page carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plant {

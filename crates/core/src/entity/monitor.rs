@@ -1,0 +1,48 @@
+use sea_orm::entity::prelude::*;
+
+/// One monitored URL of a system (监测). `managed` monitors are created and
+/// kept in step with the registry; `retired` ones lost their URL or system
+/// and are paused, their history kept.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "monitors")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub system_id: i64,
+    /// The system's owner unit, copied so scoped lists need no join.
+    pub unit_id: i64,
+    pub url: String,
+    pub managed: bool,
+    pub retired: bool,
+    pub interval_s: i32,
+    pub timeout_s: i32,
+    /// Comma-separated check names (`availability,tamper,...`).
+    pub checks: String,
+    /// CSS selectors of dynamic parts, one per line.
+    #[sea_orm(column_type = "Text")]
+    pub exclude: String,
+    pub tamper_percent: i32,
+    pub paused: bool,
+    /// `pending`, `up`, `degraded`, `down`, `denied`.
+    pub status: String,
+    pub consecutive_failures: i32,
+    pub down_since: Option<DateTimeUtc>,
+    pub last_checked_at: Option<DateTimeUtc>,
+    pub last_latency_ms: Option<i32>,
+    pub last_status_code: Option<i32>,
+    pub last_error: String,
+    pub header_score: Option<i32>,
+    pub last_tls_at: Option<DateTimeUtc>,
+    pub last_exposure_at: Option<DateTimeUtc>,
+    pub baseline_id: Option<i64>,
+    pub next_check_at: DateTimeUtc,
+    pub leased_until: Option<DateTimeUtc>,
+    pub leased_by: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,441 @@
+//! The engine: keeps monitors in step with the registry, claims due
+//! monitors under a lease, runs their checks concurrently, and records the
+//! results in batches (one transaction each). On PostgreSQL several nodes
+//! run engines side by side; `FOR UPDATE SKIP LOCKED` keeps them apart.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, mpsc, watch};
+use url::Url;
+use wangan_core::Store;
+use wangan_core::error::Result;
+use wangan_core::service::monitoring::{
+    self as store_monitoring, CheckResult, Due, FindingInput, RecordReport, SyncReport,
+};
+
+use crate::analyze::tamper::{self, Fingerprint};
+use crate::check::{Baseline, Checker, Health, Report, Target};
+use crate::finding::{Check, Severity};
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// This node's name in leases.
+    pub node: String,
+    /// Checks in flight.
+    pub concurrency: usize,
+    /// Results recorded per transaction.
+    pub batch: usize,
+    pub lease: chrono::Duration,
+    pub failures_before_down: u32,
+    /// An important system down this long opens a notice.
+    pub down_notice_minutes: i64,
+    pub tls_interval: chrono::Duration,
+    pub exposure_interval: chrono::Duration,
+    /// How often to sync with the registry and prune old results.
+    pub sync_interval: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            node: format!("node-{}", std::process::id()),
+            concurrency: 64,
+            batch: 256,
+            lease: chrono::Duration::minutes(10),
+            failures_before_down: 2,
+            down_notice_minutes: 10,
+            tls_interval: chrono::Duration::hours(1),
+            exposure_interval: chrono::Duration::days(1),
+            sync_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Counters since the engine started.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub checks: AtomicU64,
+    pub opened: AtomicU64,
+    pub resolved: AtomicU64,
+    pub notices: AtomicU64,
+}
+
+/// What `run_once` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub sync: SyncReport,
+    pub record: RecordReport,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    checker: Checker,
+    config: Arc<EngineConfig>,
+    pub stats: Arc<Stats>,
+}
+
+fn parse_checks(s: &str) -> Vec<Check> {
+    s.split(',').filter_map(|c| Check::parse(c.trim())).collect()
+}
+
+fn due_for(last: Option<DateTime<Utc>>, now: DateTime<Utc>, every: chrono::Duration) -> bool {
+    last.is_none_or(|t| now - t >= every)
+}
+
+/// The target of a due monitor as of `now`.
+pub fn target_of(due: &Due, config: &EngineConfig, now: DateTime<Utc>) -> std::result::Result<Target, String> {
+    let url = Url::parse(&due.url).map_err(|e| e.to_string())?;
+    let mut t = Target::new(url);
+    t.checks = parse_checks(&due.checks);
+    t.exclude = due.exclude.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    t.tamper_threshold = f64::from(due.tamper_percent.clamp(1, 100)) / 100.0;
+    t.icp_registered = due.icp_no.clone();
+    t.internet_facing = due.internet_facing;
+    t.probe_tls = due_for(due.last_tls_at, now, config.tls_interval);
+    t.probe_exposure = due_for(due.last_exposure_at, now, config.exposure_interval);
+    t.timeout = u64::try_from(due.timeout_s).ok().filter(|s| *s > 0).map(Duration::from_secs);
+    Ok(t)
+}
+
+/// Turn a check's report into what is recorded: consecutive failures
+/// decide when a site is down (after `failures_before_down`), only the
+/// checks that actually ran may resolve findings, and serious findings ask
+/// for a notice (an important system only after being down long enough).
+pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfig) -> CheckResult {
+    let now = report.checked_at;
+    let failing = report.health == Health::Down;
+    let failures = if failing { due.consecutive_failures.saturating_add(1) } else { 0 };
+    let down = failing && failures >= i32::try_from(config.failures_before_down.max(1)).unwrap_or(i32::MAX);
+    let down_since = if failing { due.down_since.or(Some(now)) } else { None };
+    let status = match report.health {
+        Health::Denied => "denied".to_owned(),
+        Health::Down if down => "down".to_owned(),
+        // A failure below the threshold changes nothing yet.
+        Health::Down => due.status.clone(),
+        Health::Degraded => "degraded".to_owned(),
+        Health::Up => "up".to_owned(),
+    };
+    let mut checks_run: Vec<String> = Vec::new();
+    if report.health != Health::Denied && (!failing || down) {
+        checks_run.push(Check::Availability.code().into());
+    }
+    let fetched_page = report.page.is_some();
+    for c in &target.checks {
+        let ran = match c {
+            Check::Availability => false,
+            Check::Headers => report.status.is_some(),
+            Check::Tamper | Check::HiddenLinks | Check::Icp => fetched_page,
+            Check::Certificate => target.probe_tls && report.status.is_some() && target.url.scheme() == "https",
+            Check::Exposure => target.probe_exposure && report.status.is_some(),
+        };
+        if ran {
+            checks_run.push(c.code().into());
+        }
+    }
+    let long_down =
+        down && due.important && store_monitoring::down_long_enough(down_since, now, config.down_notice_minutes);
+    let findings: Vec<FindingInput> = report
+        .findings
+        .iter()
+        .filter(|f| f.check != Check::Availability || !failing || down)
+        .map(|f| FindingInput {
+            check: f.check.code().into(),
+            subject: f.subject.clone(),
+            code: f.code.clone(),
+            severity: f.severity.code().into(),
+            summary: f.summary.clone(),
+            evidence: f.evidence.clone(),
+            open_notice: f.opens_notice() || (long_down && f.check == Check::Availability && f.subject == "down"),
+        })
+        .collect();
+    let new_baseline = match (&due.fingerprint, &report.page, report.status) {
+        (None, Some(page), Some(code)) if code < 400 => {
+            report.fingerprint().and_then(|fp| serde_json::to_string(&fp).ok()).map(|j| (j, page.blocks.clone()))
+        }
+        _ => None,
+    };
+    CheckResult {
+        monitor_id: due.id,
+        checked_at: now,
+        interval_s: due.interval_s,
+        status,
+        health: report.health.code().into(),
+        consecutive_failures: failures,
+        down_since,
+        status_code: report.status.map(i32::from),
+        latency_ms: report.latency_ms.map(|l| i32::try_from(l).unwrap_or(i32::MAX)),
+        error: report.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+        header_score: report.header_score.map(i32::from),
+        tls_checked: checks_run.iter().any(|c| c == "certificate"),
+        exposure_checked: checks_run.iter().any(|c| c == "exposure"),
+        checks_run,
+        findings,
+        new_baseline,
+    }
+}
+
+impl Engine {
+    pub fn new(store: Store, checker: Checker, config: EngineConfig) -> Engine {
+        Engine { store, checker, config: Arc::new(config), stats: Arc::new(Stats::default()) }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+
+    /// Check one claimed monitor.
+    pub async fn check(&self, due: Due) -> CheckResult {
+        let now = self.store.now();
+        let target = match target_of(&due, &self.config, now) {
+            Ok(t) => t,
+            Err(e) => return bad_url(&due, now, &e),
+        };
+        let baseline = due
+            .fingerprint
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Fingerprint>(j).ok())
+            .map(|fingerprint| Baseline { fingerprint, text: Vec::new() });
+        let mut report = self.checker.run(&target, baseline.as_ref(), now).await;
+        // Tampering found: load the baseline's text once, for the removed lines of the diff.
+        if let (Some(b), Some(id), Some(page)) = (&baseline, due.baseline_id, &report.page)
+            && report.findings.iter().any(|f| f.check == Check::Tamper && f.severity >= Severity::High)
+            && let Ok(text) = store_monitoring::baseline_content(&self.store, id).await
+            && let Ok(url) = Url::parse(report.final_url.as_deref().unwrap_or(&due.url))
+        {
+            let diff = tamper::compare(&b.fingerprint, &text, page, &url);
+            let evidence = serde_json::json!(diff);
+            for f in report.findings.iter_mut().filter(|f| f.check == Check::Tamper) {
+                f.evidence = evidence.clone();
+            }
+            report.diff = Some(diff);
+        }
+        outcome(&due, &target, &report, &self.config)
+    }
+
+    pub async fn sync(&self) -> Result<SyncReport> {
+        let r = store_monitoring::sync(&self.store).await?;
+        store_monitoring::prune(&self.store).await?;
+        Ok(r)
+    }
+
+    async fn record(&self, results: Vec<CheckResult>) -> Result<RecordReport> {
+        let r = store_monitoring::record(&self.store, results).await?;
+        self.stats.checks.fetch_add(r.checks, Ordering::Relaxed);
+        self.stats.opened.fetch_add(r.opened, Ordering::Relaxed);
+        self.stats.resolved.fetch_add(r.resolved, Ordering::Relaxed);
+        self.stats.notices.fetch_add(r.notices, Ordering::Relaxed);
+        Ok(r)
+    }
+
+    /// Sync, then check every monitor due now once, and record (for
+    /// `wangan jobs run-once` and tests).
+    pub async fn run_once(&self) -> Result<PassReport> {
+        let sync = self.sync().await?;
+        let mut total = RecordReport::default();
+        loop {
+            let due = store_monitoring::claim(&self.store, &self.config.node, 1_000, self.config.lease).await?;
+            if due.is_empty() {
+                break;
+            }
+            let gate = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+            let mut tasks = tokio::task::JoinSet::new();
+            for d in due {
+                let engine = self.clone();
+                let gate = Arc::clone(&gate);
+                tasks.spawn(async move {
+                    let _permit = gate.acquire_owned().await;
+                    engine.check(d).await
+                });
+            }
+            let mut results = Vec::new();
+            while let Some(r) = tasks.join_next().await {
+                if let Ok(r) = r {
+                    results.push(r);
+                }
+            }
+            for chunk in results.chunks(self.config.batch.max(1)) {
+                let r = self.record(chunk.to_vec()).await?;
+                total.checks += r.checks;
+                total.opened += r.opened;
+                total.resolved += r.resolved;
+                total.notices += r.notices;
+            }
+        }
+        Ok(PassReport { sync, record: total })
+    }
+
+    /// Run until `shutdown` turns true: claim what is due while there is
+    /// room, check, and record in batches.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let (tx, mut rx) = mpsc::channel::<CheckResult>(self.config.batch.max(1) * 4);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let recorder = {
+            let engine = self.clone();
+            let in_flight = Arc::clone(&in_flight);
+            tokio::spawn(async move {
+                let mut batch = Vec::new();
+                loop {
+                    let first = rx.recv().await;
+                    let Some(first) = first else { break };
+                    batch.push(first);
+                    // Gather what else is ready, briefly, to write it in one transaction.
+                    let deadline = tokio::time::Instant::now() + Duration::from_millis(50);
+                    while batch.len() < engine.config.batch {
+                        match tokio::time::timeout_at(deadline, rx.recv()).await {
+                            Ok(Some(r)) => batch.push(r),
+                            _ => break,
+                        }
+                    }
+                    let n = batch.len();
+                    if let Err(e) = engine.record(std::mem::take(&mut batch)).await {
+                        tracing::warn!(error = %e, "recording check results failed; the monitors will be checked again when their lease ends");
+                    }
+                    in_flight.fetch_sub(n, Ordering::Relaxed);
+                }
+            })
+        };
+        let gate = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut last_sync: Option<tokio::time::Instant> = None;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if last_sync.is_none_or(|t| t.elapsed() >= self.config.sync_interval) {
+                if let Err(e) = self.sync().await {
+                    tracing::warn!(error = %e, "monitor sync failed");
+                }
+                last_sync = Some(tokio::time::Instant::now());
+            }
+            let room = (self.config.concurrency * 2).saturating_sub(in_flight.load(Ordering::Relaxed));
+            let mut claimed = 0;
+            if room > 0 {
+                match store_monitoring::claim(&self.store, &self.config.node, room as u64, self.config.lease).await {
+                    Ok(due) => {
+                        claimed = due.len();
+                        in_flight.fetch_add(claimed, Ordering::Relaxed);
+                        for d in due {
+                            let engine = self.clone();
+                            let gate = Arc::clone(&gate);
+                            let tx = tx.clone();
+                            tokio::spawn(async move {
+                                let _permit = gate.acquire_owned().await;
+                                let r = engine.check(d).await;
+                                let _ = tx.send(r).await;
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming due monitors failed"),
+                }
+            }
+            let pause = if claimed > 0 { Duration::from_millis(5) } else { Duration::from_millis(250) };
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        drop(tx);
+        let _ = recorder.await;
+    }
+}
+
+/// A stored URL that no longer parses (monitors are checked when saved): recorded as an error, nothing resolved.
+fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
+    CheckResult {
+        monitor_id: due.id,
+        checked_at: now,
+        interval_s: due.interval_s,
+        status: due.status.clone(),
+        health: "down".into(),
+        consecutive_failures: due.consecutive_failures,
+        down_since: due.down_since,
+        status_code: None,
+        latency_ms: None,
+        error: format!("bad URL: {e}"),
+        header_score: None,
+        tls_checked: false,
+        exposure_checked: false,
+        checks_run: Vec::new(),
+        findings: Vec::new(),
+        new_baseline: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Finding;
+
+    fn due() -> Due {
+        Due {
+            id: 1,
+            system_id: 1,
+            unit_id: 1,
+            url: "http://www.univ.example/".into(),
+            interval_s: 300,
+            timeout_s: 10,
+            checks: "availability,tamper,hidden_links,certificate,headers,icp,exposure".into(),
+            exclude: ".date\n#count".into(),
+            tamper_percent: 30,
+            status: "up".into(),
+            consecutive_failures: 0,
+            down_since: None,
+            last_tls_at: None,
+            last_exposure_at: Some(Utc::now()),
+            baseline_id: None,
+            system_name: "x".into(),
+            internet_facing: true,
+            important: true,
+            icp_no: String::new(),
+            fingerprint: None,
+        }
+    }
+
+    fn down_report(at: DateTime<Utc>) -> Report {
+        let mut r = Report::failed("http://www.univ.example/", crate::fetch::FetchError::Timeout, at);
+        r.findings.push(Finding::new(Check::Availability, "down", "unreachable", Severity::High, "x"));
+        r
+    }
+
+    #[test]
+    fn targets_follow_the_monitor_and_the_intervals() {
+        let c = EngineConfig::default();
+        let t = target_of(&due(), &c, Utc::now()).unwrap();
+        assert_eq!(t.exclude, [".date", "#count"]);
+        assert!(t.probe_tls, "never probed: probe now");
+        assert!(!t.probe_exposure, "probed a moment ago: not again");
+        assert_eq!(t.tamper_threshold, 0.3);
+        assert_eq!(t.checks.len(), 7);
+    }
+
+    #[test]
+    fn down_only_after_consecutive_failures_and_a_notice_after_ten_minutes() {
+        let c = EngineConfig::default();
+        let t = target_of(&due(), &c, Utc::now()).unwrap();
+        let start = Utc::now();
+        let first = outcome(&due(), &t, &down_report(start), &c);
+        assert_eq!((first.status.as_str(), first.consecutive_failures), ("up", 1));
+        assert!(first.findings.is_empty(), "one failure is noise");
+        assert!(!first.checks_run.contains(&"availability".to_owned()), "and resolves nothing");
+        let mut d = due();
+        d.consecutive_failures = 1;
+        d.down_since = first.down_since;
+        let second = outcome(&d, &t, &down_report(start + chrono::Duration::minutes(5)), &c);
+        assert_eq!(second.status, "down");
+        assert_eq!(second.findings.len(), 1);
+        assert!(!second.findings[0].open_notice, "down 5 minutes: alert on the wall, no notice yet");
+        d.consecutive_failures = 2;
+        d.status = "down".into();
+        let third = outcome(&d, &t, &down_report(start + chrono::Duration::minutes(10)), &c);
+        assert!(third.findings[0].open_notice, "an important system down 10 minutes opens a notice");
+        d.important = false;
+        assert!(!outcome(&d, &t, &down_report(start + chrono::Duration::minutes(30)), &c).findings[0].open_notice);
+    }
+}

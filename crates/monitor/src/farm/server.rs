@@ -1,0 +1,299 @@
+//! The site farm's server: one loopback listener (HTTP, and HTTPS with
+//! certificates made here by rcgen) that answers as many simulated sites
+//! as there are names, told apart by the `Host` header. Each site's state
+//! (its page and planted faults, status, delay, exposed files, certificate)
+//! can be changed while checks run.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use tokio::net::TcpListener;
+
+use super::{Plant, page};
+
+/// The certificate a TLS site presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Cert {
+    /// Signed by the farm's CA for the site's name, valid for a year.
+    #[default]
+    Good,
+    /// Signed by the CA, but expired yesterday.
+    Expired,
+    /// Signed by the CA, expiring in 5 days.
+    ExpiresSoon,
+    /// Self-signed.
+    SelfSigned,
+    /// Signed by the CA for another name.
+    WrongName,
+}
+
+/// One simulated site's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub plant: Plant,
+    /// Changes the dynamic parts (date, counter) only.
+    pub revision: u64,
+    pub status: u16,
+    pub delay: Duration,
+    pub git_exposed: bool,
+    pub env_exposed: bool,
+    pub cert: Cert,
+    /// Answer unknown paths with the home page and 200 (a "soft 404").
+    pub soft_404: bool,
+    /// Answer `/` with a redirect here.
+    pub redirect: Option<String>,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site {
+            plant: Plant::Clean,
+            revision: 0,
+            status: 200,
+            delay: Duration::ZERO,
+            git_exposed: false,
+            env_exposed: false,
+            cert: Cert::Good,
+            soft_404: false,
+            redirect: None,
+        }
+    }
+}
+
+/// The number of a site's page: the digits in its first label (`s00042` → 42), else a hash.
+pub fn site_number(host: &str) -> u64 {
+    let label = host.split('.').next().unwrap_or("");
+    let digits: String = label.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| crate::analyze::html::text_hash(host.as_bytes()))
+}
+
+type Sites = Arc<RwLock<HashMap<String, Site>>>;
+
+/// A running farm; dropping it does not stop the server (it ends with the runtime).
+#[derive(Clone)]
+pub struct Farm {
+    pub http: SocketAddr,
+    pub https: SocketAddr,
+    sites: Sites,
+    /// The farm CA, PEM, to trust in the certificate check.
+    pub ca_pem: String,
+    /// Requests answered.
+    pub requests: Arc<std::sync::atomic::AtomicU64>,
+}
+
+struct Certs {
+    ca: Issuer<'static, KeyPair>,
+    ca_cert_pem: String,
+    default: Arc<CertifiedKey>,
+    special: RwLock<HashMap<(String, Cert), Arc<CertifiedKey>>>,
+    sites: Sites,
+}
+
+impl std::fmt::Debug for Certs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("farm certificates")
+    }
+}
+
+fn certified(cert: CertificateDer<'static>, key: &KeyPair) -> Result<Arc<CertifiedKey>, String> {
+    let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let signing = rustls::crypto::ring::sign::any_supported_type(&der).map_err(|e| e.to_string())?;
+    Ok(Arc::new(CertifiedKey::new(vec![cert], signing)))
+}
+
+fn leaf(names: Vec<String>, from_days: i64, to_days: i64) -> Result<CertificateParams, String> {
+    let mut p = CertificateParams::new(names).map_err(|e| e.to_string())?;
+    let now = time::OffsetDateTime::now_utc();
+    p.not_before = now + time::Duration::days(from_days);
+    p.not_after = now + time::Duration::days(to_days);
+    p.distinguished_name.push(DnType::CommonName, "Wangan farm site");
+    Ok(p)
+}
+
+impl Certs {
+    fn new(names: &[&str], sites: Sites) -> Result<Certs, String> {
+        let ca_key = KeyPair::generate().map_err(|e| e.to_string())?;
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "Wangan Farm CA");
+        let ca_cert_pem = ca_params.self_signed(&ca_key).map_err(|e| e.to_string())?.pem();
+        let key = KeyPair::generate().map_err(|e| e.to_string())?;
+        let issuer = Issuer::new(ca_params, ca_key);
+        let wild: Vec<String> = names.iter().flat_map(|n| [(*n).to_owned(), format!("*.{n}")]).collect();
+        let cert = leaf(wild, -1, 365)?.signed_by(&key, &issuer).map_err(|e| e.to_string())?;
+        Ok(Certs {
+            default: certified(cert.der().clone(), &key)?,
+            ca: issuer,
+            ca_cert_pem,
+            special: RwLock::new(HashMap::new()),
+            sites,
+        })
+    }
+
+    fn make(&self, host: &str, kind: Cert) -> Result<Arc<CertifiedKey>, String> {
+        let key = KeyPair::generate().map_err(|e| e.to_string())?;
+        let cert = match kind {
+            Cert::Good => return Ok(Arc::clone(&self.default)),
+            Cert::Expired => leaf(vec![host.to_owned()], -400, -1)?.signed_by(&key, &self.ca),
+            Cert::ExpiresSoon => leaf(vec![host.to_owned()], -360, 5)?.signed_by(&key, &self.ca),
+            Cert::WrongName => leaf(vec!["other.invalid".to_owned()], -1, 365)?.signed_by(&key, &self.ca),
+            Cert::SelfSigned => leaf(vec![host.to_owned()], -1, 365)?.self_signed(&key),
+        }
+        .map_err(|e| e.to_string())?;
+        certified(cert.der().clone(), &key)
+    }
+}
+
+impl ResolvesServerCert for Certs {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let host = hello.server_name().unwrap_or("").to_ascii_lowercase();
+        let kind = self.sites.read().ok().and_then(|s| s.get(&host).map(|s| s.cert)).unwrap_or_default();
+        if kind == Cert::Good {
+            return Some(Arc::clone(&self.default));
+        }
+        let key = (host.clone(), kind);
+        if let Some(c) = self.special.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return Some(c);
+        }
+        let made = self.make(&host, kind).ok()?;
+        if let Ok(mut m) = self.special.write() {
+            m.insert(key, Arc::clone(&made));
+        }
+        Some(made)
+    }
+}
+
+fn respond(sites: &Sites, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Duration) {
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let site = sites.read().ok().and_then(|s| s.get(&host).cloned()).unwrap_or_default();
+    let html = |status: u16, body: String| {
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
+        r.headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/html; charset=utf-8"));
+        r.headers_mut().insert(hyper::header::SERVER, hyper::header::HeaderValue::from_static("nginx"));
+        r
+    };
+    let text = |body: &'static str| {
+        let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain"));
+        r
+    };
+    let n = site_number(&host);
+    let r = match req.uri().path() {
+        "/" | "/index.html" => {
+            if let Some(to) = &site.redirect {
+                let mut r = html(302, String::new());
+                if let Ok(v) = hyper::header::HeaderValue::from_str(to) {
+                    r.headers_mut().insert(hyper::header::LOCATION, v);
+                }
+                r
+            } else if site.status >= 400 {
+                html(site.status, format!("<html><body><h1>{} Error</h1></body></html>", site.status))
+            } else {
+                html(site.status, page(n, site.plant, site.revision))
+            }
+        }
+        "/.git/HEAD" if site.git_exposed => text("ref: refs/heads/master\n"),
+        "/.env" if site.env_exposed => text("APP_ENV=production\nDB_PASSWORD=farm-secret\n"),
+        _ if site.soft_404 => html(200, page(n, Plant::Clean, site.revision)),
+        _ => html(404, "<html><head><title>404 页面不存在</title></head><body><p>页面不存在</p></body></html>".into()),
+    };
+    (r, site.delay)
+}
+
+impl Farm {
+    /// Start on 127.0.0.1 (random ports); TLS names are `names` and their subdomains.
+    pub async fn start(names: &[&str]) -> Result<Farm, String> {
+        crate::tls::install_crypto();
+        let sites: Sites = Arc::new(RwLock::new(HashMap::new()));
+        let certs = Arc::new(Certs::new(names, Arc::clone(&sites))?);
+        let ca_pem = certs.ca_cert_pem.clone();
+        let http = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let https = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let farm = Farm {
+            http: http.local_addr().map_err(|e| e.to_string())?,
+            https: https.local_addr().map_err(|e| e.to_string())?,
+            sites,
+            ca_pem,
+            requests: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        };
+        let tls = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_cert_resolver(certs as Arc<dyn ResolvesServerCert>);
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        for (listener, acceptor) in [(http, None), (https, Some(acceptor))] {
+            let sites = Arc::clone(&farm.sites);
+            let requests = Arc::clone(&farm.requests);
+            tokio::spawn(async move {
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else { continue };
+                    let _ = tcp.set_nodelay(true);
+                    let sites = Arc::clone(&sites);
+                    let requests = Arc::clone(&requests);
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                            let sites = Arc::clone(&sites);
+                            let requests = Arc::clone(&requests);
+                            async move {
+                                requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let (resp, delay) = respond(&sites, &req);
+                                if !delay.is_zero() {
+                                    tokio::time::sleep(delay).await;
+                                }
+                                Ok::<_, Infallible>(resp)
+                            }
+                        });
+                        let builder = hyper::server::conn::http1::Builder::new();
+                        match acceptor {
+                            None => {
+                                let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
+                            }
+                            Some(a) => {
+                                if let Ok(tls) = a.accept(tcp).await {
+                                    let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                                }
+                            }
+                        }
+                    });
+                }
+            });
+        }
+        Ok(farm)
+    }
+
+    /// Set a site's state (hosts not set are clean, up and quick).
+    pub fn set(&self, host: &str, site: Site) {
+        if let Ok(mut s) = self.sites.write() {
+            s.insert(host.to_ascii_lowercase(), site);
+        }
+    }
+
+    /// Change a site's state in place.
+    pub fn update(&self, host: &str, f: impl FnOnce(&mut Site)) {
+        if let Ok(mut s) = self.sites.write() {
+            f(s.entry(host.to_ascii_lowercase()).or_default());
+        }
+    }
+}
