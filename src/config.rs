@@ -132,6 +132,27 @@ impl MonitorConfig {
         })
     }
 
+    /// Defaults and bounds of monitors, for the registry's sync and the API.
+    pub fn policy(&self) -> anyhow::Result<wangan_core::service::monitoring::MonitorPolicy> {
+        let secs = |v: u64, what: &str| {
+            i32::try_from(v).ok().filter(|v| *v > 0).ok_or_else(|| anyhow::anyhow!("[monitor] {what} is out of range"))
+        };
+        let min = secs(self.min_interval_s, "min_interval_s")?;
+        let interval = secs(self.interval_s, "interval_s")?;
+        if interval < min {
+            anyhow::bail!("[monitor] interval_s ({interval}) is below min_interval_s ({min})");
+        }
+        if !(0.01..=1.0).contains(&self.tamper_threshold) {
+            anyhow::bail!("[monitor] tamper_threshold must be between 0.01 and 1");
+        }
+        Ok(wangan_core::service::monitoring::MonitorPolicy {
+            interval_s: interval,
+            min_interval_s: min,
+            timeout_s: secs(self.timeout_s, "timeout_s")?.min(60),
+            tamper_percent: (self.tamper_threshold * 100.0).round() as i32,
+        })
+    }
+
     /// The shipped spam dictionary plus `keywords`.
     pub fn dictionary(&self) -> anyhow::Result<wangan_monitor::analyze::keywords::Dictionary> {
         use wangan_monitor::analyze::keywords::{Category, Dictionary};

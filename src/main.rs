@@ -1,6 +1,7 @@
 //! `wangan`: the command line and the wiring of the crates.
 
 mod config;
+mod demo_farm;
 mod runner;
 
 use anyhow::{Context, bail};
@@ -208,6 +209,7 @@ async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Cl
         .context("cannot open the database")?
         .with_registry_policy(policy)
         .with_notice_policy(cfg.notices.policy(&cfg.time_zone)?)
+        .with_monitor_policy(cfg.monitor.policy()?)
         .with_attachments(cfg.data_dir.join("attachments"));
     store.migrate().await.context("cannot migrate the database")?;
     Ok(store)
@@ -304,6 +306,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
             };
             let store = open_with_clock(&cfg, clock).await?;
+            if cfg.monitor.enabled {
+                let engine = monitor_engine(&cfg, store.clone(), cfg.monitor.fetch_config(cfg.network.policy()?)?)?;
+                let m = engine.run_once().await.map_err(describe)?;
+                println!(
+                    "monitoring: {} monitors created, {} checks, {} findings opened, {} resolved, {} notices",
+                    m.sync.created, m.record.checks, m.record.opened, m.record.resolved, m.record.notices
+                );
+            }
             let (pass, delivered) = runner(&cfg, store)?.run_once().await.map_err(describe)?;
             println!(
                 "escalation: {} reminders, {} overdue, {} shutdown orders, {} messages queued",
@@ -345,6 +355,27 @@ async fn check_url(
     }
     let serious = report.findings.iter().any(|f| f.severity >= wangan_monitor::finding::Severity::High);
     Ok(if serious { std::process::ExitCode::from(2) } else { std::process::ExitCode::SUCCESS })
+}
+
+/// The monitoring engine as configured.
+fn monitor_engine(
+    cfg: &Config,
+    store: Store,
+    fetch: wangan_monitor::fetch::FetchConfig,
+) -> anyhow::Result<wangan_monitor::engine::Engine> {
+    let m = &cfg.monitor;
+    let mut checker = wangan_monitor::check::Checker::new(fetch, std::sync::Arc::new(m.dictionary()?))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    checker.slow_ms = m.slow_ms;
+    let config = wangan_monitor::engine::EngineConfig {
+        concurrency: m.concurrency.max(1),
+        failures_before_down: m.failures_before_down.max(1),
+        down_notice_minutes: m.down_notice_minutes.max(0),
+        tls_interval: chrono::Duration::seconds(i64::try_from(m.tls_interval_s).unwrap_or(i64::MAX / 1000)),
+        exposure_interval: chrono::Duration::seconds(i64::try_from(m.exposure_interval_s).unwrap_or(i64::MAX / 1000)),
+        ..Default::default()
+    };
+    Ok(wangan_monitor::engine::Engine::new(store, checker, config))
 }
 
 fn runner(cfg: &Config, store: Store) -> anyhow::Result<runner::Runner> {
@@ -421,14 +452,39 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             std::time::Duration::from_secs(cfg.jobs.delivery_interval_s.max(1)),
         );
     }
-    let state =
+    let (stop_monitor, stop_rx) = tokio::sync::watch::channel(false);
+    let mut monitor_task = None;
+    let mut _demo_farm = None;
+    let mut checker = None;
+    if cfg.monitor.enabled {
+        let mut fetch = cfg.monitor.fetch_config(cfg.network.policy()?)?;
+        if let Some((farm, route)) = demo_farm::start(&store).await? {
+            fetch.hosts.push(route);
+            fetch.extra_roots.push(farm.ca_pem.clone().into_bytes());
+            _demo_farm = Some(farm);
+        }
+        let engine = monitor_engine(&cfg, store.clone(), fetch)?;
+        checker = Some(engine.checker().clone());
+        if cfg.jobs.enabled {
+            monitor_task = Some(tokio::spawn(engine.run(stop_rx)));
+        }
+    }
+    let mut state =
         wangan_web::AppState::new(store, wangan_web::WebConfig { secure_cookies: cfg.secure_cookies, time_zone });
+    if let Some(c) = checker {
+        state = state.with_checker(c);
+    }
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "wangan is serving");
     println!("网安 Wangan: http://{addr}/");
     wangan_web::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop_monitor.send(true);
+    if let Some(t) = monitor_task {
+        // Let checks in flight finish and their results be written.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(15), t).await;
+    }
     tracing::info!("wangan stopped");
     Ok(())
 }

@@ -146,6 +146,12 @@ impl Report {
     }
 }
 
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker").field("slow_ms", &self.slow_ms).finish_non_exhaustive()
+    }
+}
+
 /// Runs checks; cheap to clone.
 #[derive(Clone)]
 pub struct Checker {

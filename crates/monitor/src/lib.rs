@@ -9,4 +9,5 @@ pub mod engine;
 pub mod farm;
 pub mod fetch;
 pub mod finding;
+pub mod manage;
 pub mod tls;

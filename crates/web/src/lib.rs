@@ -42,11 +42,23 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Fetches pages on request (accepting a monitored page as its baseline).
+    pub checker: Option<wangan_monitor::check::Checker>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
-        AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()) }
+        AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), checker: None }
+    }
+
+    pub fn with_checker(mut self, checker: wangan_monitor::check::Checker) -> Self {
+        self.checker = Some(checker);
+        self
+    }
+
+    /// The checker, or 409 when monitoring is off on this node.
+    pub(crate) fn checker(&self) -> Result<&wangan_monitor::check::Checker, wangan_core::CoreError> {
+        self.checker.as_ref().ok_or(wangan_core::CoreError::Conflict("monitoring_disabled"))
     }
 }
 

@@ -57,6 +57,8 @@ pub struct MonitorView {
     pub system_name: String,
     pub unit: String,
     pub unit_name: String,
+    #[serde(skip)]
+    pub unit_id: i64,
     pub important: bool,
     pub url: String,
     pub interval_s: i32,
@@ -290,6 +292,7 @@ async fn views<C: ConnectionTrait>(conn: &C, rows: Vec<monitor::Model>) -> Resul
                 system_name: s.map(|s| s.name.clone()).unwrap_or_default(),
                 unit: u.map(|u| u.code.clone()).unwrap_or_default(),
                 unit_name: u.map(|u| u.name.clone()).unwrap_or_default(),
+                unit_id: m.unit_id,
                 important: s.is_some_and(|s| s.important),
                 url: m.url,
                 interval_s: m.interval_s,
@@ -1092,8 +1095,8 @@ pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Re
         "SELECT id FROM monitors WHERE paused = {f} AND next_check_at <= {p1} \
          AND (leased_until IS NULL OR leased_until < {p1}) ORDER BY next_check_at, id LIMIT {p2}{lock}",
         f = if pg { "FALSE" } else { "0" },
-        p1 = if pg { "$1" } else { "?" },
-        p2 = if pg { "$2" } else { "?" },
+        p1 = if pg { "$1" } else { "?1" },
+        p2 = if pg { "$2" } else { "?2" },
         lock = if pg { " FOR UPDATE SKIP LOCKED" } else { "" },
     );
     #[derive(FromQueryResult)]
@@ -1469,6 +1472,22 @@ async fn open_notices<C: ConnectionTrait>(
     outbox.flush(conn).await?;
     audit::append_many(conn, now, &Actor::from(&who), changes).await?;
     Ok(n)
+}
+
+/// Every monitored URL with its system's ICP number (for the demo's simulated sites).
+pub async fn monitored_sites(store: &Store) -> Result<Vec<(String, String)>> {
+    let rows: Vec<(String, String)> = monitor::Entity::find()
+        .select_only()
+        .column(monitor::Column::Url)
+        .column_as(system::Column::IcpNo, "icp_no")
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            monitor::Entity::belongs_to(system::Entity).from(monitor::Column::SystemId).to(system::Column::Id).into(),
+        )
+        .into_tuple()
+        .all(store.db())
+        .await?;
+    Ok(rows)
 }
 
 /// Drop raw results older than two days and hours older than 400 days.

@@ -21,7 +21,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use tokio::net::TcpListener;
 
-use super::{Plant, page};
+use super::{Plant, page, page_with_icp};
 
 /// The certificate a TLS site presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -54,6 +54,8 @@ pub struct Site {
     pub soft_404: bool,
     /// Answer `/` with a redirect here.
     pub redirect: Option<String>,
+    /// The ICP number in the footer (the farm's own when `None`).
+    pub icp: Option<String>,
 }
 
 impl Default for Site {
@@ -68,6 +70,7 @@ impl Default for Site {
             cert: Cert::Good,
             soft_404: false,
             redirect: None,
+            icp: None,
         }
     }
 }
@@ -211,7 +214,7 @@ fn respond(sites: &Sites, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Du
             } else if site.status >= 400 {
                 html(site.status, format!("<html><body><h1>{} Error</h1></body></html>", site.status))
             } else {
-                html(site.status, page(n, site.plant, site.revision))
+                html(site.status, page_with_icp(n, site.plant, site.revision, site.icp.as_deref().unwrap_or(super::ICP)))
             }
         }
         "/.git/HEAD" if site.git_exposed => text("ref: refs/heads/master\n"),

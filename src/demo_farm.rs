@@ -1,0 +1,54 @@
+//! The demo university's websites, simulated on this machine: when the
+//! database holds the demo (its sites are `*.university.example`), `serve`
+//! answers them from a loopback farm, so the monitors have something real
+//! to watch and never send a packet off the machine. A few sites carry
+//! faults from the start (hidden links, an exposed `.git`, certificates
+//! expired or expiring), and the news site is defaced three minutes after
+//! start, to show tampering being caught.
+
+use std::time::Duration;
+
+use wangan_core::Store;
+use wangan_monitor::farm::{Cert, Farm, Plant, Site};
+use wangan_monitor::fetch::Route;
+
+pub const DEMO_DOMAIN: &str = "university.example";
+
+/// Start the farm if the database holds the demo; returns it with the route to add.
+pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
+    wangan_core::service::monitoring::sync(store).await?;
+    let sites = wangan_core::service::monitoring::monitored_sites(store).await?;
+    let demo: Vec<(String, String)> = sites
+        .into_iter()
+        .filter_map(|(url, icp)| {
+            let host = url.split("://").nth(1)?.split(['/', ':']).next()?.to_owned();
+            host.ends_with(&format!(".{DEMO_DOMAIN}")).then_some((host, icp))
+        })
+        .collect();
+    if demo.is_empty() {
+        return Ok(None);
+    }
+    let farm = Farm::start(&[DEMO_DOMAIN]).await.map_err(|e| anyhow::anyhow!("demo sites: {e}"))?;
+    for (host, icp) in &demo {
+        let label = host.split('.').next().unwrap_or("");
+        let mut site = Site { icp: Some(icp.clone()).filter(|i| !i.is_empty()), ..Site::default() };
+        match label {
+            "cs" => site.plant = Plant::HiddenLinks,
+            "lib" => site.git_exposed = true,
+            "job" => site.cert = Cert::ExpiresSoon,
+            "old-portal" => site.cert = Cert::Expired,
+            "video" => site.status = 500,
+            _ => {}
+        }
+        farm.set(host, site);
+    }
+    let later = farm.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(180)).await;
+        later.update(&format!("news.{DEMO_DOMAIN}"), |s| s.plant = Plant::Defaced);
+        tracing::info!("demo: news.{DEMO_DOMAIN} was just defaced; the monitor will find it at its next check");
+    });
+    let route = Route::new(DEMO_DOMAIN, std::net::IpAddr::from([127, 0, 0, 1]), Some(farm.https.port()));
+    println!("  演示站点：{} 个网站由本机模拟 / demo sites: {} simulated on this machine (127.0.0.1:{})", demo.len(), demo.len(), farm.https.port());
+    Ok(Some((farm, route)))
+}
