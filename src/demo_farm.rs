@@ -49,6 +49,11 @@ pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
         tracing::info!("demo: news.{DEMO_DOMAIN} was just defaced; the monitor will find it at its next check");
     });
     let route = Route::new(DEMO_DOMAIN, std::net::IpAddr::from([127, 0, 0, 1]), Some(farm.https.port()));
-    println!("  演示站点：{} 个网站由本机模拟 / demo sites: {} simulated on this machine (127.0.0.1:{})", demo.len(), demo.len(), farm.https.port());
+    println!(
+        "  演示站点：{} 个网站由本机模拟 / demo sites: {} simulated on this machine (127.0.0.1:{})",
+        demo.len(),
+        demo.len(),
+        farm.https.port()
+    );
     Ok(Some((farm, route)))
 }

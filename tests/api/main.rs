@@ -7,6 +7,7 @@ mod authz;
 mod directory;
 mod input;
 mod inventory;
+mod monitoring;
 mod notices;
 mod ops;
 mod pages;

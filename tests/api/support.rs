@@ -110,14 +110,65 @@ pub async fn spawn_at(clock: std::sync::Arc<wangan_core::FixedClock>) -> TestApp
     spawn_with(db, clock).await
 }
 
+/// A server with monitoring: a site farm on loopback answering
+/// `*.university.example` (HTTPS, its CA trusted) and `*.farm.test` (HTTP),
+/// and an engine on the app's store, driven by the test (`run_once`).
+pub struct Monitored {
+    pub app: TestApp,
+    pub farm: wangan_monitor::farm::Farm,
+    pub engine: wangan_monitor::engine::Engine,
+    pub clock: std::sync::Arc<wangan_core::FixedClock>,
+}
+
+pub async fn monitor_checker(farm: &wangan_monitor::farm::Farm) -> wangan_monitor::check::Checker {
+    use wangan_monitor::fetch::{FetchConfig, Route};
+    let lo = std::net::IpAddr::from([127, 0, 0, 1]);
+    let config = FetchConfig {
+        hosts: vec![
+            Route::new("university.example", lo, Some(farm.https.port())),
+            Route::new("farm.test", lo, Some(farm.http.port())),
+        ],
+        extra_roots: vec![farm.ca_pem.clone().into_bytes()],
+        timeout: std::time::Duration::from_secs(2),
+        ..FetchConfig::default()
+    };
+    let dict = wangan_monitor::analyze::keywords::Dictionary::new(&[]).expect("dictionary");
+    wangan_monitor::check::Checker::new(config, std::sync::Arc::new(dict)).expect("checker")
+}
+
+pub async fn spawn_monitored() -> Monitored {
+    let clock = std::sync::Arc::new(wangan_core::FixedClock::new(chrono::Utc::now()));
+    let db = std::sync::Arc::new(TestDb::fresh().await);
+    let farm = wangan_monitor::farm::Farm::start(&["university.example", "farm.test"]).await.expect("farm");
+    let checker = monitor_checker(&farm).await;
+    let app = spawn_full(db, clock.clone(), Some(checker.clone())).await;
+    let engine = wangan_monitor::engine::Engine::new(
+        app.store.clone(),
+        checker,
+        wangan_monitor::engine::EngineConfig { node: "test-node".into(), ..Default::default() },
+    );
+    Monitored { app, farm, engine, clock }
+}
+
 async fn spawn_with(db: std::sync::Arc<TestDb>, clock: std::sync::Arc<dyn wangan_core::Clock>) -> TestApp {
+    spawn_full(db, clock, None).await
+}
+
+async fn spawn_full(
+    db: std::sync::Arc<TestDb>,
+    clock: std::sync::Arc<dyn wangan_core::Clock>,
+    checker: Option<wangan_monitor::check::Checker>,
+) -> TestApp {
     let attachments = std::env::temp_dir().join(unique("wangan-attachments"));
     let store = Store::connect_with_clock(&db.url, 4, clock).await.expect("connect").with_attachments(attachments);
     store.migrate().await.expect("migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = wangan_web::AppState::new(store.clone(), wangan_web::WebConfig::default());
+    let mut state = wangan_web::AppState::new(store.clone(), wangan_web::WebConfig::default());
+    if let Some(c) = checker {
+        state = state.with_checker(c);
+    }
     tokio::spawn(async move {
         let _ = wangan_web::serve(listener, state, async {
             let _ = rx.await;

@@ -4,7 +4,9 @@
 
 use wangan_core::Principal;
 use wangan_core::error::{CoreError, FieldError, Result};
-use wangan_core::service::monitoring::{self as store_monitoring, BaselineView, MonitorInput, MonitorPatch, MonitorView};
+use wangan_core::service::monitoring::{
+    self as store_monitoring, BaselineView, MonitorInput, MonitorPatch, MonitorView,
+};
 use wangan_core::{Store, access::Permission};
 
 use crate::analyze::{charset, html, tamper::Fingerprint};
@@ -34,7 +36,13 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: MonitorPatch
 }
 
 /// Fetch the monitor's page now and accept it as the new baseline.
-pub async fn accept_current(store: &Store, checker: &Checker, who: &Principal, id: i64, note: &str) -> Result<BaselineView> {
+pub async fn accept_current(
+    store: &Store,
+    checker: &Checker,
+    who: &Principal,
+    id: i64,
+    note: &str,
+) -> Result<BaselineView> {
     let m = store_monitoring::get(store, who, id).await?;
     who.require(Permission::AcceptBaseline(m.unit_id))?;
     let url = url::Url::parse(&m.url).map_err(|_| CoreError::invalid("url", "invalid_url"))?;

@@ -682,7 +682,11 @@ async fn update_monitor(
     Ok(Json(wangan_monitor::manage::update(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
-async fn delete_monitor(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_monitor(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     monitoring::delete(&s.store, &p, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -97,6 +97,7 @@ pub struct Farm {
 }
 
 struct Certs {
+    names: Vec<String>,
     ca: Issuer<'static, KeyPair>,
     ca_cert_pem: String,
     default: Arc<CertifiedKey>,
@@ -137,6 +138,7 @@ impl Certs {
         let wild: Vec<String> = names.iter().flat_map(|n| [(*n).to_owned(), format!("*.{n}")]).collect();
         let cert = leaf(wild, -1, 365)?.signed_by(&key, &issuer).map_err(|e| e.to_string())?;
         Ok(Certs {
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
             default: certified(cert.der().clone(), &key)?,
             ca: issuer,
             ca_cert_pem,
@@ -148,7 +150,7 @@ impl Certs {
     fn make(&self, host: &str, kind: Cert) -> Result<Arc<CertifiedKey>, String> {
         let key = KeyPair::generate().map_err(|e| e.to_string())?;
         let cert = match kind {
-            Cert::Good => return Ok(Arc::clone(&self.default)),
+            Cert::Good => leaf(vec![host.to_owned()], -1, 365)?.signed_by(&key, &self.ca),
             Cert::Expired => leaf(vec![host.to_owned()], -400, -1)?.signed_by(&key, &self.ca),
             Cert::ExpiresSoon => leaf(vec![host.to_owned()], -360, 5)?.signed_by(&key, &self.ca),
             Cert::WrongName => leaf(vec!["other.invalid".to_owned()], -1, 365)?.signed_by(&key, &self.ca),
@@ -163,7 +165,10 @@ impl ResolvesServerCert for Certs {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         let host = hello.server_name().unwrap_or("").to_ascii_lowercase();
         let kind = self.sites.read().ok().and_then(|s| s.get(&host).map(|s| s.cert)).unwrap_or_default();
-        if kind == Cert::Good {
+        // The wildcard covers one label; deeper names get a certificate of their own.
+        let covered = host.split_once('.').is_some_and(|(_, rest)| self.names.iter().any(|n| n == rest))
+            || self.names.contains(&host);
+        if kind == Cert::Good && (covered || host.is_empty()) {
             return Some(Arc::clone(&self.default));
         }
         let key = (host.clone(), kind);
@@ -214,7 +219,10 @@ fn respond(sites: &Sites, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Du
             } else if site.status >= 400 {
                 html(site.status, format!("<html><body><h1>{} Error</h1></body></html>", site.status))
             } else {
-                html(site.status, page_with_icp(n, site.plant, site.revision, site.icp.as_deref().unwrap_or(super::ICP)))
+                html(
+                    site.status,
+                    page_with_icp(n, site.plant, site.revision, site.icp.as_deref().unwrap_or(super::ICP)),
+                )
             }
         }
         "/.git/HEAD" if site.git_exposed => text("ref: refs/heads/master\n"),

@@ -1,0 +1,351 @@
+//! Site monitoring end to end: the engine against a local site farm whose
+//! pages change between checks, findings opening and resolving, notices
+//! from serious findings, baselines accepted over the API, leases between
+//! nodes, and addresses the policy denies.
+
+use crate::support::*;
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+use wangan_core::Principal;
+use wangan_core::access::Role;
+use wangan_core::service::monitoring;
+use wangan_monitor::farm::Plant;
+
+const HOST: &str = "www.alpha.university.example";
+
+fn open_subjects(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| f["open"] == true && matches!(f["severity"].as_str(), Some("critical" | "high")))
+                .map(|f| format!("{}:{}", f["check"].as_str().unwrap_or(""), f["subject"].as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn monitoring_notices(m: &Monitored) -> Vec<Value> {
+    let officer = m.app.api(&m.app.user(&format!("o{}", rand_suffix()), Role::Officer, None).await);
+    let (_, v) = officer.get("/notices?source=monitoring&per_page=100").await;
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_follows_a_changing_site() {
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let netadmin = app.api(&app.user("netadmin", Role::UnitAdmin, Some("alpha")).await);
+    let (st, _) = officer.send("patch", &format!("/systems/{system}"), json!({"important": true})).await;
+    assert_eq!(st, 200);
+    // The center hears monitoring alerts on its webhook.
+    wangan_core::service::notify::add_channel(
+        &app.store,
+        &Principal::system("test"),
+        serde_json::from_value(json!({"owner_kind": "center", "kind": "webhook", "target": "http://127.0.0.1:9/hook"}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+
+    // First pass: the registry's URL gets a monitor, the page a baseline, nothing serious.
+    let pass = m.engine.run_once().await.unwrap();
+    assert_eq!((pass.sync.created, pass.record.checks), (1, 1));
+    let (st, list) = officer.get(&format!("/monitors?system={system}")).await;
+    assert_eq!(st, 200);
+    let mon = &list["items"][0];
+    assert_eq!(mon["url"], format!("https://{HOST}/"));
+    assert_eq!(mon["status"], "up", "{mon}");
+    assert_eq!(mon["checks"].as_array().map(Vec::len), Some(7));
+    assert!(mon["baseline_id"].is_i64(), "the first good page is the baseline");
+    let id = mon["id"].as_i64().unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(open_subjects(&f).is_empty(), "{f}");
+    assert!(f["total"].as_u64().unwrap() > 0, "missing security headers are findings too (low)");
+
+    // Hidden links and an exposed .git: found at the next check; a hidden block is no visible change.
+    m.farm.update(HOST, |s| {
+        s.plant = Plant::HiddenLinks;
+        s.git_exposed = true;
+    });
+    m.clock.advance(chrono::Duration::seconds(301));
+    let pass = m.engine.run_once().await.unwrap();
+    assert_eq!(pass.record.checks, 1);
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    let serious = open_subjects(&f);
+    assert!(serious.contains(&"hidden_links:hidden_link:casino.example".to_owned()), "{serious:?}");
+    assert!(serious.contains(&"hidden_links:hidden_keywords".to_owned()), "{serious:?}");
+    assert!(!serious.iter().any(|s| s.starts_with("tamper")), "{serious:?}");
+    // Exposure was probed at the first check; it runs daily, so the .git waits for tomorrow's probe.
+    assert!(!serious.contains(&"exposure:file:/.git/HEAD".to_owned()));
+    let notices = monitoring_notices(&m).await;
+    assert!(notices.len() >= 3, "each serious finding opened a notice: {notices:?}");
+    assert!(notices.iter().all(|n| n["source"] == "monitoring" && n["status"] == "open"));
+
+    // Each notice went to the center's webhook at once.
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let alerts = wangan_core::entity::outbox::Entity::find()
+        .filter(wangan_core::entity::outbox::Column::Event.eq("monitor_alert"))
+        .count(app.store.db())
+        .await
+        .unwrap();
+    assert_eq!(alerts, notices.len() as u64);
+
+    // The next day's probe finds the .git; the hidden block removed, its findings resolve.
+    m.farm.update(HOST, |s| s.plant = Plant::Clean);
+    m.clock.advance(chrono::Duration::days(1));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert_eq!(open_subjects(&f), ["exposure:file:/.git/HEAD"]);
+    let (_, resolved) = officer.get(&format!("/findings?system={system}&check=hidden_links&open=false")).await;
+    assert!(resolved["total"].as_u64().unwrap() >= 3, "{resolved}");
+    assert!(resolved["items"][0]["resolved_at"].is_string());
+
+    // Defaced: tampering with a readable diff, and a notice.
+    m.farm.update(HOST, |s| {
+        s.plant = Plant::Defaced;
+        s.git_exposed = false;
+    });
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=tamper&open=true")).await;
+    let tamper = &f["items"][0];
+    assert_eq!(tamper["subject"], "content", "{f}");
+    assert_eq!(tamper["severity"], "critical");
+    let added = tamper["evidence"]["added_text"].as_array().unwrap();
+    assert!(added.iter().any(|l| l.as_str().is_some_and(|l| l.contains("Hacked"))), "{tamper}");
+    assert!(!tamper["evidence"]["removed_text"].as_array().unwrap().is_empty(), "removed lines come from the baseline");
+    assert!(tamper["notice"].is_i64());
+    let (st, one) = netadmin.get(&format!("/findings/{}", tamper["id"])).await;
+    assert_eq!((st.as_u16(), one["id"].clone()), (200, tamper["id"].clone()));
+
+    // The unit accepts the change (say, a planned redesign): a new baseline, the finding resolved.
+    let reviewer = app.api(&app.user("reviewer", Role::Reviewer, None).await);
+    let (st, _) = reviewer.send("post", &format!("/monitors/{id}/baseline"), json!({})).await;
+    assert_eq!(st, 403, "a reviewer does not accept baselines");
+    let (st, b) = netadmin.send("post", &format!("/monitors/{id}/baseline"), json!({"note": "改版"})).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!((b["current"].clone(), b["note"].clone()), (json!(true), json!("改版")));
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=tamper&open=true")).await;
+    assert_eq!(f["total"], 0);
+    let (_, bl) = officer.get(&format!("/monitors/{id}/baselines")).await;
+    assert_eq!(bl.as_array().map(Vec::len), Some(2), "the first baseline and the accepted change");
+    m.farm.update(HOST, |s| s.revision = 9);
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=tamper&open=true")).await;
+    assert_eq!(f["total"], 0, "the accepted page is the measure now");
+
+    // Down: one failure is noise, the second is down, ten minutes later a notice (an important system).
+    let before = monitoring_notices(&m).await.len();
+    m.farm.update(HOST, |s| s.status = 500);
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, mon) = officer.get(&format!("/monitors/{id}")).await;
+    assert_eq!((mon["status"].clone(), mon["consecutive_failures"].clone()), (json!("up"), json!(1)));
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, mon) = officer.get(&format!("/monitors/{id}")).await;
+    assert_eq!(mon["status"], "down");
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=availability&open=true")).await;
+    assert_eq!(f["items"][0]["subject"], "down");
+    assert!(f["items"][0]["notice"].is_null(), "down five minutes: no notice yet");
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=availability&open=true")).await;
+    assert!(f["items"][0]["notice"].is_i64(), "down ten minutes: a notice");
+    assert_eq!(monitoring_notices(&m).await.len(), before + 1);
+
+    // Back up: the down finding resolves; the history shows the outage.
+    m.farm.update(HOST, |s| s.status = 200);
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, mon) = officer.get(&format!("/monitors/{id}")).await;
+    assert_eq!(mon["status"], "up");
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=availability&open=true")).await;
+    assert_eq!(f["total"], 0);
+    let (st, h) = officer.get(&format!("/monitors/{id}/history")).await;
+    assert_eq!(st, 200);
+    let uptime = h["uptime_30d"].as_f64().unwrap();
+    assert!(uptime > 0.5 && uptime < 1.0, "{h}");
+    assert!(h["day"].as_array().unwrap().iter().any(|p| p["failures"] == 1));
+
+    // The audit chain holds it all.
+    let out = wangan_core::audit::verify(app.store.db()).await.unwrap();
+    assert!(out.broken.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officers_add_tune_pause_and_remove_monitors() {
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let netadmin = app.api(&app.user("netadmin", Role::UnitAdmin, Some("alpha")).await);
+    let url = "http://s00005.farm.test/";
+    for (body, field, code) in [
+        (json!({"system": system, "url": url, "interval_s": 10}), "interval_s", "out_of_range"),
+        (json!({"system": system, "url": "ftp://x.example/"}), "url", "invalid_url"),
+        (json!({"system": system, "url": url, "checks": ["ping"]}), "checks", "unknown_choice"),
+        (json!({"system": system, "url": url, "exclude": ["a:hover"]}), "exclude", "invalid_selector"),
+        (json!({"system": 999_999, "url": url}), "system", "unknown_system"),
+    ] {
+        let (st, v) = officer.send("post", "/monitors", body).await;
+        assert_eq!(st, 422, "{v}");
+        assert_eq!(
+            (v["error"]["fields"][0]["field"].as_str(), v["error"]["fields"][0]["code"].as_str()),
+            (Some(field), Some(code))
+        );
+    }
+    let (st, _) = netadmin.send("post", "/monitors", json!({"system": system, "url": url})).await;
+    assert_eq!(st, 403, "units do not add monitors");
+    let (st, mon) = officer
+        .send(
+            "post",
+            "/monitors",
+            json!({"system": system, "url": url, "interval_s": 60, "checks": ["availability", "tamper"], "exclude": [".date", "#count"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{mon}");
+    assert_eq!((mon["managed"].clone(), mon["interval_s"].clone()), (json!(false), json!(60)));
+    assert_eq!(mon["checks"], json!(["availability", "tamper"]));
+    let id = mon["id"].as_i64().unwrap();
+    let (st, _) = officer.send("post", "/monitors", json!({"system": system, "url": url})).await;
+    assert_eq!(st, 409);
+
+    let (st, v) = officer.send("patch", &format!("/monitors/{id}"), json!({"paused": true, "timeout_s": 5})).await;
+    assert_eq!((st.as_u16(), v["paused"].clone(), v["timeout_s"].clone()), (200, json!(true), json!(5)));
+    let pass = m.engine.run_once().await.unwrap();
+    assert_eq!(pass.record.checks, 1, "the registry's monitor only; the paused one waits");
+    let (st, v) = officer.send("patch", &format!("/monitors/{id}"), json!({"paused": false})).await;
+    assert_eq!((st.as_u16(), v["paused"].clone()), (200, json!(false)));
+    assert_eq!(m.engine.run_once().await.unwrap().record.checks, 1);
+    let (_, v) = officer.get(&format!("/monitors/{id}")).await;
+    assert_eq!(v["status"], "up", "{v}");
+
+    let (_, list) = netadmin.get("/monitors").await;
+    assert_eq!(list["total"], 2, "the unit sees its system's monitors");
+    let (st, _) = officer.get("/findings?check=bogus").await;
+    assert_eq!(st, 422);
+    let (st, _) = officer.get("/monitors?status=bogus").await;
+    assert_eq!(st, 422);
+
+    let managed =
+        list["items"].as_array().unwrap().iter().find(|m| m["managed"] == true).unwrap()["id"].as_i64().unwrap();
+    let r = officer.call("delete", &format!("/monitors/{managed}"), None).await;
+    assert_eq!(r.status().as_u16(), 409, "the registry's monitors are paused, not removed");
+    let r = officer.call("delete", &format!("/monitors/{id}"), None).await;
+    assert_eq!(r.status().as_u16(), 204);
+    let (st, _) = officer.get(&format!("/monitors/{id}")).await;
+    assert_eq!(st, 404);
+
+    // The system's URL removed from the registry: its monitor retires (paused, history kept).
+    let (st, _) = officer
+        .send("patch", &format!("/systems/{system}"), json!({"urls": ["https://new.alpha.university.example/"]}))
+        .await;
+    assert_eq!(st, 200);
+    let pass = m.engine.run_once().await.unwrap();
+    assert_eq!((pass.sync.created, pass.sync.retired), (1, 1));
+    let (_, old) = officer.get(&format!("/monitors/{managed}")).await;
+    assert_eq!((old["retired"].clone(), old["paused"].clone()), (json!(true), json!(true)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn denied_addresses_are_never_contacted() {
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    m.engine.run_once().await.unwrap();
+    let before = m.farm.requests.load(Ordering::Relaxed);
+    let mut ids = Vec::new();
+    for url in [format!("http://{}/", m.farm.http), "http://169.254.169.254/latest/meta-data/".to_owned()] {
+        let (st, v) = officer.send("post", "/monitors", json!({"system": system, "url": url})).await;
+        assert_eq!(st, 201, "{v}");
+        ids.push(v["id"].as_i64().unwrap());
+    }
+    let pass = m.engine.run_once().await.unwrap();
+    assert_eq!(pass.record.checks, 2);
+    assert_eq!(m.farm.requests.load(Ordering::Relaxed), before, "not one request reached the farm by its address");
+    for id in ids {
+        let (_, v) = officer.get(&format!("/monitors/{id}")).await;
+        assert_eq!(v["status"], "denied", "{v}");
+        assert!(v["last_error"].as_str().unwrap().contains("not allowed"), "{v}");
+        let (_, f) = officer.get(&format!("/findings?monitor={id}")).await;
+        assert_eq!(f["total"], 0, "a denied address is the deployment's choice, not the site's fault");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_keep_nodes_apart_and_a_dead_nodes_monitors_come_back() {
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let sys = Principal::system("test");
+    for n in 0..20 {
+        monitoring::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(json!({"system": system, "url": format!("http://s{n:05}.farm.test/")})).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    monitoring::sync(&app.store).await.unwrap();
+    // A second node: its own connection pool on the same database and clock.
+    let other = wangan_core::Store::connect_with_clock(&app.db.url, 4, m.clock.clone()).await.unwrap();
+    let lease = chrono::Duration::minutes(10);
+    let a = monitoring::claim(&app.store, "node-a", 100, lease).await.unwrap();
+    assert_eq!(a.len(), 21);
+    let b = monitoring::claim(&other, "node-b", 100, lease).await.unwrap();
+    assert!(b.is_empty(), "node A holds them all");
+    // Node A dies without recording; its leases run out and node B takes the monitors.
+    m.clock.advance(chrono::Duration::minutes(11));
+    let b = monitoring::claim(&other, "node-b", 100, lease).await.unwrap();
+    assert_eq!(b.len(), 21, "nothing is lost");
+    m.clock.advance(chrono::Duration::minutes(11));
+
+    // Two engines at once: every monitor checked exactly once.
+    let checker = monitor_checker(&m.farm).await;
+    let engine_b = wangan_monitor::engine::Engine::new(
+        other.clone(),
+        checker,
+        wangan_monitor::engine::EngineConfig { node: "node-b".into(), ..Default::default() },
+    );
+    let (ra, rb) = tokio::join!(m.engine.run_once(), engine_b.run_once());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.record.checks + rb.record.checks, 21, "{ra:?} {rb:?}");
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let rows = wangan_core::entity::monitor_check::Entity::find().count(app.store.db()).await.unwrap();
+    assert_eq!(rows, 21);
+
+    // Claims racing in small batches never take the same monitor twice.
+    m.clock.advance(chrono::Duration::minutes(11));
+    async fn drain(store: &wangan_core::Store, node: &str) -> Vec<i64> {
+        let mut got = Vec::new();
+        loop {
+            let batch = monitoring::claim(store, node, 3, chrono::Duration::minutes(10)).await.unwrap();
+            if batch.is_empty() {
+                return got;
+            }
+            got.extend(batch.iter().map(|d| d.id));
+            tokio::task::yield_now().await;
+        }
+    }
+    let (a, b) = tokio::join!(drain(&app.store, "node-a"), drain(&other, "node-b"));
+    let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), a.len() + b.len(), "no monitor taken by both nodes: {a:?} {b:?}");
+    assert_eq!(all.len(), 21);
+}
