@@ -156,6 +156,36 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
                 403
             }
         }
+        ("get", "/monitors" | "/findings") => ok,
+        // Monitors are the center's: officers and admins add, tune and remove them.
+        ("post", "/monitors") => match role {
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("get", "/monitors/{id}" | "/monitors/{id}/baselines" | "/monitors/{id}/history" | "/findings/{id}") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("patch", "/monitors/{id}") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        // The monitors under test follow the registry: removing them is refused (409) once authorized.
+        ("delete", "/monitors/{id}") => match role {
+            _ if hidden => 404,
+            Admin | Officer => 409,
+            _ => 403,
+        },
+        // The center or the unit's admin accepts a page; the test server fetches no page (409) once authorized.
+        ("post", "/monitors/{id}/baseline") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => 409,
+            _ => 403,
+        },
         other => panic!("route {other:?} has no expectation: add one"),
     }
 }
@@ -247,6 +277,63 @@ async fn every_route_every_role_own_and_other_unit() {
             .map(|m| m.id)
             .unwrap_or(0)
     };
+    // A monitor per system (from the registry) and a finding on each.
+    use wangan_core::service::monitoring;
+    monitoring::sync(&app.store).await.unwrap();
+    let mut monitors = Vec::new();
+    let mut findings = Vec::new();
+    for id in systems {
+        let page = monitoring::list(
+            &app.store,
+            &sys,
+            &monitoring::MonitorFilter { system: Some(id), ..Default::default() },
+            wangan_core::PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+        let mid = page.items[0].id;
+        monitoring::record(
+            &app.store,
+            vec![monitoring::CheckResult {
+                monitor_id: mid,
+                checked_at: app.store.now(),
+                interval_s: 300,
+                status: "up".into(),
+                health: "up".into(),
+                consecutive_failures: 0,
+                down_since: None,
+                status_code: Some(200),
+                latency_ms: Some(12),
+                error: String::new(),
+                header_score: Some(75),
+                tls_checked: false,
+                exposure_checked: false,
+                checks_run: vec!["headers".into()],
+                findings: vec![monitoring::FindingInput {
+                    check: "headers".into(),
+                    subject: "missing:Content-Security-Policy".into(),
+                    code: "missing_header".into(),
+                    severity: "info".into(),
+                    summary: "响应缺少安全头".into(),
+                    evidence: json!({}),
+                    open_notice: false,
+                }],
+                new_baseline: None,
+            }],
+        )
+        .await
+        .unwrap();
+        let f = monitoring::findings(
+            &app.store,
+            &sys,
+            &monitoring::FindingFilter { monitor: Some(mid), ..Default::default() },
+            wangan_core::PageRequest::new(1, 10),
+        )
+        .await
+        .unwrap();
+        monitors.push(mid);
+        findings.push(f.items[0].id);
+    }
     let client = reqwest::Client::new();
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -292,6 +379,10 @@ async fn every_route_every_role_own_and_other_unit() {
                     outbox_id
                 } else if route.path.starts_with("/notices") {
                     notices[i]
+                } else if route.path.starts_with("/monitors") {
+                    monitors[i]
+                } else if route.path.starts_with("/findings") {
+                    findings[i]
                 } else if route.path.starts_with("/rectifications") {
                     rectifications[i]
                 } else if route.path.starts_with("/systems") {
@@ -326,6 +417,11 @@ async fn every_route_every_role_own_and_other_unit() {
                         Some(json!({"source": "edusrc", "title": "新通报", "severity": "low", "systems": [systems[i]]}))
                     }
                     ("patch", "/notices/{id}") => Some(json!({"vuln_type": "XSS"})),
+                    ("post", "/monitors") => {
+                        Some(json!({"system": systems[i], "url": format!("http://m{checked}.farm.test/")}))
+                    }
+                    ("patch", "/monitors/{id}") => Some(json!({"interval_s": 600})),
+                    ("post", "/monitors/{id}/baseline") => Some(json!({"note": "确认"})),
                     ("post", "/rectifications/{id}/report") => Some(json!({"measures": "草稿", "submit": false})),
                     ("post", "/rectifications/{id}/review") => Some(json!({"decision": "accept"})),
                     ("post", "/channels") => Some(json!({"owner_kind": "unit", "owner": code, "kind": "feishu",
@@ -472,6 +568,19 @@ async fn every_form_route_every_role_own_and_other_unit() {
             .unwrap()
             .id
     };
+    wangan_core::service::monitoring::sync(&app.store).await.unwrap();
+    let mut monitors = Vec::new();
+    for id in systems {
+        let page = wangan_core::service::monitoring::list(
+            &app.store,
+            &wangan_core::Principal::system("test"),
+            &wangan_core::service::monitoring::MonitorFilter { system: Some(id), ..Default::default() },
+            wangan_core::PageRequest::new(1, 1),
+        )
+        .await
+        .unwrap();
+        monitors.push(page.items[0].id);
+    }
     let roles = [
         (Admin, None),
         (Officer, None),
@@ -502,6 +611,8 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 }
             };
             let new_code = format!("c{n}{i}");
+            let system_id = system.to_string();
+            let monitor_url = format!("http://m{n}{i}.farm.test/");
             let (notice, rect, channel) = (&notices[i], rects[i], channels[i]);
             let system_ref = system.to_string();
             let works = |ok: u16| {
@@ -675,6 +786,24 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 ),
                 (format!("/channels/{channel}"), vec![("enabled", "true")], manages(303)),
                 (format!("/deliveries/{queued}/retry"), vec![], if role == Admin { 409 } else { 403 }),
+                (
+                    "/monitors".into(),
+                    vec![("system", &system_id), ("url", &monitor_url), ("interval_s", "300")],
+                    if matches!(role, Admin | Officer) { 303 } else { 403 },
+                ),
+                (
+                    format!("/monitors/{}", monitors[i]),
+                    vec![("interval_s", "600"), ("check_availability", "on")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Officer) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                // The test server fetches no page: accepting is refused (409) once authorized.
+                (format!("/monitors/{}/baseline", monitors[i]), vec![("note", "确认")], manages(409)),
                 (
                     "/users/revoke-role".into(),
                     vec![("username", "victim"), ("role", "leader"), ("unit", target)],

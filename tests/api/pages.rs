@@ -40,6 +40,59 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .unwrap()
     .items[0]
         .clone();
+    // A monitor of cs with a check, a tampering finding and a baseline.
+    use wangan_core::service::monitoring;
+    let sys = wangan_core::Principal::system("t");
+    monitoring::sync(&app.store).await.unwrap();
+    let mon = monitoring::list(
+        &app.store,
+        &sys,
+        &monitoring::MonitorFilter { unit: Some("cs".into()), ..Default::default() },
+        wangan_core::PageRequest::new(1, 1),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id;
+    let evidence = serde_json::json!({"text_change": 0.93, "structure_change": 0.8, "added_text": ["Hacked by X"],
+        "removed_text": ["学院新闻"], "new_scripts": ["http://evil.example/x.js"], "removed_scripts": [], "new_iframes": [],
+        "title_before": "计算机学院"});
+    monitoring::record(
+        &app.store,
+        vec![monitoring::CheckResult {
+            monitor_id: mon,
+            checked_at: app.store.now(),
+            interval_s: 300,
+            status: "up".into(),
+            health: "up".into(),
+            consecutive_failures: 0,
+            down_since: None,
+            status_code: Some(200),
+            latency_ms: Some(42),
+            error: String::new(),
+            header_score: Some(60),
+            tls_checked: true,
+            exposure_checked: true,
+            checks_run: vec!["tamper".into()],
+            findings: vec![monitoring::FindingInput {
+                check: "tamper".into(),
+                subject: "content".into(),
+                code: "tampered".into(),
+                severity: "critical".into(),
+                summary: "页面与基线相比变化 93%".into(),
+                evidence,
+                open_notice: true,
+            }],
+            new_baseline: Some(("{}".into(), vec!["学院新闻".into(), "通知公告".into()])),
+        }],
+    )
+    .await
+    .unwrap();
+    let finding = monitoring::findings(&app.store, &sys, &Default::default(), wangan_core::PageRequest::new(1, 1))
+        .await
+        .unwrap()
+        .items[0]
+        .id;
     let roles = [
         ("admin", Role::Admin, None),
         ("officer", Role::Officer, None),
@@ -73,6 +126,12 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         format!("/rectifications/{}", rect.id),
         "/channels".into(),
         "/deliveries".into(),
+        "/monitors".into(),
+        "/monitors?status=down&unit=cs&q=cs&findings=true".into(),
+        format!("/monitors/{mon}"),
+        "/findings".into(),
+        "/findings?check=tamper&severity=critical&open=all&unit=cs".into(),
+        format!("/findings/{finding}"),
     ];
     for (name, role, unit) in roles {
         app.user(&format!("p-{name}"), role, unit).await;

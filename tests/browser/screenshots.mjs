@@ -21,7 +21,8 @@ await page.waitForLoadState();
 for (const [name, path] of [['dashboard', '/'], ['units', '/units'], ['unit', '/units/cs'], ['people', '/people'],
   ['person', '/people/1'], ['systems', '/systems'], ['system', '/systems/14'], ['leadership', '/leadership'], ['audit', '/audit'], ['users', '/users'], ['account', '/account'],
   ['notices', '/notices'], ['notice', '/notices/1'], ['rectifications', '/rectifications'], ['rectification', '/rectifications/1'],
-  ['rectification-closed', '/rectifications/7'], ['channels', '/channels'], ['deliveries', '/deliveries']]) {
+  ['rectification-closed', '/rectifications/7'], ['channels', '/channels'], ['deliveries', '/deliveries'],
+  ['monitors', '/monitors'], ['monitor', '/monitors/1'], ['findings', '/findings'], ['finding', '/findings/1']]) {
   await page.goto(base + path);
   await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
 }

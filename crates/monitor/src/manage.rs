@@ -35,16 +35,19 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: MonitorPatch
     store_monitoring::update(store, who, id, patch).await
 }
 
-/// Fetch the monitor's page now and accept it as the new baseline.
+/// Fetch the monitor's page now and accept it as the new baseline. Without
+/// a checker (monitoring off on this node): 409 `monitoring_disabled`, after
+/// the caller is authorized.
 pub async fn accept_current(
     store: &Store,
-    checker: &Checker,
+    checker: Option<&Checker>,
     who: &Principal,
     id: i64,
     note: &str,
 ) -> Result<BaselineView> {
     let m = store_monitoring::get(store, who, id).await?;
     who.require(Permission::AcceptBaseline(m.unit_id))?;
+    let checker = checker.ok_or(CoreError::Conflict("monitoring_disabled"))?;
     let url = url::Url::parse(&m.url).map_err(|_| CoreError::invalid("url", "invalid_url"))?;
     let fetched = checker
         .fetcher

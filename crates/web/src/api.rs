@@ -710,8 +710,7 @@ async fn accept_baseline(
     } else {
         serde_json::from_slice::<BaselineInput>(&body).map_err(|_| CoreError::invalid("note", "invalid"))?.note
     };
-    let checker = s.checker()?;
-    Ok(Json(wangan_monitor::manage::accept_current(&s.store, checker, &p, id, &note).await?))
+    Ok(Json(wangan_monitor::manage::accept_current(&s.store, s.checker.as_ref(), &p, id, &note).await?))
 }
 
 async fn list_baselines(

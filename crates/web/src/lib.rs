@@ -4,6 +4,7 @@
 //! service function and render; no business rule lives here.
 
 pub mod api;
+pub mod chart;
 pub mod error;
 pub mod extract;
 pub mod i18n;
@@ -54,11 +55,6 @@ impl AppState {
     pub fn with_checker(mut self, checker: wangan_monitor::check::Checker) -> Self {
         self.checker = Some(checker);
         self
-    }
-
-    /// The checker, or 409 when monitoring is off on this node.
-    pub(crate) fn checker(&self) -> Result<&wangan_monitor::check::Checker, wangan_core::CoreError> {
-        self.checker.as_ref().ok_or(wangan_core::CoreError::Conflict("monitoring_disabled"))
     }
 }
 

@@ -1255,7 +1255,9 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         open.entry(f.monitor_id).or_default().push(f);
     }
     let mut history = Vec::with_capacity(results.len());
-    let mut hours: HashMap<(i64, DateTime<Utc>), (i32, i32, i64, i32)> = HashMap::new();
+    // (monitor, hour) → (checks, failures, latency sum, latency max)
+    type HourKey = (i64, DateTime<Utc>);
+    let mut hours: HashMap<HourKey, (i32, i32, i64, i32)> = HashMap::new();
     let mut to_notify: Vec<(finding::Model, monitor::Model)> = Vec::new();
     for r in results {
         let Some(m) = monitors.get(&r.monitor_id) else { continue };
@@ -1354,8 +1356,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
                 }
             }
         }
-        let gone: Vec<i64> =
-            existing.iter().filter(|e| r.checks_run.iter().any(|c| *c == e.check_name)).map(|e| e.id).collect();
+        let gone: Vec<i64> = existing.iter().filter(|e| r.checks_run.contains(&e.check_name)).map(|e| e.id).collect();
         if !gone.is_empty() {
             report.resolved += gone.len() as u64;
             finding::Entity::update_many()

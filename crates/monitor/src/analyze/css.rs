@@ -82,7 +82,7 @@ pub fn colour(value: &str) -> Option<String> {
     if let Some(args) = v.strip_prefix("rgb(").or_else(|| v.strip_prefix("rgba(")) {
         let args = args.trim_end_matches(')');
         let parts: Vec<u8> = args
-            .split(|c| c == ',' || c == ' ' || c == '/')
+            .split([',', ' ', '/'])
             .filter(|s| !s.is_empty())
             .take(3)
             .filter_map(|s| s.trim().parse::<f64>().ok())

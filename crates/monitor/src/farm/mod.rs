@@ -93,12 +93,11 @@ pub fn page_with_icp(n: u64, plant: Plant, revision: u64, icp: &str) -> String {
     let mut rng = Rng(n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let name = format!("{}学院", rng.sentence(2));
     if plant == Plant::Defaced {
-        return format!(
-            "<html><head><title>Hacked by Team X</title></head><body style=\"background:#000;color:#0f0\">\
+        return "<html><head><title>Hacked by Team X</title></head><body style=\"background:#000;color:#0f0\">\
              <h1>Hacked by Team X</h1><p>Your security is zero. 已被入侵</p>\
              <script src=\"http://evil.example/pwn.js\"></script><iframe src=\"http://evil.example/\" width=0 height=0></iframe>\
              </body></html>"
-        );
+            .to_owned();
     }
     let target = 30_000 + rng.below(50_000);
     let mut html = String::with_capacity(target + 4096);

@@ -2,6 +2,7 @@
 
 mod account;
 mod directory;
+mod monitoring;
 mod notices;
 mod registry;
 mod session;
@@ -82,6 +83,11 @@ pub fn router() -> Router<AppState> {
         .route("/channels/{id}", post(notices::change_channel))
         .route("/deliveries", get(notices::deliveries))
         .route("/deliveries/{id}/retry", post(notices::retry_delivery))
+        .route("/monitors", get(monitoring::wall).post(monitoring::create))
+        .route("/monitors/{id}", get(monitoring::show).post(monitoring::tune))
+        .route("/monitors/{id}/baseline", post(monitoring::accept))
+        .route("/findings", get(monitoring::findings))
+        .route("/findings/{id}", get(monitoring::finding))
         .route("/leadership", get(directory::leadership).post(directory::add_member))
         .route("/leadership/{id}/delete", post(directory::remove_member))
         .route("/audit", get(account::audit))
