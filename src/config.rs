@@ -434,4 +434,30 @@ mod tests {
         let bad: Config = toml::from_str("[registry]\nprotections_website = [\"moat\"]").unwrap();
         assert!(bad.registry.policy().is_err());
     }
+
+    #[test]
+    fn monitor_section() {
+        let c: Config = toml::from_str(
+            "[monitor]\ninterval_s = 600\ntamper_threshold = 0.25\n[monitor.hosts]\n\"oa.intranet.example\" = \"10.1.2.3\"\n\"vpn.intranet.example\" = \"10.1.2.4:8443\"\n[monitor.keywords]\nphishing = [\"代写论文\"]\n",
+        )
+        .unwrap();
+        let policy = c.monitor.policy().unwrap();
+        assert_eq!((policy.interval_s, policy.tamper_percent), (600, 25));
+        let fetch = c.monitor.fetch_config(c.network.policy().unwrap()).unwrap();
+        assert_eq!(fetch.hosts.len(), 2);
+        assert_eq!(fetch.hosts.iter().find(|r| r.name == "vpn.intranet.example").and_then(|r| r.port), Some(8443));
+        assert_eq!(c.monitor.dictionary().unwrap().find("专业代写论文").len(), 1);
+        for bad in [
+            "[monitor]\ninterval_s = 10",
+            "[monitor]\ntamper_threshold = 2.0",
+            "[monitor.hosts]\nx = \"not-an-address\"",
+            "[monitor.keywords]\nweather = [\"雨\"]",
+        ] {
+            let c: Config = toml::from_str(bad).unwrap();
+            let failed = c.monitor.policy().is_err()
+                || c.monitor.fetch_config(c.network.policy().unwrap()).is_err()
+                || c.monitor.dictionary().is_err();
+            assert!(failed, "{bad}");
+        }
+    }
 }

@@ -349,3 +349,40 @@ async fn leases_keep_nodes_apart_and_a_dead_nodes_monitors_come_back() {
     assert_eq!(all.len(), a.len() + b.len(), "no monitor taken by both nodes: {a:?} {b:?}");
     assert_eq!(all.len(), 21);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_and_slow_sites_through_the_engine() {
+    use wangan_monitor::farm::{Cert, Site};
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    m.farm.set(HOST, Site { cert: Cert::Expired, ..Site::default() });
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=certificate&open=true")).await;
+    assert_eq!(f["items"][0]["code"], "cert_expired", "{f}");
+    assert!(f["items"][0]["notice"].is_i64(), "an expired certificate opens a notice");
+
+    // A new certificate: the finding resolves at the next hourly handshake.
+    m.farm.update(HOST, |s| s.cert = Cert::SelfSigned);
+    m.clock.advance(chrono::Duration::minutes(61));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&check=certificate&open=true")).await;
+    let codes: Vec<&str> = f["items"].as_array().unwrap().iter().filter_map(|x| x["code"].as_str()).collect();
+    assert_eq!(codes, ["cert_self_signed"], "{f}");
+
+    // Slower than 3 s is degraded; slower than the monitor's timeout (set to 2 s) is a failure; twice is down.
+    m.farm.update(HOST, |s| s.delay = std::time::Duration::from_millis(2500));
+    let (_, list) = officer.get(&format!("/monitors?system={system}")).await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let (st, _) = officer.send("patch", &format!("/monitors/{id}"), json!({"timeout_s": 2})).await;
+    assert_eq!(st, 200);
+    for _ in 0..2 {
+        m.clock.advance(chrono::Duration::seconds(301));
+        m.engine.run_once().await.unwrap();
+    }
+    let (_, list) = officer.get(&format!("/monitors?system={system}")).await;
+    assert_eq!(list["items"][0]["status"], "down", "{list}");
+    assert!(list["items"][0]["last_error"].as_str().unwrap().contains("timed out"));
+}

@@ -179,3 +179,35 @@ async fn import_notices_from_the_command_line() {
     let (_, list) = officer.get("/notices").await;
     assert_eq!(list["total"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_command_reports_one_url() {
+    let farm = wangan_monitor::farm::Farm::start(&["farm.test"]).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("wangan-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("http://{}/", farm.http);
+    // Not allowed by default: nothing is sent, exit 1.
+    let before = farm.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let out = wangan(&dir, &["check", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not allowed"));
+    assert_eq!(farm.requests.load(std::sync::atomic::Ordering::Relaxed), before);
+    // Allowed: a clean page, readable report, exit 0.
+    let out = wangan(&dir, &["check", &url, "--allow", "127.0.0.0/8", "--icp", wangan_monitor::farm::ICP]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("HTTP 200") && text.contains("学院"), "{text}");
+    // Hidden links and an exposed .git: JSON, exit 2.
+    farm.update(&farm.http.ip().to_string(), |s| {
+        s.plant = wangan_monitor::farm::Plant::HiddenLinks;
+        s.git_exposed = true;
+    });
+    let out = wangan(&dir, &["check", &url, "--allow", "127.0.0.0/8", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let subjects: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().filter_map(|f| f["subject"].as_str()).collect();
+    assert!(subjects.contains(&"hidden_link:casino.example") && subjects.contains(&"file:/.git/HEAD"), "{subjects:?}");
+    assert_eq!(report["status"], 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -61,6 +61,9 @@ pub struct Stats {
     pub opened: AtomicU64,
     pub resolved: AtomicU64,
     pub notices: AtomicU64,
+    /// Time spent claiming and recording (µs), to tell where a node's time goes.
+    pub claim_us: AtomicU64,
+    pub record_us: AtomicU64,
 }
 
 /// What `run_once` did.
@@ -227,7 +230,9 @@ impl Engine {
     }
 
     async fn record(&self, results: Vec<CheckResult>) -> Result<RecordReport> {
+        let t = std::time::Instant::now();
         let r = store_monitoring::record(&self.store, results).await?;
+        self.stats.record_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
         self.stats.checks.fetch_add(r.checks, Ordering::Relaxed);
         self.stats.opened.fetch_add(r.opened, Ordering::Relaxed);
         self.stats.resolved.fetch_add(r.resolved, Ordering::Relaxed);
@@ -279,7 +284,6 @@ impl Engine {
         let in_flight = Arc::new(AtomicUsize::new(0));
         let recorder = {
             let engine = self.clone();
-            let in_flight = Arc::clone(&in_flight);
             tokio::spawn(async move {
                 let mut batch = Vec::new();
                 loop {
@@ -287,18 +291,16 @@ impl Engine {
                     let Some(first) = first else { break };
                     batch.push(first);
                     // Gather what else is ready, briefly, to write it in one transaction.
-                    let deadline = tokio::time::Instant::now() + Duration::from_millis(50);
+                    let deadline = tokio::time::Instant::now() + Duration::from_millis(100);
                     while batch.len() < engine.config.batch {
                         match tokio::time::timeout_at(deadline, rx.recv()).await {
                             Ok(Some(r)) => batch.push(r),
                             _ => break,
                         }
                     }
-                    let n = batch.len();
                     if let Err(e) = engine.record(std::mem::take(&mut batch)).await {
                         tracing::warn!(error = %e, "recording check results failed; the monitors will be checked again when their lease ends");
                     }
-                    in_flight.fetch_sub(n, Ordering::Relaxed);
                 }
             })
         };
@@ -314,20 +316,33 @@ impl Engine {
                 }
                 last_sync = Some(tokio::time::Instant::now());
             }
-            let room = (self.config.concurrency * 2).saturating_sub(in_flight.load(Ordering::Relaxed));
+            // Claimed ahead: four times the checks in flight, so a claim (a write transaction,
+            // an fsync on SQLite) brings a large batch.
+            let room = (self.config.concurrency * 4).saturating_sub(in_flight.load(Ordering::Relaxed));
             let mut claimed = 0;
-            if room > 0 {
-                match store_monitoring::claim(&self.store, &self.config.node, room as u64, self.config.lease).await {
+            let mut nothing_due = false;
+            // Claim in batches (each claim is a write transaction): when half the room is free, or nothing runs.
+            if room >= self.config.concurrency.max(1) * 2 || (room > 0 && in_flight.load(Ordering::Relaxed) == 0) {
+                let t = std::time::Instant::now();
+                let claimed_now =
+                    store_monitoring::claim(&self.store, &self.config.node, room as u64, self.config.lease).await;
+                self.stats.claim_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+                match claimed_now {
                     Ok(due) => {
                         claimed = due.len();
+                        nothing_due = claimed < room;
                         in_flight.fetch_add(claimed, Ordering::Relaxed);
                         for d in due {
                             let engine = self.clone();
                             let gate = Arc::clone(&gate);
                             let tx = tx.clone();
+                            let in_flight = Arc::clone(&in_flight);
                             tokio::spawn(async move {
                                 let _permit = gate.acquire_owned().await;
                                 let r = engine.check(d).await;
+                                // Room for the next claim as soon as the check is done; the
+                                // channel's bound keeps the recorder's backlog in check.
+                                in_flight.fetch_sub(1, Ordering::Relaxed);
                                 let _ = tx.send(r).await;
                             });
                         }
@@ -335,7 +350,8 @@ impl Engine {
                     Err(e) => tracing::warn!(error = %e, "claiming due monitors failed"),
                 }
             }
-            let pause = if claimed > 0 { Duration::from_millis(5) } else { Duration::from_millis(250) };
+            // Idle only when nothing more is due; otherwise come back as soon as room frees.
+            let pause = if nothing_due && claimed == 0 { Duration::from_millis(250) } else { Duration::from_millis(5) };
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => {}

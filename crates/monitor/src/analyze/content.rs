@@ -285,6 +285,21 @@ mod tests {
     }
 
     #[test]
+    fn a_gbk_page_declared_in_meta_is_read_before_it_is_judged() {
+        let dict = Dictionary::new(&[]).unwrap();
+        let html = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"><title>图书馆</title></head>\
+                    <body><p>馆藏检索</p><div style=\"display:none\"><a href=\"http://bet.example/\">百家乐</a></div></body></html>";
+        let (bytes, _, _) = encoding_rs::GBK.encode(html);
+        let (text, enc) = crate::analyze::charset::decode(&bytes, Some("text/html"));
+        assert_eq!(enc.name(), "GBK");
+        let p = parse(&text, &[]);
+        assert_eq!(p.title, "图书馆");
+        let found = check(&p, &base(), &dict, None);
+        let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(subjects, ["hidden_keywords", "hidden_link:bet.example"]);
+    }
+
+    #[test]
     fn hidden_internal_menus_are_not_spam() {
         let dict = Dictionary::new(&[]).unwrap();
         let p = parse(r#"<ul><li>学院<ul style="display:none"><li><a href="/a">概况</a></ul></ul>"#, &[]);

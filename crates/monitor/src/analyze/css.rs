@@ -3,6 +3,24 @@
 //! `tag.class`), judged by the tricks link spammers use.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Fx hashing (as in rustc): class names are short and looked up for every element.
+#[derive(Default)]
+pub struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type FxMap<V> = HashMap<String, V, BuildHasherDefault<Fx>>;
 
 /// Why a piece of a page is not seen by a visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,8 +189,8 @@ pub fn parse_declarations(block: &str) -> Style {
 /// The hiding rules of embedded style sheets, by class and by id.
 #[derive(Debug, Clone, Default)]
 pub struct Sheet {
-    pub classes: HashMap<String, Style>,
-    pub ids: HashMap<String, Style>,
+    pub classes: FxMap<Style>,
+    pub ids: FxMap<Style>,
 }
 
 impl Sheet {

@@ -101,9 +101,61 @@ pub fn valid_selector(selector: &str) -> bool {
     selector::parse_list(selector).is_ok()
 }
 
+/// The elements whose ends HTML implies, as small codes (compared on every start tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    P,
+    Li,
+    Dt,
+    Dd,
+    Tr,
+    Td,
+    Th,
+    Option,
+    Tbody,
+    Thead,
+    Tfoot,
+    Ul,
+    Ol,
+    Menu,
+    Dl,
+    Table,
+    Button,
+    Select,
+    Datalist,
+    Head,
+    Other,
+}
+
+fn tag_of(name: &str) -> Tag {
+    match name {
+        "p" => Tag::P,
+        "li" => Tag::Li,
+        "dt" => Tag::Dt,
+        "dd" => Tag::Dd,
+        "tr" => Tag::Tr,
+        "td" => Tag::Td,
+        "th" => Tag::Th,
+        "option" => Tag::Option,
+        "tbody" => Tag::Tbody,
+        "thead" => Tag::Thead,
+        "tfoot" => Tag::Tfoot,
+        "ul" => Tag::Ul,
+        "ol" => Tag::Ol,
+        "menu" => Tag::Menu,
+        "dl" => Tag::Dl,
+        "table" => Tag::Table,
+        "button" => Tag::Button,
+        "select" => Tag::Select,
+        "datalist" => Tag::Datalist,
+        "head" => Tag::Head,
+        _ => Tag::Other,
+    }
+}
+
 /// A tag name without allocating (names longer than 15 bytes are cut; they only need to compare).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Name([u8; 15], u8);
+struct Name([u8; 15], u8, Tag);
 
 impl Name {
     fn new(s: &str) -> Name {
@@ -113,7 +165,7 @@ impl Name {
             b[i] = c;
             n = i + 1;
         }
-        Name(b, n as u8)
+        Name(b, n as u8, tag_of(s))
     }
     fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0[..usize::from(self.1)]).unwrap_or("")
@@ -309,10 +361,13 @@ impl State {
 
     /// Pop to (and including) the nearest open element named in `targets`,
     /// unless one named in `stop` comes first.
-    fn close_implied(&mut self, targets: &[&str], stop: &[&str]) {
-        let found = self.stack.iter().rposition(|o| targets.iter().chain(stop).any(|t| o.name.is(t)));
+    fn close_implied(&mut self, targets: &[Tag], stop: &[Tag]) {
+        let found = self
+            .stack
+            .iter()
+            .rposition(|o| o.name.2 != Tag::Other && (targets.contains(&o.name.2) || stop.contains(&o.name.2)));
         if let Some(i) = found
-            && targets.iter().any(|t| self.stack[i].name.is(t))
+            && targets.contains(&self.stack[i].name.2)
         {
             self.pop_to(i);
         }
@@ -339,17 +394,19 @@ impl State {
             }
         }
         match name {
-            "li" => self.close_implied(&["li"], &["ul", "ol", "menu"]),
-            "dt" | "dd" => self.close_implied(&["dt", "dd"], &["dl"]),
-            "tr" => self.close_implied(&["tr"], &["table"]),
-            "td" | "th" => self.close_implied(&["td", "th"], &["tr", "table"]),
-            "option" | "optgroup" => self.close_implied(&["option"], &["select", "datalist"]),
-            "tbody" | "thead" | "tfoot" => self.close_implied(&["tbody", "thead", "tfoot", "tr"], &["table"]),
-            "body" => self.close_implied(&["head"], &[]),
+            "li" => self.close_implied(&[Tag::Li], &[Tag::Ul, Tag::Ol, Tag::Menu]),
+            "dt" | "dd" => self.close_implied(&[Tag::Dt, Tag::Dd], &[Tag::Dl]),
+            "tr" => self.close_implied(&[Tag::Tr], &[Tag::Table]),
+            "td" | "th" => self.close_implied(&[Tag::Td, Tag::Th], &[Tag::Tr, Tag::Table]),
+            "option" | "optgroup" => self.close_implied(&[Tag::Option], &[Tag::Select, Tag::Datalist]),
+            "tbody" | "thead" | "tfoot" => {
+                self.close_implied(&[Tag::Tbody, Tag::Thead, Tag::Tfoot, Tag::Tr], &[Tag::Table])
+            }
+            "body" => self.close_implied(&[Tag::Head], &[]),
             _ => {}
         }
         if closes_p(name) {
-            self.close_implied(&["p"], &["button", "table", "td", "th"]);
+            self.close_implied(&[Tag::P], &[Tag::Button, Tag::Table, Tag::Td, Tag::Th]);
         }
         let block = is_block(name);
         if block {

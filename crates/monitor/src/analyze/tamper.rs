@@ -18,7 +18,9 @@ use crate::finding::{Check, Finding, Severity};
 /// What is kept of an accepted page (small: compared on every check).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fingerprint {
-    /// Hash and length in characters of each visible text block.
+    /// Hash and length in characters of each visible text block (stored as
+    /// one hex string: read on every check, it must parse fast).
+    #[serde(with = "hex_blocks")]
     pub blocks: Vec<(u64, u32)>,
     pub tags: BTreeMap<String, u32>,
     /// External scripts (absolute URLs) and inline script hashes.
@@ -56,6 +58,34 @@ impl Hasher for Prehashed {
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
+    }
+}
+
+mod hex_blocks {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(blocks: &[(u64, u32)], s: S) -> Result<S::Ok, S::Error> {
+        let mut out = String::with_capacity(blocks.len() * 24);
+        for (h, l) in blocks {
+            out.push_str(&format!("{h:016x}{l:08x}"));
+        }
+        s.serialize_str(&out)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(u64, u32)>, D::Error> {
+        let text = <&str>::deserialize(d)?;
+        let bad = || serde::de::Error::custom("blocks: not 24 hex digits a block");
+        if text.len() % 24 != 0 || !text.is_ascii() {
+            return Err(bad());
+        }
+        (0..text.len() / 24)
+            .map(|i| {
+                let chunk = &text[i * 24..i * 24 + 24];
+                let h = u64::from_str_radix(&chunk[..16], 16).map_err(|_| bad())?;
+                let l = u32::from_str_radix(&chunk[16..], 16).map_err(|_| bad())?;
+                Ok((h, l))
+            })
+            .collect()
     }
 }
 
