@@ -320,6 +320,47 @@ async fn views<C: ConnectionTrait>(conn: &C, rows: Vec<monitor::Model>) -> Resul
         .collect())
 }
 
+/// A monitor not yet checked, with the policy's defaults: all checks, nothing excluded, due now.
+fn new_monitor(
+    policy: &MonitorPolicy,
+    system_id: i64,
+    unit_id: i64,
+    url: String,
+    managed: bool,
+    now: DateTime<Utc>,
+) -> monitor::ActiveModel {
+    monitor::ActiveModel {
+        system_id: Set(system_id),
+        unit_id: Set(unit_id),
+        url: Set(url),
+        managed: Set(managed),
+        retired: Set(false),
+        interval_s: Set(policy.interval_s),
+        timeout_s: Set(policy.timeout_s),
+        checks: Set(CHECKS.join(",")),
+        exclude: Set(String::new()),
+        tamper_percent: Set(policy.tamper_percent),
+        paused: Set(false),
+        status: Set("pending".into()),
+        consecutive_failures: Set(0),
+        down_since: Set(None),
+        last_checked_at: Set(None),
+        last_latency_ms: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(String::new()),
+        header_score: Set(None),
+        last_tls_at: Set(None),
+        last_exposure_at: Set(None),
+        baseline_id: Set(None),
+        next_check_at: Set(now),
+        leased_until: Set(None),
+        leased_by: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 pub(crate) async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<monitor::Model> {
     monitor::Entity::find_by_id(id)
         .filter(scope_condition(&who.scope(), monitor::Column::UnitId))
@@ -454,34 +495,13 @@ pub async fn create(store: &Store, who: &Principal, input: MonitorInput) -> Resu
     }
     let now = store.now();
     let m = monitor::ActiveModel {
-        system_id: Set(sys.id),
-        unit_id: Set(sys.unit_id),
-        url: Set(url),
-        managed: Set(false),
-        retired: Set(false),
         interval_s: Set(input.interval_s.unwrap_or(policy.interval_s)),
         timeout_s: Set(input.timeout_s.unwrap_or(policy.timeout_s)),
         checks: Set(checks),
         exclude: Set(input.exclude.unwrap_or_default().join("\n")),
         tamper_percent: Set(input.tamper_percent.unwrap_or(policy.tamper_percent)),
         paused: Set(input.paused),
-        status: Set("pending".into()),
-        consecutive_failures: Set(0),
-        down_since: Set(None),
-        last_checked_at: Set(None),
-        last_latency_ms: Set(None),
-        last_status_code: Set(None),
-        last_error: Set(String::new()),
-        header_score: Set(None),
-        last_tls_at: Set(None),
-        last_exposure_at: Set(None),
-        baseline_id: Set(None),
-        next_check_at: Set(now),
-        leased_until: Set(None),
-        leased_by: Set(String::new()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..new_monitor(policy, sys.id, sys.unit_id, url, false, now)
     }
     .insert(&*txn)
     .await?;
@@ -972,36 +992,7 @@ pub async fn sync(store: &Store) -> Result<SyncReport> {
         if present.contains(&(*system_id, url.clone())) {
             continue;
         }
-        fresh.push(monitor::ActiveModel {
-            system_id: Set(*system_id),
-            unit_id: Set(*unit_id),
-            url: Set(url.clone()),
-            managed: Set(true),
-            retired: Set(false),
-            interval_s: Set(policy.interval_s),
-            timeout_s: Set(policy.timeout_s),
-            checks: Set(CHECKS.join(",")),
-            exclude: Set(String::new()),
-            tamper_percent: Set(policy.tamper_percent),
-            paused: Set(false),
-            status: Set("pending".into()),
-            consecutive_failures: Set(0),
-            down_since: Set(None),
-            last_checked_at: Set(None),
-            last_latency_ms: Set(None),
-            last_status_code: Set(None),
-            last_error: Set(String::new()),
-            header_score: Set(None),
-            last_tls_at: Set(None),
-            last_exposure_at: Set(None),
-            baseline_id: Set(None),
-            next_check_at: Set(now),
-            leased_until: Set(None),
-            leased_by: Set(String::new()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
+        fresh.push(new_monitor(&policy, *system_id, *unit_id, url.clone(), true, now));
     }
     report.created = fresh.len() as u64;
     for chunk in fresh.chunks(500) {
