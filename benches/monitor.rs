@@ -34,6 +34,9 @@ use wangan_monitor::engine::{Engine, EngineConfig};
 use wangan_monitor::farm::{Farm, Plant};
 use wangan_monitor::fetch::{FetchConfig, Route};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn host(n: usize) -> String {
     format!("s{n:05}.farm.test")
 }

@@ -12,6 +12,9 @@ use wangan_core::Store;
 use wangan_core::access::Role;
 use wangan_core::service::accounts::{self, GrantInput, NewUser};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "wangan", version, about = "网安 Wangan — network and information security management platform")]
 struct Cli {

@@ -11,6 +11,9 @@ use url::Url;
 use wangan_monitor::analyze::{content, html, icp, keywords::Dictionary, tamper};
 use wangan_monitor::farm::{self, Plant};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let pages: Vec<(String, String)> = (0..200u64)
         .map(|n| {

@@ -300,7 +300,9 @@ impl Fetcher {
                     continue;
                 }
             }
-            let mut body = Vec::new();
+            // Sized once from Content-Length (within the cap), not grown chunk by chunk.
+            let expected = resp.content_length().and_then(|l| usize::try_from(l).ok()).unwrap_or(0);
+            let mut body = Vec::with_capacity(expected.min(max_body));
             let mut truncated = false;
             while let Some(chunk) = resp.chunk().await.map_err(classify)? {
                 let room = max_body.saturating_sub(body.len());

@@ -1228,18 +1228,35 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     let txn = store.begin_write().await?;
     let now = store.now();
     let ids: Vec<i64> = results.iter().map(|r| r.monitor_id).collect();
-    // Monitors deleted while being checked are skipped.
-    let monitors: HashMap<i64, monitor::Model> = monitor::Entity::find()
+    // Monitors deleted while being checked are skipped. Only the columns needed are read:
+    // a batch reads thousands of open findings, most of them unchanged.
+    let monitors: HashMap<i64, Recorded> = monitor::Entity::find()
+        .select_only()
+        .column(monitor::Column::Id)
+        .column(monitor::Column::SystemId)
+        .column(monitor::Column::UnitId)
+        .column(monitor::Column::Url)
+        .column(monitor::Column::BaselineId)
         .filter(monitor::Column::Id.is_in(ids.clone()))
+        .into_model::<Recorded>()
         .all(&*txn)
         .await?
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
-    let mut open: HashMap<i64, Vec<finding::Model>> = HashMap::new();
+    let mut open: HashMap<i64, Vec<OpenFinding>> = HashMap::new();
     for f in finding::Entity::find()
+        .select_only()
+        .column(finding::Column::Id)
+        .column(finding::Column::MonitorId)
+        .column(finding::Column::CheckName)
+        .column(finding::Column::Subject)
+        .column(finding::Column::Code)
+        .column(finding::Column::Severity)
+        .column(finding::Column::NoticeId)
         .filter(finding::Column::MonitorId.is_in(ids))
         .filter(finding::Column::Open.eq(true))
+        .into_model::<OpenFinding>()
         .all(&*txn)
         .await?
     {
@@ -1249,7 +1266,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     // (monitor, hour) → (checks, failures, latency sum, latency max)
     type HourKey = (i64, DateTime<Utc>);
     let mut hours: HashMap<HourKey, (i32, i32, i64, i32)> = HashMap::new();
-    let mut to_notify: Vec<(finding::Model, monitor::Model)> = Vec::new();
+    let mut to_notify: Vec<(finding::Model, Recorded)> = Vec::new();
     let mut states: Vec<[sea_orm::Value; STATE_COLUMNS]> = Vec::with_capacity(results.len());
     for r in results {
         let Some(m) = monitors.get(&r.monitor_id) else { continue };
@@ -1302,14 +1319,16 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
                     let changed = e.severity != f.severity || e.code != f.code;
                     let wants_notice = f.open_notice && e.notice_id.is_none();
                     if changed || wants_notice {
-                        let mut am: finding::ActiveModel = e.clone().into();
-                        am.severity = Set(f.severity.clone());
-                        am.code = Set(f.code.clone());
-                        am.summary = Set(f.summary.clone());
-                        am.evidence = Set(f.evidence.to_string());
-                        am.last_seen_at = Set(r.checked_at);
-                        let e = am.update(&*txn).await?;
-                        if wants_notice {
+                        finding::Entity::update_many()
+                            .col_expr(finding::Column::Severity, Expr::value(f.severity.clone()))
+                            .col_expr(finding::Column::Code, Expr::value(f.code.clone()))
+                            .col_expr(finding::Column::Summary, Expr::value(f.summary.clone()))
+                            .col_expr(finding::Column::Evidence, Expr::value(f.evidence.to_string()))
+                            .col_expr(finding::Column::LastSeenAt, Expr::value(r.checked_at))
+                            .filter(finding::Column::Id.eq(e.id))
+                            .exec(&*txn)
+                            .await?;
+                        if wants_notice && let Some(e) = finding::Entity::find_by_id(e.id).one(&*txn).await? {
                             to_notify.push((e, m.clone()));
                         }
                     }
@@ -1401,6 +1420,28 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     Ok(report)
 }
 
+/// What `record` needs of a monitor.
+#[derive(Debug, Clone, FromQueryResult)]
+struct Recorded {
+    id: i64,
+    system_id: i64,
+    unit_id: i64,
+    url: String,
+    baseline_id: Option<i64>,
+}
+
+/// What `record` needs of an open finding to match it with a check's.
+#[derive(Debug, Clone, FromQueryResult)]
+struct OpenFinding {
+    id: i64,
+    monitor_id: i64,
+    check_name: String,
+    subject: String,
+    code: String,
+    severity: String,
+    notice_id: Option<i64>,
+}
+
 /// Columns of a monitor's state after a check, in the order `update_states` binds them.
 const STATE_COLUMNS: usize = 12;
 
@@ -1420,7 +1461,8 @@ async fn update_states<C: ConnectionTrait>(
     let mut n = 0;
     let mut param = || {
         n += 1;
-        if pg { format!("${n}") } else { format!("?{n}") }
+        // Plain `?` on SQLite: sqlx looks each numbered name up in a list, which is quadratic in the parameters.
+        if pg { format!("${n}") } else { "?".to_owned() }
     };
     let updated_at = param();
     let mut tuples = Vec::with_capacity(rows.len());
@@ -1454,7 +1496,7 @@ async fn update_states<C: ConnectionTrait>(
 async fn open_notices<C: ConnectionTrait>(
     store: &Store,
     conn: &C,
-    items: Vec<(finding::Model, monitor::Model)>,
+    items: Vec<(finding::Model, Recorded)>,
 ) -> Result<u64> {
     let who = Principal::system("monitor");
     let mut outbox = Outbox::new();
