@@ -9,11 +9,12 @@
 //! tag names, so hidden state never leaks past where a browser would close
 //! the element.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 
-use super::css::{self, HideReason, Sheet};
+use super::css::{self, Fx, HideReason, Sheet};
 use super::selector::{self, Selector, Subject};
-use super::tokenizer::{self, Attrs, Sink};
+use super::tokenizer::{self, Attrs, Key, Sink};
 
 /// What the checks need of a page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,76 +102,132 @@ pub fn valid_selector(selector: &str) -> bool {
     selector::parse_list(selector).is_ok()
 }
 
-/// The elements whose ends HTML implies, as small codes (compared on every start tag).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tag {
-    P,
-    Li,
-    Dt,
-    Dd,
-    Tr,
-    Td,
-    Th,
-    Option,
-    Tbody,
-    Thead,
-    Tfoot,
-    Ul,
-    Ol,
-    Menu,
-    Dl,
-    Table,
-    Button,
-    Select,
-    Datalist,
-    Head,
-    Other,
+const BLOCK: u8 = 1;
+const CLOSES_P: u8 = 2;
+const VOID: u8 = 4;
+
+/// One table of the tags the analysis knows: their code and whether they
+/// start a block of text, end an open `<p>`, or are void. A start tag is
+/// looked up once; everything after compares small codes.
+macro_rules! tags {
+    ($($variant:ident $name:literal $flags:expr;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        enum Tag {
+            $($variant,)*
+            Other,
+        }
+
+        const TAG_NAMES: &[&str] = &[$($name,)*];
+
+        fn classify(name: &str) -> (Tag, u8) {
+            match name {
+                $($name => (Tag::$variant, $flags),)*
+                _ => (Tag::Other, 0),
+            }
+        }
+    };
 }
 
-fn tag_of(name: &str) -> Tag {
-    match name {
-        "p" => Tag::P,
-        "li" => Tag::Li,
-        "dt" => Tag::Dt,
-        "dd" => Tag::Dd,
-        "tr" => Tag::Tr,
-        "td" => Tag::Td,
-        "th" => Tag::Th,
-        "option" => Tag::Option,
-        "tbody" => Tag::Tbody,
-        "thead" => Tag::Thead,
-        "tfoot" => Tag::Tfoot,
-        "ul" => Tag::Ul,
-        "ol" => Tag::Ol,
-        "menu" => Tag::Menu,
-        "dl" => Tag::Dl,
-        "table" => Tag::Table,
-        "button" => Tag::Button,
-        "select" => Tag::Select,
-        "datalist" => Tag::Datalist,
-        "head" => Tag::Head,
-        _ => Tag::Other,
-    }
+tags! {
+    A "a" 0;
+    Address "address" BLOCK | CLOSES_P;
+    Area "area" VOID;
+    Article "article" BLOCK | CLOSES_P;
+    Aside "aside" BLOCK | CLOSES_P;
+    B "b" 0;
+    Base "base" VOID;
+    Blockquote "blockquote" BLOCK | CLOSES_P;
+    Body "body" BLOCK;
+    Br "br" BLOCK | VOID;
+    Button "button" 0;
+    Caption "caption" BLOCK;
+    Center "center" BLOCK;
+    Col "col" VOID;
+    Datalist "datalist" 0;
+    Dd "dd" BLOCK;
+    Details "details" BLOCK | CLOSES_P;
+    Div "div" BLOCK | CLOSES_P;
+    Dl "dl" BLOCK | CLOSES_P;
+    Dt "dt" BLOCK;
+    Em "em" 0;
+    Embed "embed" VOID;
+    Fieldset "fieldset" BLOCK | CLOSES_P;
+    Figcaption "figcaption" BLOCK | CLOSES_P;
+    Figure "figure" BLOCK | CLOSES_P;
+    Footer "footer" BLOCK | CLOSES_P;
+    Form "form" BLOCK | CLOSES_P;
+    Frame "frame" 0;
+    H1 "h1" BLOCK | CLOSES_P;
+    H2 "h2" BLOCK | CLOSES_P;
+    H3 "h3" BLOCK | CLOSES_P;
+    H4 "h4" BLOCK | CLOSES_P;
+    H5 "h5" BLOCK | CLOSES_P;
+    H6 "h6" BLOCK | CLOSES_P;
+    Head "head" 0;
+    Header "header" BLOCK | CLOSES_P;
+    Hgroup "hgroup" CLOSES_P;
+    Hr "hr" BLOCK | CLOSES_P | VOID;
+    Html "html" 0;
+    I "i" 0;
+    Iframe "iframe" 0;
+    Img "img" VOID;
+    Input "input" VOID;
+    Keygen "keygen" VOID;
+    Label "label" 0;
+    Li "li" BLOCK;
+    Link "link" VOID;
+    Main "main" BLOCK | CLOSES_P;
+    Marquee "marquee" BLOCK;
+    Menu "menu" CLOSES_P;
+    Meta "meta" VOID;
+    Nav "nav" BLOCK | CLOSES_P;
+    Ol "ol" BLOCK | CLOSES_P;
+    Optgroup "optgroup" 0;
+    Option "option" BLOCK;
+    P "p" BLOCK | CLOSES_P;
+    Param "param" VOID;
+    Pre "pre" BLOCK | CLOSES_P;
+    Script "script" 0;
+    Section "section" BLOCK | CLOSES_P;
+    Select "select" 0;
+    Source "source" VOID;
+    Span "span" 0;
+    Strong "strong" 0;
+    Style "style" 0;
+    Table "table" BLOCK | CLOSES_P;
+    Tbody "tbody" 0;
+    Td "td" BLOCK;
+    Tfoot "tfoot" 0;
+    Th "th" BLOCK;
+    Thead "thead" 0;
+    Title "title" 0;
+    Tr "tr" BLOCK;
+    Track "track" VOID;
+    Ul "ul" BLOCK | CLOSES_P;
+    Wbr "wbr" VOID;
 }
 
 /// A tag name without allocating (names longer than 15 bytes are cut; they only need to compare).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Name([u8; 15], u8, Tag);
 
 impl Name {
-    fn new(s: &str) -> Name {
+    fn new(s: &str, tag: Tag) -> Name {
         let mut b = [0u8; 15];
-        let mut n = 0;
-        for (i, c) in s.bytes().take(15).enumerate() {
-            b[i] = c;
-            n = i + 1;
-        }
-        Name(b, n as u8, tag_of(s))
+        let n = s.len().min(15);
+        b[..n].copy_from_slice(&s.as_bytes()[..n]);
+        Name(b, n as u8, tag)
     }
     fn as_str(&self) -> &str {
+        if self.2 != Tag::Other {
+            return TAG_NAMES[self.2 as usize];
+        }
         std::str::from_utf8(&self.0[..usize::from(self.1)]).unwrap_or("")
     }
-    fn is(&self, name: &str) -> bool {
+    fn is(&self, name: &str, tag: Tag) -> bool {
+        if tag != Tag::Other || self.2 != Tag::Other {
+            return tag == self.2;
+        }
         let n = name.as_bytes();
         &self.0[..usize::from(self.1)] == n.get(..15).unwrap_or(n)
     }
@@ -191,7 +248,6 @@ struct Open {
     link: Option<usize>,
 }
 
-#[derive(Default)]
 struct State {
     page: Page,
     stack: Vec<Open>,
@@ -200,6 +256,24 @@ struct State {
     exclude: Vec<Selector>,
     /// Some exclusion names ancestors (`.news .time`): keep `id` and `class` on the stack.
     ancestors_matter: bool,
+    /// Start tags counted by code, and the rest by name (`Page::tags` when done).
+    tag_counts: [u32; TAG_NAMES.len()],
+    other_tags: HashMap<String, u32, BuildHasherDefault<Fx>>,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            page: Page::default(),
+            stack: Vec::with_capacity(64),
+            sheet: Sheet::default(),
+            block: String::with_capacity(256),
+            exclude: Vec::new(),
+            ancestors_matter: false,
+            tag_counts: [0; TAG_NAMES.len()],
+            other_tags: HashMap::default(),
+        }
+    }
 }
 
 struct Current<'a, 'b> {
@@ -212,10 +286,10 @@ impl Subject for Current<'_, '_> {
         self.name
     }
     fn id(&self) -> Option<&str> {
-        self.attrs.get("id").map(str::trim)
+        self.attrs.key(Key::Id).map(str::trim)
     }
     fn has_class(&self, class: &str) -> bool {
-        self.attrs.get("class").is_some_and(|c| c.split_ascii_whitespace().any(|x| x == class))
+        self.attrs.key(Key::Class).is_some_and(|c| c.split_ascii_whitespace().any(|x| x == class))
     }
     fn attr(&self, name: &str) -> Option<&str> {
         self.attrs.get(name)
@@ -239,111 +313,6 @@ impl Subject for Open {
             _ => None,
         }
     }
-}
-
-/// Elements that start a new block of text.
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "body"
-            | "br"
-            | "caption"
-            | "center"
-            | "dd"
-            | "details"
-            | "div"
-            | "dl"
-            | "dt"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "header"
-            | "hr"
-            | "li"
-            | "main"
-            | "marquee"
-            | "nav"
-            | "ol"
-            | "option"
-            | "p"
-            | "pre"
-            | "section"
-            | "table"
-            | "td"
-            | "th"
-            | "tr"
-            | "ul"
-    )
-}
-
-/// Start tags that end an open `<p>`.
-fn closes_p(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "details"
-            | "div"
-            | "dl"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "header"
-            | "hgroup"
-            | "hr"
-            | "main"
-            | "menu"
-            | "nav"
-            | "ol"
-            | "p"
-            | "pre"
-            | "section"
-            | "table"
-            | "ul"
-    )
-}
-
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "br"
-            | "col"
-            | "embed"
-            | "hr"
-            | "img"
-            | "input"
-            | "keygen"
-            | "link"
-            | "meta"
-            | "param"
-            | "source"
-            | "track"
-            | "wbr"
-    )
 }
 
 impl State {
@@ -387,28 +356,33 @@ impl State {
     }
 
     fn start_tag(&mut self, name: &str, attrs: &Attrs<'_>, self_closing: bool) {
-        match self.page.tags.get_mut(name) {
-            Some(n) => *n += 1,
-            None => {
-                self.page.tags.insert(name.to_owned(), 1);
+        let (tag, flags) = classify(name);
+        if tag == Tag::Other {
+            match self.other_tags.get_mut(name) {
+                Some(n) => *n += 1,
+                None => {
+                    self.other_tags.insert(name.to_owned(), 1);
+                }
             }
+        } else {
+            self.tag_counts[tag as usize] += 1;
         }
-        match name {
-            "li" => self.close_implied(&[Tag::Li], &[Tag::Ul, Tag::Ol, Tag::Menu]),
-            "dt" | "dd" => self.close_implied(&[Tag::Dt, Tag::Dd], &[Tag::Dl]),
-            "tr" => self.close_implied(&[Tag::Tr], &[Tag::Table]),
-            "td" | "th" => self.close_implied(&[Tag::Td, Tag::Th], &[Tag::Tr, Tag::Table]),
-            "option" | "optgroup" => self.close_implied(&[Tag::Option], &[Tag::Select, Tag::Datalist]),
-            "tbody" | "thead" | "tfoot" => {
+        match tag {
+            Tag::Li => self.close_implied(&[Tag::Li], &[Tag::Ul, Tag::Ol, Tag::Menu]),
+            Tag::Dt | Tag::Dd => self.close_implied(&[Tag::Dt, Tag::Dd], &[Tag::Dl]),
+            Tag::Tr => self.close_implied(&[Tag::Tr], &[Tag::Table]),
+            Tag::Td | Tag::Th => self.close_implied(&[Tag::Td, Tag::Th], &[Tag::Tr, Tag::Table]),
+            Tag::Option | Tag::Optgroup => self.close_implied(&[Tag::Option], &[Tag::Select, Tag::Datalist]),
+            Tag::Tbody | Tag::Thead | Tag::Tfoot => {
                 self.close_implied(&[Tag::Tbody, Tag::Thead, Tag::Tfoot, Tag::Tr], &[Tag::Table])
             }
-            "body" => self.close_implied(&[Tag::Head], &[]),
+            Tag::Body => self.close_implied(&[Tag::Head], &[]),
             _ => {}
         }
-        if closes_p(name) {
+        if flags & CLOSES_P != 0 {
             self.close_implied(&[Tag::P], &[Tag::Button, Tag::Table, Tag::Td, Tag::Th]);
         }
-        let block = is_block(name);
+        let block = flags & BLOCK != 0;
         if block {
             self.flush_block();
         }
@@ -422,7 +396,7 @@ impl State {
         // Why this element would be hidden: inline style first, then the sheet, then attributes.
         let mut reason = None;
         let mut own_colour = false;
-        if let Some(style) = attrs.get("style") {
+        if let Some(style) = attrs.key(Key::Style) {
             let s = css::parse_declarations(&decode_entities(style));
             reason = s.hide;
             own_colour = s.color.is_some() || s.background.is_some();
@@ -447,12 +421,12 @@ impl State {
                     background.clone_from(&s.background);
                 }
             };
-            if let Some(id) = attrs.get("id")
+            if let Some(id) = attrs.key(Key::Id)
                 && let Some(s) = self.sheet.ids.get(id.trim())
             {
                 apply(s);
             }
-            if let Some(class) = attrs.get("class") {
+            if let Some(class) = attrs.key(Key::Class) {
                 for c in class.split_ascii_whitespace() {
                     if let Some(s) = self.sheet.classes.get(c) {
                         apply(s);
@@ -465,13 +439,13 @@ impl State {
         }
         let number = |v: Option<&str>| v.and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok());
         if reason.is_none()
-            && name == "marquee"
-            && (number(attrs.get("height")).is_some_and(|n| n <= 10.0)
-                || number(attrs.get("width")).is_some_and(|n| n <= 10.0))
+            && tag == Tag::Marquee
+            && (number(attrs.key(Key::Height)).is_some_and(|n| n <= 10.0)
+                || number(attrs.key(Key::Width)).is_some_and(|n| n <= 10.0))
         {
             reason = Some(HideReason::TinyMarquee);
         }
-        if reason.is_none() && attrs.has("hidden") {
+        if reason.is_none() && attrs.key(Key::Hidden).is_some() {
             reason = Some(HideReason::HiddenAttribute);
         }
         let hidden = match (inherited_hidden, reason) {
@@ -490,9 +464,9 @@ impl State {
         let hidden_reason = hidden.and_then(|i| self.page.hidden.get(i)).map(|h| h.reason);
         let value = |v: &str| decode_entities(v.trim()).into_owned();
 
-        match name {
-            "a" | "area" => {
-                if let Some(href) = attrs.get("href") {
+        match tag {
+            Tag::A | Tag::Area => {
+                if let Some(href) = attrs.key(Key::Href) {
                     let href = value(href);
                     if let Some(i) = hidden
                         && let Some(h) = self.page.hidden.get_mut(i)
@@ -504,51 +478,51 @@ impl State {
                     link = Some(self.page.links.len() - 1);
                 }
             }
-            "script" => {
-                let src = attrs.get("src").map(value).filter(|s| !s.is_empty());
+            Tag::Script => {
+                let src = attrs.key(Key::Src).map(value).filter(|s| !s.is_empty());
                 if let Some(src) = &src {
                     self.page.resources.push(src.clone());
                 }
                 self.page.scripts.push(Script { src, hash: 0, len: 0, signs: Vec::new(), written_links: Vec::new() });
             }
-            "iframe" | "frame" => {
-                if let Some(src) = attrs.get("src") {
+            Tag::Iframe | Tag::Frame => {
+                if let Some(src) = attrs.key(Key::Src) {
                     let src = value(src);
                     self.page.resources.push(src.clone());
                     let tiny = |v: Option<&str>| number(v).is_some_and(|n| n <= 2.0);
                     let reason = hidden_reason.or_else(|| {
-                        (tiny(attrs.get("width")) || tiny(attrs.get("height"))).then_some(HideReason::ZeroSize)
+                        (tiny(attrs.key(Key::Width)) || tiny(attrs.key(Key::Height))).then_some(HideReason::ZeroSize)
                     });
                     self.page.iframes.push(Link { href: src, hidden: reason });
                 }
             }
-            "img" | "embed" | "source" => {
-                if let Some(src) = attrs.get("src") {
+            Tag::Img | Tag::Embed | Tag::Source => {
+                if let Some(src) = attrs.key(Key::Src) {
                     self.page.resources.push(value(src));
                 }
             }
-            "link" => {
-                let rel = attrs.get("rel").unwrap_or_default().to_ascii_lowercase();
+            Tag::Link => {
+                let rel = attrs.key(Key::Rel).unwrap_or_default().to_ascii_lowercase();
                 if (rel.contains("stylesheet") || rel.contains("icon"))
-                    && let Some(href) = attrs.get("href")
+                    && let Some(href) = attrs.key(Key::Href)
                 {
                     self.page.resources.push(value(href));
                 }
             }
-            "meta" => {
-                let meta_name = attrs.get("name").unwrap_or_default().to_ascii_lowercase();
-                if (meta_name == "keywords" || meta_name == "description")
-                    && let Some(c) = attrs.get("content")
+            Tag::Meta => {
+                let meta_name = attrs.key(Key::Name).unwrap_or_default();
+                if (meta_name.eq_ignore_ascii_case("keywords") || meta_name.eq_ignore_ascii_case("description"))
+                    && let Some(c) = attrs.key(Key::Content)
                 {
                     self.page.meta.push(value(c));
                 }
-                if attrs.get("http-equiv").is_some_and(|e| e.trim().eq_ignore_ascii_case("refresh")) {
-                    self.page.refresh = attrs.get("content").map(value);
+                if attrs.key(Key::HttpEquiv).is_some_and(|e| e.trim().eq_ignore_ascii_case("refresh")) {
+                    self.page.refresh = attrs.key(Key::Content).map(value);
                 }
             }
             _ => {}
         }
-        if is_void(name) || self_closing {
+        if flags & VOID != 0 || self_closing {
             return;
         }
         if !excluded && !self.exclude.is_empty() {
@@ -556,9 +530,9 @@ impl State {
             excluded = self.exclude.iter().any(|sel| sel.matches(&current, &self.stack));
         }
         let ident = self.ancestors_matter.then(|| {
-            Box::new((attrs.get("id").unwrap_or("").trim().to_owned(), attrs.get("class").unwrap_or("").to_owned()))
+            Box::new((attrs.key(Key::Id).unwrap_or("").trim().to_owned(), attrs.key(Key::Class).unwrap_or("").to_owned()))
         });
-        self.stack.push(Open { name: Name::new(name), ident, block, excluded, hidden, color, background, link });
+        self.stack.push(Open { name: Name::new(name, tag), ident, block, excluded, hidden, color, background, link });
         // The stack is bounded: a page that never closes anything cannot grow it past 512.
         if self.stack.len() > 512 {
             self.stack.remove(1);
@@ -566,7 +540,8 @@ impl State {
     }
 
     fn end_tag(&mut self, name: &str) {
-        if let Some(i) = self.stack.iter().rposition(|o| o.name.is(name)) {
+        let (tag, _) = classify(name);
+        if let Some(i) = self.stack.iter().rposition(|o| o.name.is(name, tag)) {
             self.pop_to(i);
         }
     }
@@ -612,6 +587,8 @@ impl State {
     fn finish(mut self) -> Page {
         self.pop_to(0);
         self.flush_block();
+        let counted = TAG_NAMES.iter().zip(self.tag_counts).filter(|(_, n)| *n > 0);
+        self.page.tags = counted.map(|(name, n)| ((*name).to_owned(), n)).chain(self.other_tags.drain()).collect();
         for h in &mut self.page.hidden {
             h.text = normalize(&decode_entities(&h.text));
         }

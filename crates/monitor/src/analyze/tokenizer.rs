@@ -17,13 +17,61 @@ pub struct Attr {
     value: (usize, usize),
 }
 
+/// The attributes the analysis reads on most elements, found once per tag
+/// while tokenizing instead of by a search per lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Id,
+    Class,
+    Style,
+    Hidden,
+    Href,
+    Src,
+    Rel,
+    Name,
+    Content,
+    HttpEquiv,
+    Width,
+    Height,
+}
+
+const KEYS: usize = 12;
+
+fn key_of(name: &[u8]) -> Option<Key> {
+    let is = |k: &[u8]| name.eq_ignore_ascii_case(k);
+    match name.len() {
+        2 if is(b"id") => Some(Key::Id),
+        3 if is(b"src") => Some(Key::Src),
+        3 if is(b"rel") => Some(Key::Rel),
+        4 if is(b"href") => Some(Key::Href),
+        4 if is(b"name") => Some(Key::Name),
+        5 if is(b"class") => Some(Key::Class),
+        5 if is(b"style") => Some(Key::Style),
+        5 if is(b"width") => Some(Key::Width),
+        6 if is(b"hidden") => Some(Key::Hidden),
+        6 if is(b"height") => Some(Key::Height),
+        7 if is(b"content") => Some(Key::Content),
+        10 if is(b"http-equiv") => Some(Key::HttpEquiv),
+        _ => None,
+    }
+}
+
 /// A start tag's attributes; lookups are ASCII case-insensitive.
 pub struct Attrs<'a> {
     src: &'a str,
     list: &'a [Attr],
+    /// Index + 1 into `list` of the first attribute of each `Key` (0: absent).
+    known: [u8; KEYS],
 }
 
 impl<'a> Attrs<'a> {
+    /// The raw value of the first attribute of a common name.
+    pub fn key(&self, key: Key) -> Option<&'a str> {
+        let i = usize::from(self.known[key as usize]);
+        let a = self.list.get(i.checked_sub(1)?)?;
+        Some(&self.src[a.value.0..a.value.1])
+    }
+
     /// The raw (not entity-decoded) value of the first attribute named `name`.
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.list
@@ -164,7 +212,16 @@ pub fn tokenize(html: &str, sink: &mut impl Sink) {
             sink.end(&name_buf);
             continue;
         }
-        sink.start(&name_buf, &Attrs { src: html, list: &attrs }, self_closing);
+        let mut known = [0u8; KEYS];
+        for (k, a) in attrs.iter().enumerate() {
+            if let Some(key) = key_of(&b[a.name.0..a.name.1])
+                && known[key as usize] == 0
+            {
+                // At most 64 attributes are kept, so the index fits.
+                known[key as usize] = u8::try_from(k + 1).unwrap_or(0);
+            }
+        }
+        sink.start(&name_buf, &Attrs { src: html, list: &attrs, known }, self_closing);
         if RAW.contains(&name_buf.as_str()) && !self_closing {
             // Raw text up to `</name` followed by a space, `/` or `>`.
             let start = i;
