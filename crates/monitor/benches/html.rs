@@ -36,27 +36,38 @@ fn main() {
         })
         .collect();
     let bytes: usize = pages.iter().map(|(p, _)| p.len()).sum();
-    let mut findings = 0usize;
+    // Five trials of ten rounds each; the machine is shared and noisy, so the median is reported (and the best).
     let rounds = 10;
-    let start = Instant::now();
-    for _ in 0..rounds {
-        for ((page, _), (fp, text)) in pages.iter().zip(&baselines) {
-            let p = html::parse(page, &exclude);
-            findings += content::check(&p, &url, &dict, Some(&fp.link_domains)).len();
-            findings += icp::check(&icp::find(&p.visible_text()), farm::ICP, true).len();
-            let diff = tamper::compare(fp, text, &p, &url);
-            findings += tamper::judge(&diff, 0.3, &url).len();
+    let mut rates = Vec::new();
+    let mut findings = 0usize;
+    for _ in 0..5 {
+        findings = 0;
+        let start = Instant::now();
+        for _ in 0..rounds {
+            for ((page, _), (fp, text)) in pages.iter().zip(&baselines) {
+                let p = html::parse(page, &exclude);
+                findings += content::check(&p, &url, &dict, Some(&fp.link_domains)).len();
+                findings += icp::check(&icp::find(&p.visible_text()), farm::ICP, true).len();
+                let diff = tamper::compare(fp, text, &p, &url);
+                findings += tamper::judge(&diff, 0.3, &url).len();
+            }
         }
+        rates.push((bytes * rounds) as f64 / 1e6 / start.elapsed().as_secs_f64());
     }
-    let secs = start.elapsed().as_secs_f64();
-    let mb = (bytes * rounds) as f64 / 1e6;
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    let best = rates[rates.len() - 1];
+    let avg_page = bytes as f64 / pages.len() as f64;
     println!(
-        "html analysis: {} pages × {rounds}, {:.1} MB in {:.2} s = {:.1} MB/s on one core ({} pages/s); {} findings per round",
+        "html analysis: {} pages of {:.0} KB on average, 5 trials × {rounds} rounds: median {median:.1} MB/s, best {best:.1} MB/s on one core ({:.0} pages/s); {} findings per round",
         pages.len(),
-        mb,
-        secs,
-        mb / secs,
-        ((pages.len() * rounds) as f64 / secs) as u64,
+        avg_page / 1024.0,
+        median * 1e6 / avg_page,
         findings / rounds
     );
+    if median < 100.0 {
+        println!("  MISS ≥ 100 MB/s");
+        std::process::exit(1);
+    }
+    println!("  PASS ≥ 100 MB/s");
 }

@@ -59,8 +59,8 @@ impl HideReason {
 pub struct Style {
     pub hide: Option<HideReason>,
     /// Normalized `#rrggbb` (or a keyword we do not map), when set.
-    pub color: Option<String>,
-    pub background: Option<String>,
+    pub color: Option<Colour>,
+    pub background: Option<Colour>,
 }
 
 /// A length in CSS pixels, roughly (em and rem as 16 px); `None` when not a length.
@@ -84,16 +84,17 @@ fn px(value: &str) -> Option<f64> {
 }
 
 /// Colours written in the common ways, as `#rrggbb`.
-pub fn colour(value: &str) -> Option<String> {
+pub fn colour(value: &str) -> Option<Colour> {
     let v = value.trim().trim_end_matches("!important").trim().to_ascii_lowercase();
     if let Some(hex) = v.strip_prefix('#') {
         let hex = hex.split_whitespace().next().unwrap_or("");
         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
+        let digit = |i: usize| hex.as_bytes().get(i).and_then(|b| (*b as char).to_digit(16)).unwrap_or(0) as u8;
         return match hex.len() {
-            3 | 4 => Some(hex.chars().take(3).flat_map(|c| [c, c]).collect::<String>()).map(|s| format!("#{s}")),
-            6 | 8 => Some(format!("#{}", &hex[..6])),
+            3 | 4 => Some(Colour([digit(0) * 17, digit(1) * 17, digit(2) * 17])),
+            6 | 8 => Some(Colour([digit(0) * 16 + digit(1), digit(2) * 16 + digit(3), digit(4) * 16 + digit(5)])),
             _ => None,
         };
     }
@@ -106,20 +107,30 @@ pub fn colour(value: &str) -> Option<String> {
             .filter_map(|s| s.trim().parse::<f64>().ok())
             .map(|f| f.clamp(0.0, 255.0) as u8)
             .collect();
-        return (parts.len() == 3).then(|| format!("#{:02x}{:02x}{:02x}", parts[0], parts[1], parts[2]));
+        return (parts.len() == 3).then(|| Colour([parts[0], parts[1], parts[2]]));
     }
     let named = match v.as_str() {
-        "white" => "#ffffff",
-        "black" => "#000000",
-        "red" => "#ff0000",
-        "green" => "#008000",
-        "blue" => "#0000ff",
-        "yellow" => "#ffff00",
-        "gray" | "grey" => "#808080",
-        "silver" => "#c0c0c0",
+        "white" => [255, 255, 255],
+        "black" => [0, 0, 0],
+        "red" => [255, 0, 0],
+        "green" => [0, 128, 0],
+        "blue" => [0, 0, 255],
+        "yellow" => [255, 255, 0],
+        "gray" | "grey" => [128, 128, 128],
+        "silver" => [192, 192, 192],
         _ => return None,
     };
-    Some(named.to_owned())
+    Some(Colour(named))
+}
+
+/// A colour as red, green and blue (compared on every element, so it is copied, not allocated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Colour(pub [u8; 3]);
+
+impl std::fmt::Display for Colour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{:02x}{:02x}{:02x}", self.0[0], self.0[1], self.0[2])
+    }
 }
 
 /// Judge one declaration block (`display:none; color:#fff`).
@@ -227,10 +238,10 @@ impl Sheet {
                         entry.hide = style.hide;
                     }
                     if style.color.is_some() {
-                        entry.color.clone_from(&style.color);
+                        entry.color = style.color;
                     }
                     if style.background.is_some() {
-                        entry.background.clone_from(&style.background);
+                        entry.background = style.background;
                     }
                 }
             }
@@ -303,11 +314,11 @@ mod tests {
 
     #[test]
     fn colours_are_normalized() {
-        assert_eq!(colour("#FFF").as_deref(), Some("#ffffff"));
-        assert_eq!(colour("#ffffff").as_deref(), Some("#ffffff"));
-        assert_eq!(colour("white").as_deref(), Some("#ffffff"));
-        assert_eq!(colour("rgb(255, 255, 255)").as_deref(), Some("#ffffff"));
-        assert_eq!(colour("rgba(0,0,0,0.5)").as_deref(), Some("#000000"));
+        assert_eq!(colour("#FFF").map(|c| c.to_string()).as_deref(), Some("#ffffff"));
+        assert_eq!(colour("#ffffff").map(|c| c.to_string()).as_deref(), Some("#ffffff"));
+        assert_eq!(colour("white").map(|c| c.to_string()).as_deref(), Some("#ffffff"));
+        assert_eq!(colour("rgb(255, 255, 255)").map(|c| c.to_string()).as_deref(), Some("#ffffff"));
+        assert_eq!(colour("rgba(0,0,0,0.5)").map(|c| c.to_string()).as_deref(), Some("#000000"));
         assert_eq!(colour("#12"), None);
         assert_eq!(colour("inherit"), None);
         let s = parse_declarations("color: #fff; background-color: white");

@@ -242,8 +242,8 @@ struct Open {
     excluded: bool,
     /// Index into `Page::hidden` of the outermost hidden element holding this one.
     hidden: Option<usize>,
-    color: Option<String>,
-    background: Option<String>,
+    color: Option<css::Colour>,
+    background: Option<css::Colour>,
     /// Index into `Page::links` while inside `<a>`.
     link: Option<usize>,
 }
@@ -389,8 +389,8 @@ impl State {
         let parent = self.stack.last();
         let mut excluded = parent.is_some_and(|p| p.excluded);
         let inherited_hidden = parent.and_then(|p| p.hidden);
-        let mut color = parent.and_then(|p| p.color.clone());
-        let mut background = parent.and_then(|p| p.background.clone());
+        let mut color = parent.and_then(|p| p.color);
+        let mut background = parent.and_then(|p| p.background);
         let mut link = parent.and_then(|p| p.link);
 
         // Why this element would be hidden: inline style first, then the sheet, then attributes.
@@ -414,11 +414,11 @@ impl State {
                 }
                 if s.color.is_some() {
                     own_colour = true;
-                    color.clone_from(&s.color);
+                    color = s.color;
                 }
                 if s.background.is_some() {
                     own_colour = true;
-                    background.clone_from(&s.background);
+                    background = s.background;
                 }
             };
             if let Some(id) = attrs.key(Key::Id)
