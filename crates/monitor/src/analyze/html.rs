@@ -530,7 +530,10 @@ impl State {
             excluded = self.exclude.iter().any(|sel| sel.matches(&current, &self.stack));
         }
         let ident = self.ancestors_matter.then(|| {
-            Box::new((attrs.key(Key::Id).unwrap_or("").trim().to_owned(), attrs.key(Key::Class).unwrap_or("").to_owned()))
+            Box::new((
+                attrs.key(Key::Id).unwrap_or("").trim().to_owned(),
+                attrs.key(Key::Class).unwrap_or("").to_owned(),
+            ))
         });
         self.stack.push(Open { name: Name::new(name, tag), ident, block, excluded, hidden, color, background, link });
         // The stack is bounded: a page that never closes anything cannot grow it past 512.
@@ -938,11 +941,14 @@ mod tests {
     #[test]
     fn normalize_skips_ahead_without_missing_a_space() {
         // The word-at-a-time scan must find every kind of space wherever it falls in a word.
-        let naive = |t: &str| t.split(|c: char| c.is_ascii_whitespace() || c == '\u{a0}' || c == '\u{3000}')
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let pieces = ["学院", "新闻", "abc", " ", "\n", "\t", "\u{a0}", "\u{3000}", "。", "、", "\u{c2}", "x", "\r", "\u{c}"];
+        let naive = |t: &str| {
+            t.split(|c: char| c.is_ascii_whitespace() || c == '\u{a0}' || c == '\u{3000}')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let pieces =
+            ["学院", "新闻", "abc", " ", "\n", "\t", "\u{a0}", "\u{3000}", "。", "、", "\u{c2}", "x", "\r", "\u{c}"];
         let mut seed: u64 = 7;
         for _ in 0..2_000 {
             let mut t = String::new();
