@@ -79,10 +79,6 @@ impl<'a> Attrs<'a> {
             .find(|a| self.src[a.name.0..a.name.1].eq_ignore_ascii_case(name))
             .map(|a| &self.src[a.value.0..a.value.1])
     }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
 }
 
 /// What the tokenizer reports.
@@ -309,6 +305,30 @@ mod tests {
             ["<div Class=a b id=x data-v=1>2 hidden=>", "文字", "<br/>", "</div>"]
         );
         assert_eq!(log("<a href=/x?a=1&amp;b=2>x</a >"), ["<a href=/x?a=1&amp;b=2>", "x", "</a>"]);
+    }
+
+    #[test]
+    fn common_attributes_are_found_while_tokenizing() {
+        struct Keys(Vec<(Option<String>, Option<String>, Option<String>)>);
+        impl Sink for Keys {
+            fn start(&mut self, _: &str, attrs: &Attrs<'_>, _: bool) {
+                let own = |v: Option<&str>| v.map(str::to_owned);
+                self.0.push((own(attrs.key(Key::Class)), own(attrs.key(Key::HttpEquiv)), own(attrs.get("data-x"))));
+            }
+            fn end(&mut self, _: &str) {}
+            fn text(&mut self, _: &str) {}
+            fn raw(&mut self, _: &str, _: &str) {}
+        }
+        let mut k = Keys(Vec::new());
+        tokenize(r#"<meta HTTP-EQUIV=refresh CLASS="a" class="b" data-x=1><p>"#, &mut k);
+        let want = |c: Option<&str>, h: Option<&str>, x: Option<&str>| {
+            (c.map(str::to_owned), h.map(str::to_owned), x.map(str::to_owned))
+        };
+        assert_eq!(
+            k.0,
+            [want(Some("a"), Some("refresh"), Some("1")), want(None, None, None)],
+            "the first of a name wins"
+        );
     }
 
     #[test]
