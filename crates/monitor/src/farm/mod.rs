@@ -11,7 +11,7 @@ use std::fmt::Write;
 pub use server::{Cert, Farm, Site, site_number};
 
 /// What a simulated page carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Plant {
     Clean,
     /// The page replaced by a hacker's message and script.

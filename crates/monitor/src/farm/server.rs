@@ -84,6 +84,36 @@ pub fn site_number(host: &str) -> u64 {
 
 type Sites = Arc<RwLock<HashMap<String, Site>>>;
 
+/// Home pages already written, by what decides their content (site number,
+/// plant, revision, ICP number): a web server serves a page it has, it does
+/// not write it anew for every visitor; the farm shares the benchmark's two
+/// cores with the platform it measures.
+#[derive(Default)]
+struct Pages(std::sync::Mutex<HashMap<(u64, Plant, u64, String), Bytes>>);
+
+impl Pages {
+    /// Pages kept at most (about 55 KB each); beyond, the cache starts over.
+    const LIMIT: usize = 20_000;
+
+    fn get(&self, n: u64, site: &Site) -> Bytes {
+        let icp = site.icp.as_deref().unwrap_or(super::ICP);
+        let key = (n, site.plant, site.revision, icp.to_owned());
+        if let Ok(pages) = self.0.lock()
+            && let Some(b) = pages.get(&key)
+        {
+            return b.clone();
+        }
+        let page = Bytes::from(page_with_icp(n, site.plant, site.revision, icp));
+        if let Ok(mut pages) = self.0.lock() {
+            if pages.len() >= Self::LIMIT {
+                pages.clear();
+            }
+            pages.insert(key, page.clone());
+        }
+        page
+    }
+}
+
 /// A running farm; dropping it does not stop the server (it ends with the runtime).
 #[derive(Clone)]
 pub struct Farm {
@@ -183,7 +213,7 @@ impl ResolvesServerCert for Certs {
     }
 }
 
-fn respond(sites: &Sites, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Duration) {
+fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Duration) {
     let host = req
         .headers()
         .get(hyper::header::HOST)
@@ -194,8 +224,8 @@ fn respond(sites: &Sites, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Du
         .unwrap_or("")
         .to_ascii_lowercase();
     let site = sites.read().ok().and_then(|s| s.get(&host).cloned()).unwrap_or_default();
-    let html = |status: u16, body: String| {
-        let mut r = Response::new(Full::new(Bytes::from(body)));
+    let html = |status: u16, body: Bytes| {
+        let mut r = Response::new(Full::new(body));
         *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
         r.headers_mut()
             .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/html; charset=utf-8"));
@@ -211,24 +241,26 @@ fn respond(sites: &Sites, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Du
     let r = match req.uri().path() {
         "/" | "/index.html" => {
             if let Some(to) = &site.redirect {
-                let mut r = html(302, String::new());
+                let mut r = html(302, Bytes::new());
                 if let Ok(v) = hyper::header::HeaderValue::from_str(to) {
                     r.headers_mut().insert(hyper::header::LOCATION, v);
                 }
                 r
             } else if site.status >= 400 {
-                html(site.status, format!("<html><body><h1>{} Error</h1></body></html>", site.status))
+                html(site.status, Bytes::from(format!("<html><body><h1>{} Error</h1></body></html>", site.status)))
             } else {
-                html(
-                    site.status,
-                    page_with_icp(n, site.plant, site.revision, site.icp.as_deref().unwrap_or(super::ICP)),
-                )
+                html(site.status, pages.get(n, &site))
             }
         }
         "/.git/HEAD" if site.git_exposed => text("ref: refs/heads/master\n"),
         "/.env" if site.env_exposed => text("APP_ENV=production\nDB_PASSWORD=farm-secret\n"),
-        _ if site.soft_404 => html(200, page(n, Plant::Clean, site.revision)),
-        _ => html(404, "<html><head><title>404 页面不存在</title></head><body><p>页面不存在</p></body></html>".into()),
+        _ if site.soft_404 => html(200, Bytes::from(page(n, Plant::Clean, site.revision))),
+        _ => html(
+            404,
+            Bytes::from_static(
+                "<html><head><title>404 页面不存在</title></head><body><p>页面不存在</p></body></html>".as_bytes(),
+            ),
+        ),
     };
     (r, site.delay)
 }
@@ -253,23 +285,27 @@ impl Farm {
             .with_no_client_auth()
             .with_cert_resolver(certs as Arc<dyn ResolvesServerCert>);
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let pages = Arc::new(Pages::default());
         for (listener, acceptor) in [(http, None), (https, Some(acceptor))] {
             let sites = Arc::clone(&farm.sites);
+            let pages = Arc::clone(&pages);
             let requests = Arc::clone(&farm.requests);
             tokio::spawn(async move {
                 loop {
                     let Ok((tcp, _)) = listener.accept().await else { continue };
                     let _ = tcp.set_nodelay(true);
                     let sites = Arc::clone(&sites);
+                    let pages = Arc::clone(&pages);
                     let requests = Arc::clone(&requests);
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                             let sites = Arc::clone(&sites);
+                            let pages = Arc::clone(&pages);
                             let requests = Arc::clone(&requests);
                             async move {
                                 requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let (resp, delay) = respond(&sites, &req);
+                                let (resp, delay) = respond(&sites, &pages, &req);
                                 if !delay.is_zero() {
                                     tokio::time::sleep(delay).await;
                                 }
