@@ -11,7 +11,8 @@ const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂�
 pub fn find(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut from = 0;
-    while let Some(i) = text[from..].find("ICP").map(|i| i + from) {
+    let finder = memchr::memmem::Finder::new("ICP");
+    while let Some(i) = finder.find(&text.as_bytes()[from..]).map(|i| i + from) {
         from = i + 3;
         let Some(province) = text[..i].chars().next_back().filter(|c| PROVINCES.contains(*c)) else { continue };
         let rest = &text[i + 3..];

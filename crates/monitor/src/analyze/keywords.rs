@@ -1,6 +1,11 @@
 //! The spam dictionary (暗链/垃圾内容关键词): gambling, pornography, game
 //! cheats and phishing terms in Chinese and English, found anywhere in a
 //! page's text in one pass (Aho–Corasick; ASCII case-insensitive).
+//!
+//! Case is folded by lower-casing the text's ASCII letters first and
+//! searching for lower-cased words exactly: an exact search can skip ahead
+//! with a prefilter (about six times faster on Chinese text than the
+//! automaton's own case-insensitive search, which must step every byte).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -93,6 +98,29 @@ pub const SHIPPED: &[(Category, &[&str])] = &[
     ),
 ];
 
+/// `bytes` with ASCII capitals lower-cased, eight bytes a step; every other
+/// byte (all of UTF-8's multi-byte sequences) is kept, so offsets into the
+/// result are offsets into `bytes`.
+fn ascii_lowercase(bytes: &[u8]) -> Vec<u8> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        let low = x & !HIGH;
+        // High bit of each byte: at least 'A', above 'Z' (on the low seven bits), and ASCII.
+        let at_least_a = low.wrapping_add(ONES * u64::from(0x80 - b'A'));
+        let above_z = low.wrapping_add(ONES * u64::from(0x7f - b'Z'));
+        let upper = at_least_a & !above_z & !x & HIGH;
+        out.extend_from_slice(&(x | (upper >> 2)).to_le_bytes());
+    }
+    out.extend(chunks.remainder().iter().map(u8::to_ascii_lowercase));
+    out
+}
+
 /// One dictionary word found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -111,27 +139,32 @@ pub struct Dictionary {
 impl Dictionary {
     /// The shipped words plus `extra` (word, category); empty words are ignored.
     pub fn new(extra: &[(String, Category)]) -> Result<Dictionary, aho_corasick::BuildError> {
-        let mut words: Vec<(String, Category)> = SHIPPED
+        // In the order given, each word once (the first of those equal but for case). The order
+        // matters for speed alone: the prefilter groups words by their position, and sorted
+        // words searched Chinese text up to four times slower than the shipped order.
+        let mut seen = std::collections::HashSet::new();
+        let words: Vec<(String, Category)> = SHIPPED
             .iter()
             .flat_map(|(c, ws)| ws.iter().map(move |w| ((*w).to_owned(), *c)))
             .chain(extra.iter().map(|(w, c)| (w.trim().to_owned(), *c)))
-            .filter(|(w, _)| !w.is_empty())
+            .filter(|(w, _)| !w.is_empty() && seen.insert(w.to_ascii_lowercase()))
             .collect();
-        words.sort();
-        words.dedup_by(|a, b| a.0.eq_ignore_ascii_case(&b.0));
         let matcher = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             // A few hundred words: the DFA is small and the fastest to search with.
             .kind(Some(AhoCorasickKind::DFA))
-            .build(words.iter().map(|(w, _)| w.as_str()))?;
+            .build(words.iter().map(|(w, _)| w.to_ascii_lowercase()))?;
         Ok(Dictionary { matcher, words })
     }
 
     /// Every dictionary word in `text`, each once with its count, in order of first appearance.
     pub fn find(&self, text: &str) -> Vec<Hit> {
         let mut hits: Vec<Hit> = Vec::new();
-        for m in self.matcher.find_iter(text) {
+        if text.is_empty() {
+            return hits;
+        }
+        let folded = ascii_lowercase(text.as_bytes());
+        for m in self.matcher.find_iter(&folded) {
             let i = m.pattern().as_usize();
             let Some((word, category)) = self.words.get(i) else { continue };
             match hits.iter_mut().find(|h| &h.word == word) {
@@ -173,8 +206,32 @@ mod tests {
     }
 
     #[test]
+    fn ascii_lowercase_matches_the_standard_library_on_every_byte() {
+        let all: Vec<u8> = (0..=255u8).chain(b"Hello WORLD @[`{ Zz Aa".iter().copied()).collect();
+        for start in 0..8 {
+            assert_eq!(ascii_lowercase(&all[start..]), all[start..].to_ascii_lowercase());
+        }
+    }
+
+    #[test]
+    fn case_is_folded_for_ascii_only_and_offsets_stay_those_of_the_text() {
+        let d = Dictionary::new(&[("VPN代理".into(), Category::Phishing)]).unwrap();
+        let hits = d.find("Ａ 通知：Casino 与 vpn代理 与 CASINO");
+        let words: Vec<(&str, usize, usize)> = hits.iter().map(|h| (h.word.as_str(), h.at, h.count)).collect();
+        let text = "Ａ 通知：Casino 与 vpn代理 与 CASINO";
+        assert_eq!(words, [("casino", text.find("Casino").unwrap(), 2), ("VPN代理", text.find("vpn").unwrap(), 1)]);
+        assert!(d.find("").is_empty());
+    }
+
+    #[test]
     fn deployments_add_their_own_words() {
-        let d = Dictionary::new(&[("代写论文".into(), Category::Phishing), ("  ".into(), Category::Gambling)]).unwrap();
+        let d = Dictionary::new(&[
+            ("代写论文".into(), Category::Phishing),
+            ("  ".into(), Category::Gambling),
+            ("CASINO".into(), Category::Phishing),
+        ])
+        .unwrap();
+        assert_eq!(d.find("Casino")[0].category, Category::Gambling, "a shipped word added again keeps its category");
         let hits = d.find("专业代写论文");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].category.code(), "phishing");
