@@ -109,6 +109,10 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
+                    // Rows come from the connection's worker thread over a channel; at the
+                    // default 50 the worker stops and is woken again many times for a query
+                    // of thousands of rows (the monitors' open findings), a context switch each.
+                    .row_buffer_size(1024)
             });
         let db = Database::connect(opts).await?;
         Ok(Store {
