@@ -203,7 +203,37 @@ impl reqwest::dns::Resolve for PolicyResolver {
 pub struct Fetcher {
     client: reqwest::Client,
     pub config: Arc<FetchConfig>,
-    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    hosts: Arc<Mutex<HostGates>>,
+}
+
+/// One semaphore per host name, limiting requests in flight to it. A gate
+/// nobody holds has all its permits, so it carries nothing: when the map
+/// has doubled since the last sweep, those are dropped (a long-running node
+/// sees sites come and go; the map stays about the size of what is in flight).
+struct HostGates {
+    gates: HashMap<String, Arc<Semaphore>>,
+    sweep_at: usize,
+}
+
+impl HostGates {
+    const FIRST_SWEEP: usize = 1024;
+
+    fn new() -> HostGates {
+        HostGates { gates: HashMap::new(), sweep_at: Self::FIRST_SWEEP }
+    }
+
+    fn gate(&mut self, host: &str, permits: usize) -> Arc<Semaphore> {
+        if let Some(g) = self.gates.get(host) {
+            return Arc::clone(g);
+        }
+        if self.gates.len() >= self.sweep_at {
+            self.gates.retain(|_, g| Arc::strong_count(g) > 1);
+            self.sweep_at = (self.gates.len() * 2).max(Self::FIRST_SWEEP);
+        }
+        let g = Arc::new(Semaphore::new(permits.max(1)));
+        self.gates.insert(host.to_owned(), Arc::clone(&g));
+        g
+    }
 }
 
 impl Fetcher {
@@ -224,7 +254,7 @@ impl Fetcher {
             .tcp_nodelay(true)
             .build()
             .map_err(|e| format!("http client: {e}"))?;
-        Ok(Fetcher { client, config, hosts: Arc::new(Mutex::new(HashMap::new())) })
+        Ok(Fetcher { client, config, hosts: Arc::new(Mutex::new(HostGates::new())) })
     }
 
     fn host_gate(&self, host: &str) -> Arc<Semaphore> {
@@ -232,9 +262,7 @@ impl Fetcher {
             Ok(h) => h,
             Err(poisoned) => poisoned.into_inner(),
         };
-        Arc::clone(
-            hosts.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host.max(1)))),
-        )
+        hosts.gate(host, self.config.per_host)
     }
 
     /// GET `url`, following redirects (each hop checked), reading at most
@@ -371,6 +399,21 @@ fn classify(e: reqwest::Error) -> FetchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_gates_are_shared_while_held_and_dropped_when_idle() {
+        let mut gates = HostGates::new();
+        let held = gates.gate("www.univ.example", 2);
+        assert!(Arc::ptr_eq(&held, &gates.gate("www.univ.example", 2)), "one gate per host");
+        let _permit = held.try_acquire().unwrap();
+        for n in 0..10_000 {
+            drop(gates.gate(&format!("s{n}.farm.test"), 2));
+        }
+        assert!(gates.gates.len() <= HostGates::FIRST_SWEEP, "idle gates are swept: {}", gates.gates.len());
+        let again = gates.gate("www.univ.example", 2);
+        assert!(Arc::ptr_eq(&held, &again), "a gate in use survives the sweep, with its permit taken");
+        assert_eq!(again.available_permits(), 1);
+    }
 
     #[test]
     fn urls_are_checked_before_any_packet() {
