@@ -4,7 +4,7 @@
 //!
 //! Case is folded by lower-casing the text's ASCII letters first and
 //! searching for lower-cased words exactly: an exact search can skip ahead
-//! with a prefilter (about six times faster on Chinese text than the
+//! with a prefilter (about three times faster on Chinese text than the
 //! automaton's own case-insensitive search, which must step every byte).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
@@ -98,29 +98,6 @@ pub const SHIPPED: &[(Category, &[&str])] = &[
     ),
 ];
 
-/// `bytes` with ASCII capitals lower-cased, eight bytes a step; every other
-/// byte (all of UTF-8's multi-byte sequences) is kept, so offsets into the
-/// result are offsets into `bytes`.
-fn ascii_lowercase(bytes: &[u8]) -> Vec<u8> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
-        let low = x & !HIGH;
-        // High bit of each byte: at least 'A', above 'Z' (on the low seven bits), and ASCII.
-        let at_least_a = low.wrapping_add(ONES * u64::from(0x80 - b'A'));
-        let above_z = low.wrapping_add(ONES * u64::from(0x7f - b'Z'));
-        let upper = at_least_a & !above_z & !x & HIGH;
-        out.extend_from_slice(&(x | (upper >> 2)).to_le_bytes());
-    }
-    out.extend(chunks.remainder().iter().map(u8::to_ascii_lowercase));
-    out
-}
-
 /// One dictionary word found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -163,7 +140,8 @@ impl Dictionary {
         if text.is_empty() {
             return hits;
         }
-        let folded = ascii_lowercase(text.as_bytes());
+        // Only ASCII letters change, byte for byte: offsets into `folded` are offsets into `text`.
+        let folded = text.to_ascii_lowercase();
         for m in self.matcher.find_iter(&folded) {
             let i = m.pattern().as_usize();
             let Some((word, category)) = self.words.get(i) else { continue };
@@ -203,14 +181,6 @@ mod tests {
         let page = "化学化工学院 学院新闻 通知公告 本科生教育 研究生教育 科学研究 招生就业 党建工作 \
                     Copyright © 2026 School of Chemistry. 京ICP备05004617号-3";
         assert!(d.find(page).is_empty());
-    }
-
-    #[test]
-    fn ascii_lowercase_matches_the_standard_library_on_every_byte() {
-        let all: Vec<u8> = (0..=255u8).chain(b"Hello WORLD @[`{ Zz Aa".iter().copied()).collect();
-        for start in 0..8 {
-            assert_eq!(ascii_lowercase(&all[start..]), all[start..].to_ascii_lowercase());
-        }
     }
 
     #[test]
