@@ -1,5 +1,8 @@
 //! `wangan`: the command line and the wiring of the crates.
 
+// A command-line program: its output is what it prints.
+#![allow(clippy::print_stdout)]
+
 mod config;
 mod demo_farm;
 mod runner;

@@ -64,9 +64,55 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// At most one argon2 computation per core at a time. Each takes ~19 MiB and
+/// tens of milliseconds of CPU; more at once only makes every one slower and
+/// the process larger, while requests that need no password wait behind them.
+fn gate() -> &'static tokio::sync::Semaphore {
+    static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs argon2 work on the blocking pool, never on the async workers, so
+/// `/healthz` and every page stay quick while many people sign in at once.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    let _permit = gate().acquire().await.map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| e.to_string())
+}
+
+/// [`hash`] on the blocking pool.
+pub async fn hash_async(password: &str) -> Result<String, String> {
+    let password = password.to_owned();
+    off_the_workers(move || hash(&password)).await?
+}
+
+/// [`verify`] on the blocking pool; `false` if the work could not run.
+pub async fn verify_async(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    off_the_workers(move || verify(&password, &stored)).await.unwrap_or(false)
+}
+
+/// Whether `password` matches `current` or any of `history`, on the blocking pool.
+pub async fn verify_any_async(password: &str, hashes: Vec<String>) -> bool {
+    let password = password.to_owned();
+    off_the_workers(move || hashes.iter().any(|h| verify(&password, h))).await.unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_off_the_workers_gives_the_same_answers() {
+        let h = hash_async("Sunny-Day-2026").await.unwrap();
+        assert!(verify_async("Sunny-Day-2026", &h).await);
+        assert!(!verify_async("Sunny-Day-2027", &h).await);
+        assert!(!verify_async("Sunny-Day-2026", "not a hash").await);
+        assert!(verify_any_async("Sunny-Day-2026", vec!["x".into(), h.clone()]).await);
+        assert!(!verify_any_async("Sunny-Day-2026", vec![]).await);
+    }
 
     #[test]
     fn policy_accepts_strong_passwords() {

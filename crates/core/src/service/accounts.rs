@@ -64,8 +64,8 @@ fn policy_error(violations: &[PolicyViolation]) -> CoreError {
     CoreError::Invalid(violations.iter().map(|v| FieldError::new("password", v.code())).collect())
 }
 
-fn hash_password(pw: &str) -> Result<String> {
-    password::hash(pw).map_err(CoreError::Internal)
+async fn hash_password(pw: &str) -> Result<String> {
+    password::hash_async(pw).await.map_err(CoreError::Internal)
 }
 
 /// An account by username, or `NotFound`.
@@ -134,7 +134,7 @@ pub async fn create_user(store: &Store, actor: Option<&Principal>, input: NewUse
         return Err(CoreError::Conflict("duplicate_username"));
     }
     let now = store.now();
-    let hash = hash_password(&input.password)?;
+    let hash = hash_password(&input.password).await?;
     let u = user::ActiveModel {
         username: Set(username.clone()),
         person_id: Set(input.person_id),
@@ -247,16 +247,17 @@ pub async fn authenticate(store: &Store, username: &str, pw: &str) -> Result<Pri
     let found = user::Entity::find().filter(user::Column::Username.eq(username.trim())).one(store.db()).await?;
     let Some(u) = found.filter(|u| u.active) else {
         // Spend the same work as a real check, so timing does not reveal accounts.
-        let _ = password::verify(
+        let _ = password::verify_async(
             pw,
             "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$zLoC8OPQIvCCE0eUDPfnzcsFeSiz64ZhBq9oXpdGp7E",
-        );
+        )
+        .await;
         return Err(CoreError::BadCredentials);
     };
     if let Some(until) = u.locked_until.filter(|t| *t > now) {
         return Err(CoreError::Locked(until));
     }
-    let ok = password::verify(pw, &u.password_hash);
+    let ok = password::verify_async(pw, &u.password_hash).await;
     match decide_login(now, u.failed_logins, u.locked_until, ok) {
         LoginDecision::Locked(until) => Err(CoreError::Locked(until)),
         LoginDecision::Accept => {
@@ -327,7 +328,7 @@ async fn store_password<C: ConnectionTrait>(
 /// must pass the policy and differ from the last five.
 pub async fn change_password(store: &Store, who: &Principal, current: &str, new: &str) -> Result<()> {
     let u = user::Entity::find_by_id(who.user_id).one(store.db()).await?.ok_or(CoreError::NotFound)?;
-    if !password::verify(current, &u.password_hash) {
+    if !password::verify_async(current, &u.password_hash).await {
         return Err(CoreError::invalid("current_password", "wrong_password"));
     }
     let mut violations = password::check_policy(&u.username, new);
@@ -337,13 +338,15 @@ pub async fn change_password(store: &Store, who: &Principal, current: &str, new:
         .limit(password::HISTORY as u64)
         .all(store.db())
         .await?;
-    if password::verify(new, &u.password_hash) || history.iter().any(|h| password::verify(new, &h.password_hash)) {
+    let earlier =
+        std::iter::once(u.password_hash.clone()).chain(history.into_iter().map(|h| h.password_hash)).collect();
+    if password::verify_any_async(new, earlier).await {
         violations.push(PolicyViolation::Reused);
     }
     if !violations.is_empty() {
         return Err(policy_error(&violations));
     }
-    let hash = hash_password(new)?;
+    let hash = hash_password(new).await?;
     let now = store.now();
     let txn = store.begin_write().await?;
     store_password(&*txn, &u, hash, false, now).await?;
@@ -366,7 +369,7 @@ pub async fn reset_password(store: &Store, actor: Option<&Principal>, username: 
     if !violations.is_empty() {
         return Err(policy_error(&violations));
     }
-    let hash = hash_password(new)?;
+    let hash = hash_password(new).await?;
     let now = store.now();
     let txn = store.begin_write().await?;
     store_password(&*txn, &u, hash, true, now).await?;
