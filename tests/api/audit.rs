@@ -83,6 +83,56 @@ async fn a_failed_change_leaves_no_audit_entry() {
     assert_eq!(app.audit_count().await, before);
 }
 
+/// A change that fails *after* its audit entry is appended (here: at commit,
+/// through a deferred foreign key that an audit row for unit `poisoned`
+/// breaks) leaves neither the change nor the audit entry behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_failing_after_its_audit_entry_rolls_both_back() {
+    let app = spawn_app().await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    let db = app.store.db();
+    let setup: &[&str] = if app.db.is_postgres() {
+        &[
+            "CREATE TABLE poison_target (id BIGINT PRIMARY KEY)",
+            "CREATE TABLE poison (ref BIGINT REFERENCES poison_target(id) DEFERRABLE INITIALLY DEFERRED)",
+            "CREATE FUNCTION poison_after_audit() RETURNS trigger AS $$ BEGIN \
+             IF NEW.entity_id = 'poisoned' THEN INSERT INTO poison(ref) VALUES (-1); END IF; RETURN NEW; END $$ \
+             LANGUAGE plpgsql",
+            "CREATE TRIGGER poison_after_audit AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION poison_after_audit()",
+        ]
+    } else {
+        &[
+            "CREATE TABLE poison_target (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE poison (ref INTEGER REFERENCES poison_target(id) DEFERRABLE INITIALLY DEFERRED)",
+            "CREATE TRIGGER poison_after_audit AFTER INSERT ON audit_log WHEN NEW.entity_id = 'poisoned' \
+             BEGIN INSERT INTO poison(ref) VALUES (-1); END",
+        ]
+    };
+    for sql in setup {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    // The trap works on a change that is not poisoned: it commits with its entry.
+    let (s, _) = admin.send("post", "/units", json!({"code": "clean", "name": "单位", "kind": "office"})).await;
+    assert_eq!(s, 201);
+    let before = app.audit_count().await;
+
+    let (s, _) = admin.send("post", "/units", json!({"code": "poisoned", "name": "单位", "kind": "office"})).await;
+    assert!(s.is_server_error(), "the commit fails after the audit row was written: {s}");
+    assert_eq!(app.audit_count().await, before, "the audit entry rolled back");
+    assert_eq!(admin.get("/units/poisoned").await.0, 404, "the change rolled back");
+    // The poisoned row was really written before the failure: the trap fired.
+    let (s, _) = admin.send("post", "/units", json!({"code": "poisoned", "name": "单位", "kind": "office"})).await;
+    assert!(s.is_server_error(), "the same change fails the same way again");
+    assert_eq!(audit::verify(db).await.unwrap().broken, None, "the chain is intact");
+    // Without the trap the same change goes through, so it was the commit that failed.
+    db.execute_unprepared("DROP TRIGGER poison_after_audit ON audit_log").await.ok();
+    db.execute_unprepared("DROP TRIGGER IF EXISTS poison_after_audit").await.ok();
+    let (s, _) = admin.send("post", "/units", json!({"code": "poisoned", "name": "单位", "kind": "office"})).await;
+    assert_eq!(s, 201);
+    assert_eq!(app.audit_count().await, before + 1);
+    assert_eq!(audit::verify(db).await.unwrap().broken, None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_keep_one_chain() {
     let app = spawn_app().await;

@@ -14,6 +14,7 @@ mod pages;
 mod sessions;
 mod support;
 mod systems;
+mod upgrade;
 
 #[tokio::test]
 async fn backend_in_use() {
