@@ -350,7 +350,7 @@ async fn check_url(
     target.icp_registered = icp.to_owned();
     target.probe_exposure = !no_exposure;
     target.tamper_threshold = cfg.monitor.tamper_threshold;
-    let report = checker.run(&target, None, chrono::Utc::now()).await;
+    let report = checker.run(&target, None, wangan_core::Clock::now(&wangan_core::SystemClock)).await;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

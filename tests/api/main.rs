@@ -12,6 +12,7 @@ mod notices;
 mod ops;
 mod pages;
 mod sessions;
+mod shape;
 mod support;
 mod systems;
 mod upgrade;

@@ -139,9 +139,9 @@ impl Sender {
         format!("{}\n{}\n{}", m.subject, m.body, link)
     }
 
-    /// Deliver one message; `Err` carries what went wrong, for the attempt log.
-    pub async fn send(&self, m: &Claimed) -> Result<String, String> {
-        let now = chrono::Utc::now();
+    /// Deliver one message at `now` (the store's clock: signatures and
+    /// `sent_at` carry it); `Err` carries what went wrong, for the attempt log.
+    pub async fn send(&self, m: &Claimed, now: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
         match m.kind.as_str() {
             "email" => self.email(m).await,
             "wecom" => {

@@ -83,7 +83,7 @@ fn sender(port: u16) -> Sender {
 #[tokio::test]
 async fn an_email_reaches_the_smtp_server() {
     let (port, server) = smtp_server(false).await;
-    let detail = sender(port).send(&message("direct@chem.university.example")).await.unwrap();
+    let detail = sender(port).send(&message("direct@chem.university.example"), chrono::Utc::now()).await.unwrap();
     assert!(detail.starts_with("SMTP 250"), "{detail}");
     let (rcpts, data) = server.await.unwrap();
     assert_eq!(rcpts, ["<direct@chem.university.example>"]);
@@ -102,14 +102,14 @@ async fn an_email_reaches_the_smtp_server() {
 #[tokio::test]
 async fn a_refused_recipient_is_a_failed_attempt() {
     let (port, _server) = smtp_server(true).await;
-    let err = sender(port).send(&message("nobody@chem.university.example")).await.unwrap_err();
+    let err = sender(port).send(&message("nobody@chem.university.example"), chrono::Utc::now()).await.unwrap_err();
     assert!(err.contains("smtp"), "{err}");
 }
 
 #[tokio::test]
 async fn no_server_configured_is_a_failed_attempt_not_a_crash() {
     let s = Sender::new(&DeliveryConfig::default()).unwrap();
-    let err = s.send(&message("a@b.example")).await.unwrap_err();
+    let err = s.send(&message("a@b.example"), chrono::Utc::now()).await.unwrap_err();
     assert!(err.contains("no [smtp]"), "{err}");
 }
 
@@ -127,7 +127,7 @@ async fn denied_addresses_are_never_contacted_by_address_or_by_name() {
         let mut m = message("x");
         m.kind = "webhook".into();
         m.target = target.clone();
-        let err = s.send(&m).await.unwrap_err();
+        let err = s.send(&m, chrono::Utc::now()).await.unwrap_err();
         assert!(err.contains("address not allowed"), "{target}: {err}");
     }
     let accepted = tokio::time::timeout(std::time::Duration::from_millis(100), listener.accept()).await;

@@ -29,6 +29,7 @@ pub async fn deliver_once(
         return Ok(DeliveryReport::default());
     }
     let gate = Arc::new(Semaphore::new(sender.concurrency));
+    let now = store.now();
     let mut tasks = JoinSet::new();
     for m in claimed {
         let sender = sender.clone();
@@ -36,7 +37,7 @@ pub async fn deliver_once(
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
             let started = std::time::Instant::now();
-            let result = sender.send(&m).await;
+            let result = sender.send(&m, now).await;
             let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
             match result {
                 Ok(detail) => Outcome { id: m.id, ok: true, detail, duration_ms },

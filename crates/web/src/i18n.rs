@@ -120,4 +120,112 @@ mod tests {
         );
         assert_eq!(c.locale("en").code("invalid", "no_such_code"), "no_such_code");
     }
+
+    /// Every string literal passed as a key in `t("…")`, `fmt("…", …)`, and
+    /// `word("prefix", "value")` / `code("prefix", "value")` in the web
+    /// crate's code and templates.
+    fn keys_used() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs" || x == "html") {
+                    out.push(p);
+                }
+            }
+        }
+        fn literal(s: &str) -> Option<(&str, &str)> {
+            let s = s.strip_prefix('"')?;
+            let end = s.find('"')?;
+            Some((&s[..end], &s[end + 1..]))
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        walk(&root.join("src"), &mut files);
+        walk(&root.join("templates"), &mut files);
+        let mut used = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let name = f.strip_prefix(root).unwrap().display().to_string();
+            if name.ends_with("i18n.rs") {
+                continue; // this file's own tests name keys that must not exist
+            }
+            for call in ["t(", "fmt("] {
+                for (i, _) in text.match_indices(call) {
+                    let before = text[..i].chars().last();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    if let Some((key, _)) = literal(&text[i + call.len()..]) {
+                        used.push((name.clone(), key.to_owned()));
+                    }
+                }
+            }
+            for call in ["word(", "code("] {
+                for (i, _) in text.match_indices(call) {
+                    let Some((prefix, rest)) = literal(&text[i + call.len()..]) else { continue };
+                    if let Some((value, _)) = rest.strip_prefix(", ").and_then(literal) {
+                        used.push((name.clone(), format!("{prefix}.{value}")));
+                    }
+                }
+            }
+        }
+        used
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_is_in_both_catalogs() {
+        let c = Catalog::load().unwrap();
+        let used = keys_used();
+        assert!(used.len() > 600, "the scan finds the keys: {}", used.len());
+        let missing: Vec<_> = used
+            .iter()
+            .filter(|(_, k)| !c.zh.contains_key(k) || !c.en.contains_key(k))
+            .map(|(f, k)| format!("{f}: {k}"))
+            .collect();
+        assert!(missing.is_empty(), "keys missing from a catalog:\n{}", missing.join("\n"));
+    }
+
+    /// Every value of every closed set shown on a page has a label in both
+    /// languages (`Ctx::word` would otherwise show the code word itself).
+    #[test]
+    fn every_value_of_a_closed_set_has_a_label_in_both_languages() {
+        use wangan_core::notices as n;
+        use wangan_core::registry::gates as g;
+        use wangan_core::service as s;
+        let roles: Vec<&str> = wangan_core::Role::ALL.iter().map(|r| r.as_str()).collect();
+        let sets: Vec<(&str, Vec<&str>)> = vec![
+            ("stage", g::STAGES.to_vec()),
+            ("kind", g::KINDS.to_vec()),
+            ("hosting", g::HOSTINGS.to_vec()),
+            ("filing", g::FILING_STATUSES.to_vec()),
+            ("protection", g::PROTECTION_KINDS.to_vec()),
+            ("evaluation.result", s::systems::EVALUATION_RESULTS.to_vec()),
+            ("source", n::SOURCES.to_vec()),
+            ("severity", n::SEVERITIES.to_vec()),
+            ("nstatus", n::NOTICE_STATUSES.to_vec()),
+            ("rstatus", n::RECTIFICATION_STATUSES.to_vec()),
+            ("channel_kind", wangan_core::notify::CHANNEL_KINDS.to_vec()),
+            ("outbox", wangan_core::notify::OUTBOX_STATUSES.to_vec()),
+            ("check", s::monitoring::CHECKS.to_vec()),
+            ("mstatus", s::monitoring::STATUSES.to_vec()),
+            ("unit.kind", s::units::UNIT_KINDS.to_vec()),
+            ("role", roles),
+        ];
+        let c = Catalog::load().unwrap();
+        let mut missing = Vec::new();
+        for (prefix, values) in &sets {
+            for v in values {
+                let key = format!("{prefix}.{v}");
+                for (lang, map) in [("zh-CN", &c.zh), ("en", &c.en)] {
+                    match map.get(&key) {
+                        Some(label) if !label.trim().is_empty() && label != v => {}
+                        _ => missing.push(format!("{lang}: {key}")),
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "closed-set values without a label:\n{}", missing.join("\n"));
+    }
 }

@@ -165,10 +165,12 @@ impl Outbox {
             groups.sort_by(|a, b| {
                 (a.0.0.kind.as_str(), a.0.0.target.as_str()).cmp(&(b.0.0.kind.as_str(), b.0.0.target.as_str()))
             });
-            let now = self.now.unwrap_or_else(Utc::now);
-            for ((target, _, unit_id), messages) in groups {
-                let msg = if messages.len() == 1 { messages[0].clone() } else { digest_of(&messages) };
-                self.push(now, unit_id, target, &msg);
+            // Every digested message came through `add`, which set `now`.
+            if let Some(now) = self.now {
+                for ((target, _, unit_id), messages) in groups {
+                    let msg = if messages.len() == 1 { messages[0].clone() } else { digest_of(&messages) };
+                    self.push(now, unit_id, target, &msg);
+                }
             }
             self.digest = Some(HashMap::new());
         }

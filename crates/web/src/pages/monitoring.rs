@@ -148,8 +148,12 @@ pub async fn create(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm
 }
 
 /// One day's uptime, for the strip.
-fn daily(history: &History, tz: chrono_tz::Tz) -> Vec<(chrono::DateTime<Utc>, Option<f64>)> {
-    let today = Utc::now().with_timezone(&tz).date_naive();
+fn daily(
+    history: &History,
+    now: chrono::DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Vec<(chrono::DateTime<Utc>, Option<f64>)> {
+    let today = now.with_timezone(&tz).date_naive();
     let mut by_day: BTreeMap<chrono::NaiveDate, (u64, u64)> = BTreeMap::new();
     for h in &history.hours {
         let d = h.at.with_timezone(&tz).date_naive();
@@ -213,7 +217,7 @@ async fn monitor_page(s: &AppState, user: &PageUser, id: i64) -> Result<MonitorP
     Ok(MonitorPage {
         chart_day: chart::latency(&day, now - Duration::hours(24), now, tz, "%H:%M"),
         chart_month: chart::latency(&month, now - Duration::days(30), now, tz, "%m-%d"),
-        strip: chart::uptime_strip(&daily(&history, tz), tz),
+        strip: chart::uptime_strip(&daily(&history, now, tz), tz),
         uptime: [
             ("monitor.uptime_24h", percent(history.uptime_24h)),
             ("monitor.uptime_7d", percent(history.uptime_7d)),

@@ -1,0 +1,60 @@
+//! The shape of the code, checked: what the architecture promises and a
+//! reviewer would otherwise have to remember.
+
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The code of a file before its unit tests (`#[cfg(test)]` at the end, as
+/// every module here keeps them), and whether the whole file is tests.
+fn production_part(path: &Path, text: &str) -> Option<String> {
+    let name = path.to_string_lossy();
+    if name.ends_with("_tests.rs") || name.ends_with("/tests.rs") {
+        return None;
+    }
+    Some(text.split("#[cfg(test)]").next().unwrap_or("").to_owned())
+}
+
+fn production_sources() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    for c in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+        sources(&c.path().join("src"), &mut files);
+    }
+    files
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            production_part(&p, &text).map(|t| (p.strip_prefix(root).unwrap().to_path_buf(), t))
+        })
+        .collect()
+}
+
+/// Time comes from the store's clock (or `SystemClock` where there is no
+/// store), so tests can move it; nothing reads the wall clock by itself.
+#[test]
+fn time_comes_only_from_the_clock() {
+    let files = production_sources();
+    assert!(files.len() > 50, "the scan finds the sources: {}", files.len());
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|(p, _)| !p.ends_with("crates/core/src/clock.rs"))
+        .flat_map(|(p, text)| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| ["Utc::now", "Local::now", "SystemTime::now"].iter().any(|w| l.contains(w)))
+                .map(move |(i, l)| format!("{}:{}: {}", p.display(), i + 1, l.trim()))
+        })
+        .collect();
+    assert!(offenders.is_empty(), "the wall clock read outside clock.rs:\n{}", offenders.join("\n"));
+}
