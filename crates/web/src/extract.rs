@@ -109,16 +109,8 @@ pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
 }
 
 /// The value of a cookie in the request, if present.
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    axum_extra::extract::CookieJar::from_headers(headers).get(name).map(|c| c.value().to_owned())
 }
 
 /// A signed-in browser user.
@@ -142,8 +134,8 @@ impl FromRequestParts<AppState> for PageUser {
     type Rejection = SessionRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let secret = cookie(parts, SESSION_COOKIE).ok_or(SessionRejection::SignIn)?;
-        let (principal, csrf) = match accounts::session_principal(&state.store, secret).await {
+        let secret = cookie(&parts.headers, SESSION_COOKIE).ok_or(SessionRejection::SignIn)?;
+        let (principal, csrf) = match accounts::session_principal(&state.store, &secret).await {
             Ok(v) => v,
             Err(wangan_core::CoreError::NotFound) => return Err(SessionRejection::SignIn),
             Err(e) => return Err(SessionRejection::Error(e.into(), "zh-CN")),

@@ -7,9 +7,11 @@ use crate::extract::{CsrfForm, LANG_COOKIE, PageUser, PlainForm, SESSION_COOKIE,
 use crate::i18n;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use cookie::time;
 use serde::Deserialize;
 use wangan_core::CoreError;
 use wangan_core::service::accounts;
@@ -28,16 +30,14 @@ pub struct LangQuery {
 }
 
 fn anonymous_locale(headers: &HeaderMap) -> &'static str {
-    let (mut parts, _) = axum::http::Request::new(()).into_parts();
-    parts.headers = headers.clone();
-    locale_from_parts(&parts)
+    locale_from_headers(headers)
 }
 
 /// Before sign-in: zh-CN unless English was chosen on this browser (the
 /// switch on the sign-in page sets a cookie). After sign-in the account's
 /// own choice applies.
-fn locale_from_parts(parts: &Parts) -> &'static str {
-    match cookie(parts, LANG_COOKIE) {
+fn locale_from_headers(headers: &HeaderMap) -> &'static str {
+    match cookie(headers, LANG_COOKIE).as_deref() {
         Some("en") => "en",
         _ => i18n::DEFAULT_LOCALE,
     }
@@ -51,8 +51,11 @@ pub async fn login_page(State(s): State<AppState>, headers: HeaderMap, Query(q):
     };
     let page = render(LoginPage { ctx: Ctx::anonymous(&s, locale), error: None, username: String::new() })?;
     Ok(match set_cookie {
-        Some(l) => ([(header::SET_COOKIE, format!("{LANG_COOKIE}={l}; Path=/; Max-Age=31536000; SameSite=Lax"))], page)
-            .into_response(),
+        Some(l) => {
+            let c =
+                Cookie::build((LANG_COOKIE, l)).path("/").max_age(time::Duration::days(365)).same_site(SameSite::Lax);
+            (CookieJar::new().add(c), page).into_response()
+        }
         None => page,
     })
 }
@@ -63,9 +66,14 @@ pub struct LoginForm {
     password: String,
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+fn session_cookie(state: &AppState, value: String, max_age: i64) -> CookieJar {
+    let c = Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(max_age))
+        .secure(state.config.secure_cookies);
+    CookieJar::new().add(c)
 }
 
 pub async fn login(State(s): State<AppState>, headers: HeaderMap, PlainForm(f): PlainForm<LoginForm>) -> PageResult {
@@ -75,8 +83,7 @@ pub async fn login(State(s): State<AppState>, headers: HeaderMap, PlainForm(f): 
             let (secret, _csrf) =
                 accounts::create_session(&s.store, &p).await.map_err(|e| PageRejection::Error(e.into(), locale))?;
             let to = if p.must_change_password { "/password" } else { "/" };
-            let cookie = session_cookie(&s, &secret, accounts::SESSION_HOURS * 3600);
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response())
+            Ok((session_cookie(&s, secret, accounts::SESSION_HOURS * 3600), Redirect::to(to)).into_response())
         }
         Err(e @ (CoreError::BadCredentials | CoreError::Locked(_))) => {
             let ctx = Ctx::anonymous(&s, locale);
@@ -94,12 +101,10 @@ pub async fn login(State(s): State<AppState>, headers: HeaderMap, PlainForm(f): 
 pub struct Empty {}
 
 pub async fn logout(State(s): State<AppState>, headers: HeaderMap, form: CsrfForm<Empty>) -> PageResult {
-    let (mut parts, _) = axum::http::Request::new(()).into_parts();
-    parts.headers = headers;
-    if let Some(secret) = cookie(&parts, SESSION_COOKIE) {
-        accounts::end_session(&s.store, secret).await.or_page(&form.user)?;
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        accounts::end_session(&s.store, &secret).await.or_page(&form.user)?;
     }
-    Ok(([(header::SET_COOKIE, session_cookie(&s, "", 0))], Redirect::to("/login")).into_response())
+    Ok((session_cookie(&s, String::new(), 0), Redirect::to("/login")).into_response())
 }
 
 #[derive(Template)]
