@@ -15,6 +15,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use std::sync::Arc;
 use std::time::Instant;
 use wangan_core::entity::{notice, rectification, system};
+use wangan_core::notices::RectificationStatus;
 use wangan_core::service::{accounts, escalation, notify, rectifications};
 use wangan_core::{FixedClock, Principal, Store};
 
@@ -101,7 +102,7 @@ async fn main() {
                 system_id: Set(*sid),
                 unit_id: Set(*uid),
                 severity: Set(severity.into()),
-                status: Set(if sid % 3 == 0 { "in_progress" } else { "assigned" }.into()),
+                status: Set(if sid % 3 == 0 { RectificationStatus::InProgress } else { RectificationStatus::Assigned }),
                 assigned_at: Set(t0),
                 deadline: Set(deadline),
                 escalation_step: Set(0),

@@ -571,7 +571,7 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     let app = spawn_app().await;
     wangan_core::demo::seed(&app.store).await.unwrap();
     let officer = app.api(&app.user("officer2", Role::Officer, None).await);
-    for status in wangan_core::notices::RECTIFICATION_STATUSES {
+    for status in wangan_core::notices::RectificationStatus::ALL {
         let (_, list) = officer.get(&format!("/rectifications?status={status}")).await;
         assert!(list["total"].as_u64().unwrap() >= 1, "no {status} rectification in the demo");
     }
@@ -790,4 +790,30 @@ async fn a_stopped_ladder_is_never_escalated() {
     assert!(r["next_escalation_at"].is_null());
     let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
     assert_eq!(sys["stage"], "online", "no shutdown while the center reviews");
+}
+
+/// The detail says what the caller may do next, computed in core for the
+/// page and the API alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_detail_names_the_callers_next_actions() {
+    let app = spawn_app().await;
+    wangan_core::demo::seed(&app.store).await.unwrap();
+    let officer = app.api(&app.user("officer2", Role::Officer, None).await);
+    let auditor = app.api(&app.user("auditor2", Role::Auditor, None).await);
+    let (_, list) = officer.get("/rectifications?status=approved").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let (s, d) = officer.get(&format!("/rectifications/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(d["actions"], json!({"work": false, "approve": false, "review": true}));
+    let (_, d) = auditor.get(&format!("/rectifications/{id}")).await;
+    assert_eq!(d["actions"], json!({"work": false, "approve": false, "review": false}));
+    let (_, list) = officer.get("/rectifications?status=in_progress").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let (_, d) = officer.get(&format!("/rectifications/{id}")).await;
+    assert_eq!(
+        d["actions"],
+        json!({"work": false, "approve": false, "review": false}),
+        "the unit works, not the center"
+    );
+    assert_eq!(d["status"], "in_progress");
 }

@@ -154,8 +154,17 @@ pub async fn seed(store: &Store) -> Result<bool> {
 
 /// A notice of the demo: (system host, source, reference, title, vulnerability
 /// type, severity, hours since received, hours to the deadline, state to reach).
-type DemoNotice =
-    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, i64, i64, &'static str);
+type DemoNotice = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    crate::notices::RectificationStatus,
+);
 
 /// Notices in every state: assigned, in progress, awaiting the unit's
 /// leader, awaiting the center, closed, overdue, and one system under a
@@ -163,6 +172,7 @@ type DemoNotice =
 /// Nothing is sent anywhere: the demo sets no channels, and without an
 /// `[smtp]` server the emails stay queued and fail, shown in the delivery log.
 async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
+    use crate::notices::RectificationStatus as S;
     use crate::service::{escalation, notices, rectifications};
     use chrono::Duration;
     let now = store.now();
@@ -178,7 +188,7 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             "critical",
             80,
             -50,
-            "shutdown",
+            S::Assigned, // long overdue: the ladder orders its shutdown
         ),
         (
             "cs",
@@ -189,9 +199,9 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             "high",
             70,
             -2,
-            "overdue",
+            S::Assigned,
         ),
-        ("news", "city_cac", "网信通〔2026〕112号", "新闻网存在存储型跨站脚本", "XSS", "high", 20, 52, "assigned"),
+        ("news", "city_cac", "网信通〔2026〕112号", "新闻网存在存储型跨站脚本", "XSS", "high", 20, 52, S::Assigned),
         (
             "lib",
             "moe",
@@ -201,10 +211,10 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             "critical",
             6,
             18,
-            "in_progress",
+            S::InProgress,
         ),
-        ("jwc", "edusrc", "EDUSRC-2026-09102", "教务处网站目录遍历", "信息泄露", "medium", 50, 118, "report_submitted"),
-        ("oj", "inspection", "自查-2026-11", "在线评测平台弱口令", "弱口令", "medium", 100, 68, "approved"),
+        ("jwc", "edusrc", "EDUSRC-2026-09102", "教务处网站目录遍历", "信息泄露", "medium", 50, 118, S::ReportSubmitted),
+        ("oj", "inspection", "自查-2026-11", "在线评测平台弱口令", "弱口令", "medium", 100, 68, S::Approved),
         (
             "bwc",
             "police",
@@ -214,10 +224,10 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             "high",
             240,
             -100,
-            "closed",
+            S::Closed,
         ),
-        ("sem", "monitoring", "", "经管学院网站 TLS 证书将在 10 天内过期", "证书", "low", 30, 330, "assigned"),
-        ("soft", "other", "", "正版软件服务平台 nginx 版本信息泄露", "信息泄露", "low", 10, 350, "assigned"),
+        ("sem", "monitoring", "", "经管学院网站 TLS 证书将在 10 天内过期", "证书", "low", 30, 330, S::Assigned),
+        ("soft", "other", "", "正版软件服务平台 nginx 版本信息泄露", "信息泄露", "low", 10, 350, S::Assigned),
     ];
     let report = |title: &str| rectifications::ReportInput {
         vulnerability: format!("{title}。经核实漏洞存在。"),
@@ -249,18 +259,18 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
         let Some(r) = n.rectifications.first() else { continue };
         let id = r.id;
         match state {
-            "in_progress" => {
+            S::InProgress => {
                 let draft = rectifications::ReportInput { submit: false, ..report(title) };
                 rectifications::report(store, sys, id, draft).await?;
             }
-            "report_submitted" => {
+            S::ReportSubmitted => {
                 rectifications::report(store, sys, id, report(title)).await?;
             }
-            "approved" => {
+            S::Approved => {
                 rectifications::report(store, sys, id, report(title)).await?;
                 rectifications::approve(store, sys, id).await?;
             }
-            "closed" => {
+            S::Closed => {
                 rectifications::report(store, sys, id, report(title)).await?;
                 rectifications::approve(store, sys, id).await?;
                 let review = rectifications::ReviewInput {
@@ -269,7 +279,7 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
                 };
                 rectifications::review(store, sys, id, review).await?;
             }
-            _ => {}
+            S::Assigned => {}
         }
     }
     // The ladder as of now: the overdue one is escalated, the long-overdue one shut down.

@@ -205,7 +205,7 @@ mod tests {
             ("source", n::SOURCES.to_vec()),
             ("severity", n::SEVERITIES.to_vec()),
             ("nstatus", n::NOTICE_STATUSES.to_vec()),
-            ("rstatus", n::RECTIFICATION_STATUSES.to_vec()),
+            ("rstatus", n::RectificationStatus::ALL.iter().map(|s| s.as_str()).collect()),
             ("channel_kind", wangan_core::notify::CHANNEL_KINDS.to_vec()),
             ("outbox", wangan_core::notify::OUTBOX_STATUSES.to_vec()),
             ("check", s::monitoring::CHECKS.to_vec()),

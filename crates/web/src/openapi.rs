@@ -769,7 +769,7 @@ fn schemas() -> Value {
             "notice_title": s("string"), "notice_reference": s("string"), "notice_source": s("string"),
             "system_id": s("integer"), "system_name": s("string"), "system_urls": { "type": "array", "items": s("string") },
             "unit": s("string"), "unit_name": s("string"), "severity": severity.clone(),
-            "status": { "type": "string", "enum": ["assigned", "in_progress", "report_submitted", "approved", "closed"] },
+            "status": { "type": "string", "enum": wangan_core::notices::RectificationStatus::ALL.map(|s| s.as_str()) },
             "assigned_at": dt.clone(), "deadline": dt.clone(), "overdue": s("boolean"), "escalation": s("string"),
             "next_escalation_at": dt_n.clone(), "closed_at": dt_n.clone(),
             "report": { "type": "object", "properties": { "vulnerability": s("string"), "cause": s("string"),
@@ -781,7 +781,12 @@ fn schemas() -> Value {
         "RectificationPage": page_of("Rectification"),
         "RectificationDetail": { "allOf": [{ "$ref": "#/components/schemas/Rectification" }, { "type": "object", "properties": {
             "attachments": { "type": "array", "items": { "type": "object" } },
-            "responsible": { "type": "array", "items": { "type": "array", "items": s("string") } } } }] },
+            "responsible": { "type": "array", "items": { "type": "array", "items": s("string") } },
+            "actions": { "type": "object", "description": "what the caller may do next",
+                "required": ["work", "approve", "review"], "properties": {
+                "work": { "type": "boolean", "description": "write, save or submit the report" },
+                "approve": { "type": "boolean", "description": "approve the submitted report (the unit's leader)" },
+                "review": { "type": "boolean", "description": "accept or reject the approved report (the center)" } } } } }] },
         "ReportInput": { "type": "object", "properties": { "vulnerability": s("string"), "cause": s("string"),
             "measures": s("string"), "verification": s("string"), "remaining_risk": s("string"),
             "submit": { "type": "boolean", "default": true } } },

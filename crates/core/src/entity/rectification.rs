@@ -13,8 +13,7 @@ pub struct Model {
     pub unit_id: i64,
     /// Copied from the notice, so lists filter without a join.
     pub severity: String,
-    /// `assigned`, `in_progress`, `report_submitted`, `approved`, `closed`.
-    pub status: String,
+    pub status: crate::notices::RectificationStatus,
     pub assigned_at: DateTimeUtc,
     pub deadline: DateTimeUtc,
     /// The last rung of the escalation ladder reached (0: none).

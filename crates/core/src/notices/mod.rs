@@ -9,6 +9,8 @@ pub mod sheet;
 pub mod workflow;
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 pub use ladder::{LadderPolicy, Rung};
 
@@ -16,7 +18,77 @@ pub const SOURCES: [&str; 8] =
     ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"];
 pub const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
 pub const NOTICE_STATUSES: [&str; 2] = ["open", "closed"];
-pub const RECTIFICATION_STATUSES: [&str; 5] = ["assigned", "in_progress", "report_submitted", "approved", "closed"];
+
+/// Where a rectification stands (`workflow` moves it). Stored as the
+/// snake_case word, which is also its value in the JSON API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum RectificationStatus {
+    /// Sent to the unit; nothing done yet.
+    #[sea_orm(string_value = "assigned")]
+    Assigned,
+    /// The unit works on it (or the center sent the report back).
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    /// The report waits for the unit's leader.
+    #[sea_orm(string_value = "report_submitted")]
+    ReportSubmitted,
+    /// The leader approved; the report waits for the center.
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    /// The center accepted the report.
+    #[sea_orm(string_value = "closed")]
+    Closed,
+}
+
+impl RectificationStatus {
+    pub const ALL: [RectificationStatus; 5] = [
+        RectificationStatus::Assigned,
+        RectificationStatus::InProgress,
+        RectificationStatus::ReportSubmitted,
+        RectificationStatus::Approved,
+        RectificationStatus::Closed,
+    ];
+
+    /// The stored word, e.g. `in_progress`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RectificationStatus::Assigned => "assigned",
+            RectificationStatus::InProgress => "in_progress",
+            RectificationStatus::ReportSubmitted => "report_submitted",
+            RectificationStatus::Approved => "approved",
+            RectificationStatus::Closed => "closed",
+        }
+    }
+
+    /// The status a word names (a filter in a query string), if any.
+    pub fn parse(word: &str) -> Option<RectificationStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+
+    pub fn is_closed(self) -> bool {
+        self == RectificationStatus::Closed
+    }
+
+    /// The Chinese name, for documents and sheets.
+    pub fn zh(self) -> &'static str {
+        match self {
+            RectificationStatus::Assigned => "已下发",
+            RectificationStatus::InProgress => "整改中",
+            RectificationStatus::ReportSubmitted => "待单位审批",
+            RectificationStatus::Approved => "待中心审核",
+            RectificationStatus::Closed => "已完成",
+        }
+    }
+}
+
+impl std::fmt::Display for RectificationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The six accountable behaviours of §三(四); the rules raise `refused_rectification`.
 pub const VIOLATION_CATEGORIES: [&str; 6] = [
     "false_report",
@@ -38,18 +110,6 @@ pub fn source_zh(s: &str) -> &'static str {
         "monitoring" => "平台监测",
         "inspection" => "安全检查",
         _ => "其他",
-    }
-}
-
-/// The Chinese name of a rectification status.
-pub fn status_zh(s: &str) -> &'static str {
-    match s {
-        "assigned" => "已下发",
-        "in_progress" => "整改中",
-        "report_submitted" => "待单位审批",
-        "approved" => "待中心审核",
-        "closed" => "已完成",
-        _ => "未知",
     }
 }
 

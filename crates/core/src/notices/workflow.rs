@@ -3,6 +3,10 @@
 //! (the unit's leader) → `closed` (the center accepts) or back to
 //! `in_progress` (the center rejects, with a comment).
 
+use super::RectificationStatus as S;
+use crate::access::{Permission, Principal};
+use serde::Serialize;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// The unit starts work, or saves a draft of the report.
@@ -18,13 +22,13 @@ pub enum Action {
 }
 
 /// The status after `action`, or `None` when the action does not apply in `status`.
-pub fn next_status(status: &str, action: Action) -> Option<&'static str> {
+pub fn next_status(status: S, action: Action) -> Option<S> {
     match (status, action) {
-        ("assigned" | "in_progress", Action::Start) => Some("in_progress"),
-        ("assigned" | "in_progress", Action::Submit) => Some("report_submitted"),
-        ("report_submitted", Action::Approve) => Some("approved"),
-        ("approved", Action::Accept) => Some("closed"),
-        ("approved", Action::Reject) => Some("in_progress"),
+        (S::Assigned | S::InProgress, Action::Start) => Some(S::InProgress),
+        (S::Assigned | S::InProgress, Action::Submit) => Some(S::ReportSubmitted),
+        (S::ReportSubmitted, Action::Approve) => Some(S::Approved),
+        (S::Approved, Action::Accept) => Some(S::Closed),
+        (S::Approved, Action::Reject) => Some(S::InProgress),
         _ => None,
     }
 }
@@ -32,8 +36,29 @@ pub fn next_status(status: &str, action: Action) -> Option<&'static str> {
 /// Whether the escalation ladder runs in this status: it stops once the
 /// unit's leader has sent the report to the center (the center's review
 /// time is not the unit's delay) and resumes if the center rejects it.
-pub fn ladder_runs(status: &str) -> bool {
-    matches!(status, "assigned" | "in_progress" | "report_submitted")
+pub fn ladder_runs(status: S) -> bool {
+    matches!(status, S::Assigned | S::InProgress | S::ReportSubmitted)
+}
+
+/// What a person may do next on one rectification of unit `unit_id`: the
+/// buttons of its page and the links of its API detail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Actions {
+    /// Write or save the report, or submit it (the unit's administrator).
+    pub work: bool,
+    /// Approve the submitted report (the unit's leader).
+    pub approve: bool,
+    /// Accept or reject the approved report (the center).
+    pub review: bool,
+}
+
+pub fn actions(status: S, who: &Principal, unit_id: i64) -> Actions {
+    let allowed = |a: Action| next_status(status, a).is_some();
+    Actions {
+        work: who.may(Permission::WorkRectification(unit_id)) && allowed(Action::Submit),
+        approve: who.may(Permission::ApproveRectification(unit_id)) && allowed(Action::Approve),
+        review: who.may(Permission::ManageNotices) && allowed(Action::Accept),
+    }
 }
 
 /// Lifting a shutdown order: the stage the system returns to, or `None`
@@ -55,12 +80,12 @@ mod tests {
 
     #[test]
     fn the_happy_path() {
-        let mut s = "assigned";
+        let mut s = S::Assigned;
         for (a, expect) in [
-            (Action::Start, "in_progress"),
-            (Action::Submit, "report_submitted"),
-            (Action::Approve, "approved"),
-            (Action::Accept, "closed"),
+            (Action::Start, S::InProgress),
+            (Action::Submit, S::ReportSubmitted),
+            (Action::Approve, S::Approved),
+            (Action::Accept, S::Closed),
         ] {
             s = next_status(s, a).unwrap();
             assert_eq!(s, expect);
@@ -69,19 +94,19 @@ mod tests {
 
     #[test]
     fn a_rejected_report_goes_back_to_the_unit() {
-        assert_eq!(next_status("approved", Action::Reject), Some("in_progress"));
-        assert_eq!(next_status("in_progress", Action::Submit), Some("report_submitted"));
+        assert_eq!(next_status(S::Approved, Action::Reject), Some(S::InProgress));
+        assert_eq!(next_status(S::InProgress, Action::Submit), Some(S::ReportSubmitted));
     }
 
     #[test]
     fn steps_out_of_order_are_refused() {
-        assert_eq!(next_status("assigned", Action::Approve), None);
-        assert_eq!(next_status("report_submitted", Action::Accept), None);
-        assert_eq!(next_status("in_progress", Action::Accept), None);
-        assert_eq!(next_status("closed", Action::Start), None);
-        assert_eq!(next_status("closed", Action::Reject), None);
-        assert_eq!(next_status("report_submitted", Action::Submit), None);
-        assert_eq!(next_status("approved", Action::Approve), None);
+        assert_eq!(next_status(S::Assigned, Action::Approve), None);
+        assert_eq!(next_status(S::ReportSubmitted, Action::Accept), None);
+        assert_eq!(next_status(S::InProgress, Action::Accept), None);
+        assert_eq!(next_status(S::Closed, Action::Start), None);
+        assert_eq!(next_status(S::Closed, Action::Reject), None);
+        assert_eq!(next_status(S::ReportSubmitted, Action::Submit), None);
+        assert_eq!(next_status(S::Approved, Action::Approve), None);
     }
 
     #[test]
@@ -94,11 +119,39 @@ mod tests {
     }
 
     #[test]
+    fn each_role_gets_the_buttons_of_its_step() {
+        use crate::access::{Grant, Role};
+        let p = |role: Role, unit_id: Option<i64>| Principal {
+            user_id: 1,
+            username: "u".into(),
+            person_id: None,
+            locale: "zh-CN".into(),
+            must_change_password: false,
+            grants: vec![Grant { role, unit_id }],
+        };
+        let admin_of_3 = p(Role::UnitAdmin, Some(3));
+        let leader_of_3 = p(Role::Leader, Some(3));
+        let officer = p(Role::Officer, None);
+        let none = Actions::default();
+        assert_eq!(actions(S::Assigned, &admin_of_3, 3), Actions { work: true, ..none });
+        assert_eq!(actions(S::InProgress, &admin_of_3, 3), Actions { work: true, ..none });
+        assert_eq!(actions(S::InProgress, &admin_of_3, 4), none, "another unit's");
+        assert_eq!(actions(S::ReportSubmitted, &admin_of_3, 3), none, "filed: the unit waits");
+        assert_eq!(actions(S::ReportSubmitted, &leader_of_3, 3), Actions { approve: true, ..none });
+        assert_eq!(actions(S::ReportSubmitted, &officer, 3), none, "not before the leader approved");
+        assert_eq!(actions(S::Approved, &officer, 3), Actions { review: true, ..none });
+        assert_eq!(actions(S::Approved, &leader_of_3, 3), none);
+        for who in [&admin_of_3, &leader_of_3, &officer, &p(Role::Auditor, None), &p(Role::Reviewer, None)] {
+            assert_eq!(actions(S::Closed, who, 3), none, "nothing moves a closed one");
+        }
+    }
+
+    #[test]
     fn the_ladder_stops_while_the_center_reviews() {
-        assert!(ladder_runs("assigned"));
-        assert!(ladder_runs("in_progress"));
-        assert!(ladder_runs("report_submitted"));
-        assert!(!ladder_runs("approved"));
-        assert!(!ladder_runs("closed"));
+        assert!(ladder_runs(S::Assigned));
+        assert!(ladder_runs(S::InProgress));
+        assert!(ladder_runs(S::ReportSubmitted));
+        assert!(!ladder_runs(S::Approved));
+        assert!(!ladder_runs(S::Closed));
     }
 }

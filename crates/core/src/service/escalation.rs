@@ -30,7 +30,7 @@ struct Due {
     assigned_at: chrono::DateTime<chrono::Utc>,
     deadline: chrono::DateTime<chrono::Utc>,
     escalation_step: i32,
-    status: String,
+    status: crate::notices::RectificationStatus,
 }
 
 /// What a pass needs of a system.
@@ -133,7 +133,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
         let (mut orders, mut violations, mut shut) = (Vec::new(), Vec::new(), Vec::new());
         let mut moved = Vec::with_capacity(rows.len());
         for r in rows {
-            let taken = if workflow::ladder_runs(&r.status) {
+            let taken = if workflow::ladder_runs(r.status) {
                 ladder.due(r.escalation_step, r.assigned_at, r.deadline, now)
             } else {
                 None
@@ -141,7 +141,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
             let step = taken.map(|(s, _)| s).unwrap_or(r.escalation_step);
             // A row whose ladder is stopped leaves the index (and can never loop the pass).
             let next =
-                if workflow::ladder_runs(&r.status) { ladder.next_at(step, r.assigned_at, r.deadline) } else { None };
+                if workflow::ladder_runs(r.status) { ladder.next_at(step, r.assigned_at, r.deadline) } else { None };
             moved.push((r.id, step, next));
             let Some((_, rung)) = taken else { continue };
             let (Some(n), Some(u)) = (notices.get(&r.notice_id), units.get(&r.unit_id)) else { continue };

@@ -11,6 +11,7 @@ use crate::access::{Permission, Principal, Scope};
 use crate::audit::{self, Actor, Change};
 use crate::entity::{notice, notice_attachment, rectification, system};
 use crate::error::{CoreError, FieldError, Result};
+use crate::notices::RectificationStatus;
 use crate::notices::messages::{self, Subject};
 use crate::notices::{SEVERITIES, SOURCES, workflow};
 use crate::notify::Audience;
@@ -326,7 +327,7 @@ pub(crate) async fn assign<C: ConnectionTrait>(
             system_id: Set(s.id),
             unit_id: Set(s.unit_id),
             severity: Set(n.severity.clone()),
-            status: Set("assigned".into()),
+            status: Set(RectificationStatus::Assigned),
             assigned_at: Set(now),
             deadline: Set(n.deadline),
             escalation_step: Set(0),
@@ -367,7 +368,7 @@ pub(crate) async fn assign<C: ConnectionTrait>(
                 "rectification",
                 r.id,
                 Some(s.unit_id),
-                json!({"notice_id": n.id, "system_id": s.id, "status": "assigned", "deadline": n.deadline}),
+                json!({"notice_id": n.id, "system_id": s.id, "status": RectificationStatus::Assigned, "deadline": n.deadline}),
             )
             .with_action("assign"),
         );
@@ -601,11 +602,11 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch)
         let ladder = &store.notice_policy().ladder;
         for r in rectification::Entity::find()
             .filter(rectification::Column::NoticeId.eq(id))
-            .filter(rectification::Column::Status.ne("closed"))
+            .filter(rectification::Column::Status.ne(RectificationStatus::Closed))
             .all(&*txn)
             .await?
         {
-            let runs = workflow::ladder_runs(&r.status);
+            let runs = workflow::ladder_runs(r.status);
             let next = if runs { ladder.next_at(r.escalation_step, r.assigned_at, n.deadline) } else { None };
             let mut ram: rectification::ActiveModel = r.into();
             ram.deadline = Set(n.deadline);
@@ -631,7 +632,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch)
 pub(crate) async fn close_if_done<C: ConnectionTrait>(conn: &C, notice_id: i64, now: DateTime<Utc>) -> Result<bool> {
     let open = rectification::Entity::find()
         .filter(rectification::Column::NoticeId.eq(notice_id))
-        .filter(rectification::Column::Status.ne("closed"))
+        .filter(rectification::Column::Status.ne(RectificationStatus::Closed))
         .count(conn)
         .await?;
     if open > 0 {

@@ -12,8 +12,9 @@ use crate::entity::{
 };
 use crate::error::{CoreError, FieldError, Result};
 use crate::notices::messages::{self, Subject};
+use crate::notices::workflow::Actions;
 use crate::notices::workflow::{self, Action, REQUIRED_REPORT_FIELDS};
-use crate::notices::{RECTIFICATION_STATUSES, SEVERITIES};
+use crate::notices::{RectificationStatus, SEVERITIES};
 use crate::notify::Audience;
 use crate::page::{Page, PageRequest};
 use crate::store::Store;
@@ -62,7 +63,7 @@ pub struct RectificationView {
     pub unit: String,
     pub unit_name: String,
     pub severity: String,
-    pub status: String,
+    pub status: RectificationStatus,
     pub assigned_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
     /// Not closed and past the deadline.
@@ -83,6 +84,8 @@ pub struct RectificationDetail {
     pub attachments: Vec<uploads::AttachmentView>,
     /// The unit's responsible persons: (kind, name), for the report.
     pub responsible: Vec<(String, String)>,
+    /// What the asking person may do next (`workflow::actions`).
+    pub actions: Actions,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -203,7 +206,7 @@ impl Lookup {
             system_urls: s.map(|s| split(&s.urls)).unwrap_or_default(),
             unit: u.map(|u| u.code.clone()).unwrap_or_default(),
             unit_name: u.map(|u| u.name.clone()).unwrap_or_default(),
-            overdue: r.status != "closed" && r.deadline <= store.now(),
+            overdue: !r.status.is_closed() && r.deadline <= store.now(),
             escalation,
             shutdown: self.orders.get(&r.id).map(|o| ShutdownView {
                 ordered_at: o.ordered_at,
@@ -276,9 +279,9 @@ pub async fn filtered_query(
         }
     }
     if let Some(s) = f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if !RECTIFICATION_STATUSES.contains(&s) {
+        let Some(s) = RectificationStatus::parse(s) else {
             return Err(CoreError::invalid("status", "unknown_choice"));
-        }
+        };
         cond = cond.add(rectification::Column::Status.eq(s));
     }
     if let Some(s) = f.severity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -294,7 +297,7 @@ pub async fn filtered_query(
         cond = cond.add(rectification::Column::SystemId.eq(s));
     }
     if f.overdue == Some(true) || f.open == Some(true) {
-        cond = cond.add(rectification::Column::Status.ne("closed"));
+        cond = cond.add(rectification::Column::Status.ne(RectificationStatus::Closed));
     }
     if f.overdue == Some(true) {
         cond = cond.add(rectification::Column::Deadline.lte(store.now()));
@@ -376,8 +379,10 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<Rectificatio
         .into_iter()
         .map(|a| a.attachment_id)
         .collect();
+    let actions = workflow::actions(r.status, who, unit_id);
     let view = views(store, conn, vec![r]).await?.into_iter().next().ok_or(CoreError::NotFound)?;
     Ok(RectificationDetail {
+        actions,
         rectification: view,
         attachments: uploads::views(conn, attachment_ids).await?,
         responsible: responsible(conn, unit_id).await?,
@@ -423,7 +428,7 @@ pub(crate) async fn tell<C: ConnectionTrait>(
     Ok(())
 }
 
-fn advance(status: &str, action: Action) -> Result<&'static str> {
+fn advance(status: RectificationStatus, action: Action) -> Result<RectificationStatus> {
     workflow::next_status(status, action).ok_or(CoreError::Conflict("rectification_status"))
 }
 
@@ -432,11 +437,11 @@ pub async fn start(store: &Store, who: &Principal, id: i64) -> Result<Rectificat
     let txn = store.begin_write().await?;
     let r = find_visible(&*txn, who, id).await?;
     who.require(Permission::WorkRectification(r.unit_id))?;
-    let to = advance(&r.status, Action::Start)?;
+    let to = advance(r.status, Action::Start)?;
     if r.status != to {
         let (unit_id, before) = (r.unit_id, json!({"status": r.status}));
         let mut am: rectification::ActiveModel = r.into();
-        am.status = Set(to.into());
+        am.status = Set(to);
         am.updated_at = Set(store.now());
         am.update(&*txn).await?;
         let change = Change::updated("rectification", id, Some(unit_id), before, json!({"status": to}));
@@ -451,7 +456,7 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     let txn = store.begin_write().await?;
     let r = find_visible(&*txn, who, id).await?;
     who.require(Permission::WorkRectification(r.unit_id))?;
-    let to = advance(&r.status, if input.submit { Action::Submit } else { Action::Start })?;
+    let to = advance(r.status, if input.submit { Action::Submit } else { Action::Start })?;
     let fields = [
         ("vulnerability", &input.vulnerability),
         ("cause", &input.cause),
@@ -475,7 +480,7 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     let now = store.now();
     let before = json!({"status": r.status});
     let mut am: rectification::ActiveModel = r.clone().into();
-    am.status = Set(to.into());
+    am.status = Set(to);
     am.report_vulnerability = Set(input.vulnerability.trim().into());
     am.report_cause = Set(input.cause.trim().into());
     am.report_measures = Set(input.measures.trim().into());
@@ -520,11 +525,11 @@ pub async fn approve(store: &Store, who: &Principal, id: i64) -> Result<Rectific
     let txn = store.begin_write().await?;
     let r = find_visible(&*txn, who, id).await?;
     who.require(Permission::ApproveRectification(r.unit_id))?;
-    let to = advance(&r.status, Action::Approve)?;
+    let to = advance(r.status, Action::Approve)?;
     let now = store.now();
     let before = json!({"status": r.status});
     let mut am: rectification::ActiveModel = r.into();
-    am.status = Set(to.into());
+    am.status = Set(to);
     am.approved_at = Set(Some(now));
     am.approved_by = Set(who.username.clone());
     am.next_escalation_at = Set(None);
@@ -555,11 +560,11 @@ pub async fn review(store: &Store, who: &Principal, id: i64, input: ReviewInput)
     };
     let txn = store.begin_write().await?;
     let r = find_visible(&*txn, who, id).await?;
-    let to = advance(&r.status, action)?;
+    let to = advance(r.status, action)?;
     let now = store.now();
     let before = json!({"status": r.status});
     let mut am: rectification::ActiveModel = r.clone().into();
-    am.status = Set(to.into());
+    am.status = Set(to);
     am.reviewed_at = Set(Some(now));
     am.reviewed_by = Set(who.username.clone());
     am.review_comment = Set(comment.to_owned());
@@ -707,7 +712,7 @@ pub async fn summary_rows(store: &Store, who: &Principal, f: &RectificationFilte
                 v.system_name.clone(),
                 v.system_urls.join("\n"),
                 messages::severity_zh(&v.severity).to_owned(),
-                crate::notices::status_zh(&v.status).to_owned(),
+                v.status.zh().to_owned(),
                 when(Some(v.deadline)),
                 if v.overdue { "是" } else { "否" }.to_owned(),
                 when(v.report.submitted_at),
@@ -876,8 +881,11 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
     let conn = store.db();
     let now = store.now();
     let scope = scope_condition(&who.scope(), rectification::Column::UnitId);
-    let open =
-        || rectification::Entity::find().filter(scope.clone()).filter(rectification::Column::Status.ne("closed"));
+    let open = || {
+        rectification::Entity::find()
+            .filter(scope.clone())
+            .filter(rectification::Column::Status.ne(RectificationStatus::Closed))
+    };
     let rows: Vec<(i64, String, i64)> = open()
         .select_only()
         .column(rectification::Column::UnitId)

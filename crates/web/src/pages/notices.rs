@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use wangan_core::access::Permission;
 use wangan_core::audit::{self, AuditFilter};
-use wangan_core::notices::{RECTIFICATION_STATUSES, SEVERITIES, SOURCES};
+use wangan_core::notices::{RectificationStatus, SEVERITIES, SOURCES};
 use wangan_core::notify::CHANNEL_KINDS;
 use wangan_core::service::notices::{self, NoticeDetail, NoticeView};
 use wangan_core::service::notify::{self, ChannelView, DeliveryView};
@@ -385,7 +385,7 @@ struct RectificationsPage {
     page: Page<RectificationView>,
     pager: Pager,
     f: RectListFilters,
-    statuses: [&'static str; 5],
+    statuses: [RectificationStatus; 5],
     severities: [&'static str; 4],
     all_units: Vec<UnitView>,
     export_url: String,
@@ -445,7 +445,7 @@ pub async fn rectifications(State(s): State<AppState>, user: PageUser, Query(q):
         page,
         pager,
         f,
-        statuses: RECTIFICATION_STATUSES,
+        statuses: RectificationStatus::ALL,
         severities: SEVERITIES,
         all_units,
         export_url,
@@ -462,9 +462,6 @@ pub async fn export(State(s): State<AppState>, user: PageUser, Query(q): Query<R
 struct RectificationPage {
     ctx: Ctx,
     d: RectificationDetail,
-    can_work: bool,
-    can_approve: bool,
-    can_review: bool,
     draft: ReportDraft,
     history: Vec<AuditRow>,
 }
@@ -501,9 +498,6 @@ async fn rectification_page(
             remaining_risk: r.report.remaining_risk.clone(),
         },
     };
-    let unit_id =
-        wangan_core::service::units::find_visible(s.store.db(), &user.principal, &r.unit).await.or_page(user)?.id;
-    let p = &user.principal;
     let filter =
         AuditFilter { entity: Some("rectification".into()), entity_id: Some(id.to_string()), ..Default::default() };
     let history = audit::list(s.store.db(), &filter, PageRequest::new(1, 100))
@@ -524,19 +518,7 @@ async fn rectification_page(
             row
         })
         .collect();
-    render_status(
-        status,
-        RectificationPage {
-            can_work: p.may(Permission::WorkRectification(unit_id))
-                && matches!(r.status.as_str(), "assigned" | "in_progress"),
-            can_approve: p.may(Permission::ApproveRectification(unit_id)) && r.status == "report_submitted",
-            can_review: p.may(Permission::ManageNotices) && r.status == "approved",
-            ctx,
-            d,
-            draft,
-            history,
-        },
-    )
+    render_status(status, RectificationPage { ctx, d, draft, history })
 }
 
 pub async fn rectification(
