@@ -85,7 +85,7 @@ async fn main() {
             severity: Set(severity.into()),
             description: Set(String::new()),
             deadline: Set(deadline),
-            status: Set("open".into()),
+            status: Set(wangan_core::notices::NoticeStatus::Open),
             created_by: Set(None),
             created_at: Set(t0),
             updated_at: Set(t0),

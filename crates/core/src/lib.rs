@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth_cache;
 pub mod clock;
+pub mod closed_set;
 pub mod demo;
 pub mod entity;
 pub mod error;

@@ -204,7 +204,7 @@ mod tests {
             ("evaluation.result", s::systems::EVALUATION_RESULTS.to_vec()),
             ("source", n::SOURCES.to_vec()),
             ("severity", n::SEVERITIES.to_vec()),
-            ("nstatus", n::NOTICE_STATUSES.to_vec()),
+            ("nstatus", n::NoticeStatus::ALL.iter().map(|s| s.as_str()).collect()),
             ("rstatus", n::RectificationStatus::ALL.iter().map(|s| s.as_str()).collect()),
             ("channel_kind", wangan_core::notify::CHANNEL_KINDS.to_vec()),
             ("outbox", wangan_core::notify::OUTBOX_STATUSES.to_vec()),

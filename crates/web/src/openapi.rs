@@ -750,7 +750,7 @@ fn schemas() -> Value {
             "source": { "type": "string", "enum": ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"] },
             "reference": s("string"), "received_at": dt.clone(), "title": s("string"), "vuln_type": s("string"),
             "severity": severity.clone(), "description": s("string"), "deadline": dt.clone(),
-            "status": { "type": "string", "enum": ["open", "closed"] }, "overdue": s("boolean"),
+            "status": { "type": "string", "enum": wangan_core::notices::NoticeStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>() }, "overdue": s("boolean"),
             "systems": { "type": "array", "items": s("integer") } } },
         "NoticePage": page_of("Notice"),
         "NoticeDetail": { "allOf": [{ "$ref": "#/components/schemas/Notice" }, { "type": "object", "properties": {
@@ -769,7 +769,7 @@ fn schemas() -> Value {
             "notice_title": s("string"), "notice_reference": s("string"), "notice_source": s("string"),
             "system_id": s("integer"), "system_name": s("string"), "system_urls": { "type": "array", "items": s("string") },
             "unit": s("string"), "unit_name": s("string"), "severity": severity.clone(),
-            "status": { "type": "string", "enum": wangan_core::notices::RectificationStatus::ALL.map(|s| s.as_str()) },
+            "status": { "type": "string", "enum": wangan_core::notices::RectificationStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>() },
             "assigned_at": dt.clone(), "deadline": dt.clone(), "overdue": s("boolean"), "escalation": s("string"),
             "next_escalation_at": dt_n.clone(), "closed_at": dt_n.clone(),
             "report": { "type": "object", "properties": { "vulnerability": s("string"), "cause": s("string"),

@@ -19,7 +19,7 @@ pub struct Model {
     pub description: String,
     pub deadline: DateTimeUtc,
     /// `open` until every rectification is closed, then `closed`.
-    pub status: String,
+    pub status: crate::notices::NoticeStatus,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

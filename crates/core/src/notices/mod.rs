@@ -9,64 +9,38 @@ pub mod sheet;
 pub mod workflow;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 pub use ladder::{LadderPolicy, Rung};
 
 pub const SOURCES: [&str; 8] =
     ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"];
 pub const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
-pub const NOTICE_STATUSES: [&str; 2] = ["open", "closed"];
 
-/// Where a rectification stands (`workflow` moves it). Stored as the
-/// snake_case word, which is also its value in the JSON API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "snake_case")]
-pub enum RectificationStatus {
-    /// Sent to the unit; nothing done yet.
-    #[sea_orm(string_value = "assigned")]
-    Assigned,
-    /// The unit works on it (or the center sent the report back).
-    #[sea_orm(string_value = "in_progress")]
-    InProgress,
-    /// The report waits for the unit's leader.
-    #[sea_orm(string_value = "report_submitted")]
-    ReportSubmitted,
-    /// The leader approved; the report waits for the center.
-    #[sea_orm(string_value = "approved")]
-    Approved,
-    /// The center accepted the report.
-    #[sea_orm(string_value = "closed")]
-    Closed,
+crate::closed_set! {
+    /// Where a rectification stands (`workflow` moves it).
+    pub enum RectificationStatus {
+        /// Sent to the unit; nothing done yet.
+        Assigned = "assigned",
+        /// The unit works on it (or the center sent the report back).
+        InProgress = "in_progress",
+        /// The report waits for the unit's leader.
+        ReportSubmitted = "report_submitted",
+        /// The leader approved; the report waits for the center.
+        Approved = "approved",
+        /// The center accepted the report.
+        Closed = "closed",
+    }
+}
+
+crate::closed_set! {
+    /// A notice is open while any of its rectifications is.
+    pub enum NoticeStatus {
+        Open = "open",
+        Closed = "closed",
+    }
 }
 
 impl RectificationStatus {
-    pub const ALL: [RectificationStatus; 5] = [
-        RectificationStatus::Assigned,
-        RectificationStatus::InProgress,
-        RectificationStatus::ReportSubmitted,
-        RectificationStatus::Approved,
-        RectificationStatus::Closed,
-    ];
-
-    /// The stored word, e.g. `in_progress`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RectificationStatus::Assigned => "assigned",
-            RectificationStatus::InProgress => "in_progress",
-            RectificationStatus::ReportSubmitted => "report_submitted",
-            RectificationStatus::Approved => "approved",
-            RectificationStatus::Closed => "closed",
-        }
-    }
-
-    /// The status a word names (a filter in a query string), if any.
-    pub fn parse(word: &str) -> Option<RectificationStatus> {
-        Self::ALL.into_iter().find(|s| s.as_str() == word)
-    }
-
     pub fn is_closed(self) -> bool {
         self == RectificationStatus::Closed
     }
@@ -80,12 +54,6 @@ impl RectificationStatus {
             RectificationStatus::Approved => "待中心审核",
             RectificationStatus::Closed => "已完成",
         }
-    }
-}
-
-impl std::fmt::Display for RectificationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

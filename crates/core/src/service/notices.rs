@@ -11,8 +11,8 @@ use crate::access::{Permission, Principal, Scope};
 use crate::audit::{self, Actor, Change};
 use crate::entity::{notice, notice_attachment, rectification, system};
 use crate::error::{CoreError, FieldError, Result};
-use crate::notices::RectificationStatus;
 use crate::notices::messages::{self, Subject};
+use crate::notices::{NoticeStatus, RectificationStatus};
 use crate::notices::{SEVERITIES, SOURCES, workflow};
 use crate::notify::Audience;
 use crate::page::{Page, PageRequest};
@@ -40,8 +40,7 @@ pub struct NoticeView {
     pub severity: String,
     pub description: String,
     pub deadline: DateTime<Utc>,
-    /// `open` or `closed`.
-    pub status: String,
+    pub status: NoticeStatus,
     /// Open and past its deadline.
     pub overdue: bool,
     /// Ids of the affected systems (those the caller may see).
@@ -120,7 +119,7 @@ fn scope_of(scope: &Scope) -> Condition {
 
 fn view(now: DateTime<Utc>, m: notice::Model, systems: Vec<i64>) -> NoticeView {
     NoticeView {
-        overdue: m.status == "open" && m.deadline <= now,
+        overdue: m.status == NoticeStatus::Open && m.deadline <= now,
         systems,
         id: m.id,
         source: m.source,
@@ -164,7 +163,6 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
     for (field, value, col, choices) in [
         ("source", &f.source, notice::Column::Source, &SOURCES[..]),
         ("severity", &f.severity, notice::Column::Severity, &SEVERITIES[..]),
-        ("status", &f.status, notice::Column::Status, &crate::notices::NOTICE_STATUSES[..]),
     ] {
         if let Some(v) = value.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if !choices.contains(&v) {
@@ -172,6 +170,10 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
             }
             cond = cond.add(col.eq(v));
         }
+    }
+    if let Some(v) = f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let status = NoticeStatus::parse(v).ok_or_else(|| CoreError::invalid("status", "unknown_choice"))?;
+        cond = cond.add(notice::Column::Status.eq(status));
     }
     if let Some(code) = f.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let empty = Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() };
@@ -191,7 +193,7 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
         );
     }
     if f.overdue == Some(true) {
-        cond = cond.add(notice::Column::Status.eq("open")).add(notice::Column::Deadline.lte(now));
+        cond = cond.add(notice::Column::Status.eq(NoticeStatus::Open)).add(notice::Column::Deadline.lte(now));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         cond = cond.add(
@@ -415,7 +417,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         severity: Set(input.severity.trim().to_owned()),
         description: Set(input.description.trim().to_owned()),
         deadline: Set(c.deadline),
-        status: Set("open".into()),
+        status: Set(NoticeStatus::Open),
         created_by: Set((who.user_id != 0).then_some(who.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -593,7 +595,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch)
         am.deadline = Set(d);
     }
     if !added.is_empty() {
-        am.status = Set("open".into());
+        am.status = Set(NoticeStatus::Open);
     }
     am.updated_at = Set(now);
     let n = am.update(&*txn).await?;
@@ -639,7 +641,7 @@ pub(crate) async fn close_if_done<C: ConnectionTrait>(conn: &C, notice_id: i64, 
         return Ok(false);
     }
     notice::Entity::update_many()
-        .col_expr(notice::Column::Status, "closed".into())
+        .col_expr(notice::Column::Status, NoticeStatus::Closed.as_str().into())
         .col_expr(notice::Column::UpdatedAt, now.into())
         .filter(notice::Column::Id.eq(notice_id))
         .exec(conn)

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use wangan_core::access::Permission;
 use wangan_core::audit::{self, AuditFilter};
-use wangan_core::notices::{RectificationStatus, SEVERITIES, SOURCES};
+use wangan_core::notices::{NoticeStatus, RectificationStatus, SEVERITIES, SOURCES};
 use wangan_core::notify::CHANNEL_KINDS;
 use wangan_core::service::notices::{self, NoticeDetail, NoticeView};
 use wangan_core::service::notify::{self, ChannelView, DeliveryView};
@@ -82,6 +82,7 @@ struct NoticesPage {
     f: NoticeListFilters,
     sources: [&'static str; 8],
     severities: [&'static str; 4],
+    statuses: &'static [NoticeStatus],
     all_units: Vec<UnitView>,
     can_record: bool,
     draft: NoticeDraft,
@@ -165,6 +166,7 @@ async fn notices_page_with(
             f,
             sources: SOURCES,
             severities: SEVERITIES,
+            statuses: NoticeStatus::ALL,
             all_units,
             can_record: user.principal.may(Permission::ManageNotices),
             draft,
@@ -385,7 +387,7 @@ struct RectificationsPage {
     page: Page<RectificationView>,
     pager: Pager,
     f: RectListFilters,
-    statuses: [RectificationStatus; 5],
+    statuses: &'static [RectificationStatus],
     severities: [&'static str; 4],
     all_units: Vec<UnitView>,
     export_url: String,
