@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-cargo build --release -q
-bin=target/release/wangan
+# WANGAN_BIN=path runs another build (e.g. the release before a change) for a side-by-side figure.
+[ -n "${WANGAN_BIN:-}" ] || cargo build --release -q
+bin=${WANGAN_BIN:-target/release/wangan}
 data=$(mktemp -d /tmp/wangan-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
