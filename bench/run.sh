@@ -9,15 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-# WANGAN_BIN=path runs another build (e.g. the release before a change) for a side-by-side figure.
-[ -n "${WANGAN_BIN:-}" ] || cargo build --release -q
-bin=${WANGAN_BIN:-target/release/wangan}
-data=$(mktemp -d /tmp/wangan-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-export WANGAN_LOG=warn WANGAN_DATABASE_URL=
-$bin --data-dir "$data" demo >/dev/null
+source bench/web-setup.sh
 
 # Cold start: process start to the first 200 from /healthz.
 t0=$(date +%s%N)

@@ -10,14 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 SIGNINS=${SIGNINS:-16}
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-[ -n "${WANGAN_BIN:-}" ] || cargo build --release -q
-bin=${WANGAN_BIN:-target/release/wangan}
-data=$(mktemp -d /tmp/wangan-signin.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-export WANGAN_LOG=warn WANGAN_DATABASE_URL=
-$bin --data-dir "$data" demo >/dev/null
+source bench/web-setup.sh
 # The engine and runner stay off: only the web server is measured.
 printf '[jobs]\nenabled = false\n' > "$data/wangan.toml"
 $bin --data-dir "$data" --config "$data/wangan.toml" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &

@@ -29,14 +29,10 @@ pub struct LangQuery {
     lang: Option<String>,
 }
 
-fn anonymous_locale(headers: &HeaderMap) -> &'static str {
-    locale_from_headers(headers)
-}
-
 /// Before sign-in: zh-CN unless English was chosen on this browser (the
 /// switch on the sign-in page sets a cookie). After sign-in the account's
 /// own choice applies.
-fn locale_from_headers(headers: &HeaderMap) -> &'static str {
+fn anonymous_locale(headers: &HeaderMap) -> &'static str {
     match cookie(headers, LANG_COOKIE).as_deref() {
         Some("en") => "en",
         _ => i18n::DEFAULT_LOCALE,
