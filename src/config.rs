@@ -295,32 +295,39 @@ impl Default for RegistryConfig {
             evaluation_months_level3: eval.months_level3,
             evaluation_months_level2: eval.months_level2,
             evaluation_warn_days: eval.warn_days,
-            protections_internet_facing: gates.internet_facing,
-            protections_website: gates.website,
-            protections_level3: gates.level3,
+            protections_internet_facing: words(&gates.internet_facing),
+            protections_website: words(&gates.website),
+            protections_level3: words(&gates.level3),
         }
     }
+}
+
+fn words(kinds: &[wangan_core::registry::ProtectionKind]) -> Vec<String> {
+    kinds.iter().map(|k| k.as_str().to_owned()).collect()
 }
 
 impl RegistryConfig {
     /// The policy, or what is wrong with the configuration.
     pub fn policy(&self) -> anyhow::Result<wangan_core::store::RegistryPolicy> {
-        use wangan_core::registry::gates::PROTECTION_KINDS;
-        for kind in
-            self.protections_internet_facing.iter().chain(&self.protections_website).chain(&self.protections_level3)
-        {
-            if !PROTECTION_KINDS.contains(&kind.as_str()) {
-                anyhow::bail!("[registry]: unknown protection {kind:?}; known: {}", PROTECTION_KINDS.join(", "));
-            }
-        }
+        use wangan_core::registry::ProtectionKind;
+        let kinds = |list: &[String]| -> anyhow::Result<Vec<ProtectionKind>> {
+            list.iter()
+                .map(|kind| {
+                    ProtectionKind::parse(kind).ok_or_else(|| {
+                        let known: Vec<&str> = ProtectionKind::ALL.iter().map(|k| k.as_str()).collect();
+                        anyhow::anyhow!("[registry]: unknown protection {kind:?}; known: {}", known.join(", "))
+                    })
+                })
+                .collect()
+        };
         if self.evaluation_months_level3 == 0 || self.evaluation_months_level2 == 0 || self.evaluation_warn_days < 0 {
             anyhow::bail!("[registry]: evaluation intervals must be positive");
         }
         Ok(wangan_core::store::RegistryPolicy {
             gates: wangan_core::registry::GatePolicy {
-                internet_facing: self.protections_internet_facing.clone(),
-                website: self.protections_website.clone(),
-                level3: self.protections_level3.clone(),
+                internet_facing: kinds(&self.protections_internet_facing)?,
+                website: kinds(&self.protections_website)?,
+                level3: kinds(&self.protections_level3)?,
             },
             evaluations: wangan_core::registry::mlps::EvaluationPolicy {
                 months_level3: self.evaluation_months_level3,
@@ -429,8 +436,9 @@ mod tests {
         let p = c.registry.policy().unwrap();
         assert_eq!(p.evaluations.months_level2, 12);
         assert_eq!(p.evaluations.months_level3, 12, "defaults stay");
-        assert_eq!(p.gates.internet_facing, ["firewall", "access_control"]);
-        assert_eq!(p.gates.website, ["tamper_protection"]);
+        use wangan_core::registry::ProtectionKind as P;
+        assert_eq!(p.gates.internet_facing, [P::Firewall, P::AccessControl]);
+        assert_eq!(p.gates.website, [P::TamperProtection]);
         let bad: Config = toml::from_str("[registry]\nprotections_website = [\"moat\"]").unwrap();
         assert!(bad.registry.policy().is_err());
     }

@@ -12,6 +12,13 @@
 //! }
 //! ```
 
+/// What every closed set offers, for code that handles any of them
+/// (labels on pages, the catalog test, choices in forms).
+pub trait ClosedSet: Copy + Eq + 'static {
+    fn all() -> &'static [Self];
+    fn as_str(self) -> &'static str;
+}
+
 #[macro_export]
 macro_rules! closed_set {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
@@ -42,6 +49,15 @@ macro_rules! closed_set {
                     $($word => Some($name::$variant),)+
                     _ => None,
                 }
+            }
+        }
+
+        impl $crate::closed_set::ClosedSet for $name {
+            fn all() -> &'static [Self] {
+                $name::ALL
+            }
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
             }
         }
 

@@ -289,68 +289,70 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
 
 /// A system of the demo: (unit, name, kind, host, internet-facing, important,
 /// tags, MLPS level, stage to reach, filed, protections, months since the last evaluation).
+use crate::registry::{ProtectionKind as P, Stage as S, SystemKind as K};
+
 type DemoSystem = (
     &'static str,
     &'static str,
-    &'static str,
+    K,
     &'static str,
     bool,
     bool,
     &'static [&'static str],
     Option<i32>,
-    &'static str,
+    S,
     bool,
-    &'static [&'static str],
+    &'static [P],
     Option<u32>,
 );
 
-const FW_TAMPER: &[&str] = &["firewall", "tamper_protection"];
-const FULL: &[&str] = &["firewall", "tamper_protection", "ips", "security_audit", "security_gateway"];
-const FW: &[&str] = &["firewall"];
-const NONE: &[&str] = &[];
+const FW_TAMPER: &[P] = &[P::Firewall, P::TamperProtection];
+const FULL: &[P] = &[P::Firewall, P::TamperProtection, P::Ips, P::SecurityAudit, P::SecurityGateway];
+const FW: &[P] = &[P::Firewall];
+const NONE: &[P] = &[];
 
 #[rustfmt::skip]
 const SYSTEMS: [DemoSystem; 40] = [
-    ("nic", "学校门户网站", "website", "www", true, true, &["nginx", "java"], Some(3), "online", true, FULL, Some(10)),
-    ("nic", "统一身份认证平台", "platform", "cas", true, true, &["java", "tomcat"], Some(3), "online", true, FULL, Some(14)),
-    ("nic", "校园邮件系统", "application", "mail", true, true, &["coremail"], Some(3), "online", true, FULL, Some(4)),
-    ("nic", "VPN 远程接入", "platform", "vpn", true, true, &["sslvpn"], Some(3), "online", true, FULL, Some(13)),
-    ("nic", "数据中心运维监控", "platform", "noc", false, true, &["zabbix", "php"], Some(2), "online", false, NONE, Some(20)),
-    ("nic", "正版软件服务平台", "website", "soft", true, false, &["php", "nginx"], Some(2), "online", true, FW_TAMPER, Some(6)),
-    ("nic", "旧版信息门户", "website", "old-portal", true, false, &["asp", "iis"], Some(2), "closed", true, FW_TAMPER, None),
-    ("president", "校长办公室网站", "website", "xb", true, false, &["wordpress", "php"], Some(2), "online", true, FW_TAMPER, Some(8)),
-    ("president", "公文流转系统", "application", "oa", false, true, &["java"], Some(3), "online", false, NONE, Some(3)),
-    ("publicity", "新闻网", "website", "news", true, true, &["wordpress", "php", "mysql"], Some(2), "online", true, FW_TAMPER, Some(12)),
-    ("publicity", "校园电视台点播", "website", "tv", true, false, &["php"], Some(2), "offline", true, FW_TAMPER, Some(30)),
-    ("security", "保卫处网站", "website", "bwc", true, false, &["dedecms", "php"], Some(2), "online", true, FW_TAMPER, Some(9)),
-    ("security", "校园视频监控平台", "platform", "video", false, true, &["hikvision"], Some(3), "online", false, NONE, Some(15)),
-    ("academic", "教务管理系统", "application", "jwxt", true, true, &["java", "oracle"], Some(3), "online", true, FULL, Some(11)),
-    ("academic", "在线选课系统", "application", "xk", true, true, &["java"], Some(3), "building", false, FW, None),
-    ("academic", "教务处网站", "website", "jwc", true, false, &["php"], Some(2), "online", true, FW_TAMPER, Some(2)),
-    ("hr", "人事管理系统", "application", "hr", false, true, &["java"], Some(3), "online", false, NONE, Some(5)),
-    ("hr", "人才招聘网", "website", "job", true, false, &["php", "thinkphp"], Some(2), "building", true, FW, None),
-    ("library", "图书馆网站", "website", "lib", true, false, &["drupal", "php"], Some(2), "online", true, FW_TAMPER, Some(16)),
-    ("library", "数字资源发现系统", "platform", "find", true, false, &["java"], Some(2), "online", true, FW, Some(7)),
-    ("library", "座位预约系统", "application", "seat", false, false, &["python"], Some(1), "offline", false, NONE, None),
-    ("cs", "计算机学院网站", "website", "cs", true, false, &["wordpress", "php"], Some(2), "online", true, FW_TAMPER, Some(10)),
-    ("cs", "程序设计在线评测", "platform", "oj", true, false, &["python", "docker"], Some(2), "online", true, FW, Some(1)),
-    ("cs", "实验室预约系统", "application", "lab", false, false, &["nodejs"], None, "planned", false, NONE, None),
-    ("cs-ai", "人工智能研究院网站", "website", "ai", true, false, &["vue", "nginx"], Some(2), "building", true, FW_TAMPER, None),
-    ("ee", "电子信息学院网站", "website", "ee", true, false, &["php", "dedecms"], Some(2), "online", true, FW_TAMPER, Some(22)),
-    ("ee", "电子设计竞赛报名", "application", "contest", true, false, &["php"], Some(1), "building", false, NONE, None),
-    ("math", "数学学院网站", "website", "math", true, false, &["wordpress"], Some(2), "online", true, FW_TAMPER, Some(13)),
-    ("math", "高性能计算平台", "platform", "hpc", false, true, &["slurm", "linux"], Some(2), "online", false, NONE, Some(26)),
-    ("chem", "化学化工学院网站", "website", "chem", true, false, &["php"], Some(2), "online", true, FW_TAMPER, Some(18)),
-    ("chem", "危化品管理系统", "application", "hazard", false, true, &["java"], Some(3), "building", false, NONE, None),
-    ("foreign", "外国语学院网站", "website", "sfl", true, false, &["wordpress"], Some(2), "offline", true, FW_TAMPER, Some(27)),
-    ("foreign", "语言学习平台", "platform", "lang", true, false, &["moodle", "php"], None, "planned", false, NONE, None),
-    ("econ", "经管学院网站", "website", "sem", true, false, &["php"], Some(2), "online", true, FW_TAMPER, Some(5)),
-    ("econ", "校友捐赠平台", "website", "alumni", true, false, &["php"], Some(2), "closed", true, FW_TAMPER, None),
-    ("med", "医学院网站", "website", "med", true, false, &["java"], Some(2), "online", true, FW_TAMPER, Some(3)),
-    ("med", "临床技能考核系统", "application", "osce", false, true, &["dotnet"], Some(3), "online", false, NONE, Some(12)),
-    ("med", "科研数据平台", "platform", "research", true, true, &["python"], None, "planned", false, NONE, None),
-    ("art", "艺术学院网站", "website", "art", true, false, &["wordpress"], Some(2), "building", true, FW_TAMPER, None),
-    ("art", "作品展示平台", "website", "gallery", true, false, &["php"], None, "planned", false, NONE, None),
+    ("nic", "学校门户网站", K::Website, "www", true, true, &["nginx", "java"], Some(3), S::Online, true, FULL, Some(10)),
+    ("nic", "统一身份认证平台", K::Platform, "cas", true, true, &["java", "tomcat"], Some(3), S::Online, true, FULL, Some(14)),
+    ("nic", "校园邮件系统", K::Application, "mail", true, true, &["coremail"], Some(3), S::Online, true, FULL, Some(4)),
+    ("nic", "VPN 远程接入", K::Platform, "vpn", true, true, &["sslvpn"], Some(3), S::Online, true, FULL, Some(13)),
+    ("nic", "数据中心运维监控", K::Platform, "noc", false, true, &["zabbix", "php"], Some(2), S::Online, false, NONE, Some(20)),
+    ("nic", "正版软件服务平台", K::Website, "soft", true, false, &["php", "nginx"], Some(2), S::Online, true, FW_TAMPER, Some(6)),
+    ("nic", "旧版信息门户", K::Website, "old-portal", true, false, &["asp", "iis"], Some(2), S::Closed, true, FW_TAMPER, None),
+    ("president", "校长办公室网站", K::Website, "xb", true, false, &["wordpress", "php"], Some(2), S::Online, true, FW_TAMPER, Some(8)),
+    ("president", "公文流转系统", K::Application, "oa", false, true, &["java"], Some(3), S::Online, false, NONE, Some(3)),
+    ("publicity", "新闻网", K::Website, "news", true, true, &["wordpress", "php", "mysql"], Some(2), S::Online, true, FW_TAMPER, Some(12)),
+    ("publicity", "校园电视台点播", K::Website, "tv", true, false, &["php"], Some(2), S::Offline, true, FW_TAMPER, Some(30)),
+    ("security", "保卫处网站", K::Website, "bwc", true, false, &["dedecms", "php"], Some(2), S::Online, true, FW_TAMPER, Some(9)),
+    ("security", "校园视频监控平台", K::Platform, "video", false, true, &["hikvision"], Some(3), S::Online, false, NONE, Some(15)),
+    ("academic", "教务管理系统", K::Application, "jwxt", true, true, &["java", "oracle"], Some(3), S::Online, true, FULL, Some(11)),
+    ("academic", "在线选课系统", K::Application, "xk", true, true, &["java"], Some(3), S::Building, false, FW, None),
+    ("academic", "教务处网站", K::Website, "jwc", true, false, &["php"], Some(2), S::Online, true, FW_TAMPER, Some(2)),
+    ("hr", "人事管理系统", K::Application, "hr", false, true, &["java"], Some(3), S::Online, false, NONE, Some(5)),
+    ("hr", "人才招聘网", K::Website, "job", true, false, &["php", "thinkphp"], Some(2), S::Building, true, FW, None),
+    ("library", "图书馆网站", K::Website, "lib", true, false, &["drupal", "php"], Some(2), S::Online, true, FW_TAMPER, Some(16)),
+    ("library", "数字资源发现系统", K::Platform, "find", true, false, &["java"], Some(2), S::Online, true, FW, Some(7)),
+    ("library", "座位预约系统", K::Application, "seat", false, false, &["python"], Some(1), S::Offline, false, NONE, None),
+    ("cs", "计算机学院网站", K::Website, "cs", true, false, &["wordpress", "php"], Some(2), S::Online, true, FW_TAMPER, Some(10)),
+    ("cs", "程序设计在线评测", K::Platform, "oj", true, false, &["python", "docker"], Some(2), S::Online, true, FW, Some(1)),
+    ("cs", "实验室预约系统", K::Application, "lab", false, false, &["nodejs"], None, S::Planned, false, NONE, None),
+    ("cs-ai", "人工智能研究院网站", K::Website, "ai", true, false, &["vue", "nginx"], Some(2), S::Building, true, FW_TAMPER, None),
+    ("ee", "电子信息学院网站", K::Website, "ee", true, false, &["php", "dedecms"], Some(2), S::Online, true, FW_TAMPER, Some(22)),
+    ("ee", "电子设计竞赛报名", K::Application, "contest", true, false, &["php"], Some(1), S::Building, false, NONE, None),
+    ("math", "数学学院网站", K::Website, "math", true, false, &["wordpress"], Some(2), S::Online, true, FW_TAMPER, Some(13)),
+    ("math", "高性能计算平台", K::Platform, "hpc", false, true, &["slurm", "linux"], Some(2), S::Online, false, NONE, Some(26)),
+    ("chem", "化学化工学院网站", K::Website, "chem", true, false, &["php"], Some(2), S::Online, true, FW_TAMPER, Some(18)),
+    ("chem", "危化品管理系统", K::Application, "hazard", false, true, &["java"], Some(3), S::Building, false, NONE, None),
+    ("foreign", "外国语学院网站", K::Website, "sfl", true, false, &["wordpress"], Some(2), S::Offline, true, FW_TAMPER, Some(27)),
+    ("foreign", "语言学习平台", K::Platform, "lang", true, false, &["moodle", "php"], None, S::Planned, false, NONE, None),
+    ("econ", "经管学院网站", K::Website, "sem", true, false, &["php"], Some(2), S::Online, true, FW_TAMPER, Some(5)),
+    ("econ", "校友捐赠平台", K::Website, "alumni", true, false, &["php"], Some(2), S::Closed, true, FW_TAMPER, None),
+    ("med", "医学院网站", K::Website, "med", true, false, &["java"], Some(2), S::Online, true, FW_TAMPER, Some(3)),
+    ("med", "临床技能考核系统", K::Application, "osce", false, true, &["dotnet"], Some(3), S::Online, false, NONE, Some(12)),
+    ("med", "科研数据平台", K::Platform, "research", true, true, &["python"], None, S::Planned, false, NONE, None),
+    ("art", "艺术学院网站", K::Website, "art", true, false, &["wordpress"], Some(2), S::Building, true, FW_TAMPER, None),
+    ("art", "作品展示平台", K::Website, "gallery", true, false, &["php"], None, S::Planned, false, NONE, None),
 ];
 
 /// About forty systems in every stage (`shutdown` comes from the notices'
@@ -358,6 +360,7 @@ const SYSTEMS: [DemoSystem; 40] = [
 /// short of `online` because their units lack responsible persons; others
 /// carry overdue MLPS evaluations.
 async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
+    use crate::registry::{EvaluationResult, FilingStatus, Hosting, Stage};
     use crate::service::systems::{
         self, EvaluationInput, FilingInput, MlpsInput, ProtectionInput, SystemInput, TransitionInput,
     };
@@ -368,7 +371,7 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
         let url = format!("https://{host}.university.example/");
         let input = SystemInput {
             name: name.into(),
-            kind: kind.into(),
+            kind: kind.as_str().into(),
             unit: unit.into(),
             urls: vec![url],
             ips: vec![format!("192.0.2.{}", 10 + n)],
@@ -378,7 +381,7 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
             operator_vendor: if n % 3 == 1 { "某信息技术有限公司".into() } else { String::new() },
             operator_contact: format!("010-6275{:04}", 2000 + n),
             users: "全校师生".into(),
-            hosting: Some(["campus", "campus", "cloud", "vendor"][n % 4].into()),
+            hosting: Some([Hosting::Campus, Hosting::Campus, Hosting::Cloud, Hosting::Vendor][n % 4].as_str().into()),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             notes: String::new(),
         };
@@ -399,7 +402,7 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
             let input = EvaluationInput {
                 agency: "某信息安全测评中心".into(),
                 evaluated_on: on,
-                result: if n % 5 == 0 { "basic_pass".into() } else { "pass".into() },
+                result: if n % 5 == 0 { EvaluationResult::BasicPass } else { EvaluationResult::Pass }.as_str().into(),
                 score: Some(75.0 + (n % 20) as f64),
                 rectification_items: if n % 5 == 0 { vec!["部分账户口令复杂度不足".into()] } else { vec![] },
                 report: None,
@@ -408,7 +411,7 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
         }
         if filed {
             let input = FilingInput {
-                status: "filed".into(),
+                status: FilingStatus::Filed.as_str().into(),
                 public_security_no: format!("110108020{:05}", 100 + n),
                 icp_no: format!("京ICP备{:08}号-{}", 10_000_000 + n, n % 9 + 1),
                 filed_on: today.checked_sub_months(chrono::Months::new(40)),
@@ -417,27 +420,34 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
         }
         let list = prots
             .iter()
-            .map(|k| ProtectionInput { kind: (*k).into(), product: String::new(), since: None, notes: String::new() })
+            .map(|k| ProtectionInput {
+                kind: k.as_str().into(),
+                product: String::new(),
+                since: None,
+                notes: String::new(),
+            })
             .collect();
         systems::put_protections(store, sys, id, list).await?;
-        let path: &[&str] = match target {
-            "building" => &["building"],
-            "online" => &["building", "online"],
-            "offline" => &["building", "online", "offline"],
-            "closed" => &["building", "online", "offline", "closed"],
-            _ => &[],
+        use Stage::*;
+        let path: &[Stage] = match target {
+            Building => &[Building],
+            Online => &[Building, Online],
+            Offline => &[Building, Online, Offline],
+            Closed => &[Building, Online, Offline, Closed],
+            Planned | Shutdown => &[],
         };
         for to in path {
-            if *to == "closed" && filed {
+            if *to == Closed && filed {
                 let input = FilingInput {
-                    status: "cancelled".into(),
+                    status: FilingStatus::Cancelled.as_str().into(),
                     public_security_no: String::new(),
                     icp_no: String::new(),
                     filed_on: None,
                 };
                 systems::put_filing(store, sys, id, input).await?;
             }
-            systems::transition(store, sys, id, TransitionInput { to: (*to).into(), override_reason: None }).await?;
+            systems::transition(store, sys, id, TransitionInput { to: to.as_str().into(), override_reason: None })
+                .await?;
         }
     }
     Ok(())

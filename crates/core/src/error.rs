@@ -27,9 +27,9 @@ pub enum CoreError {
     Conflict(&'static str),
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
-    /// A life-cycle gate refused the move; the reasons are stable codes.
+    /// A life-cycle gate refused the move, for these reasons.
     #[error("gate failed: {0:?}")]
-    GateFailed(Vec<String>),
+    GateFailed(Vec<crate::registry::Reason>),
     #[error("wrong username or password")]
     BadCredentials,
     #[error("account locked until {0}")]

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use wangan_core::registry::Reason;
 use wangan_core::{CoreError, FieldError};
 
 #[derive(Debug, thiserror::Error)]
@@ -108,11 +109,11 @@ fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
-/// A gate reason code (`filing`, `protections:firewall`, ...) in words.
-pub fn gate_reason(m: &Msg, code: &str) -> String {
-    match code.strip_prefix("protections:") {
-        Some(kind) => format!("{}{}", m.t("gate.protection_missing"), m.code("protection", kind)),
-        None => m.code("gate", code),
+/// Why a gate refused a move, in words.
+pub fn gate_reason(m: &Msg, reason: &Reason) -> String {
+    match reason {
+        Reason::Protection(kind) => format!("{}{}", m.t("gate.protection_missing"), m.label(kind)),
+        other => m.code("gate", &other.code()),
     }
 }
 

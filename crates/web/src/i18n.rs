@@ -3,6 +3,7 @@
 //! keeps both catalogs' keys identical).
 
 use std::collections::HashMap;
+use wangan_core::closed_set::ClosedSet;
 
 pub const DEFAULT_LOCALE: &str = "zh-CN";
 
@@ -75,6 +76,60 @@ impl<'a> Msg<'a> {
             None => code.to_owned(),
         }
     }
+}
+
+/// A closed set shown on pages: its values' labels are `<PREFIX>.<word>`.
+pub trait Labelled: ClosedSet {
+    const PREFIX: &'static str;
+}
+
+/// A labelled value, or a reference to one (templates hand over both).
+pub trait AsLabel {
+    fn prefix_and_word(&self) -> (&'static str, &'static str);
+}
+
+impl<'a> Msg<'a> {
+    /// A closed set's value in words: `label(&Stage::Online)` → 已上线.
+    pub fn label<T: AsLabel + ?Sized>(&self, value: &T) -> String {
+        let (prefix, word) = value.prefix_and_word();
+        self.code(prefix, word)
+    }
+}
+
+/// Declares each labelled set once; the catalog test walks the same list.
+macro_rules! labelled {
+    ($($t:ty => $prefix:literal),+ $(,)?) => {
+        $(impl Labelled for $t {
+            const PREFIX: &'static str = $prefix;
+        }
+        impl AsLabel for $t {
+            fn prefix_and_word(&self) -> (&'static str, &'static str) {
+                ($prefix, self.as_str())
+            }
+        }
+        impl AsLabel for &$t {
+            fn prefix_and_word(&self) -> (&'static str, &'static str) {
+                ($prefix, self.as_str())
+            }
+        })+
+
+        /// Every labelled set as (prefix, words), for the catalog test.
+        #[cfg(test)]
+        fn labelled_sets() -> Vec<(&'static str, Vec<&'static str>)> {
+            vec![$(($prefix, <$t as ClosedSet>::all().iter().map(|v| v.as_str()).collect())),+]
+        }
+    };
+}
+
+labelled! {
+    wangan_core::registry::Stage => "stage",
+    wangan_core::registry::SystemKind => "kind",
+    wangan_core::registry::Hosting => "hosting",
+    wangan_core::registry::FilingStatus => "filing",
+    wangan_core::registry::ProtectionKind => "protection",
+    wangan_core::registry::EvaluationResult => "evaluation.result",
+    wangan_core::notices::NoticeStatus => "nstatus",
+    wangan_core::notices::RectificationStatus => "rstatus",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
@@ -192,27 +247,19 @@ mod tests {
     #[test]
     fn every_value_of_a_closed_set_has_a_label_in_both_languages() {
         use wangan_core::notices as n;
-        use wangan_core::registry::gates as g;
         use wangan_core::service as s;
         let roles: Vec<&str> = wangan_core::Role::ALL.iter().map(|r| r.as_str()).collect();
-        let sets: Vec<(&str, Vec<&str>)> = vec![
-            ("stage", g::STAGES.to_vec()),
-            ("kind", g::KINDS.to_vec()),
-            ("hosting", g::HOSTINGS.to_vec()),
-            ("filing", g::FILING_STATUSES.to_vec()),
-            ("protection", g::PROTECTION_KINDS.to_vec()),
-            ("evaluation.result", s::systems::EVALUATION_RESULTS.to_vec()),
+        let mut sets: Vec<(&str, Vec<&str>)> = labelled_sets();
+        sets.extend([
             ("source", n::SOURCES.to_vec()),
             ("severity", n::SEVERITIES.to_vec()),
-            ("nstatus", n::NoticeStatus::ALL.iter().map(|s| s.as_str()).collect()),
-            ("rstatus", n::RectificationStatus::ALL.iter().map(|s| s.as_str()).collect()),
             ("channel_kind", wangan_core::notify::CHANNEL_KINDS.to_vec()),
             ("outbox", wangan_core::notify::OUTBOX_STATUSES.to_vec()),
             ("check", s::monitoring::CHECKS.to_vec()),
             ("mstatus", s::monitoring::STATUSES.to_vec()),
             ("unit.kind", s::units::UNIT_KINDS.to_vec()),
             ("role", roles),
-        ];
+        ]);
         let c = Catalog::load().unwrap();
         let mut missing = Vec::new();
         for (prefix, values) in &sets {

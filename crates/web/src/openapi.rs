@@ -1,6 +1,13 @@
 //! The OpenAPI 3 document of `/api/v1`, built from one route table.
 
 use serde_json::{Value, json};
+use wangan_core::closed_set::ClosedSet;
+use wangan_core::registry::{EvaluationResult, FilingStatus, Hosting, ProtectionKind, Stage, SystemKind};
+
+/// Every word of a closed set, for a schema's `enum`.
+fn words<T: ClosedSet>() -> Vec<&'static str> {
+    T::all().iter().map(|v| v.as_str()).collect()
+}
 
 /// One API operation.
 #[derive(Debug, Clone, Copy)]
@@ -725,14 +732,14 @@ fn schemas() -> Value {
         "AuditPage": page_of("Audit"),
         "System": { "type": "object", "properties": {
             "id": s("integer"), "name": s("string"),
-            "kind": { "type": "string", "enum": ["website", "application", "platform", "other"] },
+            "kind": { "type": "string", "enum": words::<SystemKind>() },
             "unit": s("string"), "unit_name": s("string"),
             "urls": { "type": "array", "items": s("string") }, "domains": { "type": "array", "items": s("string") },
             "ips": { "type": "array", "items": s("string") }, "internet_facing": s("boolean"), "important": s("boolean"),
             "operator_unit": ns(), "operator_vendor": s("string"), "operator_contact": s("string"), "users": s("string"),
-            "hosting": { "type": "string", "enum": ["campus", "cloud", "vendor"] },
+            "hosting": { "type": "string", "enum": words::<Hosting>() },
             "tags": { "type": "array", "items": s("string") }, "notes": s("string"),
-            "stage": { "type": "string", "enum": ["planned", "building", "online", "offline", "closed", "shutdown"] },
+            "stage": { "type": "string", "enum": words::<Stage>() },
             "filing": { "$ref": "#/components/schemas/FilingInput" },
             "mlps": { "type": "object", "properties": { "level": { "type": ["integer", "null"] }, "graded_on": date_n.clone(),
                 "filing_no": s("string"), "filed_on": date_n.clone(), "evaluation_due_on": date_n.clone(),
@@ -750,7 +757,7 @@ fn schemas() -> Value {
             "source": { "type": "string", "enum": ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"] },
             "reference": s("string"), "received_at": dt.clone(), "title": s("string"), "vuln_type": s("string"),
             "severity": severity.clone(), "description": s("string"), "deadline": dt.clone(),
-            "status": { "type": "string", "enum": wangan_core::notices::NoticeStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>() }, "overdue": s("boolean"),
+            "status": { "type": "string", "enum": words::<wangan_core::notices::NoticeStatus>() }, "overdue": s("boolean"),
             "systems": { "type": "array", "items": s("integer") } } },
         "NoticePage": page_of("Notice"),
         "NoticeDetail": { "allOf": [{ "$ref": "#/components/schemas/Notice" }, { "type": "object", "properties": {
@@ -769,7 +776,7 @@ fn schemas() -> Value {
             "notice_title": s("string"), "notice_reference": s("string"), "notice_source": s("string"),
             "system_id": s("integer"), "system_name": s("string"), "system_urls": { "type": "array", "items": s("string") },
             "unit": s("string"), "unit_name": s("string"), "severity": severity.clone(),
-            "status": { "type": "string", "enum": wangan_core::notices::RectificationStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>() },
+            "status": { "type": "string", "enum": words::<wangan_core::notices::RectificationStatus>() },
             "assigned_at": dt.clone(), "deadline": dt.clone(), "overdue": s("boolean"), "escalation": s("string"),
             "next_escalation_at": dt_n.clone(), "closed_at": dt_n.clone(),
             "report": { "type": "object", "properties": { "vulnerability": s("string"), "cause": s("string"),
@@ -867,19 +874,19 @@ fn schemas() -> Value {
             "tags": { "type": "array", "items": s("string") }, "notes": s("string") } },
         "SystemPatch": { "type": "object", "description": "Any fields of SystemInput; absent fields stay as they are." },
         "FilingInput": { "type": "object", "required": ["status"], "properties": {
-            "status": { "type": "string", "enum": ["none", "filed", "needs_update", "cancelled"] },
+            "status": { "type": "string", "enum": words::<FilingStatus>() },
             "public_security_no": s("string"), "icp_no": s("string"), "filed_on": date_n.clone() } },
         "ProtectionList": { "type": "array", "items": { "type": "object", "required": ["kind"], "properties": {
-            "kind": { "type": "string", "enum": ["firewall", "tamper_protection", "security_gateway", "ips", "access_control", "security_audit"] },
+            "kind": { "type": "string", "enum": words::<ProtectionKind>() },
             "product": s("string"), "since": date_n.clone(), "notes": s("string") } } },
         "MlpsInput": { "type": "object", "properties": { "level": { "type": ["integer", "null"], "minimum": 1, "maximum": 5 },
             "graded_on": date_n.clone(), "filing_no": s("string"), "filed_on": date_n.clone() } },
         "EvaluationInput": { "type": "object", "required": ["agency", "evaluated_on", "result"], "properties": {
             "agency": s("string"), "evaluated_on": { "type": "string", "format": "date" },
-            "result": { "type": "string", "enum": ["pass", "basic_pass", "fail"] }, "score": { "type": ["number", "null"] },
+            "result": { "type": "string", "enum": words::<EvaluationResult>() }, "score": { "type": ["number", "null"] },
             "rectification_items": { "type": "array", "items": s("string") } } },
         "TransitionInput": { "type": "object", "required": ["to"], "properties": {
-            "to": { "type": "string", "enum": ["planned", "building", "online", "offline", "closed"] },
+            "to": { "type": "string", "enum": Stage::ALL.iter().filter(|s| **s != Stage::Shutdown).map(|s| s.as_str()).collect::<Vec<_>>() },
             "override_reason": { "type": "string", "description": "Admins only: go past failed gates with this written reason." } } },
     })
 }

@@ -10,7 +10,7 @@ pub struct Model {
     pub agency: String,
     pub evaluated_on: Date,
     /// `pass`, `basic_pass`, `fail`.
-    pub result: String,
+    pub result: crate::registry::EvaluationResult,
     pub score: Option<f64>,
     /// Rectification items (整改项) found, one per line.
     #[sea_orm(column_type = "Text")]

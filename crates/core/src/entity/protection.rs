@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub system_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub kind: String,
+    pub kind: crate::registry::ProtectionKind,
     pub product: String,
     pub since: Option<Date>,
     pub notes: String,

@@ -1,3 +1,4 @@
+use crate::registry::{FilingStatus, Hosting, Stage, SystemKind};
 use sea_orm::entity::prelude::*;
 
 /// An information system or website (信息系统/网站). Lists (URLs, addresses,
@@ -11,7 +12,7 @@ pub struct Model {
     /// Owner unit (主管单位).
     pub unit_id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: SystemKind,
     #[sea_orm(column_type = "Text")]
     pub urls: String,
     #[sea_orm(column_type = "Text")]
@@ -24,15 +25,17 @@ pub struct Model {
     pub operator_contact: String,
     /// Users (使用).
     pub users: String,
-    pub hosting: String,
+    pub hosting: Hosting,
     #[sea_orm(column_type = "Text")]
     pub tags: String,
     #[sea_orm(column_type = "Text")]
     pub notes: String,
-    pub stage: String,
-    /// The stage to return to when a shutdown order is lifted.
+    pub stage: Stage,
+    /// The stage to return to when a shutdown order is lifted. Kept as its
+    /// word: rows written by earlier releases may hold an empty one; read it
+    /// with `Stage::parse`.
     pub stage_before_shutdown: Option<String>,
-    pub filing_status: String,
+    pub filing_status: FilingStatus,
     pub public_security_no: String,
     pub icp_no: String,
     pub filed_on: Option<Date>,

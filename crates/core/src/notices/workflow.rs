@@ -5,6 +5,7 @@
 
 use super::RectificationStatus as S;
 use crate::access::{Permission, Principal};
+use crate::registry::Stage;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,11 +65,11 @@ pub fn actions(status: S, who: &Principal, unit_id: i64) -> Actions {
 /// Lifting a shutdown order: the stage the system returns to, or `None`
 /// while it stays shut (another order still holds it, or it is not shut).
 /// A system whose earlier stage is unknown returns to `offline`, never online.
-pub fn stage_after_lift(stage: &str, stage_before: Option<&str>, other_orders_open: u64) -> Option<String> {
-    if stage != "shutdown" || other_orders_open > 0 {
+pub fn stage_after_lift(stage: Stage, stage_before: Option<Stage>, other_orders_open: u64) -> Option<Stage> {
+    if stage != Stage::Shutdown || other_orders_open > 0 {
         return None;
     }
-    Some(stage_before.filter(|s| !s.is_empty() && *s != "shutdown").unwrap_or("offline").to_owned())
+    Some(stage_before.filter(|s| *s != Stage::Shutdown).unwrap_or(Stage::Offline))
 }
 
 /// The report's fields that must be filled before it is submitted.
@@ -111,11 +112,13 @@ mod tests {
 
     #[test]
     fn lifting_the_order_returns_the_system_where_it_was() {
-        assert_eq!(stage_after_lift("shutdown", Some("online"), 0).as_deref(), Some("online"));
-        assert_eq!(stage_after_lift("shutdown", Some("building"), 0).as_deref(), Some("building"));
-        assert_eq!(stage_after_lift("shutdown", Some("online"), 1), None, "another order still holds it");
-        assert_eq!(stage_after_lift("shutdown", None, 0).as_deref(), Some("offline"));
-        assert_eq!(stage_after_lift("online", Some("online"), 0), None, "not shut");
+        use Stage::*;
+        assert_eq!(stage_after_lift(Shutdown, Some(Online), 0), Some(Online));
+        assert_eq!(stage_after_lift(Shutdown, Some(Building), 0), Some(Building));
+        assert_eq!(stage_after_lift(Shutdown, Some(Online), 1), None, "another order still holds it");
+        assert_eq!(stage_after_lift(Shutdown, None, 0), Some(Offline));
+        assert_eq!(stage_after_lift(Shutdown, Some(Shutdown), 0), Some(Offline));
+        assert_eq!(stage_after_lift(Online, Some(Online), 0), None, "not shut");
     }
 
     #[test]

@@ -4,52 +4,109 @@
 
 use serde::Serialize;
 
-/// Where a system is in its life.
-pub const STAGES: [&str; 6] = ["planned", "building", "online", "offline", "closed", "shutdown"];
-pub const KINDS: [&str; 4] = ["website", "application", "platform", "other"];
-pub const HOSTINGS: [&str; 3] = ["campus", "cloud", "vendor"];
-pub const FILING_STATUSES: [&str; 4] = ["none", "filed", "needs_update", "cancelled"];
-pub const PROTECTION_KINDS: [&str; 6] =
-    ["firewall", "tamper_protection", "security_gateway", "ips", "access_control", "security_audit"];
+crate::closed_set! {
+    /// Where a system is in its life.
+    pub enum Stage {
+        Planned = "planned",
+        Building = "building",
+        Online = "online",
+        Offline = "offline",
+        Closed = "closed",
+        /// Set and lifted only by a shutdown order (关停).
+        Shutdown = "shutdown",
+    }
+}
+
+crate::closed_set! {
+    /// What a system is (类型).
+    pub enum SystemKind { Website = "website", Application = "application", Platform = "platform", Other = "other" }
+}
+
+crate::closed_set! {
+    /// Where a system runs (托管方式).
+    pub enum Hosting { Campus = "campus", Cloud = "cloud", Vendor = "vendor" }
+}
+
+crate::closed_set! {
+    /// Public-security filing (公安备案) status.
+    pub enum FilingStatus {
+        NotFiled = "none",
+        Filed = "filed",
+        /// Domains, addresses or owner changed since filing.
+        NeedsUpdate = "needs_update",
+        Cancelled = "cancelled",
+    }
+}
+
+crate::closed_set! {
+    /// A protective measure (防护措施).
+    pub enum ProtectionKind {
+        Firewall = "firewall",
+        TamperProtection = "tamper_protection",
+        SecurityGateway = "security_gateway",
+        Ips = "ips",
+        AccessControl = "access_control",
+        SecurityAudit = "security_audit",
+    }
+}
+
+impl Stage {
+    /// Stages whose sites the monitor leaves alone (not built yet, or gone).
+    pub fn is_monitored(self) -> bool {
+        !matches!(self, Stage::Planned | Stage::Closed)
+    }
+
+    /// Only a system still planned can be deleted (a mistaken entry); later ones are closed.
+    pub fn may_be_deleted(self) -> bool {
+        self == Stage::Planned
+    }
+}
+
+impl FilingStatus {
+    /// Anything was ever recorded about the filing (lists show it then).
+    pub fn is_recorded(self) -> bool {
+        self != FilingStatus::NotFiled
+    }
+}
 
 /// Which protections a system must have before it faces the internet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatePolicy {
     /// Every internet-facing system.
-    pub internet_facing: Vec<String>,
+    pub internet_facing: Vec<ProtectionKind>,
     /// Internet-facing websites, in addition.
-    pub website: Vec<String>,
+    pub website: Vec<ProtectionKind>,
     /// Internet-facing systems of MLPS level 3 or more, in addition.
-    pub level3: Vec<String>,
+    pub level3: Vec<ProtectionKind>,
 }
 
 impl Default for GatePolicy {
     fn default() -> Self {
         GatePolicy {
-            internet_facing: vec!["firewall".into()],
-            website: vec!["tamper_protection".into()],
-            level3: vec!["ips".into(), "security_audit".into()],
+            internet_facing: vec![ProtectionKind::Firewall],
+            website: vec![ProtectionKind::TamperProtection],
+            level3: vec![ProtectionKind::Ips, ProtectionKind::SecurityAudit],
         }
     }
 }
 
 impl GatePolicy {
     /// The protections required of a system with these traits, in a stable order.
-    pub fn required(&self, kind: &str, internet_facing: bool, level: Option<i32>) -> Vec<&str> {
+    pub fn required(&self, kind: SystemKind, internet_facing: bool, level: Option<i32>) -> Vec<ProtectionKind> {
         if !internet_facing {
             return Vec::new();
         }
-        let mut lists: Vec<&Vec<String>> = vec![&self.internet_facing];
-        if kind == "website" {
+        let mut lists: Vec<&Vec<ProtectionKind>> = vec![&self.internet_facing];
+        if kind == SystemKind::Website {
             lists.push(&self.website);
         }
         if level.unwrap_or(0) >= 3 {
             lists.push(&self.level3);
         }
-        let mut out: Vec<&str> = Vec::new();
+        let mut out: Vec<ProtectionKind> = Vec::new();
         for p in lists.into_iter().flatten() {
-            if !out.contains(&p.as_str()) {
-                out.push(p.as_str());
+            if !out.contains(p) {
+                out.push(*p);
             }
         }
         out
@@ -58,19 +115,20 @@ impl GatePolicy {
 
 /// What the gates look at.
 #[derive(Debug, Clone)]
-pub struct SystemFacts<'a> {
-    pub kind: &'a str,
-    pub stage: &'a str,
+pub struct SystemFacts {
+    pub kind: SystemKind,
+    pub stage: Stage,
     pub internet_facing: bool,
-    pub filing_status: &'a str,
+    pub filing_status: FilingStatus,
     pub mlps_level: Option<i32>,
-    pub protections: Vec<&'a str>,
+    pub protections: Vec<ProtectionKind>,
     /// The owner unit has first, main and direct responsible persons.
     pub owner_has_responsibles: bool,
 }
 
-/// Why a transition is refused. `code()` is the stable word the API returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Why a transition is refused. `code()` is the stable word the API returns
+/// (and what it serializes as).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// The move itself is not a step of the life cycle.
     InvalidTransition,
@@ -78,7 +136,7 @@ pub enum Reason {
     ShutdownOrderOnly,
     Filing,
     MlpsLevel,
-    Protection(String),
+    Protection(ProtectionKind),
     Responsibilities,
     FilingNotCancelled,
 }
@@ -96,27 +154,47 @@ impl Reason {
         }
     }
 
+    /// The reason a code names (the inverse of `code`).
+    pub fn parse(code: &str) -> Option<Reason> {
+        Some(match code {
+            "invalid_transition" => Reason::InvalidTransition,
+            "shutdown_order_only" => Reason::ShutdownOrderOnly,
+            "filing" => Reason::Filing,
+            "mlps_level" => Reason::MlpsLevel,
+            "responsibilities" => Reason::Responsibilities,
+            "filing_not_cancelled" => Reason::FilingNotCancelled,
+            other => Reason::Protection(ProtectionKind::parse(other.strip_prefix("protections:")?)?),
+        })
+    }
+
     /// Can an admin override this with a written reason? Not the shape of the life cycle.
     pub fn overridable(&self) -> bool {
         !matches!(self, Reason::InvalidTransition | Reason::ShutdownOrderOnly)
     }
 }
 
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.code())
+    }
+}
+
 /// The steps of the life cycle (besides shutdown orders).
-pub fn is_step(from: &str, to: &str) -> bool {
+pub fn is_step(from: Stage, to: Stage) -> bool {
+    use Stage::*;
     matches!(
         (from, to),
-        ("planned", "building")
-            | ("building", "online")
-            | ("online", "offline")
-            | ("offline", "online")
-            | ("planned" | "building" | "offline", "closed")
+        (Planned, Building)
+            | (Building, Online)
+            | (Online, Offline)
+            | (Offline, Online)
+            | (Planned | Building | Offline, Closed)
     )
 }
 
 /// Every reason the move `facts.stage → to` is refused; empty when allowed.
-pub fn check_transition(facts: &SystemFacts, to: &str, policy: &GatePolicy) -> Vec<Reason> {
-    if to == "shutdown" || facts.stage == "shutdown" {
+pub fn check_transition(facts: &SystemFacts, to: Stage, policy: &GatePolicy) -> Vec<Reason> {
+    if to == Stage::Shutdown || facts.stage == Stage::Shutdown {
         return vec![Reason::ShutdownOrderOnly];
     }
     if !is_step(facts.stage, to) {
@@ -124,8 +202,8 @@ pub fn check_transition(facts: &SystemFacts, to: &str, policy: &GatePolicy) -> V
     }
     let mut reasons = Vec::new();
     match to {
-        "online" if facts.internet_facing => {
-            if facts.filing_status != "filed" {
+        Stage::Online if facts.internet_facing => {
+            if facts.filing_status != FilingStatus::Filed {
                 reasons.push(Reason::Filing);
             }
             if facts.mlps_level.is_none() {
@@ -133,7 +211,7 @@ pub fn check_transition(facts: &SystemFacts, to: &str, policy: &GatePolicy) -> V
             }
             for p in policy.required(facts.kind, true, facts.mlps_level) {
                 if !facts.protections.contains(&p) {
-                    reasons.push(Reason::Protection(p.to_owned()));
+                    reasons.push(Reason::Protection(p));
                 }
             }
             if !facts.owner_has_responsibles {
@@ -141,31 +219,33 @@ pub fn check_transition(facts: &SystemFacts, to: &str, policy: &GatePolicy) -> V
             }
         }
         // Graded at design time (§四(三)); intranet systems too before going live.
-        "building" | "online" if facts.mlps_level.is_none() => reasons.push(Reason::MlpsLevel),
+        Stage::Building | Stage::Online if facts.mlps_level.is_none() => reasons.push(Reason::MlpsLevel),
         // Nothing to cancel when the system was never filed.
-        "closed" if !matches!(facts.filing_status, "cancelled" | "none") => reasons.push(Reason::FilingNotCancelled),
+        Stage::Closed if !matches!(facts.filing_status, FilingStatus::Cancelled | FilingStatus::NotFiled) => {
+            reasons.push(Reason::FilingNotCancelled)
+        }
         _ => {}
     }
     reasons
 }
 
 /// A filed system whose domains, addresses or owner change must update its filing.
-pub fn filing_after_change(status: &str, identity_changed: bool) -> &str {
-    if identity_changed && status == "filed" { "needs_update" } else { status }
+pub fn filing_after_change(status: FilingStatus, identity_changed: bool) -> FilingStatus {
+    if identity_changed && status == FilingStatus::Filed { FilingStatus::NeedsUpdate } else { status }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ready<'a>() -> SystemFacts<'a> {
+    fn ready() -> SystemFacts {
         SystemFacts {
-            kind: "website",
-            stage: "building",
+            kind: SystemKind::Website,
+            stage: Stage::Building,
             internet_facing: true,
-            filing_status: "filed",
+            filing_status: FilingStatus::Filed,
             mlps_level: Some(2),
-            protections: vec!["firewall", "tamper_protection"],
+            protections: vec![ProtectionKind::Firewall, ProtectionKind::TamperProtection],
             owner_has_responsibles: true,
         }
     }
@@ -176,20 +256,20 @@ mod tests {
 
     #[test]
     fn a_ready_website_goes_online() {
-        assert!(check_transition(&ready(), "online", &GatePolicy::default()).is_empty());
+        assert!(check_transition(&ready(), Stage::Online, &GatePolicy::default()).is_empty());
     }
 
     #[test]
     fn every_missing_condition_is_named() {
         let facts = SystemFacts {
-            filing_status: "none",
+            filing_status: FilingStatus::NotFiled,
             mlps_level: None,
             protections: vec![],
             owner_has_responsibles: false,
             ..ready()
         };
         assert_eq!(
-            codes(check_transition(&facts, "online", &GatePolicy::default())),
+            codes(check_transition(&facts, Stage::Online, &GatePolicy::default())),
             ["filing", "mlps_level", "protections:firewall", "protections:tamper_protection", "responsibilities"]
         );
     }
@@ -198,48 +278,56 @@ mod tests {
     fn level_three_needs_ips_and_audit() {
         let facts = SystemFacts { mlps_level: Some(3), ..ready() };
         assert_eq!(
-            codes(check_transition(&facts, "online", &GatePolicy::default())),
+            codes(check_transition(&facts, Stage::Online, &GatePolicy::default())),
             ["protections:ips", "protections:security_audit"]
         );
-        let app = SystemFacts { kind: "application", protections: vec!["firewall"], mlps_level: Some(2), ..ready() };
-        assert!(check_transition(&app, "online", &GatePolicy::default()).is_empty(), "no tamper protection needed");
+        let app = SystemFacts {
+            kind: SystemKind::Application,
+            protections: vec![ProtectionKind::Firewall],
+            mlps_level: Some(2),
+            ..ready()
+        };
+        assert!(
+            check_transition(&app, Stage::Online, &GatePolicy::default()).is_empty(),
+            "no tamper protection needed"
+        );
     }
 
     #[test]
     fn intranet_systems_only_need_a_level() {
         let facts = SystemFacts {
             internet_facing: false,
-            filing_status: "none",
+            filing_status: FilingStatus::NotFiled,
             protections: vec![],
             owner_has_responsibles: false,
             ..ready()
         };
-        assert!(check_transition(&facts, "online", &GatePolicy::default()).is_empty());
+        assert!(check_transition(&facts, Stage::Online, &GatePolicy::default()).is_empty());
         let ungraded = SystemFacts { mlps_level: None, ..facts };
-        assert_eq!(codes(check_transition(&ungraded, "online", &GatePolicy::default())), ["mlps_level"]);
+        assert_eq!(codes(check_transition(&ungraded, Stage::Online, &GatePolicy::default())), ["mlps_level"]);
     }
 
     #[test]
     fn building_needs_a_level_and_closing_a_cancelled_filing() {
-        let planned = SystemFacts { stage: "planned", mlps_level: None, ..ready() };
-        assert_eq!(codes(check_transition(&planned, "building", &GatePolicy::default())), ["mlps_level"]);
-        let offline = SystemFacts { stage: "offline", ..ready() };
-        assert_eq!(codes(check_transition(&offline, "closed", &GatePolicy::default())), ["filing_not_cancelled"]);
-        let cancelled = SystemFacts { filing_status: "cancelled", ..offline.clone() };
-        assert!(check_transition(&cancelled, "closed", &GatePolicy::default()).is_empty());
-        let never_filed = SystemFacts { filing_status: "none", ..offline };
-        assert!(check_transition(&never_filed, "closed", &GatePolicy::default()).is_empty());
+        let planned = SystemFacts { stage: Stage::Planned, mlps_level: None, ..ready() };
+        assert_eq!(codes(check_transition(&planned, Stage::Building, &GatePolicy::default())), ["mlps_level"]);
+        let offline = SystemFacts { stage: Stage::Offline, ..ready() };
+        assert_eq!(codes(check_transition(&offline, Stage::Closed, &GatePolicy::default())), ["filing_not_cancelled"]);
+        let cancelled = SystemFacts { filing_status: FilingStatus::Cancelled, ..offline.clone() };
+        assert!(check_transition(&cancelled, Stage::Closed, &GatePolicy::default()).is_empty());
+        let never_filed = SystemFacts { filing_status: FilingStatus::NotFiled, ..offline };
+        assert!(check_transition(&never_filed, Stage::Closed, &GatePolicy::default()).is_empty());
     }
 
     #[test]
     fn the_life_cycle_has_a_shape() {
-        let online = SystemFacts { stage: "online", ..ready() };
-        assert_eq!(codes(check_transition(&online, "building", &GatePolicy::default())), ["invalid_transition"]);
-        assert_eq!(codes(check_transition(&online, "closed", &GatePolicy::default())), ["invalid_transition"]);
-        assert_eq!(codes(check_transition(&online, "shutdown", &GatePolicy::default())), ["shutdown_order_only"]);
-        let shut = SystemFacts { stage: "shutdown", ..ready() };
-        assert_eq!(codes(check_transition(&shut, "online", &GatePolicy::default())), ["shutdown_order_only"]);
-        assert!(check_transition(&online, "offline", &GatePolicy::default()).is_empty());
+        let online = SystemFacts { stage: Stage::Online, ..ready() };
+        assert_eq!(codes(check_transition(&online, Stage::Building, &GatePolicy::default())), ["invalid_transition"]);
+        assert_eq!(codes(check_transition(&online, Stage::Closed, &GatePolicy::default())), ["invalid_transition"]);
+        assert_eq!(codes(check_transition(&online, Stage::Shutdown, &GatePolicy::default())), ["shutdown_order_only"]);
+        let shut = SystemFacts { stage: Stage::Shutdown, ..ready() };
+        assert_eq!(codes(check_transition(&shut, Stage::Online, &GatePolicy::default())), ["shutdown_order_only"]);
+        assert!(check_transition(&online, Stage::Offline, &GatePolicy::default()).is_empty());
         assert!(!Reason::InvalidTransition.overridable());
         assert!(!Reason::ShutdownOrderOnly.overridable());
         assert!(Reason::Filing.overridable());
@@ -247,17 +335,41 @@ mod tests {
 
     #[test]
     fn the_policy_is_configurable() {
-        let strict =
-            GatePolicy { internet_facing: vec!["firewall".into(), "access_control".into()], ..Default::default() };
-        let facts = SystemFacts { kind: "application", protections: vec!["firewall"], ..ready() };
-        assert_eq!(codes(check_transition(&facts, "online", &strict)), ["protections:access_control"]);
+        let strict = GatePolicy {
+            internet_facing: vec![ProtectionKind::Firewall, ProtectionKind::AccessControl],
+            ..Default::default()
+        };
+        let facts =
+            SystemFacts { kind: SystemKind::Application, protections: vec![ProtectionKind::Firewall], ..ready() };
+        assert_eq!(codes(check_transition(&facts, Stage::Online, &strict)), ["protections:access_control"]);
     }
 
     #[test]
     fn identity_changes_invalidate_a_filing() {
-        assert_eq!(filing_after_change("filed", true), "needs_update");
-        assert_eq!(filing_after_change("filed", false), "filed");
-        assert_eq!(filing_after_change("none", true), "none");
-        assert_eq!(filing_after_change("cancelled", true), "cancelled");
+        use FilingStatus::*;
+        assert_eq!(filing_after_change(Filed, true), NeedsUpdate);
+        assert_eq!(filing_after_change(Filed, false), Filed);
+        assert_eq!(filing_after_change(NotFiled, true), NotFiled);
+        assert_eq!(filing_after_change(Cancelled, true), Cancelled);
+    }
+
+    #[test]
+    fn reasons_read_back_from_their_codes() {
+        let mut all = vec![
+            Reason::InvalidTransition,
+            Reason::ShutdownOrderOnly,
+            Reason::Filing,
+            Reason::MlpsLevel,
+            Reason::Responsibilities,
+            Reason::FilingNotCancelled,
+        ];
+        all.extend(ProtectionKind::ALL.iter().map(|p| Reason::Protection(*p)));
+        for r in all {
+            assert_eq!(Reason::parse(&r.code()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.code()));
+        }
+        assert_eq!(Reason::Protection(ProtectionKind::Ips).code(), "protections:ips");
+        assert_eq!(Reason::parse("protections:moat"), None);
+        assert_eq!(Reason::parse("nothing"), None);
     }
 }

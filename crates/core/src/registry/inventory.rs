@@ -2,6 +2,7 @@
 //! how a sheet's rows become systems. Pure: every problem is reported by row
 //! and column, nothing is written here.
 
+use super::gates::{FilingStatus, Hosting, Stage, SystemKind};
 use chrono::{Duration, NaiveDate};
 use wangan_office::{Cell, Sheet};
 
@@ -40,21 +41,21 @@ pub struct InventoryRow {
     /// 1-based row number in the sheet.
     pub line: usize,
     pub name: String,
-    pub kind: String,
+    pub kind: SystemKind,
     /// Unit code or Chinese name, as written.
     pub unit: String,
     pub urls: Vec<String>,
     pub ips: Vec<String>,
     pub internet_facing: bool,
     pub important: bool,
-    pub stage: String,
+    pub stage: Stage,
     pub operator_unit: String,
     pub operator_vendor: String,
     pub operator_contact: String,
     pub users: String,
-    pub hosting: String,
+    pub hosting: Hosting,
     pub tags: Vec<String>,
-    pub filing_status: String,
+    pub filing_status: FilingStatus,
     pub public_security_no: String,
     pub icp_no: String,
     pub filed_on: Option<NaiveDate>,
@@ -123,35 +124,74 @@ pub fn column_letters(mut col: u32) -> String {
     s
 }
 
-pub(crate) fn pick<'a>(word: &str, table: &[(&[&str], &'a str)]) -> Option<&'a str> {
+/// The value a spreadsheet word names in `table` (any of its spellings, any case).
+pub(crate) fn pick<T: Copy>(word: &str, table: &[(&[&str], T)]) -> Option<T> {
     let w = word.trim().to_lowercase();
     table.iter().find(|(names, _)| names.iter().any(|n| n.to_lowercase() == w)).map(|(_, code)| *code)
 }
 
-const KIND: &[(&[&str], &str)] = &[
-    (&["网站", "website"], "website"),
-    (&["应用系统", "应用", "信息系统", "application"], "application"),
-    (&["平台", "platform"], "platform"),
-    (&["其他", "other"], "other"),
+/// The first spelling of `value` in `table` (how an export writes it).
+fn first_word<T: PartialEq>(table: &[(&[&'static str], T)], value: &T) -> &'static str {
+    table.iter().find(|(_, v)| v == value).and_then(|(names, _)| names.first().copied()).unwrap_or("")
+}
+
+const KIND: &[(&[&str], SystemKind)] = &[
+    (&["网站", "website"], SystemKind::Website),
+    (&["应用系统", "应用", "信息系统", "application"], SystemKind::Application),
+    (&["平台", "platform"], SystemKind::Platform),
+    (&["其他", "other"], SystemKind::Other),
 ];
-const HOSTING: &[(&[&str], &str)] = &[
-    (&["校内数据中心", "校内", "数据中心", "campus"], "campus"),
-    (&["云服务", "云", "cloud"], "cloud"),
-    (&["厂商托管", "厂商", "vendor"], "vendor"),
+const HOSTING: &[(&[&str], Hosting)] = &[
+    (&["校内数据中心", "校内", "数据中心", "campus"], Hosting::Campus),
+    (&["云服务", "云", "cloud"], Hosting::Cloud),
+    (&["厂商托管", "厂商", "vendor"], Hosting::Vendor),
 ];
-const FILING: &[(&[&str], &str)] = &[
-    (&["未备案", "无", "none"], "none"),
-    (&["已备案", "filed"], "filed"),
-    (&["待变更", "需变更", "needs_update"], "needs_update"),
-    (&["已注销", "注销", "cancelled"], "cancelled"),
+const FILING: &[(&[&str], FilingStatus)] = &[
+    (&["未备案", "无", "none"], FilingStatus::NotFiled),
+    (&["已备案", "filed"], FilingStatus::Filed),
+    (&["待变更", "需变更", "needs_update"], FilingStatus::NeedsUpdate),
+    (&["已注销", "注销", "cancelled"], FilingStatus::Cancelled),
 ];
-const STAGE: &[(&[&str], &str)] = &[
-    (&["规划中", "规划", "planned"], "planned"),
-    (&["建设中", "在建", "building"], "building"),
-    (&["已上线", "运行", "运行中", "在用", "online"], "online"),
-    (&["已下线", "下线", "offline"], "offline"),
-    (&["已关闭", "关闭", "closed"], "closed"),
+/// A sheet cannot set `shutdown`: only a shutdown order does.
+const STAGE: &[(&[&str], Stage)] = &[
+    (&["规划中", "规划", "planned"], Stage::Planned),
+    (&["建设中", "在建", "building"], Stage::Building),
+    (&["已上线", "运行", "运行中", "在用", "online"], Stage::Online),
+    (&["已下线", "下线", "offline"], Stage::Offline),
+    (&["已关闭", "关闭", "closed"], Stage::Closed),
 ];
+
+/// How the inventory sheet writes a value (the export's words, which the import reads back).
+pub trait SheetWord {
+    fn sheet_word(&self) -> &'static str;
+}
+
+impl SheetWord for SystemKind {
+    fn sheet_word(&self) -> &'static str {
+        first_word(KIND, self)
+    }
+}
+
+impl SheetWord for Hosting {
+    fn sheet_word(&self) -> &'static str {
+        first_word(HOSTING, self)
+    }
+}
+
+impl SheetWord for FilingStatus {
+    fn sheet_word(&self) -> &'static str {
+        first_word(FILING, self)
+    }
+}
+
+impl SheetWord for Stage {
+    fn sheet_word(&self) -> &'static str {
+        match self {
+            Stage::Shutdown => "已关停",
+            other => first_word(STAGE, other),
+        }
+    }
+}
 const YES: &[&str] = &["是", "y", "yes", "true", "1", "√", "✓"];
 const NO: &[&str] = &["否", "n", "no", "false", "0", "×"];
 
@@ -272,23 +312,26 @@ fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> (InventoryRo
     };
     let get = |h: &str| text(cell(h));
     let mut problems = Vec::new();
-    let mut choice = |h: &str, table: &[(&[&str], &'static str)], default: &'static str| -> String {
-        let v = get(h);
+    fn choice<T: Copy>(
+        problems: &mut Vec<Problem>,
+        line: usize,
+        h: &str,
+        v: String,
+        table: &[(&[&str], T)],
+        default: T,
+    ) -> T {
         if v.is_empty() {
-            return default.to_owned();
+            return default;
         }
-        match pick(&v, table) {
-            Some(code) => code.to_owned(),
-            None => {
-                problems.push(Problem::new(line, h, "unknown_value", &v));
-                default.to_owned()
-            }
-        }
-    };
-    let kind = choice("类型", KIND, "other");
-    let hosting = choice("托管方式", HOSTING, "campus");
-    let filing_status = choice("备案状态", FILING, "none");
-    let stage = choice("状态", STAGE, "planned");
+        pick(&v, table).unwrap_or_else(|| {
+            problems.push(Problem::new(line, h, "unknown_value", &v));
+            default
+        })
+    }
+    let kind = choice(&mut problems, line, "类型", get("类型"), KIND, SystemKind::Other);
+    let hosting = choice(&mut problems, line, "托管方式", get("托管方式"), HOSTING, Hosting::Campus);
+    let filing_status = choice(&mut problems, line, "备案状态", get("备案状态"), FILING, FilingStatus::NotFiled);
+    let stage = choice(&mut problems, line, "状态", get("状态"), STAGE, Stage::Planned);
     let mut flag = |h: &str| match yes_no(&get(h)) {
         Some(b) => b,
         None => {
@@ -347,18 +390,6 @@ fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> (InventoryRo
         notes: get("备注"),
     };
     (parsed, problems)
-}
-
-/// The words a code is written with in the spreadsheet (the first of each table).
-pub fn word_for(column: &str, code: &str) -> String {
-    let table = match column {
-        "类型" => KIND,
-        "托管方式" => HOSTING,
-        "备案状态" => FILING,
-        "状态" => STAGE,
-        _ => return code.to_owned(),
-    };
-    table.iter().find(|(_, c)| *c == code).map(|(names, _)| names[0].to_owned()).unwrap_or_else(|| code.to_owned())
 }
 
 #[cfg(test)]
@@ -421,7 +452,7 @@ mod tests {
         assert_eq!(rows.len(), 2, "blank rows are skipped");
         assert!(rows[0].1.is_empty() && rows[1].1.is_empty());
         let r = &rows[0].0;
-        assert_eq!((r.line, r.kind.as_str(), r.unit.as_str()), (2, "website", "化学学院"));
+        assert_eq!((r.line, r.kind, r.unit.as_str()), (2, SystemKind::Website, "化学学院"));
         assert_eq!(r.urls.len(), 2);
         assert!(r.internet_facing);
         assert_eq!(r.mlps_level, Some(2));
@@ -451,6 +482,23 @@ mod tests {
         let mut s = sheet(&[&["系统名称", "类型", "主管单位"], &["a", "网站", "cs"]]);
         s.merged.push((1, 2, 2, 2));
         assert_eq!(parse(&s), Err(SheetProblem::MergedCells("C2".into())));
-        assert_eq!(word_for("类型", "website"), "网站");
+    }
+
+    #[test]
+    fn every_value_has_a_sheet_word_that_reads_back() {
+        for k in SystemKind::ALL {
+            assert_eq!(pick(k.sheet_word(), KIND), Some(*k));
+        }
+        for h in Hosting::ALL {
+            assert_eq!(pick(h.sheet_word(), HOSTING), Some(*h));
+        }
+        for f in FilingStatus::ALL {
+            assert_eq!(pick(f.sheet_word(), FILING), Some(*f));
+        }
+        for s in Stage::ALL.iter().filter(|s| **s != Stage::Shutdown) {
+            assert_eq!(pick(s.sheet_word(), STAGE), Some(*s));
+        }
+        assert_eq!(Stage::Shutdown.sheet_word(), "已关停");
+        assert_eq!(pick("已关停", STAGE), None, "a sheet cannot shut a system down");
     }
 }

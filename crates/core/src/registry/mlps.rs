@@ -3,6 +3,11 @@
 
 use chrono::{Months, NaiveDate};
 
+crate::closed_set! {
+    /// The conclusion of an MLPS evaluation (测评结论).
+    pub enum EvaluationResult { Pass = "pass", BasicPass = "basic_pass", Fail = "fail" }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvaluationPolicy {
     /// Months between evaluations for level ≥ 3.

@@ -5,4 +5,7 @@ pub mod gates;
 pub mod inventory;
 pub mod mlps;
 
-pub use gates::{GatePolicy, Reason, SystemFacts, check_transition};
+pub use gates::{
+    FilingStatus, GatePolicy, Hosting, ProtectionKind, Reason, Stage, SystemFacts, SystemKind, check_transition,
+};
+pub use mlps::EvaluationResult;

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::notices::messages::{self, Subject};
 use crate::notices::{Rung, workflow};
 use crate::notify::Audience;
+use crate::registry::Stage;
 use crate::store::Store;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -38,7 +39,7 @@ struct Due {
 struct SystemFacts {
     id: i64,
     name: String,
-    stage: String,
+    stage: Stage,
     stage_before_shutdown: Option<String>,
 }
 
@@ -166,16 +167,17 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                 Rung::Shutdown => {
                     report.shutdowns += 1;
                     let Some(s) = systems.get_mut(&r.system_id) else { continue };
-                    let stage_before = if s.stage == "shutdown" {
-                        s.stage_before_shutdown.clone().unwrap_or_default()
+                    // Unknown when an order came before this one and its record has no stage.
+                    let stage_before = if s.stage == Stage::Shutdown {
+                        s.stage_before_shutdown.as_deref().and_then(Stage::parse).map_or("", Stage::as_str)
                     } else {
-                        s.stage.clone()
+                        s.stage.as_str()
                     };
                     orders.push(shutdown_order::ActiveModel {
                         system_id: Set(s.id),
                         rectification_id: Set(r.id),
                         unit_id: Set(r.unit_id),
-                        stage_before: Set(stage_before.clone()),
+                        stage_before: Set(stage_before.to_owned()),
                         ordered_at: Set(now),
                         lifted_at: Set(None),
                         ..Default::default()
@@ -200,7 +202,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                     after["system_id"] = json!(s.id);
                     after["stage_before"] = json!(stage_before);
                     after["violation"] = json!("refused_rectification");
-                    if s.stage != "shutdown" {
+                    if s.stage != Stage::Shutdown {
                         shut.push(s.id);
                         changes.push(
                             Change::updated(
@@ -208,12 +210,12 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                                 s.id,
                                 Some(r.unit_id),
                                 json!({"stage": stage_before}),
-                                json!({"stage": "shutdown", "rectification_id": r.id}),
+                                json!({"stage": Stage::Shutdown, "rectification_id": r.id}),
                             )
                             .with_action("shutdown_order"),
                         );
-                        s.stage_before_shutdown = Some(stage_before);
-                        s.stage = "shutdown".into();
+                        s.stage_before_shutdown = Some(stage_before.to_owned());
+                        s.stage = Stage::Shutdown;
                     }
                 }
             }

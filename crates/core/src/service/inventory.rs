@@ -10,7 +10,8 @@ use crate::audit::{self, Actor, Change};
 use crate::entity::{mlps_evaluation, system, unit};
 use crate::error::{FieldError, Result};
 use crate::registry::gates::filing_after_change;
-use crate::registry::inventory::{self, HEADERS, InventoryRow, Problem, word_for};
+use crate::registry::inventory::{self, HEADERS, InventoryRow, Problem, SheetWord};
+use crate::registry::{FilingStatus, Hosting, Stage, SystemKind};
 use crate::store::Store;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
@@ -84,20 +85,20 @@ fn problem(column: &str, code: &str, value: &str) -> ReportProblem {
 struct Wanted {
     unit_id: i64,
     name: String,
-    kind: String,
+    kind: SystemKind,
     urls: String,
     ips: String,
     internet_facing: bool,
     important: bool,
-    stage: String,
+    stage: Stage,
     operator_unit_id: Option<i64>,
     operator_vendor: String,
     operator_contact: String,
     users: String,
-    hosting: String,
+    hosting: Hosting,
     tags: String,
     notes: String,
-    filing_status: String,
+    filing_status: FilingStatus,
     public_security_no: String,
     icp_no: String,
     filed_on: Option<chrono::NaiveDate>,
@@ -112,20 +113,20 @@ impl Wanted {
         Wanted {
             unit_id: m.unit_id,
             name: m.name.clone(),
-            kind: m.kind.clone(),
+            kind: m.kind,
             urls: m.urls.clone(),
             ips: m.ips.clone(),
             internet_facing: m.internet_facing,
             important: m.important,
-            stage: m.stage.clone(),
+            stage: m.stage,
             operator_unit_id: m.operator_unit_id,
             operator_vendor: m.operator_vendor.clone(),
             operator_contact: m.operator_contact.clone(),
             users: m.users.clone(),
-            hosting: m.hosting.clone(),
+            hosting: m.hosting,
             tags: m.tags.clone(),
             notes: m.notes.clone(),
-            filing_status: m.filing_status.clone(),
+            filing_status: m.filing_status,
             public_security_no: m.public_security_no.clone(),
             icp_no: m.icp_no.clone(),
             filed_on: m.filed_on,
@@ -139,20 +140,20 @@ impl Wanted {
     fn apply(&self, am: &mut system::ActiveModel) {
         am.unit_id = Set(self.unit_id);
         am.name = Set(self.name.clone());
-        am.kind = Set(self.kind.clone());
+        am.kind = Set(self.kind);
         am.urls = Set(self.urls.clone());
         am.ips = Set(self.ips.clone());
         am.internet_facing = Set(self.internet_facing);
         am.important = Set(self.important);
-        am.stage = Set(self.stage.clone());
+        am.stage = Set(self.stage);
         am.operator_unit_id = Set(self.operator_unit_id);
         am.operator_vendor = Set(self.operator_vendor.clone());
         am.operator_contact = Set(self.operator_contact.clone());
         am.users = Set(self.users.clone());
-        am.hosting = Set(self.hosting.clone());
+        am.hosting = Set(self.hosting);
         am.tags = Set(self.tags.clone());
         am.notes = Set(self.notes.clone());
-        am.filing_status = Set(self.filing_status.clone());
+        am.filing_status = Set(self.filing_status);
         am.public_security_no = Set(self.public_security_no.clone());
         am.icp_no = Set(self.icp_no.clone());
         am.filed_on = Set(self.filed_on);
@@ -227,7 +228,7 @@ pub async fn import(
         for e in field_errors {
             problems.push(problem(column_of(&e.field), &e.code, ""));
         }
-        if r.filing_status == "filed"
+        if r.filing_status == FilingStatus::Filed
             && (r.public_security_no.is_empty() && r.icp_no.is_empty() || r.filed_on.is_none())
         {
             problems.push(problem("备案状态", "filing_incomplete", "已备案"));
@@ -252,20 +253,20 @@ pub async fn import(
         let mut wanted = Wanted {
             unit_id,
             name: r.name.clone(),
-            kind: r.kind.clone(),
+            kind: r.kind,
             urls: urls.join("\n"),
             ips: ips.join("\n"),
             internet_facing: r.internet_facing,
             important: r.important,
-            stage: r.stage.clone(),
+            stage: r.stage,
             operator_unit_id,
             operator_vendor: r.operator_vendor.clone(),
             operator_contact: r.operator_contact.clone(),
             users: r.users.clone(),
-            hosting: r.hosting.clone(),
+            hosting: r.hosting,
             tags: tags.join("\n"),
             notes: r.notes.clone(),
-            filing_status: r.filing_status.clone(),
+            filing_status: r.filing_status,
             public_security_no: r.public_security_no.clone(),
             icp_no: r.icp_no.clone(),
             filed_on: r.filed_on,
@@ -283,8 +284,8 @@ pub async fn import(
             Some(m) => {
                 let current = Wanted::of(m);
                 // A shutdown is lifted only by its order, not by a spreadsheet.
-                if m.stage == "shutdown" {
-                    wanted.stage = m.stage.clone();
+                if m.stage == Stage::Shutdown {
+                    wanted.stage = m.stage;
                 }
                 if wanted == current {
                     report.unchanged += 1;
@@ -293,7 +294,7 @@ pub async fn import(
                     let identity_changed =
                         wanted.urls != current.urls || wanted.ips != current.ips || wanted.unit_id != current.unit_id;
                     if wanted.filing_status == current.filing_status {
-                        wanted.filing_status = filing_after_change(&current.filing_status, identity_changed).to_owned();
+                        wanted.filing_status = filing_after_change(current.filing_status, identity_changed);
                     }
                     plans.push((r.line, Plan::Update(m.id, wanted)));
                     report.updated += 1;
@@ -379,20 +380,20 @@ pub async fn export_rows(store: &Store, who: &Principal, filter: &SystemFilter) 
         .map(|m| {
             let row = vec![
                 m.name.clone(),
-                word_for("类型", &m.kind),
+                m.kind.sheet_word().to_owned(),
                 units.get(&m.unit_id).cloned().unwrap_or_default(),
                 split(&m.urls).join("\n"),
                 split(&m.ips).join("\n"),
                 yes(m.internet_facing),
                 yes(m.important),
-                if m.stage == "shutdown" { "已关停".into() } else { word_for("状态", &m.stage) },
+                m.stage.sheet_word().to_owned(),
                 m.operator_unit_id.and_then(|id| units.get(&id).cloned()).unwrap_or_default(),
                 m.operator_vendor.clone(),
                 m.operator_contact.clone(),
                 m.users.clone(),
-                word_for("托管方式", &m.hosting),
+                m.hosting.sheet_word().to_owned(),
                 split(&m.tags).join(", "),
-                word_for("备案状态", &m.filing_status),
+                m.filing_status.sheet_word().to_owned(),
                 m.public_security_no.clone(),
                 m.icp_no.clone(),
                 date(m.filed_on),

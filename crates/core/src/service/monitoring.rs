@@ -29,8 +29,6 @@ use crate::store::Store;
 /// The check names, in order.
 pub const CHECKS: [&str; 7] = ["availability", "tamper", "hidden_links", "certificate", "headers", "icp", "exposure"];
 pub const STATUSES: [&str; 5] = ["pending", "up", "degraded", "down", "denied"];
-/// Systems in these stages have no active monitors.
-const UNMONITORED_STAGES: [&str; 2] = ["planned", "closed"];
 /// Raw check results are kept this long; hours stay for the charts.
 const RAW_DAYS: i64 = 2;
 const HOURS_DAYS: i64 = 400;
@@ -916,7 +914,7 @@ struct SystemUrls {
     id: i64,
     unit_id: i64,
     urls: String,
-    stage: String,
+    stage: crate::registry::Stage,
 }
 
 /// Keep monitors in step with the registry: one managed monitor per URL of
@@ -937,7 +935,7 @@ pub async fn sync(store: &Store) -> Result<SyncReport> {
         .await?;
     let mut wanted: HashMap<(i64, String), i64> = HashMap::new();
     for s in &systems {
-        if UNMONITORED_STAGES.contains(&s.stage.as_str()) {
+        if !s.stage.is_monitored() {
             continue;
         }
         for u in s.urls.lines() {

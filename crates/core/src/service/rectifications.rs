@@ -17,6 +17,7 @@ use crate::notices::workflow::{self, Action, REQUIRED_REPORT_FIELDS};
 use crate::notices::{RectificationStatus, SEVERITIES};
 use crate::notify::Audience;
 use crate::page::{Page, PageRequest};
+use crate::registry::Stage;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -632,9 +633,10 @@ async fn lift<C: ConnectionTrait>(
         .count(conn)
         .await?;
     let s = system::Entity::find_by_id(r.system_id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    if let Some(back) = workflow::stage_after_lift(&s.stage, s.stage_before_shutdown.as_deref(), still) {
+    let before = s.stage_before_shutdown.as_deref().and_then(Stage::parse);
+    if let Some(back) = workflow::stage_after_lift(s.stage, before, still) {
         let mut am: system::ActiveModel = s.into();
-        am.stage = Set(back.clone());
+        am.stage = Set(back);
         am.stage_before_shutdown = Set(None);
         am.updated_at = Set(now);
         am.update(conn).await?;

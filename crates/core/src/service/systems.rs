@@ -5,11 +5,13 @@ use super::units::resolve_code;
 use super::{clean, scope_condition};
 use crate::access::{Permission, Principal};
 use crate::audit::{self, Actor, Change};
+use crate::closed_set::ClosedSet;
 use crate::entity::{attachment, mlps_evaluation, protection, responsibility, system, unit};
 use crate::error::{CoreError, FieldError, Result};
 use crate::page::{Page, PageRequest};
-use crate::registry::gates::{self, FILING_STATUSES, HOSTINGS, KINDS, PROTECTION_KINDS, Reason, STAGES, SystemFacts};
+use crate::registry::gates::{self, Reason, SystemFacts};
 use crate::registry::mlps::{DueState, due_state};
+use crate::registry::{EvaluationResult, FilingStatus, Hosting, ProtectionKind, Stage, SystemKind};
 use crate::store::Store;
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
@@ -20,12 +22,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 
-pub const EVALUATION_RESULTS: [&str; 3] = ["pass", "basic_pass", "fail"];
 const MAX_LIST_ITEMS: usize = 50;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FilingView {
-    pub status: String,
+    pub status: FilingStatus,
     pub public_security_no: String,
     pub icp_no: String,
     pub filed_on: Option<NaiveDate>,
@@ -46,7 +47,7 @@ pub struct MlpsView {
 pub struct SystemView {
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: SystemKind,
     /// Owner unit (主管单位) code.
     pub unit: String,
     pub unit_name: String,
@@ -60,10 +61,10 @@ pub struct SystemView {
     pub operator_vendor: String,
     pub operator_contact: String,
     pub users: String,
-    pub hosting: String,
+    pub hosting: Hosting,
     pub tags: Vec<String>,
     pub notes: String,
-    pub stage: String,
+    pub stage: Stage,
     pub filing: FilingView,
     pub mlps: MlpsView,
     pub override_note: String,
@@ -71,7 +72,7 @@ pub struct SystemView {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ProtectionView {
-    pub kind: String,
+    pub kind: ProtectionKind,
     pub product: String,
     pub since: Option<NaiveDate>,
     pub notes: String,
@@ -82,7 +83,7 @@ pub struct EvaluationView {
     pub id: i64,
     pub agency: String,
     pub evaluated_on: NaiveDate,
-    pub result: String,
+    pub result: EvaluationResult,
     pub score: Option<f64>,
     pub rectification_items: Vec<String>,
     /// The evaluation report's file name and size, when one was attached.
@@ -105,8 +106,8 @@ pub struct Upload {
 /// A possible next stage and what stands in its way.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NextStep {
-    pub to: &'static str,
-    pub reasons: Vec<String>,
+    pub to: Stage,
+    pub reasons: Vec<Reason>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -114,7 +115,7 @@ pub struct SystemDetail {
     #[serde(flatten)]
     pub system: SystemView,
     pub protections: Vec<ProtectionView>,
-    pub required_protections: Vec<String>,
+    pub required_protections: Vec<ProtectionKind>,
     pub evaluations: Vec<EvaluationView>,
     pub next_steps: Vec<NextStep>,
 }
@@ -324,10 +325,13 @@ pub(crate) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str,
     }
 }
 
-fn check_choice(errors: &mut Vec<FieldError>, field: &str, value: &str, choices: &[&str]) {
-    if !choices.contains(&value) {
+/// The value of a closed set a field names, or an `unknown_choice` error.
+fn check_choice<T: ClosedSet>(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Option<T> {
+    let found = T::all().iter().copied().find(|v| v.as_str() == value.trim());
+    if found.is_none() {
         errors.push(FieldError::new(field, "unknown_choice"));
     }
+    found
 }
 
 fn evaluation_word(state: DueState) -> &'static str {
@@ -499,15 +503,15 @@ async fn protections_of<C: ConnectionTrait>(conn: &C, system_id: i64) -> Result<
 }
 
 /// Every reason the system cannot move to `to` now.
-async fn reasons_for<C: ConnectionTrait>(store: &Store, conn: &C, m: &system::Model, to: &str) -> Result<Vec<Reason>> {
+async fn reasons_for<C: ConnectionTrait>(store: &Store, conn: &C, m: &system::Model, to: Stage) -> Result<Vec<Reason>> {
     let prots = protections_of(conn, m.id).await?;
     let facts = SystemFacts {
-        kind: &m.kind,
-        stage: &m.stage,
+        kind: m.kind,
+        stage: m.stage,
         internet_facing: m.internet_facing,
-        filing_status: &m.filing_status,
+        filing_status: m.filing_status,
         mlps_level: m.mlps_level,
-        protections: prots.iter().map(|p| p.kind.as_str()).collect(),
+        protections: prots.iter().map(|p| p.kind).collect(),
         owner_has_responsibles: has_responsibles(conn, m.unit_id).await?,
     };
     Ok(gates::check_transition(&facts, to, &store.registry_policy().gates))
@@ -550,19 +554,13 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<SystemDetail
         })
         .collect();
     let mut next_steps = Vec::new();
-    for to in STAGES {
-        if gates::is_step(&m.stage, to) {
+    for &to in Stage::ALL {
+        if gates::is_step(m.stage, to) {
             let reasons = reasons_for(store, conn, &m, to).await?;
-            next_steps.push(NextStep { to, reasons: reasons.iter().map(Reason::code).collect() });
+            next_steps.push(NextStep { to, reasons });
         }
     }
-    let required_protections = store
-        .registry_policy()
-        .gates
-        .required(&m.kind, m.internet_facing, m.mlps_level)
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let required_protections = store.registry_policy().gates.required(m.kind, m.internet_facing, m.mlps_level);
     let unit_ids: Vec<i64> = [Some(m.unit_id), m.operator_unit_id].into_iter().flatten().collect();
     let units = Units::load(conn, unit_ids).await?;
     Ok(SystemDetail {
@@ -620,9 +618,11 @@ async fn commit_change(store: &Store, txn: crate::store::WriteTxn, who: &Princip
 pub async fn create(store: &Store, who: &Principal, input: SystemInput) -> Result<SystemDetail> {
     let mut errors = Vec::new();
     check_text(&mut errors, "name", &input.name, 200, true);
-    check_choice(&mut errors, "kind", input.kind.trim(), &KINDS);
-    let hosting = input.hosting.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("campus").to_owned();
-    check_choice(&mut errors, "hosting", &hosting, &HOSTINGS);
+    let kind = check_choice::<SystemKind>(&mut errors, "kind", &input.kind);
+    let hosting = match input.hosting.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(Hosting::Campus),
+        Some(h) => check_choice::<Hosting>(&mut errors, "hosting", h),
+    };
     for (field, value) in [
         ("operator_vendor", &input.operator_vendor),
         ("operator_contact", &input.operator_contact),
@@ -642,6 +642,7 @@ pub async fn create(store: &Store, who: &Principal, input: SystemInput) -> Resul
         Err(e) => return Err(e),
     };
     let operator = operator_unit(&*txn, input.operator_unit.as_deref(), &mut errors).await?;
+    let (Some(kind), Some(hosting)) = (kind, hosting) else { return Err(CoreError::Invalid(errors)) };
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors));
     }
@@ -651,7 +652,7 @@ pub async fn create(store: &Store, who: &Principal, input: SystemInput) -> Resul
     let m = system::ActiveModel {
         unit_id: Set(owner.id),
         name: Set(input.name.trim().to_owned()),
-        kind: Set(input.kind.trim().to_owned()),
+        kind: Set(kind),
         urls: Set(join(&urls)),
         ips: Set(join(&ips)),
         internet_facing: Set(input.internet_facing),
@@ -663,9 +664,9 @@ pub async fn create(store: &Store, who: &Principal, input: SystemInput) -> Resul
         hosting: Set(hosting),
         tags: Set(join(&tags)),
         notes: Set(input.notes.trim().to_owned()),
-        stage: Set("planned".into()),
+        stage: Set(Stage::Planned),
         stage_before_shutdown: Set(None),
-        filing_status: Set("none".into()),
+        filing_status: Set(FilingStatus::NotFiled),
         public_security_no: Set(String::new()),
         icp_no: Set(String::new()),
         filed_on: Set(None),
@@ -693,10 +694,14 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: SystemPatch)
     let mut errors = Vec::new();
     let name = patch.name.as_deref().unwrap_or(&current.name).trim().to_owned();
     check_text(&mut errors, "name", &name, 200, true);
-    let kind = patch.kind.as_deref().unwrap_or(&current.kind).trim().to_owned();
-    check_choice(&mut errors, "kind", &kind, &KINDS);
-    let hosting = patch.hosting.as_deref().unwrap_or(&current.hosting).trim().to_owned();
-    check_choice(&mut errors, "hosting", &hosting, &HOSTINGS);
+    let kind = match patch.kind.as_deref() {
+        Some(k) => check_choice::<SystemKind>(&mut errors, "kind", k),
+        None => Some(current.kind),
+    };
+    let hosting = match patch.hosting.as_deref() {
+        Some(h) => check_choice::<Hosting>(&mut errors, "hosting", h),
+        None => Some(current.hosting),
+    };
     let text = |new: &Option<String>, old: &str| new.as_deref().unwrap_or(old).trim().to_owned();
     let operator_vendor = text(&patch.operator_vendor, &current.operator_vendor);
     let operator_contact = text(&patch.operator_contact, &current.operator_contact);
@@ -726,6 +731,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: SystemPatch)
         Some(code) => operator_unit(&*txn, code.as_deref(), &mut errors).await?,
         None => current.operator_unit_id,
     };
+    let (Some(kind), Some(hosting)) = (kind, hosting) else { return Err(CoreError::Invalid(errors)) };
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors));
     }
@@ -734,7 +740,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: SystemPatch)
     }
     let (urls, ips) = (join(&urls), join(&ips));
     let identity_changed = urls != current.urls || ips != current.ips || owner_id != current.unit_id;
-    let filing = gates::filing_after_change(&current.filing_status, identity_changed).to_owned();
+    let filing = gates::filing_after_change(current.filing_status, identity_changed);
     let before = snapshot(&current);
     let mut am: system::ActiveModel = current.into();
     am.name = Set(name);
@@ -772,7 +778,7 @@ pub async fn delete(store: &Store, who: &Principal, id: i64) -> Result<()> {
     let txn = store.begin_write().await?;
     let m = find_visible(&*txn, who, id).await?;
     who.require(Permission::ManageSystems(m.unit_id))?;
-    if m.stage != "planned" {
+    if !m.stage.may_be_deleted() {
         return Err(CoreError::Conflict("system_not_planned"));
     }
     protection::Entity::delete_many().filter(protection::Column::SystemId.eq(id)).exec(&*txn).await?;
@@ -786,11 +792,10 @@ pub async fn put_filing(store: &Store, who: &Principal, id: i64, input: FilingIn
     let current = find_visible(&*txn, who, id).await?;
     who.require(Permission::ManageSystems(current.unit_id))?;
     let mut errors = Vec::new();
-    let status = input.status.trim().to_owned();
-    check_choice(&mut errors, "status", &status, &FILING_STATUSES);
+    let status = check_choice::<FilingStatus>(&mut errors, "status", &input.status);
     check_text(&mut errors, "public_security_no", &input.public_security_no, 64, false);
     check_text(&mut errors, "icp_no", &input.icp_no, 64, false);
-    if status == "filed" {
+    if status == Some(FilingStatus::Filed) {
         if input.public_security_no.trim().is_empty() && input.icp_no.trim().is_empty() {
             errors.push(FieldError::new("public_security_no", "filing_number_required"));
         }
@@ -798,9 +803,7 @@ pub async fn put_filing(store: &Store, who: &Principal, id: i64, input: FilingIn
             errors.push(FieldError::new("filed_on", "required"));
         }
     }
-    if !errors.is_empty() {
-        return Err(CoreError::Invalid(errors));
-    }
+    let Some(status) = status.filter(|_| errors.is_empty()) else { return Err(CoreError::Invalid(errors)) };
     let before = snapshot(&current);
     let mut am: system::ActiveModel = current.into();
     am.filing_status = Set(status);
@@ -823,15 +826,13 @@ pub async fn put_protections(
     let current = find_visible(&*txn, who, id).await?;
     who.require(Permission::ManageSystems(current.unit_id))?;
     let mut errors = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<ProtectionKind> = Vec::new();
     for p in &input {
-        let kind = p.kind.trim();
-        if !PROTECTION_KINDS.contains(&kind) {
-            errors.push(FieldError::new("kind", "unknown_choice"));
-        } else if seen.contains(&kind) {
-            errors.push(FieldError::new("kind", "duplicate_kind"));
+        match check_choice::<ProtectionKind>(&mut errors, "kind", &p.kind) {
+            Some(kind) if seen.contains(&kind) => errors.push(FieldError::new("kind", "duplicate_kind")),
+            Some(kind) => seen.push(kind),
+            None => {}
         }
-        seen.push(kind);
         check_text(&mut errors, "product", &p.product, 200, false);
         check_text(&mut errors, "notes", &p.notes, 1000, false);
     }
@@ -846,10 +847,10 @@ pub async fn put_protections(
             .collect::<Vec<_>>()
     );
     protection::Entity::delete_many().filter(protection::Column::SystemId.eq(id)).exec(&*txn).await?;
-    for p in &input {
+    for (p, kind) in input.iter().zip(seen) {
         protection::ActiveModel {
             system_id: Set(id),
-            kind: Set(p.kind.trim().to_owned()),
+            kind: Set(kind),
             product: Set(p.product.trim().to_owned()),
             since: Set(p.since),
             notes: Set(p.notes.trim().to_owned()),
@@ -928,7 +929,7 @@ pub async fn add_evaluation(store: &Store, who: &Principal, id: i64, input: Eval
     who.require(Permission::ManageSystems(current.unit_id))?;
     let mut errors = Vec::new();
     check_text(&mut errors, "agency", &input.agency, 200, true);
-    check_choice(&mut errors, "result", input.result.trim(), &EVALUATION_RESULTS);
+    let result = check_choice::<EvaluationResult>(&mut errors, "result", &input.result);
     if input.score.is_some_and(|s| !(0.0..=100.0).contains(&s) || s.is_nan()) {
         errors.push(FieldError::new("score", "score_range"));
     }
@@ -954,9 +955,7 @@ pub async fn add_evaluation(store: &Store, who: &Principal, id: i64, input: Eval
         },
         _ => None,
     };
-    if !errors.is_empty() {
-        return Err(CoreError::Invalid(errors));
-    }
+    let Some(result) = result.filter(|_| errors.is_empty()) else { return Err(CoreError::Invalid(errors)) };
     let now = store.now();
     let report_attachment_id = match report {
         Some((up, content_type)) => {
@@ -981,7 +980,7 @@ pub async fn add_evaluation(store: &Store, who: &Principal, id: i64, input: Eval
         system_id: Set(id),
         agency: Set(input.agency.trim().to_owned()),
         evaluated_on: Set(input.evaluated_on),
-        result: Set(input.result.trim().to_owned()),
+        result: Set(result),
         score: Set(input.score),
         rectification_items: Set(join(&items)),
         report_attachment_id: Set(report_attachment_id),
@@ -1030,19 +1029,18 @@ pub async fn transition(store: &Store, who: &Principal, id: i64, input: Transiti
     let txn = store.begin_write().await?;
     let current = find_visible(&*txn, who, id).await?;
     who.require(Permission::ManageSystems(current.unit_id))?;
-    let to = input.to.trim();
-    if !STAGES.contains(&to) {
+    let Some(to) = Stage::parse(input.to.trim()) else {
         return Err(CoreError::invalid("to", "unknown_choice"));
-    }
+    };
     let reasons = reasons_for(store, &*txn, &current, to).await?;
     let override_reason = input.override_reason.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let overriding = !reasons.is_empty() && override_reason.is_some();
     if !reasons.is_empty() {
         let Some(why) = override_reason else {
-            return Err(CoreError::GateFailed(reasons.iter().map(Reason::code).collect()));
+            return Err(CoreError::GateFailed(reasons));
         };
         if !reasons.iter().all(Reason::overridable) {
-            return Err(CoreError::GateFailed(reasons.iter().map(Reason::code).collect()));
+            return Err(CoreError::GateFailed(reasons));
         }
         who.require(Permission::OverrideGate)?;
         if why.chars().count() > 1000 {
@@ -1054,7 +1052,7 @@ pub async fn transition(store: &Store, who: &Principal, id: i64, input: Transiti
     let before = json!({"stage": current.stage});
     let unit_id = current.unit_id;
     let mut am: system::ActiveModel = current.into();
-    am.stage = Set(to.to_owned());
+    am.stage = Set(to);
     if let (true, Some(why)) = (overriding, override_reason) {
         am.override_note = Set(format!("{} {}: {} ({})", now.format("%Y-%m-%d"), who.username, why, codes.join(", ")));
     }

@@ -175,7 +175,12 @@ impl Ctx {
         self.m.t(key)
     }
 
-    /// A stable code in words: `word("stage", "online")` → 已上线.
+    /// A closed set's value in words: `label(s.stage)` → 已上线.
+    pub fn label<T: crate::i18n::AsLabel + ?Sized>(&self, value: &T) -> String {
+        self.m.label(value)
+    }
+
+    /// A stable code in words: `word("severity", "high")` → 高危.
     pub fn word(&self, prefix: &str, code: &str) -> String {
         self.m.code(prefix, code)
     }

@@ -16,8 +16,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use wangan_core::access::Permission;
 use wangan_core::audit::{self, AuditFilter};
-use wangan_core::registry::gates::{FILING_STATUSES, HOSTINGS, KINDS, PROTECTION_KINDS, STAGES};
-use wangan_core::service::systems::{self, EVALUATION_RESULTS, SystemDetail, SystemView};
+use wangan_core::registry::{EvaluationResult, FilingStatus, Hosting, ProtectionKind, Stage, SystemKind};
+use wangan_core::service::systems::{self, SystemDetail, SystemView};
 use wangan_core::service::units::{self, UnitView};
 use wangan_core::{CoreError, FieldError, Page, PageRequest};
 
@@ -99,9 +99,9 @@ impl From<&SystemView> for Draft {
     fn from(s: &SystemView) -> Self {
         Draft {
             name: s.name.clone(),
-            kind: s.kind.clone(),
+            kind: s.kind.as_str().into(),
             unit: s.unit.clone(),
-            hosting: s.hosting.clone(),
+            hosting: s.hosting.as_str().into(),
             urls: s.urls.join("\n"),
             ips: s.ips.join("\n"),
             internet_facing: s.internet_facing,
@@ -220,10 +220,10 @@ struct SystemsPage {
     f: ListQuery,
     page: Page<SystemView>,
     pager: Pager,
-    stages: [&'static str; 6],
-    filings: [&'static str; 4],
-    kinds: [&'static str; 4],
-    hostings: [&'static str; 3],
+    stages: &'static [Stage],
+    filings: &'static [FilingStatus],
+    kinds: &'static [SystemKind],
+    hostings: &'static [Hosting],
     sorts: [&'static str; 4],
     all_units: Vec<UnitView>,
     manageable_units: Vec<UnitView>,
@@ -275,10 +275,10 @@ async fn systems_page(
             f,
             page,
             pager,
-            stages: STAGES,
-            filings: FILING_STATUSES,
-            kinds: KINDS,
-            hostings: HOSTINGS,
+            stages: Stage::ALL,
+            filings: FilingStatus::ALL,
+            kinds: SystemKind::ALL,
+            hostings: Hosting::ALL,
             sorts: SORTS,
             all_units,
             manageable_units,
@@ -332,12 +332,12 @@ pub async fn create(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm
 // ---- one system ----------------------------------------------------------
 
 pub struct StepRow {
-    pub to: &'static str,
+    pub to: Stage,
     pub reasons: Vec<String>,
 }
 
 pub struct ProtRow {
-    pub kind: &'static str,
+    pub kind: ProtectionKind,
     pub present: bool,
     pub product: String,
     pub since: String,
@@ -351,10 +351,10 @@ struct SystemPage {
     steps: Vec<StepRow>,
     required: Vec<String>,
     prots: Vec<ProtRow>,
-    filings: [&'static str; 4],
-    kinds: [&'static str; 4],
-    hostings: [&'static str; 3],
-    results: [&'static str; 3],
+    filings: &'static [FilingStatus],
+    kinds: &'static [SystemKind],
+    hostings: &'static [Hosting],
+    results: &'static [EvaluationResult],
     all_units: Vec<UnitView>,
     manageable_units: Vec<UnitView>,
     draft: Draft,
@@ -387,11 +387,11 @@ async fn system_page(
         .iter()
         .map(|n| StepRow { to: n.to, reasons: n.reasons.iter().map(|r| gate_reason(&ctx.m, r)).collect() })
         .collect();
-    let required = d.required_protections.iter().map(|k| ctx.word("protection", k)).collect();
-    let prots = PROTECTION_KINDS
+    let required = d.required_protections.iter().map(|k| ctx.label(k)).collect();
+    let prots = ProtectionKind::ALL
         .iter()
-        .map(|kind| {
-            let p = d.protections.iter().find(|p| p.kind == *kind);
+        .map(|&kind| {
+            let p = d.protections.iter().find(|p| p.kind == kind);
             ProtRow {
                 kind,
                 present: p.is_some(),
@@ -428,10 +428,10 @@ async fn system_page(
             steps,
             required,
             prots,
-            filings: FILING_STATUSES,
-            kinds: KINDS,
-            hostings: HOSTINGS,
-            results: EVALUATION_RESULTS,
+            filings: FilingStatus::ALL,
+            kinds: SystemKind::ALL,
+            hostings: Hosting::ALL,
+            results: EvaluationResult::ALL,
             all_units,
             manageable_units,
             can_manage,
@@ -514,11 +514,11 @@ pub async fn protections(
     let get = |k: &str| form.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str()).unwrap_or("");
     let mut errors = Vec::new();
     let mut list = Vec::new();
-    for kind in PROTECTION_KINDS {
-        if get(kind) == "on" {
+    for kind in ProtectionKind::ALL {
+        if get(kind.as_str()) == "on" {
             let since = form_date("since", get(&format!("{kind}_since")), &mut errors);
             list.push(systems::ProtectionInput {
-                kind: kind.to_owned(),
+                kind: kind.as_str().to_owned(),
                 product: get(&format!("{kind}_product")).to_owned(),
                 since,
                 notes: String::new(),
