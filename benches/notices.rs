@@ -71,18 +71,18 @@ async fn main() {
         .map(|s| (s.id, s.unit_id))
         .collect();
     let ladder = store.notice_policy().ladder.clone();
-    let severities = ["critical", "high", "medium", "low"];
+    let severities = wangan_core::notices::Severity::ALL;
     let per_notice = RECTIFICATIONS / SYSTEMS;
     for n in 0..per_notice {
         let severity = severities[n % 4];
         let deadline = t0 + Duration::days(1 + (n % 15) as i64);
         let nm = notice::Entity::insert(notice::ActiveModel {
-            source: Set("edusrc".into()),
+            source: Set(wangan_core::notices::NoticeSource::Edusrc),
             reference: Set(format!("BENCH-{n}")),
             received_at: Set(t0),
             title: Set(format!("压测通报 {n}")),
             vuln_type: Set("SQL 注入".into()),
-            severity: Set(severity.into()),
+            severity: Set(severity),
             description: Set(String::new()),
             deadline: Set(deadline),
             status: Set(wangan_core::notices::NoticeStatus::Open),
@@ -101,7 +101,7 @@ async fn main() {
                 notice_id: Set(nm),
                 system_id: Set(*sid),
                 unit_id: Set(*uid),
-                severity: Set(severity.into()),
+                severity: Set(severity),
                 status: Set(if sid % 3 == 0 { RectificationStatus::InProgress } else { RectificationStatus::Assigned }),
                 assigned_at: Set(t0),
                 deadline: Set(deadline),

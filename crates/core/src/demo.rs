@@ -154,17 +154,10 @@ pub async fn seed(store: &Store) -> Result<bool> {
 
 /// A notice of the demo: (system host, source, reference, title, vulnerability
 /// type, severity, hours since received, hours to the deadline, state to reach).
-type DemoNotice = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    i64,
-    i64,
-    crate::notices::RectificationStatus,
-);
+use crate::notices::{NoticeSource as Src, Severity as Sev};
+
+type DemoNotice =
+    (&'static str, Src, &'static str, &'static str, &'static str, Sev, i64, i64, crate::notices::RectificationStatus);
 
 /// Notices in every state: assigned, in progress, awaiting the unit's
 /// leader, awaiting the center, closed, overdue, and one system under a
@@ -181,53 +174,73 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
     let plan: [DemoNotice; 9] = [
         (
             "ee",
-            "edusrc",
+            Src::Edusrc,
             "EDUSRC-2026-08815",
             "电子信息学院网站存在 SQL 注入漏洞",
             "SQL 注入",
-            "critical",
+            Sev::Critical,
             80,
             -50,
             S::Assigned, // long overdue: the ladder orders its shutdown
         ),
         (
             "cs",
-            "provincial_edu",
+            Src::ProvincialEdu,
             "省教网安〔2026〕47号",
             "计算机学院网站 WordPress 插件任意文件上传",
             "文件上传",
-            "high",
+            Sev::High,
             70,
             -2,
             S::Assigned,
         ),
-        ("news", "city_cac", "网信通〔2026〕112号", "新闻网存在存储型跨站脚本", "XSS", "high", 20, 52, S::Assigned),
+        (
+            "news",
+            Src::CityCac,
+            "网信通〔2026〕112号",
+            "新闻网存在存储型跨站脚本",
+            "XSS",
+            Sev::High,
+            20,
+            52,
+            S::Assigned,
+        ),
         (
             "lib",
-            "moe",
+            Src::Moe,
             "教技网安〔2026〕19号",
             "图书馆网站 Drupal 远程代码执行",
             "远程代码执行",
-            "critical",
+            Sev::Critical,
             6,
             18,
             S::InProgress,
         ),
-        ("jwc", "edusrc", "EDUSRC-2026-09102", "教务处网站目录遍历", "信息泄露", "medium", 50, 118, S::ReportSubmitted),
-        ("oj", "inspection", "自查-2026-11", "在线评测平台弱口令", "弱口令", "medium", 100, 68, S::Approved),
+        (
+            "jwc",
+            Src::Edusrc,
+            "EDUSRC-2026-09102",
+            "教务处网站目录遍历",
+            "信息泄露",
+            Sev::Medium,
+            50,
+            118,
+            S::ReportSubmitted,
+        ),
+        ("oj", Src::Inspection, "自查-2026-11", "在线评测平台弱口令", "弱口令", Sev::Medium, 100, 68, S::Approved),
         (
             "bwc",
-            "police",
+            Src::Police,
             "公网安〔2026〕305号",
             "保卫处网站 DedeCMS 后台暴露",
             "后台暴露",
-            "high",
+            Sev::High,
             240,
             -100,
             S::Closed,
         ),
-        ("sem", "monitoring", "", "经管学院网站 TLS 证书将在 10 天内过期", "证书", "low", 30, 330, S::Assigned),
-        ("soft", "other", "", "正版软件服务平台 nginx 版本信息泄露", "信息泄露", "low", 10, 350, S::Assigned),
+        ("sem", Src::Monitoring, "", "经管学院网站 TLS 证书将在 10 天内过期", "证书", Sev::Low, 30, 330, S::Assigned),
+        ("soft", Src::Other, "", "正版软件服务平台 nginx 版本信息泄露", "信息泄露", Sev::Low, 10, 350, S::Assigned),
     ];
     let report = |title: &str| rectifications::ReportInput {
         vulnerability: format!("{title}。经核实漏洞存在。"),
@@ -241,16 +254,13 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
     for (host, source, reference, title, vuln_type, severity, ago, due_in, state) in plan {
         let ids = notices::resolve_systems(store, sys, &[by_host(host)]).await?;
         let input = notices::NoticeInput {
-            source: source.into(),
+            source: source.as_str().into(),
             reference: reference.into(),
             received_at: Some(now - Duration::hours(ago)),
             title: title.into(),
             vuln_type: vuln_type.into(),
-            severity: severity.into(),
-            description: format!(
-                "经{}通报：{title}，请于期限内完成整改并提交风险整改报告。",
-                crate::notices::source_zh(source)
-            ),
+            severity: severity.as_str().into(),
+            description: format!("经{}通报：{title}，请于期限内完成整改并提交风险整改报告。", source.zh()),
             deadline: Some(now + Duration::hours(due_in)),
             systems: ids,
             evidence: Vec::new(),

@@ -129,6 +129,8 @@ labelled! {
     wangan_core::registry::ProtectionKind => "protection",
     wangan_core::registry::EvaluationResult => "evaluation.result",
     wangan_core::notices::NoticeStatus => "nstatus",
+    wangan_core::notices::NoticeSource => "source",
+    wangan_core::notices::Severity => "severity",
     wangan_core::notices::RectificationStatus => "rstatus",
 }
 
@@ -246,13 +248,10 @@ mod tests {
     /// languages (`Ctx::word` would otherwise show the code word itself).
     #[test]
     fn every_value_of_a_closed_set_has_a_label_in_both_languages() {
-        use wangan_core::notices as n;
         use wangan_core::service as s;
         let roles: Vec<&str> = wangan_core::Role::ALL.iter().map(|r| r.as_str()).collect();
         let mut sets: Vec<(&str, Vec<&str>)> = labelled_sets();
         sets.extend([
-            ("source", n::SOURCES.to_vec()),
-            ("severity", n::SEVERITIES.to_vec()),
             ("channel_kind", wangan_core::notify::CHANNEL_KINDS.to_vec()),
             ("outbox", wangan_core::notify::OUTBOX_STATUSES.to_vec()),
             ("check", s::monitoring::CHECKS.to_vec()),

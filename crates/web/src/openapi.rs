@@ -687,7 +687,7 @@ fn schemas() -> Value {
     let date_n = json!({ "type": ["string", "null"], "format": "date" });
     let dt = json!({ "type": "string", "format": "date-time" });
     let dt_n = json!({ "type": ["string", "null"], "format": "date-time" });
-    let severity = json!({ "type": "string", "enum": ["critical", "high", "medium", "low"] });
+    let severity = json!({ "type": "string", "enum": words::<wangan_core::notices::Severity>() });
     let checks = json!({ "type": "string", "enum": ["availability", "tamper", "hidden_links", "certificate", "headers", "icp", "exposure"] });
     let channel_kind = json!({ "type": "string", "enum": ["email", "wecom", "dingtalk", "feishu", "webhook"] });
     let person_ref = json!({ "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
@@ -754,7 +754,7 @@ fn schemas() -> Value {
                 "problems": { "type": "array", "items": { "type": "object", "properties": {
                     "column": s("string"), "code": s("string"), "value": s("string") } } } } } } } },
         "Notice": { "type": "object", "properties": { "id": s("integer"),
-            "source": { "type": "string", "enum": ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"] },
+            "source": { "type": "string", "enum": words::<wangan_core::notices::NoticeSource>() },
             "reference": s("string"), "received_at": dt.clone(), "title": s("string"), "vuln_type": s("string"),
             "severity": severity.clone(), "description": s("string"), "deadline": dt.clone(),
             "status": { "type": "string", "enum": words::<wangan_core::notices::NoticeStatus>() }, "overdue": s("boolean"),

@@ -7,14 +7,14 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     /// `moe`, `provincial_edu`, `city_cac`, `edusrc`, `police`, `monitoring`, `inspection`, `other`.
-    pub source: String,
+    pub source: crate::notices::NoticeSource,
     /// The source's own reference number.
     pub reference: String,
     pub received_at: DateTimeUtc,
     pub title: String,
     pub vuln_type: String,
     /// `critical`, `high`, `medium`, `low`.
-    pub severity: String,
+    pub severity: crate::notices::Severity,
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub deadline: DateTimeUtc,

@@ -12,7 +12,7 @@ pub struct Model {
     /// The system's owner unit when the notice was assigned.
     pub unit_id: i64,
     /// Copied from the notice, so lists filter without a join.
-    pub severity: String,
+    pub severity: crate::notices::Severity,
     pub status: crate::notices::RectificationStatus,
     pub assigned_at: DateTimeUtc,
     pub deadline: DateTimeUtc,

@@ -32,6 +32,13 @@ pub enum Rung {
     Shutdown,
 }
 
+/// A rung is stored and sent as its code (`reminder_50`, `overdue`, `shutdown`).
+impl serde::Serialize for Rung {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.code())
+    }
+}
+
 impl Rung {
     /// The stable word stored in the audit log and the outbox.
     pub fn code(self) -> String {
@@ -39,6 +46,15 @@ impl Rung {
             Rung::Reminder(p) => format!("reminder_{p}"),
             Rung::Overdue => "overdue".into(),
             Rung::Shutdown => "shutdown".into(),
+        }
+    }
+
+    /// The rung a code names (the inverse of `code`).
+    pub fn parse(code: &str) -> Option<Rung> {
+        match code {
+            "overdue" => Some(Rung::Overdue),
+            "shutdown" => Some(Rung::Shutdown),
+            other => other.strip_prefix("reminder_")?.parse().ok().map(Rung::Reminder),
         }
     }
 }
@@ -116,6 +132,17 @@ mod tests {
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn rungs_read_back_from_their_codes() {
+        for r in [Rung::Reminder(50), Rung::Reminder(7), Rung::Overdue, Rung::Shutdown] {
+            assert_eq!(Rung::parse(&r.code()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.code()));
+        }
+        assert_eq!(Rung::parse("reminder_"), None);
+        assert_eq!(Rung::parse("reminder_x"), None);
+        assert_eq!(Rung::parse("later"), None);
     }
 
     /// Walk a rectification up the ladder with a fake clock, one hour at a time.

@@ -11,20 +11,10 @@ pub struct Subject<'a> {
     pub rectification_id: i64,
     pub notice_title: &'a str,
     pub notice_reference: &'a str,
-    pub severity: &'a str,
+    pub severity: super::Severity,
     pub system_name: &'a str,
     pub unit_name: &'a str,
     pub deadline: DateTime<Utc>,
-}
-
-pub fn severity_zh(s: &str) -> &'static str {
-    match s {
-        "critical" => "严重",
-        "high" => "高危",
-        "medium" => "中危",
-        "low" => "低危",
-        _ => "未知",
-    }
 }
 
 /// A message: the event word, a subject line and a body of a few lines.
@@ -65,7 +55,7 @@ pub fn message(event: &str, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
         s.system_name,
         s.notice_title,
         s.notice_reference,
-        severity_zh(s.severity),
+        s.severity.zh(),
         deadline
     );
     if !extra.is_empty() {
@@ -86,7 +76,7 @@ mod tests {
             rectification_id: 7,
             notice_title: "SQL 注入漏洞",
             notice_reference: "EDU-2026-001",
-            severity: "high",
+            severity: super::super::Severity::High,
             system_name: "化学学院网站",
             unit_name: "化学学院",
             deadline: Utc.with_ymd_and_hms(2026, 11, 2, 16, 0, 0).unwrap(),

@@ -12,9 +12,52 @@ use chrono::{DateTime, Duration, Utc};
 
 pub use ladder::{LadderPolicy, Rung};
 
-pub const SOURCES: [&str; 8] =
-    ["moe", "provincial_edu", "city_cac", "edusrc", "police", "monitoring", "inspection", "other"];
-pub const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
+crate::closed_set! {
+    /// Who sent a notice (通报来源).
+    pub enum NoticeSource {
+        Moe = "moe",
+        ProvincialEdu = "provincial_edu",
+        CityCac = "city_cac",
+        Edusrc = "edusrc",
+        Police = "police",
+        Monitoring = "monitoring",
+        Inspection = "inspection",
+        Other = "other",
+    }
+}
+
+crate::closed_set! {
+    /// How dangerous a notice's vulnerability is (危险等级); sets the deadline.
+    pub enum Severity { Critical = "critical", High = "high", Medium = "medium", Low = "low" }
+}
+
+impl NoticeSource {
+    /// The Chinese name, for documents and sheets.
+    pub fn zh(self) -> &'static str {
+        match self {
+            NoticeSource::Moe => "教育部",
+            NoticeSource::ProvincialEdu => "省教育厅",
+            NoticeSource::CityCac => "市网信办",
+            NoticeSource::Edusrc => "教育行业漏洞报告平台（EDUSRC）",
+            NoticeSource::Police => "公安机关",
+            NoticeSource::Monitoring => "平台监测",
+            NoticeSource::Inspection => "安全检查",
+            NoticeSource::Other => "其他",
+        }
+    }
+}
+
+impl Severity {
+    /// The Chinese name, for messages, documents and sheets.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Critical => "严重",
+            Severity::High => "高危",
+            Severity::Medium => "中危",
+            Severity::Low => "低危",
+        }
+    }
+}
 
 crate::closed_set! {
     /// Where a rectification stands (`workflow` moves it).
@@ -67,20 +110,6 @@ pub const VIOLATION_CATEGORIES: [&str; 6] = [
     "other_negligence",
 ];
 
-/// The Chinese name of a source, for documents and sheets.
-pub fn source_zh(s: &str) -> &'static str {
-    match s {
-        "moe" => "教育部",
-        "provincial_edu" => "省教育厅",
-        "city_cac" => "市网信办",
-        "edusrc" => "教育行业漏洞报告平台（EDUSRC）",
-        "police" => "公安机关",
-        "monitoring" => "平台监测",
-        "inspection" => "安全检查",
-        _ => "其他",
-    }
-}
-
 /// Allowed time by severity (configurable in `[notices]` of `wangan.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlinePolicy {
@@ -102,20 +131,19 @@ impl Default for DeadlinePolicy {
 }
 
 impl DeadlinePolicy {
-    /// The time allowed for a severity; `None` for an unknown word.
-    pub fn allowed(&self, severity: &str) -> Option<Duration> {
+    /// The time allowed for a severity.
+    pub fn allowed(&self, severity: Severity) -> Duration {
         match severity {
-            "critical" => Some(self.critical),
-            "high" => Some(self.high),
-            "medium" => Some(self.medium),
-            "low" => Some(self.low),
-            _ => None,
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
         }
     }
 
     /// The default deadline of a notice received at `received_at`.
-    pub fn deadline(&self, severity: &str, received_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        Some(received_at + self.allowed(severity)?)
+    pub fn deadline(&self, severity: Severity, received_at: DateTime<Utc>) -> DateTime<Utc> {
+        received_at + self.allowed(severity)
     }
 }
 
@@ -147,10 +175,10 @@ mod tests {
     fn deadlines_follow_severity() {
         let p = DeadlinePolicy::default();
         let t = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).unwrap();
-        assert_eq!(p.deadline("critical", t), Some(t + Duration::hours(24)));
-        assert_eq!(p.deadline("high", t), Some(t + Duration::days(3)));
-        assert_eq!(p.deadline("medium", t), Some(t + Duration::days(7)));
-        assert_eq!(p.deadline("low", t), Some(t + Duration::days(15)));
-        assert_eq!(p.deadline("urgent", t), None);
+        assert_eq!(p.deadline(Severity::Critical, t), t + Duration::hours(24));
+        assert_eq!(p.deadline(Severity::High, t), t + Duration::days(3));
+        assert_eq!(p.deadline(Severity::Medium, t), t + Duration::days(7));
+        assert_eq!(p.deadline(Severity::Low, t), t + Duration::days(15));
+        assert_eq!(Severity::parse("urgent"), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Notices in bulk from a spreadsheet (通报导入): the Chinese column headers
 //! and how a row becomes a notice. Pure: problems by row and column.
 
+use super::{NoticeSource, Severity};
 use crate::registry::inventory::{NotADate, Problem, SheetProblem, date_of, header_index, pick, text};
 use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use wangan_office::{Cell, Sheet};
@@ -9,32 +10,33 @@ pub const HEADERS: [&str; 9] =
     ["来源", "来源编号", "接收时间", "标题", "漏洞类型", "危险等级", "漏洞描述", "受影响系统", "整改期限"];
 pub const REQUIRED: [&str; 4] = ["来源", "标题", "危险等级", "受影响系统"];
 
-const SOURCE: &[(&[&str], &str)] = &[
-    (&["教育部", "moe"], "moe"),
-    (&["省教育厅", "教育厅", "provincial_edu"], "provincial_edu"),
-    (&["市网信办", "网信办", "city_cac"], "city_cac"),
-    (&["edusrc", "教育行业漏洞报告平台"], "edusrc"),
-    (&["公安机关", "公安", "网警", "police"], "police"),
-    (&["平台监测", "监测", "monitoring"], "monitoring"),
-    (&["安全检查", "检查", "自查", "inspection"], "inspection"),
-    (&["其他", "other"], "other"),
+const SOURCE: &[(&[&str], NoticeSource)] = &[
+    (&["教育部", "moe"], NoticeSource::Moe),
+    (&["省教育厅", "教育厅", "provincial_edu"], NoticeSource::ProvincialEdu),
+    (&["市网信办", "网信办", "city_cac"], NoticeSource::CityCac),
+    (&["edusrc", "教育行业漏洞报告平台"], NoticeSource::Edusrc),
+    (&["公安机关", "公安", "网警", "police"], NoticeSource::Police),
+    (&["平台监测", "监测", "monitoring"], NoticeSource::Monitoring),
+    (&["安全检查", "检查", "自查", "inspection"], NoticeSource::Inspection),
+    (&["其他", "other"], NoticeSource::Other),
 ];
-const SEVERITY: &[(&[&str], &str)] = &[
-    (&["严重", "紧急", "critical"], "critical"),
-    (&["高危", "高", "high"], "high"),
-    (&["中危", "中", "medium"], "medium"),
-    (&["低危", "低", "low"], "low"),
+const SEVERITY: &[(&[&str], Severity)] = &[
+    (&["严重", "紧急", "critical"], Severity::Critical),
+    (&["高危", "高", "high"], Severity::High),
+    (&["中危", "中", "medium"], Severity::Medium),
+    (&["低危", "低", "low"], Severity::Low),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoticeRow {
     pub line: usize,
-    pub source: String,
+    /// `None` when the cell is empty or unreadable (the row then has a problem).
+    pub source: Option<NoticeSource>,
     pub reference: String,
     pub received_at: Option<DateTime<Utc>>,
     pub title: String,
     pub vuln_type: String,
-    pub severity: String,
+    pub severity: Option<Severity>,
     pub description: String,
     /// URLs or names, as written.
     pub systems: Vec<String>,
@@ -89,19 +91,25 @@ pub fn parse(sheet: &Sheet, tz: chrono_tz::Tz) -> Result<Vec<(NoticeRow, Vec<Pro
         };
         let get = |h: &str| text(cell(h));
         let mut problems = Vec::new();
-        let mut choice = |h: &str, table: &[(&[&str], &'static str)]| -> String {
-            let v = get(h);
+        fn choice<T: Copy>(
+            problems: &mut Vec<Problem>,
+            line: usize,
+            h: &str,
+            v: String,
+            table: &[(&[&str], T)],
+        ) -> Option<T> {
             if v.is_empty() {
                 problems.push(Problem::new(line, h, "required", ""));
-                return String::new();
+                return None;
             }
-            pick(&v, table).map(str::to_owned).unwrap_or_else(|| {
+            let found = pick(&v, table);
+            if found.is_none() {
                 problems.push(Problem::new(line, h, "unknown_value", &v));
-                String::new()
-            })
-        };
-        let source = choice("来源", SOURCE);
-        let severity = choice("危险等级", SEVERITY);
+            }
+            found
+        }
+        let source = choice(&mut problems, line, "来源", get("来源"), SOURCE);
+        let severity = choice(&mut problems, line, "危险等级", get("危险等级"), SEVERITY);
         let mut time = |h: &str| match time_of(cell(h), tz) {
             Ok(t) => t,
             Err(NotADate) => {
@@ -176,7 +184,7 @@ mod tests {
         let rows = parse(&s, Shanghai).unwrap();
         let (r, p) = &rows[0];
         assert!(p.is_empty(), "{p:?}");
-        assert_eq!((r.source.as_str(), r.severity.as_str()), ("moe", "high"));
+        assert_eq!((r.source, r.severity), (Some(NoticeSource::Moe), Some(Severity::High)));
         assert_eq!(r.received_at, Some(Utc.with_ymd_and_hms(2026, 11, 20, 1, 30, 0).unwrap()));
         assert_eq!(r.deadline, Some(Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()));
         assert_eq!(r.systems, ["https://a.example/", "门户"]);

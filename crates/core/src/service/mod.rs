@@ -30,6 +30,19 @@ pub(crate) fn scope_condition<C: ColumnTrait>(scope: &Scope, unit_col: C) -> Con
     }
 }
 
+/// The value of a closed set a field names, or an `unknown_choice` error.
+pub(crate) fn check_choice<T: crate::closed_set::ClosedSet>(
+    errors: &mut Vec<crate::error::FieldError>,
+    field: &str,
+    value: &str,
+) -> Option<T> {
+    let found = T::all().iter().copied().find(|v| v.as_str() == value.trim());
+    if found.is_none() {
+        errors.push(crate::error::FieldError::new(field, "unknown_choice"));
+    }
+    found
+}
+
 /// Trim and bound a free-text field; returns `None` when it is too long.
 pub(crate) fn clean(s: &str, max_chars: usize) -> Option<String> {
     let t = s.trim();

@@ -2,6 +2,7 @@
 //! system assigned to the system's owner unit, whose responsible persons
 //! are notified in the same transaction.
 
+use super::check_choice;
 use super::notify::Outbox;
 use super::rectifications::{self, RectificationView};
 use super::systems::Upload;
@@ -12,8 +13,8 @@ use crate::audit::{self, Actor, Change};
 use crate::entity::{notice, notice_attachment, rectification, system};
 use crate::error::{CoreError, FieldError, Result};
 use crate::notices::messages::{self, Subject};
+use crate::notices::{NoticeSource, Severity, workflow};
 use crate::notices::{NoticeStatus, RectificationStatus};
-use crate::notices::{SEVERITIES, SOURCES, workflow};
 use crate::notify::Audience;
 use crate::page::{Page, PageRequest};
 use crate::store::Store;
@@ -32,12 +33,12 @@ const MAX_SYSTEMS: usize = 500;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NoticeView {
     pub id: i64,
-    pub source: String,
+    pub source: NoticeSource,
     pub reference: String,
     pub received_at: DateTime<Utc>,
     pub title: String,
     pub vuln_type: String,
-    pub severity: String,
+    pub severity: Severity,
     pub description: String,
     pub deadline: DateTime<Utc>,
     pub status: NoticeStatus,
@@ -160,16 +161,13 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
     let now = store.now();
     let scope = who.scope();
     let mut cond = scope_of(&scope);
-    for (field, value, col, choices) in [
-        ("source", &f.source, notice::Column::Source, &SOURCES[..]),
-        ("severity", &f.severity, notice::Column::Severity, &SEVERITIES[..]),
-    ] {
-        if let Some(v) = value.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            if !choices.contains(&v) {
-                return Err(CoreError::invalid(field, "unknown_choice"));
-            }
-            cond = cond.add(col.eq(v));
-        }
+    if let Some(v) = f.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let source = NoticeSource::parse(v).ok_or_else(|| CoreError::invalid("source", "unknown_choice"))?;
+        cond = cond.add(notice::Column::Source.eq(source));
+    }
+    if let Some(v) = f.severity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let severity = Severity::parse(v).ok_or_else(|| CoreError::invalid("severity", "unknown_choice"))?;
+        cond = cond.add(notice::Column::Severity.eq(severity));
     }
     if let Some(v) = f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let status = NoticeStatus::parse(v).ok_or_else(|| CoreError::invalid("status", "unknown_choice"))?;
@@ -258,18 +256,15 @@ pub async fn attachment(
 }
 
 struct Checked {
+    source: NoticeSource,
+    severity: Severity,
     received_at: DateTime<Utc>,
     deadline: DateTime<Utc>,
 }
 
 fn check_input(store: &Store, input: &NoticeInput, errors: &mut Vec<FieldError>) -> Option<Checked> {
-    if !SOURCES.contains(&input.source.trim()) {
-        errors.push(FieldError::new("source", "unknown_choice"));
-    }
-    let severity = input.severity.trim();
-    if !SEVERITIES.contains(&severity) {
-        errors.push(FieldError::new("severity", "unknown_choice"));
-    }
+    let source = check_choice::<NoticeSource>(errors, "source", &input.source);
+    let severity = check_choice::<Severity>(errors, "severity", &input.severity);
     check_text(errors, "reference", &input.reference, 100, false);
     check_text(errors, "title", &input.title, 200, true);
     check_text(errors, "vuln_type", &input.vuln_type, 100, false);
@@ -290,9 +285,9 @@ fn check_input(store: &Store, input: &NoticeInput, errors: &mut Vec<FieldError>)
             None
         }
         Some(d) => Some(d),
-        None => store.notice_policy().deadlines.deadline(severity, received_at),
+        None => severity.map(|s| store.notice_policy().deadlines.deadline(s, received_at)),
     };
-    Some(Checked { received_at, deadline: deadline? })
+    Some(Checked { source: source?, severity: severity?, received_at, deadline: deadline? })
 }
 
 /// The systems of a notice, by id; each must exist (the center sees all).
@@ -328,7 +323,7 @@ pub(crate) async fn assign<C: ConnectionTrait>(
             notice_id: Set(n.id),
             system_id: Set(s.id),
             unit_id: Set(s.unit_id),
-            severity: Set(n.severity.clone()),
+            severity: Set(n.severity),
             status: Set(RectificationStatus::Assigned),
             assigned_at: Set(now),
             deadline: Set(n.deadline),
@@ -358,7 +353,7 @@ pub(crate) async fn assign<C: ConnectionTrait>(
             rectification_id: r.id,
             notice_title: &n.title,
             notice_reference: &n.reference,
-            severity: &n.severity,
+            severity: n.severity,
             system_name: &s.name,
             unit_name,
             deadline: n.deadline,
@@ -409,12 +404,12 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
     };
     let now = store.now();
     let n = notice::ActiveModel {
-        source: Set(input.source.trim().to_owned()),
+        source: Set(c.source),
         reference: Set(input.reference.trim().to_owned()),
         received_at: Set(c.received_at),
         title: Set(input.title.trim().to_owned()),
         vuln_type: Set(input.vuln_type.trim().to_owned()),
-        severity: Set(input.severity.trim().to_owned()),
+        severity: Set(c.severity),
         description: Set(input.description.trim().to_owned()),
         deadline: Set(c.deadline),
         status: Set(NoticeStatus::Open),
@@ -487,12 +482,12 @@ pub async fn import(
             }
         }
         let input = NoticeInput {
-            source: row.source.clone(),
+            source: row.source.map(NoticeSource::as_str).unwrap_or_default().to_owned(),
             reference: row.reference.clone(),
             received_at: row.received_at,
             title: row.title.clone(),
             vuln_type: row.vuln_type.clone(),
-            severity: row.severity.clone(),
+            severity: row.severity.map(Severity::as_str).unwrap_or_default().to_owned(),
             description: row.description.clone(),
             deadline: row.deadline,
             systems: ids,
@@ -548,11 +543,10 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch)
             check_text(&mut errors, field, v, max, required);
         }
     }
-    if let Some(s) = patch.severity.as_deref().map(str::trim)
-        && !SEVERITIES.contains(&s)
-    {
-        errors.push(FieldError::new("severity", "unknown_choice"));
-    }
+    let severity = match patch.severity.as_deref() {
+        Some(s) => check_choice::<Severity>(&mut errors, "severity", s),
+        None => Some(current.severity),
+    };
     if patch.deadline.is_some_and(|d| d <= current.received_at) {
         errors.push(FieldError::new("deadline", "deadline_before_received"));
     }
@@ -588,8 +582,8 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch)
     if let Some(v) = &patch.description {
         am.description = Set(v.trim().to_owned());
     }
-    if let Some(v) = &patch.severity {
-        am.severity = Set(v.trim().to_owned());
+    if let Some(v) = severity {
+        am.severity = Set(v);
     }
     if let Some(d) = patch.deadline {
         am.deadline = Set(d);
@@ -612,7 +606,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: NoticePatch)
             let next = if runs { ladder.next_at(r.escalation_step, r.assigned_at, n.deadline) } else { None };
             let mut ram: rectification::ActiveModel = r.into();
             ram.deadline = Set(n.deadline);
-            ram.severity = Set(n.severity.clone());
+            ram.severity = Set(n.severity);
             ram.next_escalation_at = Set(next);
             ram.updated_at = Set(now);
             ram.update(&*txn).await?;

@@ -14,7 +14,7 @@ use crate::error::{CoreError, FieldError, Result};
 use crate::notices::messages::{self, Subject};
 use crate::notices::workflow::Actions;
 use crate::notices::workflow::{self, Action, REQUIRED_REPORT_FIELDS};
-use crate::notices::{RectificationStatus, SEVERITIES};
+use crate::notices::{NoticeSource, RectificationStatus, Rung, Severity};
 use crate::notify::Audience;
 use crate::page::{Page, PageRequest};
 use crate::registry::Stage;
@@ -51,26 +51,35 @@ pub struct ShutdownView {
     pub stage_before: String,
 }
 
+/// No rung yet is sent as an empty word, as before rungs were typed.
+fn rung_or_empty<S: serde::Serializer>(rung: &Option<Rung>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match rung {
+        Some(r) => serde::Serialize::serialize(r, s),
+        None => s.serialize_str(""),
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RectificationView {
     pub id: i64,
     pub notice_id: i64,
     pub notice_title: String,
     pub notice_reference: String,
-    pub notice_source: String,
+    pub notice_source: NoticeSource,
     pub system_id: i64,
     pub system_name: String,
     pub system_urls: Vec<String>,
     pub unit: String,
     pub unit_name: String,
-    pub severity: String,
+    pub severity: Severity,
     pub status: RectificationStatus,
     pub assigned_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
     /// Not closed and past the deadline.
     pub overdue: bool,
     /// The last rung of the escalation ladder reached (`reminder_50`, `overdue`, `shutdown`), or empty.
-    pub escalation: String,
+    #[serde(serialize_with = "rung_or_empty")]
+    pub escalation: Option<Rung>,
     pub next_escalation_at: Option<DateTime<Utc>>,
     pub report: ReportView,
     pub closed_at: Option<DateTime<Utc>>,
@@ -197,12 +206,11 @@ impl Lookup {
             .ok()
             .and_then(|step| step.checked_sub(1))
             .and_then(|i| rungs.get(i))
-            .map(|rung| rung.code())
-            .unwrap_or_default();
+            .copied();
         RectificationView {
             notice_title: n.map(|n| n.title.clone()).unwrap_or_default(),
             notice_reference: n.map(|n| n.reference.clone()).unwrap_or_default(),
-            notice_source: n.map(|n| n.source.clone()).unwrap_or_default(),
+            notice_source: n.map_or(NoticeSource::Other, |n| n.source),
             system_name: s.map(|s| s.name.clone()).unwrap_or_default(),
             system_urls: s.map(|s| split(&s.urls)).unwrap_or_default(),
             unit: u.map(|u| u.code.clone()).unwrap_or_default(),
@@ -286,9 +294,9 @@ pub async fn filtered_query(
         cond = cond.add(rectification::Column::Status.eq(s));
     }
     if let Some(s) = f.severity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if !SEVERITIES.contains(&s) {
+        let Some(s) = Severity::parse(s) else {
             return Err(CoreError::invalid("severity", "unknown_choice"));
-        }
+        };
         cond = cond.add(rectification::Column::Severity.eq(s));
     }
     if let Some(n) = f.notice {
@@ -419,7 +427,7 @@ pub(crate) async fn tell<C: ConnectionTrait>(
         rectification_id: r.id,
         notice_title: &n.title,
         notice_reference: &n.reference,
-        severity: &r.severity,
+        severity: r.severity,
         system_name: &s.name,
         unit_name: &u.name,
         deadline: r.deadline,
@@ -708,12 +716,12 @@ pub async fn summary_rows(store: &Store, who: &Principal, f: &RectificationFilte
         for v in views(store, conn, batch).await? {
             rows.push(vec![
                 v.notice_reference.clone(),
-                crate::notices::source_zh(&v.notice_source).to_owned(),
+                v.notice_source.zh().to_owned(),
                 v.notice_title.clone(),
                 v.unit_name.clone(),
                 v.system_name.clone(),
                 v.system_urls.join("\n"),
-                messages::severity_zh(&v.severity).to_owned(),
+                v.severity.zh().to_owned(),
                 v.status.zh().to_owned(),
                 when(Some(v.deadline)),
                 if v.overdue { "是" } else { "否" }.to_owned(),
@@ -764,12 +772,9 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
         rows: vec![
             pairs(("单位", r.unit_name.clone()), ("系统名称", r.system_name.clone())),
             wangan_office::FormRow::Pairs(vec![("网址".into(), r.system_urls.join("\n"))]),
-            pairs(
-                ("通报来源", crate::notices::source_zh(&r.notice_source).into()),
-                ("通报编号", r.notice_reference.clone()),
-            ),
+            pairs(("通报来源", r.notice_source.zh().into()), ("通报编号", r.notice_reference.clone())),
             wangan_office::FormRow::Pairs(vec![("通报事项".into(), r.notice_title.clone())]),
-            pairs(("危险等级", messages::severity_zh(&r.severity).into()), ("整改期限", when(Some(r.deadline)))),
+            pairs(("危险等级", r.severity.zh().into()), ("整改期限", when(Some(r.deadline)))),
             block("漏洞情况", &r.report.vulnerability),
             block("原因分析", &r.report.cause),
             block("整改措施", &r.report.measures),
@@ -888,7 +893,7 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
             .filter(scope.clone())
             .filter(rectification::Column::Status.ne(RectificationStatus::Closed))
     };
-    let rows: Vec<(i64, String, i64)> = open()
+    let rows: Vec<(i64, Severity, i64)> = open()
         .select_only()
         .column(rectification::Column::UnitId)
         .column(rectification::Column::Severity)
@@ -906,7 +911,7 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
         .await?;
     let mut loads: HashMap<i64, [u64; 4]> = HashMap::new();
     for (unit_id, severity, n) in rows {
-        if let Some(i) = SEVERITIES.iter().position(|s| *s == severity) {
+        if let Some(i) = Severity::ALL.iter().position(|s| *s == severity) {
             loads.entry(unit_id).or_default()[i] += u64::try_from(n).unwrap_or(0);
         }
     }

@@ -2,10 +2,9 @@
 //! (备案), protections, MLPS (等级保护) and the life cycle with its gates.
 
 use super::units::resolve_code;
-use super::{clean, scope_condition};
+use super::{check_choice, clean, scope_condition};
 use crate::access::{Permission, Principal};
 use crate::audit::{self, Actor, Change};
-use crate::closed_set::ClosedSet;
 use crate::entity::{attachment, mlps_evaluation, protection, responsibility, system, unit};
 use crate::error::{CoreError, FieldError, Result};
 use crate::page::{Page, PageRequest};
@@ -323,15 +322,6 @@ pub(crate) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str,
     } else if clean(value, max).is_none() {
         errors.push(FieldError::new(field, "too_long"));
     }
-}
-
-/// The value of a closed set a field names, or an `unknown_choice` error.
-fn check_choice<T: ClosedSet>(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Option<T> {
-    let found = T::all().iter().copied().find(|v| v.as_str() == value.trim());
-    if found.is_none() {
-        errors.push(FieldError::new(field, "unknown_choice"));
-    }
-    found
 }
 
 fn evaluation_word(state: DueState) -> &'static str {

@@ -180,7 +180,17 @@ impl Ctx {
         self.m.label(value)
     }
 
-    /// A stable code in words: `word("severity", "high")` → 高危.
+    /// A rung of the escalation ladder in words.
+    pub fn rung(&self, rung: &wangan_core::notices::Rung) -> String {
+        use wangan_core::notices::Rung;
+        match rung {
+            Rung::Reminder(p) => self.m.fmt("rung.reminder", &[("n", &p.to_string())]),
+            Rung::Overdue => self.t("rung.overdue").into(),
+            Rung::Shutdown => self.t("rung.shutdown").into(),
+        }
+    }
+
+    /// A stable code in words: `word("check", "tamper")` → 篡改.
     pub fn word(&self, prefix: &str, code: &str) -> String {
         self.m.code(prefix, code)
     }

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use wangan_core::access::Permission;
 use wangan_core::audit::{self, AuditFilter};
-use wangan_core::notices::{NoticeStatus, RectificationStatus, SEVERITIES, SOURCES};
+use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Rung, Severity};
 use wangan_core::notify::CHANNEL_KINDS;
 use wangan_core::service::notices::{self, NoticeDetail, NoticeView};
 use wangan_core::service::notify::{self, ChannelView, DeliveryView};
@@ -80,8 +80,8 @@ struct NoticesPage {
     page: Page<NoticeView>,
     pager: Pager,
     f: NoticeListFilters,
-    sources: [&'static str; 8],
-    severities: [&'static str; 4],
+    sources: &'static [NoticeSource],
+    severities: &'static [Severity],
     statuses: &'static [NoticeStatus],
     all_units: Vec<UnitView>,
     can_record: bool,
@@ -164,8 +164,8 @@ async fn notices_page_with(
             page,
             pager,
             f,
-            sources: SOURCES,
-            severities: SEVERITIES,
+            sources: NoticeSource::ALL,
+            severities: Severity::ALL,
             statuses: NoticeStatus::ALL,
             all_units,
             can_record: user.principal.may(Permission::ManageNotices),
@@ -251,7 +251,7 @@ struct NoticePage {
     d: NoticeDetail,
     can_edit: bool,
     deadline_input: String,
-    severities: [&'static str; 4],
+    severities: &'static [Severity],
     history: Vec<AuditRow>,
 }
 
@@ -283,7 +283,7 @@ async fn notice_page(s: &AppState, user: &PageUser, id: i64, ok: Option<&str>, e
             ctx,
             d,
             can_edit,
-            severities: SEVERITIES,
+            severities: Severity::ALL,
             history,
         },
     )
@@ -388,7 +388,7 @@ struct RectificationsPage {
     pager: Pager,
     f: RectListFilters,
     statuses: &'static [RectificationStatus],
-    severities: [&'static str; 4],
+    severities: &'static [Severity],
     all_units: Vec<UnitView>,
     export_url: String,
 }
@@ -448,7 +448,7 @@ pub async fn rectifications(State(s): State<AppState>, user: PageUser, Query(q):
         pager,
         f,
         statuses: RectificationStatus::ALL,
-        severities: SEVERITIES,
+        severities: Severity::ALL,
         all_units,
         export_url,
     })
@@ -511,8 +511,8 @@ async fn rectification_page(
             let mut row = AuditRow::of(&ctx, e);
             // An escalation names its rung; a review its comment.
             let after = e.after.as_ref();
-            if let Some(rung) = after.and_then(|a| a["rung"].as_str()) {
-                row.action = format!("{}：{}", row.action, ctx.word("rung", rung));
+            if let Some(rung) = after.and_then(|a| a["rung"].as_str()).and_then(Rung::parse) {
+                row.action = format!("{}：{}", row.action, ctx.rung(&rung));
             }
             if let Some(c) = after.and_then(|a| a["comment"].as_str()).filter(|c| !c.is_empty()) {
                 row.action = format!("{}：{c}", row.action);
