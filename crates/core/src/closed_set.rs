@@ -19,6 +19,11 @@ pub trait ClosedSet: Copy + Eq + 'static {
     fn as_str(self) -> &'static str;
 }
 
+/// Serializes `None` as the empty word (for fields that were strings before they were typed).
+pub fn word_or_empty<T: ClosedSet, S: serde::Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(value.map_or("", |v| v.as_str()))
+}
+
 #[macro_export]
 macro_rules! closed_set {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod migration;
+pub mod monitoring;
 pub mod netpolicy;
 pub mod notices;
 pub mod notify;

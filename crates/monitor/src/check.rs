@@ -66,26 +66,7 @@ pub struct Baseline {
 }
 
 /// Up, down, or reachable but not well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Health {
-    Up,
-    Degraded,
-    Down,
-    /// Not checked: the address is outside `[network]`.
-    Denied,
-}
-
-impl Health {
-    pub fn code(self) -> &'static str {
-        match self {
-            Health::Up => "up",
-            Health::Degraded => "degraded",
-            Health::Down => "down",
-            Health::Denied => "denied",
-        }
-    }
-}
+pub use wangan_core::monitoring::Health;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -334,7 +315,7 @@ pub fn render_text(r: &Report) -> String {
         (Some(e), _) => s.push_str(&format!("  状态 / status: 无法访问 down — {e}\n")),
         (None, Some(code)) => s.push_str(&format!(
             "  状态 / status: {} — HTTP {code}, {} ms, {} bytes{}{}\n",
-            r.health.code(),
+            r.health.as_str(),
             r.latency_ms.unwrap_or(0),
             r.bytes,
             if r.truncated { " (truncated)" } else { "" },
@@ -369,7 +350,7 @@ pub fn render_text(r: &Report) -> String {
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
         s.push_str(&format!("  发现 {} 项 / {} findings:\n", findings.len(), findings.len()));
         for f in findings {
-            s.push_str(&format!("  [{:<8}] {:<12} {}\n", f.severity.code(), f.check.code(), f.summary));
+            s.push_str(&format!("  [{:<8}] {:<12} {}\n", f.severity.as_str(), f.check.as_str(), f.summary));
         }
     }
     s
@@ -407,7 +388,7 @@ mod tests {
         r.findings
             .iter()
             .filter(|f| f.severity >= Severity::High)
-            .map(|f| format!("{}:{}", f.check.code(), f.subject))
+            .map(|f| format!("{}:{}", f.check.as_str(), f.subject))
             .collect()
     }
 

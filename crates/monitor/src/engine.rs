@@ -115,16 +115,14 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
     let down = failing && failures >= i32::try_from(config.failures_before_down.max(1)).unwrap_or(i32::MAX);
     let down_since = if failing { due.down_since.or(Some(now)) } else { None };
     let status = match report.health {
-        Health::Denied => "denied".to_owned(),
-        Health::Down if down => "down".to_owned(),
-        // A failure below the threshold changes nothing yet.
-        Health::Down => due.status.clone(),
-        Health::Degraded => "degraded".to_owned(),
-        Health::Up => "up".to_owned(),
+        Health::Down if down => Health::Down,
+        // A failure below the threshold changes nothing yet (nor does a check that never ran).
+        Health::Down | Health::Pending => due.status,
+        other => other,
     };
-    let mut checks_run: Vec<String> = Vec::new();
+    let mut checks_run: Vec<Check> = Vec::new();
     if report.health != Health::Denied && (!failing || down) {
-        checks_run.push(Check::Availability.code().into());
+        checks_run.push(Check::Availability);
     }
     let fetched_page = report.page.is_some();
     for c in &target.checks {
@@ -136,7 +134,7 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
             Check::Exposure => target.probe_exposure && report.status.is_some(),
         };
         if ran {
-            checks_run.push(c.code().into());
+            checks_run.push(*c);
         }
     }
     let long_down =
@@ -146,10 +144,10 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         .iter()
         .filter(|f| f.check != Check::Availability || !failing || down)
         .map(|f| FindingInput {
-            check: f.check.code().into(),
+            check: f.check,
             subject: f.subject.clone(),
             code: f.code.clone(),
-            severity: f.severity.code().into(),
+            severity: f.severity,
             summary: f.summary.clone(),
             evidence: f.evidence.clone(),
             open_notice: f.opens_notice() || (long_down && f.check == Check::Availability && f.subject == "down"),
@@ -166,15 +164,15 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         checked_at: now,
         interval_s: due.interval_s,
         status,
-        health: report.health.code().into(),
+        health: report.health,
         consecutive_failures: failures,
         down_since,
         status_code: report.status.map(i32::from),
         latency_ms: report.latency_ms.map(|l| i32::try_from(l).unwrap_or(i32::MAX)),
         error: report.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
         header_score: report.header_score.map(i32::from),
-        tls_checked: checks_run.iter().any(|c| c == "certificate"),
-        exposure_checked: checks_run.iter().any(|c| c == "exposure"),
+        tls_checked: checks_run.contains(&Check::Certificate),
+        exposure_checked: checks_run.contains(&Check::Exposure),
         checks_run,
         findings,
         new_baseline,
@@ -368,8 +366,8 @@ fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
         monitor_id: due.id,
         checked_at: now,
         interval_s: due.interval_s,
-        status: due.status.clone(),
-        health: "down".into(),
+        status: due.status,
+        health: Health::Down,
         consecutive_failures: due.consecutive_failures,
         down_since: due.down_since,
         status_code: None,
@@ -400,7 +398,7 @@ mod tests {
             checks: "availability,tamper,hidden_links,certificate,headers,icp,exposure".into(),
             exclude: ".date\n#count".into(),
             tamper_percent: 30,
-            status: "up".into(),
+            status: Health::Up,
             consecutive_failures: 0,
             down_since: None,
             last_tls_at: None,
@@ -439,16 +437,16 @@ mod tests {
         let first = outcome(&due(), &t, &down_report(start), &c);
         assert_eq!((first.status.as_str(), first.consecutive_failures), ("up", 1));
         assert!(first.findings.is_empty(), "one failure is noise");
-        assert!(!first.checks_run.contains(&"availability".to_owned()), "and resolves nothing");
+        assert!(!first.checks_run.contains(&Check::Availability), "and resolves nothing");
         let mut d = due();
         d.consecutive_failures = 1;
         d.down_since = first.down_since;
         let second = outcome(&d, &t, &down_report(start + chrono::Duration::minutes(5)), &c);
-        assert_eq!(second.status, "down");
+        assert_eq!(second.status, Health::Down);
         assert_eq!(second.findings.len(), 1);
         assert!(!second.findings[0].open_notice, "down 5 minutes: alert on the wall, no notice yet");
         d.consecutive_failures = 2;
-        d.status = "down".into();
+        d.status = Health::Down;
         let third = outcome(&d, &t, &down_report(start + chrono::Duration::minutes(10)), &c);
         assert!(third.findings[0].open_notice, "an important system down 10 minutes opens a notice");
         d.important = false;

@@ -4,92 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The checks, by their stored names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Check {
-    Availability,
-    Tamper,
-    HiddenLinks,
-    Certificate,
-    Headers,
-    Icp,
-    Exposure,
-}
-
-impl Check {
-    pub const ALL: [Check; 7] = [
-        Check::Availability,
-        Check::Tamper,
-        Check::HiddenLinks,
-        Check::Certificate,
-        Check::Headers,
-        Check::Icp,
-        Check::Exposure,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Check::Availability => "availability",
-            Check::Tamper => "tamper",
-            Check::HiddenLinks => "hidden_links",
-            Check::Certificate => "certificate",
-            Check::Headers => "headers",
-            Check::Icp => "icp",
-            Check::Exposure => "exposure",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Check> {
-        Check::ALL.into_iter().find(|c| c.code() == s)
-    }
-
-    /// The checks stored as one line-separated list.
-    pub fn parse_list(s: &str) -> Result<Vec<Check>, String> {
-        let mut out = Vec::new();
-        for part in s.split([',', '\n', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
-            let c = Check::parse(part).ok_or_else(|| part.to_owned())?;
-            if !out.contains(&c) {
-                out.push(c);
-            }
-        }
-        out.sort();
-        Ok(out)
-    }
-
-    pub fn join(checks: &[Check]) -> String {
-        checks.iter().map(|c| c.code()).collect::<Vec<_>>().join(",")
-    }
-}
-
-/// Severities, as the notices use them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn code(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical]
-            .into_iter()
-            .find(|v| v.code() == s)
-    }
-}
+pub use wangan_core::monitoring::{Check, FindingSeverity as Severity};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -142,15 +57,6 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn check_lists_parse_and_join() {
-        assert_eq!(Check::parse_list("tamper, availability,tamper").unwrap(), [Check::Availability, Check::Tamper]);
-        assert_eq!(Check::parse_list("tamper,ping"), Err("ping".into()));
-        assert_eq!(Check::join(&Check::ALL), "availability,tamper,hidden_links,certificate,headers,icp,exposure");
-        assert_eq!(Check::parse_list(&Check::join(&Check::ALL)).unwrap().len(), 7);
-        assert!(Severity::Critical > Severity::High && Severity::parse("low") == Some(Severity::Low));
-    }
 
     #[test]
     fn which_findings_open_notices() {

@@ -131,6 +131,10 @@ labelled! {
     wangan_core::notices::NoticeStatus => "nstatus",
     wangan_core::notices::NoticeSource => "source",
     wangan_core::notices::Severity => "severity",
+    wangan_core::monitoring::Check => "check",
+    wangan_core::monitoring::Health => "mstatus",
+    wangan_core::monitoring::WallState => "mstatus",
+    wangan_core::monitoring::FindingSeverity => "severity",
     wangan_core::notices::RectificationStatus => "rstatus",
 }
 
@@ -254,8 +258,6 @@ mod tests {
         sets.extend([
             ("channel_kind", wangan_core::notify::CHANNEL_KINDS.to_vec()),
             ("outbox", wangan_core::notify::OUTBOX_STATUSES.to_vec()),
-            ("check", s::monitoring::CHECKS.to_vec()),
-            ("mstatus", s::monitoring::STATUSES.to_vec()),
             ("unit.kind", s::units::UNIT_KINDS.to_vec()),
             ("role", roles),
         ]);

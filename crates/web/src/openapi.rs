@@ -688,7 +688,7 @@ fn schemas() -> Value {
     let dt = json!({ "type": "string", "format": "date-time" });
     let dt_n = json!({ "type": ["string", "null"], "format": "date-time" });
     let severity = json!({ "type": "string", "enum": words::<wangan_core::notices::Severity>() });
-    let checks = json!({ "type": "string", "enum": ["availability", "tamper", "hidden_links", "certificate", "headers", "icp", "exposure"] });
+    let checks = json!({ "type": "string", "enum": words::<wangan_core::monitoring::Check>() });
     let channel_kind = json!({ "type": "string", "enum": ["email", "wecom", "dingtalk", "feishu", "webhook"] });
     let person_ref = json!({ "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
         "id": s("integer"), "name": s("string"), "title": s("string"), "phone": s("string") } }] });
@@ -809,7 +809,7 @@ fn schemas() -> Value {
             "important": s("boolean"), "url": s("string"), "interval_s": s("integer"), "timeout_s": s("integer"),
             "checks": { "type": "array", "items": checks.clone() }, "exclude": { "type": "array", "items": s("string") },
             "tamper_percent": s("integer"), "paused": s("boolean"), "managed": s("boolean"), "retired": s("boolean"),
-            "status": { "type": "string", "enum": ["pending", "up", "degraded", "down", "denied"] },
+            "status": { "type": "string", "enum": words::<wangan_core::monitoring::Health>() },
             "consecutive_failures": s("integer"), "down_since": dt_n.clone(), "last_checked_at": dt_n.clone(),
             "last_latency_ms": { "type": ["integer", "null"] }, "last_status_code": { "type": ["integer", "null"] },
             "last_error": s("string"), "header_score": { "type": ["integer", "null"] }, "next_check_at": dt.clone(),
@@ -836,7 +836,7 @@ fn schemas() -> Value {
             "latency_ms": { "type": ["integer", "null"] } } },
         "Finding": { "type": "object", "properties": { "id": s("integer"), "monitor": s("integer"), "system": s("integer"),
             "system_name": s("string"), "unit": s("string"), "url": s("string"), "check": checks.clone(), "subject": s("string"),
-            "code": s("string"), "severity": { "type": "string", "enum": ["critical", "high", "medium", "low", "info"] },
+            "code": s("string"), "severity": { "type": "string", "enum": words::<wangan_core::monitoring::FindingSeverity>() },
             "summary": s("string"), "evidence": {}, "open": s("boolean"), "first_seen_at": dt.clone(), "last_seen_at": dt.clone(),
             "resolved_at": dt_n.clone(), "notice": { "type": ["integer", "null"] } } },
         "FindingPage": page_of("Finding"),

@@ -11,10 +11,10 @@ pub struct Model {
     pub system_id: i64,
     pub unit_id: i64,
     /// `availability`, `tamper`, `hidden_links`, `certificate`, `headers`, `icp`, `exposure`.
-    pub check_name: String,
+    pub check_name: crate::monitoring::Check,
     pub subject: String,
     pub code: String,
-    pub severity: String,
+    pub severity: crate::monitoring::FindingSeverity,
     #[sea_orm(column_type = "Text")]
     pub summary: String,
     /// JSON.

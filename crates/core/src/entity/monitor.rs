@@ -24,7 +24,7 @@ pub struct Model {
     pub tamper_percent: i32,
     pub paused: bool,
     /// `pending`, `up`, `degraded`, `down`, `denied`.
-    pub status: String,
+    pub status: crate::monitoring::Health,
     pub consecutive_failures: i32,
     pub down_since: Option<DateTimeUtc>,
     pub last_checked_at: Option<DateTimeUtc>,

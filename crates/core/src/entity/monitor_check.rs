@@ -9,7 +9,7 @@ pub struct Model {
     pub monitor_id: i64,
     pub checked_at: DateTimeUtc,
     /// `up`, `degraded`, `down`, `denied`.
-    pub health: String,
+    pub health: crate::monitoring::Health,
     pub status_code: Option<i32>,
     pub latency_ms: Option<i32>,
     pub error: String,

@@ -21,14 +21,13 @@ use crate::access::{Permission, Principal};
 use crate::audit::{self, Actor, Change};
 use crate::entity::{finding, monitor, monitor_baseline, monitor_check, monitor_hour, system, unit};
 use crate::error::{CoreError, FieldError, Result};
+use crate::monitoring::{Check, FindingSeverity, Health, WallState};
 use crate::notices::messages::Message;
 use crate::notify::Audience;
 use crate::page::{Page, PageRequest};
 use crate::store::Store;
 
 /// The check names, in order.
-pub const CHECKS: [&str; 7] = ["availability", "tamper", "hidden_links", "certificate", "headers", "icp", "exposure"];
-pub const STATUSES: [&str; 5] = ["pending", "up", "degraded", "down", "denied"];
 /// Raw check results are kept this long; hours stay for the charts.
 const RAW_DAYS: i64 = 2;
 const HOURS_DAYS: i64 = 400;
@@ -61,13 +60,13 @@ pub struct MonitorView {
     pub url: String,
     pub interval_s: i32,
     pub timeout_s: i32,
-    pub checks: Vec<String>,
+    pub checks: Vec<Check>,
     pub exclude: Vec<String>,
     pub tamper_percent: i32,
     pub paused: bool,
     pub managed: bool,
     pub retired: bool,
-    pub status: String,
+    pub status: Health,
     pub consecutive_failures: i32,
     pub down_since: Option<DateTime<Utc>>,
     pub last_checked_at: Option<DateTime<Utc>>,
@@ -78,8 +77,9 @@ pub struct MonitorView {
     pub next_check_at: DateTime<Utc>,
     pub baseline_id: Option<i64>,
     pub open_findings: u64,
-    /// The worst severity among open findings (empty when none).
-    pub worst_severity: String,
+    /// The worst severity among open findings above `info` (empty when none).
+    #[serde(serialize_with = "crate::closed_set::word_or_empty")]
+    pub worst_severity: Option<FindingSeverity>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -123,10 +123,10 @@ pub struct FindingView {
     pub system_name: String,
     pub unit: String,
     pub url: String,
-    pub check: String,
+    pub check: Check,
     pub subject: String,
     pub code: String,
-    pub severity: String,
+    pub severity: FindingSeverity,
     pub summary: String,
     pub evidence: serde_json::Value,
     pub open: bool,
@@ -188,27 +188,17 @@ fn lines(s: &str) -> Vec<String> {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
-fn severity_rank(s: &str) -> u8 {
-    match s {
-        "critical" => 4,
-        "high" => 3,
-        "medium" => 2,
-        "low" => 1,
-        _ => 0,
-    }
-}
-
 fn check_checks(checks: &[String], errors: &mut Vec<FieldError>) -> String {
-    let mut out: Vec<&str> = Vec::new();
+    let mut out: Vec<Check> = Vec::new();
     for c in checks {
-        match CHECKS.iter().find(|k| **k == c.trim()) {
-            Some(k) if !out.contains(k) => out.push(k),
+        match Check::parse(c.trim()) {
+            Some(k) if !out.contains(&k) => out.push(k),
             Some(_) => {}
             None => errors.push(FieldError::new("checks", "unknown_choice")),
         }
     }
-    out.sort_by_key(|k| CHECKS.iter().position(|c| c == k));
-    out.join(",")
+    out.sort();
+    Check::join(&out)
 }
 
 fn check_tuning(
@@ -256,9 +246,9 @@ async fn views<C: ConnectionTrait>(conn: &C, rows: Vec<monitor::Model>) -> Resul
     };
     let units = super::units::by_ids(conn, rows.iter().map(|m| m.unit_id)).await?;
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let mut open: HashMap<i64, (u64, String)> = HashMap::new();
+    let mut open: HashMap<i64, (u64, Option<FindingSeverity>)> = HashMap::new();
     if !ids.is_empty() {
-        let counts: Vec<(i64, String, i64)> = finding::Entity::find()
+        let counts: Vec<(i64, FindingSeverity, i64)> = finding::Entity::find()
             .select_only()
             .column(finding::Column::MonitorId)
             .column(finding::Column::Severity)
@@ -271,10 +261,10 @@ async fn views<C: ConnectionTrait>(conn: &C, rows: Vec<monitor::Model>) -> Resul
             .all(conn)
             .await?;
         for (m, sev, n) in counts {
-            let e = open.entry(m).or_insert((0, String::new()));
+            let e = open.entry(m).or_insert((0, None));
             e.0 += n.max(0) as u64;
-            if severity_rank(&sev) > severity_rank(&e.1) {
-                e.1 = sev;
+            if sev > FindingSeverity::Info && e.1.is_none_or(|worst| sev > worst) {
+                e.1 = Some(sev);
             }
         }
     }
@@ -295,7 +285,7 @@ async fn views<C: ConnectionTrait>(conn: &C, rows: Vec<monitor::Model>) -> Resul
                 url: m.url,
                 interval_s: m.interval_s,
                 timeout_s: m.timeout_s,
-                checks: m.checks.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+                checks: m.checks.split(',').filter_map(Check::parse).collect(),
                 exclude: lines(&m.exclude),
                 tamper_percent: m.tamper_percent,
                 paused: m.paused,
@@ -335,11 +325,11 @@ fn new_monitor(
         retired: Set(false),
         interval_s: Set(policy.interval_s),
         timeout_s: Set(policy.timeout_s),
-        checks: Set(CHECKS.join(",")),
+        checks: Set(Check::join(Check::ALL)),
         exclude: Set(String::new()),
         tamper_percent: Set(policy.tamper_percent),
         paused: Set(false),
-        status: Set("pending".into()),
+        status: Set(Health::Pending),
         consecutive_failures: Set(0),
         down_since: Set(None),
         last_checked_at: Set(None),
@@ -383,10 +373,11 @@ pub async fn list(store: &Store, who: &Principal, f: &MonitorFilter, page: PageR
         cond = cond.add(monitor::Column::SystemId.eq(s));
     }
     if let Some(st) = f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if st == "paused" {
+        let state = WallState::parse(st);
+        if state == Some(WallState::Paused) {
             cond = cond.add(monitor::Column::Paused.eq(true));
-        } else if STATUSES.contains(&st) {
-            cond = cond.add(monitor::Column::Status.eq(st)).add(monitor::Column::Paused.eq(false));
+        } else if let Some(health) = state.and_then(WallState::health) {
+            cond = cond.add(monitor::Column::Status.eq(health)).add(monitor::Column::Paused.eq(false));
         } else {
             return Err(CoreError::invalid("status", "unknown_choice"));
         }
@@ -429,8 +420,8 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<MonitorView>
 }
 
 /// Counts by status for the status wall's header.
-pub async fn status_counts(store: &Store, who: &Principal) -> Result<BTreeMap<String, u64>> {
-    let rows: Vec<(String, bool, i64)> = monitor::Entity::find()
+pub async fn status_counts(store: &Store, who: &Principal) -> Result<BTreeMap<WallState, u64>> {
+    let rows: Vec<(Health, bool, i64)> = monitor::Entity::find()
         .select_only()
         .column(monitor::Column::Status)
         .column(monitor::Column::Paused)
@@ -443,8 +434,7 @@ pub async fn status_counts(store: &Store, who: &Principal) -> Result<BTreeMap<St
         .await?;
     let mut out = BTreeMap::new();
     for (status, paused, n) in rows {
-        let key = if paused { "paused".to_owned() } else { status };
-        *out.entry(key).or_insert(0) += n.max(0) as u64;
+        *out.entry(WallState::of(status, paused)).or_insert(0) += n.max(0) as u64;
     }
     Ok(out)
 }
@@ -474,7 +464,7 @@ pub async fn create(store: &Store, who: &Principal, input: MonitorInput) -> Resu
             String::new()
         }
         Some(c) => check_checks(c, &mut errors),
-        None => CHECKS.join(","),
+        None => Check::join(Check::ALL),
     };
     let txn = store.begin_write().await?;
     let sys = system::Entity::find_by_id(input.system).one(&*txn).await?;
@@ -641,15 +631,15 @@ pub async fn findings(
         cond = cond.add(finding::Column::MonitorId.eq(m));
     }
     if let Some(c) = f.check.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if !CHECKS.contains(&c) {
+        let Some(c) = Check::parse(c) else {
             return Err(CoreError::invalid("check", "unknown_choice"));
-        }
+        };
         cond = cond.add(finding::Column::CheckName.eq(c));
     }
     if let Some(s) = f.severity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if severity_rank(s) == 0 && s != "info" {
+        let Some(s) = FindingSeverity::parse(s) else {
             return Err(CoreError::invalid("severity", "unknown_choice"));
-        }
+        };
         cond = cond.add(finding::Column::Severity.eq(s));
     }
     if let Some(o) = f.open {
@@ -853,7 +843,7 @@ pub async fn history(store: &Store, who: &Principal, monitor_id: i64) -> Result<
     let day: Vec<HistoryPoint> = raw
         .iter()
         .map(|c| {
-            let failed = c.health == "down";
+            let failed = c.health == Health::Down;
             HistoryPoint {
                 at: c.checked_at,
                 checks: 1,
@@ -1058,7 +1048,7 @@ pub struct Due {
     pub checks: String,
     pub exclude: String,
     pub tamper_percent: i32,
-    pub status: String,
+    pub status: Health,
     pub consecutive_failures: i32,
     pub down_since: Option<DateTime<Utc>>,
     pub last_tls_at: Option<DateTime<Utc>>,
@@ -1162,10 +1152,10 @@ pub async fn baseline_content(store: &Store, baseline_id: i64) -> Result<Vec<Str
 /// A finding as a check reports it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FindingInput {
-    pub check: String,
+    pub check: Check,
     pub subject: String,
     pub code: String,
-    pub severity: String,
+    pub severity: FindingSeverity,
     pub summary: String,
     pub evidence: serde_json::Value,
     /// Serious enough to open a notice (when it opens, or later, e.g. down 10 minutes).
@@ -1179,9 +1169,9 @@ pub struct CheckResult {
     pub checked_at: DateTime<Utc>,
     pub interval_s: i32,
     /// `up`, `degraded`, `down`, `denied` — as the monitor's status now.
-    pub status: String,
+    pub status: Health,
     /// The health of this one check (for the history).
-    pub health: String,
+    pub health: Health,
     pub consecutive_failures: i32,
     pub down_since: Option<DateTime<Utc>>,
     pub status_code: Option<i32>,
@@ -1192,7 +1182,7 @@ pub struct CheckResult {
     pub exposure_checked: bool,
     /// Checks whose findings this result is complete for: open findings of
     /// these checks that are not in `findings` resolve.
-    pub checks_run: Vec<String>,
+    pub checks_run: Vec<Check>,
     pub findings: Vec<FindingInput>,
     /// A first baseline (fingerprint JSON, text blocks) when the monitor had none.
     pub new_baseline: Option<(String, Vec<String>)>,
@@ -1206,12 +1196,14 @@ pub struct RecordReport {
     pub notices: u64,
 }
 
-fn notice_severity(s: &str) -> &'static str {
+/// The notice's severity for a finding (a notice has no `info`).
+fn notice_severity(s: FindingSeverity) -> crate::notices::Severity {
+    use crate::notices::Severity;
     match s {
-        "critical" => "critical",
-        "high" => "high",
-        "medium" => "medium",
-        _ => "low",
+        FindingSeverity::Critical => Severity::Critical,
+        FindingSeverity::High => Severity::High,
+        FindingSeverity::Medium => Severity::Medium,
+        FindingSeverity::Low | FindingSeverity::Info => Severity::Low,
     }
 }
 
@@ -1271,7 +1263,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         let next = r.checked_at + Duration::seconds(i64::from(r.interval_s.max(1)));
         states.push([
             m.id.into(),
-            r.status.clone().into(),
+            r.status.into(),
             r.consecutive_failures.into(),
             r.down_since.into(),
             Some(r.checked_at).into(),
@@ -1291,7 +1283,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         history.push(monitor_check::ActiveModel {
             monitor_id: Set(m.id),
             checked_at: Set(r.checked_at),
-            health: Set(r.health.clone()),
+            health: Set(r.health),
             status_code: Set(r.status_code),
             latency_ms: Set(r.latency_ms),
             error: Set(r.error.chars().take(300).collect()),
@@ -1300,7 +1292,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         let hour = r.checked_at.duration_trunc(Duration::hours(1)).unwrap_or(r.checked_at);
         let h = hours.entry((m.id, hour)).or_insert((0, 0, 0, 0));
         h.0 += 1;
-        if r.health == "down" {
+        if r.health == Health::Down {
             h.1 += 1;
         } else if let Some(l) = r.latency_ms {
             h.2 += i64::from(l);
@@ -1318,7 +1310,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
                     let wants_notice = f.open_notice && e.notice_id.is_none();
                     if changed || wants_notice {
                         finding::Entity::update_many()
-                            .col_expr(finding::Column::Severity, Expr::value(f.severity.clone()))
+                            .col_expr(finding::Column::Severity, Expr::value(f.severity))
                             .col_expr(finding::Column::Code, Expr::value(f.code.clone()))
                             .col_expr(finding::Column::Summary, Expr::value(f.summary.clone()))
                             .col_expr(finding::Column::Evidence, Expr::value(f.evidence.to_string()))
@@ -1336,10 +1328,10 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
                         monitor_id: Set(m.id),
                         system_id: Set(m.system_id),
                         unit_id: Set(m.unit_id),
-                        check_name: Set(f.check.clone()),
+                        check_name: Set(f.check),
                         subject: Set(f.subject.chars().take(250).collect()),
                         code: Set(f.code.clone()),
-                        severity: Set(f.severity.clone()),
+                        severity: Set(f.severity),
                         summary: Set(f.summary.clone()),
                         evidence: Set(f.evidence.to_string()),
                         open: Set(true),
@@ -1433,10 +1425,10 @@ struct Recorded {
 struct OpenFinding {
     id: i64,
     monitor_id: i64,
-    check_name: String,
+    check_name: Check,
     subject: String,
     code: String,
-    severity: String,
+    severity: FindingSeverity,
     notice_id: Option<i64>,
 }
 
@@ -1522,8 +1514,8 @@ async fn open_notices<C: ConnectionTrait>(
             reference: format!("finding-{}", f.id),
             received_at: Some(f.first_seen_at.min(now)),
             title: format!("监测发现：{}", f.summary).chars().take(200).collect(),
-            vuln_type: f.check_name.clone(),
-            severity: notice_severity(&f.severity).into(),
+            vuln_type: f.check_name.as_str().into(),
+            severity: notice_severity(f.severity).as_str().into(),
             description,
             deadline: None,
             systems: vec![m.system_id],

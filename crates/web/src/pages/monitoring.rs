@@ -16,14 +16,13 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use wangan_core::access::Permission;
 use wangan_core::service::monitoring::{
-    self, BaselineView, CHECKS, FindingFilter, FindingView, History, MonitorFilter, MonitorInput, MonitorPatch,
-    MonitorView,
+    self, BaselineView, FindingFilter, FindingView, History, MonitorFilter, MonitorInput, MonitorPatch, MonitorView,
 };
 use wangan_core::service::notices;
 use wangan_core::service::units::{self, UnitView};
 use wangan_core::{CoreError, Page, PageRequest};
 
-const WALL_STATUSES: [&str; 6] = ["down", "degraded", "up", "pending", "denied", "paused"];
+use wangan_core::monitoring::{Check, FindingSeverity, WallState};
 
 #[derive(Deserialize, Default)]
 pub struct WallQuery {
@@ -41,7 +40,7 @@ struct WallPage {
     ctx: Ctx,
     page: Page<MonitorView>,
     pager: Pager,
-    counts: Vec<(&'static str, u64)>,
+    counts: Vec<(WallState, u64)>,
     status: String,
     unit: String,
     q: String,
@@ -78,7 +77,7 @@ async fn wall_page(
         .await
         .or_page(user)?;
     let counts = monitoring::status_counts(&s.store, &user.principal).await.or_page(user)?;
-    let counts = WALL_STATUSES.iter().map(|k| (*k, counts.get(*k).copied().unwrap_or(0))).collect();
+    let counts = WallState::ALL.iter().map(|k| (*k, counts.get(k).copied().unwrap_or(0))).collect();
     let all_units = units::all_visible(&s.store, &user.principal).await.or_page(user)?;
     let ctx = Ctx::new(s, Some(user), "monitors").with_flash(q.ok.as_deref());
     let base = list_url(
@@ -188,7 +187,7 @@ struct MonitorPage {
     chart_month: String,
     strip: String,
     uptime: [(&'static str, String); 3],
-    checks: Vec<(&'static str, bool)>,
+    checks: Vec<(Check, bool)>,
     can_manage: bool,
     can_accept: bool,
     exclude: String,
@@ -213,7 +212,7 @@ async fn monitor_page(s: &AppState, user: &PageUser, id: i64) -> Result<MonitorP
         .map(|p| Point { at: p.at, latency_ms: p.latency_ms, failed: p.failures > 0 && p.failures == p.checks })
         .collect();
     let ctx = Ctx::new(s, Some(user), "monitors");
-    let checks = CHECKS.iter().map(|c| (*c, m.checks.iter().any(|x| x == c))).collect();
+    let checks = Check::ALL.iter().map(|c| (*c, m.checks.contains(c))).collect();
     Ok(MonitorPage {
         chart_day: chart::latency(&day, now - Duration::hours(24), now, tz, "%H:%M"),
         chart_month: chart::latency(&month, now - Duration::days(30), now, tz, "%m-%d"),
@@ -282,19 +281,19 @@ pub async fn tune(
     let id = path_id(&id, &user)?;
     let result = async {
         let picked = [
-            ("availability", &form.check_availability),
-            ("tamper", &form.check_tamper),
-            ("hidden_links", &form.check_hidden_links),
-            ("certificate", &form.check_certificate),
-            ("headers", &form.check_headers),
-            ("icp", &form.check_icp),
-            ("exposure", &form.check_exposure),
+            (Check::Availability, &form.check_availability),
+            (Check::Tamper, &form.check_tamper),
+            (Check::HiddenLinks, &form.check_hidden_links),
+            (Check::Certificate, &form.check_certificate),
+            (Check::Headers, &form.check_headers),
+            (Check::Icp, &form.check_icp),
+            (Check::Exposure, &form.check_exposure),
         ];
         let patch = MonitorPatch {
             interval_s: number("interval_s", &form.interval_s)?,
             timeout_s: number("timeout_s", &form.timeout_s)?,
             tamper_percent: number("tamper_percent", &form.tamper_percent)?,
-            checks: Some(picked.iter().filter(|(_, v)| v.is_some()).map(|(c, _)| (*c).to_owned()).collect()),
+            checks: Some(picked.iter().filter(|(_, v)| v.is_some()).map(|(c, _)| c.as_str().to_owned()).collect()),
             exclude: Some(super::registry::lines(&form.exclude)),
             paused: Some(form.paused.is_some()),
         };
@@ -357,7 +356,8 @@ struct FindingsPage {
     ctx: Ctx,
     page: Page<FindingView>,
     pager: Pager,
-    checks: [&'static str; 7],
+    checks: &'static [Check],
+    severities: Vec<FindingSeverity>,
     check: String,
     severity: String,
     open: String,
@@ -397,7 +397,8 @@ pub async fn findings(State(s): State<AppState>, user: PageUser, Query(q): Query
         ctx,
         pager,
         page,
-        checks: CHECKS,
+        checks: Check::ALL,
+        severities: FindingSeverity::ALL.iter().rev().copied().collect(),
         check: q.check.unwrap_or_default(),
         severity: q.severity.unwrap_or_default(),
         open,
