@@ -212,8 +212,11 @@ async fn main() {
     // Delivery: drop what the passes queued (emails to *.example), queue 5,000 webhook messages.
     use sea_orm::{ColumnTrait, QueryFilter};
     wangan_core::entity::outbox::Entity::update_many()
-        .col_expr(wangan_core::entity::outbox::Column::Status, sea_orm::sea_query::Expr::value("failed"))
-        .filter(wangan_core::entity::outbox::Column::Status.eq("queued"))
+        .col_expr(
+            wangan_core::entity::outbox::Column::Status,
+            sea_orm::sea_query::Expr::value(wangan_core::notify::DeliveryStatus::Failed),
+        )
+        .filter(wangan_core::entity::outbox::Column::Status.eq(wangan_core::notify::DeliveryStatus::Queued))
         .exec(db)
         .await
         .unwrap();

@@ -41,7 +41,7 @@ impl Runner {
 
     /// Run until the process stops: escalation every `escalation_every`, the outbox every `delivery_every`.
     pub fn spawn(self, escalation_every: Duration, delivery_every: Duration) {
-        if !self.sender.kinds().contains(&"email") {
+        if !self.sender.kinds().contains(&wangan_core::notify::ChannelKind::Email) {
             tracing::warn!("no [smtp] server configured: email notifications wait in the outbox until one is");
         }
         let esc = self.clone();

@@ -119,7 +119,7 @@ async fn outbox_events(app: &TestApp) -> Vec<(String, String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|m| (m.event, m.kind, m.target))
+        .map(|m| (m.event, m.kind.as_str().to_owned(), m.target))
         .collect()
 }
 
@@ -700,7 +700,7 @@ async fn a_dead_workers_lease_runs_out_and_two_workers_never_share_a_message() {
     let clock = Arc::new(FixedClock::new(t0()));
     let app = spawn_at(clock.clone()).await;
     queue(&app, 60).await;
-    let kinds = ["webhook"];
+    let kinds = [wangan_core::notify::ChannelKind::Webhook];
     // A worker takes 20 and dies without settling them.
     let taken = claim(&app.store, 20, Duration::minutes(2), &kinds).await.unwrap();
     assert_eq!(taken.len(), 20);
@@ -723,7 +723,12 @@ async fn a_dead_workers_lease_runs_out_and_two_workers_never_share_a_message() {
     clock.advance(Duration::minutes(3));
     assert_eq!(claim(&app.store, 100, Duration::minutes(2), &kinds).await.unwrap().len(), 60);
     // A worker that cannot send email does not take email.
-    assert!(claim(&app.store, 100, Duration::minutes(2), &["email"]).await.unwrap().is_empty());
+    assert!(
+        claim(&app.store, 100, Duration::minutes(2), &[wangan_core::notify::ChannelKind::Email])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use wangan_core::netpolicy::NetPolicy;
+use wangan_core::notify::ChannelKind;
 use wangan_core::service::notify::Claimed;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -126,12 +127,8 @@ impl Sender {
     }
 
     /// The channel kinds this sender can deliver (email only with an `[smtp]` server).
-    pub fn kinds(&self) -> &'static [&'static str] {
-        if self.smtp.is_some() {
-            &["email", "wecom", "dingtalk", "feishu", "webhook"]
-        } else {
-            &["wecom", "dingtalk", "feishu", "webhook"]
-        }
+    pub fn kinds(&self) -> &'static [ChannelKind] {
+        if self.smtp.is_some() { ChannelKind::ALL } else { ChannelKind::ROBOTS }
     }
 
     fn text(&self, m: &Claimed) -> String {
@@ -142,14 +139,14 @@ impl Sender {
     /// Deliver one message at `now` (the store's clock: signatures and
     /// `sent_at` carry it); `Err` carries what went wrong, for the attempt log.
     pub async fn send(&self, m: &Claimed, now: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
-        match m.kind.as_str() {
-            "email" => self.email(m).await,
-            "wecom" => {
+        match m.kind {
+            ChannelKind::Email => self.email(m).await,
+            ChannelKind::Wecom => {
                 let body = json!({"msgtype": "text", "text": {"content": self.text(m)}});
                 let v = self.post_json(&m.target, &body, &[]).await?;
                 robot_answer(&v, "errcode")
             }
-            "dingtalk" => {
+            ChannelKind::Dingtalk => {
                 let mut url = m.target.clone();
                 if !m.secret.is_empty() {
                     let ts = now.timestamp_millis();
@@ -161,7 +158,7 @@ impl Sender {
                 let v = self.post_json(&url, &body, &[]).await?;
                 robot_answer(&v, "errcode")
             }
-            "feishu" => {
+            ChannelKind::Feishu => {
                 let mut body = json!({"msg_type": "text", "content": {"text": self.text(m)}});
                 if !m.secret.is_empty() {
                     let ts = now.timestamp();
@@ -172,7 +169,7 @@ impl Sender {
                 // Feishu answers `code`; older robots `StatusCode`.
                 robot_answer(&v, if v.get("code").is_some() { "code" } else { "StatusCode" })
             }
-            "webhook" => {
+            ChannelKind::Webhook => {
                 let body = json!({"id": m.id, "event": m.event, "subject": m.subject, "body": m.body,
                     "link": m.link, "sent_at": now.to_rfc3339()});
                 let raw = body.to_string();
@@ -183,7 +180,6 @@ impl Sender {
                 }
                 self.post_raw(&m.target, raw, &headers).await.map(|(status, _)| format!("HTTP {status}"))
             }
-            other => Err(format!("unknown channel kind {other}")),
         }
     }
 

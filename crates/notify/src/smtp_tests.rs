@@ -54,7 +54,7 @@ fn message(to: &str) -> Claimed {
     Claimed {
         id: 1,
         attempts: 0,
-        kind: "email".into(),
+        kind: wangan_core::notify::ChannelKind::Email,
         target: to.into(),
         secret: String::new(),
         event: "overdue".into(),
@@ -125,7 +125,7 @@ async fn denied_addresses_are_never_contacted_by_address_or_by_name() {
         format!("http://[::ffff:127.0.0.1]:{port}/"),
     ] {
         let mut m = message("x");
-        m.kind = "webhook".into();
+        m.kind = wangan_core::notify::ChannelKind::Webhook;
         m.target = target.clone();
         let err = s.send(&m, chrono::Utc::now()).await.unwrap_err();
         assert!(err.contains("address not allowed"), "{target}: {err}");

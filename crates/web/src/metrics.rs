@@ -48,7 +48,7 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(counts) = wangan_core::service::notify::outbox_counts(&state.store).await {
         out.push_str("# HELP wangan_notifications Notification messages in the outbox, by status.\n");
         out.push_str("# TYPE wangan_notifications gauge\n");
-        for status in wangan_core::notify::OUTBOX_STATUSES {
+        for status in wangan_core::notify::DeliveryStatus::ALL {
             out.push_str(&format!(
                 "wangan_notifications{{status=\"{status}\"}} {}\n",
                 counts.get(status).copied().unwrap_or(0)

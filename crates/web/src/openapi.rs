@@ -683,13 +683,13 @@ fn schemas() -> Value {
             "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
             "total": s("integer"), "page": s("integer"), "per_page": s("integer") } })
     };
-    let kinds = json!({ "type": "string", "enum": ["college", "office", "center", "other"] });
+    let kinds = json!({ "type": "string", "enum": words::<wangan_core::service::units::UnitKind>() });
     let date_n = json!({ "type": ["string", "null"], "format": "date" });
     let dt = json!({ "type": "string", "format": "date-time" });
     let dt_n = json!({ "type": ["string", "null"], "format": "date-time" });
     let severity = json!({ "type": "string", "enum": words::<wangan_core::notices::Severity>() });
     let checks = json!({ "type": "string", "enum": words::<wangan_core::monitoring::Check>() });
-    let channel_kind = json!({ "type": "string", "enum": ["email", "wecom", "dingtalk", "feishu", "webhook"] });
+    let channel_kind = json!({ "type": "string", "enum": words::<wangan_core::notify::ChannelKind>() });
     let person_ref = json!({ "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
         "id": s("integer"), "name": s("string"), "title": s("string"), "phone": s("string") } }] });
     json!({
@@ -841,12 +841,12 @@ fn schemas() -> Value {
             "resolved_at": dt_n.clone(), "notice": { "type": ["integer", "null"] } } },
         "FindingPage": page_of("Finding"),
         "Channel": { "type": "object", "properties": { "id": s("integer"),
-            "owner_kind": { "type": "string", "enum": ["unit", "person", "center"] }, "owner": ns(),
+            "owner_kind": { "type": "string", "enum": words::<wangan_core::notify::ChannelOwner>() }, "owner": ns(),
             "kind": channel_kind.clone(), "label": s("string"), "target": s("string"),
             "has_secret": s("boolean"), "enabled": s("boolean") } },
         "ChannelList": { "type": "array", "items": { "$ref": "#/components/schemas/Channel" } },
         "ChannelInput": { "type": "object", "required": ["owner_kind", "kind", "target"], "properties": {
-            "owner_kind": { "type": "string", "enum": ["unit", "person", "center"] },
+            "owner_kind": { "type": "string", "enum": words::<wangan_core::notify::ChannelOwner>() },
             "owner": { "type": ["string", "null"], "description": "unit code or person id" },
             "kind": channel_kind.clone(), "label": s("string"), "target": s("string"),
             "secret": { "type": "string", "description": "DingTalk / Feishu signing secret, webhook HMAC key" },
@@ -855,7 +855,7 @@ fn schemas() -> Value {
             "secret": s("string"), "enabled": s("boolean") } },
         "Delivery": { "type": "object", "properties": { "id": s("integer"), "event": s("string"), "unit": ns(),
             "subject": s("string"), "kind": channel_kind.clone(), "target": s("string"),
-            "status": { "type": "string", "enum": ["queued", "sent", "failed"] }, "attempts": s("integer"),
+            "status": { "type": "string", "enum": words::<wangan_core::notify::DeliveryStatus>() }, "attempts": s("integer"),
             "next_attempt_at": dt.clone(), "last_error": s("string"), "created_at": dt.clone(), "sent_at": dt_n.clone(),
             "history": { "type": "array", "items": { "type": "object", "properties": {
                 "at": dt.clone(), "ok": s("boolean"), "detail": s("string"), "duration_ms": s("integer") } } } } },

@@ -7,11 +7,11 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     /// `unit`, `person` or `center`.
-    pub owner_kind: String,
+    pub owner_kind: crate::notify::ChannelOwner,
     /// The unit or person id; `None` for the center.
     pub owner_id: Option<i64>,
     /// `email`, `wecom`, `dingtalk`, `feishu`, `webhook`.
-    pub kind: String,
+    pub kind: crate::notify::ChannelKind,
     pub label: String,
     /// An email address or a webhook URL.
     #[sea_orm(column_type = "Text")]

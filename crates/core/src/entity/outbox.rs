@@ -16,11 +16,11 @@ pub struct Model {
     /// A path in the platform (e.g. `/rectifications/12`).
     pub link: String,
     pub channel_id: Option<i64>,
-    pub kind: String,
+    pub kind: crate::notify::ChannelKind,
     #[sea_orm(column_type = "Text")]
     pub target: String,
     /// `queued`, `sent`, `failed`.
-    pub status: String,
+    pub status: crate::notify::DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// A worker holds the message until then.

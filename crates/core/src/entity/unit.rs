@@ -9,7 +9,7 @@ pub struct Model {
     pub code: String,
     pub name: String,
     pub name_en: String,
-    pub kind: String,
+    pub kind: crate::service::units::UnitKind,
     pub parent_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -4,9 +4,54 @@
 
 use chrono::Duration;
 
-pub const CHANNEL_KINDS: [&str; 5] = ["email", "wecom", "dingtalk", "feishu", "webhook"];
-pub const OWNER_KINDS: [&str; 3] = ["unit", "person", "center"];
-pub const OUTBOX_STATUSES: [&str; 3] = ["queued", "sent", "failed"];
+crate::closed_set! {
+    /// How a message travels (渠道).
+    pub enum ChannelKind {
+        Email = "email",
+        /// A WeCom (企业微信) group robot.
+        Wecom = "wecom",
+        /// A DingTalk (钉钉) group robot.
+        Dingtalk = "dingtalk",
+        /// A Feishu (飞书) group robot.
+        Feishu = "feishu",
+        /// Any HTTP endpoint, signed.
+        Webhook = "webhook",
+    }
+}
+
+crate::closed_set! {
+    /// Whose a channel is.
+    pub enum ChannelOwner { Unit = "unit", Person = "person", Center = "center" }
+}
+
+crate::closed_set! {
+    /// Where a message in the outbox stands.
+    pub enum DeliveryStatus {
+        /// Waiting for (another) attempt.
+        Queued = "queued",
+        Sent = "sent",
+        /// Every attempt failed; an admin may send it again.
+        Failed = "failed",
+    }
+}
+
+impl DeliveryStatus {
+    /// Waiting for its next attempt.
+    pub fn is_waiting(self) -> bool {
+        self == DeliveryStatus::Queued
+    }
+
+    /// Every attempt failed: an admin may send it again.
+    pub fn may_be_retried(self) -> bool {
+        self == DeliveryStatus::Failed
+    }
+}
+
+impl ChannelKind {
+    /// The robots and hooks: everything but email.
+    pub const ROBOTS: &'static [ChannelKind] =
+        &[ChannelKind::Wecom, ChannelKind::Dingtalk, ChannelKind::Feishu, ChannelKind::Webhook];
+}
 
 /// Who hears of an event about a unit's rectification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,13 +81,13 @@ impl Audience {
 }
 
 /// Whether `target` is acceptable for a channel of `kind`.
-pub fn valid_target(kind: &str, target: &str) -> bool {
+pub fn valid_target(kind: ChannelKind, target: &str) -> bool {
     let t = target.trim();
     if t.is_empty() || t.len() > 2000 || t.contains(char::is_whitespace) {
         return false;
     }
     match kind {
-        "email" => {
+        ChannelKind::Email => {
             let mut parts = t.splitn(2, '@');
             let local = parts.next().unwrap_or("");
             let domain = parts.next().unwrap_or("");
@@ -52,8 +97,9 @@ pub fn valid_target(kind: &str, target: &str) -> bool {
                 && !domain.contains('@')
                 && t.len() <= 254
         }
-        "wecom" | "dingtalk" | "feishu" | "webhook" => crate::service::systems::url_host(t).is_some(),
-        _ => false,
+        ChannelKind::Wecom | ChannelKind::Dingtalk | ChannelKind::Feishu | ChannelKind::Webhook => {
+            crate::service::systems::url_host(t).is_some()
+        }
     }
 }
 
@@ -107,13 +153,14 @@ mod tests {
 
     #[test]
     fn targets_are_checked_by_kind() {
-        assert!(valid_target("email", "wang@chem.university.example"));
-        assert!(!valid_target("email", "wang@"));
-        assert!(!valid_target("email", "not an address"));
-        assert!(valid_target("wecom", "https://qyapi.weixin.qq.example/cgi-bin/webhook/send?key=abc"));
-        assert!(valid_target("webhook", "http://127.0.0.1:9000/hook"));
-        assert!(!valid_target("dingtalk", "oapi.dingtalk.example/robot"));
-        assert!(!valid_target("sms", "13800000000"));
+        use ChannelKind::*;
+        assert!(valid_target(Email, "wang@chem.university.example"));
+        assert!(!valid_target(Email, "wang@"));
+        assert!(!valid_target(Email, "not an address"));
+        assert!(valid_target(Wecom, "https://qyapi.weixin.qq.example/cgi-bin/webhook/send?key=abc"));
+        assert!(valid_target(Webhook, "http://127.0.0.1:9000/hook"));
+        assert!(!valid_target(Dingtalk, "oapi.dingtalk.example/robot"));
+        assert_eq!(ChannelKind::parse("sms"), None);
     }
 
     #[test]

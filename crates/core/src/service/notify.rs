@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Change};
 use crate::entity::{channel, delivery_attempt, outbox, person, responsibility, unit};
 use crate::error::{CoreError, FieldError, Result};
 use crate::notices::messages::Message;
-use crate::notify::{Audience, CHANNEL_KINDS, OUTBOX_STATUSES, RetryPolicy, valid_target};
+use crate::notify::{Audience, ChannelKind, ChannelOwner, DeliveryStatus, RetryPolicy, valid_target};
 use crate::page::{Page, PageRequest};
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
@@ -26,7 +26,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Target {
     pub channel_id: Option<i64>,
-    pub kind: String,
+    pub kind: ChannelKind,
     pub target: String,
 }
 
@@ -70,8 +70,8 @@ impl Outbox {
             return Ok(t.clone());
         }
         let targets = match (a, unit_id) {
-            (Audience::Center, _) => channels_of(conn, "center", None).await?,
-            (Audience::Unit, Some(u)) => channels_of(conn, "unit", Some(u)).await?,
+            (Audience::Center, _) => channels_of(conn, ChannelOwner::Center, None).await?,
+            (Audience::Unit, Some(u)) => channels_of(conn, ChannelOwner::Unit, Some(u)).await?,
             (_, Some(u)) => {
                 let kind = a.responsibility().unwrap_or_default();
                 let people: Vec<i64> = responsibility::Entity::find()
@@ -84,13 +84,13 @@ impl Outbox {
                     .collect();
                 let mut out = Vec::new();
                 for pid in people {
-                    let own = channels_of(conn, "person", Some(pid)).await?;
+                    let own = channels_of(conn, ChannelOwner::Person, Some(pid)).await?;
                     if own.is_empty() {
                         // A person with no channel of their own is written to at their address.
                         if let Some(p) = person::Entity::find_by_id(pid).one(conn).await?
-                            && valid_target("email", &p.email)
+                            && valid_target(ChannelKind::Email, &p.email)
                         {
-                            out.push(Target { channel_id: None, kind: "email".into(), target: p.email });
+                            out.push(Target { channel_id: None, kind: ChannelKind::Email, target: p.email });
                         }
                     } else {
                         out.extend(own);
@@ -146,7 +146,7 @@ impl Outbox {
                 channel_id: Set(t.channel_id),
                 kind: Set(t.kind),
                 target: Set(t.target),
-                status: Set("queued".into()),
+                status: Set(DeliveryStatus::Queued),
                 attempts: Set(0),
                 next_attempt_at: Set(now),
                 leased_until: Set(None),
@@ -200,7 +200,11 @@ fn digest_of(messages: &[Message]) -> Message {
     }
 }
 
-async fn channels_of<C: ConnectionTrait>(conn: &C, owner_kind: &str, owner_id: Option<i64>) -> Result<Vec<Target>> {
+async fn channels_of<C: ConnectionTrait>(
+    conn: &C,
+    owner_kind: ChannelOwner,
+    owner_id: Option<i64>,
+) -> Result<Vec<Target>> {
     let mut q = channel::Entity::find()
         .filter(channel::Column::OwnerKind.eq(owner_kind))
         .filter(channel::Column::Enabled.eq(true));
@@ -221,11 +225,10 @@ async fn channels_of<C: ConnectionTrait>(conn: &C, owner_kind: &str, owner_id: O
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ChannelView {
     pub id: i64,
-    /// `unit`, `person` or `center`.
-    pub owner_kind: String,
+    pub owner_kind: ChannelOwner,
     /// The unit code, the person id, or nothing for the center.
     pub owner: Option<String>,
-    pub kind: String,
+    pub kind: ChannelKind,
     pub label: String,
     pub target: String,
     /// Whether a signing secret is set (it is never shown).
@@ -265,21 +268,21 @@ pub struct ChannelPatch {
 async fn owner_for<C: ConnectionTrait>(
     conn: &C,
     who: &Principal,
-    kind: &str,
+    kind: ChannelOwner,
     owner: Option<&str>,
 ) -> Result<(Option<i64>, Option<i64>)> {
     match kind {
-        "center" => {
+        ChannelOwner::Center => {
             who.require(Permission::ManageDelivery)?;
             Ok((None, None))
         }
-        "unit" => {
+        ChannelOwner::Unit => {
             let code = owner.map(str::trim).filter(|s| !s.is_empty()).ok_or(CoreError::invalid("owner", "required"))?;
             let u = super::units::find_visible(conn, who, code).await?;
             who.require(Permission::ManageUnitChannels(u.id))?;
             Ok((Some(u.id), Some(u.id)))
         }
-        "person" => {
+        ChannelOwner::Person => {
             let id: i64 = owner.and_then(|s| s.trim().parse().ok()).ok_or(CoreError::invalid("owner", "required"))?;
             let p = super::people::find_visible(conn, who, id).await?;
             if who.person_id != Some(p.id) {
@@ -287,14 +290,13 @@ async fn owner_for<C: ConnectionTrait>(
             }
             Ok((Some(p.id), Some(p.unit_id)))
         }
-        _ => Err(CoreError::invalid("owner_kind", "unknown_choice")),
     }
 }
 
 async fn channel_view<C: ConnectionTrait>(conn: &C, c: channel::Model) -> Result<ChannelView> {
-    let owner = match (c.owner_kind.as_str(), c.owner_id) {
-        ("unit", Some(id)) => unit::Entity::find_by_id(id).one(conn).await?.map(|u| u.code),
-        ("person", Some(id)) => Some(id.to_string()),
+    let owner = match (c.owner_kind, c.owner_id) {
+        (ChannelOwner::Unit, Some(id)) => unit::Entity::find_by_id(id).one(conn).await?.map(|u| u.code),
+        (ChannelOwner::Person, Some(id)) => Some(id.to_string()),
         _ => None,
     };
     Ok(ChannelView {
@@ -309,12 +311,13 @@ async fn channel_view<C: ConnectionTrait>(conn: &C, c: channel::Model) -> Result
     })
 }
 
-fn check_channel(kind: &str, label: &str, target: &str, secret: &str) -> Result<()> {
+fn check_channel(kind: &str, label: &str, target: &str, secret: &str) -> Result<ChannelKind> {
     let mut errors = Vec::new();
-    if !CHANNEL_KINDS.contains(&kind) {
-        errors.push(FieldError::new("kind", "unknown_choice"));
-    } else if !valid_target(kind, target) {
-        errors.push(FieldError::new("target", if kind == "email" { "email_format" } else { "url_format" }));
+    let kind = super::check_choice::<ChannelKind>(&mut errors, "kind", kind);
+    if let Some(k) = kind
+        && !valid_target(k, target)
+    {
+        errors.push(FieldError::new("target", if k == ChannelKind::Email { "email_format" } else { "url_format" }));
     }
     if label.chars().count() > 100 {
         errors.push(FieldError::new("label", "too_long"));
@@ -322,7 +325,14 @@ fn check_channel(kind: &str, label: &str, target: &str, secret: &str) -> Result<
     if secret.len() > 200 {
         errors.push(FieldError::new("secret", "too_long"));
     }
-    if errors.is_empty() { Ok(()) } else { Err(CoreError::Invalid(errors)) }
+    match kind {
+        Some(k) if errors.is_empty() => Ok(k),
+        _ => Err(CoreError::Invalid(errors)),
+    }
+}
+
+fn owner_kind(word: &str) -> Result<ChannelOwner> {
+    ChannelOwner::parse(word.trim()).ok_or_else(|| CoreError::invalid("owner_kind", "unknown_choice"))
 }
 
 /// The channels of one owner (`unit` + code, `person` + id, or `center`).
@@ -333,6 +343,7 @@ pub async fn channels(
     owner: Option<&str>,
 ) -> Result<Vec<ChannelView>> {
     let conn = store.db();
+    let owner_kind = self::owner_kind(owner_kind)?;
     let (owner_id, _) = owner_for(conn, who, owner_kind, owner).await?;
     let mut q = channel::Entity::find().filter(channel::Column::OwnerKind.eq(owner_kind));
     q = match owner_id {
@@ -348,15 +359,15 @@ pub async fn channels(
 
 pub async fn add_channel(store: &Store, who: &Principal, input: ChannelInput) -> Result<ChannelView> {
     let txn = store.begin_write().await?;
-    let kind = input.owner_kind.trim();
+    let kind = owner_kind(&input.owner_kind)?;
     let (owner_id, unit_id) = owner_for(&*txn, who, kind, input.owner.as_deref()).await?;
-    let (ck, label, target, secret) = (input.kind.trim(), input.label.trim(), input.target.trim(), input.secret.trim());
-    check_channel(ck, label, target, secret)?;
+    let (label, target, secret) = (input.label.trim(), input.target.trim(), input.secret.trim());
+    let ck = check_channel(&input.kind, label, target, secret)?;
     let now = store.now();
     let c = channel::ActiveModel {
-        owner_kind: Set(kind.to_owned()),
+        owner_kind: Set(kind),
         owner_id: Set(owner_id),
-        kind: Set(ck.to_owned()),
+        kind: Set(ck),
         label: Set(label.to_owned()),
         target: Set(target.to_owned()),
         secret: Set(secret.to_owned()),
@@ -378,14 +389,14 @@ pub async fn add_channel(store: &Store, who: &Principal, input: ChannelInput) ->
 
 async fn find_channel<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<(channel::Model, Option<i64>)> {
     let c = channel::Entity::find_by_id(id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    let owner = match (c.owner_kind.as_str(), c.owner_id) {
-        ("unit", Some(uid)) => unit::Entity::find_by_id(uid).one(conn).await?.map(|u| u.code),
-        ("person", Some(pid)) => Some(pid.to_string()),
+    let owner = match (c.owner_kind, c.owner_id) {
+        (ChannelOwner::Unit, Some(uid)) => unit::Entity::find_by_id(uid).one(conn).await?.map(|u| u.code),
+        (ChannelOwner::Person, Some(pid)) => Some(pid.to_string()),
         _ => None,
     };
-    let (_, unit_id) = match owner_for(conn, who, &c.owner_kind, owner.as_deref()).await {
+    let (_, unit_id) = match owner_for(conn, who, c.owner_kind, owner.as_deref()).await {
         // A channel the caller may not manage is not shown to exist.
-        Err(CoreError::Forbidden) if c.owner_kind == "center" => return Err(CoreError::NotFound),
+        Err(CoreError::Forbidden) if c.owner_kind == ChannelOwner::Center => return Err(CoreError::NotFound),
         other => other?,
     };
     Ok((c, unit_id))
@@ -397,7 +408,7 @@ pub async fn update_channel(store: &Store, who: &Principal, id: i64, patch: Chan
     let label = patch.label.as_deref().map(str::trim).unwrap_or(&c.label).to_owned();
     let target = patch.target.as_deref().map(str::trim).unwrap_or(&c.target).to_owned();
     let secret = patch.secret.as_deref().map(str::trim).unwrap_or(&c.secret).to_owned();
-    check_channel(&c.kind, &label, &target, &secret)?;
+    check_channel(c.kind.as_str(), &label, &target, &secret)?;
     let before = json!({"label": c.label, "target": c.target, "enabled": c.enabled});
     let mut am: channel::ActiveModel = c.into();
     am.label = Set(label);
@@ -441,9 +452,9 @@ pub struct DeliveryView {
     pub event: String,
     pub unit: Option<String>,
     pub subject: String,
-    pub kind: String,
+    pub kind: ChannelKind,
     pub target: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: String,
@@ -469,9 +480,7 @@ pub async fn deliveries(
     let conn = store.db();
     let mut cond = scope_condition(&who.scope(), outbox::Column::UnitId);
     if let Some(s) = f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if !OUTBOX_STATUSES.contains(&s) {
-            return Err(CoreError::invalid("status", "unknown_choice"));
-        }
+        let s = DeliveryStatus::parse(s).ok_or_else(|| CoreError::invalid("status", "unknown_choice"))?;
         cond = cond.add(outbox::Column::Status.eq(s));
     }
     if let Some(code) = f.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -531,12 +540,12 @@ pub async fn retry(store: &Store, who: &Principal, id: i64) -> Result<()> {
     who.require(Permission::ManageDelivery)?;
     let txn = store.begin_write().await?;
     let m = outbox::Entity::find_by_id(id).one(&*txn).await?.ok_or(CoreError::NotFound)?;
-    if m.status != "failed" {
+    if !m.status.may_be_retried() {
         return Err(CoreError::Conflict("not_failed"));
     }
     let unit_id = m.unit_id;
     let mut am: outbox::ActiveModel = m.into();
-    am.status = Set("queued".into());
+    am.status = Set(DeliveryStatus::Queued);
     am.attempts = Set(0);
     am.next_attempt_at = Set(store.now());
     am.leased_until = Set(None);
@@ -552,7 +561,7 @@ pub async fn retry(store: &Store, who: &Principal, id: i64) -> Result<()> {
 pub struct Claimed {
     pub id: i64,
     pub attempts: i32,
-    pub kind: String,
+    pub kind: ChannelKind,
     pub target: String,
     pub secret: String,
     pub event: String,
@@ -579,25 +588,26 @@ struct ClaimRow {
 /// send, for `lease`; other workers (on PostgreSQL, other nodes) skip them
 /// until the lease runs out, so a worker that dies loses nothing. Messages of
 /// other kinds (email without a mail server) wait, untried.
-pub async fn claim(store: &Store, limit: u64, lease: Duration, kinds: &[&str]) -> Result<Vec<Claimed>> {
+pub async fn claim(store: &Store, limit: u64, lease: Duration, kinds: &[ChannelKind]) -> Result<Vec<Claimed>> {
     let now = store.now();
     let until = now + lease;
     let txn = store.begin_write().await?;
     let due = Condition::all()
         .add(outbox::Column::Kind.is_in(kinds.iter().copied()))
-        .add(outbox::Column::Status.eq("queued"))
+        .add(outbox::Column::Status.eq(DeliveryStatus::Queued))
         .add(outbox::Column::NextAttemptAt.lte(now))
         .add(Condition::any().add(outbox::Column::LeasedUntil.is_null()).add(outbox::Column::LeasedUntil.lt(now)));
     let ids: Vec<i64> = if store.backend() == DbBackend::Postgres {
         let stmt = Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
+            "SELECT id FROM outbox WHERE status = $4 AND next_attempt_at <= $1 \
              AND (leased_until IS NULL OR leased_until < $1) AND kind = ANY($3) ORDER BY next_attempt_at, id LIMIT $2 \
              FOR UPDATE SKIP LOCKED",
             [
                 now.into(),
                 i64::try_from(limit).unwrap_or(i64::MAX).into(),
-                kinds.iter().map(|k| (*k).to_owned()).collect::<Vec<String>>().into(),
+                kinds.iter().map(|k| k.as_str().to_owned()).collect::<Vec<String>>().into(),
+                DeliveryStatus::Queued.as_str().into(),
             ],
         );
         ClaimRow::find_by_statement(stmt).all(&*txn).await?.into_iter().map(|r| r.id).collect()
@@ -684,7 +694,7 @@ pub async fn settle(store: &Store, outcomes: &[Outcome], policy: &RetryPolicy) -
     let sent: Vec<i64> = outcomes.iter().filter(|o| o.ok).map(|o| o.id).collect();
     for chunk in sent.chunks(500) {
         outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, "sent".into())
+            .col_expr(outbox::Column::Status, DeliveryStatus::Sent.into())
             .col_expr(outbox::Column::SentAt, Some(now).into())
             .col_expr(outbox::Column::LeasedUntil, Option::<DateTime<Utc>>::None.into())
             .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
@@ -701,7 +711,7 @@ pub async fn settle(store: &Store, outcomes: &[Outcome], policy: &RetryPolicy) -
         am.last_error = Set(o.detail.chars().take(500).collect());
         match policy.after_failure(tries) {
             Some(wait) => am.next_attempt_at = Set(now + wait),
-            None => am.status = Set("failed".into()),
+            None => am.status = Set(DeliveryStatus::Failed),
         }
         am.update(&*txn).await?;
     }
@@ -709,8 +719,8 @@ pub async fn settle(store: &Store, outcomes: &[Outcome], policy: &RetryPolicy) -
 }
 
 /// Counts by status, for the dashboard and `/metrics`.
-pub async fn outbox_counts(store: &Store) -> Result<HashMap<String, u64>> {
-    let rows: Vec<(String, i64)> = outbox::Entity::find()
+pub async fn outbox_counts(store: &Store) -> Result<HashMap<DeliveryStatus, u64>> {
+    let rows: Vec<(DeliveryStatus, i64)> = outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Status)
         .column_as(outbox::Column::Id.count(), "n")

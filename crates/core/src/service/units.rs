@@ -15,8 +15,18 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Kinds of unit, stored as these words.
-pub const UNIT_KINDS: [&str; 4] = ["college", "office", "center", "other"];
+crate::closed_set! {
+    /// What a unit is (单位类型).
+    pub enum UnitKind {
+        /// A school or college (学院).
+        College = "college",
+        /// An administrative office (职能部门).
+        Office = "office",
+        /// A center, library or institute (直属单位).
+        Center = "center",
+        Other = "other",
+    }
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UnitView {
@@ -24,7 +34,7 @@ pub struct UnitView {
     pub code: String,
     pub name: String,
     pub name_en: String,
-    pub kind: String,
+    pub kind: UnitKind,
     pub parent: Option<String>,
 }
 
@@ -62,7 +72,7 @@ pub fn valid_code(code: &str) -> bool {
     !code.is_empty() && code.len() <= 32 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn validate(code: &str, name: &str, name_en: &str, kind: &str) -> Vec<FieldError> {
+fn validate(code: &str, name: &str, name_en: &str, kind: &str) -> (Vec<FieldError>, Option<UnitKind>) {
     let mut errors = Vec::new();
     if !valid_code(code) {
         errors.push(FieldError::new("code", "code_format"));
@@ -75,10 +85,11 @@ fn validate(code: &str, name: &str, name_en: &str, kind: &str) -> Vec<FieldError
     if name_en.chars().count() > 200 {
         errors.push(FieldError::new("name_en", "too_long"));
     }
-    if !UNIT_KINDS.contains(&kind) {
+    let kind = UnitKind::parse(kind.trim());
+    if kind.is_none() {
         errors.push(FieldError::new("kind", "unknown_kind"));
     }
-    errors
+    (errors, kind)
 }
 
 pub(crate) fn to_json(m: &unit::Model, parent: Option<&str>) -> serde_json::Value {
@@ -152,7 +163,7 @@ struct UnitRow {
     code: String,
     name: String,
     name_en: String,
-    kind: String,
+    kind: UnitKind,
     parent_code: Option<String>,
     total: i64,
 }
@@ -165,6 +176,7 @@ pub async fn list(store: &Store, who: &Principal, filter: &UnitFilter, page: Pag
         cond = cond.add(unit::Column::Code.eq(code));
     }
     if let Some(kind) = filter.kind.as_deref().filter(|s| !s.is_empty()) {
+        // An unknown kind matches no unit.
         cond = cond.add(unit::Column::Kind.eq(kind));
     }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -240,8 +252,7 @@ pub async fn create(store: &Store, who: &Principal, input: UnitInput) -> Result<
     let code = input.code.trim().to_owned();
     let name = clean(&input.name, 100).unwrap_or_else(|| input.name.clone());
     let name_en = clean(&input.name_en, 200).unwrap_or_else(|| input.name_en.clone());
-    let kind = input.kind.trim().to_owned();
-    let mut errors = validate(&code, &name, &name_en, &kind);
+    let (mut errors, kind) = validate(&code, &name, &name_en, &input.kind);
     let txn = store.begin_write().await?;
     let parent = match input.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(p) => match resolve_code(&*txn, who, "parent", p).await {
@@ -254,9 +265,7 @@ pub async fn create(store: &Store, who: &Principal, input: UnitInput) -> Result<
         },
         None => None,
     };
-    if !errors.is_empty() {
-        return Err(CoreError::Invalid(errors));
-    }
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else { return Err(CoreError::Invalid(errors)) };
     if unit::Entity::find().filter(unit::Column::Code.eq(&code)).one(&*txn).await?.is_some() {
         return Err(CoreError::Conflict("duplicate_code"));
     }
@@ -319,8 +328,8 @@ pub async fn update(store: &Store, who: &Principal, code: &str, patch: UnitPatch
     let new_code = patch.code.as_deref().map(str::trim).unwrap_or(&current.code).to_owned();
     let name = patch.name.as_deref().map(str::trim).unwrap_or(&current.name).to_owned();
     let name_en = patch.name_en.as_deref().map(str::trim).unwrap_or(&current.name_en).to_owned();
-    let kind = patch.kind.as_deref().map(str::trim).unwrap_or(&current.kind).to_owned();
-    let mut errors = validate(&new_code, &name, &name_en, &kind);
+    let kind = patch.kind.as_deref().unwrap_or(current.kind.as_str()).to_owned();
+    let (mut errors, kind) = validate(&new_code, &name, &name_en, &kind);
     let mut parent_id = current.parent_id;
     let mut parent_code = current.parent_id.and_then(|p| before_parent.get(&p).cloned());
     if let Some(new_parent) = &patch.parent {
@@ -342,9 +351,7 @@ pub async fn update(store: &Store, who: &Principal, code: &str, patch: UnitPatch
             },
         }
     }
-    if !errors.is_empty() {
-        return Err(CoreError::Invalid(errors));
-    }
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else { return Err(CoreError::Invalid(errors)) };
     if new_code != current.code
         && unit::Entity::find().filter(unit::Column::Code.eq(&new_code)).one(&*txn).await?.is_some()
     {
@@ -421,9 +428,12 @@ mod tests {
 
     #[test]
     fn validation_lists_all_problems() {
-        let e = validate("", "", "", "planet");
+        let (e, kind) = validate("", "", "", "planet");
         let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["code", "name", "kind"]);
-        assert!(validate("cs", "计算机学院", "School of CS", "college").is_empty());
+        assert_eq!(kind, None);
+        let (e, kind) = validate("cs", "计算机学院", "School of CS", "college");
+        assert!(e.is_empty());
+        assert_eq!(kind, Some(UnitKind::College));
     }
 }

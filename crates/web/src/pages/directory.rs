@@ -18,7 +18,7 @@ use wangan_core::service::leadership::{self, MemberView};
 use wangan_core::service::people::{self, PersonView};
 use wangan_core::service::responsibilities::{self, MissingView, ResponsibilitiesInput};
 use wangan_core::service::systems;
-use wangan_core::service::units::{self, UNIT_KINDS, UnitView};
+use wangan_core::service::units::{self, UnitKind, UnitView};
 use wangan_core::{CoreError, Page, PageRequest};
 
 fn query<T>(q: Result<Query<T>, QueryRejection>, user: &PageUser) -> Result<T, PageRejection> {
@@ -119,7 +119,7 @@ struct UnitsPage {
     pager: Pager,
     q: String,
     kind: String,
-    kinds: [&'static str; 4],
+    kinds: &'static [UnitKind],
     can_create: bool,
     all_units: Vec<UnitView>,
     draft: UnitForm,
@@ -154,7 +154,7 @@ async fn units_page(
             pager,
             q: q_text,
             kind,
-            kinds: UNIT_KINDS,
+            kinds: UnitKind::ALL,
             draft,
         },
     )
@@ -202,7 +202,7 @@ struct UnitPage {
     slots: Vec<Slot>,
     people: Vec<PersonView>,
     all_units: Vec<UnitView>,
-    kinds: [&'static str; 4],
+    kinds: &'static [UnitKind],
     can_manage: bool,
     can_set_resp: bool,
 }
@@ -240,7 +240,7 @@ async fn unit_page(
             slots,
             people: people::of_unit(&s.store, p, unit.id).await.or_page(user)?,
             all_units: units::all_visible(&s.store, p).await.or_page(user)?,
-            kinds: UNIT_KINDS,
+            kinds: UnitKind::ALL,
             can_manage: p.may(Permission::ManageUnits),
             can_set_resp: p.may(Permission::SetResponsibilities(unit.id)),
             unit,

@@ -205,10 +205,6 @@ impl Ctx {
         d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
     }
 
-    pub fn kind(&self, kind: &str) -> String {
-        self.m.code("unit.kind", kind)
-    }
-
     pub fn time(&self, at: &DateTime<Utc>) -> String {
         at.with_timezone(&self.tz).format("%Y-%m-%d %H:%M:%S").to_string()
     }

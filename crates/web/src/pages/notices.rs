@@ -17,7 +17,7 @@ use serde::Deserialize;
 use wangan_core::access::Permission;
 use wangan_core::audit::{self, AuditFilter};
 use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Rung, Severity};
-use wangan_core::notify::CHANNEL_KINDS;
+use wangan_core::notify::{ChannelKind, ChannelOwner, DeliveryStatus};
 use wangan_core::service::notices::{self, NoticeDetail, NoticeView};
 use wangan_core::service::notify::{self, ChannelView, DeliveryView};
 use wangan_core::service::rectifications::{self, RectificationDetail, RectificationView};
@@ -639,7 +639,7 @@ pub struct ChannelsQuery {
 
 pub struct ChannelGroup {
     pub title: String,
-    pub owner_kind: &'static str,
+    pub owner_kind: ChannelOwner,
     pub owner: String,
     pub channels: Vec<ChannelView>,
 }
@@ -649,7 +649,7 @@ pub struct ChannelGroup {
 struct ChannelsPage {
     ctx: Ctx,
     groups: Vec<ChannelGroup>,
-    kinds: [&'static str; 5],
+    kinds: &'static [ChannelKind],
     units: Vec<UnitView>,
     unit: String,
 }
@@ -662,10 +662,11 @@ async fn channels_page(s: &AppState, user: &PageUser, q: ChannelsQuery, error: O
     }
     let mut groups = Vec::new();
     if let Some(pid) = p.person_id {
-        let channels = notify::channels(&s.store, p, "person", Some(&pid.to_string())).await.or_page(user)?;
+        let channels =
+            notify::channels(&s.store, p, ChannelOwner::Person.as_str(), Some(&pid.to_string())).await.or_page(user)?;
         groups.push(ChannelGroup {
             title: ctx.t("channel.mine").into(),
-            owner_kind: "person",
+            owner_kind: ChannelOwner::Person,
             owner: pid.to_string(),
             channels,
         });
@@ -680,25 +681,25 @@ async fn channels_page(s: &AppState, user: &PageUser, q: ChannelsQuery, error: O
         q.unit.clone().filter(|c| units.iter().any(|u| &u.code == c)).or_else(|| units.first().map(|u| u.code.clone()));
     if let Some(code) = &unit {
         let name = units.iter().find(|u| &u.code == code).map(|u| u.name.clone()).unwrap_or_default();
-        let channels = notify::channels(&s.store, p, "unit", Some(code)).await.or_page(user)?;
+        let channels = notify::channels(&s.store, p, ChannelOwner::Unit.as_str(), Some(code)).await.or_page(user)?;
         groups.push(ChannelGroup {
             title: format!("{}：{name}", ctx.t("channel.unit")),
-            owner_kind: "unit",
+            owner_kind: ChannelOwner::Unit,
             owner: code.clone(),
             channels,
         });
     }
     if p.may(Permission::ManageDelivery) {
-        let channels = notify::channels(&s.store, p, "center", None).await.or_page(user)?;
+        let channels = notify::channels(&s.store, p, ChannelOwner::Center.as_str(), None).await.or_page(user)?;
         groups.push(ChannelGroup {
             title: ctx.t("channel.center").into(),
-            owner_kind: "center",
+            owner_kind: ChannelOwner::Center,
             owner: String::new(),
             channels,
         });
     }
     let status = error.map(|e| e.status()).unwrap_or(StatusCode::OK);
-    render_status(status, ChannelsPage { ctx, groups, kinds: CHANNEL_KINDS, units, unit: unit.unwrap_or_default() })
+    render_status(status, ChannelsPage { ctx, groups, kinds: ChannelKind::ALL, units, unit: unit.unwrap_or_default() })
 }
 
 pub async fn channels(State(s): State<AppState>, user: PageUser, Query(q): Query<ChannelsQuery>) -> PageResult {
@@ -722,7 +723,7 @@ pub struct ChannelForm {
 }
 
 pub async fn add_channel(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ChannelForm>) -> PageResult {
-    let unit = (form.owner_kind == "unit").then(|| form.owner.clone());
+    let unit = (form.owner_kind == ChannelOwner::Unit.as_str()).then(|| form.owner.clone());
     let input = notify::ChannelInput {
         owner_kind: form.owner_kind,
         owner: (!form.owner.is_empty()).then_some(form.owner),
@@ -779,7 +780,7 @@ struct DeliveriesPage {
     ctx: Ctx,
     page: Page<DeliveryView>,
     pager: Pager,
-    counts: Vec<(String, u64)>,
+    counts: Vec<(DeliveryStatus, u64)>,
 }
 
 pub async fn deliveries(State(s): State<AppState>, user: PageUser, Query(q): Query<DeliveriesQuery>) -> PageResult {
@@ -788,8 +789,7 @@ pub async fn deliveries(State(s): State<AppState>, user: PageUser, Query(q): Que
         .await
         .or_page(&user)?;
     let counts = notify::outbox_counts(&s.store).await.or_page(&user)?;
-    let counts =
-        ["queued", "sent", "failed"].iter().map(|k| ((*k).to_owned(), counts.get(*k).copied().unwrap_or(0))).collect();
+    let counts = DeliveryStatus::ALL.iter().map(|k| (*k, counts.get(k).copied().unwrap_or(0))).collect();
     let ctx = Ctx::new(&s, Some(&user), "deliveries").with_flash(q.ok.as_deref());
     let status = q.status.unwrap_or_default();
     let pager = Pager::new(&ctx.m, &page, &list_url("/deliveries", &[("status", &status)]));
