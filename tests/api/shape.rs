@@ -58,3 +58,53 @@ fn time_comes_only_from_the_clock() {
         .collect();
     assert!(offenders.is_empty(), "the wall clock read outside clock.rs:\n{}", offenders.join("\n"));
 }
+
+/// States are compared as enums: no template or production code compares a
+/// value with a state's word (`== "online"`, `"closed" =>`). The words live
+/// in the enum declarations (and the migrations, which write them).
+#[test]
+fn states_are_not_compared_as_strings() {
+    use wangan_core::closed_set::ClosedSet;
+    fn words<T: ClosedSet>() -> Vec<&'static str> {
+        T::all().iter().map(|v| v.as_str()).collect()
+    }
+    let mut states: Vec<&str> = Vec::new();
+    states.extend(words::<wangan_core::registry::Stage>());
+    states.extend(words::<wangan_core::registry::FilingStatus>());
+    states.extend(words::<wangan_core::notices::RectificationStatus>());
+    states.extend(words::<wangan_core::notices::NoticeStatus>());
+    states.extend(words::<wangan_core::monitoring::Health>());
+    states.extend(words::<wangan_core::monitoring::WallState>());
+    states.extend(words::<wangan_core::notify::DeliveryStatus>());
+    states.extend(words::<wangan_core::notify::ChannelKind>());
+    states.extend(words::<wangan_core::monitoring::Check>());
+    states.sort();
+    states.dedup();
+    let comparisons =
+        |w: &str| [format!("== \"{w}\""), format!("!= \"{w}\""), format!("\"{w}\" =>"), format!("\"{w}\" |")];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The analyzers read HTML and CSS, whose own words (`display: none`) are not
+    // states; the ladder declares its rungs' words (a rung carries a number, so
+    // it is no `closed_set!`).
+    let mut files: Vec<(PathBuf, String)> = production_sources()
+        .into_iter()
+        .filter(|(p, _)| {
+            !["/migration/", "/analyze/", "notices/ladder.rs"].iter().any(|d| p.to_string_lossy().contains(d))
+        })
+        .collect();
+    for e in std::fs::read_dir(root.join("crates/web/templates")).unwrap().flatten() {
+        files.push((e.path(), std::fs::read_to_string(e.path()).unwrap()));
+    }
+    let mut offenders = Vec::new();
+    for (p, text) in &files {
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("closed_set!") || line.trim_start().starts_with("//") {
+                continue;
+            }
+            if let Some(w) = states.iter().find(|w| comparisons(w).iter().any(|c| line.contains(c.as_str()))) {
+                offenders.push(format!("{}:{}: {w}: {}", p.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "a state compared as a string:\n{}", offenders.join("\n"));
+}

@@ -166,7 +166,7 @@ impl Checker {
                 r.findings.push(
                     Finding::new(
                         Check::Availability,
-                        "down",
+                        crate::finding::SUBJECT_DOWN,
                         "unreachable",
                         Severity::High,
                         format!("站点无法访问：{e}"),
@@ -187,7 +187,7 @@ impl Checker {
             report.findings.push(
                 Finding::new(
                     Check::Availability,
-                    "down",
+                    crate::finding::SUBJECT_DOWN,
                     "http_error",
                     Severity::High,
                     format!("站点返回错误状态 {}", fetched.status),

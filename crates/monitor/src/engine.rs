@@ -150,7 +150,8 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
             severity: f.severity,
             summary: f.summary.clone(),
             evidence: f.evidence.clone(),
-            open_notice: f.opens_notice() || (long_down && f.check == Check::Availability && f.subject == "down"),
+            open_notice: f.opens_notice()
+                || (long_down && f.check == Check::Availability && f.subject == crate::finding::SUBJECT_DOWN),
         })
         .collect();
     let new_baseline = match (&due.fingerprint, &report.page, report.status) {

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 pub use wangan_core::monitoring::{Check, FindingSeverity as Severity};
 
+/// The subject of the availability finding raised while a site does not answer.
+pub const SUBJECT_DOWN: &str = "down";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub check: Check,

@@ -801,7 +801,7 @@ fn schemas() -> Value {
             "decision": { "type": "string", "enum": ["accept", "reject"] },
             "comment": { "type": "string", "description": "required to reject" } } },
         "Violation": { "type": "object", "properties": { "id": s("integer"), "unit": s("string"), "unit_name": s("string"),
-            "category": s("string"), "system_id": { "type": ["integer", "null"] }, "rectification_id": { "type": ["integer", "null"] },
+            "category": { "type": "string", "enum": words::<wangan_core::notices::ViolationCategory>() }, "system_id": { "type": ["integer", "null"] }, "rectification_id": { "type": ["integer", "null"] },
             "description": s("string"), "raised_by": s("string"), "occurred_at": dt.clone() } },
         "ViolationPage": page_of("Violation"),
         "Monitor": { "type": "object", "required": ["id", "system", "url", "interval_s", "checks", "paused", "status"], "properties": {

@@ -8,7 +8,7 @@ pub struct Model {
     pub id: i64,
     pub unit_id: i64,
     /// e.g. `refused_rectification` (§三(四) 五).
-    pub category: String,
+    pub category: crate::notices::ViolationCategory,
     pub system_id: Option<i64>,
     pub rectification_id: Option<i64>,
     #[sea_orm(column_type = "Text")]

@@ -2,6 +2,7 @@
 //! the units that receive them; each names what happened, the system, the
 //! deadline and where to act.
 
+use super::Rung;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -30,24 +31,47 @@ fn when(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// The message for `event` (`assigned`, `reminder_50`, `overdue`, `shutdown`,
-/// `report_submitted`, `approved`, `accepted`, `rejected`, `lifted`).
-pub fn message(event: &str, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
+/// What happened to a rectification, that someone is told of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Assigned,
+    /// A rung of the escalation ladder was reached.
+    Rung(Rung),
+    ReportSubmitted,
+    Approved,
+    Accepted,
+    Rejected,
+    Lifted,
+}
+
+impl Event {
+    /// The word stored with the message in the outbox (`assigned`, `reminder_50`, ...).
+    pub fn code(self) -> String {
+        match self {
+            Event::Assigned => "assigned".into(),
+            Event::Rung(r) => r.code(),
+            Event::ReportSubmitted => "report_submitted".into(),
+            Event::Approved => "approved".into(),
+            Event::Accepted => "accepted".into(),
+            Event::Rejected => "rejected".into(),
+            Event::Lifted => "lifted".into(),
+        }
+    }
+}
+
+/// The message of `event` about the rectification `s`.
+pub fn message(event: Event, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
     let deadline = when(s.deadline, tz);
     let head = match event {
-        "assigned" => format!("【整改通知】{}：{}", s.system_name, s.notice_title),
-        e if e.starts_with("reminder_") => {
-            let pct = e.trim_start_matches("reminder_");
-            format!("【整改提醒】已过整改时限的 {pct}%：{}", s.system_name)
-        }
-        "overdue" => format!("【整改逾期】{} 已超过整改期限", s.system_name),
-        "shutdown" => format!("【关停通知】{} 逾期未整改，责令下线", s.system_name),
-        "report_submitted" => format!("【待审批】{} 的风险整改报告待单位负责人审批", s.system_name),
-        "approved" => format!("【待审核】{} 的风险整改报告已由单位审批，请网络信息中心审核", s.system_name),
-        "accepted" => format!("【整改通过】{} 的风险整改报告已通过审核", s.system_name),
-        "rejected" => format!("【整改退回】{} 的风险整改报告未通过审核", s.system_name),
-        "lifted" => format!("【解除关停】{} 的关停令已解除", s.system_name),
-        other => format!("【网安】{other}：{}", s.system_name),
+        Event::Assigned => format!("【整改通知】{}：{}", s.system_name, s.notice_title),
+        Event::Rung(Rung::Reminder(pct)) => format!("【整改提醒】已过整改时限的 {pct}%：{}", s.system_name),
+        Event::Rung(Rung::Overdue) => format!("【整改逾期】{} 已超过整改期限", s.system_name),
+        Event::Rung(Rung::Shutdown) => format!("【关停通知】{} 逾期未整改，责令下线", s.system_name),
+        Event::ReportSubmitted => format!("【待审批】{} 的风险整改报告待单位负责人审批", s.system_name),
+        Event::Approved => format!("【待审核】{} 的风险整改报告已由单位审批，请网络信息中心审核", s.system_name),
+        Event::Accepted => format!("【整改通过】{} 的风险整改报告已通过审核", s.system_name),
+        Event::Rejected => format!("【整改退回】{} 的风险整改报告未通过审核", s.system_name),
+        Event::Lifted => format!("【解除关停】{} 的关停令已解除", s.system_name),
     };
     let mut body = format!(
         "单位：{}\n系统：{}\n通报：{}（{}）\n危险等级：{}\n整改期限：{}",
@@ -62,7 +86,7 @@ pub fn message(event: &str, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
         body.push('\n');
         body.push_str(extra);
     }
-    Message { event: event.to_owned(), subject: head, body, link: format!("/rectifications/{}", s.rectification_id) }
+    Message { event: event.code(), subject: head, body, link: format!("/rectifications/{}", s.rectification_id) }
 }
 
 #[cfg(test)]
@@ -81,13 +105,13 @@ mod tests {
             unit_name: "化学学院",
             deadline: Utc.with_ymd_and_hms(2026, 11, 2, 16, 0, 0).unwrap(),
         };
-        let m = message("reminder_80", &s, chrono_tz::Asia::Shanghai, "");
+        let m = message(Event::Rung(Rung::Reminder(80)), &s, chrono_tz::Asia::Shanghai, "");
         assert!(m.subject.contains("80%"), "{}", m.subject);
         assert!(m.body.contains("2026-11-03 00:00"), "{}", m.body);
         assert!(m.body.contains("高危"));
         assert_eq!(m.link, "/rectifications/7");
-        let m = message("rejected", &s, chrono_tz::Asia::Shanghai, "审核意见：缺少复测截图");
+        let m = message(Event::Rejected, &s, chrono_tz::Asia::Shanghai, "审核意见：缺少复测截图");
         assert!(m.body.ends_with("审核意见：缺少复测截图"));
-        assert!(message("shutdown", &s, chrono_tz::UTC, "").subject.contains("关停"));
+        assert!(message(Event::Rung(Rung::Shutdown), &s, chrono_tz::UTC, "").subject.contains("关停"));
     }
 }

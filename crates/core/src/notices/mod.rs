@@ -100,15 +100,23 @@ impl RectificationStatus {
     }
 }
 
-/// The six accountable behaviours of §三(四); the rules raise `refused_rectification`.
-pub const VIOLATION_CATEGORIES: [&str; 6] = [
-    "false_report",
-    "unfiled_system",
-    "no_protection",
-    "late_incident_report",
-    "refused_rectification",
-    "other_negligence",
-];
+crate::closed_set! {
+    /// The six accountable behaviours of §三(四); the escalation raises `RefusedRectification`.
+    pub enum ViolationCategory {
+        /// 瞒报、谎报.
+        FalseReport = "false_report",
+        /// 未备案.
+        UnfiledSystem = "unfiled_system",
+        /// 未落实防护措施.
+        NoProtection = "no_protection",
+        /// 未按时报告事件.
+        LateIncidentReport = "late_incident_report",
+        /// 拒不整改或逾期未整改.
+        RefusedRectification = "refused_rectification",
+        /// 其他失职.
+        OtherNegligence = "other_negligence",
+    }
+}
 
 /// Allowed time by severity (configurable in `[notices]` of `wangan.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -46,11 +46,9 @@ impl EvaluationPolicy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DueState {
-    Overdue,
-    DueSoon,
-    Fine,
+crate::closed_set! {
+    /// Where a system's next evaluation stands.
+    pub enum DueState { Overdue = "overdue", DueSoon = "due_soon", Fine = "fine" }
 }
 
 pub fn due_state(today: NaiveDate, due: Option<NaiveDate>, policy: &EvaluationPolicy) -> DueState {

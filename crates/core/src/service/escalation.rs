@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Change};
 use crate::entity::{notice, rectification, shutdown_order, system, violation};
 use crate::error::Result;
 use crate::notices::messages::{self, Subject};
-use crate::notices::{Rung, workflow};
+use crate::notices::{Rung, ViolationCategory, workflow};
 use crate::notify::Audience;
 use crate::registry::Stage;
 use crate::store::Store;
@@ -156,7 +156,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                 unit_name: &u.name,
                 deadline: r.deadline,
             };
-            let msg = messages::message(&rung.code(), &subject, policy.time_zone, "");
+            let msg = messages::message(messages::Event::Rung(rung), &subject, policy.time_zone, "");
             report.messages += outbox.add(&*txn, now, Some(r.unit_id), audiences(rung), &msg).await?;
             let mut after = json!({"rung": rung.code(), "deadline": r.deadline});
             let escalate_at = changes.len();
@@ -184,7 +184,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                     });
                     violations.push(violation::ActiveModel {
                         unit_id: Set(r.unit_id),
-                        category: Set("refused_rectification".into()),
+                        category: Set(ViolationCategory::RefusedRectification),
                         system_id: Set(Some(s.id)),
                         rectification_id: Set(Some(r.id)),
                         description: Set(format!(
@@ -201,7 +201,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                     // The order and the violation are told in the rectification's history.
                     after["system_id"] = json!(s.id);
                     after["stage_before"] = json!(stage_before);
-                    after["violation"] = json!("refused_rectification");
+                    after["violation"] = json!(ViolationCategory::RefusedRectification);
                     if s.stage != Stage::Shutdown {
                         shut.push(s.id);
                         changes.push(

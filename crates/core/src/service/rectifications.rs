@@ -11,7 +11,7 @@ use crate::entity::{
     notice, person, rectification, rectification_attachment, responsibility, shutdown_order, system, unit,
 };
 use crate::error::{CoreError, FieldError, Result};
-use crate::notices::messages::{self, Subject};
+use crate::notices::messages::{self, Event, Subject};
 use crate::notices::workflow::Actions;
 use crate::notices::workflow::{self, Action, REQUIRED_REPORT_FIELDS};
 use crate::notices::{NoticeSource, RectificationStatus, Rung, Severity};
@@ -416,7 +416,7 @@ pub(crate) async fn tell<C: ConnectionTrait>(
     conn: &C,
     outbox: &mut Outbox,
     r: &rectification::Model,
-    event: &str,
+    event: Event,
     audiences: &[Audience],
     extra: &str,
 ) -> Result<()> {
@@ -516,7 +516,7 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     }
     let mut outbox = Outbox::new();
     if input.submit {
-        tell(store, &*txn, &mut outbox, &r, "report_submitted", &[Audience::First, Audience::Main], "").await?;
+        tell(store, &*txn, &mut outbox, &r, Event::ReportSubmitted, &[Audience::First, Audience::Main], "").await?;
     }
     outbox.flush(&*txn).await?;
     let after = json!({"status": to, "vulnerability": r.report_vulnerability, "cause": r.report_cause,
@@ -545,7 +545,7 @@ pub async fn approve(store: &Store, who: &Principal, id: i64) -> Result<Rectific
     am.updated_at = Set(now);
     let r = am.update(&*txn).await?;
     let mut outbox = Outbox::new();
-    tell(store, &*txn, &mut outbox, &r, "approved", &[Audience::Center], "").await?;
+    tell(store, &*txn, &mut outbox, &r, Event::Approved, &[Audience::Center], "").await?;
     outbox.flush(&*txn).await?;
     let change = Change::updated("rectification", id, Some(r.unit_id), before, json!({"status": to}));
     audit::append(&*txn, now, &Actor::from(who), change.with_action("approve")).await?;
@@ -593,7 +593,7 @@ pub async fn review(store: &Store, who: &Principal, id: i64, input: ReviewInput)
             .with_action(if action == Action::Accept { "accept" } else { "reject" }),
     ];
     if action == Action::Accept {
-        tell(store, &*txn, &mut outbox, &r, "accepted", &[Audience::Direct, Audience::Main, Audience::Unit], "")
+        tell(store, &*txn, &mut outbox, &r, Event::Accepted, &[Audience::Direct, Audience::Main, Audience::Unit], "")
             .await?;
         changes.extend(lift(store, &*txn, &mut outbox, &r).await?);
         if super::notices::close_if_done(&*txn, r.notice_id, now).await? {
@@ -601,8 +601,16 @@ pub async fn review(store: &Store, who: &Principal, id: i64, input: ReviewInput)
         }
     } else {
         let extra = format!("审核意见：{comment}");
-        tell(store, &*txn, &mut outbox, &r, "rejected", &[Audience::Direct, Audience::Main, Audience::Unit], &extra)
-            .await?;
+        tell(
+            store,
+            &*txn,
+            &mut outbox,
+            &r,
+            Event::Rejected,
+            &[Audience::Direct, Audience::Main, Audience::Unit],
+            &extra,
+        )
+        .await?;
     }
     outbox.flush(&*txn).await?;
     audit::append_many(&*txn, now, &actor, changes).await?;
@@ -653,7 +661,7 @@ async fn lift<C: ConnectionTrait>(
                 "system",
                 r.system_id,
                 Some(r.unit_id),
-                json!({"stage": "shutdown"}),
+                json!({"stage": Stage::Shutdown}),
                 json!({"stage": back}),
             )
             .with_action("lift_shutdown"),
@@ -663,7 +671,7 @@ async fn lift<C: ConnectionTrait>(
             conn,
             outbox,
             r,
-            "lifted",
+            Event::Lifted,
             &[Audience::First, Audience::Direct, Audience::Unit, Audience::Center],
             "",
         )
@@ -802,7 +810,7 @@ pub struct ViolationView {
     pub id: i64,
     pub unit: String,
     pub unit_name: String,
-    pub category: String,
+    pub category: crate::notices::ViolationCategory,
     pub system_id: Option<i64>,
     pub rectification_id: Option<i64>,
     pub description: String,

@@ -38,8 +38,7 @@ pub struct MlpsView {
     pub filing_no: String,
     pub filed_on: Option<NaiveDate>,
     pub evaluation_due_on: Option<NaiveDate>,
-    /// `overdue`, `due_soon` or `fine`.
-    pub evaluation: &'static str,
+    pub evaluation: DueState,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -324,14 +323,6 @@ pub(crate) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str,
     }
 }
 
-fn evaluation_word(state: DueState) -> &'static str {
-    match state {
-        DueState::Overdue => "overdue",
-        DueState::DueSoon => "due_soon",
-        DueState::Fine => "fine",
-    }
-}
-
 // ---- reading ------------------------------------------------------------
 
 struct Units(HashMap<i64, unit::Model>);
@@ -373,7 +364,7 @@ fn view(store: &Store, m: system::Model, units: &Units) -> SystemView {
             filing_no: m.mlps_filing_no,
             filed_on: m.mlps_filed_on,
             evaluation_due_on: m.evaluation_due_on,
-            evaluation: evaluation_word(due_state(today, m.evaluation_due_on, &store.registry_policy().evaluations)),
+            evaluation: due_state(today, m.evaluation_due_on, &store.registry_policy().evaluations),
         },
         id: m.id,
         name: m.name,
@@ -428,9 +419,9 @@ pub async fn filtered_query(
         cond = cond.add(system::Column::Important.eq(v));
     }
     let today = store.now().date_naive();
-    match f.evaluation.as_deref() {
-        Some("overdue") => cond = cond.add(system::Column::EvaluationDueOn.lt(today)),
-        Some("due_soon") => {
+    match f.evaluation.as_deref().and_then(DueState::parse) {
+        Some(DueState::Overdue) => cond = cond.add(system::Column::EvaluationDueOn.lt(today)),
+        Some(DueState::DueSoon) => {
             let horizon = today + Duration::days(store.registry_policy().evaluations.warn_days);
             cond = cond.add(system::Column::EvaluationDueOn.lte(horizon));
         }
