@@ -501,26 +501,7 @@ async fn import_systems(
     dry_run: bool,
     partial: bool,
 ) -> anyhow::Result<std::process::ExitCode> {
-    use wangan_core::service::inventory::{self, ImportMode};
-    use wangan_web::inventory_text as text;
-    let m = wangan_web::i18n::msg("zh-CN");
-    let fail = std::process::ExitCode::from(1);
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let sheet = match wangan_office::read(&bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            println!("{}", text::office_problem(&m, &e));
-            return Ok(fail);
-        }
-    };
-    let rows = match inventory::parse(&sheet) {
-        Ok(r) => r,
-        Err(p) => {
-            println!("{}", text::sheet_problem(&m, &p));
-            return Ok(fail);
-        }
-    };
-    let store = open(cfg).await?;
+    use wangan_core::service::inventory::ImportMode;
     let mode = if dry_run {
         ImportMode::DryRun
     } else if partial {
@@ -528,39 +509,34 @@ async fn import_systems(
     } else {
         ImportMode::AllOrNothing
     };
-    let report =
-        inventory::import(&store, &wangan_core::Principal::system("cli"), rows, mode).await.map_err(describe)?;
-    for l in &report.lines {
-        println!("{}", text::line(&m, l));
-    }
-    println!("{}", text::summary(&m, &report));
-    println!("{}", if report.written { m.t("import.written") } else { m.t("import.nothing_written") });
-    Ok(if report.failed > 0 { fail } else { std::process::ExitCode::SUCCESS })
+    import_sheet::<wangan_core::sheet_import::Systems>(cfg, file, mode).await
 }
 
 async fn import_notices(cfg: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::Result<std::process::ExitCode> {
+    use wangan_core::service::inventory::ImportMode;
+    let mode = if dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
+    import_sheet::<wangan_core::sheet_import::Notices>(cfg, file, mode).await
+}
+
+/// Import a spreadsheet into register `R`, printing every row's outcome; exit code 1 when a row failed.
+async fn import_sheet<R: wangan_core::sheet_import::SheetImport>(
+    cfg: &Config,
+    file: &std::path::Path,
+    mode: wangan_core::service::inventory::ImportMode,
+) -> anyhow::Result<std::process::ExitCode> {
     use wangan_web::inventory_text as text;
     let m = wangan_web::i18n::msg("zh-CN");
     let fail = std::process::ExitCode::from(1);
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let sheet = match wangan_office::read(&bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            println!("{}", text::office_problem(&m, &e));
-            return Ok(fail);
-        }
-    };
     let store = open(cfg).await?;
-    let rows = match wangan_core::notices::sheet::parse(&sheet, store.notice_policy().time_zone) {
-        Ok(r) => r,
-        Err(p) => {
-            println!("{}", text::sheet_problem(&m, &p));
+    let who = wangan_core::Principal::system("cli");
+    let report = match wangan_core::sheet_import::run::<R>(&store, &who, &bytes, mode).await.map_err(describe)? {
+        Ok(report) => report,
+        Err(u) => {
+            println!("{}", text::unreadable(&m, &u));
             return Ok(fail);
         }
     };
-    let report = wangan_core::service::notices::import(&store, &wangan_core::Principal::system("cli"), rows, dry_run)
-        .await
-        .map_err(describe)?;
     for l in &report.lines {
         println!("{}", text::line(&m, l));
     }

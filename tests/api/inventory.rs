@@ -255,3 +255,32 @@ async fn import_page_previews_then_writes_on_confirmation() {
     let html = upload(b"PK\x03\x04junk".to_vec(), csrf.clone()).await.unwrap().text().await.unwrap();
     assert!(html.contains("无法读取该文件"));
 }
+
+/// Every register's sheets go through one pipeline: a file that is no sheet,
+/// and a sheet without the register's columns, stop before any row is checked,
+/// for systems and notices alike; a good sheet gives a report of every row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_pipeline_reads_every_registers_sheets() {
+    use wangan_core::service::inventory::ImportMode;
+    use wangan_core::sheet_import::{self, Notices, Systems, Unreadable};
+    let app = spawn_app().await;
+    let who = wangan_core::Principal::system("test");
+    // The signature of an .xlsx (a zip), then nothing a zip reader accepts.
+    let not_a_sheet = b"PK\x03\x04 broken";
+    let wrong_columns = "名称,单位\n某系统,cs\n".as_bytes();
+    for mode in [ImportMode::DryRun, ImportMode::AllOrNothing] {
+        let r = sheet_import::run::<Systems>(&app.store, &who, not_a_sheet, mode).await.unwrap();
+        assert!(matches!(r, Err(Unreadable::File(_))), "{r:?}");
+        let r = sheet_import::run::<Notices>(&app.store, &who, not_a_sheet, mode).await.unwrap();
+        assert!(matches!(r, Err(Unreadable::File(_))), "{r:?}");
+        let r = sheet_import::run::<Systems>(&app.store, &who, wrong_columns, mode).await.unwrap();
+        assert!(matches!(r, Err(Unreadable::Sheet(_))), "{r:?}");
+        let r = sheet_import::run::<Notices>(&app.store, &who, wrong_columns, mode).await.unwrap();
+        assert!(matches!(r, Err(Unreadable::Sheet(_))), "{r:?}");
+    }
+    let one_unit_missing = "系统名称,类型,主管单位\n新系统,网站,no-such-unit\n".as_bytes();
+    let report =
+        sheet_import::run::<Systems>(&app.store, &who, one_unit_missing, ImportMode::DryRun).await.unwrap().unwrap();
+    assert_eq!((report.failed, report.written), (1, false));
+    assert_eq!(report.lines[0].problems[0].column, "主管单位");
+}

@@ -20,6 +20,7 @@ pub mod password;
 pub mod registry;
 pub mod secret;
 pub mod service;
+pub mod sheet_import;
 pub mod store;
 
 pub use access::{Grant, Principal, Role, Scope};

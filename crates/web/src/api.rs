@@ -622,12 +622,13 @@ async fn import_notices(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<wangan_core::service::inventory::ImportReport>> {
     p.require(Permission::ManageNotices)?;
-    let m = crate::i18n::msg("en");
-    let sheet =
-        wangan_office::read(&body).map_err(|e| WebError::BadRequest(crate::inventory_text::office_problem(&m, &e)))?;
-    let rows = wangan_core::notices::sheet::parse(&sheet, s.store.notice_policy().time_zone)
-        .map_err(|e| WebError::BadRequest(crate::inventory_text::sheet_problem(&m, &e)))?;
-    Ok(Json(notices::import(&s.store, &p, rows, q.dry_run).await?))
+    use wangan_core::service::inventory::ImportMode;
+    use wangan_core::sheet_import::{self, Notices};
+    let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
+    match sheet_import::run::<Notices>(&s.store, &p, &body, mode).await? {
+        Ok(report) => Ok(Json(report)),
+        Err(u) => Err(WebError::BadRequest(crate::inventory_text::unreadable(&crate::i18n::msg("en"), &u)).into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -42,6 +42,14 @@ pub fn sheet_problem(m: &Msg, p: &SheetProblem) -> String {
     }
 }
 
+/// Why a file gave no rows, in words.
+pub fn unreadable(m: &Msg, u: &wangan_core::sheet_import::Unreadable) -> String {
+    match u {
+        wangan_core::sheet_import::Unreadable::File(e) => office_problem(m, e),
+        wangan_core::sheet_import::Unreadable::Sheet(p) => sheet_problem(m, p),
+    }
+}
+
 pub fn office_problem(m: &Msg, e: &OfficeError) -> String {
     match e {
         OfficeError::TooLarge => m.t("import.too_large").to_owned(),

@@ -814,16 +814,17 @@ pub async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::
         return Err(fail(&user, CoreError::Forbidden));
     }
     let m = crate::i18n::msg(super::locale_of(&user.principal));
-    let lines: Vec<String> = match form.files.first().map(|f| wangan_office::read(&f.bytes)) {
+    use wangan_core::service::inventory::ImportMode;
+    use wangan_core::sheet_import::{self, Notices};
+    let lines: Vec<String> = match form.files.first() {
         None => vec![m.t("import.empty").to_owned()],
-        Some(Err(e)) => vec![text::office_problem(&m, &e)],
-        Some(Ok(sheet)) => match wangan_core::notices::sheet::parse(&sheet, s.store.notice_policy().time_zone) {
-            Err(p) => vec![text::sheet_problem(&m, &p)],
-            Ok(rows) => {
-                let report = notices::import(&s.store, &user.principal, rows, false).await.or_page(&user)?;
-                if report.written {
-                    return Ok(Redirect::to("/notices?ok=notice.imported").into_response());
-                }
+        Some(f) => match sheet_import::run::<Notices>(&s.store, &user.principal, &f.bytes, ImportMode::AllOrNothing)
+            .await
+            .or_page(&user)?
+        {
+            Err(u) => vec![text::unreadable(&m, &u)],
+            Ok(report) if report.written => return Ok(Redirect::to("/notices?ok=notice.imported").into_response()),
+            Ok(report) => {
                 let mut out: Vec<String> =
                     report.lines.iter().filter(|l| !l.problems.is_empty()).map(|l| text::line(&m, l)).collect();
                 out.push(m.t("import.nothing_written").to_owned());

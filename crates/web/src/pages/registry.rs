@@ -749,22 +749,15 @@ async fn run_import(
 ) -> PageResult {
     use crate::inventory_text as text;
     use wangan_core::service::inventory::{self, ImportMode};
+    use wangan_core::sheet_import::{self, Systems};
     let ctx = Ctx::new(s, Some(user), "systems");
-    let sheet = match wangan_office::read(&bytes) {
-        Ok(sheet) => sheet,
-        Err(e) => {
-            let p = text::office_problem(&ctx.m, &e);
+    let report = match sheet_import::run::<Systems>(&s.store, &user.principal, &bytes, mode).await.or_page(user)? {
+        Ok(report) => report,
+        Err(u) => {
+            let p = text::unreadable(&ctx.m, &u);
             return import_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(p));
         }
     };
-    let rows = match inventory::parse(&sheet) {
-        Ok(rows) => rows,
-        Err(e) => {
-            let p = text::sheet_problem(&ctx.m, &e);
-            return import_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(p));
-        }
-    };
-    let report = inventory::import(&s.store, &user.principal, rows, mode).await.or_page(user)?;
     let token = if mode == ImportMode::DryRun && report.created + report.updated > 0 {
         Some(inventory::stash(&s.store, &user.principal, bytes).await.or_page(user)?)
     } else {
