@@ -317,8 +317,25 @@ impl From<audit_log::Model> for AuditView {
     }
 }
 
-/// Newest first. Callers check `Permission::ReadAudit` (or scope) first.
-pub async fn list<C: ConnectionTrait>(conn: &C, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditView>> {
+/// The audit log, newest first, for those who may read it (`ReadAudit`).
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditView>> {
+    who.require(crate::access::Permission::ReadAudit)?;
+    entries(conn, filter, page).await
+}
+
+/// One record's history, newest first (at most `limit` entries). The
+/// record's own service decides who may read it (see `systems::history`).
+pub(crate) async fn history<C: ConnectionTrait>(conn: &C, entity: &str, id: i64, limit: u64) -> Result<Vec<AuditView>> {
+    let filter = AuditFilter { entity: Some(entity.into()), entity_id: Some(id.to_string()), ..Default::default() };
+    Ok(entries(conn, &filter, PageRequest::new(1, limit)).await?.items)
+}
+
+async fn entries<C: ConnectionTrait>(conn: &C, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditView>> {
     let mut q = audit_log::Entity::find();
     let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     if let Some(v) = nonempty(&filter.entity) {

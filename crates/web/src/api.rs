@@ -225,14 +225,13 @@ async fn list_audit(
     ApiUser(p): ApiUser,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Page<AuditView>>> {
-    p.require(Permission::ReadAudit)?;
     let unit_id = match q.unit.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => Some(units::get(&s.store, &p, code).await?.id),
         None => None,
     };
     let filter = AuditFilter { entity: q.entity, entity_id: q.entity_id, actor: q.actor, action: q.action, unit_id };
     let page = PageRequest { page: q.page, per_page: q.per_page };
-    Ok(Json(audit::list(s.store.db(), &filter, page).await?))
+    Ok(Json(audit::list(s.store.db(), &p, &filter, page).await?))
 }
 
 async fn revoke_token(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {

@@ -813,6 +813,10 @@ fn schemas() -> Value {
             "consecutive_failures": s("integer"), "down_since": dt_n.clone(), "last_checked_at": dt_n.clone(),
             "last_latency_ms": { "type": ["integer", "null"] }, "last_status_code": { "type": ["integer", "null"] },
             "last_error": s("string"), "header_score": { "type": ["integer", "null"] }, "next_check_at": dt.clone(),
+            "actions": { "type": "object", "description": "what the caller may do next",
+                "required": ["manage", "accept_baseline"], "properties": {
+                "manage": { "type": "boolean", "description": "tune, pause or check it now" },
+                "accept_baseline": { "type": "boolean", "description": "accept the page as it is now as the baseline" } } },
             "baseline_id": { "type": ["integer", "null"] }, "open_findings": s("integer"), "worst_severity": s("string") } },
         "MonitorPage": page_of("Monitor"),
         "MonitorInput": { "type": "object", "required": ["system", "url"], "properties": {
@@ -865,7 +869,12 @@ fn schemas() -> Value {
             "required_protections": { "type": "array", "items": s("string") },
             "evaluations": { "type": "array", "items": { "$ref": "#/components/schemas/EvaluationInput" } },
             "next_steps": { "type": "array", "items": { "type": "object", "properties": {
-                "to": s("string"), "reasons": { "type": "array", "items": s("string") } } } } } }] },
+                "to": s("string"), "reasons": { "type": "array", "items": s("string") } } } },
+            "actions": { "type": "object", "description": "what the caller may do next",
+                "required": ["edit", "override_gates", "delete"], "properties": {
+                "edit": { "type": "boolean", "description": "edit it and move it through its stages" },
+                "override_gates": { "type": "boolean", "description": "go past failed gates with a written reason" },
+                "delete": { "type": "boolean", "description": "delete it (still planned)" } } } } }] },
         "SystemInput": { "type": "object", "required": ["name", "kind", "unit"], "properties": {
             "name": s("string"), "kind": s("string"), "unit": s("string"),
             "urls": { "type": "array", "items": s("string") }, "ips": { "type": "array", "items": s("string") },

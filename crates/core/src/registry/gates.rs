@@ -62,6 +62,28 @@ impl Stage {
     }
 }
 
+/// What a caller may do next on a system (the buttons on its page; the API
+/// returns the same), from the rules and the caller's permissions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SystemActions {
+    /// Edit the record, its filing, protections and MLPS, and move it through its stages.
+    pub edit: bool,
+    /// Go past failed gates with a written reason.
+    pub override_gates: bool,
+    /// Delete it (a mistaken entry, still planned).
+    pub delete: bool,
+}
+
+pub fn actions(who: &crate::access::Principal, unit_id: i64, stage: Stage) -> SystemActions {
+    use crate::access::Permission;
+    let edit = who.may(Permission::ManageSystems(unit_id));
+    SystemActions {
+        edit,
+        override_gates: edit && who.may(Permission::OverrideGate),
+        delete: edit && stage.may_be_deleted(),
+    }
+}
+
 impl FilingStatus {
     /// Anything was ever recorded about the filing (lists show it then).
     pub fn is_recorded(self) -> bool {
@@ -342,6 +364,27 @@ mod tests {
         let facts =
             SystemFacts { kind: SystemKind::Application, protections: vec![ProtectionKind::Firewall], ..ready() };
         assert_eq!(codes(check_transition(&facts, Stage::Online, &strict)), ["protections:access_control"]);
+    }
+
+    #[test]
+    fn each_caller_gets_the_buttons_of_its_role() {
+        use crate::access::{Grant, Principal, Role};
+        let p = |role: Role, unit_id: Option<i64>| Principal {
+            user_id: 1,
+            username: "u".into(),
+            person_id: None,
+            locale: "zh-CN".into(),
+            must_change_password: false,
+            grants: vec![Grant { role, unit_id }],
+        };
+        let none = SystemActions::default();
+        let admin_of_3 = p(Role::UnitAdmin, Some(3));
+        assert_eq!(actions(&admin_of_3, 3, Stage::Planned), SystemActions { edit: true, delete: true, ..none });
+        assert_eq!(actions(&admin_of_3, 3, Stage::Online), SystemActions { edit: true, ..none }, "only planned ones go");
+        assert_eq!(actions(&admin_of_3, 4, Stage::Planned), none, "another unit's");
+        assert_eq!(actions(&p(Role::Leader, Some(3)), 3, Stage::Planned), none, "leaders read");
+        let admin = p(Role::Admin, None);
+        assert_eq!(actions(&admin, 4, Stage::Online), SystemActions { edit: true, override_gates: true, delete: false });
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Handlers call exactly one of these.
 
 pub mod accounts;
+pub mod dashboard;
 pub mod escalation;
 pub mod inventory;
 pub mod leadership;

@@ -80,6 +80,8 @@ pub struct MonitorView {
     /// The worst severity among open findings above `info` (empty when none).
     #[serde(serialize_with = "crate::closed_set::word_or_empty")]
     pub worst_severity: Option<FindingSeverity>,
+    /// What the caller may do next on it.
+    pub actions: MonitorActions,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -231,7 +233,23 @@ fn check_tuning(
     }
 }
 
-async fn views<C: ConnectionTrait>(conn: &C, rows: Vec<monitor::Model>) -> Result<Vec<MonitorView>> {
+/// What a caller may do next on a monitor (its page's buttons; the API returns the same).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MonitorActions {
+    /// Tune, pause or check it now.
+    pub manage: bool,
+    /// Accept the page as it is now as the new baseline.
+    pub accept_baseline: bool,
+}
+
+pub fn actions(who: &Principal, unit_id: i64) -> MonitorActions {
+    MonitorActions {
+        manage: who.may(Permission::ManageMonitors),
+        accept_baseline: who.may(Permission::AcceptBaseline(unit_id)),
+    }
+}
+
+async fn views<C: ConnectionTrait>(conn: &C, who: &Principal, rows: Vec<monitor::Model>) -> Result<Vec<MonitorView>> {
     let system_ids: Vec<i64> = rows.iter().map(|m| m.system_id).collect();
     let systems: HashMap<i64, system::Model> = if system_ids.is_empty() {
         HashMap::new()
@@ -275,6 +293,7 @@ async fn views<C: ConnectionTrait>(conn: &C, rows: Vec<monitor::Model>) -> Resul
             let u = units.get(&m.unit_id);
             let (n, worst) = open.remove(&m.id).unwrap_or_default();
             MonitorView {
+                actions: actions(who, m.unit_id),
                 id: m.id,
                 system: m.system_id,
                 system_name: s.map(|s| s.name.clone()).unwrap_or_default(),
@@ -411,12 +430,12 @@ pub async fn list(store: &Store, who: &Principal, f: &MonitorFilter, page: PageR
         .limit(page.per_page())
         .all(conn)
         .await?;
-    Ok(Page { items: views(conn, rows).await?, total, page: page.page(), per_page: page.per_page() })
+    Ok(Page { items: views(conn, who, rows).await?, total, page: page.page(), per_page: page.per_page() })
 }
 
 pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<MonitorView> {
     let m = find_visible(store.db(), who, id).await?;
-    views(store.db(), vec![m]).await?.pop().ok_or(CoreError::NotFound)
+    views(store.db(), who, vec![m]).await?.pop().ok_or(CoreError::NotFound)
 }
 
 /// Counts by status for the status wall's header.

@@ -219,6 +219,16 @@ pub async fn list(store: &Store, who: &Principal, f: &NoticeFilter, page: PageRe
     Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
 }
 
+/// A notice's history (the latest 50 changes): `None` for those who do not
+/// manage notices (a unit sees its own rectifications' histories instead).
+pub async fn history(store: &Store, who: &Principal, id: i64) -> Result<Option<Vec<audit::AuditView>>> {
+    find_visible(store.db(), who, id).await?;
+    if !who.may(Permission::ManageNotices) {
+        return Ok(None);
+    }
+    audit::history(store.db(), "notice", id, 50).await.map(Some)
+}
+
 pub(crate) async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<notice::Model> {
     notice::Entity::find_by_id(id).filter(scope_of(&who.scope())).one(conn).await?.ok_or(CoreError::NotFound)
 }

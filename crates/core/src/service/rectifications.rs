@@ -347,6 +347,12 @@ pub async fn list(
     Ok(Page { items: views(store, conn, rows).await?, total, page: page.page(), per_page: page.per_page() })
 }
 
+/// A rectification's history (the latest 100 steps), for whoever may see it.
+pub async fn history(store: &Store, who: &Principal, id: i64) -> Result<Vec<audit::AuditView>> {
+    find_visible(store.db(), who, id).await?;
+    audit::history(store.db(), "rectification", id, 100).await
+}
+
 async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<rectification::Model> {
     rectification::Entity::find_by_id(id)
         .filter(scope_condition(&who.scope(), rectification::Column::UnitId))

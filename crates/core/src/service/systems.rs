@@ -116,6 +116,8 @@ pub struct SystemDetail {
     pub required_protections: Vec<ProtectionKind>,
     pub evaluations: Vec<EvaluationView>,
     pub next_steps: Vec<NextStep>,
+    /// What the caller may do next on it.
+    pub actions: gates::SystemActions,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -381,6 +383,12 @@ fn view(store: &Store, m: system::Model, units: &Units) -> SystemView {
     }
 }
 
+/// A system's history (the latest 100 changes), for whoever may see the system.
+pub async fn history(store: &Store, who: &Principal, id: i64) -> Result<Vec<audit::AuditView>> {
+    find_visible(store.db(), who, id).await?;
+    audit::history(store.db(), "system", id, 100).await
+}
+
 async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<system::Model> {
     system::Entity::find_by_id(id)
         .filter(scope_condition(&who.scope(), system::Column::UnitId))
@@ -544,7 +552,9 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<SystemDetail
     let required_protections = store.registry_policy().gates.required(m.kind, m.internet_facing, m.mlps_level);
     let unit_ids: Vec<i64> = [Some(m.unit_id), m.operator_unit_id].into_iter().flatten().collect();
     let units = Units::load(conn, unit_ids).await?;
+    let actions = gates::actions(who, m.unit_id, m.stage);
     Ok(SystemDetail {
+        actions,
         system: view(store, m, &units),
         protections: prots
             .into_iter()

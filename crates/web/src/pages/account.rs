@@ -117,7 +117,6 @@ pub struct AuditQuery {
 }
 
 pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<AuditQuery>) -> PageResult {
-    user.principal.require(Permission::ReadAudit).or_page(&user)?;
     let some = |v: &str| Some(v.to_owned()).filter(|v| !v.trim().is_empty());
     let filter = AuditFilter {
         entity: some(&q.entity),
@@ -126,8 +125,9 @@ pub async fn audit(State(s): State<AppState>, user: PageUser, Query(q): Query<Au
         action: some(&q.action),
         unit_id: None,
     };
-    let page =
-        audit::list(s.store.db(), &filter, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(&user)?;
+    let page = audit::list(s.store.db(), &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) })
+        .await
+        .or_page(&user)?;
     let ctx = Ctx::new(&s, Some(&user), "audit");
     let base = list_url(
         "/audit",

@@ -16,8 +16,7 @@ use serde::Deserialize;
 use wangan_core::access::Permission;
 use wangan_core::service::leadership::{self, MemberView};
 use wangan_core::service::people::{self, PersonView};
-use wangan_core::service::responsibilities::{self, MissingView, ResponsibilitiesInput};
-use wangan_core::service::systems;
+use wangan_core::service::responsibilities::{self, ResponsibilitiesInput};
 use wangan_core::service::units::{self, UnitKind, UnitView};
 use wangan_core::{CoreError, Page, PageRequest};
 
@@ -29,44 +28,13 @@ fn query<T>(q: Result<Query<T>, QueryRejection>, user: &PageUser) -> Result<T, P
 #[template(path = "dashboard.html")]
 struct Dashboard {
     ctx: Ctx,
-    unit_count: u64,
-    people_count: u64,
-    system_count: u64,
-    /// Internet-facing systems online without a filing.
-    unfiled_online: u64,
-    overdue: u64,
-    due_soon: u64,
-    missing: Vec<MissingView>,
+    f: wangan_core::service::dashboard::Figures,
     roles: Vec<String>,
-    rect: wangan_core::service::rectifications::Overview,
 }
 
 pub async fn dashboard(State(s): State<AppState>, user: PageUser) -> PageResult {
     let p = &user.principal;
-    let one = PageRequest::new(1, 1);
-    let unit_count = units::list(&s.store, p, &Default::default(), one).await.or_page(&user)?.total;
-    let people_count = people::list(&s.store, p, &Default::default(), one).await.or_page(&user)?.total;
-    let missing = responsibilities::units_missing(&s.store, p).await.or_page(&user)?;
-    let count = |f: systems::SystemFilter| {
-        let store = s.store.clone();
-        let p = p.clone();
-        async move { systems::list(&store, &p, &f, one).await.map(|page| page.total) }
-    };
-    let system_count = count(Default::default()).await.or_page(&user)?;
-    let unfiled = |filing: &str| systems::SystemFilter {
-        stage: Some("online".into()),
-        internet_facing: Some(true),
-        filing: Some(filing.into()),
-        ..Default::default()
-    };
-    let unfiled_online = count(unfiled("none")).await.or_page(&user)?;
-    let overdue = count(systems::SystemFilter { evaluation: Some("overdue".into()), ..Default::default() })
-        .await
-        .or_page(&user)?;
-    let due_soon = count(systems::SystemFilter { evaluation: Some("due_soon".into()), ..Default::default() })
-        .await
-        .or_page(&user)?
-        - overdue;
+    let f = wangan_core::service::dashboard::figures(&s.store, p).await.or_page(&user)?;
     let ctx = Ctx::new(&s, Some(&user), "dashboard");
     let roles = wangan_core::service::accounts::grant_views(&s.store, p)
         .await
@@ -74,19 +42,7 @@ pub async fn dashboard(State(s): State<AppState>, user: PageUser) -> PageResult 
         .iter()
         .map(|g| ctx.role(g.role, g.unit.as_deref()))
         .collect();
-    let rect = wangan_core::service::rectifications::overview(&s.store, p).await.or_page(&user)?;
-    render(Dashboard {
-        ctx,
-        unit_count,
-        people_count,
-        system_count,
-        unfiled_online,
-        overdue,
-        due_soon,
-        missing,
-        roles,
-        rect,
-    })
+    render(Dashboard { ctx, f, roles })
 }
 
 #[derive(Deserialize, Default)]

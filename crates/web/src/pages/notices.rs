@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use wangan_core::access::Permission;
-use wangan_core::audit::{self, AuditFilter};
 use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Rung, Severity};
 use wangan_core::notify::{ChannelKind, ChannelOwner, DeliveryStatus};
 use wangan_core::service::notices::{self, NoticeDetail, NoticeView};
@@ -262,19 +261,13 @@ async fn notice_page(s: &AppState, user: &PageUser, id: i64, ok: Option<&str>, e
         ctx = ctx.with_error(e);
     }
     let can_edit = user.principal.may(Permission::ManageNotices);
-    let history = if can_edit {
-        let filter =
-            AuditFilter { entity: Some("notice".into()), entity_id: Some(id.to_string()), ..Default::default() };
-        audit::list(s.store.db(), &filter, PageRequest::new(1, 50))
-            .await
-            .or_page(user)?
-            .items
-            .iter()
-            .map(|e| AuditRow::of(&ctx, e))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let history = notices::history(&s.store, &user.principal, id)
+        .await
+        .or_page(user)?
+        .unwrap_or_default()
+        .iter()
+        .map(|e| AuditRow::of(&ctx, e))
+        .collect();
     let status = error.map(|e| e.status()).unwrap_or(StatusCode::OK);
     render_status(
         status,
@@ -500,12 +493,9 @@ async fn rectification_page(
             remaining_risk: r.report.remaining_risk.clone(),
         },
     };
-    let filter =
-        AuditFilter { entity: Some("rectification".into()), entity_id: Some(id.to_string()), ..Default::default() };
-    let history = audit::list(s.store.db(), &filter, PageRequest::new(1, 100))
+    let history = rectifications::history(&s.store, &user.principal, id)
         .await
         .or_page(user)?
-        .items
         .iter()
         .map(|e| {
             let mut row = AuditRow::of(&ctx, e);

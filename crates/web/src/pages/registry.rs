@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use wangan_core::access::Permission;
-use wangan_core::audit::{self, AuditFilter};
 use wangan_core::registry::{EvaluationResult, FilingStatus, Hosting, ProtectionKind, Stage, SystemKind};
 use wangan_core::service::systems::{self, SystemDetail, SystemView};
 use wangan_core::service::units::{self, UnitView};
@@ -377,8 +376,7 @@ async fn system_page(
         ctx = ctx.with_error(e);
     }
     let (all_units, mut manageable_units) = units_for(s, user).await?;
-    let unit_id = all_units.iter().find(|u| u.code == d.system.unit).map(|u| u.id).unwrap_or_default();
-    let can_manage = user.principal.may(Permission::ManageSystems(unit_id));
+    let (can_manage, can_override) = (d.actions.edit, d.actions.override_gates);
     if !manageable_units.iter().any(|u| u.code == d.system.unit) {
         manageable_units.extend(all_units.iter().filter(|u| u.code == d.system.unit).cloned());
     }
@@ -400,11 +398,9 @@ async fn system_page(
             }
         })
         .collect();
-    let filter = AuditFilter { entity: Some("system".into()), entity_id: Some(id.to_string()), ..Default::default() };
-    let history = audit::list(s.store.db(), &filter, PageRequest::new(1, 100))
+    let history = systems::history(&s.store, &user.principal, id)
         .await
         .or_page(user)?
-        .items
         .iter()
         .map(|e| AuditRow::of(&ctx, e))
         .collect();
@@ -435,7 +431,7 @@ async fn system_page(
             all_units,
             manageable_units,
             can_manage,
-            can_override: user.principal.may(Permission::OverrideGate),
+            can_override,
             rectifications,
             history,
         },
