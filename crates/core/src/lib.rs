@@ -21,6 +21,7 @@ pub mod registry;
 pub mod secret;
 pub mod service;
 pub mod sheet_import;
+pub mod site_url;
 pub mod store;
 
 pub use access::{Grant, Principal, Role, Scope};

@@ -91,7 +91,7 @@ fn due_for(last: Option<DateTime<Utc>>, now: DateTime<Utc>, every: chrono::Durat
 
 /// The target of a due monitor as of `now`.
 pub fn target_of(due: &Due, config: &EngineConfig, now: DateTime<Utc>) -> std::result::Result<Target, String> {
-    let url = Url::parse(&due.url).map_err(|e| e.to_string())?;
+    let url = wangan_core::site_url::SiteUrl::parse(&due.url).map_err(|e| e.to_string())?.into_url();
     let mut t = Target::new(url);
     t.checks = parse_checks(&due.checks);
     t.exclude = due.exclude.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();

@@ -98,7 +98,7 @@ pub fn valid_target(kind: ChannelKind, target: &str) -> bool {
                 && t.len() <= 254
         }
         ChannelKind::Wecom | ChannelKind::Dingtalk | ChannelKind::Feishu | ChannelKind::Webhook => {
-            crate::service::systems::url_host(t).is_some()
+            crate::site_url::SiteUrl::parse(t).is_ok()
         }
     }
 }

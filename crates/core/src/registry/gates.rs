@@ -380,11 +380,18 @@ mod tests {
         let none = SystemActions::default();
         let admin_of_3 = p(Role::UnitAdmin, Some(3));
         assert_eq!(actions(&admin_of_3, 3, Stage::Planned), SystemActions { edit: true, delete: true, ..none });
-        assert_eq!(actions(&admin_of_3, 3, Stage::Online), SystemActions { edit: true, ..none }, "only planned ones go");
+        assert_eq!(
+            actions(&admin_of_3, 3, Stage::Online),
+            SystemActions { edit: true, ..none },
+            "only planned ones go"
+        );
         assert_eq!(actions(&admin_of_3, 4, Stage::Planned), none, "another unit's");
         assert_eq!(actions(&p(Role::Leader, Some(3)), 3, Stage::Planned), none, "leaders read");
         let admin = p(Role::Admin, None);
-        assert_eq!(actions(&admin, 4, Stage::Online), SystemActions { edit: true, override_gates: true, delete: false });
+        assert_eq!(
+            actions(&admin, 4, Stage::Online),
+            SystemActions { edit: true, override_gates: true, delete: false }
+        );
     }
 
     #[test]

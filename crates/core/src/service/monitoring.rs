@@ -161,29 +161,13 @@ pub struct BaselineView {
 }
 
 /// A URL as monitors store it: http(s), a host, no credentials, no fragment.
+/// A monitor's address as typed (see `SiteUrl::parse_typed`), or the field error's code.
 pub fn check_url(raw: &str) -> std::result::Result<String, &'static str> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err("required");
+    match crate::site_url::SiteUrl::parse_typed(raw) {
+        Ok(u) => Ok(u.to_string()),
+        Err(crate::site_url::UrlProblem::Required) => Err("required"),
+        Err(crate::site_url::UrlProblem::Invalid) => Err("invalid_url"),
     }
-    if t.len() > 2000 || t.chars().any(char::is_whitespace) {
-        return Err("invalid_url");
-    }
-    let with_scheme = if t.contains("://") { t.to_owned() } else { format!("http://{t}") };
-    let (scheme, rest) = with_scheme.split_once("://").ok_or("invalid_url")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err("invalid_url");
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
-        return Err("invalid_url");
-    }
-    let mut url = format!("{scheme}://{}", rest.split('#').next().unwrap_or(""));
-    if !rest.contains('/') {
-        url.push('/');
-    }
-    Ok(url)
 }
 
 fn lines(s: &str) -> Vec<String> {
