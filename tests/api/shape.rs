@@ -108,3 +108,19 @@ fn states_are_not_compared_as_strings() {
     }
     assert!(offenders.is_empty(), "a state compared as a string:\n{}", offenders.join("\n"));
 }
+
+/// The API tests check every 2xx JSON body against the API document
+/// (`support::contract`); the check itself refuses what the document refuses.
+#[test]
+fn the_contract_check_can_fail() {
+    use crate::support::contract::check;
+    use serde_json::json;
+    let ok = json!({"items": [], "total": 0, "page": 1, "per_page": 50});
+    assert_eq!(check("get", "/api/v1/systems?stage=online", 200, &ok), Ok(()));
+    assert!(check("get", "/api/v1/systems", 200, &json!({"items": "none"})).is_err(), "a wrong shape");
+    assert!(check("get", "/api/v1/nowhere", 200, &ok).is_err(), "a route the document lacks");
+    assert!(check("get", "/api/v1/systems", 299, &ok).is_err(), "a status the document lacks");
+    let wrong_stage = json!({"items": [{"id": 1, "name": "n", "kind": "website", "unit": "cs", "stage": "flying"}],
+        "total": 1, "page": 1, "per_page": 50});
+    assert!(check("get", "/api/v1/systems", 200, &wrong_stage).is_err(), "a state outside its set");
+}

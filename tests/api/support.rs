@@ -308,14 +308,86 @@ impl Api {
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let r = self.call("get", path, None).await;
-        let s = r.status();
-        (s, r.json().await.unwrap_or(Value::Null))
+        checked("get", path, r).await
     }
 
     pub async fn send(&self, method: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let r = self.call(method, path, Some(body)).await;
-        let s = r.status();
-        (s, r.json().await.unwrap_or(Value::Null))
+        checked(method, path, r).await
+    }
+}
+
+/// The status and JSON body of an answer; a 2xx JSON body must match the
+/// schema the API document gives for that route and status.
+async fn checked(method: &str, path: &str, r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let json = r.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    let body = r.json().await.unwrap_or(Value::Null);
+    if status.is_success() && json {
+        if let Err(why) = contract::check(method, &format!("/api/v1{path}"), status.as_u16(), &body) {
+            panic!("{method} {path} answered {status} with a body its documented schema refuses: {why}");
+        }
+    }
+    (status, body)
+}
+
+/// The API document as the tests' judge of 2xx bodies.
+pub mod contract {
+    use serde_json::{Value, json};
+    use std::sync::OnceLock;
+
+    fn document() -> &'static (Value, Value) {
+        static DOC: OnceLock<(Value, Value)> = OnceLock::new();
+        DOC.get_or_init(|| {
+            let doc = wangan_web::openapi::document();
+            // The components as `$defs` of one schema, so a `$ref` resolves inside it.
+            let text = doc["components"]["schemas"].to_string().replace("#/components/schemas/", "#/$defs/");
+            let defs: Value = serde_json::from_str(&text).expect("components");
+            (doc["paths"].clone(), defs)
+        })
+    }
+
+    /// The documented path template a request path answers to (literal segments win).
+    fn route(paths: &Value, path: &str) -> Option<String> {
+        let path = path.split('?').next().unwrap_or(path);
+        let segs: Vec<&str> = path.split('/').collect();
+        let mut best: Option<(usize, String)> = None;
+        for template in paths.as_object()?.keys() {
+            let t: Vec<&str> = template.split('/').collect();
+            if t.len() != segs.len() {
+                continue;
+            }
+            let fits = t.iter().zip(&segs).all(|(a, b)| a == b || (a.starts_with('{') && a.ends_with('}')));
+            let params = t.iter().filter(|a| a.starts_with('{')).count();
+            if fits && best.as_ref().is_none_or(|(n, _)| params < *n) {
+                best = Some((params, template.clone()));
+            }
+        }
+        best.map(|(_, t)| t)
+    }
+
+    pub fn check(method: &str, path: &str, status: u16, body: &Value) -> Result<(), String> {
+        let (paths, defs) = document();
+        let template = route(paths, path).ok_or_else(|| format!("{path} is not in the API document"))?;
+        let op = &paths[&template][method.to_lowercase()];
+        if op.is_null() {
+            return Err(format!("{method} {template} is not in the API document"));
+        }
+        let answer = &op["responses"][status.to_string()];
+        if answer.is_null() {
+            return Err(format!("status {status} of {method} {template} is not documented"));
+        }
+        let Some(schema) = answer["content"]["application/json"]["schema"].as_object() else {
+            return Ok(()); // documented without a JSON body schema
+        };
+        let text = Value::Object(schema.clone()).to_string().replace("#/components/schemas/", "#/$defs/");
+        let mut schema: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        schema["$defs"] = defs.clone();
+        schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        let v = jsonschema::validator_for(&schema).map_err(|e| format!("schema of {method} {template}: {e}"))?;
+        let errors: Vec<String> =
+            v.iter_errors(body).take(5).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        if errors.is_empty() { Ok(()) } else { Err(format!("{method} {template}: {}", errors.join("; "))) }
     }
 }
 
