@@ -124,3 +124,47 @@ fn the_contract_check_can_fail() {
         "total": 1, "page": 1, "per_page": 50});
     assert!(check("get", "/api/v1/systems", 200, &wrong_stage).is_err(), "a state outside its set");
 }
+
+/// Every route the API router serves is in the API document, and every
+/// documented operation is served: the router's `.route(...)` declarations
+/// (read from `api.rs`) against `openapi::ROUTES`. (Until the router and the
+/// document come from one declaration.)
+#[test]
+fn every_served_route_is_documented() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(root.join("crates/web/src/api.rs")).unwrap();
+    let mut served: Vec<(String, String)> = Vec::new();
+    for decl in src.split(".route(").skip(1) {
+        // `"PATH", get(a).post(b))` up to the call's closing parenthesis.
+        let Some(path) = decl.split('"').nth(1) else { continue };
+        let mut depth = 1;
+        let mut end = decl.len();
+        for (i, c) in decl.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let call: String = decl[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        for m in ["get", "post", "put", "patch", "delete"] {
+            let at_start = call.contains(&format!(",{m}(")) || call.contains(&format!("::{m}("));
+            if at_start || call.contains(&format!(").{m}(")) {
+                served.push((m.to_owned(), path.to_owned()));
+            }
+        }
+    }
+    assert!(served.len() > 40, "the scan finds the routes: {}", served.len());
+    let documented: Vec<(String, String)> =
+        wangan_web::openapi::ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    let undocumented: Vec<_> = served.iter().filter(|r| !documented.contains(r)).collect();
+    let unserved: Vec<_> = documented.iter().filter(|r| !served.contains(r)).collect();
+    assert!(undocumented.is_empty(), "served but not in the API document: {undocumented:?}");
+    assert!(unserved.is_empty(), "documented but not served: {unserved:?}");
+}
