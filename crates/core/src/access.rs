@@ -122,6 +122,12 @@ impl Principal {
         }
     }
 
+    /// A signed-in user with one role (for the rules' unit tests).
+    #[cfg(test)]
+    pub(crate) fn with_role(role: Role, unit_id: Option<i64>) -> Principal {
+        Principal { user_id: 1, username: "u".into(), grants: vec![Grant { role, unit_id }], ..Principal::system("u") }
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
     }

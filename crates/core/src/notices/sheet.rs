@@ -2,7 +2,7 @@
 //! and how a row becomes a notice. Pure: problems by row and column.
 
 use super::{NoticeSource, Severity};
-use crate::registry::inventory::{NotADate, Problem, SheetProblem, date_of, header_index, pick, text};
+use crate::registry::inventory::{NotADate, Problem, SheetProblem, choice, date_of, header_index, text};
 use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use wangan_office::{Cell, Sheet};
 
@@ -91,25 +91,17 @@ pub fn parse(sheet: &Sheet, tz: chrono_tz::Tz) -> Result<Vec<(NoticeRow, Vec<Pro
         };
         let get = |h: &str| text(cell(h));
         let mut problems = Vec::new();
-        fn choice<T: Copy>(
-            problems: &mut Vec<Problem>,
-            line: usize,
-            h: &str,
-            v: String,
-            table: &[(&[&str], T)],
-        ) -> Option<T> {
+        let required = |problems: &mut Vec<Problem>, h: &str| {
+            let v = get(h);
             if v.is_empty() {
                 problems.push(Problem::new(line, h, "required", ""));
-                return None;
             }
-            let found = pick(&v, table);
-            if found.is_none() {
-                problems.push(Problem::new(line, h, "unknown_value", &v));
-            }
-            found
-        }
-        let source = choice(&mut problems, line, "来源", get("来源"), SOURCE);
-        let severity = choice(&mut problems, line, "危险等级", get("危险等级"), SEVERITY);
+            v
+        };
+        let source = required(&mut problems, "来源");
+        let source = choice(&mut problems, line, "来源", &source, SOURCE);
+        let severity = required(&mut problems, "危险等级");
+        let severity = choice(&mut problems, line, "危险等级", &severity, SEVERITY);
         let mut time = |h: &str| match time_of(cell(h), tz) {
             Ok(t) => t,
             Err(NotADate) => {

@@ -123,15 +123,8 @@ mod tests {
 
     #[test]
     fn each_role_gets_the_buttons_of_its_step() {
-        use crate::access::{Grant, Role};
-        let p = |role: Role, unit_id: Option<i64>| Principal {
-            user_id: 1,
-            username: "u".into(),
-            person_id: None,
-            locale: "zh-CN".into(),
-            must_change_password: false,
-            grants: vec![Grant { role, unit_id }],
-        };
+        use crate::access::Role;
+        let p = Principal::with_role;
         let admin_of_3 = p(Role::UnitAdmin, Some(3));
         let leader_of_3 = p(Role::Leader, Some(3));
         let officer = p(Role::Officer, None);

@@ -368,15 +368,8 @@ mod tests {
 
     #[test]
     fn each_caller_gets_the_buttons_of_its_role() {
-        use crate::access::{Grant, Principal, Role};
-        let p = |role: Role, unit_id: Option<i64>| Principal {
-            user_id: 1,
-            username: "u".into(),
-            person_id: None,
-            locale: "zh-CN".into(),
-            must_change_password: false,
-            grants: vec![Grant { role, unit_id }],
-        };
+        use crate::access::{Principal, Role};
+        let p = Principal::with_role;
         let none = SystemActions::default();
         let admin_of_3 = p(Role::UnitAdmin, Some(3));
         assert_eq!(actions(&admin_of_3, 3, Stage::Planned), SystemActions { edit: true, delete: true, ..none });

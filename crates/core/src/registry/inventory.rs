@@ -130,6 +130,25 @@ pub(crate) fn pick<T: Copy>(word: &str, table: &[(&[&str], T)]) -> Option<T> {
     table.iter().find(|(names, _)| names.iter().any(|n| n.to_lowercase() == w)).map(|(_, code)| *code)
 }
 
+/// The value a cell names in `table`; `None` when the cell is empty, and a
+/// problem besides when it names none.
+pub(crate) fn choice<T: Copy>(
+    problems: &mut Vec<Problem>,
+    line: usize,
+    column: &str,
+    value: &str,
+    table: &[(&[&str], T)],
+) -> Option<T> {
+    if value.is_empty() {
+        return None;
+    }
+    let found = pick(value, table);
+    if found.is_none() {
+        problems.push(Problem::new(line, column, "unknown_value", value));
+    }
+    found
+}
+
 /// The first spelling of `value` in `table` (how an export writes it).
 fn first_word<T: PartialEq>(table: &[(&[&'static str], T)], value: &T) -> &'static str {
     table.iter().find(|(_, v)| v == value).and_then(|(names, _)| names.first().copied()).unwrap_or("")
@@ -312,26 +331,11 @@ fn parse_row(line: usize, row: &[Cell], index: &[Option<usize>]) -> (InventoryRo
     };
     let get = |h: &str| text(cell(h));
     let mut problems = Vec::new();
-    fn choice<T: Copy>(
-        problems: &mut Vec<Problem>,
-        line: usize,
-        h: &str,
-        v: String,
-        table: &[(&[&str], T)],
-        default: T,
-    ) -> T {
-        if v.is_empty() {
-            return default;
-        }
-        pick(&v, table).unwrap_or_else(|| {
-            problems.push(Problem::new(line, h, "unknown_value", &v));
-            default
-        })
-    }
-    let kind = choice(&mut problems, line, "类型", get("类型"), KIND, SystemKind::Other);
-    let hosting = choice(&mut problems, line, "托管方式", get("托管方式"), HOSTING, Hosting::Campus);
-    let filing_status = choice(&mut problems, line, "备案状态", get("备案状态"), FILING, FilingStatus::NotFiled);
-    let stage = choice(&mut problems, line, "状态", get("状态"), STAGE, Stage::Planned);
+    let p = &mut problems;
+    let kind = choice(p, line, "类型", &get("类型"), KIND).unwrap_or(SystemKind::Other);
+    let hosting = choice(p, line, "托管方式", &get("托管方式"), HOSTING).unwrap_or(Hosting::Campus);
+    let filing_status = choice(p, line, "备案状态", &get("备案状态"), FILING).unwrap_or(FilingStatus::NotFiled);
+    let stage = choice(p, line, "状态", &get("状态"), STAGE).unwrap_or(Stage::Planned);
     let mut flag = |h: &str| match yes_no(&get(h)) {
         Some(b) => b,
         None => {
