@@ -122,3 +122,28 @@ async fn bad_form_input_changes_nothing() {
 
     assert_eq!(app.audit_count().await, before, "nothing was written");
 }
+
+/// A page far past the end (the largest number a client can send) is an
+/// empty page on every paged list, not a failed request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_far_past_the_end_is_empty() {
+    let app = spawn_app().await;
+    let token = app.user("root", Role::Admin, None).await;
+    let api = app.api(&token);
+    for list in [
+        "/units",
+        "/people",
+        "/systems",
+        "/notices",
+        "/rectifications",
+        "/monitors",
+        "/findings",
+        "/violations",
+        "/deliveries",
+        "/audit",
+    ] {
+        let (status, body) = api.get(&format!("{list}?page=18446744073709551615&per_page=18446744073709551615")).await;
+        assert_eq!(status, 200, "{list}: {body}");
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(0), "{list}: {body}");
+    }
+}

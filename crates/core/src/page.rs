@@ -1,6 +1,9 @@
 use serde::{Deserialize, Serialize};
 
 pub const MAX_PER_PAGE: u64 = 200;
+/// The last page anyone can ask for: its offset still fits the databases'
+/// signed 64-bit integers (a larger one would only ever be empty).
+pub const MAX_PAGE: u64 = (i64::MAX as u64) / MAX_PER_PAGE;
 
 /// `?page=&per_page=`, 1-based, clamped to sane bounds.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -14,7 +17,7 @@ impl PageRequest {
         Self { page: Some(page), per_page: Some(per_page) }
     }
     pub fn page(&self) -> u64 {
-        self.page.unwrap_or(1).max(1)
+        self.page.unwrap_or(1).clamp(1, MAX_PAGE)
     }
     pub fn per_page(&self) -> u64 {
         self.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE)
@@ -48,6 +51,10 @@ mod tests {
         assert_eq!(p.page(), 1);
         assert_eq!(p.per_page(), MAX_PER_PAGE);
         assert_eq!(PageRequest::new(3, 20).offset(), 40);
+        // A page far past the end is still a query the database can take (an empty page).
+        let far = PageRequest { page: Some(u64::MAX), per_page: Some(u64::MAX) };
+        assert!(i64::try_from(far.offset()).is_ok());
+        assert_eq!(far.page(), MAX_PAGE);
         let page: Page<u8> = Page { items: vec![], total: 41, page: 1, per_page: 20 };
         assert_eq!(page.pages(), 3);
     }

@@ -30,8 +30,36 @@ pub struct ApiRoute {
 const JSON: &str = "application/json";
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const PAGED: &[&str] = &["page", "per_page", "level", "notice", "system"];
-const BOOLEAN: &[&str] = &["internet_facing", "important", "overdue", "open", "dry_run"];
+const INTEGER: &[&str] = &["page", "per_page", "level", "notice", "system", "monitor"];
+const BOOLEAN: &[&str] = &["internet_facing", "important", "overdue", "open", "dry_run", "with_findings"];
+const DATE: &[&str] = &["from", "to"];
+
+/// What a query parameter accepts, as the server reads it: closed sets as
+/// their words, numbers as the server's integer type, dates as dates.
+fn query_schema(path: &str, name: &str) -> Value {
+    use wangan_core::monitoring::{Check, FindingSeverity, WallState};
+    use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Severity};
+    use wangan_core::notify::{ChannelOwner, DeliveryStatus};
+    let choice = |words: Vec<&'static str>| json!({ "type": "string", "enum": words });
+    match (path, name) {
+        // Pages are unsigned 64-bit on the server; ids and levels signed.
+        (_, "page" | "per_page") => json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
+        (_, "level") => json!({ "type": "integer", "minimum": i32::MIN, "maximum": i32::MAX }),
+        (_, n) if INTEGER.contains(&n) => json!({ "type": "integer", "minimum": i64::MIN, "maximum": i64::MAX }),
+        (_, n) if BOOLEAN.contains(&n) => json!({ "type": "boolean" }),
+        (_, n) if DATE.contains(&n) => json!({ "type": "string", "format": "date" }),
+        ("/notices", "status") => choice(words::<NoticeStatus>()),
+        ("/notices", "source") => choice(words::<NoticeSource>()),
+        ("/notices" | "/rectifications" | "/rectifications/export.xlsx", "severity") => choice(words::<Severity>()),
+        ("/rectifications" | "/rectifications/export.xlsx", "status") => choice(words::<RectificationStatus>()),
+        ("/monitors", "status") => choice(words::<WallState>()),
+        ("/deliveries", "status") => choice(words::<DeliveryStatus>()),
+        ("/findings", "severity") => choice(words::<FindingSeverity>()),
+        ("/findings", "check") => choice(words::<Check>()),
+        ("/channels", "owner_kind") => choice(words::<ChannelOwner>()),
+        _ => json!({ "type": "string" }),
+    }
+}
 
 pub const ROUTES: &[ApiRoute] = &[
     ApiRoute {
@@ -910,14 +938,9 @@ pub fn document() -> Value {
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
         for q in r.query {
-            let ty = if PAGED.contains(q) {
-                "integer"
-            } else if BOOLEAN.contains(q) {
-                "boolean"
-            } else {
-                "string"
-            };
-            params.push(json!({ "name": q, "in": "query", "required": false, "schema": { "type": ty } }));
+            // The channels of an owner need the owner's kind.
+            let required = (r.path, *q) == ("/channels", "owner_kind");
+            params.push(json!({ "name": q, "in": "query", "required": required, "schema": query_schema(r.path, q) }));
         }
         let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
         let mut responses = json!({
@@ -927,7 +950,14 @@ pub fn document() -> Value {
         if r.request.is_some() {
             responses["409"] = err("Conflict with existing data");
             responses["413"] = err("Body too large");
+            responses["415"] = err("The body is not of the documented media type");
             responses["422"] = err("Invalid fields");
+        }
+        if r.method == "delete" {
+            responses["409"] = err("The record cannot be deleted in its state");
+        }
+        if !r.query.is_empty() {
+            responses["422"] = err("A query parameter the server refuses (an unknown word, say)");
         }
         responses[r.status.to_string()] = match r.response {
             Some(schema) => json!({ "description": "OK", "content": { r.media: {
