@@ -40,7 +40,11 @@ fn query_schema(path: &str, name: &str) -> Value {
     use wangan_core::monitoring::{Check, FindingSeverity, WallState};
     use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Severity};
     use wangan_core::notify::{ChannelOwner, DeliveryStatus};
-    let choice = |words: Vec<&'static str>| json!({ "type": "string", "enum": words });
+    // An empty filter means "any", as on the pages' forms.
+    let choice = |mut words: Vec<&'static str>| {
+        words.push("");
+        json!({ "type": "string", "enum": words })
+    };
     match (path, name) {
         // Pages are unsigned 64-bit on the server; ids and levels signed.
         (_, "page" | "per_page") => json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
