@@ -81,10 +81,6 @@ impl SiteUrl {
         self.0.as_str()
     }
 
-    pub fn as_url(&self) -> &url::Url {
-        &self.0
-    }
-
     pub fn into_url(self) -> url::Url {
         self.0
     }

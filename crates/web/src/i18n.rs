@@ -3,7 +3,6 @@
 //! keeps both catalogs' keys identical).
 
 use std::collections::HashMap;
-use wangan_core::closed_set::ClosedSet;
 
 pub const DEFAULT_LOCALE: &str = "zh-CN";
 
@@ -78,12 +77,8 @@ impl<'a> Msg<'a> {
     }
 }
 
-/// A closed set shown on pages: its values' labels are `<PREFIX>.<word>`.
-pub trait Labelled: ClosedSet {
-    const PREFIX: &'static str;
-}
-
-/// A labelled value, or a reference to one (templates hand over both).
+/// A value of a closed set shown on pages, or a reference to one (templates
+/// hand over both); its label is `<prefix>.<word>` in the catalog.
 pub trait AsLabel {
     fn prefix_and_word(&self) -> (&'static str, &'static str);
 }
@@ -99,10 +94,7 @@ impl<'a> Msg<'a> {
 /// Declares each labelled set once; the catalog test walks the same list.
 macro_rules! labelled {
     ($($t:ty => $prefix:literal),+ $(,)?) => {
-        $(impl Labelled for $t {
-            const PREFIX: &'static str = $prefix;
-        }
-        impl AsLabel for $t {
+        $(impl AsLabel for $t {
             fn prefix_and_word(&self) -> (&'static str, &'static str) {
                 ($prefix, self.as_str())
             }
@@ -116,7 +108,7 @@ macro_rules! labelled {
         /// Every labelled set as (prefix, words), for the catalog test.
         #[cfg(test)]
         fn labelled_sets() -> Vec<(&'static str, Vec<&'static str>)> {
-            vec![$(($prefix, <$t as ClosedSet>::all().iter().map(|v| v.as_str()).collect())),+]
+            vec![$(($prefix, <$t as wangan_core::closed_set::ClosedSet>::all().iter().map(|v| v.as_str()).collect())),+]
         }
     };
 }
