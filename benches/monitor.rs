@@ -29,8 +29,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use wangan_core::entity::{finding, monitor, system, unit};
-use wangan_core::service::monitoring;
+use wangan_core::directory::entity::unit;
+use wangan_core::monitoring::entity::finding;
+use wangan_core::monitoring::entity::monitor;
+use wangan_core::monitoring::service as monitoring;
+use wangan_core::registry::entity::system;
 use wangan_core::{Principal, Store};
 use wangan_monitor::check::Checker;
 use wangan_monitor::engine::{Engine, EngineConfig};
@@ -189,17 +192,17 @@ async fn bench() {
     let mut farm = FarmChild::start();
     let dir = std::env::temp_dir().join(format!("wangan-bench-monitor-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::connect(&wangan_core::store::sqlite_url(&dir), 8).await.unwrap();
+    let store = Store::connect(&wangan_core::platform::store::sqlite_url(&dir), 8).await.unwrap();
     store.migrate().await.unwrap();
     let sys = Principal::system("bench");
     let db = store.db();
 
     // Register the sites: one unit, N online, internet-facing systems showing the farm's ICP number.
     let started = Instant::now();
-    wangan_core::service::units::create(
+    wangan_core::directory::service::units::create(
         &store,
         &sys,
-        wangan_core::service::units::UnitInput {
+        wangan_core::directory::service::units::UnitInput {
             code: "farm".into(),
             name: "压测学院".into(),
             name_en: String::new(),

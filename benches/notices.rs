@@ -14,9 +14,14 @@ use chrono::{Duration, TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use std::sync::Arc;
 use std::time::Instant;
-use wangan_core::entity::{notice, rectification, system};
+use wangan_core::accounts::service as accounts;
 use wangan_core::notices::RectificationStatus;
-use wangan_core::service::{accounts, escalation, notify, rectifications};
+use wangan_core::notices::entity::notice;
+use wangan_core::notices::entity::rectification;
+use wangan_core::notices::service::escalation;
+use wangan_core::notices::service::rectifications;
+use wangan_core::notify::service as notify;
+use wangan_core::registry::entity::system;
 use wangan_core::{FixedClock, Principal, Store};
 
 const RECTIFICATIONS: usize = 100_000;
@@ -34,7 +39,7 @@ async fn main() {
     let clock = Arc::new(FixedClock::new(t0));
     let dir = std::env::temp_dir().join(format!("wangan-bench-notices-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::connect_with_clock(&wangan_core::store::sqlite_url(&dir), 8, clock.clone())
+    let store = Store::connect_with_clock(&wangan_core::platform::store::sqlite_url(&dir), 8, clock.clone())
         .await
         .unwrap()
         .with_attachments(dir.join("attachments"));
@@ -47,7 +52,7 @@ async fn main() {
     // assigned at t0, deadlines spread over 1–15 days.
     let started = Instant::now();
     let units: Vec<i64> =
-        wangan_core::entity::unit::Entity::find().all(db).await.unwrap().iter().map(|u| u.id).collect();
+        wangan_core::directory::entity::unit::Entity::find().all(db).await.unwrap().iter().map(|u| u.id).collect();
     let template = system::Entity::find().one(db).await.unwrap().unwrap();
     let mut batch = Vec::new();
     for i in 0..SYSTEMS {
@@ -211,12 +216,12 @@ async fn main() {
 
     // Delivery: drop what the passes queued (emails to *.example), queue 5,000 webhook messages.
     use sea_orm::{ColumnTrait, QueryFilter};
-    wangan_core::entity::outbox::Entity::update_many()
+    wangan_core::notify::entity::outbox::Entity::update_many()
         .col_expr(
-            wangan_core::entity::outbox::Column::Status,
+            wangan_core::notify::entity::outbox::Column::Status,
             sea_orm::sea_query::Expr::value(wangan_core::notify::DeliveryStatus::Failed),
         )
-        .filter(wangan_core::entity::outbox::Column::Status.eq(wangan_core::notify::DeliveryStatus::Queued))
+        .filter(wangan_core::notify::entity::outbox::Column::Status.eq(wangan_core::notify::DeliveryStatus::Queued))
         .exec(db)
         .await
         .unwrap();
@@ -237,7 +242,7 @@ async fn main() {
     .unwrap();
     let mut outbox = notify::Outbox::new();
     let txn = store.begin_write().await.unwrap();
-    let msg = wangan_core::notices::messages::Message {
+    let msg = wangan_core::notices::rules::messages::Message {
         event: "bench".into(),
         subject: "【压测】通知".into(),
         body: "单位：压测\n系统：压测系统".into(),
@@ -250,7 +255,7 @@ async fn main() {
     outbox.flush(&*txn).await.unwrap();
     txn.commit().await.unwrap();
     let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
-        network: wangan_core::netpolicy::NetPolicy::loopback(),
+        network: wangan_core::platform::netpolicy::NetPolicy::loopback(),
         ..Default::default()
     })
     .unwrap();

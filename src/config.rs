@@ -99,7 +99,7 @@ impl MonitorConfig {
     /// The fetcher's settings under `network`.
     pub fn fetch_config(
         &self,
-        network: wangan_core::netpolicy::NetPolicy,
+        network: wangan_core::platform::netpolicy::NetPolicy,
     ) -> anyhow::Result<wangan_monitor::fetch::FetchConfig> {
         let mut hosts = Vec::new();
         for (name, to) in &self.hosts {
@@ -133,7 +133,7 @@ impl MonitorConfig {
     }
 
     /// Defaults and bounds of monitors, for the registry's sync and the API.
-    pub fn policy(&self) -> anyhow::Result<wangan_core::service::monitoring::MonitorPolicy> {
+    pub fn policy(&self) -> anyhow::Result<wangan_core::monitoring::service::MonitorPolicy> {
         let secs = |v: u64, what: &str| {
             i32::try_from(v).ok().filter(|v| *v > 0).ok_or_else(|| anyhow::anyhow!("[monitor] {what} is out of range"))
         };
@@ -145,7 +145,7 @@ impl MonitorConfig {
         if !(0.01..=1.0).contains(&self.tamper_threshold) {
             anyhow::bail!("[monitor] tamper_threshold must be between 0.01 and 1");
         }
-        Ok(wangan_core::service::monitoring::MonitorPolicy {
+        Ok(wangan_core::monitoring::service::MonitorPolicy {
             interval_s: interval,
             min_interval_s: min,
             timeout_s: secs(self.timeout_s, "timeout_s")?.min(60),
@@ -179,8 +179,8 @@ pub struct NetworkConfig {
 }
 
 impl NetworkConfig {
-    pub fn policy(&self) -> anyhow::Result<wangan_core::netpolicy::NetPolicy> {
-        wangan_core::netpolicy::NetPolicy::from_lists(&self.allow, &self.deny)
+    pub fn policy(&self) -> anyhow::Result<wangan_core::platform::netpolicy::NetPolicy> {
+        wangan_core::platform::netpolicy::NetPolicy::from_lists(&self.allow, &self.deny)
             .map_err(|e| anyhow::anyhow!("[network]: {e}"))
     }
 }
@@ -290,7 +290,7 @@ pub struct RegistryConfig {
 impl Default for RegistryConfig {
     fn default() -> Self {
         let gates = wangan_core::registry::GatePolicy::default();
-        let eval = wangan_core::registry::mlps::EvaluationPolicy::default();
+        let eval = wangan_core::registry::rules::mlps::EvaluationPolicy::default();
         RegistryConfig {
             evaluation_months_level3: eval.months_level3,
             evaluation_months_level2: eval.months_level2,
@@ -308,7 +308,7 @@ fn words(kinds: &[wangan_core::registry::ProtectionKind]) -> Vec<String> {
 
 impl RegistryConfig {
     /// The policy, or what is wrong with the configuration.
-    pub fn policy(&self) -> anyhow::Result<wangan_core::store::RegistryPolicy> {
+    pub fn policy(&self) -> anyhow::Result<wangan_core::platform::store::RegistryPolicy> {
         use wangan_core::registry::ProtectionKind;
         let kinds = |list: &[String]| -> anyhow::Result<Vec<ProtectionKind>> {
             list.iter()
@@ -323,13 +323,13 @@ impl RegistryConfig {
         if self.evaluation_months_level3 == 0 || self.evaluation_months_level2 == 0 || self.evaluation_warn_days < 0 {
             anyhow::bail!("[registry]: evaluation intervals must be positive");
         }
-        Ok(wangan_core::store::RegistryPolicy {
+        Ok(wangan_core::platform::store::RegistryPolicy {
             gates: wangan_core::registry::GatePolicy {
                 internet_facing: kinds(&self.protections_internet_facing)?,
                 website: kinds(&self.protections_website)?,
                 level3: kinds(&self.protections_level3)?,
             },
-            evaluations: wangan_core::registry::mlps::EvaluationPolicy {
+            evaluations: wangan_core::registry::rules::mlps::EvaluationPolicy {
                 months_level3: self.evaluation_months_level3,
                 months_level2: self.evaluation_months_level2,
                 warn_days: self.evaluation_warn_days,
@@ -386,7 +386,7 @@ impl Config {
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| wangan_core::store::sqlite_url(&self.data_dir))
+        self.database_url.clone().unwrap_or_else(|| wangan_core::platform::store::sqlite_url(&self.data_dir))
     }
 
     pub fn is_sqlite(&self) -> bool {

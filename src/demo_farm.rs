@@ -16,8 +16,8 @@ pub const DEMO_DOMAIN: &str = "university.example";
 
 /// Start the farm if the database holds the demo; returns it with the route to add.
 pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
-    wangan_core::service::monitoring::sync(store).await?;
-    let sites = wangan_core::service::monitoring::monitored_sites(store).await?;
+    wangan_core::monitoring::service::sync(store).await?;
+    let sites = wangan_core::monitoring::service::monitored_sites(store).await?;
     let demo: Vec<(String, String)> = sites
         .into_iter()
         .filter_map(|(url, icp)| {

@@ -12,8 +12,8 @@ use clap::{Parser, Subcommand};
 use config::Config;
 use std::path::PathBuf;
 use wangan_core::Store;
-use wangan_core::access::Role;
-use wangan_core::service::accounts::{self, GrantInput, NewUser};
+use wangan_core::accounts::service::{self as accounts, GrantInput, NewUser};
+use wangan_core::platform::access::Role;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -272,7 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&cfg).await?;
-            let outcome = wangan_core::audit::verify(store.db()).await?;
+            let outcome = wangan_core::platform::audit::verify(store.db()).await?;
             match outcome.broken {
                 None => println!("audit chain intact: {} entries", outcome.checked),
                 Some(b) => {
@@ -431,7 +431,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     }
     if demo {
         seed_demo(&store).await?;
-    } else if wangan_core::service::units::all_visible(&store, &wangan_core::Principal::system("serve"))
+    } else if wangan_core::directory::service::units::all_visible(&store, &wangan_core::Principal::system("serve"))
         .await?
         .is_empty()
     {
@@ -501,7 +501,7 @@ async fn import_systems(
     dry_run: bool,
     partial: bool,
 ) -> anyhow::Result<std::process::ExitCode> {
-    use wangan_core::service::inventory::ImportMode;
+    use wangan_core::registry::service::inventory::ImportMode;
     let mode = if dry_run {
         ImportMode::DryRun
     } else if partial {
@@ -509,20 +509,20 @@ async fn import_systems(
     } else {
         ImportMode::AllOrNothing
     };
-    import_sheet::<wangan_core::sheet_import::Systems>(cfg, file, mode).await
+    import_sheet::<wangan_core::platform::sheet_import::Systems>(cfg, file, mode).await
 }
 
 async fn import_notices(cfg: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::Result<std::process::ExitCode> {
-    use wangan_core::service::inventory::ImportMode;
+    use wangan_core::registry::service::inventory::ImportMode;
     let mode = if dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
-    import_sheet::<wangan_core::sheet_import::Notices>(cfg, file, mode).await
+    import_sheet::<wangan_core::platform::sheet_import::Notices>(cfg, file, mode).await
 }
 
 /// Import a spreadsheet into register `R`, printing every row's outcome; exit code 1 when a row failed.
-async fn import_sheet<R: wangan_core::sheet_import::SheetImport>(
+async fn import_sheet<R: wangan_core::platform::sheet_import::SheetImport>(
     cfg: &Config,
     file: &std::path::Path,
-    mode: wangan_core::service::inventory::ImportMode,
+    mode: wangan_core::registry::service::inventory::ImportMode,
 ) -> anyhow::Result<std::process::ExitCode> {
     use wangan_web::inventory_text as text;
     let m = wangan_web::i18n::msg("zh-CN");
@@ -530,13 +530,14 @@ async fn import_sheet<R: wangan_core::sheet_import::SheetImport>(
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let store = open(cfg).await?;
     let who = wangan_core::Principal::system("cli");
-    let report = match wangan_core::sheet_import::run::<R>(&store, &who, &bytes, mode).await.map_err(describe)? {
-        Ok(report) => report,
-        Err(u) => {
-            println!("{}", text::unreadable(&m, &u));
-            return Ok(fail);
-        }
-    };
+    let report =
+        match wangan_core::platform::sheet_import::run::<R>(&store, &who, &bytes, mode).await.map_err(describe)? {
+            Ok(report) => report,
+            Err(u) => {
+                println!("{}", text::unreadable(&m, &u));
+                return Ok(fail);
+            }
+        };
     for l in &report.lines {
         println!("{}", text::line(&m, l));
     }
@@ -570,7 +571,7 @@ async fn shutdown_signal() {
 
 async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
     let url = cfg.database_url();
-    let target = wangan_core::store::sqlite_path(&url)
+    let target = wangan_core::platform::store::sqlite_path(&url)
         .context("restore replaces the embedded SQLite database; for PostgreSQL use pg_restore / psql (see README)")?;
     if !file.is_file() {
         bail!("{} is not a file", file.display());
@@ -591,8 +592,8 @@ async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::R
     let tmp = target.with_extension("db.restoring");
     std::fs::copy(file, &tmp)?;
     let check = async {
-        let copy = Store::connect(&wangan_core::store::sqlite_url_for(&tmp), 1).await?;
-        let readable = wangan_core::audit::verify(copy.db()).await;
+        let copy = Store::connect(&wangan_core::platform::store::sqlite_url_for(&tmp), 1).await?;
+        let readable = wangan_core::platform::audit::verify(copy.db()).await;
         copy.close().await?;
         readable.map(|_| ())
     };
@@ -610,10 +611,10 @@ async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::R
 
 async fn holds_data(store: &Store) -> anyhow::Result<bool> {
     use sea_orm::{EntityTrait, PaginatorTrait};
-    let users = match wangan_core::entity::user::Entity::find().count(store.db()).await {
+    let users = match wangan_core::accounts::entity::user::Entity::find().count(store.db()).await {
         Ok(n) => n,
         Err(_) => return Ok(false), // no tables yet
     };
-    let units = wangan_core::entity::unit::Entity::find().count(store.db()).await.unwrap_or(0);
+    let units = wangan_core::directory::entity::unit::Entity::find().count(store.db()).await.unwrap_or(0);
     Ok(users + units > 0)
 }

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 use wangan_core::Store;
+use wangan_core::notices::service::escalation::{self, PassReport};
 use wangan_core::notify::RetryPolicy;
-use wangan_core::service::escalation::{self, PassReport};
 use wangan_notify::{DeliveryReport, Sender};
 
 /// Messages claimed per delivery round.

@@ -3,8 +3,8 @@
 use crate::support::*;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use wangan_core::access::Role;
-use wangan_core::audit;
+use wangan_core::platform::access::Role;
+use wangan_core::platform::audit;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_are_audited_and_listed() {

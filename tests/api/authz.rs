@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use serde_json::json;
-use wangan_core::access::Role;
+use wangan_core::platform::access::Role;
 use wangan_web::openapi::ROUTES;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -200,10 +200,10 @@ async fn every_route_every_role_own_and_other_unit() {
     // A sub-unit keeps each unit "in use", so an allowed DELETE answers 409, not 204,
     // and the unit survives for the next role.
     for (code, parent) in [("alpha-lab", "alpha"), ("beta-lab", "beta")] {
-        wangan_core::service::units::create(
+        wangan_core::directory::service::units::create(
             &app.store,
             &wangan_core::Principal::system("test"),
-            wangan_core::service::units::UnitInput {
+            wangan_core::directory::service::units::UnitInput {
                 code: code.into(),
                 name: "实验室".into(),
                 name_en: String::new(),
@@ -234,7 +234,7 @@ async fn every_route_every_role_own_and_other_unit() {
     let mut notices = Vec::new();
     let mut rectifications = Vec::new();
     for id in systems {
-        let n = wangan_core::service::notices::create(
+        let n = wangan_core::notices::service::notices::create(
             &app.store,
             &sys,
             serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]}))
@@ -243,13 +243,13 @@ async fn every_route_every_role_own_and_other_unit() {
         .await
         .unwrap();
         let rid = n.rectifications[0].id;
-        wangan_core::service::rectifications::start(&app.store, &sys, rid).await.unwrap();
+        wangan_core::notices::service::rectifications::start(&app.store, &sys, rid).await.unwrap();
         notices.push(n.notice.id);
         rectifications.push(rid);
     }
     let outbox_id = {
         use sea_orm::{EntityTrait, QueryOrder};
-        wangan_core::service::notify::add_channel(
+        wangan_core::notify::service::add_channel(
             &app.store,
             &sys,
             serde_json::from_value(
@@ -259,7 +259,7 @@ async fn every_route_every_role_own_and_other_unit() {
         )
         .await
         .unwrap();
-        wangan_core::service::notices::create(
+        wangan_core::notices::service::notices::create(
             &app.store,
             &sys,
             serde_json::from_value(
@@ -269,8 +269,8 @@ async fn every_route_every_role_own_and_other_unit() {
         )
         .await
         .unwrap();
-        wangan_core::entity::outbox::Entity::find()
-            .order_by_desc(wangan_core::entity::outbox::Column::Id)
+        wangan_core::notify::entity::outbox::Entity::find()
+            .order_by_desc(wangan_core::notify::entity::outbox::Column::Id)
             .one(app.store.db())
             .await
             .unwrap()
@@ -278,7 +278,7 @@ async fn every_route_every_role_own_and_other_unit() {
             .unwrap_or(0)
     };
     // A monitor per system (from the registry) and a finding on each.
-    use wangan_core::service::monitoring;
+    use wangan_core::monitoring::service as monitoring;
     monitoring::sync(&app.store).await.unwrap();
     let mut monitors = Vec::new();
     let mut findings = Vec::new();
@@ -344,10 +344,10 @@ async fn every_route_every_role_own_and_other_unit() {
                 let code = ["alpha", "beta"][i];
                 let victim_token_id = if route.path == "/tokens/{id}" {
                     // A fresh token of someone else for each try.
-                    wangan_core::service::accounts::create_token(&app.store, None, "victim", "victim").await.unwrap();
+                    wangan_core::accounts::service::create_token(&app.store, None, "victim", "victim").await.unwrap();
                     use sea_orm::{EntityTrait, QueryOrder};
-                    wangan_core::entity::api_token::Entity::find()
-                        .order_by_desc(wangan_core::entity::api_token::Column::Id)
+                    wangan_core::accounts::entity::api_token::Entity::find()
+                        .order_by_desc(wangan_core::accounts::entity::api_token::Column::Id)
                         .one(app.store.db())
                         .await
                         .unwrap()
@@ -358,7 +358,7 @@ async fn every_route_every_role_own_and_other_unit() {
                 };
                 let channel_id = if route.path == "/channels/{id}" {
                     // A fresh channel of the unit for each try (one of them is deleted).
-                    wangan_core::service::notify::add_channel(
+                    wangan_core::notify::service::add_channel(
                         &app.store,
                         &sys,
                         serde_json::from_value(json!({"owner_kind": "unit", "owner": code, "kind": "wecom",
@@ -510,10 +510,10 @@ async fn every_form_route_every_role_own_and_other_unit() {
     app.unit("alpha", "甲学院").await;
     app.unit("beta", "乙学院").await;
     let people = [app.person("alpha", "甲一").await, app.person("beta", "乙一").await];
-    let member = wangan_core::service::leadership::add(
+    let member = wangan_core::directory::service::leadership::add(
         &app.store,
         &wangan_core::Principal::system("t"),
-        wangan_core::service::leadership::MemberInput {
+        wangan_core::directory::service::leadership::MemberInput {
             person_id: people[0],
             position: "member".into(),
             duty: String::new(),
@@ -527,7 +527,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
     let sys = wangan_core::Principal::system("t");
     let (mut notices, mut rects, mut channels) = (Vec::new(), Vec::new(), Vec::new());
     for (id, code) in systems.iter().zip(["alpha", "beta"]) {
-        let n = wangan_core::service::notices::create(
+        let n = wangan_core::notices::service::notices::create(
             &app.store,
             &sys,
             serde_json::from_value(json!({"source": "edusrc", "title": "漏洞", "severity": "high", "systems": [id]}))
@@ -535,10 +535,10 @@ async fn every_form_route_every_role_own_and_other_unit() {
         )
         .await
         .unwrap();
-        wangan_core::service::rectifications::start(&app.store, &sys, n.rectifications[0].id).await.unwrap();
+        wangan_core::notices::service::rectifications::start(&app.store, &sys, n.rectifications[0].id).await.unwrap();
         notices.push(n.notice.id.to_string());
         rects.push(n.rectifications[0].id);
-        let c = wangan_core::service::notify::add_channel(
+        let c = wangan_core::notify::service::add_channel(
             &app.store,
             &sys,
             serde_json::from_value(
@@ -550,7 +550,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
         .unwrap();
         channels.push(c.id);
     }
-    wangan_core::service::notices::create(
+    wangan_core::notices::service::notices::create(
         &app.store,
         &sys,
         serde_json::from_value(json!({"source": "moe", "title": "通知", "severity": "low", "systems": [systems[0]]}))
@@ -560,21 +560,21 @@ async fn every_form_route_every_role_own_and_other_unit() {
     .unwrap();
     let queued = {
         use sea_orm::{EntityTrait, QueryOrder};
-        wangan_core::entity::outbox::Entity::find()
-            .order_by_desc(wangan_core::entity::outbox::Column::Id)
+        wangan_core::notify::entity::outbox::Entity::find()
+            .order_by_desc(wangan_core::notify::entity::outbox::Column::Id)
             .one(app.store.db())
             .await
             .unwrap()
             .unwrap()
             .id
     };
-    wangan_core::service::monitoring::sync(&app.store).await.unwrap();
+    wangan_core::monitoring::service::sync(&app.store).await.unwrap();
     let mut monitors = Vec::new();
     for id in systems {
-        let page = wangan_core::service::monitoring::list(
+        let page = wangan_core::monitoring::service::list(
             &app.store,
             &wangan_core::Principal::system("test"),
-            &wangan_core::service::monitoring::MonitorFilter { system: Some(id), ..Default::default() },
+            &wangan_core::monitoring::service::MonitorFilter { system: Some(id), ..Default::default() },
             wangan_core::PageRequest::new(1, 1),
         )
         .await

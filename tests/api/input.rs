@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use serde_json::json;
-use wangan_core::access::Role;
+use wangan_core::platform::access::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_api_input_changes_nothing() {

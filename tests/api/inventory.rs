@@ -3,8 +3,8 @@
 use crate::support::*;
 use rust_xlsxwriter::Workbook;
 use std::process::Command;
-use wangan_core::access::Role;
-use wangan_core::registry::inventory::HEADERS;
+use wangan_core::platform::access::Role;
+use wangan_core::registry::rules::inventory::HEADERS;
 
 fn wangan(data_dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_wangan"))
@@ -187,12 +187,12 @@ async fn export_gives_the_filtered_list_in_the_template_columns() {
     assert_eq!(sheet.rows[1][0], wangan_office::Cell::Text("化学网站".into()));
     assert_eq!(sheet.rows[1][1], wangan_office::Cell::Text("网站".into()), "values in Chinese, as the template");
     // What was exported imports back unchanged.
-    let rows = wangan_core::service::inventory::parse(&sheet).unwrap();
-    let report = wangan_core::service::inventory::import(
+    let rows = wangan_core::registry::service::inventory::parse(&sheet).unwrap();
+    let report = wangan_core::registry::service::inventory::import(
         &app.store,
         &wangan_core::Principal::system("t"),
         rows,
-        wangan_core::service::inventory::ImportMode::DryRun,
+        wangan_core::registry::service::inventory::ImportMode::DryRun,
     )
     .await
     .unwrap();
@@ -261,8 +261,8 @@ async fn import_page_previews_then_writes_on_confirmation() {
 /// for systems and notices alike; a good sheet gives a report of every row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_pipeline_reads_every_registers_sheets() {
-    use wangan_core::service::inventory::ImportMode;
-    use wangan_core::sheet_import::{self, Notices, Systems, Unreadable};
+    use wangan_core::platform::sheet_import::{self, Notices, Systems, Unreadable};
+    use wangan_core::registry::service::inventory::ImportMode;
     let app = spawn_app().await;
     let who = wangan_core::Principal::system("test");
     // The signature of an .xlsx (a zip), then nothing a zip reader accepts.

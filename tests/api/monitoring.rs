@@ -7,8 +7,8 @@ use crate::support::*;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use wangan_core::Principal;
-use wangan_core::access::Role;
-use wangan_core::service::monitoring;
+use wangan_core::monitoring::service as monitoring;
+use wangan_core::platform::access::Role;
 use wangan_monitor::farm::Plant;
 
 const HOST: &str = "www.alpha.university.example";
@@ -46,7 +46,7 @@ async fn the_engine_follows_a_changing_site() {
     let (st, _) = officer.send("patch", &format!("/systems/{system}"), json!({"important": true})).await;
     assert_eq!(st, 200);
     // The center hears monitoring alerts on its webhook.
-    wangan_core::service::notify::add_channel(
+    wangan_core::notify::service::add_channel(
         &app.store,
         &Principal::system("test"),
         serde_json::from_value(json!({"owner_kind": "center", "kind": "webhook", "target": "http://127.0.0.1:9/hook"}))
@@ -91,8 +91,8 @@ async fn the_engine_follows_a_changing_site() {
 
     // Each notice went to the center's webhook at once.
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let alerts = wangan_core::entity::outbox::Entity::find()
-        .filter(wangan_core::entity::outbox::Column::Event.eq("monitor_alert"))
+    let alerts = wangan_core::notify::entity::outbox::Entity::find()
+        .filter(wangan_core::notify::entity::outbox::Column::Event.eq("monitor_alert"))
         .count(app.store.db())
         .await
         .unwrap();
@@ -178,7 +178,7 @@ async fn the_engine_follows_a_changing_site() {
     assert!(h["day"].as_array().unwrap().iter().any(|p| p["failures"] == 1));
 
     // The audit chain holds it all.
-    let out = wangan_core::audit::verify(app.store.db()).await.unwrap();
+    let out = wangan_core::platform::audit::verify(app.store.db()).await.unwrap();
     assert!(out.broken.is_none());
 }
 
@@ -326,7 +326,7 @@ async fn leases_keep_nodes_apart_and_a_dead_nodes_monitors_come_back() {
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.record.checks + rb.record.checks, 21, "{ra:?} {rb:?}");
     use sea_orm::{EntityTrait, PaginatorTrait};
-    let rows = wangan_core::entity::monitor_check::Entity::find().count(app.store.db()).await.unwrap();
+    let rows = wangan_core::monitoring::entity::monitor_check::Entity::find().count(app.store.db()).await.unwrap();
     assert_eq!(rows, 21);
 
     // Claims racing in small batches never take the same monitor twice.

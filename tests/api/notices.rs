@@ -6,8 +6,8 @@ use crate::support::*;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
-use wangan_core::access::Role;
-use wangan_core::service::escalation;
+use wangan_core::notices::service::escalation;
+use wangan_core::platform::access::Role;
 use wangan_core::{FixedClock, Principal};
 
 /// A local HTTP receiver: answers like a robot (`errcode` / `code` 0), fails
@@ -75,7 +75,7 @@ async fn scene() -> Scene {
         ("李书记", "main@chem.university.example"),
         ("张老师", "direct@chem.university.example"),
     ] {
-        let p = wangan_core::service::people::create(
+        let p = wangan_core::directory::service::people::create(
             &app.store,
             &sys,
             serde_json::from_value(json!({"name": name, "unit": "chem", "email": email})).unwrap(),
@@ -84,11 +84,11 @@ async fn scene() -> Scene {
         .unwrap();
         ids.push(p.id);
     }
-    wangan_core::service::responsibilities::put(
+    wangan_core::directory::service::responsibilities::put(
         &app.store,
         &sys,
         "chem",
-        wangan_core::service::responsibilities::ResponsibilitiesInput {
+        wangan_core::directory::service::responsibilities::ResponsibilitiesInput {
             first: Some(ids[0]),
             main: Some(ids[1]),
             direct: Some(ids[2]),
@@ -97,7 +97,7 @@ async fn scene() -> Scene {
     .await
     .unwrap();
     let system = app.system_in_building("chem").await;
-    wangan_core::service::systems::transition(
+    wangan_core::registry::service::systems::transition(
         &app.store,
         &sys,
         system,
@@ -113,8 +113,8 @@ async fn scene() -> Scene {
 
 async fn outbox_events(app: &TestApp) -> Vec<(String, String, String)> {
     use sea_orm::{EntityTrait, QueryOrder};
-    wangan_core::entity::outbox::Entity::find()
-        .order_by_asc(wangan_core::entity::outbox::Column::Id)
+    wangan_core::notify::entity::outbox::Entity::find()
+        .order_by_asc(wangan_core::notify::entity::outbox::Column::Id)
         .all(app.store.db())
         .await
         .unwrap()
@@ -293,7 +293,7 @@ async fn notice_to_shutdown_and_back() {
             "accept"
         ]
     );
-    let verified = wangan_core::audit::verify(app.store.db()).await.unwrap();
+    let verified = wangan_core::platform::audit::verify(app.store.db()).await.unwrap();
     assert!(verified.broken.is_none());
 
     // The report as a Word document, with the Chinese title and the unit's words in it.
@@ -462,7 +462,7 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
     s.clock.advance(Duration::minutes(1));
     let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
         base_url: "https://wangan.university.example".into(),
-        network: wangan_core::netpolicy::NetPolicy::loopback(),
+        network: wangan_core::platform::netpolicy::NetPolicy::loopback(),
         ..Default::default()
     })
     .unwrap();
@@ -583,7 +583,7 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     assert_eq!(overdue["total"], 2, "the shut-down one and the freshly escalated one");
     // Every demo address is reserved: nothing is sent off the machine.
     use sea_orm::EntityTrait;
-    for m in wangan_core::entity::outbox::Entity::find().all(app.store.db()).await.unwrap() {
+    for m in wangan_core::notify::entity::outbox::Entity::find().all(app.store.db()).await.unwrap() {
         assert!(m.target.ends_with(".example"), "{}", m.target);
     }
 }
@@ -591,7 +591,7 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
 #[tokio::test]
 async fn notices_import_from_a_sheet_all_or_nothing() {
     let s = scene().await;
-    let headers = wangan_core::notices::sheet::HEADERS;
+    let headers = wangan_core::notices::rules::sheet::HEADERS;
     let csv = |rows: &[[&str; 9]]| {
         let mut out = headers.join(",") + "\n";
         for r in rows {
@@ -671,8 +671,8 @@ async fn notices_import_from_a_sheet_all_or_nothing() {
 
 /// Messages queued for the delivery worker: `n` of them, to a robot.
 async fn queue(app: &TestApp, n: usize) {
-    let mut outbox = wangan_core::service::notify::Outbox::new();
-    wangan_core::service::notify::add_channel(
+    let mut outbox = wangan_core::notify::service::Outbox::new();
+    wangan_core::notify::service::add_channel(
         &app.store,
         &Principal::system("t"),
         serde_json::from_value(json!({"owner_kind": "center", "kind": "webhook", "target": "http://127.0.0.1:9/x"}))
@@ -681,7 +681,7 @@ async fn queue(app: &TestApp, n: usize) {
     .await
     .unwrap();
     let txn = app.store.begin_write().await.unwrap();
-    let msg = wangan_core::notices::messages::Message {
+    let msg = wangan_core::notices::rules::messages::Message {
         event: "test".into(),
         subject: "s".into(),
         body: "b".into(),
@@ -696,7 +696,7 @@ async fn queue(app: &TestApp, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_workers_lease_runs_out_and_two_workers_never_share_a_message() {
-    use wangan_core::service::notify::claim;
+    use wangan_core::notify::service::claim;
     let clock = Arc::new(FixedClock::new(t0()));
     let app = spawn_at(clock.clone()).await;
     queue(&app, 60).await;
@@ -733,7 +733,8 @@ async fn a_dead_workers_lease_runs_out_and_two_workers_never_share_a_message() {
 
 #[tokio::test]
 async fn two_orders_on_one_system_lift_only_together() {
-    use wangan_core::service::{notices, rectifications};
+    use wangan_core::notices::service::notices;
+    use wangan_core::notices::service::rectifications;
     let s = scene().await;
     let sys = Principal::system("t");
     let mut ids = Vec::new();

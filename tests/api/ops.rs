@@ -4,7 +4,7 @@
 use crate::support::*;
 use serde_json::json;
 use std::process::Command;
-use wangan_core::access::Role;
+use wangan_core::platform::access::Role;
 
 fn wangan(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_wangan"))
@@ -44,9 +44,10 @@ async fn backup_live_database_then_restore() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = wangan(&other, &["audit", "verify"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let restored = wangan_core::Store::connect(&wangan_core::store::sqlite_url(&other), 1).await.unwrap();
-    let units =
-        wangan_core::service::units::all_visible(&restored, &wangan_core::Principal::system("t")).await.unwrap();
+    let restored = wangan_core::Store::connect(&wangan_core::platform::store::sqlite_url(&other), 1).await.unwrap();
+    let units = wangan_core::directory::service::units::all_visible(&restored, &wangan_core::Principal::system("t"))
+        .await
+        .unwrap();
     let codes: Vec<String> = units.into_iter().map(|u| u.code).collect();
     assert_eq!(codes, ["before"]);
 
@@ -111,7 +112,7 @@ async fn two_nodes_share_one_database() {
             .await;
         assert_eq!(s, 201);
     }
-    assert_eq!(wangan_core::audit::verify(first.store.db()).await.unwrap().broken, None);
+    assert_eq!(wangan_core::platform::audit::verify(first.store.db()).await.unwrap().broken, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,7 +159,7 @@ async fn import_notices_from_the_command_line() {
     };
     app.unit("chem", "化学学院").await;
     app.system_in_building("chem").await;
-    let header = wangan_core::notices::sheet::HEADERS.join(",");
+    let header = wangan_core::notices::rules::sheet::HEADERS.join(",");
     let file = dir.join("notices.csv");
     std::fs::write(&file, format!("{header}\n市网信办,网信〔2026〕9号,,网页篡改,篡改,严重,,https://www.chem.university.example/,\n公安,,,暗链,,高危,,chem 门户,\n")).unwrap();
     let out = wangan(&dir, &["import", "notices", file.to_str().unwrap(), "--dry-run"]);

@@ -1,17 +1,17 @@
 //! Every page renders, in both languages, for every role, with no missing message.
 
 use crate::support::*;
-use wangan_core::access::Role;
+use wangan_core::platform::access::Role;
 use wangan_web::i18n::MISSING;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_renders_in_both_languages_for_every_role() {
     let app = spawn_app().await;
     wangan_core::demo::seed(&app.store).await.unwrap();
-    let person = wangan_core::service::people::list(
+    let person = wangan_core::directory::service::people::list(
         &app.store,
         &wangan_core::Principal::system("t"),
-        &wangan_core::service::people::PersonFilter { unit: Some("cs".into()), q: None },
+        &wangan_core::directory::service::people::PersonFilter { unit: Some("cs".into()), q: None },
         wangan_core::PageRequest::new(1, 1),
     )
     .await
@@ -19,10 +19,10 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .items[0]
         .id;
     // A system of cs, which the cs leader and network administrator may see too.
-    let system = wangan_core::service::systems::list(
+    let system = wangan_core::registry::service::systems::list(
         &app.store,
         &wangan_core::Principal::system("t"),
-        &wangan_core::service::systems::SystemFilter { unit: Some("cs".into()), ..Default::default() },
+        &wangan_core::registry::service::systems::SystemFilter { unit: Some("cs".into()), ..Default::default() },
         wangan_core::PageRequest::new(1, 1),
     )
     .await
@@ -30,10 +30,13 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .items[0]
         .id;
     // A rectification of cs (the overdue one of the demo) and its notice.
-    let rect = wangan_core::service::rectifications::list(
+    let rect = wangan_core::notices::service::rectifications::list(
         &app.store,
         &wangan_core::Principal::system("t"),
-        &wangan_core::service::rectifications::RectificationFilter { unit: Some("cs".into()), ..Default::default() },
+        &wangan_core::notices::service::rectifications::RectificationFilter {
+            unit: Some("cs".into()),
+            ..Default::default()
+        },
         wangan_core::PageRequest::new(1, 1),
     )
     .await
@@ -41,7 +44,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .items[0]
         .clone();
     // A monitor of cs with a check, a tampering finding and a baseline.
-    use wangan_core::service::monitoring;
+    use wangan_core::monitoring::service as monitoring;
     let sys = wangan_core::Principal::system("t");
     monitoring::sync(&app.store).await.unwrap();
     let mon = monitoring::list(

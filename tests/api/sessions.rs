@@ -2,8 +2,8 @@
 //! language, sign-out and token revocation.
 
 use crate::support::*;
-use wangan_core::access::Role;
-use wangan_core::service::accounts;
+use wangan_core::accounts::service as accounts;
+use wangan_core::platform::access::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_sign_in_forces_a_policy_compliant_new_password() {

@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use wangan_core::Store;
-use wangan_core::access::Role;
-use wangan_core::service::accounts::{self, GrantInput, NewUser};
-use wangan_core::service::people::{self, PersonInput};
-use wangan_core::service::units::{self, UnitInput};
+use wangan_core::accounts::service::{self as accounts, GrantInput, NewUser};
+use wangan_core::directory::service::people::{self, PersonInput};
+use wangan_core::directory::service::units::{self, UnitInput};
+use wangan_core::platform::access::Role;
 
 pub const PASSWORD: &str = "Test-Pass-2026";
 
@@ -53,7 +53,7 @@ impl TestDb {
             None => {
                 let dir = std::env::temp_dir().join(unique("wangan-test"));
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                let url = wangan_core::store::sqlite_url(&dir);
+                let url = wangan_core::platform::store::sqlite_url(&dir);
                 TestDb { url, backend: Backend::Sqlite(dir) }
             }
         }
@@ -219,7 +219,7 @@ impl TestApp {
 
     /// A website of `unit`, graded level 2 and moved to `building`; returns its id.
     pub async fn system_in_building(&self, unit: &str) -> i64 {
-        use wangan_core::service::systems;
+        use wangan_core::registry::service::systems;
         let sys = wangan_core::Principal::system("test");
         let id = systems::create(
             &self.store,
@@ -286,7 +286,7 @@ impl TestApp {
 
     pub async fn audit_count(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        wangan_core::entity::audit_log::Entity::find().count(self.store.db()).await.expect("count")
+        wangan_core::platform::entity::audit_log::Entity::find().count(self.store.db()).await.expect("count")
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use serde_json::{Value, json};
-use wangan_core::access::Role;
+use wangan_core::platform::access::Role;
 
 async fn setup() -> (TestApp, Api, i64) {
     let app = spawn_app().await;

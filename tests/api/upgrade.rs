@@ -13,11 +13,14 @@ async fn a_database_from_the_release_before_opens_and_serves() {
     std::fs::create_dir_all(&dir).unwrap();
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo-76941b8.db");
     std::fs::copy(&fixture, dir.join("wangan.db")).unwrap();
-    let db = std::sync::Arc::new(TestDb { url: wangan_core::store::sqlite_url(&dir), backend: Backend::Sqlite(dir) });
+    let db = std::sync::Arc::new(TestDb {
+        url: wangan_core::platform::store::sqlite_url(&dir),
+        backend: Backend::Sqlite(dir),
+    });
     let app = spawn_on(db).await;
 
     // The chain written by the old release still verifies.
-    let audit = wangan_core::audit::verify(app.store.db()).await.unwrap();
+    let audit = wangan_core::platform::audit::verify(app.store.db()).await.unwrap();
     assert_eq!(audit.broken, None);
     assert!(audit.checked > 100, "the demo's entries are there: {}", audit.checked);
 
@@ -38,7 +41,7 @@ async fn a_database_from_the_release_before_opens_and_serves() {
         assert_eq!(s, 200, "{page}");
         assert!(html.contains(expect), "{page} shows {expect}");
     }
-    let token = app.user("upgrade.check", wangan_core::access::Role::Officer, None).await;
+    let token = app.user("upgrade.check", wangan_core::platform::access::Role::Officer, None).await;
     let api = app.api(&token);
     let (s, v) = api.get("/systems?per_page=100").await;
     assert_eq!(s, 200);

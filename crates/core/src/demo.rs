@@ -1,15 +1,15 @@
 //! A believable demo university, for a first look and for benchmarks.
 //! Only reserved names (`*.example`) are used; nothing here reaches outside.
 
-use crate::access::{Principal, Role};
-use crate::entity::unit;
-use crate::error::Result;
-use crate::service::accounts::{self, GrantInput, NewUser};
-use crate::service::leadership::{self, MemberInput};
-use crate::service::people::{self, PersonInput};
-use crate::service::responsibilities::{self, ResponsibilitiesInput};
-use crate::service::units::{self, UnitInput};
-use crate::store::Store;
+use crate::accounts::service::{self as accounts, GrantInput, NewUser};
+use crate::directory::entity::unit;
+use crate::directory::service::leadership::{self, MemberInput};
+use crate::directory::service::people::{self, PersonInput};
+use crate::directory::service::responsibilities::{self, ResponsibilitiesInput};
+use crate::directory::service::units::{self, UnitInput};
+use crate::platform::access::{Principal, Role};
+use crate::platform::error::Result;
+use crate::platform::store::Store;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 /// The password of every demo account (printed by `wangan demo`).
@@ -166,7 +166,9 @@ type DemoNotice =
 /// `[smtp]` server the emails stay queued and fail, shown in the delivery log.
 async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
     use crate::notices::RectificationStatus as S;
-    use crate::service::{escalation, notices, rectifications};
+    use crate::notices::service::escalation;
+    use crate::notices::service::notices;
+    use crate::notices::service::rectifications;
     use chrono::Duration;
     let now = store.now();
     let by_host = |host: &str| format!("https://{host}.university.example/");
@@ -370,10 +372,10 @@ const SYSTEMS: [DemoSystem; 40] = [
 /// short of `online` because their units lack responsible persons; others
 /// carry overdue MLPS evaluations.
 async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
-    use crate::registry::{EvaluationResult, FilingStatus, Hosting, Stage};
-    use crate::service::systems::{
+    use crate::registry::service::systems::{
         self, EvaluationInput, FilingInput, MlpsInput, ProtectionInput, SystemInput, TransitionInput,
     };
+    use crate::registry::{EvaluationResult, FilingStatus, Hosting, Stage};
     let today = store.now().date_naive();
     for (n, (unit, name, kind, host, facing, important, tags, level, target, filed, prots, eval_ago)) in
         SYSTEMS.into_iter().enumerate()

@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, mpsc, watch};
 use url::Url;
 use wangan_core::Store;
-use wangan_core::error::Result;
-use wangan_core::service::monitoring::{
+use wangan_core::monitoring::service::{
     self as store_monitoring, CheckResult, Due, FindingInput, RecordReport, SyncReport,
 };
+use wangan_core::platform::error::Result;
 
 use crate::analyze::tamper::{self, Fingerprint};
 use crate::check::{Baseline, Checker, Health, Report, Target};
@@ -91,7 +91,7 @@ fn due_for(last: Option<DateTime<Utc>>, now: DateTime<Utc>, every: chrono::Durat
 
 /// The target of a due monitor as of `now`.
 pub fn target_of(due: &Due, config: &EngineConfig, now: DateTime<Utc>) -> std::result::Result<Target, String> {
-    let url = wangan_core::site_url::SiteUrl::parse(&due.url).map_err(|e| e.to_string())?.into_url();
+    let url = wangan_core::platform::site_url::SiteUrl::parse(&due.url).map_err(|e| e.to_string())?.into_url();
     let mut t = Target::new(url);
     t.checks = parse_checks(&due.checks);
     t.exclude = due.exclude.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();

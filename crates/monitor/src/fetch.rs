@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use url::Url;
-use wangan_core::netpolicy::NetPolicy;
+use wangan_core::platform::netpolicy::NetPolicy;
 
 pub const USER_AGENT: &str =
     concat!("Wangan-Monitor/", env!("CARGO_PKG_VERSION"), " (+site security monitoring; 网安平台)");

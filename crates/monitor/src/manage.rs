@@ -3,11 +3,11 @@
 //! own parser, and accepting "the current page" fetches and fingerprints it.
 
 use wangan_core::Principal;
-use wangan_core::error::{CoreError, FieldError, Result};
-use wangan_core::service::monitoring::{
+use wangan_core::monitoring::service::{
     self as store_monitoring, BaselineView, MonitorInput, MonitorPatch, MonitorView,
 };
-use wangan_core::{Store, access::Permission};
+use wangan_core::platform::error::{CoreError, FieldError, Result};
+use wangan_core::{Store, platform::access::Permission};
 
 use crate::analyze::{charset, html, tamper::Fingerprint};
 use crate::check::Checker;

@@ -1,5 +1,5 @@
 //! Notification delivery: the worker that takes messages from the outbox
-//! (`wangan_core::service::notify`) and sends them by email (SMTP with
+//! (`wangan_core::notify::service`) and sends them by email (SMTP with
 //! STARTTLS or TLS), to WeCom (企业微信), DingTalk (钉钉, signed or not) and
 //! Feishu (飞书) robots, or to a generic JSON webhook signed with
 //! HMAC-SHA256. A dead channel only costs its own retries.

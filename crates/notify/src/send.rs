@@ -11,9 +11,9 @@ use sha2::Sha256;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use wangan_core::netpolicy::NetPolicy;
 use wangan_core::notify::ChannelKind;
-use wangan_core::service::notify::Claimed;
+use wangan_core::notify::service::Claimed;
+use wangan_core::platform::netpolicy::NetPolicy;
 
 type HmacSha256 = Hmac<Sha256>;
 

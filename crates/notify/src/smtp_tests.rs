@@ -3,7 +3,7 @@
 use crate::{DeliveryConfig, Sender, SmtpConfig, SmtpSecurity};
 use base64::Engine;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use wangan_core::service::notify::Claimed;
+use wangan_core::notify::service::Claimed;
 
 /// Accepts one message and returns (envelope recipients, DATA).
 async fn smtp_server(reject_rcpt: bool) -> (u16, tokio::task::JoinHandle<(Vec<String>, String)>) {

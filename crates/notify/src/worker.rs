@@ -8,7 +8,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use wangan_core::Store;
 use wangan_core::notify::RetryPolicy;
-use wangan_core::service::notify::{self, Outcome};
+use wangan_core::notify::service::{self as notify, Outcome};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryReport {

@@ -12,11 +12,18 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
-use wangan_core::audit::{self, AuditFilter, AuditView};
-use wangan_core::service::{
-    accounts, leadership, monitoring, notices, notify, people, rectifications, responsibilities, systems, units,
-};
-use wangan_core::{CoreError, Page, PageRequest, access::Permission};
+use wangan_core::accounts::service as accounts;
+use wangan_core::directory::service::leadership;
+use wangan_core::directory::service::people;
+use wangan_core::directory::service::responsibilities;
+use wangan_core::directory::service::units;
+use wangan_core::monitoring::service as monitoring;
+use wangan_core::notices::service::notices;
+use wangan_core::notices::service::rectifications;
+use wangan_core::notify::service as notify;
+use wangan_core::platform::audit::{self, AuditFilter, AuditView};
+use wangan_core::registry::service::systems;
+use wangan_core::{CoreError, Page, PageRequest, platform::access::Permission};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -619,10 +626,10 @@ async fn import_notices(
     ApiUser(p): ApiUser,
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<wangan_core::service::inventory::ImportReport>> {
+) -> ApiResult<Json<wangan_core::registry::service::inventory::ImportReport>> {
     p.require(Permission::ManageNotices)?;
-    use wangan_core::service::inventory::ImportMode;
-    use wangan_core::sheet_import::{self, Notices};
+    use wangan_core::platform::sheet_import::{self, Notices};
+    use wangan_core::registry::service::inventory::ImportMode;
     let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
     match sheet_import::run::<Notices>(&s.store, &p, &body, mode).await? {
         Ok(report) => Ok(Json(report)),

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use wangan_core::Principal;
-use wangan_core::service::accounts;
+use wangan_core::accounts::service as accounts;
 
 pub const SESSION_COOKIE: &str = "wangan_session";
 pub const LANG_COOKIE: &str = "wangan_lang";
@@ -171,7 +171,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let bytes =
             Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|b| fail(bytes_rejection(b)))?;
         let token: CsrfField = parse_form(&bytes).map_err(fail)?;
-        if !wangan_core::secret::same(&token.csrf, &user.csrf) {
+        if !wangan_core::platform::secret::same(&token.csrf, &user.csrf) {
             return Err(fail(WebError::Csrf));
         }
         let form = parse_form(&bytes).map_err(fail)?;

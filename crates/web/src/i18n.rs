@@ -108,7 +108,7 @@ macro_rules! labelled {
         /// Every labelled set as (prefix, words), for the catalog test.
         #[cfg(test)]
         fn labelled_sets() -> Vec<(&'static str, Vec<&'static str>)> {
-            vec![$(($prefix, <$t as wangan_core::closed_set::ClosedSet>::all().iter().map(|v| v.as_str()).collect())),+]
+            vec![$(($prefix, <$t as wangan_core::platform::closed_set::ClosedSet>::all().iter().map(|v| v.as_str()).collect())),+]
         }
     };
 }
@@ -120,13 +120,13 @@ labelled! {
     wangan_core::registry::FilingStatus => "filing",
     wangan_core::registry::ProtectionKind => "protection",
     wangan_core::registry::EvaluationResult => "evaluation.result",
-    wangan_core::registry::mlps::DueState => "mlps",
+    wangan_core::registry::rules::mlps::DueState => "mlps",
     wangan_core::notices::NoticeStatus => "nstatus",
     wangan_core::notices::NoticeSource => "source",
     wangan_core::notices::Severity => "severity",
     wangan_core::notices::ViolationCategory => "violation",
     wangan_core::notify::ChannelKind => "channel_kind",
-    wangan_core::service::units::UnitKind => "unit.kind",
+    wangan_core::directory::service::units::UnitKind => "unit.kind",
     wangan_core::notify::DeliveryStatus => "outbox",
     wangan_core::monitoring::Check => "check",
     wangan_core::monitoring::Health => "mstatus",

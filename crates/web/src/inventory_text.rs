@@ -1,8 +1,8 @@
 //! The inventory import report in words, for pages and the command line.
 
 use crate::i18n::Msg;
-use wangan_core::registry::inventory::SheetProblem;
-use wangan_core::service::inventory::{ImportLine, ImportReport, ReportProblem};
+use wangan_core::registry::rules::inventory::SheetProblem;
+use wangan_core::registry::service::inventory::{ImportLine, ImportReport, ReportProblem};
 use wangan_office::OfficeError;
 
 pub fn problem(m: &Msg, p: &ReportProblem) -> String {
@@ -43,10 +43,10 @@ pub fn sheet_problem(m: &Msg, p: &SheetProblem) -> String {
 }
 
 /// Why a file gave no rows, in words.
-pub fn unreadable(m: &Msg, u: &wangan_core::sheet_import::Unreadable) -> String {
+pub fn unreadable(m: &Msg, u: &wangan_core::platform::sheet_import::Unreadable) -> String {
     match u {
-        wangan_core::sheet_import::Unreadable::File(e) => office_problem(m, e),
-        wangan_core::sheet_import::Unreadable::Sheet(p) => sheet_problem(m, p),
+        wangan_core::platform::sheet_import::Unreadable::File(e) => office_problem(m, e),
+        wangan_core::platform::sheet_import::Unreadable::Sheet(p) => sheet_problem(m, p),
     }
 }
 

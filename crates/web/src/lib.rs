@@ -62,9 +62,9 @@ impl AppState {
 pub(crate) async fn xlsx_download(
     store: &Store,
     who: &wangan_core::Principal,
-    filter: &wangan_core::service::systems::SystemFilter,
+    filter: &wangan_core::registry::service::systems::SystemFilter,
 ) -> Result<axum::response::Response, error::WebError> {
-    let rows = wangan_core::service::inventory::export_rows(store, who, filter).await?;
+    let rows = wangan_core::registry::service::inventory::export_rows(store, who, filter).await?;
     workbook_response(rows, "systems.xlsx").await
 }
 
@@ -73,7 +73,8 @@ pub(crate) async fn workbook_response(
     rows: Vec<Vec<String>>,
     ascii_name: &str,
 ) -> Result<axum::response::Response, error::WebError> {
-    let headers: Vec<String> = wangan_core::registry::inventory::HEADERS.iter().map(|h| (*h).to_owned()).collect();
+    let headers: Vec<String> =
+        wangan_core::registry::rules::inventory::HEADERS.iter().map(|h| (*h).to_owned()).collect();
     sheet_download("信息系统台账", headers, rows, ascii_name, "信息系统台账.xlsx").await
 }
 
@@ -113,9 +114,9 @@ pub(crate) fn file_download(
 pub(crate) async fn rectification_summary_download(
     store: &Store,
     who: &wangan_core::Principal,
-    filter: &wangan_core::service::rectifications::RectificationFilter,
+    filter: &wangan_core::notices::service::rectifications::RectificationFilter,
 ) -> Result<axum::response::Response, error::WebError> {
-    let mut rows = wangan_core::service::rectifications::summary_rows(store, who, filter).await?;
+    let mut rows = wangan_core::notices::service::rectifications::summary_rows(store, who, filter).await?;
     let headers = if rows.is_empty() { Vec::new() } else { rows.remove(0) };
     sheet_download("整改情况汇总", headers, rows, "rectifications.xlsx", "整改情况汇总.xlsx").await
 }
@@ -128,7 +129,7 @@ pub(crate) async fn report_download(
     who: &wangan_core::Principal,
     id: i64,
 ) -> Result<axum::response::Response, error::WebError> {
-    let (name, bytes) = wangan_core::service::rectifications::report_docx(store, who, id).await?;
+    let (name, bytes) = wangan_core::notices::service::rectifications::report_docx(store, who, id).await?;
     Ok(file_download(bytes, DOCX, &format!("rectification-report-{id}.docx"), &name))
 }
 

@@ -45,7 +45,7 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     out.push_str("# HELP wangan_http_requests_in_flight Requests being served now.\n# TYPE wangan_http_requests_in_flight gauge\n");
     out.push_str(&format!("wangan_http_requests_in_flight {}\n", m.in_flight.load(Ordering::Relaxed)));
     // The outbox, so a dead channel shows on the operators' board, not only on /deliveries.
-    if let Ok(counts) = wangan_core::service::notify::outbox_counts(&state.store).await {
+    if let Ok(counts) = wangan_core::notify::service::outbox_counts(&state.store).await {
         out.push_str("# HELP wangan_notifications Notification messages in the outbox, by status.\n");
         out.push_str("# TYPE wangan_notifications gauge\n");
         for status in wangan_core::notify::DeliveryStatus::ALL {

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document of `/api/v1`, built from one route table.
 
 use serde_json::{Value, json};
-use wangan_core::closed_set::ClosedSet;
+use wangan_core::platform::closed_set::ClosedSet;
 use wangan_core::registry::{EvaluationResult, FilingStatus, Hosting, ProtectionKind, Stage, SystemKind};
 
 /// Every word of a closed set, for a schema's `enum`.
@@ -715,7 +715,7 @@ fn schemas() -> Value {
             "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
             "total": s("integer"), "page": s("integer"), "per_page": s("integer") } })
     };
-    let kinds = json!({ "type": "string", "enum": words::<wangan_core::service::units::UnitKind>() });
+    let kinds = json!({ "type": "string", "enum": words::<wangan_core::directory::service::units::UnitKind>() });
     let date_n = json!({ "type": ["string", "null"], "format": "date" });
     let dt = json!({ "type": "string", "format": "date-time" });
     let dt_n = json!({ "type": ["string", "null"], "format": "date-time" });

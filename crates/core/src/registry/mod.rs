@@ -1,11 +1,8 @@
-//! The information systems registry (信息系统/网站): its words and its rules.
-//! Everything here is pure; storage is in `service::systems`.
+//! The information systems registry (信息系统/网站): every system, who
+//! answers for it, its filing (备案) and MLPS (等级保护) status.
 
-pub mod gates;
-pub mod inventory;
-pub mod mlps;
+pub mod entity;
+pub mod rules;
+pub mod service;
 
-pub use gates::{
-    FilingStatus, GatePolicy, Hosting, ProtectionKind, Reason, Stage, SystemFacts, SystemKind, check_transition,
-};
-pub use mlps::EvaluationResult;
+pub use rules::*;

@@ -8,11 +8,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use wangan_core::audit::{self, AuditFilter};
-use wangan_core::service::accounts;
-use wangan_core::service::people::{self, PersonView};
-use wangan_core::service::units::{self, UnitView};
-use wangan_core::{CoreError, PageRequest, Role, access::Permission};
+use wangan_core::accounts::service as accounts;
+use wangan_core::directory::service::people::{self, PersonView};
+use wangan_core::directory::service::units::{self, UnitView};
+use wangan_core::platform::audit::{self, AuditFilter};
+use wangan_core::{CoreError, PageRequest, Role, platform::access::Permission};
 
 pub struct AuditRow {
     pub seq: i64,
@@ -26,7 +26,7 @@ pub struct AuditRow {
 
 impl AuditRow {
     /// An audit entry in the reader's words and time zone.
-    pub fn of(ctx: &Ctx, e: &wangan_core::audit::AuditView) -> AuditRow {
+    pub fn of(ctx: &Ctx, e: &wangan_core::platform::audit::AuditView) -> AuditRow {
         AuditRow {
             seq: e.seq,
             at: ctx.time(&e.at),
@@ -268,10 +268,11 @@ async fn users_page(
     if let Some(e) = error {
         ctx = ctx.with_error(e);
     }
-    let people = people::list(&s.store, p, &Default::default(), PageRequest::new(1, wangan_core::page::MAX_PER_PAGE))
-        .await
-        .or_page(user)?
-        .items;
+    let people =
+        people::list(&s.store, p, &Default::default(), PageRequest::new(1, wangan_core::platform::page::MAX_PER_PAGE))
+            .await
+            .or_page(user)?
+            .items;
     let users = accounts::list_users(&s.store, p)
         .await
         .or_page(user)?

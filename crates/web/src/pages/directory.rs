@@ -13,11 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use wangan_core::access::Permission;
-use wangan_core::service::leadership::{self, MemberView};
-use wangan_core::service::people::{self, PersonView};
-use wangan_core::service::responsibilities::{self, ResponsibilitiesInput};
-use wangan_core::service::units::{self, UnitKind, UnitView};
+use wangan_core::directory::service::leadership::{self, MemberView};
+use wangan_core::directory::service::people::{self, PersonView};
+use wangan_core::directory::service::responsibilities::{self, ResponsibilitiesInput};
+use wangan_core::directory::service::units::{self, UnitKind, UnitView};
+use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, Page, PageRequest};
 
 fn query<T>(q: Result<Query<T>, QueryRejection>, user: &PageUser) -> Result<T, PageRejection> {
@@ -28,15 +28,15 @@ fn query<T>(q: Result<Query<T>, QueryRejection>, user: &PageUser) -> Result<T, P
 #[template(path = "dashboard.html")]
 struct Dashboard {
     ctx: Ctx,
-    f: wangan_core::service::dashboard::Figures,
+    f: wangan_core::dashboard::service::Figures,
     roles: Vec<String>,
 }
 
 pub async fn dashboard(State(s): State<AppState>, user: PageUser) -> PageResult {
     let p = &user.principal;
-    let f = wangan_core::service::dashboard::figures(&s.store, p).await.or_page(&user)?;
+    let f = wangan_core::dashboard::service::figures(&s.store, p).await.or_page(&user)?;
     let ctx = Ctx::new(&s, Some(&user), "dashboard");
-    let roles = wangan_core::service::accounts::grant_views(&s.store, p)
+    let roles = wangan_core::accounts::service::grant_views(&s.store, p)
         .await
         .or_page(&user)?
         .iter()
@@ -448,7 +448,7 @@ async fn leadership_page(s: &AppState, user: &PageUser, error: Option<&WebError>
             &s.store,
             &user.principal,
             &Default::default(),
-            PageRequest::new(1, wangan_core::page::MAX_PER_PAGE),
+            PageRequest::new(1, wangan_core::platform::page::MAX_PER_PAGE),
         )
         .await
         .or_page(user)?

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use wangan_core::access::Permission;
+use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, Page, Principal};
 
 pub fn router() -> Router<AppState> {
@@ -50,16 +50,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/systems/{id}/evaluations",
             post(registry::evaluation)
-                .layer(axum::extract::DefaultBodyLimit::max(wangan_core::attachments::MAX_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(wangan_core::platform::attachments::MAX_BYTES + 64 * 1024)),
         )
         .route("/systems/{id}/evaluations/{eid}/report", get(registry::evaluation_report))
         .route("/systems/{id}/transition", post(registry::transition))
         .route("/systems/{id}/delete", post(registry::delete))
         .route(
             "/notices",
-            get(notices::list)
-                .post(notices::create)
-                .layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)),
+            get(notices::list).post(notices::create).layer(axum::extract::DefaultBodyLimit::max(
+                2 * wangan_core::platform::attachments::MAX_BYTES + 64 * 1024,
+            )),
         )
         .route(
             "/notices/import",
@@ -72,8 +72,9 @@ pub fn router() -> Router<AppState> {
         .route("/rectifications/{id}", get(notices::rectification))
         .route(
             "/rectifications/{id}/report",
-            post(notices::report)
-                .layer(axum::extract::DefaultBodyLimit::max(2 * wangan_core::attachments::MAX_BYTES + 64 * 1024)),
+            post(notices::report).layer(axum::extract::DefaultBodyLimit::max(
+                2 * wangan_core::platform::attachments::MAX_BYTES + 64 * 1024,
+            )),
         )
         .route("/rectifications/{id}/approve", post(notices::approve))
         .route("/rectifications/{id}/review", post(notices::review))

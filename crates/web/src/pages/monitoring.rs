@@ -14,12 +14,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
-use wangan_core::access::Permission;
-use wangan_core::service::monitoring::{
-    self, BaselineView, FindingFilter, FindingView, History, MonitorFilter, MonitorInput, MonitorPatch, MonitorView,
+use wangan_core::directory::service::units::{self, UnitView};
+use wangan_core::monitoring::service::{
+    self as monitoring, BaselineView, FindingFilter, FindingView, History, MonitorFilter, MonitorInput, MonitorPatch,
+    MonitorView,
 };
-use wangan_core::service::notices;
-use wangan_core::service::units::{self, UnitView};
+use wangan_core::notices::service::notices;
+use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, Page, PageRequest};
 
 use wangan_core::monitoring::{Check, FindingSeverity, WallState};

@@ -14,13 +14,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
-use wangan_core::access::Permission;
+use wangan_core::directory::service::units::{self, UnitView};
+use wangan_core::notices::service::notices::{self, NoticeDetail, NoticeView};
+use wangan_core::notices::service::rectifications::{self, RectificationDetail, RectificationView};
 use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Rung, Severity};
+use wangan_core::notify::service::{self as notify, ChannelView, DeliveryView};
 use wangan_core::notify::{ChannelKind, ChannelOwner, DeliveryStatus};
-use wangan_core::service::notices::{self, NoticeDetail, NoticeView};
-use wangan_core::service::notify::{self, ChannelView, DeliveryView};
-use wangan_core::service::rectifications::{self, RectificationDetail, RectificationView};
-use wangan_core::service::units::{self, UnitView};
+use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, FieldError, Page, PageRequest};
 
 /// A `datetime-local` value (`2026-11-24T09:30`) in the platform's zone, as UTC.
@@ -804,8 +804,8 @@ pub async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::
         return Err(fail(&user, CoreError::Forbidden));
     }
     let m = crate::i18n::msg(super::locale_of(&user.principal));
-    use wangan_core::service::inventory::ImportMode;
-    use wangan_core::sheet_import::{self, Notices};
+    use wangan_core::platform::sheet_import::{self, Notices};
+    use wangan_core::registry::service::inventory::ImportMode;
     let lines: Vec<String> = match form.files.first() {
         None => vec![m.t("import.empty").to_owned()],
         Some(f) => match sheet_import::run::<Notices>(&s.store, &user.principal, &f.bytes, ImportMode::AllOrNothing)

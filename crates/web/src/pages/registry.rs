@@ -14,10 +14,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use wangan_core::access::Permission;
+use wangan_core::directory::service::units::{self, UnitView};
+use wangan_core::platform::access::Permission;
+use wangan_core::registry::service::systems::{self, SystemDetail, SystemView};
 use wangan_core::registry::{EvaluationResult, FilingStatus, Hosting, ProtectionKind, Stage, SystemKind};
-use wangan_core::service::systems::{self, SystemDetail, SystemView};
-use wangan_core::service::units::{self, UnitView};
 use wangan_core::{CoreError, FieldError, Page, PageRequest};
 
 const SORTS: [&str; 4] = ["name", "-updated", "due", "stage"];
@@ -308,7 +308,7 @@ pub async fn export(State(s): State<AppState>, user: PageUser, Query(f): Query<L
 
 /// The inventory template: the column headers and one example row.
 pub async fn template(user: PageUser) -> PageResult {
-    crate::workbook_response(wangan_core::service::inventory::template_rows(), "systems-template.xlsx")
+    crate::workbook_response(wangan_core::registry::service::inventory::template_rows(), "systems-template.xlsx")
         .await
         .map_err(|e| fail(&user, e))
 }
@@ -360,7 +360,7 @@ struct SystemPage {
     can_manage: bool,
     can_override: bool,
     history: Vec<AuditRow>,
-    rectifications: Vec<wangan_core::service::rectifications::RectificationView>,
+    rectifications: Vec<wangan_core::notices::service::rectifications::RectificationView>,
 }
 
 async fn system_page(
@@ -405,12 +405,16 @@ async fn system_page(
         .map(|e| AuditRow::of(&ctx, e))
         .collect();
     let rect_filter =
-        wangan_core::service::rectifications::RectificationFilter { system: Some(id), ..Default::default() };
-    let rectifications =
-        wangan_core::service::rectifications::list(&s.store, &user.principal, &rect_filter, PageRequest::new(1, 20))
-            .await
-            .or_page(user)?
-            .items;
+        wangan_core::notices::service::rectifications::RectificationFilter { system: Some(id), ..Default::default() };
+    let rectifications = wangan_core::notices::service::rectifications::list(
+        &s.store,
+        &user.principal,
+        &rect_filter,
+        PageRequest::new(1, 20),
+    )
+    .await
+    .or_page(user)?
+    .items;
     let status = match error {
         Some(e) => e.status(),
         None => StatusCode::OK,
@@ -612,7 +616,7 @@ pub(super) async fn read_multipart(
             form.fields.push((name, value));
         }
     }
-    if !wangan_core::secret::same(form.get("csrf"), &user.csrf) {
+    if !wangan_core::platform::secret::same(form.get("csrf"), &user.csrf) {
         return Err(fail(user, WebError::Csrf));
     }
     Ok(form)
@@ -741,11 +745,11 @@ async fn run_import(
     s: &AppState,
     user: &PageUser,
     bytes: Vec<u8>,
-    mode: wangan_core::service::inventory::ImportMode,
+    mode: wangan_core::registry::service::inventory::ImportMode,
 ) -> PageResult {
     use crate::inventory_text as text;
-    use wangan_core::service::inventory::{self, ImportMode};
-    use wangan_core::sheet_import::{self, Systems};
+    use wangan_core::platform::sheet_import::{self, Systems};
+    use wangan_core::registry::service::inventory::{self, ImportMode};
     let ctx = Ctx::new(s, Some(user), "systems");
     let report = match sheet_import::run::<Systems>(&s.store, &user.principal, &bytes, mode).await.or_page(user)? {
         Ok(report) => report,
@@ -796,13 +800,13 @@ pub async fn import_upload(
             _ => {}
         }
     }
-    if !wangan_core::secret::same(&csrf, &user.csrf) {
+    if !wangan_core::platform::secret::same(&csrf, &user.csrf) {
         return Err(fail(&user, WebError::Csrf));
     }
     let Some(bytes) = bytes else {
         return Err(fail(&user, CoreError::invalid("file", "required")));
     };
-    run_import(&s, &user, bytes, wangan_core::service::inventory::ImportMode::DryRun).await
+    run_import(&s, &user, bytes, wangan_core::registry::service::inventory::ImportMode::DryRun).await
 }
 
 pub(super) fn multipart_error(e: axum::extract::multipart::MultipartError) -> WebError {
@@ -818,7 +822,7 @@ pub struct ConfirmForm {
 }
 
 pub async fn import_confirm(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ConfirmForm>) -> PageResult {
-    use wangan_core::service::inventory::{self, ImportMode};
+    use wangan_core::registry::service::inventory::{self, ImportMode};
     let Some(bytes) = inventory::take(&s.store, &user.principal, &form.token).await.or_page(&user)? else {
         let ctx = Ctx::new(&s, Some(&user), "systems");
         let p = ctx.t("import.expired").to_owned();

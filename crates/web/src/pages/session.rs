@@ -14,7 +14,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use cookie::time;
 use serde::Deserialize;
 use wangan_core::CoreError;
-use wangan_core::service::accounts;
+use wangan_core::accounts::service as accounts;
 
 #[derive(Template)]
 #[template(path = "login.html")]

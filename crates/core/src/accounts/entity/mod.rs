@@ -1,0 +1,7 @@
+//! accounts's tables: SeaORM entities, one module per table. Closed sets are stored as their words.
+
+pub mod api_token;
+pub mod password_history;
+pub mod role_grant;
+pub mod session;
+pub mod user;

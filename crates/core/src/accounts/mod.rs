@@ -1,0 +1,6 @@
+//! Accounts: users, their roles, sessions, API tokens and passwords.
+
+pub mod auth_cache;
+pub mod entity;
+pub mod password;
+pub mod service;

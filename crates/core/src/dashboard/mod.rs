@@ -1,0 +1,3 @@
+//! The dashboard: figures across the features, in the caller's scope.
+
+pub mod service;

@@ -1,0 +1,135 @@
+//! The words of site monitoring, shared by the monitor (which checks),
+//! the store (which keeps monitors and findings) and the pages.
+
+crate::closed_set! {
+    /// A check a monitor runs, by its stored name.
+    #[derive(PartialOrd, Ord)]
+    pub enum Check {
+        Availability = "availability",
+        Tamper = "tamper",
+        HiddenLinks = "hidden_links",
+        Certificate = "certificate",
+        Headers = "headers",
+        Icp = "icp",
+        Exposure = "exposure",
+    }
+}
+
+crate::closed_set! {
+    /// How serious a finding is, lowest first (so `>=` compares).
+    #[derive(PartialOrd, Ord)]
+    pub enum FindingSeverity {
+        Info = "info",
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+crate::closed_set! {
+    /// How a site answered its last check (`pending` before the first).
+    pub enum Health {
+        Pending = "pending",
+        Up = "up",
+        Degraded = "degraded",
+        Down = "down",
+        /// Not checked: the address is outside `[network]`.
+        Denied = "denied",
+    }
+}
+
+crate::closed_set! {
+    /// How the wall counts and filters a monitor: paused, or by its health
+    /// (worst first, the order of the wall's tiles).
+    #[derive(PartialOrd, Ord)]
+    pub enum WallState {
+        Down = "down",
+        Degraded = "degraded",
+        Up = "up",
+        Pending = "pending",
+        Denied = "denied",
+        Paused = "paused",
+    }
+}
+
+impl WallState {
+    pub fn of(health: Health, paused: bool) -> WallState {
+        match (paused, health) {
+            (true, _) => WallState::Paused,
+            (false, Health::Down) => WallState::Down,
+            (false, Health::Degraded) => WallState::Degraded,
+            (false, Health::Up) => WallState::Up,
+            (false, Health::Pending) => WallState::Pending,
+            (false, Health::Denied) => WallState::Denied,
+        }
+    }
+
+    /// The health this state filters on (`None`: paused monitors, whatever their health).
+    pub fn health(self) -> Option<Health> {
+        match self {
+            WallState::Down => Some(Health::Down),
+            WallState::Degraded => Some(Health::Degraded),
+            WallState::Up => Some(Health::Up),
+            WallState::Pending => Some(Health::Pending),
+            WallState::Denied => Some(Health::Denied),
+            WallState::Paused => None,
+        }
+    }
+
+    /// A tile that must catch the eye when it counts any monitor.
+    pub fn is_alarm(self) -> bool {
+        self == WallState::Down
+    }
+
+    pub fn is_warning(self) -> bool {
+        self == WallState::Degraded
+    }
+}
+
+impl Check {
+    /// A list of checks as a monitor stores it (comma-separated, in the
+    /// declared order, each once); `Err` names the first unknown word.
+    pub fn parse_list(s: &str) -> Result<Vec<Check>, String> {
+        let mut out = Vec::new();
+        for part in s.split([',', '\n', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+            let c = Check::parse(part).ok_or_else(|| part.to_owned())?;
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn join(checks: &[Check]) -> String {
+        checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_lists_parse_and_join() {
+        assert_eq!(Check::parse_list("tamper, availability,tamper").unwrap(), [Check::Availability, Check::Tamper]);
+        assert_eq!(Check::parse_list("tamper,ping"), Err("ping".into()));
+        assert_eq!(Check::join(Check::ALL), "availability,tamper,hidden_links,certificate,headers,icp,exposure");
+        assert_eq!(Check::parse_list(&Check::join(Check::ALL)).unwrap().len(), 7);
+        assert!(FindingSeverity::Critical > FindingSeverity::High);
+        assert!(FindingSeverity::Info < FindingSeverity::Low);
+        assert_eq!(FindingSeverity::parse("low"), Some(FindingSeverity::Low));
+    }
+
+    #[test]
+    fn the_wall_state_is_paused_or_the_health() {
+        for h in Health::ALL {
+            assert_eq!(WallState::of(*h, true), WallState::Paused);
+            let s = WallState::of(*h, false);
+            assert_eq!(s.health(), Some(*h));
+            assert_eq!(s.as_str(), h.as_str(), "the wall filters by the same words");
+        }
+        assert_eq!(WallState::Paused.health(), None);
+    }
+}

@@ -1,0 +1,274 @@
+//! Roles, the principal of a request, its read scope and its permissions.
+//! Pure rules: the storage layer applies `Scope` inside the SQL `WHERE`.
+
+use crate::platform::error::{CoreError, Result};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Officer,
+    Reviewer,
+    Leader,
+    UnitAdmin,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Officer, Role::Reviewer, Role::Leader, Role::UnitAdmin, Role::Auditor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Officer => "officer",
+            Role::Reviewer => "reviewer",
+            Role::Leader => "leader",
+            Role::UnitAdmin => "unit_admin",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Unit roles are granted for one unit and see only that unit.
+    pub fn is_unit_role(self) -> bool {
+        matches!(self, Role::Leader | Role::UnitAdmin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub role: Role,
+    /// Set for unit roles only.
+    pub unit_id: Option<i64>,
+}
+
+/// Who is acting, computed once per request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub person_id: Option<i64>,
+    pub locale: String,
+    pub must_change_password: bool,
+    pub grants: Vec<Grant>,
+}
+
+/// Which units' records a principal may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Units(Vec<i64>),
+}
+
+impl Scope {
+    pub fn allows(&self, unit_id: i64) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Units(ids) => ids.contains(&unit_id),
+        }
+    }
+}
+
+/// Things a principal may try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Create, edit, delete units.
+    ManageUnits,
+    /// Create and edit people of a unit.
+    ManagePeople(i64),
+    /// Appoint a unit's responsible persons.
+    SetResponsibilities(i64),
+    /// Edit the leadership group.
+    ManageLeadership,
+    /// Register and maintain a unit's information systems.
+    ManageSystems(i64),
+    /// Move a system past a failed gate, with a written reason.
+    OverrideGate,
+    /// Read the audit log.
+    ReadAudit,
+    /// Create accounts, grant roles, issue tokens for others.
+    ManageUsers,
+    /// Record notices and review rectification reports (the center).
+    ManageNotices,
+    /// Work a unit's rectification and write its report.
+    WorkRectification(i64),
+    /// Approve a unit's rectification report (its head).
+    ApproveRectification(i64),
+    /// Set a unit's notification channels.
+    ManageUnitChannels(i64),
+    /// Set the center's channels and read every delivery attempt.
+    ManageDelivery,
+    /// Add, pause, tune and remove monitors (the network center).
+    ManageMonitors,
+    /// Accept a monitored page's change as its new baseline (the center or the unit).
+    AcceptBaseline(i64),
+}
+
+impl Principal {
+    /// The platform itself acting (command line, demo data): an admin with no account.
+    pub fn system(name: &str) -> Principal {
+        Principal {
+            user_id: 0,
+            username: name.to_owned(),
+            person_id: None,
+            locale: "zh-CN".into(),
+            must_change_password: false,
+            grants: vec![Grant { role: Role::Admin, unit_id: None }],
+        }
+    }
+
+    /// A signed-in user with one role (for the rules' unit tests).
+    #[cfg(test)]
+    pub(crate) fn with_role(role: Role, unit_id: Option<i64>) -> Principal {
+        Principal { user_id: 1, username: "u".into(), grants: vec![Grant { role, unit_id }], ..Principal::system("u") }
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    fn has_unit_role(&self, role: Role, unit_id: i64) -> bool {
+        self.grants.iter().any(|g| g.role == role && g.unit_id == Some(unit_id))
+    }
+
+    /// Global roles read every unit; unit roles read their own units.
+    pub fn scope(&self) -> Scope {
+        if self.grants.iter().any(|g| !g.role.is_unit_role()) {
+            return Scope::All;
+        }
+        let mut ids: Vec<i64> = self.grants.iter().filter_map(|g| g.unit_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Scope::Units(ids)
+    }
+
+    pub fn roles(&self) -> Vec<Role> {
+        let mut roles: Vec<Role> = Vec::new();
+        for g in &self.grants {
+            if !roles.contains(&g.role) {
+                roles.push(g.role);
+            }
+        }
+        roles
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        let admin = self.has_role(Role::Admin);
+        match permission {
+            Permission::ManageUnits
+            | Permission::ManageLeadership
+            | Permission::ManageUsers
+            | Permission::OverrideGate => admin,
+            Permission::ManagePeople(unit)
+            | Permission::SetResponsibilities(unit)
+            | Permission::ManageSystems(unit) => {
+                admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
+            }
+            Permission::ReadAudit => admin || self.has_role(Role::Auditor),
+            Permission::ManageNotices => admin || self.has_role(Role::Officer),
+            Permission::WorkRectification(unit) => admin || self.has_unit_role(Role::UnitAdmin, unit),
+            Permission::ApproveRectification(unit) => admin || self.has_unit_role(Role::Leader, unit),
+            Permission::ManageUnitChannels(unit) => {
+                admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
+            }
+            Permission::ManageDelivery => admin,
+            Permission::ManageMonitors => admin || self.has_role(Role::Officer),
+            Permission::AcceptBaseline(unit) => {
+                admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
+            }
+        }
+    }
+
+    /// `Forbidden` when the principal can see the record but not do this.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.may(permission) { Ok(()) } else { Err(CoreError::Forbidden) }
+    }
+
+    /// `NotFound` when the unit is outside the principal's scope.
+    pub fn require_visible(&self, unit_id: i64) -> Result<()> {
+        if self.scope().allows(unit_id) { Ok(()) } else { Err(CoreError::NotFound) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(grants: &[(Role, Option<i64>)]) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            person_id: None,
+            locale: "zh-CN".into(),
+            must_change_password: false,
+            grants: grants.iter().map(|&(role, unit_id)| Grant { role, unit_id }).collect(),
+        }
+    }
+
+    #[test]
+    fn unit_roles_see_only_their_units() {
+        let p = principal(&[(Role::UnitAdmin, Some(3)), (Role::Leader, Some(5))]);
+        assert_eq!(p.scope(), Scope::Units(vec![3, 5]));
+        assert!(p.require_visible(3).is_ok());
+        assert!(matches!(p.require_visible(4), Err(CoreError::NotFound)));
+    }
+
+    #[test]
+    fn global_roles_see_everything() {
+        for role in [Role::Admin, Role::Officer, Role::Reviewer, Role::Auditor] {
+            assert_eq!(principal(&[(role, None)]).scope(), Scope::All, "{role:?}");
+        }
+        assert_eq!(principal(&[]).scope(), Scope::Units(vec![]));
+    }
+
+    #[test]
+    fn permissions_follow_the_role_table() {
+        let admin = principal(&[(Role::Admin, None)]);
+        let officer = principal(&[(Role::Officer, None)]);
+        let auditor = principal(&[(Role::Auditor, None)]);
+        let reviewer = principal(&[(Role::Reviewer, None)]);
+        let leader = principal(&[(Role::Leader, Some(3))]);
+        let unit_admin = principal(&[(Role::UnitAdmin, Some(3))]);
+
+        assert!(admin.may(Permission::ManageUnits));
+        assert!(!officer.may(Permission::ManageUnits));
+        assert!(officer.may(Permission::ManagePeople(9)));
+        assert!(unit_admin.may(Permission::ManagePeople(3)));
+        assert!(!unit_admin.may(Permission::ManagePeople(4)));
+        assert!(unit_admin.may(Permission::SetResponsibilities(3)));
+        assert!(!leader.may(Permission::ManagePeople(3)));
+        assert!(!reviewer.may(Permission::ManagePeople(3)));
+        assert!(auditor.may(Permission::ReadAudit));
+        assert!(!auditor.may(Permission::ManagePeople(3)));
+        assert!(!officer.may(Permission::ReadAudit));
+        assert!(matches!(leader.require(Permission::ReadAudit), Err(CoreError::Forbidden)));
+        assert!(unit_admin.may(Permission::ManageSystems(3)) && !unit_admin.may(Permission::ManageSystems(4)));
+        assert!(officer.may(Permission::ManageSystems(4)) && !reviewer.may(Permission::ManageSystems(4)));
+        assert!(admin.may(Permission::OverrideGate) && !officer.may(Permission::OverrideGate));
+        assert!(officer.may(Permission::ManageNotices) && !unit_admin.may(Permission::ManageNotices));
+        assert!(officer.may(Permission::ManageMonitors) && !unit_admin.may(Permission::ManageMonitors));
+        assert!(!auditor.may(Permission::ManageMonitors) && !reviewer.may(Permission::ManageMonitors));
+        assert!(unit_admin.may(Permission::AcceptBaseline(3)) && !unit_admin.may(Permission::AcceptBaseline(4)));
+        assert!(officer.may(Permission::AcceptBaseline(4)) && !leader.may(Permission::AcceptBaseline(3)));
+        assert!(!reviewer.may(Permission::ManageNotices) && !auditor.may(Permission::ManageNotices));
+        assert!(unit_admin.may(Permission::WorkRectification(3)) && !unit_admin.may(Permission::WorkRectification(4)));
+        assert!(!leader.may(Permission::WorkRectification(3)) && !officer.may(Permission::WorkRectification(3)));
+        assert!(leader.may(Permission::ApproveRectification(3)) && !leader.may(Permission::ApproveRectification(4)));
+        assert!(!unit_admin.may(Permission::ApproveRectification(3)));
+        assert!(unit_admin.may(Permission::ManageUnitChannels(3)) && !leader.may(Permission::ManageUnitChannels(3)));
+        assert!(admin.may(Permission::ManageDelivery) && !officer.may(Permission::ManageDelivery));
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,6 @@
+//! The shared tables: the audit chain, attachments, imports waiting for confirmation.
+
+pub mod attachment;
+pub mod audit_head;
+pub mod audit_log;
+pub mod pending_import;

@@ -1,0 +1,21 @@
+//! What every feature shares: the store and its migrations, the clock,
+//! errors, authorization (`access`), the audit chain, attachments and
+//! uploads, the sheet-import pipeline, the network policy, the one URL type,
+//! closed sets and pages of results.
+
+pub mod access;
+pub mod attachments;
+pub mod audit;
+pub mod clock;
+pub mod closed_set;
+pub mod common;
+pub mod entity;
+pub mod error;
+pub mod migration;
+pub mod netpolicy;
+pub mod page;
+pub mod secret;
+pub mod sheet_import;
+pub mod site_url;
+pub mod store;
+pub mod uploads;

@@ -1,0 +1,253 @@
+//! The storage handle: one connection pool, the clock, and the write path.
+//!
+//! Every change goes through [`Store::begin_write`]: on SQLite writes are
+//! serialized in-process (a deferred SQLite transaction that reads first and
+//! writes later could otherwise fail with a busy snapshot); on PostgreSQL the
+//! audit chain head is locked inside the transaction (see `audit::append`).
+
+use crate::accounts::auth_cache::AuthCache;
+use crate::platform::clock::{Clock, SystemClock};
+use crate::platform::error::{CoreError, Result};
+use crate::platform::migration::Migrator;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    write_lock: Arc<Mutex<()>>,
+    auth_cache: Arc<AuthCache>,
+    registry: Arc<RegistryPolicy>,
+    notices: Arc<crate::notices::NoticePolicy>,
+    monitors: Arc<crate::monitoring::service::MonitorPolicy>,
+    attachments: Option<crate::platform::attachments::AttachmentDir>,
+}
+
+/// The configurable rules of the registry.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryPolicy {
+    pub gates: crate::registry::GatePolicy,
+    pub evaluations: crate::registry::rules::mlps::EvaluationPolicy,
+}
+
+/// A write transaction; commit it or drop it (which rolls back).
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// `sqlite://PATH` for a database file under the data directory.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    sqlite_url_for(&data_dir.join("wangan.db"))
+}
+
+/// `sqlite://PATH` for a database file.
+pub fn sqlite_url_for(file: &Path) -> String {
+    format!("sqlite://{}", file.display())
+}
+
+/// The file path of a `sqlite://` URL, if it is one.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+impl Store {
+    /// Connect (creating the SQLite file if needed) with the house settings.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        Self::connect_with_clock(url, max_connections, Arc::new(SystemClock)).await
+    }
+
+    pub async fn connect_with_clock(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> Result<Store> {
+        if let Some(path) = sqlite_path(url)
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            // Every statement and its time, at debug level, when asked (WANGAN_SQL_LOG=1).
+            .sqlx_logging(std::env::var_os("WANGAN_SQL_LOG").is_some())
+            .sqlx_logging_level(tracing::log::LevelFilter::Debug)
+            // Checking a pooled connection before every use costs a round trip (to the
+            // SQLite worker thread, or to the PostgreSQL server) per query; check only
+            // connections that have sat idle long enough to have been dropped.
+            .test_before_acquire_if_idle_for(Duration::from_secs(60))
+            .map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    // Rows come from the connection's worker thread over a channel; at the
+                    // default 50 the worker stops and is woken again many times for a query
+                    // of thousands of rows (the monitors' open findings), a context switch each.
+                    .row_buffer_size(1024)
+            });
+        let db = Database::connect(opts).await?;
+        Ok(Store {
+            db,
+            clock,
+            write_lock: Arc::new(Mutex::new(())),
+            auth_cache: Arc::new(AuthCache::default()),
+            registry: Arc::new(RegistryPolicy::default()),
+            notices: Arc::new(crate::notices::NoticePolicy::default()),
+            monitors: Arc::new(crate::monitoring::service::MonitorPolicy::default()),
+            attachments: None,
+        })
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Replace the registry's rules (from configuration).
+    pub fn with_registry_policy(mut self, policy: RegistryPolicy) -> Store {
+        self.registry = Arc::new(policy);
+        self
+    }
+
+    /// Keep attachments in this directory (normally `DATA_DIR/attachments`;
+    /// nodes sharing a PostgreSQL database must share it too).
+    pub fn with_attachments(mut self, dir: impl Into<PathBuf>) -> Store {
+        self.attachments = Some(crate::platform::attachments::AttachmentDir::new(dir));
+        self
+    }
+
+    pub fn attachments(&self) -> Result<&crate::platform::attachments::AttachmentDir> {
+        self.attachments.as_ref().ok_or_else(|| CoreError::Internal("no attachment directory configured".into()))
+    }
+
+    pub fn registry_policy(&self) -> &RegistryPolicy {
+        &self.registry
+    }
+
+    /// Replace the rules of notices: deadlines, the escalation ladder (from configuration).
+    pub fn with_notice_policy(mut self, policy: crate::notices::NoticePolicy) -> Store {
+        self.notices = Arc::new(policy);
+        self
+    }
+
+    pub fn with_monitor_policy(mut self, policy: crate::monitoring::service::MonitorPolicy) -> Store {
+        self.monitors = Arc::new(policy);
+        self
+    }
+
+    pub fn monitor_policy(&self) -> &crate::monitoring::service::MonitorPolicy {
+        &self.monitors
+    }
+
+    pub fn notice_policy(&self) -> &crate::notices::NoticePolicy {
+        &self.notices
+    }
+
+    /// Who tokens and sessions belong to, for a few seconds.
+    pub fn auth_cache(&self) -> &AuthCache {
+        &self.auth_cache
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        let _guard = self.write_lock.lock().await;
+        Migrator::up(&self.db, None).await?;
+        drop(_guard);
+        self.analyze().await
+    }
+
+    /// Refresh the query planner's statistics (SQLite; PostgreSQL's autovacuum
+    /// does this by itself). Without them SQLite sorts whole filtered lists
+    /// where walking an index would do. Cheap: tens of milliseconds on 50,000 systems.
+    pub async fn analyze(&self) -> Result<()> {
+        if self.backend() == DbBackend::Sqlite {
+            self.db.execute_unprepared("ANALYZE").await?;
+        }
+        Ok(())
+    }
+
+    pub async fn begin_write(&self) -> Result<WriteTxn> {
+        let guard = match self.backend() {
+            DbBackend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            _ => None,
+        };
+        let txn = self.db.begin().await?;
+        if guard.is_some() {
+            // Take SQLite's write lock now, as BEGIN IMMEDIATE would: another process (a
+            // command run beside the server) then makes us wait `busy_timeout`, instead of
+            // failing our transaction when it later turns from reading to writing.
+            txn.execute_unprepared("UPDATE audit_head SET seq = seq WHERE 0").await?;
+        }
+        Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// Write a consistent copy of a live SQLite database to `dest`.
+    pub async fn backup_sqlite(&self, dest: &Path) -> Result<()> {
+        if self.backend() != DbBackend::Sqlite {
+            return Err(CoreError::Internal("backup copies SQLite only; use pg_dump for PostgreSQL".into()));
+        }
+        if dest.exists() {
+            return Err(CoreError::Conflict("backup_exists"));
+        }
+        let path = dest.to_string_lossy().replace('\'', "''");
+        self.db.execute_unprepared(&format!("VACUUM INTO '{path}'")).await?;
+        Ok(())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://./d/wangan.db?mode=rwc"), Some(PathBuf::from("./d/wangan.db")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x/y"), None);
+        assert_eq!(sqlite_url(Path::new("data")), "sqlite://data/wangan.db");
+    }
+}

@@ -1,0 +1,5 @@
+//! registry's tables: SeaORM entities, one module per table. Closed sets are stored as their words.
+
+pub mod mlps_evaluation;
+pub mod protection;
+pub mod system;

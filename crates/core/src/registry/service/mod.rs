@@ -1,0 +1,5 @@
+//! The registry's storage: systems and their gated changes; the inventory
+//! sheet's import and export.
+
+pub mod inventory;
+pub mod systems;
