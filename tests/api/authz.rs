@@ -4,7 +4,7 @@
 use crate::support::*;
 use serde_json::json;
 use wangan_core::platform::access::Role;
-use wangan_web::openapi::ROUTES;
+use wangan_web::platform::openapi::ROUTES;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Target {

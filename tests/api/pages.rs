@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use wangan_core::platform::access::Role;
-use wangan_web::i18n::MISSING;
+use wangan_web::platform::i18n::MISSING;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_renders_in_both_languages_for_every_role() {

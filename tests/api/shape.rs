@@ -3,15 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
         if p.is_dir() {
-            sources(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+            files_under(&p, ext, out);
+        } else if p.extension().is_some_and(|x| x == ext) {
             out.push(p);
         }
     }
+}
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    files_under(dir, "rs", out)
 }
 
 /// The code of a file before its unit tests (`#[cfg(test)]` at the end, as
@@ -92,8 +96,12 @@ fn states_are_not_compared_as_strings() {
             !["/migration/", "/analyze/", "notices/rules/ladder.rs"].iter().any(|d| p.to_string_lossy().contains(d))
         })
         .collect();
-    for e in std::fs::read_dir(root.join("crates/web/templates")).unwrap().flatten() {
-        files.push((e.path(), std::fs::read_to_string(e.path()).unwrap()));
+    let mut templates = Vec::new();
+    files_under(&root.join("crates/web/templates"), "html", &mut templates);
+    assert!(templates.len() > 20, "the scan finds the templates: {}", templates.len());
+    for p in templates {
+        let text = std::fs::read_to_string(&p).unwrap();
+        files.push((p, text));
     }
     let mut offenders = Vec::new();
     for (p, text) in &files {
@@ -126,45 +134,130 @@ fn the_contract_check_can_fail() {
 }
 
 /// Every route the API router serves is in the API document, and every
-/// documented operation is served: the router's `.route(...)` declarations
-/// (read from `api.rs`) against `openapi::ROUTES`. (Until the router and the
+/// documented operation is served: the `.route(...)` declarations of every
+/// feature's `api.rs` against `openapi::ROUTES`. (Until the router and the
 /// document come from one declaration.)
 #[test]
 fn every_served_route_is_documented() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = std::fs::read_to_string(root.join("crates/web/src/api.rs")).unwrap();
+    let mut api_files = Vec::new();
+    sources(&root.join("crates/web/src"), &mut api_files);
+    api_files.retain(|p| p.file_name().is_some_and(|n| n == "api.rs"));
     let mut served: Vec<(String, String)> = Vec::new();
-    for decl in src.split(".route(").skip(1) {
-        // `"PATH", get(a).post(b))` up to the call's closing parenthesis.
-        let Some(path) = decl.split('"').nth(1) else { continue };
-        let mut depth = 1;
-        let mut end = decl.len();
-        for (i, c) in decl.char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = i;
-                        break;
+    for file in &api_files {
+        let src = std::fs::read_to_string(file).unwrap();
+        for decl in src.split(".route(").skip(1) {
+            // `"PATH", get(a).post(b))` up to the call's closing parenthesis.
+            let Some(path) = decl.split('"').nth(1) else { continue };
+            let mut depth = 1;
+            let mut end = decl.len();
+            for (i, c) in decl.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = i;
+                            break;
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        let call: String = decl[..end].chars().filter(|c| !c.is_whitespace()).collect();
-        for m in ["get", "post", "put", "patch", "delete"] {
-            let at_start = call.contains(&format!(",{m}(")) || call.contains(&format!("::{m}("));
-            if at_start || call.contains(&format!(").{m}(")) {
-                served.push((m.to_owned(), path.to_owned()));
+            let call: String = decl[..end].chars().filter(|c| !c.is_whitespace()).collect();
+            for m in ["get", "post", "put", "patch", "delete"] {
+                let at_start = call.contains(&format!(",{m}(")) || call.contains(&format!("::{m}("));
+                if at_start || call.contains(&format!(").{m}(")) {
+                    served.push((m.to_owned(), path.to_owned()));
+                }
             }
         }
     }
+    assert!(api_files.len() >= 7, "the scan finds every feature's api.rs: {api_files:?}");
     assert!(served.len() > 40, "the scan finds the routes: {}", served.len());
     let documented: Vec<(String, String)> =
-        wangan_web::openapi::ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+        wangan_web::platform::openapi::ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
     let undocumented: Vec<_> = served.iter().filter(|r| !documented.contains(r)).collect();
     let unserved: Vec<_> = documented.iter().filter(|r| !served.contains(r)).collect();
     assert!(undocumented.is_empty(), "served but not in the API document: {undocumented:?}");
     assert!(unserved.is_empty(), "documented but not served: {unserved:?}");
+}
+
+/// Pure rules stay pure: every `rules.rs`, and every file under a `rules/`
+/// folder, has no `async` and imports no storage (SeaORM, sqlx, the store,
+/// entities), so the rules are tested without a database and read alone.
+#[test]
+fn rules_files_are_pure() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for c in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+        sources(&c.path().join("src"), &mut files);
+    }
+    let rules: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| {
+            p.file_name().is_some_and(|n| n == "rules.rs") || p.components().any(|c| c.as_os_str() == "rules")
+        })
+        .collect();
+    assert!(rules.len() >= 9, "the scan finds the rules files: {rules:?}");
+    let forbidden = ["async ", ".await", "sea_orm", "sqlx", "platform::store", "::entity", "Store"];
+    let mut offenders = Vec::new();
+    for p in &rules {
+        let text = std::fs::read_to_string(p).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if let Some(w) = forbidden.iter().find(|w| code.contains(*w)) {
+                offenders.push(format!("{}:{}: {w}: {}", p.strip_prefix(root).unwrap().display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "a rules file reaches for async or storage:\n{}", offenders.join("\n"));
+}
+
+/// Every feature keeps one folder in core and one in web, and its templates
+/// in a folder of the same name: a newcomer finds the room for a change from
+/// the folder names alone.
+#[test]
+fn features_have_their_folders() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dirs = |p: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(root.join(p))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let core = dirs("crates/core/src");
+    let web = dirs("crates/web/src");
+    let templates = dirs("crates/web/templates");
+    assert!(core.len() >= 8, "{core:?}");
+    for f in &web {
+        // The audit log's pages read the platform's audit chain.
+        let in_platform = root.join(format!("crates/core/src/platform/{f}.rs")).exists();
+        assert!(core.contains(f) || in_platform, "web/{f} has no folder in core: {core:?}");
+    }
+    for f in &templates {
+        assert!(web.contains(f), "templates/{f} has no folder in web: {web:?}");
+    }
+    // No template lies outside a feature's (or the platform's) folder.
+    let loose: Vec<_> = std::fs::read_dir(root.join("crates/web/templates"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name())
+        .collect();
+    assert!(loose.is_empty(), "templates outside a feature folder: {loose:?}");
+    // Handlers live in features: the web crate's root holds only the crate's
+    // wiring and the two routers that merge the features'.
+    let mut root_files: Vec<String> = std::fs::read_dir(root.join("crates/web/src"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    root_files.sort();
+    assert_eq!(root_files, ["api.rs", "lib.rs", "pages.rs"]);
 }

@@ -340,7 +340,7 @@ pub mod contract {
     fn document() -> &'static (Value, Value) {
         static DOC: OnceLock<(Value, Value)> = OnceLock::new();
         DOC.get_or_init(|| {
-            let doc = wangan_web::openapi::document();
+            let doc = wangan_web::platform::openapi::document();
             // The components as `$defs` of one schema, so a `$ref` resolves inside it.
             let text = doc["components"]["schemas"].to_string().replace("#/components/schemas/", "#/$defs/");
             let defs: Value = serde_json::from_str(&text).expect("components");

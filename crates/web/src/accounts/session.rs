@@ -1,0 +1,165 @@
+//! Sign-in, sign-out, password change, language.
+
+use crate::AppState;
+use crate::platform::error::WebError;
+use crate::platform::extract::{CsrfForm, LANG_COOKIE, PageUser, PlainForm, SESSION_COOKIE, cookie};
+use crate::platform::i18n;
+use crate::platform::page::{Ctx, OrPage, PageRejection, PageResult, render, render_status};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use cookie::time;
+use serde::Deserialize;
+use wangan_core::CoreError;
+use wangan_core::accounts::service as accounts;
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    error: Option<String>,
+    username: String,
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// Before sign-in: zh-CN unless English was chosen on this browser (the
+/// switch on the sign-in page sets a cookie). After sign-in the account's
+/// own choice applies.
+fn anonymous_locale(headers: &HeaderMap) -> &'static str {
+    match cookie(headers, LANG_COOKIE).as_deref() {
+        Some("en") => "en",
+        _ => i18n::DEFAULT_LOCALE,
+    }
+}
+
+pub async fn login_page(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> PageResult {
+    let (locale, set_cookie) = match q.lang.as_deref() {
+        Some("en") => ("en", Some("en")),
+        Some(_) => (i18n::DEFAULT_LOCALE, Some(i18n::DEFAULT_LOCALE)),
+        None => (anonymous_locale(&headers), None),
+    };
+    let page = render(LoginPage { ctx: Ctx::anonymous(&s, locale), error: None, username: String::new() })?;
+    Ok(match set_cookie {
+        Some(l) => {
+            let c =
+                Cookie::build((LANG_COOKIE, l)).path("/").max_age(time::Duration::days(365)).same_site(SameSite::Lax);
+            (CookieJar::new().add(c), page).into_response()
+        }
+        None => page,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+fn session_cookie(state: &AppState, value: String, max_age: i64) -> CookieJar {
+    let c = Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(max_age))
+        .secure(state.config.secure_cookies);
+    CookieJar::new().add(c)
+}
+
+pub async fn login(State(s): State<AppState>, headers: HeaderMap, PlainForm(f): PlainForm<LoginForm>) -> PageResult {
+    let locale = anonymous_locale(&headers);
+    match accounts::authenticate(&s.store, &f.username, &f.password).await {
+        Ok(p) => {
+            let (secret, _csrf) =
+                accounts::create_session(&s.store, &p).await.map_err(|e| PageRejection::Error(e.into(), locale))?;
+            let to = if p.must_change_password { "/password" } else { "/" };
+            Ok((session_cookie(&s, secret, accounts::SESSION_HOURS * 3600), Redirect::to(to)).into_response())
+        }
+        Err(e @ (CoreError::BadCredentials | CoreError::Locked(_))) => {
+            let ctx = Ctx::anonymous(&s, locale);
+            let error = match &e {
+                CoreError::Locked(until) => ctx.m.fmt("login.locked", &[("until", &ctx.time(until))]),
+                _ => ctx.t("login.failed").to_owned(),
+            };
+            render_status(StatusCode::UNAUTHORIZED, LoginPage { ctx, error: Some(error), username: f.username })
+        }
+        Err(e) => Err(PageRejection::Error(e.into(), locale)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(State(s): State<AppState>, headers: HeaderMap, form: CsrfForm<Empty>) -> PageResult {
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        accounts::end_session(&s.store, &secret).await.or_page(&form.user)?;
+    }
+    Ok((session_cookie(&s, String::new(), 0), Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "accounts/password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+    forced: bool,
+}
+
+pub async fn password_page(State(s): State<AppState>, user: PageUser) -> PageResult {
+    let forced = user.principal.must_change_password;
+    render(PasswordPage { ctx: Ctx::new(&s, Some(&user), "account"), forced })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn change_password(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<PasswordForm>) -> PageResult {
+    let forced = user.principal.must_change_password;
+    let result = if form.new != form.confirm {
+        Err(WebError::Core(CoreError::invalid("password", "mismatch")))
+    } else {
+        accounts::change_password(&s.store, &user.principal, &form.current, &form.new).await.map_err(WebError::from)
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/account?ok=password.changed").into_response()),
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut ctx = Ctx::new(&s, Some(&user), "account").with_error(&e);
+            if form.new != form.confirm {
+                ctx.errors = vec![ctx.t("password.mismatch").to_owned()];
+            }
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, PasswordPage { ctx, forced })
+        }
+        Err(e) => Err(crate::platform::page::fail(&user, e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    locale: String,
+}
+
+pub async fn set_language(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<LangForm>,
+) -> PageResult {
+    accounts::set_locale(&s.store, &user.principal, &form.locale).await.or_page(&user)?;
+    // Back to the page the switch was pressed on, when it is one of ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|r| r.find('/').map(|i| r[i..].to_owned()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    Ok(Redirect::to(&back).into_response())
+}

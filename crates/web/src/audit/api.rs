@@ -1,0 +1,43 @@
+//! JSON API: The audit log. Each operation is documented in
+//! `platform::openapi::ROUTES`.
+
+use crate::AppState;
+use crate::platform::error::ApiResult;
+use crate::platform::extract::{ApiQuery, ApiUser};
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use serde::Deserialize;
+use wangan_core::directory::service::units;
+use wangan_core::platform::audit::{self, AuditFilter, AuditView};
+use wangan_core::{Page, PageRequest};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/audit", get(list_audit))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    page: Option<u64>,
+    per_page: Option<u64>,
+    entity: Option<String>,
+    entity_id: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    unit: Option<String>,
+}
+
+async fn list_audit(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Page<AuditView>>> {
+    let unit_id = match q.unit.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => Some(units::get(&s.store, &p, code).await?.id),
+        None => None,
+    };
+    let filter = AuditFilter { entity: q.entity, entity_id: q.entity_id, actor: q.actor, action: q.action, unit_id };
+    let page = PageRequest { page: q.page, per_page: q.per_page };
+    Ok(Json(audit::list(s.store.db(), &p, &filter, page).await?))
+}

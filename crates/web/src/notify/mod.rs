@@ -1,0 +1,4 @@
+//! Channels and deliveries.
+
+pub mod api;
+pub mod pages;

@@ -1,0 +1,218 @@
+//! Request extractors: who is asking (bearer token or session), and input
+//! parsed strictly (bad JSON, bad UTF-8, oversize bodies become 4xx).
+
+use crate::AppState;
+use crate::platform::error::{ApiError, WebError};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use wangan_core::Principal;
+use wangan_core::accounts::service as accounts;
+
+pub const SESSION_COOKIE: &str = "wangan_session";
+pub const LANG_COOKIE: &str = "wangan_lang";
+
+/// A caller of the JSON API, from `Authorization: Bearer TOKEN`.
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub Principal);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(WebError::Unauthorized)?;
+        match accounts::token_principal(&state.store, token).await {
+            Ok(p) => Ok(ApiUser(p)),
+            Err(wangan_core::CoreError::NotFound) => Err(WebError::Unauthorized.into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// JSON body with our error shape on rejection.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection).into()),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> WebError {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => WebError::UnsupportedMediaType,
+        JsonRejection::BytesRejection(b) => bytes_rejection(b),
+        JsonRejection::JsonDataError(e) => {
+            WebError::Core(wangan_core::CoreError::invalid("body", &shorten(&e.body_text())))
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge,
+        other => WebError::BadRequest(shorten(&other.body_text())),
+    }
+}
+
+fn bytes_rejection(b: BytesRejection) -> WebError {
+    if b.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge
+    } else {
+        WebError::BadRequest(shorten(&b.body_text()))
+    }
+}
+
+fn shorten(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+/// Query string with our error shape on rejection.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => Err(query_rejection(r).into()),
+        }
+    }
+}
+
+pub(crate) fn query_rejection(r: QueryRejection) -> WebError {
+    WebError::BadRequest(shorten(&r.body_text()))
+}
+
+/// Parse an `application/x-www-form-urlencoded` body, refusing invalid UTF-8
+/// (which a lenient decoder would silently turn into U+FFFD).
+pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
+    for pair in body.split(|&b| b == b'&') {
+        let plus_fixed: Vec<u8> = pair.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+        let decoded: Vec<u8> = percent_encoding::percent_decode(&plus_fixed).collect();
+        if std::str::from_utf8(&decoded).is_err() {
+            return Err(WebError::BadRequest("form is not valid UTF-8".into()));
+        }
+    }
+    serde_urlencoded::from_bytes(body).map_err(|e| WebError::BadRequest(shorten(&e.to_string())))
+}
+
+/// The value of a cookie in the request, if present.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    axum_extra::extract::CookieJar::from_headers(headers).get(name).map(|c| c.value().to_owned())
+}
+
+/// A signed-in browser user.
+#[derive(Debug, Clone)]
+pub struct PageUser {
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+/// Why a page request has no usable session.
+#[derive(Debug)]
+pub enum SessionRejection {
+    /// Not signed in: go to the sign-in page.
+    SignIn,
+    /// Must change the password first.
+    ChangePassword,
+    Error(WebError, &'static str),
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let secret = cookie(&parts.headers, SESSION_COOKIE).ok_or(SessionRejection::SignIn)?;
+        let (principal, csrf) = match accounts::session_principal(&state.store, &secret).await {
+            Ok(v) => v,
+            Err(wangan_core::CoreError::NotFound) => return Err(SessionRejection::SignIn),
+            Err(e) => return Err(SessionRejection::Error(e.into(), "zh-CN")),
+        };
+        let path = parts.uri.path();
+        if principal.must_change_password && path != "/password" && path != "/logout" {
+            return Err(SessionRejection::ChangePassword);
+        }
+        Ok(PageUser { principal, csrf })
+    }
+}
+
+/// A state-changing form from a signed-in user; its `csrf` field must match the session's.
+pub struct CsrfForm<T> {
+    pub user: PageUser,
+    pub form: T,
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = crate::platform::page::PageRejection;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = PageUser::from_request_parts(&mut parts, state).await?;
+        let locale = crate::platform::page::locale_of(&user.principal);
+        let fail = |e: WebError| crate::platform::page::PageRejection::Error(e, locale);
+        let bytes =
+            Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|b| fail(bytes_rejection(b)))?;
+        let token: CsrfField = parse_form(&bytes).map_err(fail)?;
+        if !wangan_core::platform::secret::same(&token.csrf, &user.csrf) {
+            return Err(fail(WebError::Csrf));
+        }
+        let form = parse_form(&bytes).map_err(fail)?;
+        Ok(CsrfForm { user, form })
+    }
+}
+
+/// A form without a session (sign-in), still strictly parsed.
+pub struct PlainForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PlainForm<T> {
+    type Rejection = crate::platform::page::PageRejection;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let fail = |e: WebError| crate::platform::page::PageRejection::Error(e, crate::platform::i18n::DEFAULT_LOCALE);
+        let bytes = Bytes::from_request(req, state).await.map_err(|b| fail(bytes_rejection(b)))?;
+        Ok(PlainForm(parse_form(&bytes).map_err(fail)?))
+    }
+}
+
+/// Ids in paths: anything that is not a number names no record.
+pub fn parse_id(raw: &str) -> Result<i64, wangan_core::CoreError> {
+    raw.parse::<i64>().map_err(|_| wangan_core::CoreError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct F {
+        name: String,
+    }
+
+    #[test]
+    fn forms_must_be_utf8() {
+        let ok: F = parse_form(b"name=%E7%BD%91%E5%AE%89&x=1").unwrap();
+        assert_eq!(ok.name, "网安");
+        let plus: F = parse_form(b"name=a+b").unwrap();
+        assert_eq!(plus.name, "a b");
+        assert!(matches!(parse_form::<F>(b"name=%FF%FE"), Err(WebError::BadRequest(_))));
+        assert!(matches!(parse_form::<F>(b"other=1"), Err(WebError::BadRequest(_))));
+    }
+}
