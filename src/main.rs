@@ -524,8 +524,8 @@ async fn import_sheet<R: wangan_core::platform::sheet_import::SheetImport>(
     file: &std::path::Path,
     mode: wangan_core::registry::service::inventory::ImportMode,
 ) -> anyhow::Result<std::process::ExitCode> {
-    use wangan_web::inventory_text as text;
-    let m = wangan_web::i18n::msg("zh-CN");
+    use wangan_web::registry::inventory_text as text;
+    let m = wangan_web::platform::i18n::msg("zh-CN");
     let fail = std::process::ExitCode::from(1);
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let store = open(cfg).await?;
