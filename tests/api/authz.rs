@@ -312,7 +312,7 @@ async fn every_route_every_role_own_and_other_unit() {
                 findings: vec![monitoring::FindingInput {
                     check: wangan_core::monitoring::Check::Headers,
                     subject: "missing:Content-Security-Policy".into(),
-                    code: "missing_header".into(),
+                    code: wangan_core::monitoring::FindingCode::MissingHeader,
                     severity: wangan_core::monitoring::FindingSeverity::Info,
                     summary: "响应缺少安全头".into(),
                     evidence: json!({}),

@@ -80,7 +80,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
             findings: vec![monitoring::FindingInput {
                 check: wangan_core::monitoring::Check::Tamper,
                 subject: "content".into(),
-                code: "tampered".into(),
+                code: wangan_core::monitoring::FindingCode::Tampered,
                 severity: wangan_core::monitoring::FindingSeverity::Critical,
                 summary: "页面与基线相比变化 93%".into(),
                 evidence,

@@ -82,6 +82,7 @@ fn states_are_not_compared_as_strings() {
     states.extend(words::<wangan_core::notify::DeliveryStatus>());
     states.extend(words::<wangan_core::notify::ChannelKind>());
     states.extend(words::<wangan_core::monitoring::Check>());
+    states.extend(words::<wangan_core::monitoring::FindingCode>());
     states.sort();
     states.dedup();
     let comparisons =
@@ -195,9 +196,7 @@ fn rules_files_are_pure() {
     }
     let rules: Vec<PathBuf> = files
         .into_iter()
-        .filter(|p| {
-            p.file_name().is_some_and(|n| n == "rules.rs") || p.components().any(|c| c.as_os_str() == "rules")
-        })
+        .filter(|p| p.file_name().is_some_and(|n| n == "rules.rs") || p.components().any(|c| c.as_os_str() == "rules"))
         .collect();
     assert!(rules.len() >= 9, "the scan finds the rules files: {rules:?}");
     let forbidden = ["async ", ".await", "sea_orm", "sqlx", "platform::store", "::entity", "Store"];

@@ -14,7 +14,7 @@ use crate::analyze::keywords::Dictionary;
 use crate::analyze::tamper::{self, Diff, Fingerprint};
 use crate::analyze::{charset, content, headers, html, icp};
 use crate::fetch::{FetchConfig, FetchError, Fetcher};
-use crate::finding::{Check, Finding, Severity};
+use crate::finding::{Check, Finding, FindingCode, Severity};
 use crate::tls::{self, CertInfo, Prober, TlsOutcome};
 
 /// What to check at a URL and against what.
@@ -167,7 +167,7 @@ impl Checker {
                     Finding::new(
                         Check::Availability,
                         crate::finding::SUBJECT_DOWN,
-                        "unreachable",
+                        FindingCode::Unreachable,
                         Severity::High,
                         format!("站点无法访问：{e}"),
                     )
@@ -188,7 +188,7 @@ impl Checker {
                 Finding::new(
                     Check::Availability,
                     crate::finding::SUBJECT_DOWN,
-                    "http_error",
+                    FindingCode::HttpError,
                     Severity::High,
                     format!("站点返回错误状态 {}", fetched.status),
                 )
@@ -200,7 +200,7 @@ impl Checker {
                 Finding::new(
                     Check::Availability,
                     "status",
-                    "http_status",
+                    FindingCode::HttpStatus,
                     Severity::Medium,
                     format!("站点返回状态 {}", fetched.status),
                 )
@@ -212,8 +212,14 @@ impl Checker {
                 report.health = Health::Degraded;
             }
             report.findings.push(
-                Finding::new(Check::Availability, "slow", "slow", Severity::Low, format!("响应缓慢：{latency} ms"))
-                    .with(json!({"latency_ms": latency, "limit_ms": self.slow_ms})),
+                Finding::new(
+                    Check::Availability,
+                    "slow",
+                    FindingCode::Slow,
+                    Severity::Low,
+                    format!("响应缓慢：{latency} ms"),
+                )
+                .with(json!({"latency_ms": latency, "limit_ms": self.slow_ms})),
             );
         }
         let https = fetched.final_url.scheme() == "https";
@@ -255,8 +261,14 @@ impl Checker {
             }
             if target.wants(Check::Exposure) && exposure::is_listing(&fetched.body) {
                 report.findings.push(
-                    Finding::new(Check::Exposure, "file:/", "directory_listing", Severity::Medium, "首页为目录列表")
-                        .with(json!({"path": url.path()})),
+                    Finding::new(
+                        Check::Exposure,
+                        "file:/",
+                        FindingCode::DirectoryListing,
+                        Severity::Medium,
+                        "首页为目录列表",
+                    )
+                    .with(json!({"path": url.path()})),
                 );
             }
             report.page = Some(page);
@@ -275,7 +287,7 @@ impl Checker {
                     Finding::new(
                         Check::Certificate,
                         "handshake",
-                        "tls_failed",
+                        FindingCode::TlsFailed,
                         Severity::High,
                         format!("TLS 握手失败：{e}"),
                     )

@@ -146,7 +146,7 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         .map(|f| FindingInput {
             check: f.check,
             subject: f.subject.clone(),
-            code: f.code.clone(),
+            code: f.code,
             severity: f.severity,
             summary: f.summary.clone(),
             evidence: f.evidence.clone(),
@@ -386,7 +386,7 @@ fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Finding;
+    use crate::finding::{Finding, FindingCode};
 
     fn due() -> Due {
         Due {
@@ -415,7 +415,7 @@ mod tests {
 
     fn down_report(at: DateTime<Utc>) -> Report {
         let mut r = Report::failed("http://www.univ.example/", crate::fetch::FetchError::Timeout, at);
-        r.findings.push(Finding::new(Check::Availability, "down", "unreachable", Severity::High, "x"));
+        r.findings.push(Finding::new(Check::Availability, "down", FindingCode::Unreachable, Severity::High, "x"));
         r
     }
 

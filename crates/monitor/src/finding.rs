@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use wangan_core::monitoring::{Check, FindingSeverity as Severity};
+pub use wangan_core::monitoring::{Check, FindingCode, FindingSeverity as Severity};
 
 /// The subject of the availability finding raised while a site does not answer.
 pub const SUBJECT_DOWN: &str = "down";
@@ -14,8 +14,8 @@ pub struct Finding {
     pub check: Check,
     /// What exactly, stable between checks (`down`, `hidden_link:casino.example`, `file:/.git/HEAD`).
     pub subject: String,
-    /// The kind of finding, a message key (`finding.<code>` in the catalog).
-    pub code: String,
+    /// What the finding is, within its check (`finding.code.<word>` in the catalog).
+    pub code: FindingCode,
     pub severity: Severity,
     /// One line in Chinese, for the command line and notice texts.
     pub summary: String,
@@ -26,14 +26,14 @@ impl Finding {
     pub fn new(
         check: Check,
         subject: impl Into<String>,
-        code: &str,
+        code: FindingCode,
         severity: Severity,
         summary: impl Into<String>,
     ) -> Finding {
         Finding {
             check,
             subject: subject.into(),
-            code: code.to_owned(),
+            code,
             severity,
             summary: summary.into(),
             evidence: serde_json::Value::Null,
@@ -51,7 +51,7 @@ impl Finding {
         match self.check {
             Check::Tamper | Check::HiddenLinks => self.severity >= Severity::High,
             Check::Exposure => self.severity >= Severity::Critical,
-            Check::Certificate => self.code == "cert_expired",
+            Check::Certificate => self.code == FindingCode::CertExpired,
             _ => false,
         }
     }
@@ -63,14 +63,15 @@ mod tests {
 
     #[test]
     fn which_findings_open_notices() {
+        use FindingCode as C;
         let f = |c, code, s| Finding::new(c, "x", code, s, "");
-        assert!(f(Check::Tamper, "tampered", Severity::Critical).opens_notice());
-        assert!(f(Check::HiddenLinks, "hidden_link", Severity::High).opens_notice());
-        assert!(!f(Check::HiddenLinks, "new_link_domain", Severity::Low).opens_notice());
-        assert!(f(Check::Exposure, "exposed_file", Severity::Critical).opens_notice());
-        assert!(!f(Check::Exposure, "server_banner", Severity::Low).opens_notice());
-        assert!(f(Check::Certificate, "cert_expired", Severity::Critical).opens_notice());
-        assert!(!f(Check::Certificate, "cert_expiring", Severity::Critical).opens_notice());
-        assert!(!f(Check::Headers, "missing_header", Severity::Medium).opens_notice());
+        assert!(f(Check::Tamper, C::Tampered, Severity::Critical).opens_notice());
+        assert!(f(Check::HiddenLinks, C::HiddenLink, Severity::High).opens_notice());
+        assert!(!f(Check::HiddenLinks, C::NewLinkDomains, Severity::Low).opens_notice());
+        assert!(f(Check::Exposure, C::ExposedFile, Severity::Critical).opens_notice());
+        assert!(!f(Check::Exposure, C::ServerBanner, Severity::Low).opens_notice());
+        assert!(f(Check::Certificate, C::CertExpired, Severity::Critical).opens_notice());
+        assert!(!f(Check::Certificate, C::CertExpiring, Severity::Critical).opens_notice());
+        assert!(!f(Check::Headers, C::MissingHeader, Severity::Medium).opens_notice());
     }
 }

@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 use url::Url;
 
 use crate::fetch::{FetchConfig, FetchError, resolve};
-use crate::finding::{Check, Finding, Severity};
+use crate::finding::{Check, Finding, FindingCode, Severity};
 
 /// Install the process-wide TLS provider (ring); a second call changes nothing.
 pub fn install_crypto() {
@@ -242,7 +242,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
                 Finding::new(
                     Check::Certificate,
                     "tls_version",
-                    "tls_old",
+                    FindingCode::TlsOld,
                     Severity::High,
                     "服务器仅支持 TLS 1.2 以下的旧协议",
                 )
@@ -254,7 +254,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
                 Finding::new(
                     Check::Certificate,
                     "handshake",
-                    "tls_failed",
+                    FindingCode::TlsFailed,
                     Severity::High,
                     format!("TLS 握手失败：{detail}"),
                 )
@@ -273,7 +273,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
             Finding::new(
                 Check::Certificate,
                 "expiry",
-                "cert_expired",
+                FindingCode::CertExpired,
                 Severity::Critical,
                 format!("证书已于 {} 过期", info.not_after.format("%Y-%m-%d")),
             )
@@ -284,7 +284,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
             Finding::new(
                 Check::Certificate,
                 "expiry",
-                "cert_expiring",
+                FindingCode::CertExpiring,
                 Severity::Critical,
                 format!("证书将在 {:.0} 天内过期", days.ceil()),
             )
@@ -295,7 +295,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
             Finding::new(
                 Check::Certificate,
                 "expiry",
-                "cert_expiring",
+                FindingCode::CertExpiring,
                 Severity::Medium,
                 format!("证书将在 {:.0} 天内过期", days.ceil()),
             )
@@ -304,8 +304,14 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
     }
     if info.not_before > now {
         out.push(
-            Finding::new(Check::Certificate, "not_yet_valid", "cert_not_yet_valid", Severity::High, "证书尚未生效")
-                .with(evidence.clone()),
+            Finding::new(
+                Check::Certificate,
+                "not_yet_valid",
+                FindingCode::CertNotYetValid,
+                Severity::High,
+                "证书尚未生效",
+            )
+            .with(evidence.clone()),
         );
     }
     if !info.names.iter().any(|n| name_matches(n, &info.host)) {
@@ -313,7 +319,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
             Finding::new(
                 Check::Certificate,
                 "name",
-                "cert_name_mismatch",
+                FindingCode::CertNameMismatch,
                 Severity::High,
                 format!("证书不包含域名 {}", info.host),
             )
@@ -322,7 +328,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
     }
     if info.self_signed && info.chain_error.is_some() {
         out.push(
-            Finding::new(Check::Certificate, "chain", "cert_self_signed", Severity::High, "证书为自签名证书")
+            Finding::new(Check::Certificate, "chain", FindingCode::CertSelfSigned, Severity::High, "证书为自签名证书")
                 .with(evidence.clone()),
         );
     } else if let Some(e) = &info.chain_error {
@@ -330,7 +336,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
             Finding::new(
                 Check::Certificate,
                 "chain",
-                "cert_untrusted",
+                FindingCode::CertUntrusted,
                 Severity::High,
                 format!("证书链不受信任（{e}）"),
             )
@@ -342,7 +348,7 @@ pub fn judge(outcome: &TlsOutcome, now: DateTime<Utc>) -> Vec<Finding> {
             Finding::new(
                 Check::Certificate,
                 "tls_version",
-                "tls_old",
+                FindingCode::TlsOld,
                 Severity::High,
                 "服务器使用 TLS 1.2 以下的旧协议",
             )
@@ -373,7 +379,7 @@ mod tests {
     }
 
     fn codes(i: CertInfo) -> Vec<(String, Severity)> {
-        judge(&TlsOutcome::Cert(i), Utc::now()).into_iter().map(|f| (f.code, f.severity)).collect()
+        judge(&TlsOutcome::Cert(i), Utc::now()).into_iter().map(|f| (f.code.as_str().to_owned(), f.severity)).collect()
     }
 
     #[test]
@@ -400,6 +406,6 @@ mod tests {
         let mut i = info(90);
         i.chain_error = Some("unknown_issuer".into());
         assert_eq!(codes(i)[0].0, "cert_untrusted");
-        assert_eq!(judge(&TlsOutcome::OldProtocol("x".into()), Utc::now())[0].code, "tls_old");
+        assert_eq!(judge(&TlsOutcome::OldProtocol("x".into()), Utc::now())[0].code, FindingCode::TlsOld);
     }
 }

@@ -16,6 +16,50 @@ crate::closed_set! {
 }
 
 crate::closed_set! {
+    /// What a finding is, within its check (`finding.code.<word>` in the
+    /// catalog; stored as the word).
+    pub enum FindingCode {
+        // Availability
+        Unreachable = "unreachable",
+        HttpError = "http_error",
+        HttpStatus = "http_status",
+        Slow = "slow",
+        // Tamper
+        Tampered = "tampered",
+        NewExternalScript = "new_external_script",
+        NewIframe = "new_iframe",
+        // Hidden links and spam
+        SpamKeywords = "spam_keywords",
+        HiddenSpam = "hidden_spam",
+        HiddenLink = "hidden_link",
+        HiddenIframe = "hidden_iframe",
+        ScriptLinks = "script_links",
+        ObfuscatedScript = "obfuscated_script",
+        NewLinkDomains = "new_link_domains",
+        // Certificate and TLS
+        CertExpired = "cert_expired",
+        CertExpiring = "cert_expiring",
+        CertNotYetValid = "cert_not_yet_valid",
+        CertNameMismatch = "cert_name_mismatch",
+        CertSelfSigned = "cert_self_signed",
+        CertUntrusted = "cert_untrusted",
+        TlsOld = "tls_old",
+        TlsFailed = "tls_failed",
+        // Headers
+        MissingHeader = "missing_header",
+        NoHttps = "no_https",
+        WeakCookies = "weak_cookies",
+        ServerBanner = "server_banner",
+        // Filing number on the page
+        IcpMissing = "icp_missing",
+        IcpMismatch = "icp_mismatch",
+        // Exposure
+        ExposedFile = "exposed_file",
+        DirectoryListing = "directory_listing",
+    }
+}
+
+crate::closed_set! {
     /// How serious a finding is, lowest first (so `>=` compares).
     #[derive(PartialOrd, Ord)]
     pub enum FindingSeverity {

@@ -21,7 +21,7 @@ use crate::monitoring::entity::monitor;
 use crate::monitoring::entity::monitor_baseline;
 use crate::monitoring::entity::monitor_check;
 use crate::monitoring::entity::monitor_hour;
-use crate::monitoring::{Check, FindingSeverity, Health, WallState};
+use crate::monitoring::{Check, FindingCode, FindingSeverity, Health, WallState};
 use crate::notices::rules::messages::Message;
 use crate::notify::Audience;
 use crate::notify::service::Outbox;
@@ -133,7 +133,7 @@ pub struct FindingView {
     pub url: String,
     pub check: Check,
     pub subject: String,
-    pub code: String,
+    pub code: FindingCode,
     pub severity: FindingSeverity,
     pub summary: String,
     pub evidence: serde_json::Value,
@@ -1163,7 +1163,7 @@ pub async fn baseline_content(store: &Store, baseline_id: i64) -> Result<Vec<Str
 pub struct FindingInput {
     pub check: Check,
     pub subject: String,
-    pub code: String,
+    pub code: FindingCode,
     pub severity: FindingSeverity,
     pub summary: String,
     pub evidence: serde_json::Value,
@@ -1320,7 +1320,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
                     if changed || wants_notice {
                         finding::Entity::update_many()
                             .col_expr(finding::Column::Severity, Expr::value(f.severity))
-                            .col_expr(finding::Column::Code, Expr::value(f.code.clone()))
+                            .col_expr(finding::Column::Code, Expr::value(f.code))
                             .col_expr(finding::Column::Summary, Expr::value(f.summary.clone()))
                             .col_expr(finding::Column::Evidence, Expr::value(f.evidence.to_string()))
                             .col_expr(finding::Column::LastSeenAt, Expr::value(r.checked_at))
@@ -1339,7 +1339,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
                         unit_id: Set(m.unit_id),
                         check_name: Set(f.check),
                         subject: Set(f.subject.chars().take(250).collect()),
-                        code: Set(f.code.clone()),
+                        code: Set(f.code),
                         severity: Set(f.severity),
                         summary: Set(f.summary.clone()),
                         evidence: Set(f.evidence.to_string()),
@@ -1436,7 +1436,7 @@ struct OpenFinding {
     monitor_id: i64,
     check_name: Check,
     subject: String,
-    code: String,
+    code: FindingCode,
     severity: FindingSeverity,
     notice_id: Option<i64>,
 }

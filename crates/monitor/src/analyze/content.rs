@@ -9,7 +9,7 @@ use url::Url;
 
 use super::html::Page;
 use super::keywords::{Dictionary, Hit};
-use crate::finding::{Check, Finding, Severity};
+use crate::finding::{Check, Finding, FindingCode, Severity};
 
 /// A site URL as an officer types it: `www.univ.example` means `http://www.univ.example/`.
 pub fn parse_site_url(input: &str) -> Result<Url, String> {
@@ -108,7 +108,7 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
             Finding::new(
                 Check::HiddenLinks,
                 "keywords",
-                "spam_keywords",
+                FindingCode::SpamKeywords,
                 Severity::Critical,
                 format!("页面含违规关键词：{}", list.join("、")),
             )
@@ -143,7 +143,7 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
             Finding::new(
                 Check::HiddenLinks,
                 "hidden_keywords",
-                "hidden_spam",
+                FindingCode::HiddenSpam,
                 Severity::Critical,
                 format!("页面隐藏内容含违规关键词：{}", list.join("、")),
             )
@@ -155,7 +155,7 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
             Finding::new(
                 Check::HiddenLinks,
                 format!("hidden_link:{domain}"),
-                "hidden_link",
+                FindingCode::HiddenLink,
                 if spam_hidden { Severity::Critical } else { Severity::High },
                 format!("页面隐藏了指向 {domain} 的外部链接（{reason}）"),
             )
@@ -171,7 +171,7 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
                 Finding::new(
                     Check::HiddenLinks,
                     format!("hidden_iframe:{domain}"),
-                    "hidden_iframe",
+                    FindingCode::HiddenIframe,
                     Severity::High,
                     format!("页面含隐藏的外部框架 {domain}"),
                 )
@@ -189,7 +189,7 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
                 Finding::new(
                     Check::HiddenLinks,
                     format!("script_links:{:016x}", s.hash),
-                    "script_links",
+                    FindingCode::ScriptLinks,
                     if s.signs.is_empty() { Severity::High } else { Severity::Critical },
                     format!("脚本向页面写入外部链接：{}", external.join(" ")),
                 )
@@ -200,7 +200,7 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
                 Finding::new(
                     Check::HiddenLinks,
                     format!("obfuscated_script:{:016x}", s.hash),
-                    "obfuscated_script",
+                    FindingCode::ObfuscatedScript,
                     Severity::Medium,
                     format!("页面含混淆脚本（{}）", s.signs.join("、")),
                 )
@@ -217,7 +217,7 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
                 Finding::new(
                     Check::HiddenLinks,
                     "new_link_domains",
-                    "new_link_domains",
+                    FindingCode::NewLinkDomains,
                     Severity::Low,
                     format!("页面出现基线中没有的外部链接域名：{}", new.join("、")),
                 )

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::finding::{Check, Finding, Severity};
+use crate::finding::{Check, Finding, FindingCode, Severity};
 
 /// What a probe looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,9 +112,9 @@ pub fn judge(path: &str, sig: Signature, severity: Severity, status: u16, body: 
         return None;
     }
     let (code, summary) = if sig == Signature::Listing {
-        ("directory_listing", format!("目录 {path} 开放了列目录"))
+        (FindingCode::DirectoryListing, format!("目录 {path} 开放了列目录"))
     } else {
-        ("exposed_file", format!("敏感文件 {path} 可被公开下载"))
+        (FindingCode::ExposedFile, format!("敏感文件 {path} 可被公开下载"))
     };
     let sample: String = String::from_utf8_lossy(&body[..body.len().min(120)])
         .chars()

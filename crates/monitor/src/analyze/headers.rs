@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::finding::{Check, Finding, Severity};
+use crate::finding::{Check, Finding, FindingCode, Severity};
 
 /// Response headers as (lower-case name, value).
 pub type Headers = [(String, String)];
@@ -24,7 +24,7 @@ pub fn check(headers: &Headers, https: bool) -> (u8, Vec<Finding>) {
     let referrer = get(headers, "referrer-policy").next().is_some();
     if !https {
         // A plain-HTTP site cannot earn HSTS's points, and says so.
-        out.push(Finding::new(Check::Headers, "no_https", "no_https", Severity::Low, "站点未使用 HTTPS"));
+        out.push(Finding::new(Check::Headers, "no_https", FindingCode::NoHttps, Severity::Low, "站点未使用 HTTPS"));
     }
     let table: [(&str, u32, bool, Severity, bool); 5] = [
         ("Strict-Transport-Security", 25, hsts, Severity::Low, https),
@@ -44,7 +44,7 @@ pub fn check(headers: &Headers, https: bool) -> (u8, Vec<Finding>) {
                 Finding::new(
                     Check::Headers,
                     format!("missing:{name}"),
-                    "missing_header",
+                    FindingCode::MissingHeader,
                     severity,
                     format!("响应缺少安全头 {name}"),
                 )
@@ -68,7 +68,7 @@ pub fn check(headers: &Headers, https: bool) -> (u8, Vec<Finding>) {
             Finding::new(
                 Check::Headers,
                 "cookies",
-                "weak_cookies",
+                FindingCode::WeakCookies,
                 Severity::Low,
                 format!("Cookie 缺少 Secure/HttpOnly：{}", weak.join("、")),
             )
@@ -91,7 +91,7 @@ pub fn banners(headers: &Headers) -> Vec<Finding> {
                     Finding::new(
                         Check::Exposure,
                         format!("banner:{name}"),
-                        "server_banner",
+                        FindingCode::ServerBanner,
                         Severity::Low,
                         format!("响应头暴露软件版本：{v}"),
                     )
@@ -142,7 +142,7 @@ mod tests {
         );
         let (score, found) = check(&h(&[("x-frame-options", "SAMEORIGIN")]), false);
         assert_eq!(score, 20);
-        assert!(found.iter().any(|f| f.code == "no_https"));
+        assert!(found.iter().any(|f| f.code == FindingCode::NoHttps));
     }
 
     #[test]

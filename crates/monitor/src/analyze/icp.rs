@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::finding::{Check, Finding, Severity};
+use crate::finding::{Check, Finding, FindingCode, Severity};
 
 const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
 
@@ -58,7 +58,7 @@ pub fn check(found: &[String], registered: &str, internet_facing: bool) -> Vec<F
             return Vec::new();
         }
         return vec![
-            Finding::new(Check::Icp, "missing", "icp_missing", Severity::Low, "页面底部未显示 ICP 备案号")
+            Finding::new(Check::Icp, "missing", FindingCode::IcpMissing, Severity::Low, "页面底部未显示 ICP 备案号")
                 .with(json!({"registered": registered})),
         ];
     }
@@ -73,7 +73,7 @@ pub fn check(found: &[String], registered: &str, internet_facing: bool) -> Vec<F
         Finding::new(
             Check::Icp,
             "mismatch",
-            "icp_mismatch",
+            FindingCode::IcpMismatch,
             Severity::Medium,
             format!("页面显示的备案号 {} 与登记的 {registered} 不符", found.join("、")),
         )
@@ -104,8 +104,8 @@ mod tests {
         assert!(check(&shown, "京ICP备05004617号", true).is_empty(), "the site suffix is ignored");
         assert!(check(&shown, "", true).is_empty(), "nothing registered: nothing to compare");
         let wrong = check(&shown, "京ICP备99999999号", true);
-        assert_eq!(wrong[0].code, "icp_mismatch");
-        assert_eq!(check(&[], "京ICP备05004617号", true)[0].code, "icp_missing");
+        assert_eq!(wrong[0].code, FindingCode::IcpMismatch);
+        assert_eq!(check(&[], "京ICP备05004617号", true)[0].code, FindingCode::IcpMissing);
         assert!(check(&[], "", false).is_empty(), "intranet systems need no number");
     }
 }

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::content::{external_host, link_domains, site_of};
 use super::html::{Page, char_count, text_hash};
-use crate::finding::{Check, Finding, Severity};
+use crate::finding::{Check, Finding, FindingCode, Severity};
 
 /// What is kept of an accepted page (small: compared on every check).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -190,7 +190,7 @@ pub fn judge(diff: &Diff, threshold: f64, url: &Url) -> Vec<Finding> {
             Finding::new(
                 Check::Tamper,
                 "content",
-                "tampered",
+                FindingCode::Tampered,
                 Severity::Critical,
                 format!(
                     "页面与基线相比变化 {:.0}%（文字）/ {:.0}%（结构），疑似被篡改",
@@ -208,7 +208,7 @@ pub fn judge(diff: &Diff, threshold: f64, url: &Url) -> Vec<Finding> {
             Finding::new(
                 Check::Tamper,
                 format!("script:{domain}"),
-                "new_external_script",
+                FindingCode::NewExternalScript,
                 Severity::High,
                 format!("页面新增了来自 {domain} 的外部脚本"),
             )
@@ -221,7 +221,7 @@ pub fn judge(diff: &Diff, threshold: f64, url: &Url) -> Vec<Finding> {
             Finding::new(
                 Check::Tamper,
                 format!("iframe:{domain}"),
-                "new_iframe",
+                FindingCode::NewIframe,
                 Severity::High,
                 format!("页面新增了指向 {domain} 的框架"),
             )

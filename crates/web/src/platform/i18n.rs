@@ -129,6 +129,7 @@ labelled! {
     wangan_core::directory::service::units::UnitKind => "unit.kind",
     wangan_core::notify::DeliveryStatus => "outbox",
     wangan_core::monitoring::Check => "check",
+    wangan_core::monitoring::FindingCode => "finding.code",
     wangan_core::monitoring::Health => "mstatus",
     wangan_core::monitoring::WallState => "mstatus",
     wangan_core::monitoring::FindingSeverity => "severity",

@@ -872,7 +872,7 @@ fn schemas() -> Value {
             "latency_ms": { "type": ["integer", "null"] } } },
         "Finding": { "type": "object", "properties": { "id": s("integer"), "monitor": s("integer"), "system": s("integer"),
             "system_name": s("string"), "unit": s("string"), "url": s("string"), "check": checks.clone(), "subject": s("string"),
-            "code": s("string"), "severity": { "type": "string", "enum": words::<wangan_core::monitoring::FindingSeverity>() },
+            "code": { "type": "string", "enum": words::<wangan_core::monitoring::FindingCode>() }, "severity": { "type": "string", "enum": words::<wangan_core::monitoring::FindingSeverity>() },
             "summary": s("string"), "evidence": {}, "open": s("boolean"), "first_seen_at": dt.clone(), "last_seen_at": dt.clone(),
             "resolved_at": dt_n.clone(), "notice": { "type": ["integer", "null"] } } },
         "FindingPage": page_of("Finding"),

@@ -13,7 +13,7 @@ pub struct Model {
     /// `availability`, `tamper`, `hidden_links`, `certificate`, `headers`, `icp`, `exposure`.
     pub check_name: crate::monitoring::Check,
     pub subject: String,
-    pub code: String,
+    pub code: crate::monitoring::FindingCode,
     pub severity: crate::monitoring::FindingSeverity,
     #[sea_orm(column_type = "Text")]
     pub summary: String,
