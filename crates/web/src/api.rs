@@ -1,17 +1,19 @@
-//! The JSON API under `/api/v1` (bearer tokens): every feature's `api::routes()`
-//! and the OpenAPI document (`platform::openapi`), which lists every route
-//! (a shape test compares the two).
+//! The JSON API under `/api/v1` (bearer tokens): every feature's
+//! `api::routes()`, whose handlers declare their operations, so the router
+//! and the OpenAPI document (`platform::openapi`) come from one source.
 
 use crate::AppState;
 use crate::platform::error::{ApiError, WebError};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wangan_core::CoreError;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi_doc))
+/// The API's routes with their declarations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(openapi_doc))
         .merge(crate::accounts::api::routes())
         .merge(crate::directory::api::routes())
         .merge(crate::registry::api::routes())
@@ -19,9 +21,17 @@ pub fn router() -> Router<AppState> {
         .merge(crate::notify::api::routes())
         .merge(crate::monitoring::api::routes())
         .merge(crate::audit::api::routes())
-        .fallback(|| async { ApiError(WebError::Core(CoreError::NotFound)) })
 }
 
+/// The router mounted at `/api/v1`.
+pub fn router() -> Router<AppState> {
+    let (router, _) = routes().split_for_parts();
+    router.fallback(|| async { ApiError(WebError::Core(CoreError::NotFound)) })
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", summary = "This document",
+    responses((status = 200, description = "OK", content_type = "application/json", body = Object)))]
 async fn openapi_doc() -> impl IntoResponse {
-    Json(crate::platform::openapi::document())
+    Json(crate::platform::openapi::document().clone())
 }

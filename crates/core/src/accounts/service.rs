@@ -60,7 +60,7 @@ pub struct UserView {
     pub roles: Vec<GrantView>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct GrantView {
     pub role: Role,
     pub unit: Option<String>,

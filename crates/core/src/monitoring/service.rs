@@ -53,7 +53,7 @@ impl Default for MonitorPolicy {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonitorView {
     pub id: i64,
     pub system: i64,
@@ -85,6 +85,7 @@ pub struct MonitorView {
     pub open_findings: u64,
     /// The worst severity among open findings above `info` (empty when none).
     #[serde(serialize_with = "crate::platform::closed_set::word_or_empty")]
+    #[schema(schema_with = FindingSeverity::schema_or_empty)]
     pub worst_severity: Option<FindingSeverity>,
     /// What the caller may do next on it.
     pub actions: MonitorActions,
@@ -100,7 +101,7 @@ pub struct MonitorFilter {
     pub with_findings: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct MonitorInput {
     pub system: i64,
     pub url: String,
@@ -113,7 +114,7 @@ pub struct MonitorInput {
     pub paused: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct MonitorPatch {
     pub interval_s: Option<i32>,
     pub timeout_s: Option<i32>,
@@ -123,7 +124,7 @@ pub struct MonitorPatch {
     pub paused: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FindingView {
     pub id: i64,
     pub monitor: i64,
@@ -154,7 +155,7 @@ pub struct FindingFilter {
     pub severity: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BaselineView {
     pub id: i64,
     pub monitor: i64,
@@ -224,7 +225,7 @@ fn check_tuning(
 }
 
 /// What a caller may do next on a monitor (its page's buttons; the API returns the same).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MonitorActions {
     /// Tune, pause or check it now.
     pub manage: bool,
@@ -817,7 +818,7 @@ async fn insert_baseline<C: ConnectionTrait>(
 }
 
 /// One point of a monitor's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryPoint {
     pub at: DateTime<Utc>,
     pub checks: u32,
@@ -826,7 +827,7 @@ pub struct HistoryPoint {
     pub latency_ms: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct History {
     /// Every check of the last 24 hours.
     pub day: Vec<HistoryPoint>,

@@ -227,7 +227,7 @@ async fn channels_of<C: ConnectionTrait>(
 
 // ---- channels -----------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ChannelView {
     pub id: i64,
     pub owner_kind: ChannelOwner,
@@ -241,7 +241,7 @@ pub struct ChannelView {
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ChannelInput {
     pub owner_kind: String,
     /// A unit code or a person id; empty for the center.
@@ -261,7 +261,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ChannelPatch {
     pub label: Option<String>,
     pub target: Option<String>,
@@ -443,7 +443,7 @@ pub async fn delete_channel(store: &Store, who: &Principal, id: i64) -> Result<(
 
 // ---- deliveries ---------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AttemptView {
     pub at: DateTime<Utc>,
     pub ok: bool,
@@ -451,7 +451,7 @@ pub struct AttemptView {
     pub duration_ms: i32,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub id: i64,
     pub event: String,

@@ -283,7 +283,7 @@ pub struct AuditFilter {
     pub unit_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditView {
     pub seq: i64,
     pub at: DateTime<Utc>,

@@ -48,6 +48,15 @@ macro_rules! closed_set {
                 }
             }
 
+            /// In the API document: one of the words or the empty word (a
+            /// query filter's "any", a field's "none").
+            pub fn schema_or_empty() -> utoipa::openapi::schema::Object {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($word,)+ ""]))
+                    .build()
+            }
+
             /// The value a word names, if any.
             pub fn parse(word: &str) -> Option<$name> {
                 match word {
@@ -63,6 +72,22 @@ macro_rules! closed_set {
             }
             fn as_str(self) -> &'static str {
                 $name::as_str(self)
+            }
+        }
+
+        /// In the API document: a string, one of the words.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($word),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
 

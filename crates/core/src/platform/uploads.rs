@@ -54,7 +54,7 @@ pub(crate) async fn save<C: ConnectionTrait>(
     Ok(a.id)
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: i64,
     pub file_name: String,

@@ -1,23 +1,25 @@
-//! JSON API: The audit log. Each operation is documented in
-//! `platform::openapi::ROUTES`.
+//! JSON API: The audit log. Each handler declares its operation
+//! (`#[utoipa::path]`); `routes()` builds the router and the API document from them.
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::{ApiQuery, ApiUser};
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wangan_core::directory::service::units;
 use wangan_core::platform::audit::{self, AuditFilter, AuditView};
 use wangan_core::{Page, PageRequest};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit", get(list_audit))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_audit))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     page: Option<u64>,
     per_page: Option<u64>,
@@ -28,6 +30,14 @@ struct AuditQuery {
     unit: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "audit",
+    summary = "Audit entries, newest first (admin, auditor)",
+    params(AuditQuery),
+    responses((status = 200, description = "OK", body = Page<AuditView>))
+)]
 async fn list_audit(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,

@@ -1,33 +1,35 @@
-//! JSON API: Units, people, responsible persons, the leadership group. Each operation is documented in
-//! `platform::openapi::ROUTES`.
+//! JSON API: Units, people, responsible persons, the leadership group. Each handler declares its operation
+//! (`#[utoipa::path]`); `routes()` builds the router and the API document from them.
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wangan_core::directory::service::leadership;
 use wangan_core::directory::service::people;
 use wangan_core::directory::service::responsibilities;
 use wangan_core::directory::service::units;
 use wangan_core::{Page, PageRequest};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/units", get(list_units).post(create_unit))
-        .route("/units/{code}", get(get_unit).patch(update_unit).delete(delete_unit))
-        .route("/units/{code}/responsibilities", get(get_responsibilities).put(put_responsibilities))
-        .route("/people", get(list_people).post(create_person))
-        .route("/people/{id}", get(get_person).patch(update_person))
-        .route("/leadership", get(list_leadership))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_units, create_unit))
+        .routes(routes!(get_unit, update_unit, delete_unit))
+        .routes(routes!(get_responsibilities, put_responsibilities))
+        .routes(routes!(list_people, create_person))
+        .routes(routes!(get_person, update_person))
+        .routes(routes!(list_leadership))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UnitQuery {
     page: Option<u64>,
     per_page: Option<u64>,
@@ -36,6 +38,14 @@ struct UnitQuery {
     q: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/units",
+    tag = "units",
+    summary = "List units in scope",
+    params(UnitQuery),
+    responses((status = 200, description = "OK", body = Page<units::UnitView>))
+)]
 async fn list_units(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -46,6 +56,14 @@ async fn list_units(
     Ok(Json(units::list(&s.store, &p, &filter, page).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/units",
+    tag = "units",
+    summary = "Create a unit (admin)",
+    request_body = units::UnitInput,
+    responses((status = 201, description = "OK", body = units::UnitView))
+)]
 async fn create_unit(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -54,6 +72,14 @@ async fn create_unit(
     Ok((StatusCode::CREATED, Json(units::create(&s.store, &p, input).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/units/{code}",
+    tag = "units",
+    summary = "One unit",
+    params(("code" = String, Path, description = "The unit's code")),
+    responses((status = 200, description = "OK", body = units::UnitView))
+)]
 async fn get_unit(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -62,6 +88,15 @@ async fn get_unit(
     Ok(Json(units::get(&s.store, &p, &code).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/units/{code}",
+    tag = "units",
+    summary = "Change a unit (admin)",
+    params(("code" = String, Path, description = "The unit's code")),
+    request_body = units::UnitPatch,
+    responses((status = 200, description = "OK", body = units::UnitView))
+)]
 async fn update_unit(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -71,6 +106,14 @@ async fn update_unit(
     Ok(Json(units::update(&s.store, &p, &code, patch).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/units/{code}",
+    tag = "units",
+    summary = "Delete an unused unit (admin)",
+    params(("code" = String, Path, description = "The unit's code")),
+    responses((status = 204, description = "Done"))
+)]
 async fn delete_unit(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -80,6 +123,14 @@ async fn delete_unit(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/units/{code}/responsibilities",
+    tag = "units",
+    summary = "A unit's responsible persons",
+    params(("code" = String, Path, description = "The unit's code")),
+    responses((status = 200, description = "OK", body = responsibilities::ResponsibilitiesView))
+)]
 async fn get_responsibilities(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -88,6 +139,15 @@ async fn get_responsibilities(
     Ok(Json(responsibilities::get(&s.store, &p, &code).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/units/{code}/responsibilities",
+    tag = "units",
+    summary = "Appoint a unit's responsible persons",
+    params(("code" = String, Path, description = "The unit's code")),
+    request_body = responsibilities::ResponsibilitiesInput,
+    responses((status = 200, description = "OK", body = responsibilities::ResponsibilitiesView))
+)]
 async fn put_responsibilities(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -97,7 +157,8 @@ async fn put_responsibilities(
     Ok(Json(responsibilities::put(&s.store, &p, &code, input).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PeopleQuery {
     page: Option<u64>,
     per_page: Option<u64>,
@@ -105,6 +166,14 @@ struct PeopleQuery {
     q: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/people",
+    tag = "people",
+    summary = "List people in scope",
+    params(PeopleQuery),
+    responses((status = 200, description = "OK", body = Page<people::PersonView>))
+)]
 async fn list_people(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -114,6 +183,14 @@ async fn list_people(
     Ok(Json(people::list(&s.store, &p, &filter, PageRequest { page: q.page, per_page: q.per_page }).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/people",
+    tag = "people",
+    summary = "Add a person",
+    request_body = people::PersonInput,
+    responses((status = 201, description = "OK", body = people::PersonView))
+)]
 async fn create_person(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -122,6 +199,14 @@ async fn create_person(
     Ok((StatusCode::CREATED, Json(people::create(&s.store, &p, input).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/people/{id}",
+    tag = "people",
+    summary = "One person",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = people::PersonView))
+)]
 async fn get_person(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -130,6 +215,15 @@ async fn get_person(
     Ok(Json(people::get(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/people/{id}",
+    tag = "people",
+    summary = "Change a person",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = people::PersonPatch,
+    responses((status = 200, description = "OK", body = people::PersonView))
+)]
 async fn update_person(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -139,6 +233,13 @@ async fn update_person(
     Ok(Json(people::update(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/leadership",
+    tag = "units",
+    summary = "The leadership group",
+    responses((status = 200, description = "OK", body = Vec<leadership::MemberView>))
+)]
 async fn list_leadership(
     State(s): State<AppState>,
     ApiUser(_p): ApiUser,

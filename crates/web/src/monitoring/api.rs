@@ -1,41 +1,53 @@
-//! JSON API: Monitors, baselines, check history, findings. Each operation is documented in
-//! `platform::openapi::ROUTES`.
+//! JSON API: Monitors, baselines, check history, findings. Each handler declares its operation
+//! (`#[utoipa::path]`); `routes()` builds the router and the API document from them.
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::openapi::{Binary, XLSX};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wangan_core::monitoring::service as monitoring;
 use wangan_core::{CoreError, Page, PageRequest};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/monitors", get(list_monitors).post(create_monitor))
-        .route("/monitors/{id}", get(get_monitor).patch(update_monitor).delete(delete_monitor))
-        .route("/monitors/{id}/baseline", post(accept_baseline))
-        .route("/monitors/{id}/baselines", get(list_baselines))
-        .route("/monitors/{id}/history", get(monitor_history))
-        .route("/findings", get(list_findings))
-        .route("/findings/{id}", get(get_finding))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_monitors, create_monitor))
+        .routes(routes!(get_monitor, update_monitor, delete_monitor))
+        .routes(routes!(accept_baseline))
+        .routes(routes!(list_baselines))
+        .routes(routes!(monitor_history))
+        .routes(routes!(list_findings))
+        .routes(routes!(get_finding))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct MonitorQuery {
     page: Option<u64>,
     per_page: Option<u64>,
     unit: Option<String>,
     system: Option<i64>,
+    #[param(schema_with = wangan_core::monitoring::WallState::schema_or_empty)]
     status: Option<String>,
     q: Option<String>,
     with_findings: Option<bool>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/monitors",
+    tag = "monitoring",
+    summary = "Monitors in scope, trouble first (down, degraded, pending)",
+    params(MonitorQuery),
+    responses((status = 200, description = "OK", body = Page<monitoring::MonitorView>))
+)]
 async fn list_monitors(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -52,6 +64,14 @@ async fn list_monitors(
     Ok(Json(monitoring::list(&s.store, &p, &f, page).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/monitors",
+    tag = "monitoring",
+    summary = "Add a monitor for a URL of a system (officer, admin)",
+    request_body = monitoring::MonitorInput,
+    responses((status = 201, description = "OK", body = monitoring::MonitorView))
+)]
 async fn create_monitor(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -60,6 +80,14 @@ async fn create_monitor(
     Ok((StatusCode::CREATED, Json(wangan_monitor::manage::create(&s.store, &p, input).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/monitors/{id}",
+    tag = "monitoring",
+    summary = "One monitor",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = monitoring::MonitorView))
+)]
 async fn get_monitor(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -68,6 +96,15 @@ async fn get_monitor(
     Ok(Json(monitoring::get(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/monitors/{id}",
+    tag = "monitoring",
+    summary = "Pause or tune a monitor: interval, timeout, checks, exclusions, threshold (officer, admin)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = monitoring::MonitorPatch,
+    responses((status = 200, description = "OK", body = monitoring::MonitorView))
+)]
 async fn update_monitor(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -77,6 +114,14 @@ async fn update_monitor(
     Ok(Json(wangan_monitor::manage::update(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/monitors/{id}",
+    tag = "monitoring",
+    summary = "Remove a monitor added by hand (registry monitors are paused instead: 409)",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 204, description = "Done"))
+)]
 async fn delete_monitor(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -86,12 +131,21 @@ async fn delete_monitor(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 struct BaselineInput {
     #[serde(default)]
     note: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/monitors/{id}/baseline",
+    tag = "monitoring",
+    summary = "Fetch the page now and accept it as the baseline (officer, admin, the unit's admin)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body(content = Binary, content_type = XLSX, description = "The spreadsheet (.xlsx or .csv)"),
+    responses((status = 200, description = "OK", body = monitoring::BaselineView))
+)]
 async fn accept_baseline(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -108,6 +162,14 @@ async fn accept_baseline(
     Ok(Json(wangan_monitor::manage::accept_current(&s.store, s.checker.as_ref(), &p, id, &note).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/monitors/{id}/baselines",
+    tag = "monitoring",
+    summary = "The accepted baselines, newest first",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = Vec<monitoring::BaselineView>))
+)]
 async fn list_baselines(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -116,6 +178,14 @@ async fn list_baselines(
     Ok(Json(monitoring::baselines(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/monitors/{id}/history",
+    tag = "monitoring",
+    summary = "Checks of the last 24 hours, hours of 30 days, uptime",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = monitoring::History))
+)]
 async fn monitor_history(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -124,18 +194,29 @@ async fn monitor_history(
     Ok(Json(monitoring::history(&s.store, &p, parse_id(&id)?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FindingQuery {
     page: Option<u64>,
     per_page: Option<u64>,
     system: Option<i64>,
     monitor: Option<i64>,
+    #[param(schema_with = wangan_core::monitoring::Check::schema_or_empty)]
     check: Option<String>,
     open: Option<bool>,
     unit: Option<String>,
+    #[param(schema_with = wangan_core::monitoring::FindingSeverity::schema_or_empty)]
     severity: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/findings",
+    tag = "monitoring",
+    summary = "Findings of the monitors in scope",
+    params(FindingQuery),
+    responses((status = 200, description = "OK", body = Page<monitoring::FindingView>))
+)]
 async fn list_findings(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -153,6 +234,14 @@ async fn list_findings(
     Ok(Json(monitoring::findings(&s.store, &p, &f, page).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/findings/{id}",
+    tag = "monitoring",
+    summary = "One finding with its evidence",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = monitoring::FindingView))
+)]
 async fn get_finding(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,

@@ -1,51 +1,65 @@
-//! JSON API: Notices, rectifications, violations. Each operation is documented in
-//! `platform::openapi::ROUTES`.
+//! JSON API: Notices, rectifications, violations. Each handler declares its operation
+//! (`#[utoipa::path]`); `routes()` builds the router and the API document from them.
 
 use crate::AppState;
 use crate::platform::error::{ApiResult, WebError};
 use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::openapi::{Binary, DOCX, XLSX};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wangan_core::notices::service::notices;
 use wangan_core::notices::service::rectifications;
 use wangan_core::{Page, PageRequest, platform::access::Permission};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/notices", get(list_notices).post(create_notice))
-        .route(
-            "/notices/import",
-            post(import_notices).layer(axum::extract::DefaultBodyLimit::max(wangan_office::MAX_BYTES)),
-        )
-        .route("/notices/{id}", get(get_notice).patch(update_notice))
-        .route("/rectifications", get(list_rectifications))
-        .route("/rectifications/export.xlsx", get(export_rectifications))
-        .route("/rectifications/{id}", get(get_rectification))
-        .route("/rectifications/{id}/start", post(start_rectification))
-        .route("/rectifications/{id}/report", post(report_rectification))
-        .route("/rectifications/{id}/approve", post(approve_rectification))
-        .route("/rectifications/{id}/review", post(review_rectification))
-        .route("/rectifications/{id}/report.docx", get(rectification_docx))
-        .route("/violations", get(list_violations))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notices, create_notice))
+        .routes({
+            let (schemas, paths, router) = routes!(import_notices);
+            (schemas, paths, router.layer(axum::extract::DefaultBodyLimit::max(wangan_office::MAX_BYTES)))
+        })
+        .routes(routes!(get_notice, update_notice))
+        .routes(routes!(list_rectifications))
+        .routes(routes!(export_rectifications))
+        .routes(routes!(get_rectification))
+        .routes(routes!(start_rectification))
+        .routes(routes!(report_rectification))
+        .routes(routes!(approve_rectification))
+        .routes(routes!(review_rectification))
+        .routes(routes!(rectification_docx))
+        .routes(routes!(list_violations))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct NoticeQuery {
     page: Option<u64>,
     per_page: Option<u64>,
+    #[param(schema_with = wangan_core::notices::NoticeSource::schema_or_empty)]
     source: Option<String>,
+    #[param(schema_with = wangan_core::notices::Severity::schema_or_empty)]
     severity: Option<String>,
+    #[param(schema_with = wangan_core::notices::NoticeStatus::schema_or_empty)]
     status: Option<String>,
     unit: Option<String>,
     overdue: Option<bool>,
     q: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/notices",
+    tag = "notices",
+    summary = "Notices in scope (unit roles: those about their units), newest first",
+    params(NoticeQuery),
+    responses((status = 200, description = "OK", body = Page<notices::NoticeView>))
+)]
 async fn list_notices(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -63,6 +77,14 @@ async fn list_notices(
     Ok(Json(notices::list(&s.store, &p, &f, page).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/notices",
+    tag = "notices",
+    summary = "Record a notice; one rectification per system goes to its owner unit (officer, admin)",
+    request_body = notices::NoticeInput,
+    responses((status = 201, description = "OK", body = notices::NoticeDetail))
+)]
 async fn create_notice(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -71,6 +93,14 @@ async fn create_notice(
     Ok((StatusCode::CREATED, Json(notices::create(&s.store, &p, input).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/notices/{id}",
+    tag = "notices",
+    summary = "A notice with its rectifications",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = notices::NoticeDetail))
+)]
 async fn get_notice(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -79,6 +109,15 @@ async fn get_notice(
     Ok(Json(notices::get(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/notices/{id}",
+    tag = "notices",
+    summary = "Edit a notice; a new deadline moves its open rectifications; systems are added (officer, admin)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = notices::NoticePatch,
+    responses((status = 200, description = "OK", body = notices::NoticeDetail))
+)]
 async fn update_notice(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -88,12 +127,15 @@ async fn update_notice(
     Ok(Json(notices::update(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RectificationQuery {
     page: Option<u64>,
     per_page: Option<u64>,
     unit: Option<String>,
+    #[param(schema_with = wangan_core::notices::RectificationStatus::schema_or_empty)]
     status: Option<String>,
+    #[param(schema_with = wangan_core::notices::Severity::schema_or_empty)]
     severity: Option<String>,
     notice: Option<i64>,
     system: Option<i64>,
@@ -122,6 +164,14 @@ impl RectificationQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/rectifications",
+    tag = "rectifications",
+    summary = "Rectifications in scope, nearest deadline first",
+    params(RectificationQuery),
+    responses((status = 200, description = "OK", body = Page<rectifications::RectificationView>))
+)]
 async fn list_rectifications(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -131,6 +181,14 @@ async fn list_rectifications(
     Ok(Json(rectifications::list(&s.store, &p, &f, page).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/rectifications/export.xlsx",
+    tag = "rectifications",
+    summary = "The batch summary of the filtered rectifications as a workbook",
+    params(RectificationQuery),
+    responses((status = 200, description = "OK", content_type = XLSX, body = Binary))
+)]
 async fn export_rectifications(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -140,6 +198,14 @@ async fn export_rectifications(
     Ok(crate::notices::rectification_summary_download(&s.store, &p, &f).await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/rectifications/{id}",
+    tag = "rectifications",
+    summary = "A rectification with its report",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
+)]
 async fn get_rectification(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -148,6 +214,14 @@ async fn get_rectification(
     Ok(Json(rectifications::get(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rectifications/{id}/start",
+    tag = "rectifications",
+    summary = "Start work (the unit's admin)",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
+)]
 async fn start_rectification(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -156,6 +230,15 @@ async fn start_rectification(
     Ok(Json(rectifications::start(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rectifications/{id}/report",
+    tag = "rectifications",
+    summary = "Save (submit=false) or submit the rectification report (the unit's admin)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = rectifications::ReportInput,
+    responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
+)]
 async fn report_rectification(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -165,6 +248,14 @@ async fn report_rectification(
     Ok(Json(rectifications::report(&s.store, &p, parse_id(&id)?, input).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rectifications/{id}/approve",
+    tag = "rectifications",
+    summary = "Approve the submitted report (the unit's leader); it goes to the center",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
+)]
 async fn approve_rectification(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -173,6 +264,15 @@ async fn approve_rectification(
     Ok(Json(rectifications::approve(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/rectifications/{id}/review",
+    tag = "rectifications",
+    summary = "Accept (closes, lifts a shutdown order) or reject with a comment (officer, admin)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = rectifications::ReviewInput,
+    responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
+)]
 async fn review_rectification(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -182,6 +282,14 @@ async fn review_rectification(
     Ok(Json(rectifications::review(&s.store, &p, parse_id(&id)?, input).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/rectifications/{id}/report.docx",
+    tag = "rectifications",
+    summary = "The rectification report (风险整改报告) as a Word document",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", content_type = DOCX, body = Binary))
+)]
 async fn rectification_docx(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -190,13 +298,22 @@ async fn rectification_docx(
     Ok(crate::notices::report_download(&s.store, &p, parse_id(&id)?).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UnitPageQuery {
     page: Option<u64>,
     per_page: Option<u64>,
     unit: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/violations",
+    tag = "rectifications",
+    summary = "Violations (责任追究) recorded against units in scope",
+    params(UnitPageQuery),
+    responses((status = 200, description = "OK", body = Page<rectifications::ViolationView>))
+)]
 async fn list_violations(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -206,7 +323,8 @@ async fn list_violations(
     Ok(Json(rectifications::violations(&s.store, &p, q.unit.as_deref(), page).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
     #[serde(default)]
     dry_run: bool,
@@ -214,6 +332,15 @@ struct ImportQuery {
 
 /// The body is the `.xlsx` or `.csv` file itself. The report lists every row;
 /// nothing is written unless every row passes (`written`).
+#[utoipa::path(
+    post,
+    path = "/notices/import",
+    tag = "notices",
+    summary = "Import notices from the .xlsx / .csv file sent as the body; all rows or none (officer, admin)",
+    params(ImportQuery),
+    request_body(content = Binary, content_type = XLSX, description = "The spreadsheet (.xlsx or .csv)"),
+    responses((status = 200, description = "OK", body = wangan_core::registry::service::inventory::ImportReport))
+)]
 async fn import_notices(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,

@@ -1,33 +1,44 @@
-//! JSON API: Channels and the delivery log. Each operation is documented in
-//! `platform::openapi::ROUTES`.
+//! JSON API: Channels and the delivery log. Each handler declares its operation
+//! (`#[utoipa::path]`); `routes()` builds the router and the API document from them.
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wangan_core::notify::service as notify;
 use wangan_core::{Page, PageRequest};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/channels", get(list_channels).post(add_channel))
-        .route("/channels/{id}", axum::routing::patch(update_channel).delete(delete_channel))
-        .route("/deliveries", get(list_deliveries))
-        .route("/deliveries/{id}/retry", post(retry_delivery))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_channels, add_channel))
+        .routes(routes!(update_channel, delete_channel))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(retry_delivery))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ChannelQuery {
+    #[param(schema_with = wangan_core::notify::ChannelOwner::schema_or_empty)]
     owner_kind: String,
     owner: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/channels",
+    tag = "notifications",
+    summary = "The notification channels of a unit, a person or the center",
+    params(ChannelQuery),
+    responses((status = 200, description = "OK", body = Vec<notify::ChannelView>))
+)]
 async fn list_channels(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -36,6 +47,14 @@ async fn list_channels(
     Ok(Json(notify::channels(&s.store, &p, &q.owner_kind, q.owner.as_deref()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/channels",
+    tag = "notifications",
+    summary = "Add a channel (unit: its admin, officers; person: the person, people managers; center: admin)",
+    request_body = notify::ChannelInput,
+    responses((status = 201, description = "OK", body = notify::ChannelView))
+)]
 async fn add_channel(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -44,6 +63,15 @@ async fn add_channel(
     Ok((StatusCode::CREATED, Json(notify::add_channel(&s.store, &p, input).await?)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/channels/{id}",
+    tag = "notifications",
+    summary = "Change a channel; the secret is write-only",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = notify::ChannelPatch,
+    responses((status = 200, description = "OK", body = notify::ChannelView))
+)]
 async fn update_channel(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -53,6 +81,14 @@ async fn update_channel(
     Ok(Json(notify::update_channel(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/channels/{id}",
+    tag = "notifications",
+    summary = "Remove a channel",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 204, description = "Done"))
+)]
 async fn delete_channel(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -62,14 +98,24 @@ async fn delete_channel(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DeliveryQuery {
     page: Option<u64>,
     per_page: Option<u64>,
+    #[param(schema_with = wangan_core::notify::DeliveryStatus::schema_or_empty)]
     status: Option<String>,
     unit: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/deliveries",
+    tag = "notifications",
+    summary = "Every queued, sent and failed message with its attempts (admin)",
+    params(DeliveryQuery),
+    responses((status = 200, description = "OK", body = Page<notify::DeliveryView>))
+)]
 async fn list_deliveries(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -80,6 +126,14 @@ async fn list_deliveries(
     Ok(Json(notify::deliveries(&s.store, &p, &f, page).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/deliveries/{id}/retry",
+    tag = "notifications",
+    summary = "Queue a failed message again (admin)",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 204, description = "Done"))
+)]
 async fn retry_delivery(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,

@@ -1,32 +1,35 @@
-//! JSON API: Systems: registration, filing, protections, MLPS, transitions, the inventory sheet. Each operation is documented in
-//! `platform::openapi::ROUTES`.
+//! JSON API: Systems: registration, filing, protections, MLPS, transitions, the inventory sheet. Each handler declares its operation
+//! (`#[utoipa::path]`); `routes()` builds the router and the API document from them.
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::openapi::{Binary, XLSX};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wangan_core::registry::service::systems;
 use wangan_core::{Page, PageRequest};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/systems", get(list_systems).post(create_system))
-        .route("/systems/export.xlsx", get(export_systems))
-        .route("/systems/{id}", get(get_system).patch(update_system).delete(delete_system))
-        .route("/systems/{id}/filing", put(put_filing))
-        .route("/systems/{id}/protections", put(put_protections))
-        .route("/systems/{id}/mlps", put(put_mlps))
-        .route("/systems/{id}/mlps/evaluations", post(add_evaluation))
-        .route("/systems/{id}/transition", post(transition))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_systems, create_system))
+        .routes(routes!(export_systems))
+        .routes(routes!(get_system, update_system, delete_system))
+        .routes(routes!(put_filing))
+        .routes(routes!(put_protections))
+        .routes(routes!(put_mlps))
+        .routes(routes!(add_evaluation))
+        .routes(routes!(transition))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SystemQuery {
     page: Option<u64>,
     per_page: Option<u64>,
@@ -57,6 +60,14 @@ impl SystemQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/systems",
+    tag = "systems",
+    summary = "List systems in scope",
+    params(SystemQuery),
+    responses((status = 200, description = "OK", body = Page<systems::SystemView>))
+)]
 async fn list_systems(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -66,6 +77,14 @@ async fn list_systems(
     Ok(Json(systems::list(&s.store, &p, &filter, page).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/systems",
+    tag = "systems",
+    summary = "Register a system (stage planned)",
+    request_body = systems::SystemInput,
+    responses((status = 201, description = "OK", body = systems::SystemDetail))
+)]
 async fn create_system(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -74,6 +93,14 @@ async fn create_system(
     Ok((StatusCode::CREATED, Json(systems::create(&s.store, &p, input).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/systems/{id}",
+    tag = "systems",
+    summary = "One system, with protections, evaluations and what blocks each next step",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "OK", body = systems::SystemDetail))
+)]
 async fn get_system(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -82,6 +109,15 @@ async fn get_system(
     Ok(Json(systems::get(&s.store, &p, parse_id(&id)?).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/systems/{id}",
+    tag = "systems",
+    summary = "Change a system; changing a filed system's URLs, addresses or owner unit sets its filing to needs_update",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = systems::SystemPatch,
+    responses((status = 200, description = "OK", body = systems::SystemDetail))
+)]
 async fn update_system(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -91,6 +127,14 @@ async fn update_system(
     Ok(Json(systems::update(&s.store, &p, parse_id(&id)?, patch).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/systems/{id}",
+    tag = "systems",
+    summary = "Delete a system still in stage planned",
+    params(("id" = String, Path, description = "The record's id")),
+    responses((status = 204, description = "Done"))
+)]
 async fn delete_system(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -100,6 +144,15 @@ async fn delete_system(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    put,
+    path = "/systems/{id}/filing",
+    tag = "systems",
+    summary = "Record the filing (备案)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = systems::FilingInput,
+    responses((status = 200, description = "OK", body = systems::SystemDetail))
+)]
 async fn put_filing(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -109,6 +162,15 @@ async fn put_filing(
     Ok(Json(systems::put_filing(&s.store, &p, parse_id(&id)?, input).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/systems/{id}/protections",
+    tag = "systems",
+    summary = "Replace the protections (安全防护措施)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = Vec<systems::ProtectionInput>,
+    responses((status = 200, description = "OK", body = systems::SystemDetail))
+)]
 async fn put_protections(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -118,6 +180,15 @@ async fn put_protections(
     Ok(Json(systems::put_protections(&s.store, &p, parse_id(&id)?, input).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/systems/{id}/mlps",
+    tag = "systems",
+    summary = "Record the MLPS (等级保护) grading and filing",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = systems::MlpsInput,
+    responses((status = 200, description = "OK", body = systems::SystemDetail))
+)]
 async fn put_mlps(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -127,6 +198,15 @@ async fn put_mlps(
     Ok(Json(systems::put_mlps(&s.store, &p, parse_id(&id)?, input).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/systems/{id}/mlps/evaluations",
+    tag = "systems",
+    summary = "Add an MLPS evaluation (测评)",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = systems::EvaluationInput,
+    responses((status = 201, description = "OK", body = systems::SystemDetail))
+)]
 async fn add_evaluation(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -136,6 +216,15 @@ async fn add_evaluation(
     Ok((StatusCode::CREATED, Json(systems::add_evaluation(&s.store, &p, parse_id(&id)?, input).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/systems/{id}/transition",
+    tag = "systems",
+    summary = "Move to another stage through the gates; 409 gate_failed lists every reason",
+    params(("id" = String, Path, description = "The record's id")),
+    request_body = systems::TransitionInput,
+    responses((status = 200, description = "OK", body = systems::SystemDetail))
+)]
 async fn transition(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,
@@ -145,6 +234,14 @@ async fn transition(
     Ok(Json(systems::transition(&s.store, &p, parse_id(&id)?, input).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/systems/export.xlsx",
+    tag = "systems",
+    summary = "The filtered list as an Excel workbook with the inventory template's columns",
+    params(SystemQuery),
+    responses((status = 200, description = "OK", content_type = XLSX, body = Binary))
+)]
 async fn export_systems(
     State(s): State<AppState>,
     ApiUser(p): ApiUser,

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// Seats, in the order they are listed.
 pub const POSITIONS: [&str; 4] = ["leader", "deputy", "member", "office"];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MemberView {
     pub id: i64,
     pub position: String,
@@ -27,7 +27,7 @@ pub struct MemberView {
     pub unit_name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct MemberInput {
     pub person_id: i64,
     pub position: String,

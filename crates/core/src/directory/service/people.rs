@@ -17,7 +17,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PersonView {
     pub id: i64,
     pub name: String,
@@ -31,7 +31,7 @@ pub struct PersonView {
     pub account: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PersonInput {
     pub name: String,
     pub unit: String,
@@ -43,7 +43,7 @@ pub struct PersonInput {
     pub email: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct PersonPatch {
     pub name: Option<String>,
     pub unit: Option<String>,

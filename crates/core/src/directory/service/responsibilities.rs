@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 pub const KINDS: [&str; 3] = ["first", "main", "direct"];
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PersonRef {
     pub id: i64,
     pub name: String,
@@ -24,7 +24,7 @@ pub struct PersonRef {
     pub phone: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ResponsibilitiesView {
     pub unit: String,
     pub first: Option<PersonRef>,
@@ -33,7 +33,7 @@ pub struct ResponsibilitiesView {
 }
 
 /// `PUT` body: every kind is replaced; `null` or absent clears it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ResponsibilitiesInput {
     pub first: Option<i64>,
     pub main: Option<i64>,
@@ -47,7 +47,7 @@ impl ResponsibilitiesInput {
 }
 
 /// A unit that lacks one or more responsible persons.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MissingView {
     pub code: String,
     pub name: String,

@@ -33,7 +33,7 @@ crate::closed_set! {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct UnitView {
     pub id: i64,
     pub code: String,
@@ -43,7 +43,7 @@ pub struct UnitView {
     pub parent: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct UnitInput {
     pub code: String,
     pub name: String,
@@ -54,7 +54,7 @@ pub struct UnitInput {
     pub parent: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UnitPatch {
     pub code: Option<String>,
     pub name: Option<String>,

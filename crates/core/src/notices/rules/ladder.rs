@@ -39,6 +39,18 @@ impl serde::Serialize for Rung {
     }
 }
 
+/// In the API document: the rung's code (`reminder_50`, `overdue`, `shutdown`).
+impl utoipa::PartialSchema for Rung {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^(reminder_[0-9]+|overdue|shutdown)$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Rung {}
+
 impl Rung {
     /// The stable word stored in the audit log and the outbox.
     pub fn code(self) -> String {

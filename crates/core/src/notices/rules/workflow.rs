@@ -43,7 +43,8 @@ pub fn ladder_runs(status: S) -> bool {
 
 /// What a person may do next on one rectification of unit `unit_id`: the
 /// buttons of its page and the links of its API detail.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = RectificationActions)]
 pub struct Actions {
     /// Write or save the report, or submit it (the unit's administrator).
     pub work: bool,

@@ -33,7 +33,7 @@ use std::collections::HashMap;
 
 const MAX_SYSTEMS: usize = 500;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct NoticeView {
     pub id: i64,
     pub source: NoticeSource,
@@ -51,7 +51,7 @@ pub struct NoticeView {
     pub systems: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct NoticeDetail {
     #[serde(flatten)]
     pub notice: NoticeView,
@@ -59,7 +59,7 @@ pub struct NoticeDetail {
     pub attachments: Vec<uploads::AttachmentView>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NoticeInput {
     pub source: String,
     #[serde(default)]
@@ -82,7 +82,7 @@ pub struct NoticeInput {
     pub evidence: Vec<Upload>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NoticePatch {
     pub reference: Option<String>,
     pub title: Option<String>,

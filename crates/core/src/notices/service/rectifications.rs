@@ -35,7 +35,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default, utoipa::ToSchema)]
+#[schema(as = RectificationReport)]
 pub struct ReportView {
     pub vulnerability: String,
     pub cause: String,
@@ -51,7 +52,7 @@ pub struct ReportView {
     pub review_comment: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ShutdownView {
     pub ordered_at: DateTime<Utc>,
     pub lifted_at: Option<DateTime<Utc>>,
@@ -66,7 +67,7 @@ fn rung_or_empty<S: serde::Serializer>(rung: &Option<Rung>, s: S) -> std::result
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RectificationView {
     pub id: i64,
     pub notice_id: i64,
@@ -86,6 +87,7 @@ pub struct RectificationView {
     pub overdue: bool,
     /// The last rung of the escalation ladder reached (`reminder_50`, `overdue`, `shutdown`), or empty.
     #[serde(serialize_with = "rung_or_empty")]
+    #[schema(value_type = String, pattern = "^(reminder_[0-9]+|overdue|shutdown)?$")]
     pub escalation: Option<Rung>,
     pub next_escalation_at: Option<DateTime<Utc>>,
     pub report: ReportView,
@@ -94,7 +96,7 @@ pub struct RectificationView {
     pub shutdown: Option<ShutdownView>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RectificationDetail {
     #[serde(flatten)]
     pub rectification: RectificationView,
@@ -121,7 +123,7 @@ pub struct RectificationFilter {
     pub to: Option<chrono::NaiveDate>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ReportInput {
     #[serde(default)]
     pub vulnerability: String,
@@ -144,7 +146,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ReviewInput {
     /// `accept` or `reject`.
     pub decision: String,
@@ -818,7 +820,7 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
     Ok((format!("风险整改报告-{}-{}.docx", r.unit_name, r.id), bytes))
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ViolationView {
     pub id: i64,
     pub unit: String,

@@ -64,7 +64,7 @@ impl Stage {
 
 /// What a caller may do next on a system (the buttons on its page; the API
 /// returns the same), from the rules and the caller's permissions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SystemActions {
     /// Edit the record, its filing, protections and MLPS, and move it through its stages.
     pub edit: bool,
@@ -194,6 +194,18 @@ impl Reason {
         !matches!(self, Reason::InvalidTransition | Reason::ShutdownOrderOnly)
     }
 }
+
+/// In the API document: the reason's code (`filing`, `protections:firewall`).
+impl utoipa::PartialSchema for Reason {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[a-z_]+(:[a-z_]+)?$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Reason {}
 
 impl Serialize for Reason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

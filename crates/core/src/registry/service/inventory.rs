@@ -29,7 +29,7 @@ pub enum ImportMode {
     Partial,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportLine {
     pub line: usize,
     pub name: String,
@@ -38,14 +38,14 @@ pub struct ImportLine {
     pub problems: Vec<ReportProblem>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ReportProblem {
     pub column: String,
     pub code: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default, utoipa::ToSchema)]
 pub struct ImportReport {
     pub lines: Vec<ImportLine>,
     pub created: usize,

@@ -31,7 +31,7 @@ use std::collections::HashMap;
 
 const MAX_LIST_ITEMS: usize = 50;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct FilingView {
     pub status: FilingStatus,
     pub public_security_no: String,
@@ -39,7 +39,7 @@ pub struct FilingView {
     pub filed_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct MlpsView {
     pub level: Option<i32>,
     pub graded_on: Option<NaiveDate>,
@@ -49,7 +49,7 @@ pub struct MlpsView {
     pub evaluation: DueState,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SystemView {
     pub id: i64,
     pub name: String,
@@ -76,7 +76,7 @@ pub struct SystemView {
     pub override_note: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ProtectionView {
     pub kind: ProtectionKind,
     pub product: String,
@@ -84,7 +84,7 @@ pub struct ProtectionView {
     pub notes: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct EvaluationView {
     pub id: i64,
     pub agency: String,
@@ -96,7 +96,8 @@ pub struct EvaluationView {
     pub report: Option<ReportView>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = EvaluationReport)]
 pub struct ReportView {
     pub file_name: String,
     pub size: i64,
@@ -110,13 +111,13 @@ pub struct Upload {
 }
 
 /// A possible next stage and what stands in its way.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct NextStep {
     pub to: Stage,
     pub reasons: Vec<Reason>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SystemDetail {
     #[serde(flatten)]
     pub system: SystemView,
@@ -128,7 +129,7 @@ pub struct SystemDetail {
     pub actions: gates::SystemActions,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SystemInput {
     pub name: String,
     pub kind: String,
@@ -157,7 +158,7 @@ pub struct SystemInput {
     pub notes: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SystemPatch {
     pub name: Option<String>,
     pub kind: Option<String>,
@@ -192,7 +193,7 @@ pub struct SystemFilter {
     pub sort: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FilingInput {
     pub status: String,
     #[serde(default)]
@@ -203,7 +204,7 @@ pub struct FilingInput {
     pub filed_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ProtectionInput {
     pub kind: String,
     #[serde(default)]
@@ -214,7 +215,7 @@ pub struct ProtectionInput {
     pub notes: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct MlpsInput {
     pub level: Option<i32>,
     #[serde(default)]
@@ -225,7 +226,7 @@ pub struct MlpsInput {
     pub filed_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct EvaluationInput {
     pub agency: String,
     pub evaluated_on: NaiveDate,
@@ -239,7 +240,7 @@ pub struct EvaluationInput {
     pub report: Option<Upload>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct TransitionInput {
     pub to: String,
     /// Admins only: move past failed gates, with this written reason.
