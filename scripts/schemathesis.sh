@@ -9,8 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v st >/dev/null || python3 -m pip install -q schemathesis
-cargo build --release -q
-bin=$PWD/target/release/wangan
+# WANGAN_BIN: a binary already built (CI passes the debug one its tests built).
+if [ -n "${WANGAN_BIN:-}" ]; then
+  bin=$(realpath "$WANGAN_BIN")
+else
+  cargo build --release -q
+  bin=$PWD/target/release/wangan
+fi
 work=$(mktemp -d /tmp/wangan-st.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -21,7 +26,10 @@ $bin --data-dir "$work" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
 pid=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.05; done
 token=$($bin --data-dir "$work" token create officer --name schemathesis | tail -1)
+# /notices/import takes a spreadsheet's bytes, which schemathesis cannot
+# make; tests/api/notices.rs imports good and bad sheets through it.
 # `ignored_auth` would need a second, unauthorized identity; the authorization
 # matrix test (tests/api/authz.rs) covers who may call what.
 st run "http://127.0.0.1:$port/api/v1/openapi.json" -H "Authorization: Bearer $token" \
-  --max-examples "${1:-5}" --checks all --exclude-checks ignored_auth --seed 1
+  --max-examples "${1:-5}" --checks all --exclude-checks ignored_auth --seed 1 \
+  --exclude-path /api/v1/notices/import

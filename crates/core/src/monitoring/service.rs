@@ -105,10 +105,15 @@ pub struct MonitorFilter {
 pub struct MonitorInput {
     pub system: i64,
     pub url: String,
+    #[schema(minimum = 30, maximum = 86400)]
     pub interval_s: Option<i32>,
+    #[schema(minimum = 1, maximum = 60)]
     pub timeout_s: Option<i32>,
+    #[schema(value_type = Option<Vec<Check>>)]
     pub checks: Option<Vec<String>>,
+    #[schema(max_items = 50)]
     pub exclude: Option<Vec<String>>,
+    #[schema(minimum = 1, maximum = 100)]
     pub tamper_percent: Option<i32>,
     #[serde(default)]
     pub paused: bool,
@@ -116,10 +121,15 @@ pub struct MonitorInput {
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct MonitorPatch {
+    #[schema(minimum = 30, maximum = 86400)]
     pub interval_s: Option<i32>,
+    #[schema(minimum = 1, maximum = 60)]
     pub timeout_s: Option<i32>,
+    #[schema(value_type = Option<Vec<Check>>)]
     pub checks: Option<Vec<String>>,
+    #[schema(max_items = 50)]
     pub exclude: Option<Vec<String>>,
+    #[schema(minimum = 1, maximum = 100)]
     pub tamper_percent: Option<i32>,
     pub paused: Option<bool>,
 }

@@ -243,12 +243,15 @@ pub struct ChannelView {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ChannelInput {
+    #[schema(value_type = ChannelOwner)]
     pub owner_kind: String,
     /// A unit code or a person id; empty for the center.
     #[serde(default)]
     pub owner: Option<String>,
+    #[schema(value_type = ChannelKind)]
     pub kind: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub label: String,
     pub target: String,
     #[serde(default)]
@@ -263,6 +266,7 @@ fn yes() -> bool {
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ChannelPatch {
+    #[schema(max_length = 100)]
     pub label: Option<String>,
     pub target: Option<String>,
     pub secret: Option<String>,

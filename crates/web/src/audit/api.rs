@@ -21,7 +21,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct AuditQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     entity: Option<String>,
     entity_id: Option<String>,

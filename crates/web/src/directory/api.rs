@@ -31,7 +31,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct UnitQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     unit: Option<String>,
     kind: Option<String>,
@@ -160,7 +162,9 @@ async fn put_responsibilities(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PeopleQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     unit: Option<String>,
     q: Option<String>,

@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
-use crate::platform::openapi::{Binary, XLSX};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,7 +29,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct MonitorQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     unit: Option<String>,
     system: Option<i64>,
@@ -133,6 +134,7 @@ async fn delete_monitor(
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 struct BaselineInput {
+    #[schema(max_length = 500)]
     #[serde(default)]
     note: String,
 }
@@ -143,7 +145,7 @@ struct BaselineInput {
     tag = "monitoring",
     summary = "Fetch the page now and accept it as the baseline (officer, admin, the unit's admin)",
     params(("id" = String, Path, description = "The record's id")),
-    request_body(content = Binary, content_type = XLSX, description = "The spreadsheet (.xlsx or .csv)"),
+    request_body(content = Option<BaselineInput>, content_type = "application/json", description = "Optional: why the change is accepted"),
     responses((status = 200, description = "OK", body = monitoring::BaselineView))
 )]
 async fn accept_baseline(
@@ -157,7 +159,11 @@ async fn accept_baseline(
     let note = if body.iter().all(u8::is_ascii_whitespace) {
         String::new()
     } else {
-        serde_json::from_slice::<BaselineInput>(&body).map_err(|_| CoreError::invalid("note", "invalid"))?.note
+        // `null` is no note, as an empty body is.
+        serde_json::from_slice::<Option<BaselineInput>>(&body)
+            .map_err(|_| CoreError::invalid("note", "invalid"))?
+            .map(|b| b.note)
+            .unwrap_or_default()
     };
     Ok(Json(wangan_monitor::manage::accept_current(&s.store, s.checker.as_ref(), &p, id, &note).await?))
 }
@@ -197,7 +203,9 @@ async fn monitor_history(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct FindingQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     system: Option<i64>,
     monitor: Option<i64>,

@@ -39,7 +39,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct NoticeQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     #[param(schema_with = wangan_core::notices::NoticeSource::schema_or_empty)]
     source: Option<String>,
@@ -130,7 +132,9 @@ async fn update_notice(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct RectificationQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     unit: Option<String>,
     #[param(schema_with = wangan_core::notices::RectificationStatus::schema_or_empty)]
@@ -301,7 +305,9 @@ async fn rectification_docx(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct UnitPageQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     unit: Option<String>,
 }

@@ -26,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ChannelQuery {
-    #[param(schema_with = wangan_core::notify::ChannelOwner::schema_or_empty)]
+    #[param(schema_with = wangan_core::notify::ChannelOwner::schema_or_empty, required = true)]
     owner_kind: String,
     owner: Option<String>,
 }
@@ -101,7 +101,9 @@ async fn delete_channel(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct DeliveryQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
     per_page: Option<u64>,
     #[param(schema_with = wangan_core::notify::DeliveryStatus::schema_or_empty)]
     status: Option<String>,

@@ -30,6 +30,16 @@ impl utoipa::PartialSchema for Binary {
 
 impl utoipa::ToSchema for Binary {}
 
+/// A page number or size as the server reads it (any unsigned 64-bit
+/// number; sizes are clamped to the largest page).
+pub fn page_number() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(utoipa::Number::UInt(0)))
+        .maximum(Some(utoipa::Number::UInt(u64::MAX as usize)))
+        .build()
+}
+
 /// One API operation, read from the document (for the authorization matrix).
 #[derive(Debug, Clone)]
 pub struct ApiRoute {

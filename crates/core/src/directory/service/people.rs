@@ -33,22 +33,30 @@ pub struct PersonView {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PersonInput {
+    #[schema(min_length = 1, pattern = "\\S", max_length = 50)]
     pub name: String,
     pub unit: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 32, pattern = "^[0-9 +()-]*$")]
     pub phone: String,
     #[serde(default)]
+    #[schema(max_length = 254, pattern = "^$|^[^@\\s]+@[^.\\s]\\S*\\.\\S*$")]
     pub email: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct PersonPatch {
+    #[schema(value_type = Option<String>, min_length = 1, pattern = "\\S", max_length = 50)]
     pub name: Option<String>,
     pub unit: Option<String>,
+    #[schema(max_length = 100)]
     pub title: Option<String>,
+    #[schema(max_length = 32, pattern = "^[0-9 +()-]*$")]
     pub phone: Option<String>,
+    #[schema(max_length = 254, pattern = "^$|^[^@\\s]+@[^.\\s]\\S*\\.\\S*$")]
     pub email: Option<String>,
 }
 

@@ -45,10 +45,14 @@ pub struct UnitView {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct UnitInput {
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
     pub code: String,
+    #[schema(min_length = 1, pattern = "\\S", max_length = 100)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub name_en: String,
+    #[schema(value_type = UnitKind)]
     pub kind: String,
     #[serde(default)]
     pub parent: Option<String>,
@@ -56,9 +60,13 @@ pub struct UnitInput {
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct UnitPatch {
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9_-]{1,32}$")]
     pub code: Option<String>,
+    #[schema(value_type = Option<String>, min_length = 1, pattern = "\\S", max_length = 100)]
     pub name: Option<String>,
+    #[schema(max_length = 200)]
     pub name_en: Option<String>,
+    #[schema(value_type = Option<UnitKind>)]
     pub kind: Option<String>,
     #[serde(default, with = "crate::platform::common::double_option")]
     pub parent: Option<Option<String>>,

@@ -8,6 +8,16 @@ use crate::platform::access::{Permission, Principal};
 use crate::registry::Stage;
 use serde::Serialize;
 
+crate::closed_set! {
+    /// The center's decision on a submitted rectification report.
+    pub enum ReviewDecision {
+        /// Accepted: the rectification closes (and any shutdown order lifts).
+        Accept = "accept",
+        /// Rejected: back to the unit, with the reason in the comment.
+        Reject = "reject",
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// The unit starts work, or saves a draft of the report.

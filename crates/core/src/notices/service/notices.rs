@@ -61,21 +61,28 @@ pub struct NoticeDetail {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NoticeInput {
+    #[schema(value_type = NoticeSource)]
     pub source: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub reference: String,
     /// Defaults to now.
     #[serde(default)]
     pub received_at: Option<DateTime<Utc>>,
+    #[schema(min_length = 1, pattern = "\\S", max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub vuln_type: String,
+    #[schema(value_type = Severity)]
     pub severity: String,
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub description: String,
     /// Defaults by severity from the time received.
     #[serde(default)]
     pub deadline: Option<DateTime<Utc>>,
+    #[schema(min_items = 1, max_items = 500)]
     pub systems: Vec<i64>,
     /// Evidence (from a page's upload; the JSON API sends none).
     #[serde(skip)]
@@ -84,13 +91,19 @@ pub struct NoticeInput {
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NoticePatch {
+    #[schema(max_length = 100)]
     pub reference: Option<String>,
+    #[schema(value_type = Option<String>, min_length = 1, pattern = "\\S", max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 100)]
     pub vuln_type: Option<String>,
+    #[schema(value_type = Option<Severity>)]
     pub severity: Option<String>,
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
     pub deadline: Option<DateTime<Utc>>,
     /// Systems to add (a rectification each); systems already named stay.
+    #[schema(max_items = 500)]
     pub systems: Option<Vec<i64>>,
 }
 

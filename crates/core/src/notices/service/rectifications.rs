@@ -11,6 +11,7 @@ use crate::notices::entity::rectification_attachment;
 use crate::notices::entity::shutdown_order;
 use crate::notices::rules::messages::{self, Event, Subject};
 use crate::notices::rules::workflow::Actions;
+use crate::notices::rules::workflow::ReviewDecision;
 use crate::notices::rules::workflow::{self, Action, REQUIRED_REPORT_FIELDS};
 use crate::notices::{NoticeSource, RectificationStatus, Rung, Severity};
 use crate::notify::Audience;
@@ -126,14 +127,19 @@ pub struct RectificationFilter {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ReportInput {
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub vulnerability: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub cause: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub measures: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub verification: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub remaining_risk: String,
     /// `false` saves a draft (the status becomes `in_progress`); `true` (default) submits it.
     #[serde(default = "yes")]
@@ -149,8 +155,10 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ReviewInput {
     /// `accept` or `reject`.
+    #[schema(value_type = ReviewDecision)]
     pub decision: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub comment: String,
 }
 
@@ -289,13 +297,6 @@ pub async fn filtered_query(
     f: &RectificationFilter,
 ) -> Result<Option<sea_orm::Select<rectification::Entity>>> {
     let mut cond = scope_condition(&who.scope(), rectification::Column::UnitId);
-    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        match crate::directory::service::units::find_visible(store.db(), who, code).await {
-            Ok(u) => cond = cond.add(rectification::Column::UnitId.eq(u.id)),
-            Err(CoreError::NotFound) => return Ok(None),
-            Err(e) => return Err(e),
-        }
-    }
     if let Some(s) = f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let Some(s) = RectificationStatus::parse(s) else {
             return Err(CoreError::invalid("status", "unknown_choice"));
@@ -307,6 +308,15 @@ pub async fn filtered_query(
             return Err(CoreError::invalid("severity", "unknown_choice"));
         };
         cond = cond.add(rectification::Column::Severity.eq(s));
+    }
+    // The words are checked before the unit is looked up: a bad word is refused
+    // whether or not the unit is in sight.
+    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match crate::directory::service::units::find_visible(store.db(), who, code).await {
+            Ok(u) => cond = cond.add(rectification::Column::UnitId.eq(u.id)),
+            Err(CoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        }
     }
     if let Some(n) = f.notice {
         cond = cond.add(rectification::Column::NoticeId.eq(n));
@@ -576,11 +586,11 @@ pub async fn review(store: &Store, who: &Principal, id: i64, input: ReviewInput)
     if clean(comment, 5000).is_none() {
         return Err(CoreError::invalid("comment", "too_long"));
     }
-    let action = match input.decision.trim() {
-        "accept" => Action::Accept,
-        "reject" if comment.is_empty() => return Err(CoreError::invalid("comment", "required")),
-        "reject" => Action::Reject,
-        _ => return Err(CoreError::invalid("decision", "unknown_choice")),
+    let action = match ReviewDecision::parse(input.decision.trim()) {
+        Some(ReviewDecision::Accept) => Action::Accept,
+        Some(ReviewDecision::Reject) if comment.is_empty() => return Err(CoreError::invalid("comment", "required")),
+        Some(ReviewDecision::Reject) => Action::Reject,
+        None => return Err(CoreError::invalid("decision", "unknown_choice")),
     };
     let txn = store.begin_write().await?;
     let r = find_visible(&*txn, who, id).await?;

@@ -131,12 +131,16 @@ pub struct SystemDetail {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SystemInput {
+    #[schema(min_length = 1, pattern = "\\S", max_length = 200)]
     pub name: String,
+    #[schema(value_type = SystemKind)]
     pub kind: String,
     pub unit: String,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub urls: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub ips: Vec<String>,
     #[serde(default)]
     pub internet_facing: bool,
@@ -145,35 +149,51 @@ pub struct SystemInput {
     #[serde(default)]
     pub operator_unit: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub operator_vendor: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub operator_contact: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub users: String,
     #[serde(default)]
+    #[schema(value_type = Option<Hosting>)]
     pub hosting: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub tags: Vec<String>,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub notes: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SystemPatch {
+    #[schema(value_type = Option<String>, min_length = 1, pattern = "\\S", max_length = 200)]
     pub name: Option<String>,
+    #[schema(value_type = Option<SystemKind>)]
     pub kind: Option<String>,
     pub unit: Option<String>,
+    #[schema(max_items = 50)]
     pub urls: Option<Vec<String>>,
+    #[schema(max_items = 50)]
     pub ips: Option<Vec<String>>,
     pub internet_facing: Option<bool>,
     pub important: Option<bool>,
     #[serde(default, with = "crate::platform::common::double_option")]
     pub operator_unit: Option<Option<String>>,
+    #[schema(max_length = 200)]
     pub operator_vendor: Option<String>,
+    #[schema(max_length = 200)]
     pub operator_contact: Option<String>,
+    #[schema(max_length = 200)]
     pub users: Option<String>,
+    #[schema(value_type = Option<Hosting>)]
     pub hosting: Option<String>,
+    #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
+    #[schema(max_length = 5000)]
     pub notes: Option<String>,
 }
 
@@ -195,10 +215,13 @@ pub struct SystemFilter {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FilingInput {
+    #[schema(value_type = FilingStatus)]
     pub status: String,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub public_security_no: String,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub icp_no: String,
     #[serde(default)]
     pub filed_on: Option<NaiveDate>,
@@ -206,21 +229,26 @@ pub struct FilingInput {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ProtectionInput {
+    #[schema(value_type = ProtectionKind)]
     pub kind: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub product: String,
     #[serde(default)]
     pub since: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub notes: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct MlpsInput {
+    #[schema(minimum = 1, maximum = 5)]
     pub level: Option<i32>,
     #[serde(default)]
     pub graded_on: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub filing_no: String,
     #[serde(default)]
     pub filed_on: Option<NaiveDate>,
@@ -228,10 +256,13 @@ pub struct MlpsInput {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct EvaluationInput {
+    #[schema(min_length = 1, pattern = "\\S", max_length = 200)]
     pub agency: String,
     pub evaluated_on: NaiveDate,
+    #[schema(value_type = EvaluationResult)]
     pub result: String,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
     pub score: Option<f64>,
     #[serde(default)]
     pub rectification_items: Vec<String>,
@@ -242,9 +273,11 @@ pub struct EvaluationInput {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct TransitionInput {
+    #[schema(value_type = Stage)]
     pub to: String,
     /// Admins only: move past failed gates, with this written reason.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub override_reason: Option<String>,
 }
 
