@@ -109,7 +109,7 @@ pub struct MonitorInput {
     pub interval_s: Option<i32>,
     #[schema(minimum = 1, maximum = 60)]
     pub timeout_s: Option<i32>,
-    #[schema(value_type = Option<Vec<Check>>)]
+    #[schema(value_type = Option<Vec<Check>>, min_items = 1)]
     pub checks: Option<Vec<String>>,
     #[schema(max_items = 50)]
     pub exclude: Option<Vec<String>>,
@@ -125,7 +125,7 @@ pub struct MonitorPatch {
     pub interval_s: Option<i32>,
     #[schema(minimum = 1, maximum = 60)]
     pub timeout_s: Option<i32>,
-    #[schema(value_type = Option<Vec<Check>>)]
+    #[schema(value_type = Option<Vec<Check>>, min_items = 1)]
     pub checks: Option<Vec<String>>,
     #[schema(max_items = 50)]
     pub exclude: Option<Vec<String>>,

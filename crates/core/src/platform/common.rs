@@ -36,6 +36,21 @@ pub(crate) fn clean(s: &str, max_chars: usize) -> Option<String> {
 }
 
 /// `Some(None)` clears a field, `Some(Some(v))` sets it, `None` leaves it alone.
+/// An optional date or time in input: absent, `null` and the empty word
+/// all mean none (as on the pages' forms); anything else must parse.
+pub fn blank_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    use serde::Deserialize;
+    match Option::<String>::deserialize(d)? {
+        Some(s) if !s.trim().is_empty() => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
+}
+
 pub mod double_option {
     use serde::{Deserialize, Deserializer};
 
@@ -45,5 +60,31 @@ pub mod double_option {
         D: Deserializer<'de>,
     {
         Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    #[derive(serde::Deserialize)]
+    struct Form {
+        #[serde(default, deserialize_with = "super::blank_as_none")]
+        on: Option<NaiveDate>,
+    }
+
+    fn on(json: &str) -> Result<Option<NaiveDate>, serde_json::Error> {
+        serde_json::from_str::<Form>(json).map(|f| f.on)
+    }
+
+    #[test]
+    fn blank_null_and_absent_dates_are_none_and_others_must_parse() {
+        assert_eq!(on("{}").unwrap(), None);
+        assert_eq!(on(r#"{"on": null}"#).unwrap(), None);
+        assert_eq!(on(r#"{"on": ""}"#).unwrap(), None);
+        assert_eq!(on(r#"{"on": "  "}"#).unwrap(), None);
+        assert_eq!(on(r#"{"on": "2026-12-03"}"#).unwrap(), NaiveDate::from_ymd_opt(2026, 12, 3));
+        assert!(on(r#"{"on": "2026-13-03"}"#).is_err());
+        assert!(on(r#"{"on": 20261203}"#).is_err());
     }
 }

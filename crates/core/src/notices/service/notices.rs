@@ -67,7 +67,7 @@ pub struct NoticeInput {
     #[schema(max_length = 100)]
     pub reference: String,
     /// Defaults to now.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
     pub received_at: Option<DateTime<Utc>>,
     #[schema(min_length = 1, pattern = "\\S", max_length = 200)]
     pub title: String,
@@ -80,7 +80,7 @@ pub struct NoticeInput {
     #[schema(max_length = 20000)]
     pub description: String,
     /// Defaults by severity from the time received.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
     pub deadline: Option<DateTime<Utc>>,
     #[schema(min_items = 1, max_items = 500)]
     pub systems: Vec<i64>,
@@ -101,6 +101,7 @@ pub struct NoticePatch {
     pub severity: Option<String>,
     #[schema(max_length = 20000)]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
     pub deadline: Option<DateTime<Utc>>,
     /// Systems to add (a rectification each); systems already named stay.
     #[schema(max_items = 500)]

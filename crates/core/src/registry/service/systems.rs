@@ -223,7 +223,7 @@ pub struct FilingInput {
     #[serde(default)]
     #[schema(max_length = 64)]
     pub icp_no: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
     pub filed_on: Option<NaiveDate>,
 }
 
@@ -234,7 +234,7 @@ pub struct ProtectionInput {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub product: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
     pub since: Option<NaiveDate>,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -245,12 +245,12 @@ pub struct ProtectionInput {
 pub struct MlpsInput {
     #[schema(minimum = 1, maximum = 5)]
     pub level: Option<i32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
     pub graded_on: Option<NaiveDate>,
     #[serde(default)]
     #[schema(max_length = 64)]
     pub filing_no: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
     pub filed_on: Option<NaiveDate>,
 }
 
