@@ -5,10 +5,11 @@
 # accepted, schema-violating ones refused). Demo data, SQLite, loopback only.
 #   bash scripts/schemathesis.sh [MAX_EXAMPLES]      (default 5 per operation)
 # Exits as schemathesis does (non-zero while any contract failure remains).
-# Not yet in .ci/run: issue 12 aims for 0 failures first.
+# scripts/schemathesis.toml names the operations that may refuse a
+# schema-valid request with 422, and why. .ci/run runs it on its debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v st >/dev/null || python3 -m pip install -q schemathesis
+command -v st >/dev/null || python3 -m pip install -q 'schemathesis>=4.32,<5'
 # WANGAN_BIN: a binary already built (CI passes the debug one its tests built).
 if [ -n "${WANGAN_BIN:-}" ]; then
   bin=$(realpath "$WANGAN_BIN")
@@ -30,6 +31,6 @@ token=$($bin --data-dir "$work" token create officer --name schemathesis | tail 
 # make; tests/api/notices.rs imports good and bad sheets through it.
 # `ignored_auth` would need a second, unauthorized identity; the authorization
 # matrix test (tests/api/authz.rs) covers who may call what.
-st run "http://127.0.0.1:$port/api/v1/openapi.json" -H "Authorization: Bearer $token" \
+st --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/api/v1/openapi.json" -H "Authorization: Bearer $token" \
   --max-examples "${1:-5}" --checks all --exclude-checks ignored_auth --seed 1 \
   --exclude-path /api/v1/notices/import

@@ -26,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ChannelQuery {
-    #[param(schema_with = wangan_core::notify::ChannelOwner::schema_or_empty, required = true)]
+    #[param(value_type = wangan_core::notify::ChannelOwner)]
     owner_kind: String,
     owner: Option<String>,
 }

@@ -46,10 +46,34 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection).into()),
+        let mut value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(json_rejection(rejection).into()),
+        };
+        whole_numbers(&mut value);
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| WebError::Core(wangan_core::CoreError::invalid("body", &shorten(&e.to_string()))).into())
+    }
+}
+
+/// JSON has one number type: `3.0` is the integer 3 (as JSON Schema's
+/// `integer` says), so whole numbers written with a fraction are read as
+/// integers before the body meets its Rust type.
+fn whole_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *v = serde_json::Value::from(f as i64);
+            }
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -199,6 +223,14 @@ pub fn parse_id(raw: &str) -> Result<i64, wangan_core::CoreError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_numbers_are_integers() {
+        let mut v = serde_json::json!({"a": 3.0, "b": [1.5, -2.0, 7], "c": {"d": 1e300}});
+        super::whole_numbers(&mut v);
+        assert_eq!(v, serde_json::json!({"a": 3, "b": [1.5, -2, 7], "c": {"d": 1e300}}));
+        assert!(v["a"].is_i64());
+    }
+
     use super::*;
 
     #[derive(serde::Deserialize, Debug)]
