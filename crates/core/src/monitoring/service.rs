@@ -380,15 +380,6 @@ pub(crate) async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, 
 pub async fn list(store: &Store, who: &Principal, f: &MonitorFilter, page: PageRequest) -> Result<Page<MonitorView>> {
     let conn = store.db();
     let mut cond = scope_condition(&who.scope(), monitor::Column::UnitId);
-    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        match crate::directory::service::units::find_visible(conn, who, code).await {
-            Ok(u) => cond = cond.add(monitor::Column::UnitId.eq(u.id)),
-            Err(CoreError::NotFound) => {
-                return Ok(Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() });
-            }
-            Err(e) => return Err(e),
-        }
-    }
     if let Some(s) = f.system {
         cond = cond.add(monitor::Column::SystemId.eq(s));
     }
@@ -400,6 +391,17 @@ pub async fn list(store: &Store, who: &Principal, f: &MonitorFilter, page: PageR
             cond = cond.add(monitor::Column::Status.eq(health)).add(monitor::Column::Paused.eq(false));
         } else {
             return Err(CoreError::invalid("status", "unknown_choice"));
+        }
+    }
+    // The unit is looked up after the words are checked: a bad word is refused
+    // whether or not the unit is in sight.
+    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match crate::directory::service::units::find_visible(conn, who, code).await {
+            Ok(u) => cond = cond.add(monitor::Column::UnitId.eq(u.id)),
+            Err(CoreError::NotFound) => {
+                return Ok(Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() });
+            }
+            Err(e) => return Err(e),
         }
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
