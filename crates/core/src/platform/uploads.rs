@@ -4,9 +4,15 @@ use crate::platform::access::Principal;
 use crate::platform::entity::attachment;
 use crate::platform::error::{FieldError, Result};
 use crate::platform::store::Store;
-use crate::registry::service::systems::Upload;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde::Serialize;
+
+/// A file sent with a form.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
 
 /// An accepted upload's content type, or a field error.
 pub(crate) fn check<'a>(

@@ -14,9 +14,9 @@ pub fn lines(text: &str) -> Vec<String> {
 /// The fields of a multipart form, with its file (if any) kept apart.
 pub struct MultipartForm {
     pub fields: Vec<(String, String)>,
-    pub file: Option<wangan_core::registry::service::systems::Upload>,
+    pub file: Option<wangan_core::platform::uploads::Upload>,
     /// Every file sent under the file field (several may be chosen).
-    pub files: Vec<wangan_core::registry::service::systems::Upload>,
+    pub files: Vec<wangan_core::platform::uploads::Upload>,
 }
 
 impl MultipartForm {
@@ -43,7 +43,7 @@ pub async fn read_multipart(
             let file_name = field.file_name().unwrap_or_default().to_owned();
             let bytes = field.bytes().await.map_err(|e| fail(user, multipart_error(e)))?.to_vec();
             if !bytes.is_empty() {
-                let up = wangan_core::registry::service::systems::Upload { file_name, bytes };
+                let up = wangan_core::platform::uploads::Upload { file_name, bytes };
                 if form.file.is_none() {
                     form.file = Some(up.clone());
                 }

@@ -24,9 +24,10 @@ use crate::platform::error::{CoreError, FieldError, Result};
 use crate::platform::page::{Page, PageRequest};
 use crate::platform::store::Store;
 use crate::platform::uploads;
+use crate::platform::uploads::Upload;
 use crate::registry::Stage;
 use crate::registry::entity::system;
-use crate::registry::service::systems::{Upload, split};
+use crate::registry::service::systems::split;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,

@@ -14,6 +14,7 @@ use crate::platform::error::{CoreError, FieldError, Result};
 use crate::platform::page::{Page, PageRequest};
 use crate::platform::site_url::SiteUrl;
 use crate::platform::store::Store;
+use crate::platform::uploads::Upload;
 use crate::registry::entity::mlps_evaluation;
 use crate::registry::entity::protection;
 use crate::registry::entity::system;
@@ -101,13 +102,6 @@ pub struct EvaluationView {
 pub struct ReportView {
     pub file_name: String,
     pub size: i64,
-}
-
-/// A file sent with a form.
-#[derive(Debug, Clone, Default)]
-pub struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
 }
 
 /// A possible next stage and what stands in its way.
