@@ -25,7 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The router mounted at `/api/v1`.
 pub fn router() -> Router<AppState> {
-    let (router, _) = routes().split_for_parts();
+    let (router, api) = routes().split_for_parts();
+    crate::platform::openapi::keep(api);
     router.fallback(|| async { ApiError(WebError::Core(CoreError::NotFound)) })
 }
 

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::ApiUser;
-use crate::platform::extract::parse_id;
+use crate::platform::extract::{IdPath, parse_id};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -43,7 +43,7 @@ async fn me(State(s): State<AppState>, ApiUser(p): ApiUser) -> ApiResult<Json<Me
     path = "/tokens/{id}",
     tag = "accounts",
     summary = "Revoke an API token (its owner or an admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 204, description = "Done"))
 )]
 async fn revoke_token(State(s): State<AppState>, ApiUser(p): ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {

@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::extract::{CodePath, IdPath, parse_id};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -79,7 +79,7 @@ async fn create_unit(
     path = "/units/{code}",
     tag = "units",
     summary = "One unit",
-    params(("code" = String, Path, description = "The unit's code")),
+    params(CodePath),
     responses((status = 200, description = "OK", body = units::UnitView))
 )]
 async fn get_unit(
@@ -95,7 +95,7 @@ async fn get_unit(
     path = "/units/{code}",
     tag = "units",
     summary = "Change a unit (admin)",
-    params(("code" = String, Path, description = "The unit's code")),
+    params(CodePath),
     request_body = units::UnitPatch,
     responses((status = 200, description = "OK", body = units::UnitView))
 )]
@@ -113,7 +113,7 @@ async fn update_unit(
     path = "/units/{code}",
     tag = "units",
     summary = "Delete an unused unit (admin)",
-    params(("code" = String, Path, description = "The unit's code")),
+    params(CodePath),
     responses((status = 204, description = "Done"))
 )]
 async fn delete_unit(
@@ -130,7 +130,7 @@ async fn delete_unit(
     path = "/units/{code}/responsibilities",
     tag = "units",
     summary = "A unit's responsible persons",
-    params(("code" = String, Path, description = "The unit's code")),
+    params(CodePath),
     responses((status = 200, description = "OK", body = responsibilities::ResponsibilitiesView))
 )]
 async fn get_responsibilities(
@@ -146,7 +146,7 @@ async fn get_responsibilities(
     path = "/units/{code}/responsibilities",
     tag = "units",
     summary = "Appoint a unit's responsible persons",
-    params(("code" = String, Path, description = "The unit's code")),
+    params(CodePath),
     request_body = responsibilities::ResponsibilitiesInput,
     responses((status = 200, description = "OK", body = responsibilities::ResponsibilitiesView))
 )]
@@ -208,7 +208,7 @@ async fn create_person(
     path = "/people/{id}",
     tag = "people",
     summary = "One person",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = people::PersonView))
 )]
 async fn get_person(
@@ -224,7 +224,7 @@ async fn get_person(
     path = "/people/{id}",
     tag = "people",
     summary = "Change a person",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = people::PersonPatch,
     responses((status = 200, description = "OK", body = people::PersonView))
 )]

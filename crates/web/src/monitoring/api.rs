@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::extract::{IdPath, parse_id};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -86,7 +86,7 @@ async fn create_monitor(
     path = "/monitors/{id}",
     tag = "monitoring",
     summary = "One monitor",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = monitoring::MonitorView))
 )]
 async fn get_monitor(
@@ -102,7 +102,7 @@ async fn get_monitor(
     path = "/monitors/{id}",
     tag = "monitoring",
     summary = "Pause or tune a monitor: interval, timeout, checks, exclusions, threshold (officer, admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = monitoring::MonitorPatch,
     responses((status = 200, description = "OK", body = monitoring::MonitorView))
 )]
@@ -120,7 +120,7 @@ async fn update_monitor(
     path = "/monitors/{id}",
     tag = "monitoring",
     summary = "Remove a monitor added by hand (registry monitors are paused instead: 409)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 204, description = "Done"))
 )]
 async fn delete_monitor(
@@ -144,7 +144,7 @@ struct BaselineInput {
     path = "/monitors/{id}/baseline",
     tag = "monitoring",
     summary = "Fetch the page now and accept it as the baseline (officer, admin, the unit's admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body(content = Option<BaselineInput>, content_type = "application/json", description = "Optional: why the change is accepted"),
     responses((status = 200, description = "OK", body = monitoring::BaselineView))
 )]
@@ -173,7 +173,7 @@ async fn accept_baseline(
     path = "/monitors/{id}/baselines",
     tag = "monitoring",
     summary = "The accepted baselines, newest first",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = Vec<monitoring::BaselineView>))
 )]
 async fn list_baselines(
@@ -189,7 +189,7 @@ async fn list_baselines(
     path = "/monitors/{id}/history",
     tag = "monitoring",
     summary = "Checks of the last 24 hours, hours of 30 days, uptime",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = monitoring::History))
 )]
 async fn monitor_history(
@@ -247,7 +247,7 @@ async fn list_findings(
     path = "/findings/{id}",
     tag = "monitoring",
     summary = "One finding with its evidence",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = monitoring::FindingView))
 )]
 async fn get_finding(

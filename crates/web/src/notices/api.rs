@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::platform::error::{ApiResult, WebError};
-use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::extract::{IdPath, parse_id};
 use crate::platform::openapi::{Binary, DOCX, XLSX};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -100,7 +100,7 @@ async fn create_notice(
     path = "/notices/{id}",
     tag = "notices",
     summary = "A notice with its rectifications",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = notices::NoticeDetail))
 )]
 async fn get_notice(
@@ -116,7 +116,7 @@ async fn get_notice(
     path = "/notices/{id}",
     tag = "notices",
     summary = "Edit a notice; a new deadline moves its open rectifications; systems are added (officer, admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = notices::NoticePatch,
     responses((status = 200, description = "OK", body = notices::NoticeDetail))
 )]
@@ -207,7 +207,7 @@ async fn export_rectifications(
     path = "/rectifications/{id}",
     tag = "rectifications",
     summary = "A rectification with its report",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
 )]
 async fn get_rectification(
@@ -223,7 +223,7 @@ async fn get_rectification(
     path = "/rectifications/{id}/start",
     tag = "rectifications",
     summary = "Start work (the unit's admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
 )]
 async fn start_rectification(
@@ -239,7 +239,7 @@ async fn start_rectification(
     path = "/rectifications/{id}/report",
     tag = "rectifications",
     summary = "Save (submit=false) or submit the rectification report (the unit's admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = rectifications::ReportInput,
     responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
 )]
@@ -257,7 +257,7 @@ async fn report_rectification(
     path = "/rectifications/{id}/approve",
     tag = "rectifications",
     summary = "Approve the submitted report (the unit's leader); it goes to the center",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
 )]
 async fn approve_rectification(
@@ -273,7 +273,7 @@ async fn approve_rectification(
     path = "/rectifications/{id}/review",
     tag = "rectifications",
     summary = "Accept (closes, lifts a shutdown order) or reject with a comment (officer, admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = rectifications::ReviewInput,
     responses((status = 200, description = "OK", body = rectifications::RectificationDetail))
 )]
@@ -291,7 +291,7 @@ async fn review_rectification(
     path = "/rectifications/{id}/report.docx",
     tag = "rectifications",
     summary = "The rectification report (风险整改报告) as a Word document",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", content_type = DOCX, body = Binary))
 )]
 async fn rectification_docx(

@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::extract::{IdPath, parse_id};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -68,7 +68,7 @@ async fn add_channel(
     path = "/channels/{id}",
     tag = "notifications",
     summary = "Change a channel; the secret is write-only",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = notify::ChannelPatch,
     responses((status = 200, description = "OK", body = notify::ChannelView))
 )]
@@ -86,7 +86,7 @@ async fn update_channel(
     path = "/channels/{id}",
     tag = "notifications",
     summary = "Remove a channel",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 204, description = "Done"))
 )]
 async fn delete_channel(
@@ -133,7 +133,7 @@ async fn list_deliveries(
     path = "/deliveries/{id}/retry",
     tag = "notifications",
     summary = "Queue a failed message again (admin)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 204, description = "Done"))
 )]
 async fn retry_delivery(

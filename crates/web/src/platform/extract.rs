@@ -216,6 +216,25 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PlainForm<T> {
     }
 }
 
+/// A record's id in a path, as the API document describes it (the handler
+/// reads it with `Path<String>` and `parse_id`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct IdPath {
+    /// The record's id.
+    #[allow(dead_code)]
+    id: String,
+}
+
+/// A unit's code in a path, as the API document describes it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CodePath {
+    /// The unit's code.
+    #[allow(dead_code)]
+    code: String,
+}
+
 /// Ids in paths: anything that is not a number names no record.
 pub fn parse_id(raw: &str) -> Result<i64, wangan_core::CoreError> {
     raw.parse::<i64>().map_err(|_| wangan_core::CoreError::NotFound)

@@ -72,9 +72,16 @@ pub fn routes() -> Vec<ApiRoute> {
     out
 }
 
-/// The document as served at `/api/v1/openapi.json` (built once).
+static DOC: OnceLock<Value> = OnceLock::new();
+
+/// Keeps the document the router was built with, so it is not built twice.
+pub(crate) fn keep(api: utoipa::openapi::OpenApi) {
+    DOC.get_or_init(|| finish(api));
+}
+
+/// The document as served at `/api/v1/openapi.json` (built once: from the
+/// router's declarations, or from the same declarations when no router was made).
 pub fn document() -> &'static Value {
-    static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| finish(crate::api::routes().split_for_parts().1))
 }
 

@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::parse_id;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
+use crate::platform::extract::{IdPath, parse_id};
 use crate::platform::openapi::{Binary, XLSX};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -100,7 +100,7 @@ async fn create_system(
     path = "/systems/{id}",
     tag = "systems",
     summary = "One system, with protections, evaluations and what blocks each next step",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 200, description = "OK", body = systems::SystemDetail))
 )]
 async fn get_system(
@@ -116,7 +116,7 @@ async fn get_system(
     path = "/systems/{id}",
     tag = "systems",
     summary = "Change a system; changing a filed system's URLs, addresses or owner unit sets its filing to needs_update",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = systems::SystemPatch,
     responses((status = 200, description = "OK", body = systems::SystemDetail))
 )]
@@ -134,7 +134,7 @@ async fn update_system(
     path = "/systems/{id}",
     tag = "systems",
     summary = "Delete a system still in stage planned",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     responses((status = 204, description = "Done"))
 )]
 async fn delete_system(
@@ -151,7 +151,7 @@ async fn delete_system(
     path = "/systems/{id}/filing",
     tag = "systems",
     summary = "Record the filing (备案)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = systems::FilingInput,
     responses((status = 200, description = "OK", body = systems::SystemDetail))
 )]
@@ -169,7 +169,7 @@ async fn put_filing(
     path = "/systems/{id}/protections",
     tag = "systems",
     summary = "Replace the protections (安全防护措施)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = Vec<systems::ProtectionInput>,
     responses((status = 200, description = "OK", body = systems::SystemDetail))
 )]
@@ -187,7 +187,7 @@ async fn put_protections(
     path = "/systems/{id}/mlps",
     tag = "systems",
     summary = "Record the MLPS (等级保护) grading and filing",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = systems::MlpsInput,
     responses((status = 200, description = "OK", body = systems::SystemDetail))
 )]
@@ -205,7 +205,7 @@ async fn put_mlps(
     path = "/systems/{id}/mlps/evaluations",
     tag = "systems",
     summary = "Add an MLPS evaluation (测评)",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = systems::EvaluationInput,
     responses((status = 201, description = "OK", body = systems::SystemDetail))
 )]
@@ -223,7 +223,7 @@ async fn add_evaluation(
     path = "/systems/{id}/transition",
     tag = "systems",
     summary = "Move to another stage through the gates; 409 gate_failed lists every reason",
-    params(("id" = String, Path, description = "The record's id")),
+    params(IdPath),
     request_body = systems::TransitionInput,
     responses((status = 200, description = "OK", body = systems::SystemDetail))
 )]
