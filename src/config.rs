@@ -33,6 +33,60 @@ pub struct Config {
     pub network: NetworkConfig,
     /// Site monitoring.
     pub monitor: MonitorConfig,
+    /// Bounds on reading an imported spreadsheet.
+    pub import: ImportConfig,
+}
+
+/// `[import]` in `wangan.toml`: how much one imported spreadsheet may cost
+/// to read (these are the defaults). A file past a bound is refused, with
+/// the bound named, before it is read in full.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportConfig {
+    pub max_rows: usize,
+    pub max_columns: usize,
+    /// Bytes of one cell's text.
+    pub max_cell_bytes: usize,
+    /// Bytes of one CSV line.
+    pub max_line_bytes: usize,
+    /// Size of an `.xlsx` once inflated, MiB.
+    pub max_expanded_mib: u64,
+    /// Seconds of reading.
+    pub max_seconds: u64,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        let l = wangan_office::Limits::default();
+        ImportConfig {
+            max_rows: l.max_rows,
+            max_columns: l.max_columns,
+            max_cell_bytes: l.max_cell_bytes,
+            max_line_bytes: l.max_line_bytes,
+            max_expanded_mib: l.max_expanded_bytes >> 20,
+            max_seconds: l.max_time.as_secs(),
+        }
+    }
+}
+
+impl ImportConfig {
+    pub fn limits(&self) -> anyhow::Result<wangan_office::Limits> {
+        if self.max_rows == 0 || self.max_columns == 0 || self.max_cell_bytes == 0 || self.max_line_bytes == 0 {
+            anyhow::bail!("[import]: the bounds must be positive");
+        }
+        if self.max_expanded_mib == 0 || self.max_expanded_mib > 4096 || self.max_seconds == 0 {
+            anyhow::bail!("[import]: max_expanded_mib must lie between 1 and 4096, max_seconds be positive");
+        }
+        Ok(wangan_office::Limits {
+            max_rows: self.max_rows,
+            max_columns: self.max_columns,
+            max_cell_bytes: self.max_cell_bytes,
+            max_line_bytes: self.max_line_bytes,
+            max_expanded_bytes: self.max_expanded_mib << 20,
+            max_time: std::time::Duration::from_secs(self.max_seconds),
+            ..wangan_office::Limits::default()
+        })
+    }
 }
 
 /// `[monitor]` in `wangan.toml`: site monitoring (these are the defaults).
@@ -354,6 +408,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             network: NetworkConfig::default(),
             monitor: MonitorConfig::default(),
+            import: ImportConfig::default(),
         }
     }
 }

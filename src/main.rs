@@ -216,6 +216,7 @@ async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Cl
         .with_registry_policy(policy)
         .with_notice_policy(cfg.notices.policy(&cfg.time_zone)?)
         .with_monitor_policy(cfg.monitor.policy()?)
+        .with_sheet_limits(cfg.import.limits()?)
         .with_attachments(cfg.data_dir.join("attachments"));
     store.migrate().await.context("cannot migrate the database")?;
     Ok(store)
@@ -527,6 +528,17 @@ async fn import_sheet<R: wangan_core::platform::sheet_import::SheetImport>(
     use wangan_web::registry::inventory_text as text;
     let m = wangan_web::platform::i18n::msg("zh-CN");
     let fail = std::process::ExitCode::from(1);
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    if size > wangan_office::MAX_BYTES as u64 {
+        println!(
+            "{}",
+            text::office_problem(
+                &m,
+                &wangan_office::OfficeError::Limit(wangan_office::Limit::FileBytes(wangan_office::MAX_BYTES))
+            )
+        );
+        return Ok(fail);
+    }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let store = open(cfg).await?;
     let who = wangan_core::Principal::system("cli");

@@ -2,6 +2,7 @@
 
 use crate::support::*;
 use rust_xlsxwriter::Workbook;
+use serde_json::Value;
 use std::process::Command;
 use wangan_core::platform::access::Role;
 use wangan_core::registry::rules::inventory::HEADERS;
@@ -283,4 +284,84 @@ async fn one_pipeline_reads_every_registers_sheets() {
         sheet_import::run::<Systems>(&app.store, &who, one_unit_missing, ImportMode::DryRun).await.unwrap().unwrap();
     assert_eq!((report.failed, report.written), (1, false));
     assert_eq!(report.lines[0].problems[0].column, "主管单位");
+}
+
+/// An `.xlsx` whose one sheet inflates to `mib` MiB of spaces: small on disk.
+fn whitespace_bomb(mib: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_level(Some(9)).large_file(true);
+    z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..mib {
+        z.write_all(&chunk).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// Spreadsheet bombs through every path that reads a sheet: the API answers
+/// 413 or 422 naming the limit, the page says it, and neither waits to read
+/// the whole expansion; the page's preview lists at most 200 rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spreadsheet_bombs_are_refused_naming_the_limit_on_every_path() {
+    let app = spawn_app().await;
+    app.unit("chem", "化学学院").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let bomb = whitespace_bomb(200);
+    assert!(bomb.len() < 1 << 20, "small on disk: {}", bomb.len());
+    let post = |body: Vec<u8>, ct: &'static str| {
+        officer
+            .client
+            .post(format!("{}/notices/import", officer.base))
+            .bearer_auth(&officer.token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let t = std::time::Instant::now();
+    let r = post(bomb.clone(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").await.unwrap();
+    let took = t.elapsed();
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "expands_too_far", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("100 MB"), "{body}");
+    assert!(took < std::time::Duration::from_secs(1), "refused in {took:?}");
+    // Past the rows: 422, the bound named.
+    let rows = "a\n".repeat(100_001).into_bytes();
+    let r = post(rows, "text/csv").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_rows");
+    assert!(body["error"]["message"].as_str().unwrap().contains("100000"), "{body}");
+    // A 40 KiB cell: 422 with the cell's name.
+    let cell = format!("标题\n{}\n", "长".repeat(14_000)).into_bytes();
+    let body: Value = post(cell, "text/csv").await.unwrap().json().await.unwrap();
+    assert_eq!(body["error"]["code"], "cell_too_long");
+    assert!(body["error"]["message"].as_str().unwrap().contains("A2"), "{body}");
+
+    // The page says the same in Chinese, with the same status.
+    app.user("netadmin", Role::UnitAdmin, Some("chem")).await;
+    let b = app.browser();
+    b.login("netadmin", PASSWORD).await;
+    let csrf = b.csrf("/systems/import").await;
+    let upload = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("台账.xlsx"));
+        b.client.post(format!("{}/systems/import", b.base)).multipart(form).send()
+    };
+    let r = upload(bomb).await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap().contains("文件解压后超过 100 MB"));
+
+    // A preview of 500 bad rows shows 200 and counts the rest.
+    let mut csv = String::from("系统名称,类型,主管单位\n");
+    for i in 0..500 {
+        csv.push_str(&format!("系统{i},网站,不存在的单位\n"));
+    }
+    let r = upload(csv.into_bytes()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches("不存在的单位").count(), 200, "200 rows shown");
+    assert!(html.contains("另有 300 行未显示"), "the rest counted");
 }

@@ -655,8 +655,8 @@ async fn notices_import_from_a_sheet_all_or_nothing() {
     // Low severity from 2026-11-01 09:00 (Beijing): 15 days.
     assert_eq!(list["items"][0]["deadline"], "2026-11-16T01:00:00Z");
     // Not a spreadsheet; not an officer.
-    let (st, _) = import(b"\x00\x01garbage".to_vec(), "").await;
-    assert_eq!(st, 400);
+    let (st, body) = import(b"\x00\x01garbage".to_vec(), "").await;
+    assert_eq!((st, body["error"]["code"].as_str()), (422, Some("missing_columns")), "{body}");
     let r = s
         .unit_admin
         .client

@@ -7,10 +7,50 @@ pub mod form;
 pub use form::{FormDocument, FormRow, write_form_docx};
 
 use chrono::NaiveDate;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
+use std::time::{Duration, Instant};
 
 /// Largest file accepted for reading.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// How much reading one file may cost. A spreadsheet is a zip of XML that
+/// can expand a thousandfold (a "zip bomb"), so the expanded size is bounded
+/// before anything is inflated, and rows, columns, cells and time while the
+/// sheet is read; the first limit reached ends the reading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Rows of the sheet (counting from row 1, blank rows included).
+    pub max_rows: usize,
+    /// Columns of the sheet.
+    pub max_columns: usize,
+    /// Bytes of one cell's text (UTF-8).
+    pub max_cell_bytes: usize,
+    /// Bytes of one CSV line.
+    pub max_line_bytes: usize,
+    /// Sum of the workbook's entries once inflated.
+    pub max_expanded_bytes: u64,
+    /// How many times larger than stored an entry may inflate (entries over 1 MiB).
+    pub max_ratio: u64,
+    /// Entries in the workbook's zip.
+    pub max_entries: usize,
+    /// Wall time for reading the file.
+    pub max_time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_rows: 100_000,
+            max_columns: 1_000,
+            max_cell_bytes: 32 * 1024,
+            max_line_bytes: 1024 * 1024,
+            max_expanded_bytes: 100 * 1024 * 1024,
+            max_ratio: 200,
+            max_entries: 1_000,
+            max_time: Duration::from_secs(10),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -41,10 +81,90 @@ pub struct Sheet {
     pub merged: Vec<(u32, u32, u32, u32)>,
 }
 
+/// Which bound a file went past (see [`Limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Bytes of the file itself.
+    FileBytes(usize),
+    Rows(usize),
+    Columns(usize),
+    /// Bytes of one cell, with the cell's place (0-based row, column).
+    CellBytes {
+        limit: usize,
+        row: usize,
+        column: usize,
+    },
+    /// Bytes of one CSV line, with its 1-based line number.
+    LineBytes {
+        limit: usize,
+        line: usize,
+    },
+    ExpandedBytes(u64),
+    Ratio(u64),
+    Entries(usize),
+    /// Seconds.
+    Time(u64),
+}
+
+impl Limit {
+    /// Whether the bound is on size (413) rather than on content (422).
+    pub fn is_size(&self) -> bool {
+        matches!(self, Limit::FileBytes(_) | Limit::ExpandedBytes(_) | Limit::Ratio(_) | Limit::Entries(_))
+    }
+}
+
+impl Limit {
+    /// A stable machine word for the bound.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Limit::FileBytes(_) => "file_too_large",
+            Limit::Rows(_) => "too_many_rows",
+            Limit::Columns(_) => "too_many_columns",
+            Limit::CellBytes { .. } => "cell_too_long",
+            Limit::LineBytes { .. } => "line_too_long",
+            Limit::ExpandedBytes(_) => "expands_too_far",
+            Limit::Ratio(_) => "compressed_too_far",
+            Limit::Entries(_) => "too_many_parts",
+            Limit::Time(_) => "took_too_long",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::FileBytes(n) => write!(f, "the file is larger than {n} bytes"),
+            Limit::Rows(n) => write!(f, "the sheet has more than {n} rows"),
+            Limit::Columns(n) => write!(f, "the sheet has more than {n} columns"),
+            Limit::CellBytes { limit, row, column } => {
+                write!(f, "cell {} holds more than {limit} bytes", cell_name(*row, *column))
+            }
+            Limit::LineBytes { limit, line } => write!(f, "line {line} is longer than {limit} bytes"),
+            Limit::ExpandedBytes(n) => write!(f, "the workbook expands to more than {n} bytes"),
+            Limit::Ratio(n) => write!(f, "the workbook is compressed more than {n} to 1"),
+            Limit::Entries(n) => write!(f, "the workbook has more than {n} parts"),
+            Limit::Time(s) => write!(f, "reading took longer than {s} s"),
+        }
+    }
+}
+
+/// A cell's name as Excel shows it: (0, 0) is `A1`, (11, 27) is `AB12`.
+pub fn cell_name(row: usize, column: usize) -> String {
+    let mut letters = Vec::new();
+    let mut c = column + 1;
+    while c > 0 {
+        let r = (c - 1) % 26;
+        letters.push(b'A' + r as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum OfficeError {
-    #[error("the file is larger than {MAX_BYTES} bytes")]
-    TooLarge,
+    #[error("{0}")]
+    Limit(Limit),
     #[error("the file is empty")]
     Empty,
     #[error("old .xls workbooks are not read; save the file as .xlsx")]
@@ -55,79 +175,199 @@ pub enum OfficeError {
     Write(String),
 }
 
-/// Read the first sheet of an `.xlsx` file, or a `.csv` file.
+/// Read the first sheet of an `.xlsx` file, or a `.csv` file, within the default [`Limits`].
 pub fn read(bytes: &[u8]) -> Result<Sheet, OfficeError> {
+    read_within(bytes, &Limits::default())
+}
+
+/// Read the first sheet of an `.xlsx` file, or a `.csv` file, within `limits`.
+pub fn read_within(bytes: &[u8], limits: &Limits) -> Result<Sheet, OfficeError> {
     if bytes.len() > MAX_BYTES {
-        return Err(OfficeError::TooLarge);
+        return Err(OfficeError::Limit(Limit::FileBytes(MAX_BYTES)));
     }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(OfficeError::Empty);
     }
+    let budget = Budget::new(limits);
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        check_zip(bytes, limits, &budget)?;
+        read_xlsx(bytes, &budget)
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         Err(OfficeError::OldXls)
     } else {
-        read_csv(bytes)
+        read_csv(bytes, &budget)
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Sheet, OfficeError> {
-    use calamine::{Data, Reader, Xlsx};
+/// The limits of one reading, with its start.
+struct Budget<'a> {
+    limits: &'a Limits,
+    started: Instant,
+}
+
+impl<'a> Budget<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Budget { limits, started: Instant::now() }
+    }
+
+    fn time(&self) -> Result<(), OfficeError> {
+        if self.started.elapsed() > self.limits.max_time {
+            return Err(OfficeError::Limit(Limit::Time(self.limits.max_time.as_secs())));
+        }
+        Ok(())
+    }
+
+    fn place(&self, row: usize, column: usize) -> Result<(), OfficeError> {
+        if row >= self.limits.max_rows {
+            return Err(OfficeError::Limit(Limit::Rows(self.limits.max_rows)));
+        }
+        if column >= self.limits.max_columns {
+            return Err(OfficeError::Limit(Limit::Columns(self.limits.max_columns)));
+        }
+        Ok(())
+    }
+
+    fn text(&self, s: &str, row: usize, column: usize) -> Result<(), OfficeError> {
+        if s.len() > self.limits.max_cell_bytes {
+            return Err(OfficeError::Limit(Limit::CellBytes { limit: self.limits.max_cell_bytes, row, column }));
+        }
+        Ok(())
+    }
+}
+
+/// The zip's central directory, checked before anything is inflated: the
+/// declared sizes and ratios first, then each entry inflated into nothing
+/// and counted, so a directory that understates its sizes is caught too.
+fn check_zip(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<(), OfficeError> {
+    let bad = |e: zip::result::ZipError| OfficeError::Unreadable(e.to_string());
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad)?;
+    if zip.len() > limits.max_entries {
+        return Err(OfficeError::Limit(Limit::Entries(limits.max_entries)));
+    }
+    let mut declared: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(bad)?;
+        let (size, stored) = (entry.size(), entry.compressed_size().max(1));
+        declared = declared.saturating_add(size);
+        if declared > limits.max_expanded_bytes {
+            return Err(OfficeError::Limit(Limit::ExpandedBytes(limits.max_expanded_bytes)));
+        }
+        if size > 1024 * 1024 && size / stored > limits.max_ratio {
+            return Err(OfficeError::Limit(Limit::Ratio(limits.max_ratio)));
+        }
+    }
+    let mut inflated: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(bad)?;
+        let room = limits.max_expanded_bytes - inflated;
+        let n = std::io::copy(&mut entry.take(room + 1), &mut std::io::sink())
+            .map_err(|e| OfficeError::Unreadable(e.to_string()))?;
+        inflated += n;
+        if inflated > limits.max_expanded_bytes {
+            return Err(OfficeError::Limit(Limit::ExpandedBytes(limits.max_expanded_bytes)));
+        }
+        budget.time()?;
+    }
+    Ok(())
+}
+
+fn read_xlsx(bytes: &[u8], budget: &Budget) -> Result<Sheet, OfficeError> {
+    use calamine::{DataRef, Reader, Xlsx};
     let bad = |e: calamine::XlsxError| OfficeError::Unreadable(e.to_string());
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
+    budget.time()?;
     let name = book.sheet_names().first().cloned().ok_or(OfficeError::Empty)?;
-    let range = book.worksheet_range(&name).map_err(bad)?;
     let merged = book
         .merge_cells_by_sheet_name(&name)
         .map_err(bad)?
         .into_iter()
         .map(|d| (d.start.0, d.start.1, d.end.0, d.end.1))
         .collect();
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0 as usize];
-    for r in range.rows() {
-        let mut row: Vec<Cell> = vec![Cell::Empty; col0 as usize];
-        row.extend(r.iter().map(|c| {
-            match c {
-                Data::Empty => Cell::Empty,
-                Data::String(s) => Cell::Text(s.clone()),
-                Data::Int(i) => Cell::Number(*i as f64),
-                Data::Float(f) => Cell::Number(*f),
-                Data::Bool(b) => Cell::Bool(*b),
-                Data::DateTime(dt) => dt.as_datetime().map(|d| Cell::Date(d.date())).unwrap_or(Cell::Error),
-                Data::DateTimeIso(s) => s
-                    .get(..10)
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .map(Cell::Date)
-                    .unwrap_or(Cell::Error),
-                Data::DurationIso(_) | Data::Error(_) => Cell::Error,
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut cells = book.worksheet_cells_reader(&name).map_err(bad)?;
+    let mut seen: usize = 0;
+    while let Some(c) = cells.next_cell().map_err(bad)? {
+        let (r, col) = c.get_position();
+        let (r, col) = (r as usize, col as usize);
+        budget.place(r, col)?;
+        seen += 1;
+        if seen.is_multiple_of(4096) {
+            budget.time()?;
+        }
+        let cell = match c.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) => {
+                budget.text(s, r, col)?;
+                Cell::Text(s.clone())
             }
-        }));
-        rows.push(row);
+            DataRef::DateTimeIso(s) => s
+                .get(..10)
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .map(Cell::Date)
+                .unwrap_or(Cell::Error),
+            DataRef::DurationIso(_) => Cell::Error,
+            DataRef::SharedString(s) => {
+                budget.text(s, r, col)?;
+                Cell::Text((*s).to_owned())
+            }
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Bool(b) => Cell::Bool(*b),
+            DataRef::DateTime(dt) => dt.as_datetime().map(|d| Cell::Date(d.date())).unwrap_or(Cell::Error),
+            DataRef::Error(_) => Cell::Error,
+        };
+        if rows.len() <= r {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut rows[r];
+        if row.len() <= col {
+            row.resize(col + 1, Cell::Empty);
+        }
+        row[col] = cell;
     }
+    budget.time()?;
     Ok(Sheet { rows, merged })
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Sheet, OfficeError> {
+fn read_csv(bytes: &[u8], budget: &Budget) -> Result<Sheet, OfficeError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_owned(),
+        Ok(t) => std::borrow::Cow::Borrowed(t),
         Err(_) => {
             let (decoded, _, had_errors) = encoding_rs::GB18030.decode(bytes);
             if had_errors {
                 return Err(OfficeError::Unreadable("neither UTF-8 nor GB18030 text".into()));
             }
-            decoded.into_owned()
+            decoded
         }
     };
+    let limits = budget.limits;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| OfficeError::Unreadable(e.to_string()))?;
-        rows.push(
-            record.iter().map(|v| if v.trim().is_empty() { Cell::Empty } else { Cell::Text(v.to_owned()) }).collect(),
-        );
+    let mut record = csv::StringRecord::new();
+    let mut start: u64 = 0;
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| OfficeError::Unreadable(e.to_string()))?;
+        if !more {
+            break;
+        }
+        let r = rows.len();
+        let end = reader.position().byte();
+        if (end - start) as usize > limits.max_line_bytes {
+            let line = record.position().map(|p| p.line() as usize).unwrap_or(r + 1);
+            return Err(OfficeError::Limit(Limit::LineBytes { limit: limits.max_line_bytes, line }));
+        }
+        start = end;
+        budget.place(r, record.len().saturating_sub(1))?;
+        let mut row = Vec::with_capacity(record.len());
+        for (c, v) in record.iter().enumerate() {
+            budget.text(v, r, c)?;
+            row.push(if v.trim().is_empty() { Cell::Empty } else { Cell::Text(v.to_owned()) });
+        }
+        rows.push(row);
+        if r.is_multiple_of(4096) {
+            budget.time()?;
+        }
     }
     Ok(Sheet { rows, merged: Vec::new() })
 }
@@ -188,7 +428,7 @@ mod tests {
     fn refusals() {
         assert_eq!(read(b"").unwrap_err(), OfficeError::Empty);
         assert_eq!(read(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0]).unwrap_err(), OfficeError::OldXls);
-        assert_eq!(read(&vec![b'a'; MAX_BYTES + 1]).unwrap_err(), OfficeError::TooLarge);
+        assert_eq!(read(&vec![b'a'; MAX_BYTES + 1]).unwrap_err(), OfficeError::Limit(Limit::FileBytes(MAX_BYTES)));
         assert!(matches!(read(b"PK\x03\x04 broken zip"), Err(OfficeError::Unreadable(_))));
     }
 }

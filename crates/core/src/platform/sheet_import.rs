@@ -6,7 +6,7 @@
 //! A register joins by implementing [`SheetImport`] for a marker type.
 
 use crate::platform::access::Principal;
-use crate::platform::error::Result;
+use crate::platform::error::{CoreError, Result};
 use crate::platform::store::Store;
 use crate::registry::rules::inventory::{Problem, SheetProblem};
 use crate::registry::service::inventory::{ImportMode, ImportReport};
@@ -88,7 +88,7 @@ pub async fn run<R: SheetImport>(
     bytes: &[u8],
     mode: ImportMode,
 ) -> Result<std::result::Result<ImportReport, Unreadable>> {
-    let sheet = match wangan_office::read(bytes) {
+    let sheet = match read(store, bytes).await? {
         Ok(s) => s,
         Err(e) => return Ok(Err(Unreadable::File(e))),
     };
@@ -97,4 +97,22 @@ pub async fn run<R: SheetImport>(
         Err(p) => return Ok(Err(Unreadable::Sheet(p))),
     };
     R::import(store, who, rows, mode).await.map(Ok)
+}
+
+/// Sheets read at once on this node: each may hold up to the expanded-size
+/// limit in memory while it is read.
+static READERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Read `bytes` within the store's limits, on the blocking pool (reading is
+/// CPU work that may take a good part of a second), two files at a time.
+pub async fn read(store: &Store, bytes: &[u8]) -> Result<std::result::Result<Sheet, OfficeError>> {
+    let _turn = READERS.acquire().await.map_err(|e| CoreError::Internal(e.to_string()))?;
+    let limits = *store.sheet_limits();
+    if bytes.len() > wangan_office::MAX_BYTES {
+        return Ok(Err(OfficeError::Limit(wangan_office::Limit::FileBytes(wangan_office::MAX_BYTES))));
+    }
+    let owned = bytes.to_vec();
+    tokio::task::spawn_blocking(move || wangan_office::read_within(&owned, &limits))
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))
 }

@@ -29,6 +29,7 @@ pub struct Store {
     notices: Arc<crate::notices::NoticePolicy>,
     monitors: Arc<crate::monitoring::service::MonitorPolicy>,
     attachments: Option<crate::platform::attachments::AttachmentDir>,
+    sheet_limits: wangan_office::Limits,
 }
 
 /// The configurable rules of the registry.
@@ -124,6 +125,7 @@ impl Store {
             notices: Arc::new(crate::notices::NoticePolicy::default()),
             monitors: Arc::new(crate::monitoring::service::MonitorPolicy::default()),
             attachments: None,
+            sheet_limits: wangan_office::Limits::default(),
         })
     }
 
@@ -154,6 +156,16 @@ impl Store {
 
     pub fn attachments(&self) -> Result<&crate::platform::attachments::AttachmentDir> {
         self.attachments.as_ref().ok_or_else(|| CoreError::Internal("no attachment directory configured".into()))
+    }
+
+    /// The bounds of reading an uploaded spreadsheet.
+    pub fn with_sheet_limits(mut self, limits: wangan_office::Limits) -> Store {
+        self.sheet_limits = limits;
+        self
+    }
+
+    pub fn sheet_limits(&self) -> &wangan_office::Limits {
+        &self.sheet_limits
     }
 
     pub fn registry_policy(&self) -> &RegistryPolicy {

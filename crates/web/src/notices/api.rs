@@ -359,10 +359,6 @@ async fn import_notices(
     let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
     match sheet_import::run::<Notices>(&s.store, &p, &body, mode).await? {
         Ok(report) => Ok(Json(report)),
-        Err(u) => Err(WebError::BadRequest(crate::registry::inventory_text::unreadable(
-            &crate::platform::i18n::msg("en"),
-            &u,
-        ))
-        .into()),
+        Err(u) => Err(WebError::Sheet(u).into()),
     }
 }

@@ -669,8 +669,12 @@ pub async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::
             Err(u) => vec![text::unreadable(&m, &u)],
             Ok(report) if report.written => return Ok(Redirect::to("/notices?ok=notice.imported").into_response()),
             Ok(report) => {
-                let mut out: Vec<String> =
-                    report.lines.iter().filter(|l| !l.problems.is_empty()).map(|l| text::line(&m, l)).collect();
+                let failed: Vec<_> = report.lines.iter().filter(|l| !l.problems.is_empty()).collect();
+                let mut out: Vec<String> = failed.iter().take(text::SHOWN_LINES).map(|l| text::line(&m, l)).collect();
+                if failed.len() > text::SHOWN_LINES {
+                    let more = (failed.len() - text::SHOWN_LINES).to_string();
+                    out.push(m.fmt("import.hidden_problems", &[("count", &more)]));
+                }
                 out.push(m.t("import.nothing_written").to_owned());
                 out
             }

@@ -23,6 +23,9 @@ pub enum WebError {
     UnsupportedMediaType,
     #[error("CSRF check failed")]
     Csrf,
+    /// An uploaded spreadsheet gave no rows: too big, unreadable, or lacking what the register needs.
+    #[error("spreadsheet refused: {0:?}")]
+    Sheet(wangan_core::platform::sheet_import::Unreadable),
 }
 
 impl WebError {
@@ -42,6 +45,7 @@ impl WebError {
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Sheet(u) => crate::registry::inventory_text::unreadable_status(u).0,
         }
     }
 
@@ -64,6 +68,7 @@ impl WebError {
             WebError::TooLarge => "too_large".into(),
             WebError::UnsupportedMediaType => "unsupported_media_type".into(),
             WebError::Csrf => "csrf".into(),
+            WebError::Sheet(u) => crate::registry::inventory_text::unreadable_status(u).1,
         }
     }
 
@@ -88,6 +93,7 @@ impl WebError {
             WebError::BadRequest(_) | WebError::UnsupportedMediaType => m.t("error.bad_request").into(),
             WebError::TooLarge => m.t("error.too_large").into(),
             WebError::Csrf => m.t("error.csrf").into(),
+            WebError::Sheet(u) => crate::registry::inventory_text::unreadable(m, u),
         }
     }
 

@@ -1,9 +1,10 @@
 //! The inventory import report in words, for pages and the command line.
 
 use crate::platform::i18n::Msg;
+use wangan_core::platform::sheet_import::Unreadable;
 use wangan_core::registry::rules::inventory::SheetProblem;
 use wangan_core::registry::service::inventory::{ImportLine, ImportReport, ReportProblem};
-use wangan_office::OfficeError;
+use wangan_office::{Limit, OfficeError};
 
 pub fn problem(m: &Msg, p: &ReportProblem) -> String {
     let key = format!("import.{}", p.code);
@@ -43,18 +44,56 @@ pub fn sheet_problem(m: &Msg, p: &SheetProblem) -> String {
 }
 
 /// Why a file gave no rows, in words.
-pub fn unreadable(m: &Msg, u: &wangan_core::platform::sheet_import::Unreadable) -> String {
+pub fn unreadable(m: &Msg, u: &Unreadable) -> String {
     match u {
-        wangan_core::platform::sheet_import::Unreadable::File(e) => office_problem(m, e),
-        wangan_core::platform::sheet_import::Unreadable::Sheet(p) => sheet_problem(m, p),
+        Unreadable::File(e) => office_problem(m, e),
+        Unreadable::Sheet(p) => sheet_problem(m, p),
     }
 }
 
 pub fn office_problem(m: &Msg, e: &OfficeError) -> String {
     match e {
-        OfficeError::TooLarge => m.t("import.too_large").to_owned(),
+        OfficeError::Limit(limit) => limit_text(m, limit),
         OfficeError::Empty => m.t("import.empty").to_owned(),
         OfficeError::OldXls => m.t("import.old_xls").to_owned(),
         OfficeError::Unreadable(why) | OfficeError::Write(why) => m.fmt("import.unreadable", &[("value", why)]),
     }
 }
+
+/// A bound a file went past, in words that name it.
+pub fn limit_text(m: &Msg, limit: &Limit) -> String {
+    let kib = |n: usize| (n / 1024).max(1).to_string();
+    let mib = |n: u64| (n >> 20).max(1).to_string();
+    let key = format!("import.limit.{}", limit.code());
+    match limit {
+        Limit::FileBytes(n) => m.fmt(&key, &[("value", &mib(*n as u64))]),
+        Limit::Rows(n) | Limit::Columns(n) | Limit::Entries(n) => m.fmt(&key, &[("value", &n.to_string())]),
+        Limit::CellBytes { limit, row, column } => {
+            m.fmt(&key, &[("value", &kib(*limit)), ("cell", &wangan_office::cell_name(*row, *column))])
+        }
+        Limit::LineBytes { limit, line } => m.fmt(&key, &[("value", &kib(*limit)), ("line", &line.to_string())]),
+        Limit::ExpandedBytes(n) => m.fmt(&key, &[("value", &mib(*n))]),
+        Limit::Ratio(n) | Limit::Time(n) => m.fmt(&key, &[("value", &n.to_string())]),
+    }
+}
+
+/// The HTTP status and machine word for a file that gave no rows: 413 when
+/// it is too big (as stored or once inflated), else 422.
+pub fn unreadable_status(u: &Unreadable) -> (axum::http::StatusCode, String) {
+    use axum::http::StatusCode;
+    match u {
+        Unreadable::File(OfficeError::Limit(l)) if l.is_size() => (StatusCode::PAYLOAD_TOO_LARGE, l.code().to_owned()),
+        Unreadable::File(OfficeError::Limit(l)) => (StatusCode::UNPROCESSABLE_ENTITY, l.code().to_owned()),
+        Unreadable::File(OfficeError::Empty) => (StatusCode::UNPROCESSABLE_ENTITY, "empty_file".into()),
+        Unreadable::File(OfficeError::OldXls) => (StatusCode::UNPROCESSABLE_ENTITY, "old_xls".into()),
+        Unreadable::File(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unreadable_file".into()),
+        Unreadable::Sheet(SheetProblem::MissingColumns(_)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "missing_columns".into())
+        }
+        Unreadable::Sheet(SheetProblem::NoRows) => (StatusCode::UNPROCESSABLE_ENTITY, "no_rows".into()),
+        Unreadable::Sheet(SheetProblem::MergedCells(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "merged_cells".into()),
+    }
+}
+
+/// Lines a page shows of a report or an error list; the rest are counted.
+pub const SHOWN_LINES: usize = 200;

@@ -702,6 +702,8 @@ struct ImportPage {
     problem: Option<String>,
     summary: Option<String>,
     lines: Vec<ImportRow>,
+    /// How many rows of the report are not shown (past the first [`text::SHOWN_LINES`]).
+    hidden: Option<String>,
     failed: usize,
     written: bool,
     token: Option<String>,
@@ -710,7 +712,7 @@ struct ImportPage {
 fn import_page(ctx: Ctx, status: StatusCode, problem: Option<String>) -> PageResult {
     render_status(
         status,
-        ImportPage { ctx, problem, summary: None, lines: vec![], failed: 0, written: false, token: None },
+        ImportPage { ctx, problem, summary: None, lines: vec![], hidden: None, failed: 0, written: false, token: None },
     )
 }
 
@@ -733,7 +735,7 @@ async fn run_import(
         Ok(report) => report,
         Err(u) => {
             let p = text::unreadable(&ctx.m, &u);
-            return import_page(ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(p));
+            return import_page(ctx, text::unreadable_status(&u).0, Some(p));
         }
     };
     let token = if mode == ImportMode::DryRun && report.created + report.updated > 0 {
@@ -741,9 +743,14 @@ async fn run_import(
     } else {
         None
     };
-    let lines = report
-        .lines
-        .iter()
+    // The rows with problems first, so what needs fixing is never among the hidden.
+    let mut shown: Vec<&wangan_core::registry::service::inventory::ImportLine> = report.lines.iter().collect();
+    shown.sort_by_key(|l| l.problems.is_empty());
+    let hidden = shown.len().saturating_sub(text::SHOWN_LINES);
+    shown.truncate(text::SHOWN_LINES);
+    shown.sort_by_key(|l| l.line);
+    let lines = shown
+        .into_iter()
         .map(|l| ImportRow {
             line: l.line,
             name: l.name.clone(),
@@ -753,9 +760,19 @@ async fn run_import(
         })
         .collect();
     let summary = Some(text::summary(&ctx.m, &report));
+    let hidden = (hidden > 0).then(|| ctx.m.fmt("import.hidden_lines", &[("count", &hidden.to_string())]));
     render_status(
         StatusCode::OK,
-        ImportPage { ctx, problem: None, summary, lines, failed: report.failed, written: report.written, token },
+        ImportPage {
+            ctx,
+            problem: None,
+            summary,
+            lines,
+            hidden,
+            failed: report.failed,
+            written: report.written,
+            token,
+        },
     )
 }
 
