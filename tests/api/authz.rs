@@ -101,8 +101,9 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             _ => 403,
         },
         // The body sent in the matrix is no spreadsheet: 400 once authorized.
+        // The probe's body is no spreadsheet: refused as unreadable (422) once permitted.
         ("post", "/notices/import") => match role {
-            Admin | Officer => 400,
+            Admin | Officer => 422,
             _ => 403,
         },
         ("get", "/notices/{id}" | "/rectifications/{id}" | "/rectifications/{id}/report.docx") => {
@@ -400,7 +401,9 @@ async fn every_route_every_role_own_and_other_unit() {
                         Some(json!({"code": format!("n{checked}"), "name": "新单位", "kind": "office"}))
                     }
                     ("patch", "/units/{code}") => Some(json!({"name_en": "Renamed"})),
-                    ("put", "/units/{code}/responsibilities") => Some(json!({"first": people[i], "direct": direct[i]})),
+                    ("put", "/units/{code}/responsibilities") => {
+                        Some(json!({"first": people[i], "main": null, "direct": direct[i]}))
+                    }
                     ("post", "/people") => Some(json!({"name": "新人", "unit": code})),
                     ("patch", "/people/{id}") => Some(json!({"title": "教师"})),
                     ("post", "/systems") => Some(json!({"name": "新系统", "kind": "website", "unit": code})),

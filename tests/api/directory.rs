@@ -118,6 +118,25 @@ async fn people_and_responsible_persons() {
         .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["direct"]["name"], "张伟");
+    // A typo does not wipe the three: unknown fields are refused, and every kind must be named.
+    let (s, v) = officer.send("put", "/units/chem/responsibilities", json!({"drect": 38})).await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(
+        v["error"]["fields"][0],
+        json!({"field": "drect", "code": "unknown_field", "message": "Unknown field."})
+    );
+    let (s, v) = officer.send("put", "/units/chem/responsibilities", json!({"first": ids[0]})).await;
+    assert_eq!((s.as_u16(), v["error"]["fields"][0]["code"].as_str()), (422, Some("required")), "{v}");
+    assert_eq!(officer.get("/units/chem/responsibilities").await.1["direct"]["name"], "张伟", "nothing removed");
+    // Clearing one is said with null.
+    let (s, v) = officer
+        .send("put", "/units/chem/responsibilities", json!({"first": ids[0], "main": null, "direct": ids[2]}))
+        .await;
+    assert_eq!((s.as_u16(), v["main"].is_null()), (200, true), "{v}");
+    let (s, _) = officer
+        .send("put", "/units/chem/responsibilities", json!({"first": ids[0], "main": ids[1], "direct": ids[2]}))
+        .await;
+    assert_eq!(s, 200);
     let (_, home) = b.get("/").await;
     assert!(!home.contains("/units/chem\""), "chem is complete now");
     assert!(home.contains("/units/math"), "math still lacks all three");

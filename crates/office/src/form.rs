@@ -37,7 +37,16 @@ fn fonts() -> RunFonts {
 }
 
 fn text_run(text: &str) -> Run {
-    Run::new().add_text(text).fonts(fonts()).size(24)
+    Run::new().add_text(xml_safe(text)).fonts(fonts()).size(24)
+}
+
+/// `text` with what XML 1.0 cannot hold dropped (control characters other
+/// than tab and line breaks, U+FFFE, U+FFFF): input is checked when it comes
+/// in, but a document may be built from text stored before that.
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad =
+        |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    if text.chars().any(bad) { text.chars().filter(|c| !bad(*c)).collect::<String>().into() } else { text.into() }
 }
 
 fn cell(lines: &str, span: usize) -> TableCell {
@@ -75,7 +84,11 @@ pub fn write_form_docx(form: &FormDocument) -> Result<Vec<u8>, OfficeError> {
         .default_size(24);
     doc = doc.add_paragraph(
         Paragraph::new().align(AlignmentType::Center).line_spacing(LineSpacing::new().after(240)).add_run(
-            Run::new().add_text(&form.title).fonts(RunFonts::new().east_asia("黑体").ascii("Arial")).size(36).bold(),
+            Run::new()
+                .add_text(xml_safe(&form.title))
+                .fonts(RunFonts::new().east_asia("黑体").ascii("Arial"))
+                .size(36)
+                .bold(),
         ),
     );
     if !form.subtitle.is_empty() {
@@ -155,5 +168,34 @@ mod tests {
             assert!(xml.contains(text), "{text} missing");
         }
         assert!(xml.contains("w:w=\"11906\"") && xml.contains("w:h=\"16838\""), "A4 page size");
+    }
+
+    /// Every part of the document is well-formed XML whatever the text held.
+    #[test]
+    fn hostile_text_still_makes_well_formed_xml() {
+        let hostile = "a\u{0}b\u{b}c\u{c}d\u{1b}[31m\u{7f}\u{85}\u{202e}exe.jpg\u{ffff}<&>\"'\u{10ffff}";
+        let form = FormDocument {
+            title: hostile.into(),
+            subtitle: hostile.into(),
+            rows: vec![
+                FormRow::Pairs(vec![(hostile.into(), hostile.into()), (hostile.into(), hostile.into())]),
+                FormRow::Block { label: hostile.into(), text: format!("{hostile}\n{hostile}"), min_lines: 2 },
+            ],
+            after: vec![hostile.into()],
+        };
+        let bytes = write_form_docx(&form).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            let name = part.name().unwrap().into_owned();
+            if name.ends_with(".xml") || name.ends_with(".rels") {
+                let mut xml = String::new();
+                part.read_to_string(&mut xml).unwrap();
+                if let Err(e) = roxmltree::Document::parse(&xml) {
+                    panic!("{name} is not well-formed XML: {e}");
+                }
+            }
+        }
+        assert_eq!(xml_safe(hostile), "abcd[31m\u{7f}\u{85}\u{202e}exe.jpg<&>\"'\u{10ffff}");
     }
 }

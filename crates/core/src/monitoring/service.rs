@@ -102,6 +102,7 @@ pub struct MonitorFilter {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MonitorInput {
     pub system: i64,
     pub url: String,
@@ -120,6 +121,7 @@ pub struct MonitorInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MonitorPatch {
     #[schema(minimum = 30, maximum = 86400)]
     pub interval_s: Option<i32>,

@@ -242,6 +242,7 @@ pub struct ChannelView {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelInput {
     #[schema(value_type = ChannelOwner)]
     pub owner_kind: String,
@@ -265,6 +266,7 @@ fn yes() -> bool {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelPatch {
     #[schema(max_length = 100)]
     pub label: Option<String>,

@@ -18,4 +18,5 @@ pub mod secret;
 pub mod sheet_import;
 pub mod site_url;
 pub mod store;
+pub mod text;
 pub mod uploads;

@@ -51,10 +51,84 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             Err(rejection) => return Err(json_rejection(rejection).into()),
         };
         whole_numbers(&mut value);
-        serde_json::from_value(value)
-            .map(ApiJson)
-            .map_err(|e| WebError::Core(wangan_core::CoreError::invalid("body", &shorten(&e.to_string()))).into())
+        if let Some((field, problem)) = hostile_text(&value, "", false) {
+            return Err(WebError::Core(wangan_core::CoreError::invalid(&field, problem.code())).into());
+        }
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let (field, code) = body_error(&e);
+            WebError::Core(wangan_core::CoreError::invalid(&field, code)).into()
+        })
     }
+}
+
+/// The field a JSON body's deserialization failed at, and why as a stable
+/// word: serde's message is for people who read Rust, not for API clients.
+fn body_error(e: &serde_path_to_error::Error<serde_json::Error>) -> (String, &'static str) {
+    let path = e.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let text = e.inner().to_string();
+    // An unknown field's path already ends with its name; a missing one's is its object's.
+    let named = |prefix: &str| {
+        let name = text.strip_prefix(prefix)?.split('`').next()?;
+        Some(match path.as_str() {
+            "" => name.to_owned(),
+            p if p.ends_with(name) => p.to_owned(),
+            p => format!("{p}.{name}"),
+        })
+    };
+    if let Some(field) = named("unknown field `") {
+        (field, "unknown_field")
+    } else if let Some(field) = named("missing field `") {
+        (field, "required")
+    } else {
+        let field = if path.is_empty() { "body".to_owned() } else { path };
+        let code = if text.starts_with("invalid type") {
+            "invalid_type"
+        } else if text.starts_with("unknown variant") {
+            "unknown_choice"
+        } else {
+            "invalid_value"
+        };
+        (field, code)
+    }
+}
+
+/// The first string in a JSON body that holds what text may not (see
+/// `wangan_core::platform::text`), with its field's path. A string is
+/// multi-line when its nearest key names a multi-line field.
+fn hostile_text(
+    v: &serde_json::Value,
+    path: &str,
+    multiline: bool,
+) -> Option<(String, wangan_core::platform::text::TextProblem)> {
+    use wangan_core::platform::text;
+    match v {
+        serde_json::Value::String(s) => {
+            text::problem(s, multiline).map(|p| (if path.is_empty() { "body".to_owned() } else { path.to_owned() }, p))
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, item)| hostile_text(item, &format!("{path}[{i}]"), multiline))
+        }
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(k, item)| {
+            let at = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            if let Some(p) = text::problem(k, false) {
+                return Some((at, p));
+            }
+            hostile_text(item, &at, text::is_multiline(k))
+        }),
+        _ => None,
+    }
+}
+
+/// The first form field whose value holds what text may not.
+pub fn hostile_form_field<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<(String, wangan_core::platform::text::TextProblem)> {
+    use wangan_core::platform::text;
+    pairs.into_iter().find_map(|(k, v)| {
+        let multiline = text::is_multiline(k) && k != "password";
+        text::problem(v, multiline).or_else(|| text::problem(k, false)).map(|p| (k.to_owned(), p))
+    })
 }
 
 /// JSON has one number type: `3.0` is the integer 3 (as JSON Schema's
@@ -128,6 +202,11 @@ pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
         if std::str::from_utf8(&decoded).is_err() {
             return Err(WebError::BadRequest("form is not valid UTF-8".into()));
         }
+    }
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|e| WebError::BadRequest(shorten(&e.to_string())))?;
+    if let Some((field, problem)) = hostile_form_field(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        return Err(WebError::Core(wangan_core::CoreError::invalid(&field, problem.code())));
     }
     serde_urlencoded::from_bytes(body).map_err(|e| WebError::BadRequest(shorten(&e.to_string())))
 }
@@ -265,5 +344,50 @@ mod tests {
         assert_eq!(plus.name, "a b");
         assert!(matches!(parse_form::<F>(b"name=%FF%FE"), Err(WebError::BadRequest(_))));
         assert!(matches!(parse_form::<F>(b"other=1"), Err(WebError::BadRequest(_))));
+    }
+
+    fn refusal<T: DeserializeOwned>(body: serde_json::Value) -> (String, &'static str) {
+        if let Some((field, p)) = hostile_text(&body, "", false) {
+            return (field, p.code());
+        }
+        match serde_path_to_error::deserialize::<_, T>(body) {
+            Ok(_) => ("".into(), "accepted"),
+            Err(e) => body_error(&e),
+        }
+    }
+
+    #[test]
+    fn body_errors_name_the_field_with_a_stable_word() {
+        use wangan_core::directory::service::responsibilities::ResponsibilitiesInput;
+        use wangan_core::registry::service::systems::{ProtectionInput, SystemInput};
+        let r = refusal::<ResponsibilitiesInput>(serde_json::json!({"drect": 38}));
+        assert_eq!(r, ("drect".into(), "unknown_field"));
+        let r = refusal::<Vec<ProtectionInput>>(serde_json::json!([{"kind": "firewall", "bogus": 1}]));
+        assert_eq!(r, ("[0].bogus".into(), "unknown_field"));
+        let r = refusal::<SystemInput>(serde_json::json!({"kind": "website"}));
+        assert_eq!(r.1, "required");
+        assert!(!r.0.is_empty() && !r.0.contains(' '), "{r:?}");
+        let r = refusal::<SystemInput>(serde_json::json!({"name": 5}));
+        assert_eq!(r, ("name".into(), "invalid_type"));
+        let r = refusal::<SystemInput>(serde_json::json!({"name": "门户", "kind": "website"}));
+        assert_eq!(r, ("unit".into(), "required"));
+        // Text that may not be kept, wherever it sits.
+        let r = refusal::<SystemInput>(serde_json::json!({"name": "a\u{0}b"}));
+        assert_eq!(r, ("name".into(), "control_character"));
+        let r = refusal::<SystemInput>(serde_json::json!({"name": "门户\n网站"}));
+        assert_eq!(r, ("name".into(), "control_character"));
+        let r = refusal::<Vec<ProtectionInput>>(serde_json::json!([{"kind": "firewall", "note": "x\u{202e}y"}]));
+        assert_eq!(r, ("[0].note".into(), "bidi_control"));
+        assert_eq!(hostile_text(&serde_json::json!({"description": "第一段\r\n第二段"}), "", false), None);
+    }
+
+    #[test]
+    fn forms_refuse_control_characters_naming_the_field() {
+        let e = parse_form::<F>(b"name=a%0Bb").unwrap_err();
+        assert!(
+            matches!(&e, WebError::Core(wangan_core::CoreError::Invalid(f)) if f[0].field == "name" && f[0].code == "control_character"),
+            "{e:?}"
+        );
+        assert!(parse_form::<F>(b"name=ok&description=%E7%AC%AC%0D%0A%E4%BA%8C").is_ok());
     }
 }

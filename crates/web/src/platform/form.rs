@@ -57,6 +57,10 @@ pub async fn read_multipart(
     if !wangan_core::platform::secret::same(form.get("csrf"), &user.csrf) {
         return Err(fail(user, WebError::Csrf));
     }
+    let fields = form.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    if let Some((field, problem)) = crate::platform::extract::hostile_form_field(fields) {
+        return Err(fail(user, wangan_core::CoreError::invalid(&field, problem.code())));
+    }
     Ok(form)
 }
 

@@ -28,6 +28,7 @@ pub struct MemberView {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MemberInput {
     pub person_id: i64,
     pub position: String,

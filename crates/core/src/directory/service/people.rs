@@ -32,6 +32,7 @@ pub struct PersonView {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PersonInput {
     #[schema(min_length = 1, pattern = "\\S", max_length = 50)]
     pub name: String,
@@ -48,6 +49,7 @@ pub struct PersonInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PersonPatch {
     #[schema(value_type = Option<String>, min_length = 1, pattern = "\\S", max_length = 50)]
     pub name: Option<String>,

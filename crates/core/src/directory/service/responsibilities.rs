@@ -32,12 +32,27 @@ pub struct ResponsibilitiesView {
     pub direct: Option<PersonRef>,
 }
 
-/// `PUT` body: every kind is replaced; `null` or absent clears it.
+/// `PUT` body: every kind is replaced, so every kind must be named: a
+/// person's id, or `null` to clear it. A kind left out is refused rather
+/// than cleared (a typo must not remove a responsible person).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResponsibilitiesInput {
+    #[serde(deserialize_with = "named")]
+    #[schema(required = true)]
     pub first: Option<i64>,
+    #[serde(deserialize_with = "named")]
+    #[schema(required = true)]
     pub main: Option<i64>,
+    #[serde(deserialize_with = "named")]
+    #[schema(required = true)]
     pub direct: Option<i64>,
+}
+
+/// A person's id or `null`; with `deserialize_with` (and no default) an
+/// absent field is an error, not `None`.
+fn named<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
+    Option::<i64>::deserialize(d)
 }
 
 impl ResponsibilitiesInput {

@@ -44,6 +44,7 @@ pub struct UnitView {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitInput {
     #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
     pub code: String,
@@ -59,6 +60,7 @@ pub struct UnitInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitPatch {
     #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9_-]{1,32}$")]
     pub code: Option<String>,

@@ -60,6 +60,7 @@ pub struct NoticeDetail {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoticeInput {
     #[schema(value_type = NoticeSource)]
     pub source: String,
@@ -90,6 +91,7 @@ pub struct NoticeInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoticePatch {
     #[schema(max_length = 100)]
     pub reference: Option<String>,

@@ -126,6 +126,7 @@ pub struct RectificationFilter {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReportInput {
     #[serde(default)]
     #[schema(max_length = 10000)]
@@ -154,6 +155,7 @@ fn yes() -> bool {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     /// `accept` or `reject`.
     #[schema(value_type = ReviewDecision)]

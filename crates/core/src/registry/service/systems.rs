@@ -124,6 +124,7 @@ pub struct SystemDetail {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SystemInput {
     #[schema(min_length = 1, pattern = "\\S", max_length = 200)]
     pub name: String,
@@ -163,6 +164,7 @@ pub struct SystemInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SystemPatch {
     #[schema(value_type = Option<String>, min_length = 1, pattern = "\\S", max_length = 200)]
     pub name: Option<String>,
@@ -208,6 +210,7 @@ pub struct SystemFilter {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FilingInput {
     #[schema(value_type = FilingStatus)]
     pub status: String,
@@ -222,6 +225,7 @@ pub struct FilingInput {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProtectionInput {
     #[schema(value_type = ProtectionKind)]
     pub kind: String,
@@ -236,6 +240,7 @@ pub struct ProtectionInput {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MlpsInput {
     #[schema(minimum = 1, maximum = 5)]
     pub level: Option<i32>,
@@ -249,6 +254,7 @@ pub struct MlpsInput {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EvaluationInput {
     #[schema(min_length = 1, pattern = "\\S", max_length = 200)]
     pub agency: String,
@@ -266,6 +272,7 @@ pub struct EvaluationInput {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     #[schema(value_type = Stage)]
     pub to: String,
