@@ -170,3 +170,86 @@ async fn an_unknown_filter_word_is_refused_before_the_unit_is_looked_up() {
         }
     }
 }
+
+/// Every part of an Office file (a zip of XML) parses as XML.
+fn assert_well_formed(what: &str, bytes: &[u8]) {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut parts = 0;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().to_owned();
+        if name.ends_with(".xml") || name.ends_with(".rels") {
+            let mut xml = String::new();
+            part.read_to_string(&mut xml).unwrap();
+            if let Err(e) = roxmltree::Document::parse(&xml) {
+                panic!("{what}: {name} is not well-formed XML: {e}");
+            }
+            parts += 1;
+        }
+    }
+    assert!(parts >= 3, "{what}: {parts} XML parts");
+}
+
+/// Control characters and direction overrides are refused where text comes
+/// in (API and forms, naming the field); text stored before the check still
+/// makes documents that open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_is_refused_and_documents_stay_well_formed() {
+    use wangan_core::notices::service::{notices, rectifications};
+    let app = spawn_app().await;
+    app.unit("chem", "化学学院").await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    let before = app.audit_count().await;
+    let (s, v) =
+        admin.send("post", "/systems", json!({"name": "门户\u{b}网站", "kind": "website", "unit": "chem"})).await;
+    assert_eq!((s.as_u16(), &v["error"]["fields"][0]["field"]), (422, &json!("name")), "{v}");
+    assert_eq!(v["error"]["fields"][0]["code"], "control_character");
+    let (s, v) = admin
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "moe", "title": "发票\u{202e}gpj.exe", "severity": "low", "systems": [1]}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), v["error"]["fields"][0]["code"].as_str()), (422, Some("bidi_control")), "{v}");
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    // A form says the same.
+    let b = app.browser();
+    b.login("root", PASSWORD).await;
+    let csrf = b.csrf("/units").await;
+    let r = b.post("/units", &[("csrf", &csrf), ("code", "bio"), ("name", "生物\u{0}学院"), ("kind", "college")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("控制字符"));
+
+    // Stored by a path that did not check (as before this release): documents drop it.
+    let hostile = "a\u{0}b\u{b}c\u{c}d\u{1b}e\u{ffff}<&>";
+    let sys = wangan_core::Principal::system("test");
+    let id = app.system_in_building("chem").await;
+    let n = notices::create(
+        &app.store,
+        &sys,
+        serde_json::from_value(json!({"source": "moe", "title": hostile, "description": hostile, "severity": "low",
+            "vuln_type": hostile, "reference": hostile, "systems": [id]}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let rid = n.rectifications[0].id;
+    let report = json!({"vulnerability": hostile, "cause": hostile, "measures": hostile, "verification": hostile,
+        "remaining_risk": hostile, "submit": false});
+    rectifications::report(&app.store, &sys, rid, serde_json::from_value(report).unwrap()).await.unwrap();
+    let docx = admin.call("get", &format!("/rectifications/{rid}/report.docx"), None).await;
+    assert_eq!(docx.status(), 200);
+    assert_well_formed("report.docx", &docx.bytes().await.unwrap());
+    wangan_core::registry::service::systems::create(
+        &app.store,
+        &sys,
+        serde_json::from_value(json!({"name": hostile, "kind": "website", "unit": "chem", "notes": hostile})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let xlsx = admin.call("get", "/systems/export.xlsx", None).await;
+    assert_eq!(xlsx.status(), 200);
+    assert_well_formed("export.xlsx", &xlsx.bytes().await.unwrap());
+}

@@ -339,6 +339,12 @@ async fn spreadsheet_bombs_are_refused_naming_the_limit_on_every_path() {
     assert_eq!(body["error"]["code"], "cell_too_long");
     assert!(body["error"]["message"].as_str().unwrap().contains("A2"), "{body}");
 
+    // A cell with a control character: 422, the cell named.
+    let hidden = "标题,说明\n弱口令,\"第一行\n第二行\"\n弱\u{b}口令,x\n".as_bytes().to_vec();
+    let body: Value = post(hidden, "text/csv").await.unwrap().json().await.unwrap();
+    assert_eq!(body["error"]["code"], "control_character", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("Cell A3"), "{body}");
+
     // The page says the same in Chinese, with the same status.
     app.user("netadmin", Role::UnitAdmin, Some("chem")).await;
     let b = app.browser();

@@ -92,11 +92,26 @@ pub async fn run<R: SheetImport>(
         Ok(s) => s,
         Err(e) => return Ok(Err(Unreadable::File(e))),
     };
+    if let Some(p) = hidden_characters(&sheet) {
+        return Ok(Err(Unreadable::Sheet(p)));
+    }
     let rows = match R::parse(store, &sheet) {
         Ok(r) => r,
         Err(p) => return Ok(Err(Unreadable::Sheet(p))),
     };
     R::import(store, who, rows, mode).await.map(Ok)
+}
+
+/// The first cell holding what text may not. A cell may hold several lines
+/// (Alt+Enter in Excel), so tabs and line breaks pass.
+fn hidden_characters(sheet: &Sheet) -> Option<SheetProblem> {
+    sheet.rows.iter().enumerate().find_map(|(r, row)| {
+        row.iter().enumerate().find_map(|(c, cell)| match cell {
+            wangan_office::Cell::Text(t) => crate::platform::text::problem(t, true)
+                .map(|p| SheetProblem::HiddenCharacters(wangan_office::cell_name(r, c), p)),
+            _ => None,
+        })
+    })
 }
 
 /// Sheets read at once on this node: each may hold up to the expanded-size

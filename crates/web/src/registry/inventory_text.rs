@@ -40,6 +40,9 @@ pub fn sheet_problem(m: &Msg, p: &SheetProblem) -> String {
         SheetProblem::MissingColumns(cols) => m.fmt("import.missing_columns", &[("value", &cols.join("、"))]),
         SheetProblem::NoRows => m.t("import.no_rows").to_owned(),
         SheetProblem::MergedCells(at) => m.fmt("import.merged_cells", &[("value", at)]),
+        SheetProblem::HiddenCharacters(at, p) => {
+            format!("{}{}", m.fmt("import.cell", &[("cell", at)]), m.code("invalid", p.code()))
+        }
     }
 }
 
@@ -92,6 +95,7 @@ pub fn unreadable_status(u: &Unreadable) -> (axum::http::StatusCode, String) {
         }
         Unreadable::Sheet(SheetProblem::NoRows) => (StatusCode::UNPROCESSABLE_ENTITY, "no_rows".into()),
         Unreadable::Sheet(SheetProblem::MergedCells(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "merged_cells".into()),
+        Unreadable::Sheet(SheetProblem::HiddenCharacters(_, p)) => (StatusCode::UNPROCESSABLE_ENTITY, p.code().into()),
     }
 }
 

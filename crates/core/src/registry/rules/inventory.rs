@@ -92,6 +92,9 @@ pub enum SheetProblem {
     NoRows,
     /// Merged cells in the data (row, column as Excel shows them, e.g. "C12").
     MergedCells(String),
+    /// A cell holds what text may not (control characters, direction
+    /// overrides): the cell as Excel names it, and why.
+    HiddenCharacters(String, crate::platform::text::TextProblem),
 }
 
 pub(crate) fn text(cell: &Cell) -> String {
