@@ -35,6 +35,27 @@ pub struct Config {
     pub monitor: MonitorConfig,
     /// Bounds on reading an imported spreadsheet.
     pub import: ImportConfig,
+    /// The throttle on failed sign-ins.
+    pub signin: SigninConfig,
+}
+
+/// `[signin]` in `wangan.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SigninConfig {
+    /// Failed sign-ins one client address may make per minute (then 429 with `Retry-After`).
+    pub failures_per_minute: u32,
+    /// Reverse proxies (addresses) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for SigninConfig {
+    fn default() -> Self {
+        SigninConfig {
+            failures_per_minute: wangan_core::accounts::rules::ThrottlePolicy::default().per_minute,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// `[import]` in `wangan.toml`: how much one imported spreadsheet may cost
@@ -409,6 +430,7 @@ impl Default for Config {
             network: NetworkConfig::default(),
             monitor: MonitorConfig::default(),
             import: ImportConfig::default(),
+            signin: SigninConfig::default(),
         }
     }
 }

@@ -476,8 +476,15 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             monitor_task = Some(tokio::spawn(engine.run(stop_rx)));
         }
     }
-    let mut state =
-        wangan_web::AppState::new(store, wangan_web::WebConfig { secure_cookies: cfg.secure_cookies, time_zone });
+    let mut state = wangan_web::AppState::new(
+        store,
+        wangan_web::WebConfig {
+            secure_cookies: cfg.secure_cookies,
+            time_zone,
+            signin: wangan_core::accounts::rules::ThrottlePolicy { per_minute: cfg.signin.failures_per_minute },
+            trusted_proxies: cfg.signin.trusted_proxies.clone(),
+        },
+    );
     if let Some(c) = checker {
         state = state.with_checker(c);
     }

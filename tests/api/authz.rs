@@ -88,11 +88,12 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             _ => 403,
         },
         // Another user's token: only an admin may revoke it.
+        // Someone else's token is not found, as one that does not exist (ids are not to be probed).
         ("delete", "/tokens/{id}") => {
             if role == Admin {
                 ok
             } else {
-                403
+                404
             }
         }
         ("get", "/notices" | "/rectifications" | "/rectifications/export.xlsx" | "/violations") => ok,

@@ -78,7 +78,18 @@ async fn five_failures_lock_the_account() {
     }
     let r = b.login("wang", PASSWORD).await;
     assert_eq!(r.status(), 401, "locked even with the right password");
-    assert!(r.text().await.unwrap().contains("已被锁定"));
+    // Answered exactly as a name that does not exist: the answer must not tell which names do.
+    let locked = r.text().await.unwrap().replace("wang", "NAME");
+    let r = app.browser().login("nobody", PASSWORD).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(locked, r.text().await.unwrap().replace("nobody", "NAME"));
+    // Admins see which accounts are locked.
+    app.user("root", Role::Admin, None).await;
+    let admin = app.browser();
+    admin.login("root", PASSWORD).await;
+    let (_, users) = admin.get("/users").await;
+    let row = users.split("<tr").find(|r| r.contains("<td>wang</td>")).expect("wang listed");
+    assert!(row.contains("已锁定"), "{row}");
     // Other accounts are unaffected.
     app.user("li", Role::Officer, None).await;
     assert_eq!(location(&app.browser().login("li", PASSWORD).await), "/");
@@ -219,5 +230,102 @@ async fn roles_in_several_units_and_disabled_accounts() {
     let r = admin.post("/users/active", &[("csrf", &csrf), ("username", "root"), ("active", "false")]).await;
     assert!(r.text().await.unwrap().contains("不能停用自己的账户"));
     admin.post("/users/active", &[("csrf", &csrf), ("username", "zhou"), ("active", "true")]).await;
-    assert_eq!(api.get("/me").await.0, 200, "enabled again, the same token works");
+    assert_eq!(api.get("/me").await.0, 401, "enabled again, the old token stays revoked");
+}
+
+/// Failed sign-ins from one address are throttled (10 a minute, then 429
+/// with `Retry-After`), whatever names they try; time is the store's clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_are_throttled_per_address() {
+    let clock = std::sync::Arc::new(wangan_core::FixedClock::new(chrono::Utc::now()));
+    let app = spawn_at(clock.clone()).await;
+    app.user("wang", Role::Officer, None).await;
+    let b = app.browser();
+    for i in 0..10 {
+        let r = b.login(&format!("sprayed{i}"), "Spring-2026!").await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    let r = b.login("sprayed10", "Spring-2026!").await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("6"));
+    assert!(r.text().await.unwrap().contains("登录失败次数过多"));
+    // The right password waits too: the address is throttled, not the name.
+    assert_eq!(app.browser().login("wang", PASSWORD).await.status(), 429);
+    clock.advance(chrono::Duration::seconds(6));
+    assert_eq!(location(&app.browser().login("wang", PASSWORD).await), "/", "one more try after six seconds");
+    assert_eq!(b.login("sprayed11", "Spring-2026!").await.status(), 401);
+    assert_eq!(b.login("sprayed12", "Spring-2026!").await.status(), 429);
+    clock.advance(chrono::Duration::minutes(1));
+    for i in 0..10 {
+        assert_eq!(b.login(&format!("again{i}"), "Spring-2026!").await.status(), 401, "a minute refills the ten");
+    }
+}
+
+/// A token stands for its account as it is now: not before the forced
+/// password change, not after a reset, not after the account is disabled
+/// (and not again when it is re-enabled).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_end_with_their_account() {
+    use wangan_core::accounts::service::{GrantInput, NewUser};
+    let app = spawn_app().await;
+    let admin = {
+        app.user("root", Role::Admin, None).await;
+        accounts::principal(&app.store, 1).await.unwrap()
+    };
+    accounts::create_user(
+        &app.store,
+        None,
+        NewUser {
+            username: "qian".into(),
+            password: "Initial-Pass-2026".into(),
+            must_change_password: true,
+            person_id: None,
+            grants: vec![GrantInput { role: Role::Officer, unit: None }],
+        },
+    )
+    .await
+    .unwrap();
+    let early = app.api(&accounts::create_token(&app.store, None, "qian", "early").await.unwrap());
+    let (s, v) = early.get("/units").await;
+    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (403, Some("password_change_required")), "{v}");
+    let (s, _) =
+        early.send("post", "/units", serde_json::json!({"code": "x", "name": "某单位", "kind": "college"})).await;
+    assert_eq!(s, 403, "cannot write either");
+    let qian = accounts::principal(&app.store, 2).await.unwrap();
+    accounts::change_password(&app.store, &qian, "Initial-Pass-2026", "Changed-Pass-2026").await.unwrap();
+    assert_eq!(early.get("/units").await.0, 200, "works once the password is changed");
+
+    // A reset revokes it; the token made afterwards waits for the next change.
+    accounts::reset_password(&app.store, Some(&admin), "qian", "Reset-Pass-2026!").await.unwrap();
+    assert_eq!(early.get("/units").await.0, 401, "revoked by the reset");
+    let after_reset = app.api(&accounts::create_token(&app.store, None, "qian", "later").await.unwrap());
+    assert_eq!(after_reset.get("/units").await.0, 403);
+    let qian = accounts::principal(&app.store, 2).await.unwrap();
+    accounts::change_password(&app.store, &qian, "Reset-Pass-2026!", "Second-Pass-2026").await.unwrap();
+    assert_eq!(after_reset.get("/units").await.0, 200);
+
+    // Disabling revokes; re-enabling does not bring the token back.
+    accounts::set_active(&app.store, &admin, "qian", false).await.unwrap();
+    assert_eq!(after_reset.get("/units").await.0, 401);
+    accounts::set_active(&app.store, &admin, "qian", true).await.unwrap();
+    assert_eq!(after_reset.get("/units").await.0, 401, "still revoked after re-enabling");
+
+    // Token ids answer 404 alike: someone else's, and none at all.
+    let own = app.api(&accounts::create_token(&app.store, Some(&qian), "qian", "own").await.unwrap());
+    accounts::create_token(&app.store, None, "root", "root's").await.unwrap();
+    let ids: Vec<i64> = {
+        use sea_orm::EntityTrait;
+        wangan_core::accounts::entity::api_token::Entity::find()
+            .all(app.store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.user_id == 1)
+            .map(|t| t.id)
+            .collect()
+    };
+    let (s1, v1) = own.send("delete", &format!("/tokens/{}", ids[0]), serde_json::Value::Null).await;
+    let (s2, v2) = own.send("delete", "/tokens/999999", serde_json::Value::Null).await;
+    assert_eq!((s1.as_u16(), s2.as_u16()), (404, 404));
+    assert_eq!(v1, v2);
 }

@@ -33,11 +33,20 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Zone in which times are shown.
     pub time_zone: chrono_tz::Tz,
+    /// Failed sign-ins one client address may make per minute.
+    pub signin: wangan_core::accounts::rules::ThrottlePolicy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, time_zone: chrono_tz::Asia::Shanghai }
+        WebConfig {
+            secure_cookies: false,
+            time_zone: chrono_tz::Asia::Shanghai,
+            signin: Default::default(),
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -48,12 +57,15 @@ pub struct AppState {
     pub metrics: Arc<platform::metrics::Metrics>,
     /// Fetches pages on request (accepting a monitored page as its baseline).
     pub checker: Option<wangan_monitor::check::Checker>,
+    /// Failed sign-ins by client address, on this node.
+    pub signin: Arc<wangan_core::accounts::throttle::SignInThrottle>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
         AppState {
             store,
+            signin: Arc::new(wangan_core::accounts::throttle::SignInThrottle::new(config.signin)),
             config: Arc::new(config),
             metrics: Arc::new(platform::metrics::Metrics::default()),
             checker: None,
@@ -107,5 +119,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

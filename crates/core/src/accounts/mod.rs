@@ -3,4 +3,6 @@
 pub mod auth_cache;
 pub mod entity;
 pub mod password;
+pub mod rules;
 pub mod service;
+pub mod throttle;

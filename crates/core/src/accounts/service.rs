@@ -363,6 +363,19 @@ pub async fn change_password(store: &Store, who: &Principal, current: &str, new:
     Ok(())
 }
 
+/// End an account's sessions and revoke its API tokens: what stood for the
+/// account before a reset or a disabling must not come back with it.
+async fn end_everything<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Set a new initial password for someone who forgot theirs: it must pass the
 /// policy, must be changed at the next sign-in, lifts a lockout and ends the
 /// account's sessions. `actor` is `None` for the command line.
@@ -379,7 +392,7 @@ pub async fn reset_password(store: &Store, actor: Option<&Principal>, username: 
     let now = store.now();
     let txn = store.begin_write().await?;
     store_password(&*txn, &u, hash, true, now).await?;
-    session::Entity::delete_many().filter(session::Column::UserId.eq(u.id)).exec(&*txn).await?;
+    end_everything(&*txn, u.id, now).await?;
     audit::append(&*txn, now, &Actor::of(actor), Change::event("password_reset", "user", u.username.clone(), None))
         .await?;
     txn.commit().await?;
@@ -507,6 +520,9 @@ pub async fn token_principal(store: &Store, token: &str) -> Result<Principal> {
     let hash = secret::token_hash(token);
     let key = format!("t:{hash}");
     if let Some(hit) = store.auth_cache().get(&key) {
+        if hit.principal.must_change_password {
+            return Err(CoreError::PasswordChangeRequired);
+        }
         return Ok(hit.principal);
     }
     let t = api_token::Entity::find()
@@ -517,16 +533,21 @@ pub async fn token_principal(store: &Store, token: &str) -> Result<Principal> {
         .ok_or(CoreError::NotFound)?;
     let p = principal(store, t.user_id).await?;
     store.auth_cache().put(key, CachedAuth { principal: p.clone(), csrf: None, expires_at: None });
+    if p.must_change_password {
+        return Err(CoreError::PasswordChangeRequired);
+    }
     Ok(p)
 }
 
-/// Revoke a token by id: its owner or an admin.
+/// Revoke a token by id: its owner or an admin. Someone else's token is
+/// not found, as a token that does not exist (ids are not to be probed).
 pub async fn revoke_token(store: &Store, who: &Principal, token_id: i64) -> Result<()> {
     let txn = store.begin_write().await?;
-    let t = api_token::Entity::find_by_id(token_id).one(&*txn).await?.ok_or(CoreError::NotFound)?;
-    if t.user_id != who.user_id {
-        who.require(Permission::ManageUsers)?;
-    }
+    let t = api_token::Entity::find_by_id(token_id)
+        .one(&*txn)
+        .await?
+        .filter(|t| t.user_id == who.user_id || who.may(Permission::ManageUsers))
+        .ok_or(CoreError::NotFound)?;
     if t.revoked_at.is_none() {
         let now = store.now();
         let mut am: api_token::ActiveModel = t.clone().into();
@@ -675,7 +696,7 @@ pub async fn set_active(store: &Store, actor: &Principal, username: &str, active
         am.active = Set(active);
         am.update(&*txn).await?;
         if !active {
-            session::Entity::delete_many().filter(session::Column::UserId.eq(id)).exec(&*txn).await?;
+            end_everything(&*txn, id, store.now()).await?;
         }
         let change = Change::updated(
             "user",

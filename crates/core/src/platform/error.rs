@@ -34,6 +34,9 @@ pub enum CoreError {
     BadCredentials,
     #[error("account locked until {0}")]
     Locked(chrono::DateTime<chrono::Utc>),
+    /// The account must change its password (on the pages) before anything else.
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::platform::error::WebError;
-use crate::platform::extract::{CsrfForm, LANG_COOKIE, PageUser, PlainForm, SESSION_COOKIE, cookie};
+use crate::platform::extract::{ClientAddr, CsrfForm, LANG_COOKIE, PageUser, PlainForm, SESSION_COOKIE, cookie};
 use crate::platform::i18n;
 use crate::platform::page::{Ctx, OrPage, PageRejection, PageResult, render, render_status};
 use askama::Template;
@@ -72,8 +72,24 @@ fn session_cookie(state: &AppState, value: String, max_age: i64) -> CookieJar {
     CookieJar::new().add(c)
 }
 
-pub async fn login(State(s): State<AppState>, headers: HeaderMap, PlainForm(f): PlainForm<LoginForm>) -> PageResult {
+pub async fn login(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
+    PlainForm(f): PlainForm<LoginForm>,
+) -> PageResult {
     let locale = anonymous_locale(&headers);
+    if let Some(addr) = client
+        && let Err(wait) = s.signin.check(addr, s.store.now())
+    {
+        let seconds = (wait.num_milliseconds() + 999) / 1000;
+        tracing::warn!(client = %addr, username = %f.username, "sign-in throttled");
+        let ctx = Ctx::anonymous(&s, locale);
+        let error = ctx.m.fmt("login.throttled", &[("seconds", &seconds.to_string())]);
+        let page =
+            render_status(StatusCode::TOO_MANY_REQUESTS, LoginPage { ctx, error: Some(error), username: f.username })?;
+        return Ok(([(axum::http::header::RETRY_AFTER, seconds.to_string())], page).into_response());
+    }
     match accounts::authenticate(&s.store, &f.username, &f.password).await {
         Ok(p) => {
             let (secret, _csrf) =
@@ -81,12 +97,20 @@ pub async fn login(State(s): State<AppState>, headers: HeaderMap, PlainForm(f): 
             let to = if p.must_change_password { "/password" } else { "/" };
             Ok((session_cookie(&s, secret, accounts::SESSION_HOURS * 3600), Redirect::to(to)).into_response())
         }
+        // A locked account is answered as a wrong password: the answer must not
+        // tell which names exist. The log tells the difference.
         Err(e @ (CoreError::BadCredentials | CoreError::Locked(_))) => {
+            if let Some(addr) = client {
+                s.signin.failed(addr, s.store.now());
+            }
+            match &e {
+                CoreError::Locked(until) => {
+                    tracing::info!(username = %f.username, client = ?client, %until, "sign-in refused: account locked")
+                }
+                _ => tracing::info!(username = %f.username, client = ?client, "sign-in failed"),
+            }
             let ctx = Ctx::anonymous(&s, locale);
-            let error = match &e {
-                CoreError::Locked(until) => ctx.m.fmt("login.locked", &[("until", &ctx.time(until))]),
-                _ => ctx.t("login.failed").to_owned(),
-            };
+            let error = ctx.t("login.failed").to_owned();
             render_status(StatusCode::UNAUTHORIZED, LoginPage { ctx, error: Some(error), username: f.username })
         }
         Err(e) => Err(PageRejection::Error(e.into(), locale)),

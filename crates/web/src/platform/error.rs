@@ -33,7 +33,7 @@ impl WebError {
         match self {
             WebError::Core(e) => match e {
                 CoreError::NotFound => StatusCode::NOT_FOUND,
-                CoreError::Forbidden => StatusCode::FORBIDDEN,
+                CoreError::Forbidden | CoreError::PasswordChangeRequired => StatusCode::FORBIDDEN,
                 CoreError::Conflict(_) | CoreError::GateFailed(_) => StatusCode::CONFLICT,
                 CoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 CoreError::BadCredentials | CoreError::Locked(_) => StatusCode::UNAUTHORIZED,
@@ -55,11 +55,13 @@ impl WebError {
             WebError::Core(e) => match e {
                 CoreError::NotFound => "not_found".into(),
                 CoreError::Forbidden => "forbidden".into(),
+                CoreError::PasswordChangeRequired => "password_change_required".into(),
                 CoreError::Conflict(c) => (*c).into(),
                 CoreError::GateFailed(_) => "gate_failed".into(),
                 CoreError::Invalid(_) => "invalid".into(),
                 CoreError::BadCredentials => "bad_credentials".into(),
-                CoreError::Locked(_) => "locked".into(),
+                // Answered as a wrong password: the answer must not tell which names exist.
+                CoreError::Locked(_) => "bad_credentials".into(),
                 CoreError::Db(e) if is_unique_violation(e) => "conflict".into(),
                 CoreError::Db(_) | CoreError::Internal(_) => "internal".into(),
             },
@@ -78,14 +80,14 @@ impl WebError {
             WebError::Core(e) => match e {
                 CoreError::NotFound => m.t("error.not_found").into(),
                 CoreError::Forbidden => m.t("error.forbidden").into(),
+                CoreError::PasswordChangeRequired => m.t("error.password_change_required").into(),
                 CoreError::Conflict(c) => m.code("conflict", c),
                 CoreError::GateFailed(reasons) => {
                     let list: Vec<String> = reasons.iter().map(|r| gate_reason(m, r)).collect();
                     format!("{}{}", m.t("error.gate_failed"), list.join("；"))
                 }
                 CoreError::Invalid(_) => m.t("error.invalid").into(),
-                CoreError::BadCredentials => m.t("login.failed").into(),
-                CoreError::Locked(_) => m.t("error.locked").into(),
+                CoreError::BadCredentials | CoreError::Locked(_) => m.t("login.failed").into(),
                 CoreError::Db(e) if is_unique_violation(e) => m.t("error.conflict").into(),
                 CoreError::Db(_) | CoreError::Internal(_) => m.t("error.internal").into(),
             },

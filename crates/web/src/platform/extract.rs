@@ -39,6 +39,28 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// The client's address: the peer's, or the one a trusted reverse proxy
+/// names last in `X-Forwarded-For`. `None` when the server was not started
+/// with connection info (a router called directly in a test).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        let forwarded = || {
+            let header = parts.headers.get("x-forwarded-for")?.to_str().ok()?;
+            header.rsplit(',').map(str::trim).find_map(|a| a.parse::<std::net::IpAddr>().ok())
+        };
+        Ok(ClientAddr(match peer {
+            Some(p) if state.config.trusted_proxies.contains(&p) => forwarded().or(Some(p)),
+            other => other,
+        }))
+    }
+}
+
 /// JSON body with our error shape on rejection.
 pub struct ApiJson<T>(pub T);
 
