@@ -422,12 +422,33 @@ async fn seed_demo(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Write the first admin password to `initial-admin-password` in the data
+/// directory, readable by the service user only (mode 0600).
+fn keep_initial_password(data_dir: &std::path::Path, pw: &str) -> anyhow::Result<std::path::PathBuf> {
+    use std::io::Write;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let path = data_dir.join("initial-admin-password");
+    let _ = std::fs::remove_file(&path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(f, "{pw}").with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
 async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     let store = open(&cfg).await?;
     if let Some(pw) = accounts::bootstrap_admin(&store).await? {
-        // Printed once, on the terminal only (never to the log).
+        // Under a service manager stdout is a log file: the password goes to a
+        // file only the service user can read, and to an interactive terminal.
+        let file = keep_initial_password(&cfg.data_dir, &pw)?;
+        use std::io::IsTerminal;
+        let shown = if std::io::stdout().is_terminal() { format!("\n  密码 password: {pw}") } else { String::new() };
         println!(
-            "\n  首次启动：已创建管理员账户 / first start: account created\n  用户名 username: admin\n  密码 password: {pw}\n  首次登录后须修改密码 / change it at first sign-in.\n"
+            "\n  首次启动：已创建管理员账户 / first start: account created\n  用户名 username: admin{shown}\n  初始密码已写入 / initial password written to: {}\n  首次登录后须修改密码，之后请删除该文件 / change it at first sign-in, then delete the file.\n",
+            file.display()
         );
     }
     if demo {

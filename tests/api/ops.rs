@@ -212,3 +212,45 @@ async fn check_command_reports_one_url() {
     assert_eq!(report["status"], 200);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With stdout redirected (as under systemd), the first admin password goes
+/// to a file only the service user can read, never to the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_admin_password_stays_out_of_the_log() {
+    let dir = &std::env::temp_dir().join(format!("wangan-first-password-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wangan"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("WANGAN_DATABASE_URL")
+        .env("WANGAN_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let file = dir.join("initial-admin-password");
+    for _ in 0..200 {
+        if std::fs::read_to_string(&file).is_ok_and(|s| !s.trim().is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("output");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let pw = std::fs::read_to_string(&file).expect("password file").trim().to_owned();
+    assert!(pw.len() >= 16, "{pw}");
+    assert!(!log.contains(&pw), "the password is in the log: {log}");
+    assert!(log.contains("initial-admin-password"), "the log says where it is: {log}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let store = wangan_core::Store::connect(&wangan_core::platform::store::sqlite_url(dir), 1).await.unwrap();
+    assert!(wangan_core::accounts::service::authenticate(&store, "admin", &pw).await.is_ok(), "it signs in");
+    store.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
