@@ -371,3 +371,81 @@ async fn spreadsheet_bombs_are_refused_naming_the_limit_on_every_path() {
     assert_eq!(html.matches("不存在的单位").count(), 200, "200 rows shown");
     assert!(html.contains("另有 300 行未显示"), "the rest counted");
 }
+
+/// One address, one system: another unit cannot register a site already
+/// registered (in any form of its address), by the API or by a sheet;
+/// addresses are parsed strictly and kept normalised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_belongs_to_one_system() {
+    let app = spawn_app().await;
+    app.unit("chem", "化学学院").await;
+    app.unit("math", "数学学院").await;
+    let chem = app.api(&app.user("chemadmin", Role::UnitAdmin, Some("chem")).await);
+    let math = app.api(&app.user("mathadmin", Role::UnitAdmin, Some("math")).await);
+    let (s, v) = chem
+        .send(
+            "post",
+            "/systems",
+            serde_json::json!({"name": "化学学院网站", "kind": "website", "unit": "chem",
+                "urls": ["HTTPS://Chem.University.Example:443/news/#top"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["urls"], serde_json::json!(["https://chem.university.example/news/"]), "kept normalised");
+    // The same site written otherwise, by another unit: 409 naming the holder.
+    let (s, v) = math
+        .send(
+            "post",
+            "/systems",
+            serde_json::json!({"name": "冒名网站", "kind": "website", "unit": "math",
+                "urls": ["https://chem.university.example/news"]}),
+        )
+        .await;
+    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (409, Some("url_taken")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("化学学院"), "{v}");
+    let (s, v) = math
+        .send("post", "/systems", serde_json::json!({"name": "数学学院网站", "kind": "website", "unit": "math"}))
+        .await;
+    assert_eq!(s, 201);
+    let id = v["id"].as_i64().unwrap();
+    let (s, _) = math
+        .send(
+            "patch",
+            &format!("/systems/{id}"),
+            serde_json::json!({"urls": ["http://chem.university.example:443/news/"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "another port is another site");
+    let (s, v) = math
+        .send(
+            "patch",
+            &format!("/systems/{id}"),
+            serde_json::json!({"urls": ["https://CHEM.university.example/news/"]}),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    // What is not an absolute http(s) address with a host is refused.
+    for bad in ["../../../../etc/passwd", "http://../../etc/passwd", "javascript:alert(1)", "http://1.2.3/"] {
+        let (s, v) = math.send("patch", &format!("/systems/{id}"), serde_json::json!({"urls": [bad]})).await;
+        assert_eq!((s.as_u16(), v["error"]["fields"][0]["code"].as_str()), (422, Some("url_format")), "{bad}: {v}");
+    }
+    // A sheet cannot take it either (the systems sheet comes in through the page):
+    // the row is refused, the holder's unit named.
+    {
+        let b = app.browser();
+        b.login("mathadmin", PASSWORD).await;
+        let csrf = b.csrf("/systems/import").await;
+        let file = workbook(&[&[
+            ("系统名称", "冒名网站"),
+            ("类型", "网站"),
+            ("主管单位", "数学学院"),
+            ("网址", "https://chem.university.example/news/"),
+        ]]);
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .part("file", reqwest::multipart::Part::bytes(file).file_name("台账.xlsx"));
+        let html = b.client.post(format!("{}/systems/import", b.base)).multipart(form).send().await.unwrap();
+        let html = html.text().await.unwrap();
+        assert!(html.contains("已登记在另一个系统中") && html.contains("化学学院"), "{html}");
+    }
+}

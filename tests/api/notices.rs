@@ -656,7 +656,7 @@ async fn notices_import_from_a_sheet_all_or_nothing() {
     assert_eq!(list["items"][0]["deadline"], "2026-11-16T01:00:00Z");
     // Not a spreadsheet; not an officer.
     let (st, body) = import(b"\x00\x01garbage".to_vec(), "").await;
-    assert_eq!((st, body["error"]["code"].as_str()), (422, Some("missing_columns")), "{body}");
+    assert_eq!((st, body["error"]["code"].as_str()), (422, Some("control_character")), "{body}");
     let r = s
         .unit_admin
         .client

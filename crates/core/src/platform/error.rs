@@ -34,6 +34,10 @@ pub enum CoreError {
     BadCredentials,
     #[error("account locked until {0}")]
     Locked(chrono::DateTime<chrono::Utc>),
+    /// A site's address is registered to another system (one address, one
+    /// system): the address, and the unit and system that hold it.
+    #[error("{url} belongs to {system} of {unit}")]
+    UrlTaken { url: String, unit: String, system: String },
     /// The account must change its password (on the pages) before anything else.
     #[error("the password must be changed first")]
     PasswordChangeRequired,

@@ -33,7 +33,7 @@ impl SiteUrl {
         if t.is_empty() {
             return Err(UrlProblem::Required);
         }
-        if t.len() > Self::MAX_LEN || t.chars().any(char::is_whitespace) {
+        if t.len() > Self::MAX_LEN || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(UrlProblem::Invalid);
         }
         // `http:///x` would otherwise read as the host `x`.
@@ -45,10 +45,34 @@ impl SiteUrl {
             return Err(UrlProblem::Invalid);
         }
         let url = url::Url::parse(t).map_err(|_| UrlProblem::Invalid)?;
-        match url.host_str() {
-            Some(h) if !h.is_empty() && h.len() <= 253 => Ok(SiteUrl(url)),
+        match url.host() {
+            Some(url::Host::Domain(d)) if is_domain(d) => Ok(SiteUrl(url)),
+            // `http://1.2.3/` is read as 1.2.0.3 by the WHATWG rules: only a dotted quad as written.
+            Some(url::Host::Ipv4(ip)) if raw_host(rest) == ip.to_string() => Ok(SiteUrl(url)),
+            Some(url::Host::Ipv6(_)) => Ok(SiteUrl(url)),
             _ => Err(UrlProblem::Invalid),
         }
+    }
+
+    /// The address as compared with others: scheme and host lowercase, the
+    /// default port dropped, no fragment, no trailing slash on a path (the
+    /// root keeps its `/`). `HTTPS://Www.Univ.Example:443/news/#top` and
+    /// `https://www.univ.example/news` are the same site page.
+    pub fn key(&self) -> String {
+        let mut u = self.0.clone();
+        u.set_fragment(None);
+        let path = u.path().to_owned();
+        if path.len() > 1 && path.ends_with('/') {
+            u.set_path(path.trim_end_matches('/'));
+        }
+        u.to_string()
+    }
+
+    /// The address as it is kept: what `parse` read, without a fragment.
+    pub fn normalized(&self) -> String {
+        let mut u = self.0.clone();
+        u.set_fragment(None);
+        u.to_string()
     }
 
     /// An address as a person types it into a monitor: the scheme may be
@@ -86,6 +110,31 @@ impl SiteUrl {
     }
 }
 
+/// The host as written after `scheme://`: without user, port, path.
+fn raw_host(rest: &str) -> &str {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+/// A host name of the internet (or an intranet): dot-separated labels of
+/// letters, digits and hyphens (IDN already in punycode), none empty, none
+/// starting or ending with a hyphen, at most 253 characters; not all digits
+/// at the end (that would be a mistyped address).
+fn is_domain(d: &str) -> bool {
+    let d = d.strip_suffix('.').unwrap_or(d);
+    !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        && !d.rsplit('.').next().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+}
+
 impl fmt::Display for SiteUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0.as_str())
@@ -117,7 +166,27 @@ mod tests {
             assert_eq!(host(bad), None, "{bad}");
         }
         assert_eq!(SiteUrl::parse(""), Err(UrlProblem::Required));
+        // What a security review stored as addresses.
+        for bad in
+            ["http://../../../../etc/passwd", "http://a\u{0}b/", "http://-x.example/", "http://a..b/", "http://1.2.3/"]
+        {
+            assert_eq!(host(bad), None, "{bad}");
+        }
+        assert_eq!(SiteUrl::parse_typed("../../../../etc/passwd"), Err(UrlProblem::Invalid));
+        assert_eq!(SiteUrl::parse_typed("a\u{0}b"), Err(UrlProblem::Invalid));
+        assert_eq!(host("http://intranet/").as_deref(), Some("intranet"), "a one-label intranet name");
+        assert_eq!(host("https://网安.example/").as_deref(), Some("xn--49sp64f.example"));
         assert_eq!(SiteUrl::parse(&format!("https://a.example/{}", "x".repeat(2000))), Err(UrlProblem::Invalid));
+    }
+
+    #[test]
+    fn addresses_compare_normalised() {
+        let k = |s: &str| SiteUrl::parse(s).map(|u| u.key());
+        assert_eq!(k("HTTPS://Www.Univ.Example:443/news/#top"), k("https://www.univ.example/news"));
+        assert_eq!(k("http://www.univ.example:80"), k("http://WWW.univ.example/"));
+        assert_ne!(k("http://www.univ.example:8080/"), k("http://www.univ.example/"));
+        assert_ne!(k("https://www.univ.example/"), k("http://www.univ.example/"));
+        assert_eq!(SiteUrl::parse("HTTP://A.Example").map(|u| u.normalized()).as_deref(), Ok("http://a.example/"));
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl WebError {
             WebError::Core(e) => match e {
                 CoreError::NotFound => StatusCode::NOT_FOUND,
                 CoreError::Forbidden | CoreError::PasswordChangeRequired => StatusCode::FORBIDDEN,
-                CoreError::Conflict(_) | CoreError::GateFailed(_) => StatusCode::CONFLICT,
+                CoreError::Conflict(_) | CoreError::GateFailed(_) | CoreError::UrlTaken { .. } => StatusCode::CONFLICT,
                 CoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 CoreError::BadCredentials | CoreError::Locked(_) => StatusCode::UNAUTHORIZED,
                 CoreError::Db(e) if is_unique_violation(e) => StatusCode::CONFLICT,
@@ -58,6 +58,7 @@ impl WebError {
                 CoreError::PasswordChangeRequired => "password_change_required".into(),
                 CoreError::Conflict(c) => (*c).into(),
                 CoreError::GateFailed(_) => "gate_failed".into(),
+                CoreError::UrlTaken { .. } => "url_taken".into(),
                 CoreError::Invalid(_) => "invalid".into(),
                 CoreError::BadCredentials => "bad_credentials".into(),
                 // Answered as a wrong password: the answer must not tell which names exist.
@@ -87,6 +88,9 @@ impl WebError {
                     format!("{}{}", m.t("error.gate_failed"), list.join("；"))
                 }
                 CoreError::Invalid(_) => m.t("error.invalid").into(),
+                CoreError::UrlTaken { url, unit, system } => {
+                    m.fmt("error.url_taken", &[("url", url), ("unit", unit), ("system", system)])
+                }
                 CoreError::BadCredentials | CoreError::Locked(_) => m.t("login.failed").into(),
                 CoreError::Db(e) if is_unique_violation(e) => m.t("error.conflict").into(),
                 CoreError::Db(_) | CoreError::Internal(_) => m.t("error.internal").into(),

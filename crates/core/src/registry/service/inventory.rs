@@ -13,9 +13,9 @@ use crate::registry::entity::mlps_evaluation;
 use crate::registry::entity::system;
 use crate::registry::rules::gates::filing_after_change;
 use crate::registry::rules::inventory::{self, HEADERS, InventoryRow, Problem, SheetWord};
-use crate::registry::service::systems::{SystemFilter, check_inventory_fields, filtered_query, split};
+use crate::registry::service::systems::{SystemFilter, check_inventory_fields, filtered_query, split, url_keys};
 use crate::registry::{FilingStatus, Hosting, Stage, SystemKind};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -194,10 +194,24 @@ pub async fn import(
     let mut by_url: HashMap<String, usize> = HashMap::new();
     let mut by_name: HashMap<(i64, String), usize> = HashMap::new();
     for (i, m) in existing.iter().enumerate() {
-        for u in split(&m.urls) {
-            by_url.entry(u.to_lowercase()).or_insert(i);
+        for k in url_keys(&split(&m.urls)) {
+            by_url.entry(k).or_insert(i);
         }
         by_name.entry((m.unit_id, m.name.clone())).or_insert(i);
+    }
+    // Every system's addresses, in units out of reach too: only to refuse
+    // an address another system holds (one address, one system).
+    let mut holder: HashMap<String, (i64, i64)> = HashMap::new();
+    for (id, unit_id, urls) in system::Entity::find()
+        .select_only()
+        .columns([system::Column::Id, system::Column::UnitId, system::Column::Urls])
+        .into_tuple::<(i64, i64, String)>()
+        .all(conn)
+        .await?
+    {
+        for k in url_keys(&split(&urls)) {
+            holder.entry(k).or_insert((id, unit_id));
+        }
     }
     let mut seen_urls: HashMap<String, usize> = HashMap::new();
     let mut seen_names: HashMap<(i64, String), usize> = HashMap::new();
@@ -236,7 +250,7 @@ pub async fn import(
             problems.push(problem("备案状态", "filing_incomplete", "已备案"));
         }
         // The same system twice in one file is a mistake, not an update.
-        let key_urls: Vec<String> = urls.iter().map(|u| u.to_lowercase()).collect();
+        let key_urls: Vec<String> = url_keys(&urls);
         if let Some(first) = key_urls.iter().find_map(|u| seen_urls.get(u)) {
             problems.push(problem("网址", "duplicate_in_file", &first.to_string()));
         } else if let Some(first) = unit_id.and_then(|u| seen_names.get(&(u, r.name.clone()))) {
@@ -252,6 +266,15 @@ pub async fn import(
         seen_names.insert((unit_id, r.name.clone()), r.line);
         let matched =
             key_urls.iter().find_map(|u| by_url.get(u)).or_else(|| by_name.get(&(unit_id, r.name.clone()))).copied();
+        let matched_id = matched.map(|i| existing[i].id);
+        if let Some((k, (_, owner_unit))) =
+            key_urls.iter().find_map(|k| holder.get(k).filter(|(id, _)| Some(*id) != matched_id).map(|h| (k, h)))
+        {
+            let owner = all_units.iter().find(|u| u.id == *owner_unit).map(|u| u.name.clone()).unwrap_or_default();
+            let problems = vec![problem("网址", "url_taken", &format!("{k}（{owner}）"))];
+            report.lines.push(ImportLine { line: r.line, name: r.name.clone(), action: "error", problems });
+            continue;
+        }
         let mut wanted = Wanted {
             unit_id,
             name: r.name.clone(),

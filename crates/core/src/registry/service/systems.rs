@@ -311,9 +311,14 @@ fn clean_lists(
     tags: &[String],
     errors: &mut Vec<FieldError>,
 ) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let urls: Vec<String> = urls.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
+    let mut urls: Vec<String> = urls.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect();
     if urls.len() > MAX_LIST_ITEMS || urls.iter().any(|u| SiteUrl::parse(u).is_err()) {
         errors.push(FieldError::new("urls", "url_format"));
+    } else {
+        // Kept as parsed: host lowercase, default port dropped, no fragment.
+        urls = urls.iter().filter_map(|u| SiteUrl::parse(u).ok()).map(|u| u.normalized()).collect();
+        let mut seen = std::collections::HashSet::new();
+        urls.retain(|u| SiteUrl::parse(u).is_ok_and(|p| seen.insert(p.key())));
     }
     let ips: Vec<String> = ips.iter().map(|i| i.trim().to_owned()).filter(|i| !i.is_empty()).collect();
     if ips.len() > MAX_LIST_ITEMS || ips.iter().any(|i| i.parse::<std::net::IpAddr>().is_err()) {
@@ -355,6 +360,37 @@ pub(crate) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str,
     } else if clean(value, max).is_none() {
         errors.push(FieldError::new(field, "too_long"));
     }
+}
+
+/// The comparable forms (`SiteUrl::key`) of a system's addresses.
+pub(crate) fn url_keys(urls: &[String]) -> Vec<String> {
+    urls.iter().filter_map(|u| SiteUrl::parse(u).ok()).map(|u| u.key()).collect()
+}
+
+/// Refuse addresses that another system holds, in any unit: one address,
+/// one system (else a unit could register another's site and read its
+/// monitor's findings). `except` is the system being changed.
+async fn check_urls_free<C: ConnectionTrait>(conn: &C, urls: &[String], except: Option<i64>) -> Result<()> {
+    let wanted = url_keys(urls);
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut hosts: Vec<String> = urls.iter().filter_map(|u| url_host(u)).collect();
+    hosts.sort();
+    hosts.dedup();
+    let mut near = sea_orm::Condition::any();
+    for h in &hosts {
+        near = near.add(system::Column::Urls.contains(h.as_str()));
+    }
+    let candidates = system::Entity::find().filter(near).all(conn).await?;
+    for other in candidates.iter().filter(|o| Some(o.id) != except) {
+        let theirs = url_keys(&split(&other.urls));
+        if let Some(k) = wanted.iter().find(|k| theirs.contains(k)) {
+            let unit = unit::Entity::find_by_id(other.unit_id).one(conn).await?.map(|u| u.name).unwrap_or_default();
+            return Err(CoreError::UrlTaken { url: k.clone(), unit, system: other.name.clone() });
+        }
+    }
+    Ok(())
 }
 
 // ---- reading ------------------------------------------------------------
@@ -676,6 +712,7 @@ pub async fn create(store: &Store, who: &Principal, input: SystemInput) -> Resul
     }
     let owner = owner.ok_or(CoreError::NotFound)?;
     who.require(Permission::ManageSystems(owner.id))?;
+    check_urls_free(&*txn, &urls, None).await?;
     let now = store.now();
     let m = system::ActiveModel {
         unit_id: Set(owner.id),
@@ -766,8 +803,13 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: SystemPatch)
     if owner_id != current.unit_id {
         who.require(Permission::ManageSystems(owner_id))?;
     }
-    let (urls, ips) = (join(&urls), join(&ips));
-    let identity_changed = urls != current.urls || ips != current.ips || owner_id != current.unit_id;
+    let urls_changed = patch.urls.is_some() && url_keys(&urls) != url_keys(&split(&current.urls));
+    if urls_changed {
+        check_urls_free(&*txn, &urls, Some(current.id)).await?;
+    }
+    // Addresses not named in the patch stay as they were kept.
+    let (urls, ips) = (if urls_changed { join(&urls) } else { current.urls.clone() }, join(&ips));
+    let identity_changed = urls_changed || ips != current.ips || owner_id != current.unit_id;
     let filing = gates::filing_after_change(current.filing_status, identity_changed);
     let before = snapshot(&current);
     let mut am: system::ActiveModel = current.into();
