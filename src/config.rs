@@ -37,6 +37,16 @@ pub struct Config {
     pub import: ImportConfig,
     /// The throttle on failed sign-ins.
     pub signin: SigninConfig,
+    /// `/metrics`.
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]` in `wangan.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` (else 401).
+    pub token: Option<String>,
 }
 
 /// `[signin]` in `wangan.toml`.
@@ -431,6 +441,7 @@ impl Default for Config {
             monitor: MonitorConfig::default(),
             import: ImportConfig::default(),
             signin: SigninConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -459,6 +470,9 @@ impl Config {
         }
         if let Some(v) = get("WANGAN_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("WANGAN_METRICS_TOKEN").filter(|v| !v.is_empty()) {
+            self.metrics.token = Some(v);
         }
     }
 

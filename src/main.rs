@@ -273,7 +273,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&cfg).await?;
-            let outcome = wangan_core::platform::audit::verify(store.db()).await?;
+            let anchor = wangan_core::platform::audit_anchor::AnchorFile::in_dir(&cfg.data_dir);
+            let outcome = anchor.verify(store.db()).await.map_err(describe)?;
             match outcome.broken {
                 None => println!("audit chain intact: {} entries", outcome.checked),
                 Some(b) => {
@@ -297,7 +298,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             let store = open(&cfg).await?;
             store.backup_sqlite(&file).await.map_err(describe)?;
-            println!("backup written to {}", file.display());
+            // The anchor goes with the backup: anchored now, then copied beside it.
+            let anchor = wangan_core::platform::audit_anchor::AnchorFile::in_dir(&cfg.data_dir);
+            if anchor.verify(store.db()).await.map_err(describe)?.broken.is_none() {
+                anchor.anchor(store.db(), store.now()).await.map_err(describe)?;
+            }
+            let beside = anchor_beside(&file);
+            if anchor.path().exists() {
+                std::fs::copy(anchor.path(), &beside).with_context(|| format!("cannot write {}", beside.display()))?;
+            }
+            println!("backup written to {} (audit anchor: {})", file.display(), beside.display());
         }
         Command::Restore { file, force } => restore(&cfg, &file, force).await?,
         Command::Check { url, json, allow, icp, no_exposure } => {
@@ -474,6 +484,45 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
+    // The audit chain, checked against its anchor at start, then anchored
+    // hourly and at shutdown. A broken chain is not anchored over: its
+    // evidence stays as it was found.
+    let anchor = wangan_core::platform::audit_anchor::AnchorFile::in_dir(&cfg.data_dir);
+    let chain_intact = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let (store, anchor, intact) = (store.clone(), anchor.clone(), chain_intact.clone());
+        tokio::spawn(async move {
+            match anchor.verify(store.db()).await {
+                Ok(outcome) => match outcome.broken {
+                    None => {
+                        intact.store(true, std::sync::atomic::Ordering::SeqCst);
+                        tracing::info!(entries = outcome.checked, "audit chain intact");
+                    }
+                    Some(b) => {
+                        tracing::error!(
+                            seq = b.seq,
+                            reason = b.reason,
+                            "AUDIT CHAIN BROKEN: run `wangan audit verify`; it is not anchored until repaired"
+                        );
+                        eprintln!(
+                            "警告 WARNING: 审计链在第 {} 条处断裂 / the audit chain is broken at entry {} ({})",
+                            b.seq, b.seq, b.reason
+                        );
+                    }
+                },
+                Err(e) => tracing::error!(error = %e, "audit chain could not be checked"),
+            }
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                if intact.load(std::sync::atomic::Ordering::SeqCst)
+                    && let Err(e) = anchor.anchor(store.db(), store.now()).await
+                {
+                    tracing::error!(error = %e, "audit anchor not written");
+                }
+            }
+        });
+    }
     if cfg.jobs.enabled {
         runner(&cfg, store.clone())?.spawn(
             std::time::Duration::from_secs(cfg.jobs.escalation_interval_s.max(1)),
@@ -497,6 +546,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             monitor_task = Some(tokio::spawn(engine.run(stop_rx)));
         }
     }
+    let final_anchor = store.clone();
     let mut state = wangan_web::AppState::new(
         store,
         wangan_web::WebConfig {
@@ -504,6 +554,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             time_zone,
             signin: wangan_core::accounts::rules::ThrottlePolicy { per_minute: cfg.signin.failures_per_minute },
             trusted_proxies: cfg.signin.trusted_proxies.clone(),
+            metrics_token: cfg.metrics.token.clone().filter(|t| !t.trim().is_empty()),
         },
     );
     if let Some(c) = checker {
@@ -519,6 +570,11 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     if let Some(t) = monitor_task {
         // Let checks in flight finish and their results be written.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(15), t).await;
+    }
+    if chain_intact.load(std::sync::atomic::Ordering::SeqCst)
+        && let Err(e) = anchor.anchor(final_anchor.db(), final_anchor.now()).await
+    {
+        tracing::error!(error = %e, "audit anchor not written at shutdown");
     }
     tracing::info!("wangan stopped");
     Ok(())
@@ -645,8 +701,30 @@ async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::R
         let _ = std::fs::remove_file(target.with_extension(ext));
     }
     std::fs::rename(&tmp, &target)?;
+    // The restored chain ends where the backup's did: its anchor replaces the
+    // data directory's (which is kept aside, not deleted).
+    let anchor = wangan_core::platform::audit_anchor::AnchorFile::in_dir(&cfg.data_dir);
+    if anchor.path().exists() {
+        let aside = anchor.path().with_extension(format!(
+            "log.before-restore-{}",
+            wangan_core::Clock::now(&wangan_core::SystemClock).format("%Y%m%d%H%M%S")
+        ));
+        std::fs::rename(anchor.path(), &aside)?;
+        println!("the previous audit anchor is kept as {}", aside.display());
+    }
+    let beside = anchor_beside(file);
+    if beside.exists() {
+        std::fs::copy(&beside, anchor.path())?;
+    }
     println!("restored {} from {}", target.display(), file.display());
     Ok(())
+}
+
+/// Where a backup's audit anchor is kept: beside it, `<backup>.audit-anchor.log`.
+fn anchor_beside(backup: &std::path::Path) -> std::path::PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".audit-anchor.log");
+    std::path::PathBuf::from(name)
 }
 
 async fn holds_data(store: &Store) -> anyhow::Result<bool> {

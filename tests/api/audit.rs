@@ -150,3 +150,49 @@ async fn concurrent_writers_keep_one_chain() {
     let out = audit::verify(app.store.db()).await.unwrap();
     assert_eq!(out.broken, None);
 }
+
+/// Deleting the newest entries and rewinding the head row keeps the chain
+/// whole in the database; the anchor outside it catches both that and a
+/// chain rewritten past the anchored entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncation_and_a_rewound_head_are_caught_by_the_anchor() {
+    use sea_orm::ConnectionTrait;
+    use wangan_core::platform::audit_anchor::AnchorFile;
+    let app = spawn_app().await;
+    for code in ["a1", "a2", "a3", "a4", "a5"] {
+        app.unit(code, "单位").await;
+    }
+    let dir = std::env::temp_dir().join(format!("wangan-anchor-{}-{}", std::process::id(), app.addr.port()));
+    let anchor = AnchorFile::in_dir(&dir);
+    let db = app.store.db();
+    let first = anchor.anchor(db, app.store.now()).await.unwrap().expect("anchored");
+    assert_eq!(anchor.anchor(db, app.store.now()).await.unwrap(), Some(first.clone()), "unchanged: not repeated");
+    assert_eq!(std::fs::read_to_string(anchor.path()).unwrap().lines().count(), 1);
+    assert_eq!(anchor.verify(db).await.unwrap().broken, None);
+    let n = first.seq;
+
+    // Truncate: the two newest entries go, the head is rewound to the one before.
+    db.execute_unprepared(&format!("DELETE FROM audit_log WHERE seq > {}", n - 2)).await.unwrap();
+    let (seq, hash): (i64, String) = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        let last = wangan_core::platform::entity::audit_log::Entity::find()
+            .order_by_desc(wangan_core::platform::entity::audit_log::Column::Seq)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        (last.seq, last.hash)
+    };
+    db.execute_unprepared(&format!("UPDATE audit_head SET seq = {seq}, hash = '{hash}' WHERE id = 1")).await.unwrap();
+    assert_eq!(wangan_core::platform::audit::verify(db).await.unwrap().broken, None, "the database alone cannot tell");
+    let b = anchor.verify(db).await.unwrap().broken.expect("the anchor tells");
+    assert_eq!((b.seq, b.reason), (n - 1, "truncated"));
+
+    // Rewritten: new entries past the anchored sequence, with other hashes.
+    for code in ["b1", "b2", "b3"] {
+        app.unit(code, "单位").await;
+    }
+    let b = anchor.verify(db).await.unwrap().broken.expect("the anchored entry differs");
+    assert_eq!((b.seq, b.reason), (n, "anchor"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

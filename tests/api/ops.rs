@@ -93,6 +93,71 @@ async fn cli_creates_users_tokens_and_verifies_the_chain() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Strong-Pass-2026"));
 }
 
+/// `audit verify` holds the chain against the anchor file in the data
+/// directory; a backup takes the anchor with it and a restore puts it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_verifies_against_the_anchor_and_backups_carry_it() {
+    let db = TestDb::fresh().await;
+    let Some(dir) = db.data_dir().cloned() else {
+        eprintln!("CLI test uses the embedded SQLite default: skipped on PostgreSQL");
+        return;
+    };
+    for name in ["zhou", "qian", "sun"] {
+        let out = wangan(&dir, &["user", "create", name, "--role", "officer", "--password", "Strong-Pass-2026"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let backup = dir.join("backup.db");
+    let out = wangan(&dir, &["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let anchor = std::fs::read_to_string(dir.join("audit-anchor.log")).expect("anchored by the backup");
+    let beside = std::fs::read_to_string(dir.join("backup.db.audit-anchor.log")).expect("copied beside the backup");
+    assert_eq!(anchor, beside);
+    assert!(wangan(&dir, &["audit", "verify"]).status.success());
+
+    // Truncate the newest entry and rewind the head: the anchor catches it.
+    let store = wangan_core::Store::connect(&db.url, 1).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    let (seq, _) = wangan_core::platform::audit::head(store.db()).await.unwrap().unwrap();
+    store.db().execute_unprepared(&format!("DELETE FROM audit_log WHERE seq = {seq}")).await.unwrap();
+    store
+        .db()
+        .execute_unprepared(&format!(
+            "UPDATE audit_head SET seq = {}, hash = (SELECT hash FROM audit_log WHERE seq = {}) WHERE id = 1",
+            seq - 1,
+            seq - 1
+        ))
+        .await
+        .unwrap();
+    store.close().await.unwrap();
+    let out = wangan(&dir, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("truncated"));
+    // The server says so when it starts.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wangan"))
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("WANGAN_DATABASE_URL")
+        .env("WANGAN_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("output");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the audit chain is broken at entry"), "{err}");
+    let anchor_after = std::fs::read_to_string(dir.join("audit-anchor.log")).unwrap();
+    assert_eq!(anchor_after, anchor, "a broken chain is not anchored over");
+
+    // Restoring the backup brings its chain and its anchor back together.
+    let out = wangan(&dir, &["restore", "--force", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wangan(&dir, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_one_database() {
     let first = spawn_app().await;
@@ -253,4 +318,48 @@ async fn the_first_admin_password_stays_out_of_the_log() {
     assert!(wangan_core::accounts::service::authenticate(&store, "admin", &pw).await.is_ok(), "it signs in");
     store.close().await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Authenticated pages, API answers and downloads are not to be cached;
+/// over TLS browsers are told to keep to HTTPS; `/metrics` can require a
+/// token, and shows the audit chain's head.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_and_a_guarded_metrics_endpoint() {
+    let app = spawn_app().await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    for path in ["/units", "/systems/export.xlsx"] {
+        let r = admin.call("get", path, None).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+        assert!(r.headers().get("strict-transport-security").is_none(), "plain HTTP: no HSTS");
+    }
+    let b = app.browser();
+    b.login("root", PASSWORD).await;
+    let r = b.client.get(format!("{}/units", b.base)).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let css = b.client.get(format!("{}/static/app.css", b.base)).send().await.unwrap();
+    assert_eq!(css.headers()["cache-control"], "public, max-age=3600", "the stylesheet may be cached");
+    let metrics = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("wangan_audit_head_seq "), "{metrics}");
+
+    // A node behind TLS, with a metrics token.
+    let config = wangan_web::WebConfig {
+        secure_cookies: true,
+        metrics_token: Some("scrape-secret".into()),
+        ..Default::default()
+    };
+    let router = wangan_web::router(wangan_web::AppState::new(app.store.clone(), config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let c = reqwest::Client::new();
+    let r = c.get(format!("http://{addr}/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c.get(format!("http://{addr}/metrics")).bearer_auth("wrong").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c.get(format!("http://{addr}/metrics")).bearer_auth("scrape-secret").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    let r = c.get(format!("http://{addr}/login")).send().await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
 }

@@ -37,6 +37,8 @@ pub struct WebConfig {
     pub signin: wangan_core::accounts::rules::ThrottlePolicy,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -46,6 +48,7 @@ impl Default for WebConfig {
             time_zone: chrono_tz::Asia::Shanghai,
             signin: Default::default(),
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -91,6 +94,8 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    // Served over TLS (behind a proxy that terminates it): browsers are told to keep to HTTPS.
+    let hsts = state.config.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000"));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(platform::metrics::render))
@@ -110,6 +115,10 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
         ))
+        // Pages, API answers and downloads hold what a shared or proxy cache
+        // must not keep; only the stylesheet says otherwise.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .with_state(state)
 }
 

@@ -228,6 +228,11 @@ pub struct VerifyOutcome {
     pub broken: Option<Broken>,
 }
 
+/// The chain's head as the database records it: (sequence, hash).
+pub async fn head<C: ConnectionTrait>(conn: &C) -> Result<Option<(i64, String)>> {
+    Ok(audit_head::Entity::find_by_id(1).one(conn).await?.map(|h| (h.seq, h.hash)))
+}
+
 /// Walk the whole chain; name the first row that breaks it.
 pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyOutcome> {
     const BATCH: u64 = 1000;

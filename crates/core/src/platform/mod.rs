@@ -6,6 +6,7 @@
 pub mod access;
 pub mod attachments;
 pub mod audit;
+pub mod audit_anchor;
 pub mod clock;
 pub mod closed_set;
 pub mod common;

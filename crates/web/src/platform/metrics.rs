@@ -26,7 +26,22 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMap) -> axum::response::Response {
+    if let Some(expected) = state.config.metrics_token.as_deref() {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !wangan_core::platform::secret::same(given.trim(), expected) {
+            return (
+                axum::http::StatusCode::UNAUTHORIZED,
+                [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+                "a bearer token is required\n",
+            )
+                .into_response();
+        }
+    }
     let m = &state.metrics;
     let mut out = String::from(
         "# HELP wangan_http_requests_total HTTP requests served, by status class.\n# TYPE wangan_http_requests_total counter\n",
@@ -55,5 +70,11 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
             ));
         }
     }
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
+    // The audit chain's head, to compare with the anchor file and across scrapes.
+    if let Ok(Some(head)) = wangan_core::platform::audit::head(state.store.db()).await {
+        out.push_str("# HELP wangan_audit_head_seq Sequence number of the newest audit entry.\n");
+        out.push_str("# TYPE wangan_audit_head_seq gauge\n");
+        out.push_str(&format!("wangan_audit_head_seq {}\n", head.0));
+    }
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }
