@@ -218,7 +218,10 @@ async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Cl
         .with_monitor_policy(cfg.monitor.policy()?)
         .with_sheet_limits(cfg.import.limits()?)
         .with_attachments(cfg.data_dir.join("attachments"));
+    // Nodes that start together take turns: one migrates, the others find it done.
+    let lock = store.startup_lock().await.context("cannot take the start-up lock")?;
     store.migrate().await.context("cannot migrate the database")?;
+    lock.release().await.context("cannot release the start-up lock")?;
     Ok(store)
 }
 
@@ -450,6 +453,7 @@ fn keep_initial_password(data_dir: &std::path::Path, pw: &str) -> anyhow::Result
 
 async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     let store = open(&cfg).await?;
+    let lock = store.startup_lock().await.context("cannot take the start-up lock")?;
     if let Some(pw) = accounts::bootstrap_admin(&store).await? {
         // Under a service manager stdout is a log file: the password goes to a
         // file only the service user can read, and to an interactive terminal.
@@ -471,6 +475,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             "  数据库为空：可运行 `wangan demo`（或 serve --demo）载入演示数据 / empty database: `wangan demo` loads a demo university."
         );
     }
+    lock.release().await.context("cannot release the start-up lock")?;
     let time_zone = cfg.time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {}", cfg.time_zone))?;
     // Keep the planner's statistics fresh as the registry grows.
     let maintenance = store.clone();

@@ -363,3 +363,59 @@ async fn headers_and_a_guarded_metrics_endpoint() {
     let r = c.get(format!("http://{addr}/login")).send().await.unwrap();
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
 }
+
+/// Three nodes started at the same moment on one fresh database all come
+/// up: migrations and the first account are done once, by whichever node
+/// holds the start-up lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_start_together_on_a_fresh_database() {
+    use std::io::BufRead;
+    let db = TestDb::fresh().await;
+    let shared = std::env::temp_dir().join(format!("wangan-three-{}", std::process::id()));
+    let mut children = Vec::new();
+    for i in 0..3 {
+        // SQLite: one data directory (the database is in it); PostgreSQL: the URL, a directory each.
+        let dir = match db.data_dir() {
+            Some(d) => d.clone(),
+            None => shared.join(format!("node{i}")),
+        };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangan"));
+        cmd.arg("--data-dir").arg(&dir).args(["serve", "--listen", "127.0.0.1:0"]).env("WANGAN_LOG", "warn");
+        if db.is_postgres() {
+            cmd.env("WANGAN_DATABASE_URL", &db.url);
+        } else {
+            cmd.env_remove("WANGAN_DATABASE_URL");
+        }
+        let child =
+            cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("serve");
+        children.push(child);
+    }
+    let mut waits = Vec::new();
+    for child in &mut children {
+        let stdout = child.stdout.take().expect("stdout");
+        waits.push(std::thread::spawn(move || {
+            std::io::BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.contains("网安 Wangan: http://"))
+        }));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while waits.iter().any(|w| !w.is_finished()) && std::time::Instant::now() < deadline {
+        let exited = children.iter_mut().any(|c| c.try_wait().ok().flatten().is_some());
+        if exited {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut errors = Vec::new();
+    for mut child in children {
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("output");
+        errors.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let served: Vec<bool> = waits.into_iter().map(|w| w.join().unwrap_or(false)).collect();
+    assert_eq!(served, [true, true, true], "every node serves:\n{}", errors.join("\n---\n"));
+    let store = wangan_core::Store::connect(&db.url, 1).await.unwrap();
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(wangan_core::accounts::entity::user::Entity::find().count(store.db()).await.unwrap(), 1, "one admin");
+    store.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&shared);
+}

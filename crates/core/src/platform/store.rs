@@ -32,6 +32,43 @@ pub struct Store {
     sheet_limits: wangan_office::Limits,
 }
 
+/// Key of the PostgreSQL advisory lock that serializes start-up across nodes.
+const STARTUP_LOCK_KEY: i64 = 0x5741_4e47_5354; // "WANGST"
+
+/// Held while one node migrates and bootstraps; see [`Store::startup_lock`].
+#[derive(Debug)]
+pub enum StartupLock {
+    Postgres(Option<sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>>),
+    File(std::fs::File),
+    None,
+}
+
+impl StartupLock {
+    pub async fn release(mut self) -> Result<()> {
+        if let StartupLock::Postgres(conn) = &mut self
+            && let Some(mut c) = conn.take()
+        {
+            sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(STARTUP_LOCK_KEY)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StartupLock {
+    fn drop(&mut self) {
+        // Not released (an error on the way): close the session, which ends its lock.
+        if let StartupLock::Postgres(conn) = self
+            && let Some(c) = conn.take()
+        {
+            drop(c.detach());
+        }
+    }
+}
+
 /// The configurable rules of the registry.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryPolicy {
@@ -198,6 +235,51 @@ impl Store {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Serialize start-up work (migrations, the first account, demo data)
+    /// across every node that starts on this database at the same moment:
+    /// a PostgreSQL advisory lock held by one pooled connection, or for
+    /// SQLite an exclusive lock on a file beside the database (SQLite's own
+    /// write lock cannot be held while the migrations write through the pool).
+    /// Release it with [`StartupLock::release`]; dropping it releases it too.
+    pub async fn startup_lock(&self) -> Result<StartupLock> {
+        match self.backend() {
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                let mut conn = pool.acquire().await.map_err(|e| CoreError::Internal(e.to_string()))?;
+                sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(STARTUP_LOCK_KEY)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| CoreError::Internal(e.to_string()))?;
+                Ok(StartupLock::Postgres(Some(conn)))
+            }
+            DbBackend::Sqlite => {
+                let row = self
+                    .db
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        DbBackend::Sqlite,
+                        "SELECT file FROM pragma_database_list WHERE name = 'main'",
+                    ))
+                    .await?;
+                let file: String = row.and_then(|r| r.try_get("", "file").ok()).unwrap_or_default();
+                if file.is_empty() {
+                    return Ok(StartupLock::None); // in memory: one process only
+                }
+                let path = PathBuf::from(format!("{file}.startup-lock"));
+                let lock = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+                    f.lock()?;
+                    Ok(f)
+                })
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?
+                .map_err(|e| CoreError::Internal(format!("start-up lock: {e}")))?;
+                Ok(StartupLock::File(lock))
+            }
+            _ => Ok(StartupLock::None),
+        }
     }
 
     pub async fn migrate(&self) -> Result<()> {
