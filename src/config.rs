@@ -186,18 +186,10 @@ impl MonitorConfig {
         &self,
         network: wangan_core::platform::netpolicy::NetPolicy,
     ) -> anyhow::Result<wangan_monitor::fetch::FetchConfig> {
-        let mut hosts = Vec::new();
-        for (name, to) in &self.hosts {
-            let bad = || anyhow::anyhow!("[monitor] hosts: {to:?} is not an address or address:port");
-            let route = match to.parse::<std::net::IpAddr>() {
-                Ok(ip) => wangan_monitor::fetch::Route::new(name, ip, None),
-                Err(_) => {
-                    let sa: std::net::SocketAddr = to.parse().map_err(|_| bad())?;
-                    wangan_monitor::fetch::Route::new(name, sa.ip(), Some(sa.port()))
-                }
-            };
-            hosts.push(route);
-        }
+        let hosts: Vec<wangan_monitor::fetch::Route> = host_routes("[monitor]", &self.hosts)?
+            .into_iter()
+            .map(|r| wangan_monitor::fetch::Route::new(&r.name, r.ip, r.port))
+            .collect();
         let mut extra_roots = Vec::new();
         for f in &self.ca_files {
             extra_roots
@@ -261,9 +253,37 @@ impl MonitorConfig {
 pub struct NetworkConfig {
     pub allow: Vec<String>,
     pub deny: Vec<String>,
+    /// Names of webhooks and robots answered without DNS, as `[monitor.hosts]`
+    /// does for site checks: `"hooks.univ.example" = "10.1.2.3"` (or `"10.1.2.3:8443"`).
+    pub hosts: std::collections::BTreeMap<String, String>,
+}
+
+/// `"name" = "address"` or `"address:port"` entries as routes.
+pub fn host_routes(
+    section: &str,
+    hosts: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<Vec<wangan_core::platform::netpolicy::HostRoute>> {
+    use wangan_core::platform::netpolicy::HostRoute;
+    let mut routes = Vec::new();
+    for (name, to) in hosts {
+        let bad = || anyhow::anyhow!("{section} hosts: {to:?} is not an address or address:port");
+        let route = match to.parse::<std::net::IpAddr>() {
+            Ok(ip) => HostRoute::new(name, ip, None),
+            Err(_) => {
+                let sa: std::net::SocketAddr = to.parse().map_err(|_| bad())?;
+                HostRoute::new(name, sa.ip(), Some(sa.port()))
+            }
+        };
+        routes.push(route);
+    }
+    Ok(routes)
 }
 
 impl NetworkConfig {
+    pub fn routes(&self) -> anyhow::Result<Vec<wangan_core::platform::netpolicy::HostRoute>> {
+        host_routes("[network]", &self.hosts)
+    }
+
     pub fn policy(&self) -> anyhow::Result<wangan_core::platform::netpolicy::NetPolicy> {
         wangan_core::platform::netpolicy::NetPolicy::from_lists(&self.allow, &self.deny)
             .map_err(|e| anyhow::anyhow!("[network]: {e}"))

@@ -402,6 +402,7 @@ fn runner(cfg: &Config, store: Store) -> anyhow::Result<runner::Runner> {
     let sender = wangan_notify::Sender::new(&wangan_notify::DeliveryConfig {
         smtp: cfg.smtp.clone(),
         network: cfg.network.policy()?,
+        hosts: cfg.network.routes()?,
         base_url: cfg.base_url.clone(),
         ..Default::default()
     })

@@ -74,14 +74,7 @@ pub fn route<'a>(config: &'a FetchConfig, host: &str) -> Option<&'a Route> {
     config.hosts.iter().find(|r| r.covers(&host))
 }
 
-/// Reserved names (RFC 2606 / 6761) are never sent to DNS: demo data and
-/// tests use them, and must not send a packet off the machine.
-fn reserved(host: &str) -> bool {
-    let tld = host.rsplit('.').next().unwrap_or("");
-    matches!(tld, "example" | "test" | "invalid" | "localhost")
-        || host.ends_with(".example.com")
-        || host == "example.com"
-}
+use wangan_core::platform::netpolicy::is_reserved_name as reserved;
 
 /// Why a fetch failed, in the words of the availability check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

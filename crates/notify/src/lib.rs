@@ -7,9 +7,12 @@
 pub mod send;
 pub mod worker;
 
-pub use send::{DeliveryConfig, Sender, SmtpConfig, SmtpSecurity, install_crypto};
+pub use send::{DeliveryConfig, Lookup, LookupFuture, Sender, SmtpConfig, SmtpSecurity, install_crypto};
 pub use worker::{DeliveryReport, deliver_once};
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod resolver_tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod smtp_tests;

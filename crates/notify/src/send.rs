@@ -45,11 +45,37 @@ pub struct SmtpConfig {
     pub from: String,
 }
 
+/// How names are looked up when no route answers them (DNS by default;
+/// tests put a stub here).
+#[derive(Clone)]
+pub struct Lookup(pub Arc<dyn Fn(String) -> LookupFuture + Send + Sync>);
+
+pub type LookupFuture = std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>;
+
+impl Lookup {
+    /// The system's resolver.
+    pub fn dns() -> Lookup {
+        Lookup(Arc::new(|host: String| {
+            Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect()) })
+        }))
+    }
+}
+
+impl std::fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lookup")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     pub smtp: Option<SmtpConfig>,
     /// Where webhooks and robots may be reached (`[network]`): public addresses by default.
     pub network: NetPolicy,
+    /// Names answered without DNS (`[network.hosts]`); reserved names that no
+    /// route answers are never looked up.
+    pub hosts: Vec<wangan_core::platform::netpolicy::HostRoute>,
+    pub lookup: Lookup,
     /// The platform's address as users reach it, for links in messages.
     pub base_url: String,
     pub timeout: Duration,
@@ -62,6 +88,8 @@ impl Default for DeliveryConfig {
         DeliveryConfig {
             smtp: None,
             network: NetPolicy::default(),
+            hosts: Vec::new(),
+            lookup: Lookup::dns(),
             base_url: String::new(),
             timeout: Duration::from_secs(10),
             concurrency: 64,
@@ -80,6 +108,7 @@ pub fn install_crypto() {
 pub struct Sender {
     http: reqwest::Client,
     network: NetPolicy,
+    hosts: Vec<wangan_core::platform::netpolicy::HostRoute>,
     smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, lettre::message::Mailbox)>,
     base_url: String,
     pub(crate) concurrency: usize,
@@ -93,7 +122,11 @@ impl Sender {
             .connect_timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("wangan/", env!("CARGO_PKG_VERSION")))
-            .dns_resolver(Arc::new(PolicyResolver(config.network.clone())))
+            .dns_resolver(Arc::new(PolicyResolver {
+                policy: config.network.clone(),
+                hosts: config.hosts.clone(),
+                lookup: config.lookup.clone(),
+            }))
             .build()
             .map_err(|e| format!("http client: {e}"))?;
         let smtp = match &config.smtp {
@@ -120,6 +153,7 @@ impl Sender {
         Ok(Sender {
             http,
             network: config.network.clone(),
+            hosts: config.hosts.clone(),
             smtp,
             base_url: config.base_url.trim_end_matches('/').to_owned(),
             concurrency: config.concurrency.max(1),
@@ -185,13 +219,25 @@ impl Sender {
 
     async fn post_raw(&self, url: &str, body: String, headers: &[(&str, String)]) -> Result<(u16, String), String> {
         // Names are checked by the resolver; an address written in the URL is checked here.
-        let parsed = reqwest::Url::parse(url).map_err(|_| "not a URL".to_owned())?;
-        let literal =
-            parsed.host_str().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok());
+        let mut parsed = reqwest::Url::parse(url).map_err(|_| "not a URL".to_owned())?;
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
         if literal.is_some_and(|ip| !self.network.permits(ip)) {
             return Err(NOT_ALLOWED.into());
         }
-        let mut req = self.http.post(url).header("Content-Type", "application/json").body(body);
+        // A route with a port sends the request there; the Host header keeps the name.
+        let authority = match parsed.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.clone(),
+        };
+        let routed_port = self.hosts.iter().find(|r| r.covers(&host)).and_then(|r| r.port);
+        if let Some(port) = routed_port {
+            parsed.set_port(Some(port)).map_err(|_| "not a URL".to_owned())?;
+        }
+        let mut req = self.http.post(parsed).header("Content-Type", "application/json").body(body);
+        if routed_port.is_some() {
+            req = req.header("Host", authority);
+        }
         for (k, v) in headers {
             req = req.header(*k, v);
         }
@@ -230,17 +276,31 @@ impl Sender {
 
 const NOT_ALLOWED: &str = "address not allowed by [network]";
 
-/// Resolves names and keeps only the addresses the policy permits, so a name
+/// Resolves names as the monitor's fetcher does: a route first, never DNS
+/// for a reserved name, and only the addresses the policy permits, so a name
 /// cannot lead a request to a denied address (e.g. cloud metadata).
-struct PolicyResolver(NetPolicy);
+struct PolicyResolver {
+    policy: NetPolicy,
+    hosts: Vec<wangan_core::platform::netpolicy::HostRoute>,
+    lookup: Lookup,
+}
 
 impl reqwest::dns::Resolve for PolicyResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let policy = self.0.clone();
+        let policy = self.policy.clone();
         let host = name.as_str().to_owned();
+        let routed = self.hosts.iter().find(|r| r.covers(&host)).map(|r| r.ip);
+        let lookup = self.lookup.clone();
         Box::pin(async move {
+            let found = match routed {
+                Some(ip) => vec![ip],
+                None if wangan_core::platform::netpolicy::is_reserved_name(&host) => {
+                    return Err(format!("{host} is a reserved name and is not looked up").into());
+                }
+                None => (lookup.0)(host).await?,
+            };
             let addrs: Vec<std::net::SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.filter(|a| policy.permits(a.ip())).collect();
+                found.into_iter().filter(|ip| policy.permits(*ip)).map(|ip| std::net::SocketAddr::new(ip, 0)).collect();
             if addrs.is_empty() {
                 return Err(NOT_ALLOWED.into());
             }

@@ -8,6 +8,38 @@
 
 use std::net::IpAddr;
 
+/// Reserved names (RFC 2606 / 6761: `.example`, `.test`, `.invalid`,
+/// `.localhost`, `example.com`) are never sent to DNS: demo data and tests
+/// use them, and must not send a packet off the machine. The monitor's
+/// fetcher and the notification sender both apply this.
+pub fn is_reserved_name(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let tld = host.rsplit('.').next().unwrap_or("");
+    matches!(tld, "example" | "test" | "invalid" | "localhost")
+        || host.ends_with(".example.com")
+        || host == "example.com"
+}
+
+/// A name answered without DNS (`[monitor.hosts]`, `[network.hosts]`): the
+/// name and its subdomains go to `ip` (and `port`, when given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRoute {
+    pub name: String,
+    pub ip: IpAddr,
+    pub port: Option<u16>,
+}
+
+impl HostRoute {
+    pub fn new(name: &str, ip: IpAddr, port: Option<u16>) -> HostRoute {
+        HostRoute { name: name.trim_end_matches('.').to_ascii_lowercase(), ip, port }
+    }
+
+    pub fn covers(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        host == self.name || host.strip_suffix(self.name.as_str()).is_some_and(|p| p.ends_with('.'))
+    }
+}
+
 /// A network in CIDR notation (`10.0.0.0/8`, `fd00::/8`, or one address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Net {
