@@ -253,3 +253,39 @@ async fn hostile_text_is_refused_and_documents_stay_well_formed() {
     assert_eq!(xlsx.status(), 200);
     assert_well_formed("export.xlsx", &xlsx.bytes().await.unwrap());
 }
+
+/// Every JSON body the API takes refuses a field it does not know, naming
+/// it with a stable word — read from the API document, so a new input is
+/// covered the day it is declared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_json_input_refuses_unknown_fields() {
+    let app = spawn_app().await;
+    app.unit("cs", "计算机学院").await;
+    let admin = app.api(&app.user("root", Role::Admin, None).await);
+    let doc: serde_json::Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(schema) = op["requestBody"]["content"]["application/json"]["schema"].as_object() else {
+                continue;
+            };
+            let resolved = match schema.get("$ref").and_then(|r| r.as_str()) {
+                Some(r) => doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone(),
+                None => serde_json::Value::Object(schema.clone()),
+            };
+            let one = json!({"zz_unknown_field": 1});
+            let (body, field) = if resolved["type"] == "array" {
+                (json!([one]), "[0].zz_unknown_field")
+            } else {
+                (one, "zz_unknown_field")
+            };
+            let url = path.trim_start_matches("/api/v1").replace("{id}", "1").replace("{code}", "cs");
+            let (s, v) = admin.send(method, &url, body).await;
+            assert_eq!(s, 422, "{method} {path}: {v}");
+            assert_eq!(v["error"]["fields"][0]["field"], field, "{method} {path}: {v}");
+            assert_eq!(v["error"]["fields"][0]["code"], "unknown_field", "{method} {path}: {v}");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 15, "{tried} JSON inputs tried");
+}

@@ -370,6 +370,7 @@ async fn spreadsheet_bombs_are_refused_naming_the_limit_on_every_path() {
     let html = r.text().await.unwrap();
     assert_eq!(html.matches("不存在的单位").count(), 200, "200 rows shown");
     assert!(html.contains("另有 300 行未显示"), "the rest counted");
+    assert!(!html.contains("{line}"), "no placeholder left in the table's header");
 }
 
 /// One address, one system: another unit cannot register a site already

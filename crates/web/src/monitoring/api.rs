@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wangan_core::monitoring::service as monitoring;
-use wangan_core::{CoreError, Page, PageRequest};
+use wangan_core::{Page, PageRequest};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -133,6 +133,7 @@ async fn delete_monitor(
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct BaselineInput {
     #[schema(max_length = 500)]
     #[serde(default)]
@@ -160,10 +161,9 @@ async fn accept_baseline(
         String::new()
     } else {
         // `null` is no note, as an empty body is.
-        serde_json::from_slice::<Option<BaselineInput>>(&body)
-            .map_err(|_| CoreError::invalid("note", "invalid"))?
-            .map(|b| b.note)
-            .unwrap_or_default()
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|_| crate::platform::error::WebError::BadRequest("not JSON".into()))?;
+        crate::platform::extract::from_json::<Option<BaselineInput>>(value)?.map(|b| b.note).unwrap_or_default()
     };
     Ok(Json(wangan_monitor::manage::accept_current(&s.store, s.checker.as_ref(), &p, id, &note).await?))
 }

@@ -73,14 +73,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             Err(rejection) => return Err(json_rejection(rejection).into()),
         };
         whole_numbers(&mut value);
-        if let Some((field, problem)) = hostile_text(&value, "", false) {
-            return Err(WebError::Core(wangan_core::CoreError::invalid(&field, problem.code())).into());
-        }
-        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
-            let (field, code) = body_error(&e);
-            WebError::Core(wangan_core::CoreError::invalid(&field, code)).into()
-        })
+        Ok(ApiJson(from_json(value)?))
     }
+}
+
+/// A JSON body's value as `T`: text checked (see `hostile_text`), and any
+/// failure named by field with a stable word.
+pub fn from_json<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, WebError> {
+    if let Some((field, problem)) = hostile_text(&value, "", false) {
+        return Err(WebError::Core(wangan_core::CoreError::invalid(&field, problem.code())));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let (field, code) = body_error(&e);
+        WebError::Core(wangan_core::CoreError::invalid(&field, code))
+    })
 }
 
 /// The field a JSON body's deserialization failed at, and why as a stable
