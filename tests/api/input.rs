@@ -288,4 +288,9 @@ async fn every_json_input_refuses_unknown_fields() {
         }
     }
     assert!(tried >= 15, "{tried} JSON inputs tried");
+    // Query strings too.
+    for path in ["/units?bogus=1", "/systems?stage=online&stagee=x", "/notices?pagee=2"] {
+        let (s, v) = admin.get(path).await;
+        assert_eq!((s.as_u16(), v["error"]["fields"][0]["code"].as_str()), (422, Some("unknown_field")), "{path}: {v}");
+    }
 }

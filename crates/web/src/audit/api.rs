@@ -20,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct AuditQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,

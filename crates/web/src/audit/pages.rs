@@ -105,6 +105,7 @@ const AUDIT_ACTIONS: [&str; 14] = [
 ];
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     page: Option<u64>,
     #[serde(default)]

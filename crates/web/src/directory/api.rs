@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct UnitQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
@@ -161,6 +162,7 @@ async fn put_responsibilities(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct PeopleQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,

@@ -279,6 +279,7 @@ pub async fn set_responsibilities(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct PeopleQuery {
     page: Option<u64>,
     q: Option<String>,

@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct MonitorQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
@@ -202,6 +203,7 @@ async fn monitor_history(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct FindingQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,

@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct NoticeQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
@@ -131,6 +132,7 @@ async fn update_notice(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct RectificationQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
@@ -304,6 +306,7 @@ async fn rectification_docx(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct UnitPageQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,
@@ -331,6 +334,7 @@ async fn list_violations(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct ImportQuery {
     #[serde(default)]
     dry_run: bool,

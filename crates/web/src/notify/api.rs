@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct ChannelQuery {
     #[param(value_type = wangan_core::notify::ChannelOwner)]
     owner_kind: String,
@@ -100,6 +101,7 @@ async fn delete_channel(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 struct DeliveryQuery {
     #[param(schema_with = crate::platform::openapi::page_number)]
     page: Option<u64>,

@@ -217,8 +217,15 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
     }
 }
 
+/// A query string that could not be read: an unknown parameter is named
+/// (422, `unknown_field`); anything else is a bad request.
 pub(crate) fn query_rejection(r: QueryRejection) -> WebError {
-    WebError::BadRequest(shorten(&r.body_text()))
+    let text = r.body_text();
+    let unknown = text.split("unknown field `").nth(1).and_then(|rest| rest.split('`').next());
+    match unknown {
+        Some(name) => WebError::Core(wangan_core::CoreError::invalid(name, "unknown_field")),
+        None => WebError::BadRequest(shorten(&text)),
+    }
 }
 
 /// Parse an `application/x-www-form-urlencoded` body, refusing invalid UTF-8
