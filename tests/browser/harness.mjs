@@ -2,7 +2,7 @@
 // data directory, and Debian's Chromium, headless.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -30,8 +30,10 @@ export function startServer(extra = []) {
       const url = out.match(/Wangan: (http:\/\/127\.0\.0\.1:\d+)\//);
       if (url) {
         clearTimeout(timer);
-        const pw = out.match(/password: (\S+)/);
-        ok({ base: url[1], password: pw ? pw[1] : null, stop });
+        // The first admin password is written to a file (stdout is no terminal here).
+        const file = join(dataDir, 'initial-admin-password');
+        const password = existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+        ok({ base: url[1], password, stop });
       }
     });
     server.on('exit', (code) => fail(new Error(`server exited (${code}):\n${out}`)));
