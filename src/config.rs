@@ -186,10 +186,7 @@ impl MonitorConfig {
         &self,
         network: wangan_core::platform::netpolicy::NetPolicy,
     ) -> anyhow::Result<wangan_monitor::fetch::FetchConfig> {
-        let hosts: Vec<wangan_monitor::fetch::Route> = host_routes("[monitor]", &self.hosts)?
-            .into_iter()
-            .map(|r| wangan_monitor::fetch::Route::new(&r.name, r.ip, r.port))
-            .collect();
+        let hosts = host_routes("[monitor]", &self.hosts)?;
         let mut extra_roots = Vec::new();
         for f in &self.ca_files {
             extra_roots

@@ -50,23 +50,8 @@ impl Default for FetchConfig {
     }
 }
 
-/// Where a name is sent instead of DNS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
-    pub name: String,
-    pub ip: IpAddr,
-    pub port: Option<u16>,
-}
-
-impl Route {
-    pub fn new(name: &str, ip: IpAddr, port: Option<u16>) -> Route {
-        Route { name: name.trim_end_matches('.').to_ascii_lowercase(), ip, port }
-    }
-
-    fn covers(&self, host: &str) -> bool {
-        host == self.name || host.strip_suffix(self.name.as_str()).is_some_and(|p| p.ends_with('.'))
-    }
-}
+/// Where a name is sent instead of DNS (`[monitor.hosts]`).
+pub type Route = wangan_core::platform::netpolicy::HostRoute;
 
 /// The route for `host`, if the table has one.
 pub fn route<'a>(config: &'a FetchConfig, host: &str) -> Option<&'a Route> {
