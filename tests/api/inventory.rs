@@ -425,6 +425,15 @@ async fn an_address_belongs_to_one_system() {
         )
         .await;
     assert_eq!(s, 409, "{v}");
+    // Asking to move it is not enough for a unit: only who may manage the holder (the center).
+    let (s, _) = math
+        .send(
+            "patch",
+            &format!("/systems/{id}"),
+            serde_json::json!({"urls": ["https://chem.university.example/news/"], "move_urls": true}),
+        )
+        .await;
+    assert_eq!(s, 409);
     // What is not an absolute http(s) address with a host is refused.
     for bad in ["../../../../etc/passwd", "http://../../etc/passwd", "javascript:alert(1)", "http://1.2.3/"] {
         let (s, v) = math.send("patch", &format!("/systems/{id}"), serde_json::json!({"urls": [bad]})).await;
@@ -449,4 +458,18 @@ async fn an_address_belongs_to_one_system() {
         let html = html.text().await.unwrap();
         assert!(html.contains("已登记在另一个系统中") && html.contains("化学学院"), "{html}");
     }
+    // The center moves it, audited on the holder.
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (s, v) = officer
+        .send(
+            "patch",
+            &format!("/systems/{id}"),
+            serde_json::json!({"urls": ["https://chem.university.example/news/"], "move_urls": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "the center moves it: {v}");
+    let (_, chem_list) = chem.get("/systems").await;
+    assert_eq!(chem_list["items"][0]["urls"], serde_json::json!([]), "taken from the holder");
+    let (_, audit) = app.api(&app.user("root", Role::Admin, None).await).get("/audit?entity=system").await;
+    assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "urls_moved"), "{audit}");
 }

@@ -396,6 +396,7 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
             hosting: Some([Hosting::Campus, Hosting::Campus, Hosting::Cloud, Hosting::Vendor][n % 4].as_str().into()),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             notes: String::new(),
+            move_urls: false,
         };
         let id = systems::create(store, sys, input).await?.system.id;
         let graded = today.checked_sub_months(chrono::Months::new(36));

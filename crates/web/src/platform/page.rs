@@ -37,6 +37,8 @@ pub struct UserCtx {
     pub can_audit: bool,
     pub can_manage_users: bool,
     pub can_deliveries: bool,
+    /// The network center (officer, admin): may move an address between units' systems.
+    pub center: bool,
 }
 
 impl Ctx {
@@ -49,6 +51,7 @@ impl Ctx {
                 can_audit: u.principal.may(Permission::ReadAudit),
                 can_manage_users: u.principal.may(Permission::ManageUsers),
                 can_deliveries: u.principal.may(Permission::ManageDelivery),
+                center: u.principal.may(Permission::ManageNotices),
             }),
             csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
             section,

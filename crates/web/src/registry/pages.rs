@@ -65,6 +65,8 @@ pub struct SystemForm {
     #[serde(default)]
     urls: String,
     #[serde(default)]
+    move_urls: Option<String>,
+    #[serde(default)]
     ips: String,
     #[serde(default)]
     internet_facing: Option<String>,
@@ -165,6 +167,7 @@ impl SystemForm {
             hosting: Some(self.hosting.clone()),
             tags: tags(&self.tags),
             notes: self.notes.clone(),
+            move_urls: self.move_urls.is_some(),
         }
     }
 
@@ -185,6 +188,7 @@ impl SystemForm {
             hosting: i.hosting,
             tags: Some(i.tags),
             notes: Some(i.notes),
+            move_urls: i.move_urls,
         }
     }
 }

@@ -161,6 +161,10 @@ pub struct SystemInput {
     #[serde(default)]
     #[schema(max_length = 5000)]
     pub notes: String,
+    /// Take addresses another system holds: they are removed from it (whoever
+    /// may manage that system, i.e. the network center; audited on both).
+    #[serde(default)]
+    pub move_urls: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -191,6 +195,9 @@ pub struct SystemPatch {
     pub tags: Option<Vec<String>>,
     #[schema(max_length = 5000)]
     pub notes: Option<String>,
+    /// As in `SystemInput`: take the named addresses from the system that holds them.
+    #[serde(default)]
+    pub move_urls: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -369,11 +376,22 @@ pub(crate) fn url_keys(urls: &[String]) -> Vec<String> {
 
 /// Refuse addresses that another system holds, in any unit: one address,
 /// one system (else a unit could register another's site and read its
-/// monitor's findings). `except` is the system being changed.
-async fn check_urls_free<C: ConnectionTrait>(conn: &C, urls: &[String], except: Option<i64>) -> Result<()> {
+/// monitor's findings). `except` is the system being changed. With `take`,
+/// whoever may manage the holder (the network center) moves them instead:
+/// they are removed from the holder (its filing then needs updating), and
+/// the holder's changes are returned for the audit log.
+async fn check_urls_free<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    urls: &[String],
+    except: Option<i64>,
+    take: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Change>> {
     let wanted = url_keys(urls);
+    let mut moved = Vec::new();
     if wanted.is_empty() {
-        return Ok(());
+        return Ok(moved);
     }
     let mut hosts: Vec<String> = urls.iter().filter_map(|u| url_host(u)).collect();
     hosts.sort();
@@ -383,14 +401,26 @@ async fn check_urls_free<C: ConnectionTrait>(conn: &C, urls: &[String], except: 
         near = near.add(system::Column::Urls.contains(h.as_str()));
     }
     let candidates = system::Entity::find().filter(near).all(conn).await?;
-    for other in candidates.iter().filter(|o| Some(o.id) != except) {
-        let theirs = url_keys(&split(&other.urls));
-        if let Some(k) = wanted.iter().find(|k| theirs.contains(k)) {
+    for other in candidates.into_iter().filter(|o| Some(o.id) != except) {
+        let theirs = split(&other.urls);
+        let Some(k) = url_keys(&theirs).into_iter().find(|k| wanted.contains(k)) else { continue };
+        if !(take && who.may(Permission::ManageSystems(other.unit_id))) {
             let unit = unit::Entity::find_by_id(other.unit_id).one(conn).await?.map(|u| u.name).unwrap_or_default();
-            return Err(CoreError::UrlTaken { url: k.clone(), unit, system: other.name.clone() });
+            return Err(CoreError::UrlTaken { url: k, unit, system: other.name });
         }
+        let kept: Vec<String> =
+            theirs.into_iter().filter(|u| SiteUrl::parse(u).map_or(true, |p| !wanted.contains(&p.key()))).collect();
+        let before = snapshot(&other);
+        let (id, unit_id) = (other.id, other.unit_id);
+        let filing = gates::filing_after_change(other.filing_status, true);
+        let mut am: system::ActiveModel = other.into();
+        am.urls = Set(join(&kept));
+        am.filing_status = Set(filing);
+        am.updated_at = Set(now);
+        let after = am.update(conn).await?;
+        moved.push(Change::updated("system", id, Some(unit_id), before, snapshot(&after)).with_action("urls_moved"));
     }
-    Ok(())
+    Ok(moved)
 }
 
 // ---- reading ------------------------------------------------------------
@@ -712,7 +742,10 @@ pub async fn create(store: &Store, who: &Principal, input: SystemInput) -> Resul
     }
     let owner = owner.ok_or(CoreError::NotFound)?;
     who.require(Permission::ManageSystems(owner.id))?;
-    check_urls_free(&*txn, &urls, None).await?;
+    let moved = check_urls_free(&*txn, who, &urls, None, input.move_urls, store.now()).await?;
+    for change in moved {
+        audit::append(&*txn, store.now(), &Actor::from(who), change).await?;
+    }
     let now = store.now();
     let m = system::ActiveModel {
         unit_id: Set(owner.id),
@@ -805,7 +838,9 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: SystemPatch)
     }
     let urls_changed = patch.urls.is_some() && url_keys(&urls) != url_keys(&split(&current.urls));
     if urls_changed {
-        check_urls_free(&*txn, &urls, Some(current.id)).await?;
+        for change in check_urls_free(&*txn, who, &urls, Some(current.id), patch.move_urls, store.now()).await? {
+            audit::append(&*txn, store.now(), &Actor::from(who), change).await?;
+        }
     }
     // Addresses not named in the patch stay as they were kept.
     let (urls, ips) = (if urls_changed { join(&urls) } else { current.urls.clone() }, join(&ips));
