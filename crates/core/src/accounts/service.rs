@@ -491,6 +491,9 @@ pub async fn create_token(store: &Store, actor: Option<&Principal>, username: &s
     {
         p.require(Permission::ManageUsers)?;
     }
+    if let Some(p) = crate::platform::text::problem(name, false) {
+        return Err(CoreError::invalid("name", p.code()));
+    }
     let txn = store.begin_write().await?;
     let u = find_user(&*txn, username).await?;
     let token = format!("wg_{}", secret::random_token());
