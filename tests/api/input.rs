@@ -223,7 +223,8 @@ async fn hostile_text_is_refused_and_documents_stay_well_formed() {
     assert!(r.text().await.unwrap().contains("控制字符"));
 
     // Stored by a path that did not check (as before this release): documents drop it.
-    let hostile = "a\u{0}b\u{b}c\u{c}d\u{1b}e\u{ffff}<&>";
+    // (PostgreSQL cannot hold U+0000 in text at all; the office crate's own test covers it.)
+    let hostile = "a\u{1}b\u{b}c\u{c}d\u{1b}e\u{ffff}<&>";
     let sys = wangan_core::Principal::system("test");
     let id = app.system_in_building("chem").await;
     let n = notices::create(
