@@ -12,7 +12,7 @@ cargo build --release -q
 bin=$PWD/target/release/wangan
 work=$(mktemp -d /tmp/wangan-bench.XXXXXX)
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; }; rm -rf "$work"' EXIT
 export WANGAN_LOG=warn WANGAN_DATABASE_URL=
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
@@ -59,7 +59,7 @@ t0=$(date +%s%N)
 curl -sf -H "Authorization: Bearer $token" -o "$work/all.xlsx" "$base/api/v1/systems/export.xlsx"
 export_ms=$(ms $t0)
 curl -sf -H "Authorization: Bearer $token" -o "$work/nic.xlsx" "$base/api/v1/systems/export.xlsx?unit=nic"
-kill $pid; pid=
+kill $pid; wait $pid 2>/dev/null || true; pid=
 
 # A 10,000-row workbook into a fresh database.
 $bin --data-dir "$work/b" demo >/dev/null

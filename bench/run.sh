@@ -15,7 +15,7 @@ source bench/web-setup.sh
 t0=$(date +%s%N)
 $bin --data-dir "$data" serve --listen "127.0.0.1:$port" >/dev/null &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 until curl -sf "$base/healthz" >/dev/null 2>&1; do sleep 0.005; done
 cold_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 

@@ -15,7 +15,7 @@ source bench/web-setup.sh
 printf '[jobs]\nenabled = false\n' > "$data/wangan.toml"
 $bin --data-dir "$data" --config "$data/wangan.toml" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 until curl -sf "$base/healthz" >/dev/null 2>&1; do sleep 0.01; done
 
 cat > "$data/login.lua" <<'LUA'

@@ -33,7 +33,7 @@ if [ -z "$docx" ]; then
   port=$((20000 + RANDOM % 20000))
   ./target/debug/wangan --data-dir "$data" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
   server=$!
-  trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+  trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
   for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   # The closed one of the demo: every field and signature filled in.
   id="$(curl -fs -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/rectifications?status=closed" \

@@ -19,7 +19,7 @@ else
 fi
 work=$(mktemp -d /tmp/wangan-st.XXXXXX)
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; }; rm -rf "$work"' EXIT
 export WANGAN_LOG=error WANGAN_DATABASE_URL=
 $bin --data-dir "$work" demo >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -18,9 +18,10 @@ export function startServer(extra = []) {
     env: { ...process.env, WANGAN_DATABASE_URL: '', WANGAN_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // The server writes its audit anchor as it stops: remove its directory after it has exited.
   const stop = () => {
+    server.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
     server.kill('SIGINT');
-    rmSync(dataDir, { recursive: true, force: true });
   };
   let out = '';
   return new Promise((ok, fail) => {
