@@ -124,6 +124,7 @@ fn finish(api: utoipa::openapi::OpenApi) -> Value {
         }
     }
     doc["paths"] = Value::Object(paths);
+    text_patterns(&mut doc);
     doc["info"] = json!({ "title": "Wangan (网安) API", "version": env!("CARGO_PKG_VERSION"),
         "description": "Network and information security management. Authenticate with `Authorization: Bearer TOKEN` (`wangan token create USERNAME`)." });
     doc["servers"] = json!([{ "url": "/" }]);
@@ -138,9 +139,90 @@ fn finish(api: utoipa::openapi::OpenApi) -> Value {
     doc
 }
 
+/// What free text in an input may hold (see `wangan_core::platform::text`),
+/// as ECMA-262 patterns: no control characters or direction overrides; tab
+/// and line breaks only in multi-line fields.
+const ONE_LINE: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+const LINES: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+
+/// Tell the document what the server refuses in text: every free-text string
+/// of a request body (the schemas request bodies name, and theirs in turn)
+/// gets the text pattern, beside any pattern it has (through `allOf`).
+fn text_patterns(doc: &mut Value) {
+    let mut inputs: Vec<String> = Vec::new();
+    let refs = |v: &Value, out: &mut Vec<String>| {
+        let text = v.to_string();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| *c != '"').collect();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    };
+    if let Some(paths) = doc["paths"].as_object() {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                refs(&op["requestBody"], &mut inputs);
+            }
+        }
+    }
+    let mut i = 0;
+    while i < inputs.len() {
+        let schema = doc["components"]["schemas"][&inputs[i]].clone();
+        refs(&schema, &mut inputs);
+        i += 1;
+    }
+    for name in &inputs {
+        // `get_mut`, not indexing: indexing a Value mutably inserts `null` where nothing was.
+        let props = doc
+            .get_mut("components")
+            .and_then(|c| c.get_mut("schemas"))
+            .and_then(|c| c.get_mut(name))
+            .and_then(|c| c.get_mut("properties"))
+            .and_then(Value::as_object_mut);
+        let Some(props) = props else { continue };
+        for (field, prop) in props.iter_mut() {
+            let pattern = if wangan_core::platform::text::is_multiline(field) { LINES } else { ONE_LINE };
+            match prop {
+                p if is_free_text(p) => add_pattern(p, pattern),
+                p if p["type"] == "array" && is_free_text(&p["items"]) => add_pattern(&mut p["items"], pattern),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_free_text(p: &Value) -> bool {
+    let string = p["type"] == "string" || p["type"].as_array().is_some_and(|t| t.iter().any(|x| x == "string"));
+    string && p.get("enum").is_none() && p.get("format").is_none() && p.get("$ref").is_none()
+}
+
+fn add_pattern(p: &mut Value, pattern: &str) {
+    if p.get("pattern").is_some() {
+        let mut all = p["allOf"].as_array().cloned().unwrap_or_default();
+        all.push(json!({ "pattern": pattern }));
+        p["allOf"] = Value::Array(all);
+    } else {
+        p["pattern"] = json!(pattern);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_text_inputs_say_what_they_refuse() {
+        let doc = super::document();
+        let input = &doc["components"]["schemas"]["SystemInput"]["properties"];
+        assert_eq!(input["notes"]["pattern"], super::LINES, "multi-line");
+        assert_eq!(input["operator_vendor"]["pattern"], super::ONE_LINE);
+        assert_eq!(input["name"]["allOf"][0]["pattern"], super::ONE_LINE, "beside its own pattern");
+        assert_eq!(input["urls"]["items"]["pattern"], super::LINES, "a list field's items");
+        assert!(input["kind"].get("pattern").is_none(), "closed sets keep their words");
+        let view = doc["components"]["schemas"]["SystemView"].to_string();
+        assert!(!view.contains("u0000"), "answers are not constrained");
+    }
 
     #[test]
     fn every_reference_resolves() {
