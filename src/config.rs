@@ -39,6 +39,10 @@ pub struct Config {
     pub signin: SigninConfig,
     /// `/metrics`.
     pub metrics: MetricsConfig,
+    /// The working-day calendar.
+    pub calendar: CalendarConfig,
+    /// The institution's and the center's names.
+    pub institution: InstitutionConfig,
 }
 
 /// `[metrics]` in `wangan.toml`.
@@ -291,14 +295,24 @@ impl NetworkConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NoticesConfig {
-    pub deadline_hours_critical: i64,
-    pub deadline_hours_high: i64,
-    pub deadline_hours_medium: i64,
-    pub deadline_hours_low: i64,
+    /// Allowed time per severity, counted from when the center issues the
+    /// rectification (下发): `"24h"`, `"72 hours"`, `"3 workdays"`, `"7 days"`.
+    pub deadline_critical: String,
+    pub deadline_high: String,
+    pub deadline_medium: String,
+    pub deadline_low: String,
+    /// Earlier releases' keys, in hours; they win over the words above when set.
+    pub deadline_hours_critical: Option<i64>,
+    pub deadline_hours_high: Option<i64>,
+    pub deadline_hours_medium: Option<i64>,
+    pub deadline_hours_low: Option<i64>,
     /// Reminders, in percent of the allowed time.
     pub reminder_percents: Vec<u8>,
-    /// Hours after the deadline before a shutdown order.
+    /// Hours after the deadline before a shutdown order is proposed (or issued).
     pub grace_hours: i64,
+    /// `"confirm"` (default): the ladder proposes the order and an officer
+    /// issues it or extends the deadline; `"automatic"`: the ladder issues it.
+    pub shutdown: String,
 }
 
 impl Default for NoticesConfig {
@@ -306,28 +320,106 @@ impl Default for NoticesConfig {
         let d = wangan_core::notices::DeadlinePolicy::default();
         let l = wangan_core::notices::LadderPolicy::default();
         NoticesConfig {
-            deadline_hours_critical: d.critical.num_hours(),
-            deadline_hours_high: d.high.num_hours(),
-            deadline_hours_medium: d.medium.num_hours(),
-            deadline_hours_low: d.low.num_hours(),
+            deadline_critical: d.critical.to_string(),
+            deadline_high: d.high.to_string(),
+            deadline_medium: d.medium.to_string(),
+            deadline_low: d.low.to_string(),
+            deadline_hours_critical: None,
+            deadline_hours_high: None,
+            deadline_hours_medium: None,
+            deadline_hours_low: None,
             reminder_percents: l.reminder_percents,
             grace_hours: l.grace.num_hours(),
+            shutdown: wangan_core::notices::ShutdownMode::Confirm.as_str().into(),
         }
     }
 }
 
-impl NoticesConfig {
-    pub fn policy(&self, time_zone: &str) -> anyhow::Result<wangan_core::notices::NoticePolicy> {
-        use chrono::Duration;
-        let hours = [
-            self.deadline_hours_critical,
-            self.deadline_hours_high,
-            self.deadline_hours_medium,
-            self.deadline_hours_low,
-        ];
-        if hours.iter().any(|h| *h <= 0 || *h > 24 * 365) {
-            anyhow::bail!("[notices]: deadlines must be between 1 hour and a year");
+/// `[calendar]` in `wangan.toml`: the working-day calendar deadlines in
+/// working days count by. Either list, when given, replaces the shipped one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// Days off (法定节假日及调休放假), `YYYY-MM-DD`.
+    pub holidays: Option<Vec<String>>,
+    /// Weekend days worked (调休上班), `YYYY-MM-DD`.
+    pub workdays: Option<Vec<String>>,
+}
+
+impl CalendarConfig {
+    pub fn calendar(&self) -> anyhow::Result<wangan_core::platform::calendar::WorkCalendar> {
+        use wangan_core::platform::calendar::WorkCalendar;
+        let shipped = WorkCalendar::default();
+        let words = |set: &std::collections::BTreeSet<chrono::NaiveDate>| -> Vec<String> {
+            set.iter().map(|d| d.to_string()).collect()
+        };
+        let holidays = self.holidays.clone().unwrap_or_else(|| words(&shipped.holidays));
+        let workdays = self.workdays.clone().unwrap_or_else(|| words(&shipped.workdays));
+        WorkCalendar::from_lists(&holidays, &workdays).map_err(|d| {
+            anyhow::anyhow!("[calendar]: {d:?} is not a date (YYYY-MM-DD) or is both a holiday and a workday")
+        })
+    }
+}
+
+/// `[institution]` in `wangan.toml`: the names documents and pages use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstitutionConfig {
+    /// In document titles: 《某某大学网站（信息系统）风险整改报告》.
+    pub name: String,
+    /// The network center, one name throughout.
+    pub center: String,
+    /// The leadership group.
+    pub leadership_group: String,
+}
+
+impl Default for InstitutionConfig {
+    fn default() -> Self {
+        let d = wangan_core::platform::store::DocumentNames::default();
+        InstitutionConfig { name: d.institution, center: d.center, leadership_group: d.leadership_group }
+    }
+}
+
+impl InstitutionConfig {
+    pub fn names(&self) -> anyhow::Result<wangan_core::platform::store::DocumentNames> {
+        for (key, v) in [("name", &self.name), ("center", &self.center), ("leadership_group", &self.leadership_group)] {
+            if v.chars().count() > 100 || v.chars().any(char::is_control) {
+                anyhow::bail!("[institution]: {key} must be one line of at most 100 characters");
+            }
         }
+        if self.center.trim().is_empty() {
+            anyhow::bail!("[institution]: center must not be empty");
+        }
+        Ok(wangan_core::platform::store::DocumentNames {
+            institution: self.name.trim().into(),
+            center: self.center.trim().into(),
+            leadership_group: self.leadership_group.trim().into(),
+        })
+    }
+}
+
+impl NoticesConfig {
+    pub fn policy(
+        &self,
+        time_zone: &str,
+        calendar: &CalendarConfig,
+    ) -> anyhow::Result<wangan_core::notices::NoticePolicy> {
+        use chrono::Duration;
+        use wangan_core::platform::calendar::Allowed;
+        let allowed = |key: &str, words: &str, hours: Option<i64>| -> anyhow::Result<Allowed> {
+            let a = match hours {
+                Some(h) => Allowed::Hours(h),
+                None => Allowed::parse(words).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "[notices]: {key} = {words:?}: write \"24h\", \"72 hours\", \"3 workdays\" or \"7 days\""
+                    )
+                })?,
+            };
+            if !a.is_sane() {
+                anyhow::bail!("[notices]: {key} must be between 1 hour and a year");
+            }
+            Ok(a)
+        };
         let mut percents = self.reminder_percents.clone();
         percents.sort_unstable();
         percents.dedup();
@@ -337,18 +429,22 @@ impl NoticesConfig {
         if self.grace_hours < 0 || self.grace_hours > 24 * 90 {
             anyhow::bail!("[notices]: grace_hours must be between 0 and 2160");
         }
+        let shutdown = wangan_core::notices::ShutdownMode::parse(self.shutdown.trim())
+            .ok_or_else(|| anyhow::anyhow!("[notices]: shutdown must be \"confirm\" or \"automatic\""))?;
         Ok(wangan_core::notices::NoticePolicy {
             deadlines: wangan_core::notices::DeadlinePolicy {
-                critical: Duration::hours(self.deadline_hours_critical),
-                high: Duration::hours(self.deadline_hours_high),
-                medium: Duration::hours(self.deadline_hours_medium),
-                low: Duration::hours(self.deadline_hours_low),
+                critical: allowed("deadline_critical", &self.deadline_critical, self.deadline_hours_critical)?,
+                high: allowed("deadline_high", &self.deadline_high, self.deadline_hours_high)?,
+                medium: allowed("deadline_medium", &self.deadline_medium, self.deadline_hours_medium)?,
+                low: allowed("deadline_low", &self.deadline_low, self.deadline_hours_low)?,
             },
             ladder: wangan_core::notices::LadderPolicy {
                 reminder_percents: percents,
                 grace: Duration::hours(self.grace_hours),
             },
             time_zone: time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {time_zone}"))?,
+            calendar: calendar.calendar()?,
+            shutdown,
         })
     }
 }
@@ -375,10 +471,16 @@ impl Default for JobsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistryConfig {
-    /// Months between MLPS evaluations for level 3 and above.
-    pub evaluation_months_level3: u32,
-    /// Months between MLPS evaluations for level 2.
+    /// Months between MLPS evaluations for level 2 (the institution's rule).
     pub evaluation_months_level2: u32,
+    /// ... for level 3 (art. 14: at least yearly).
+    pub evaluation_months_level3: u32,
+    /// ... for level 4 (art. 14: at least every six months).
+    pub evaluation_months_level4: u32,
+    /// ... for level 5 (art. 14: by special requirement).
+    pub evaluation_months_level5: u32,
+    /// Days after grading (or going online) to obtain the MLPS filing number (art. 15).
+    pub mlps_filing_days: u64,
     /// Evaluations due within this many days are flagged.
     pub evaluation_warn_days: i64,
     /// Protections every internet-facing system needs before going online.
@@ -394,8 +496,11 @@ impl Default for RegistryConfig {
         let gates = wangan_core::registry::GatePolicy::default();
         let eval = wangan_core::registry::rules::mlps::EvaluationPolicy::default();
         RegistryConfig {
-            evaluation_months_level3: eval.months_level3,
             evaluation_months_level2: eval.months_level2,
+            evaluation_months_level3: eval.months_level3,
+            evaluation_months_level4: eval.months_level4,
+            evaluation_months_level5: eval.months_level5,
+            mlps_filing_days: eval.filing_days,
             evaluation_warn_days: eval.warn_days,
             protections_internet_facing: words(&gates.internet_facing),
             protections_website: words(&gates.website),
@@ -422,7 +527,13 @@ impl RegistryConfig {
                 })
                 .collect()
         };
-        if self.evaluation_months_level3 == 0 || self.evaluation_months_level2 == 0 || self.evaluation_warn_days < 0 {
+        let months = [
+            self.evaluation_months_level2,
+            self.evaluation_months_level3,
+            self.evaluation_months_level4,
+            self.evaluation_months_level5,
+        ];
+        if months.contains(&0) || self.evaluation_warn_days < 0 || self.mlps_filing_days == 0 {
             anyhow::bail!("[registry]: evaluation intervals must be positive");
         }
         Ok(wangan_core::platform::store::RegistryPolicy {
@@ -432,9 +543,12 @@ impl RegistryConfig {
                 level3: kinds(&self.protections_level3)?,
             },
             evaluations: wangan_core::registry::rules::mlps::EvaluationPolicy {
-                months_level3: self.evaluation_months_level3,
                 months_level2: self.evaluation_months_level2,
+                months_level3: self.evaluation_months_level3,
+                months_level4: self.evaluation_months_level4,
+                months_level5: self.evaluation_months_level5,
                 warn_days: self.evaluation_warn_days,
+                filing_days: self.mlps_filing_days,
             },
         })
     }
@@ -458,6 +572,8 @@ impl Default for Config {
             monitor: MonitorConfig::default(),
             import: ImportConfig::default(),
             signin: SigninConfig::default(),
+            calendar: CalendarConfig::default(),
+            institution: InstitutionConfig::default(),
             metrics: MetricsConfig::default(),
         }
     }
@@ -524,8 +640,12 @@ mod tests {
     #[test]
     fn notice_rules_come_from_the_file() {
         let c: Config = toml::from_str("[notices]\ndeadline_hours_high = 48\nreminder_percents = [80, 50, 80]\ngrace_hours = 0\n[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nsecurity = \"none\"\nfrom = \"wangan@university.example\"").unwrap();
-        let p = c.notices.policy("Asia/Shanghai").unwrap();
-        assert_eq!(p.deadlines.high, chrono::Duration::hours(48));
+        let p = c.notices.policy("Asia/Shanghai", &c.calendar).unwrap();
+        use wangan_core::platform::calendar::Allowed;
+        assert_eq!(p.deadlines.high, Allowed::Hours(48), "the earlier key still reads");
+        assert_eq!(p.deadlines.critical, Allowed::Hours(24));
+        assert_eq!(p.deadlines.medium, Allowed::Workdays(5));
+        assert_eq!(p.shutdown, wangan_core::notices::ShutdownMode::Confirm, "people decide by default");
         assert_eq!(p.ladder.reminder_percents, [50, 80]);
         assert_eq!(p.ladder.grace, chrono::Duration::zero());
         assert_eq!(c.smtp.unwrap().port, Some(2525));
@@ -534,8 +654,23 @@ mod tests {
         let n: Config = toml::from_str("[network]\ndeny = [\"campus\"]").unwrap();
         assert!(n.network.policy().is_err());
         let bad: Config = toml::from_str("[notices]\nreminder_percents = [100]").unwrap();
-        assert!(bad.notices.policy("Asia/Shanghai").is_err());
-        assert!(NoticesConfig::default().policy("Mars/Olympus").is_err());
+        assert!(bad.notices.policy("Asia/Shanghai", &bad.calendar).is_err());
+        assert!(NoticesConfig::default().policy("Mars/Olympus", &CalendarConfig::default()).is_err());
+        // Issue 14 rule 5: deadlines in working days, a holiday calendar with make-up days.
+        let w: Config = toml::from_str("[notices]\ndeadline_high = \"3 workdays\"\ndeadline_critical = \"24h\"\nshutdown = \"automatic\"\n[calendar]\nholidays = [\"2026-12-07\"]\nworkdays = [\"2026-12-12\"]").unwrap();
+        let p = w.notices.policy("Asia/Shanghai", &w.calendar).unwrap();
+        assert_eq!(p.deadlines.high, Allowed::Workdays(3));
+        assert_eq!(p.shutdown, wangan_core::notices::ShutdownMode::Automatic);
+        assert!(!p.calendar.is_workday(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()));
+        assert!(p.calendar.is_workday(chrono::NaiveDate::from_ymd_opt(2026, 12, 12).unwrap()));
+        for bad in [
+            "[notices]\ndeadline_high = \"3 fortnights\"",
+            "[notices]\nshutdown = \"maybe\"",
+            "[calendar]\nholidays = [\"2026-02-30\"]",
+        ] {
+            let c: Config = toml::from_str(bad).unwrap();
+            assert!(c.notices.policy("Asia/Shanghai", &c.calendar).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -544,9 +679,13 @@ mod tests {
         let p = c.registry.policy().unwrap();
         assert_eq!(p.evaluations.months_level2, 12);
         assert_eq!(p.evaluations.months_level3, 12, "defaults stay");
+        assert_eq!(p.evaluations.months_level4, 6, "art. 14: level 4 every six months");
         use wangan_core::registry::ProtectionKind as P;
         assert_eq!(p.gates.internet_facing, [P::Firewall, P::AccessControl]);
         assert_eq!(p.gates.website, [P::TamperProtection]);
+        let c: Config = toml::from_str("[registry]\nevaluation_months_level4 = 3\nevaluation_months_level5 = 2").unwrap();
+        let p = c.registry.policy().unwrap();
+        assert_eq!((p.evaluations.months_level4, p.evaluations.months_level5), (3, 2));
         let bad: Config = toml::from_str("[registry]\nprotections_website = [\"moat\"]").unwrap();
         assert!(bad.registry.policy().is_err());
     }

@@ -152,7 +152,7 @@ enum ImportCommand {
         partial: bool,
     },
     /// Vulnerability notices (.xlsx or .csv with the columns 来源, 来源编号, 接收时间, 标题,
-    /// 漏洞类型, 危险等级, 漏洞描述, 受影响系统, 整改期限). Prints a line per row; exits 1
+    /// 漏洞类型, 危害等级, 漏洞描述, 受影响系统, 整改期限). Prints a line per row; exits 1
     /// when a row fails, and then writes nothing.
     Notices {
         file: PathBuf,
@@ -214,7 +214,8 @@ async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Cl
         .await
         .context("cannot open the database")?
         .with_registry_policy(policy)
-        .with_notice_policy(cfg.notices.policy(&cfg.time_zone)?)
+        .with_notice_policy(cfg.notices.policy(&cfg.time_zone, &cfg.calendar)?)
+        .with_documents(cfg.institution.names()?)
         .with_monitor_policy(cfg.monitor.policy()?)
         .with_sheet_limits(cfg.import.limits()?)
         .with_attachments(cfg.data_dir.join("attachments"));

@@ -250,6 +250,8 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
         measures: "升级组件至最新版本；删除多余插件；后台仅允许校内地址访问；修改管理员口令。".into(),
         verification: "整改后由网络信息中心复测，未再发现该漏洞。".into(),
         remaining_risk: String::new(),
+        offline_repair: false,
+        completed_on: Some(now.date_naive()),
         submit: true,
         attachments: Vec::new(),
     };
@@ -415,7 +417,10 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
             let input = EvaluationInput {
                 agency: "某信息安全测评中心".into(),
                 evaluated_on: on,
-                result: if n % 5 == 0 { EvaluationResult::BasicPass } else { EvaluationResult::Pass }.as_str().into(),
+                result: EvaluationResult::for_score(75.0 + (n % 20) as f64)
+                    .unwrap_or(EvaluationResult::Fair)
+                    .as_str()
+                    .into(),
                 score: Some(75.0 + (n % 20) as f64),
                 rectification_items: if n % 5 == 0 { vec!["部分账户口令复杂度不足".into()] } else { vec![] },
                 report: None,

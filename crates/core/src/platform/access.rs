@@ -107,6 +107,12 @@ pub enum Permission {
     ManageMonitors,
     /// Accept a monitored page's change as its new baseline (the center or the unit).
     AcceptBaseline(i64),
+    /// Propose a violation (责任追究) against a unit: the center, and the
+    /// reviewers (宣传部、保卫处), who also report `false_data`.
+    ProposeViolation,
+    /// Confirm or dismiss a proposed violation; issue a shutdown order or
+    /// extend the deadline instead; approve a go-live request (the center).
+    DecideEnforcement,
 }
 
 impl Principal {
@@ -164,11 +170,15 @@ impl Principal {
             | Permission::ManageLeadership
             | Permission::ManageUsers
             | Permission::OverrideGate => admin,
-            Permission::ManagePeople(unit)
-            | Permission::SetResponsibilities(unit)
-            | Permission::ManageSystems(unit) => {
+            Permission::ManagePeople(unit) | Permission::ManageSystems(unit) => {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
             }
+            // The unit's head appoints them, or the center; not the unit's network admin.
+            Permission::SetResponsibilities(unit) => {
+                admin || self.has_role(Role::Officer) || self.has_unit_role(Role::Leader, unit)
+            }
+            Permission::ProposeViolation => admin || self.has_role(Role::Officer) || self.has_role(Role::Reviewer),
+            Permission::DecideEnforcement => admin || self.has_role(Role::Officer),
             Permission::ReadAudit => admin || self.has_role(Role::Auditor),
             Permission::ManageNotices => admin || self.has_role(Role::Officer),
             Permission::WorkRectification(unit) => admin || self.has_unit_role(Role::UnitAdmin, unit),
@@ -240,7 +250,13 @@ mod tests {
         assert!(officer.may(Permission::ManagePeople(9)));
         assert!(unit_admin.may(Permission::ManagePeople(3)));
         assert!(!unit_admin.may(Permission::ManagePeople(4)));
-        assert!(unit_admin.may(Permission::SetResponsibilities(3)));
+        // Issue 14 rule 6: the unit's leader (or the center) appoints, not its network admin.
+        assert!(!unit_admin.may(Permission::SetResponsibilities(3)));
+        assert!(leader.may(Permission::SetResponsibilities(3)) && !leader.may(Permission::SetResponsibilities(4)));
+        assert!(officer.may(Permission::SetResponsibilities(4)));
+        assert!(reviewer.may(Permission::ProposeViolation) && officer.may(Permission::ProposeViolation));
+        assert!(!unit_admin.may(Permission::ProposeViolation) && !leader.may(Permission::ProposeViolation));
+        assert!(officer.may(Permission::DecideEnforcement) && !reviewer.may(Permission::DecideEnforcement));
         assert!(!leader.may(Permission::ManagePeople(3)));
         assert!(!reviewer.may(Permission::ManagePeople(3)));
         assert!(auditor.may(Permission::ReadAudit));

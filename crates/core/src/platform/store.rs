@@ -30,6 +30,38 @@ pub struct Store {
     monitors: Arc<crate::monitoring::service::MonitorPolicy>,
     attachments: Option<crate::platform::attachments::AttachmentDir>,
     sheet_limits: wangan_office::Limits,
+    documents: Arc<DocumentNames>,
+}
+
+/// The names official documents and pages use (`[institution]` in `wangan.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentNames {
+    /// The institution, in document titles: 《某某大学网站（信息系统）风险整改报告》.
+    pub institution: String,
+    /// The network center, one name throughout (default 网络信息中心).
+    pub center: String,
+    /// The leadership group (网络安全与信息化领导小组).
+    pub leadership_group: String,
+}
+
+impl Default for DocumentNames {
+    fn default() -> Self {
+        DocumentNames {
+            institution: String::new(),
+            center: "网络信息中心".into(),
+            leadership_group: "网络安全与信息化领导小组".into(),
+        }
+    }
+}
+
+impl DocumentNames {
+    /// The center's short name, for document numbers (网络信息中心 → 网信).
+    pub fn short_name(&self) -> String {
+        match self.center.as_str() {
+            "网络信息中心" => "网信".into(),
+            other => other.chars().take(2).collect(),
+        }
+    }
 }
 
 /// Key of the PostgreSQL advisory lock that serializes start-up across nodes.
@@ -163,6 +195,7 @@ impl Store {
             monitors: Arc::new(crate::monitoring::service::MonitorPolicy::default()),
             attachments: None,
             sheet_limits: wangan_office::Limits::default(),
+            documents: Arc::new(DocumentNames::default()),
         })
     }
 
@@ -203,6 +236,16 @@ impl Store {
 
     pub fn sheet_limits(&self) -> &wangan_office::Limits {
         &self.sheet_limits
+    }
+
+    /// The institution's and the center's names (from configuration).
+    pub fn with_documents(mut self, names: DocumentNames) -> Store {
+        self.documents = Arc::new(names);
+        self
+    }
+
+    pub fn documents(&self) -> &DocumentNames {
+        &self.documents
     }
 
     pub fn registry_policy(&self) -> &RegistryPolicy {

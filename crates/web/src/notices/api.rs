@@ -33,7 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_rectification))
         .routes(routes!(review_rectification))
         .routes(routes!(rectification_docx))
-        .routes(routes!(list_violations))
+        .merge(crate::notices::enforcement::api_routes())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -302,34 +302,6 @@ async fn rectification_docx(
     Path(id): Path<String>,
 ) -> ApiResult<axum::response::Response> {
     Ok(crate::notices::report_download(&s.store, &p, parse_id(&id)?).await?)
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct UnitPageQuery {
-    #[param(schema_with = crate::platform::openapi::page_number)]
-    page: Option<u64>,
-    #[param(schema_with = crate::platform::openapi::page_number)]
-    per_page: Option<u64>,
-    unit: Option<String>,
-}
-
-#[utoipa::path(
-    get,
-    path = "/violations",
-    tag = "rectifications",
-    summary = "Violations (责任追究) recorded against units in scope",
-    params(UnitPageQuery),
-    responses((status = 200, description = "OK", body = Page<rectifications::ViolationView>))
-)]
-async fn list_violations(
-    State(s): State<AppState>,
-    ApiUser(p): ApiUser,
-    ApiQuery(q): ApiQuery<UnitPageQuery>,
-) -> ApiResult<Json<Page<rectifications::ViolationView>>> {
-    let page = PageRequest { page: q.page, per_page: q.per_page };
-    Ok(Json(rectifications::violations(&s.store, &p, q.unit.as_deref(), page).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

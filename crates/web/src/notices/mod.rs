@@ -1,6 +1,8 @@
-//! Notices, rectifications and violations.
+//! Notices, rectifications, and their enforcement: shutdown orders and violations.
 
 pub mod api;
+pub mod enforcement;
+pub mod enforcement_pages;
 pub mod pages;
 
 /// The batch summary of rectifications as a workbook.

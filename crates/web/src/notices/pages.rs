@@ -21,7 +21,7 @@ use serde::Deserialize;
 use wangan_core::directory::service::units::{self, UnitView};
 use wangan_core::notices::service::notices::{self, NoticeDetail, NoticeView};
 use wangan_core::notices::service::rectifications::{self, RectificationDetail, RectificationView};
-use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Rung, Severity};
+use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Rung, Severity, ShutdownOrderState};
 use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, FieldError, Page, PageRequest};
 
@@ -498,6 +498,9 @@ pub struct ReportDraft {
     pub measures: String,
     pub verification: String,
     pub remaining_risk: String,
+    pub offline_repair: bool,
+    /// `YYYY-MM-DD` as typed.
+    pub completed_on: String,
 }
 
 async fn rectification_page(
@@ -522,6 +525,8 @@ async fn rectification_page(
             measures: r.report.measures.clone(),
             verification: r.report.verification.clone(),
             remaining_risk: r.report.remaining_risk.clone(),
+            offline_repair: r.report.offline_repair,
+            completed_on: r.report.completed_on.map(|d| d.to_string()).unwrap_or_default(),
         },
     };
     let history = rectifications::history(&s.store, &user.principal, id)
@@ -568,14 +573,29 @@ pub async fn report(
         measures: form.get("measures").to_owned(),
         verification: form.get("verification").to_owned(),
         remaining_risk: form.get("remaining_risk").to_owned(),
+        offline_repair: form.get("offline_repair") == "yes",
+        completed_on: form.get("completed_on").trim().to_owned(),
     };
     let submit = form.get("action") == "submit";
+    let completed_on = if draft.completed_on.is_empty() {
+        None
+    } else {
+        match chrono::NaiveDate::parse_from_str(&draft.completed_on, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let e = WebError::from(wangan_core::CoreError::invalid("completed_on", "date_format"));
+                return rectification_page(&s, &user, id, None, Some((&e, draft))).await;
+            }
+        }
+    };
     let input = rectifications::ReportInput {
         vulnerability: draft.vulnerability.clone(),
         cause: draft.cause.clone(),
         measures: draft.measures.clone(),
         verification: draft.verification.clone(),
         remaining_risk: draft.remaining_risk.clone(),
+        offline_repair: draft.offline_repair,
+        completed_on,
         submit,
         attachments: form.files.clone(),
     };
@@ -628,6 +648,8 @@ pub async fn review(
                 measures: r.measures,
                 verification: r.verification,
                 remaining_risk: r.remaining_risk,
+                offline_repair: r.offline_repair,
+                completed_on: r.completed_on.map(|d| d.to_string()).unwrap_or_default(),
             };
             rectification_page(&s, &user, id, None, Some((&e, draft))).await
         }

@@ -14,7 +14,10 @@ pub struct Model {
     /// Copied from the notice, so lists filter without a join.
     pub severity: crate::notices::Severity,
     pub status: crate::notices::RectificationStatus,
+    /// When the center issued it to the unit (下发); the deadline counts from it.
     pub assigned_at: DateTimeUtc,
+    /// The report's number, e.g. 〔2026〕第015号.
+    pub report_no: String,
     pub deadline: DateTimeUtc,
     /// The last rung of the escalation ladder reached (0: none).
     pub escalation_step: i32,
@@ -30,6 +33,10 @@ pub struct Model {
     pub report_verification: String,
     #[sea_orm(column_type = "Text")]
     pub report_remaining_risk: String,
+    /// 是否已下线进行线下修复.
+    pub report_offline_repair: bool,
+    /// 整改完成时间.
+    pub report_completed_on: Option<Date>,
     pub report_submitted_at: Option<DateTimeUtc>,
     pub report_submitted_by: String,
     pub approved_at: Option<DateTimeUtc>,

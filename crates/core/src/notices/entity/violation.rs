@@ -7,8 +7,16 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub unit_id: i64,
-    /// e.g. `refused_rectification` (§三(四) 五).
+    /// One of the six behaviours of §三(四), e.g. `refused_rectification`.
     pub category: crate::notices::ViolationCategory,
+    /// The word an earlier release stored, when the category was mapped from it.
+    pub legacy_category: String,
+    /// Proposed by a rule or a person; confirmed or dismissed by an officer.
+    pub state: crate::notices::ViolationState,
+    pub decided_by: String,
+    pub decided_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text")]
+    pub decision_note: String,
     pub system_id: Option<i64>,
     pub rectification_id: Option<i64>,
     #[sea_orm(column_type = "Text")]

@@ -42,6 +42,16 @@ pub enum Event {
     Accepted,
     Rejected,
     Lifted,
+    /// The grace period passed: the center is asked to issue a shutdown order (mode `confirm`).
+    ShutdownProposed,
+    /// The proposal still waits for the center (daily).
+    ShutdownPending,
+    /// An officer issued the order.
+    ShutdownIssued,
+    /// An officer extended the deadline instead.
+    Extended,
+    /// The unit took the system offline itself and has not finished (daily).
+    OfflineReminder,
 }
 
 impl Event {
@@ -55,6 +65,11 @@ impl Event {
             Event::Accepted => "accepted".into(),
             Event::Rejected => "rejected".into(),
             Event::Lifted => "lifted".into(),
+            Event::ShutdownProposed => "shutdown_proposed".into(),
+            Event::ShutdownPending => "shutdown_pending".into(),
+            Event::ShutdownIssued => "shutdown_issued".into(),
+            Event::Extended => "extended".into(),
+            Event::OfflineReminder => "offline_reminder".into(),
         }
     }
 }
@@ -72,13 +87,19 @@ pub fn message(event: Event, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
         Event::Accepted => format!("【整改通过】{} 的风险整改报告已通过审核", s.system_name),
         Event::Rejected => format!("【整改退回】{} 的风险整改报告未通过审核", s.system_name),
         Event::Lifted => format!("【解除关停】{} 的关停令已解除", s.system_name),
+        Event::ShutdownProposed => format!("【待决定】{} 逾期未整改，请决定是否责令关停", s.system_name),
+        Event::ShutdownPending => format!("【待决定】{} 的关停建议仍待网络信息中心决定", s.system_name),
+        Event::ShutdownIssued => format!("【关停通知】{} 逾期未整改，责令关停", s.system_name),
+        Event::Extended => format!("【整改延期】{} 的整改期限已延长", s.system_name),
+        Event::OfflineReminder => format!("【整改提醒】{} 已下线修复，请尽快完成整改并提交报告", s.system_name),
     };
     let mut body = format!(
-        "单位：{}\n系统：{}\n通报：{}（{}）\n危险等级：{}\n整改期限：{}",
+        "单位：{}\n系统：{}\n通报：{}{}\n危害等级：{}\n整改期限：{}",
         s.unit_name,
         s.system_name,
         s.notice_title,
-        s.notice_reference,
+        // No empty "（）" when the notice has no reference.
+        if s.notice_reference.is_empty() { String::new() } else { format!("（{}）", s.notice_reference) },
         s.severity.zh(),
         deadline
     );
@@ -113,5 +134,8 @@ mod tests {
         let m = message(Event::Rejected, &s, chrono_tz::Asia::Shanghai, "审核意见：缺少复测截图");
         assert!(m.body.ends_with("审核意见：缺少复测截图"));
         assert!(message(Event::Rung(Rung::Shutdown), &s, chrono_tz::UTC, "").subject.contains("关停"));
+        assert!(m.body.contains("SQL 注入漏洞（EDU-2026-001）"));
+        let bare = Subject { notice_reference: "", ..s };
+        assert!(!message(Event::Assigned, &bare, chrono_tz::UTC, "").body.contains("（）"), "no empty brackets");
     }
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use wangan_office::{Cell, Sheet};
 
 pub const HEADERS: [&str; 9] =
-    ["来源", "来源编号", "接收时间", "标题", "漏洞类型", "危险等级", "漏洞描述", "受影响系统", "整改期限"];
-pub const REQUIRED: [&str; 4] = ["来源", "标题", "危险等级", "受影响系统"];
+    ["来源", "来源编号", "接收时间", "标题", "漏洞类型", "危害等级", "漏洞描述", "受影响系统", "整改期限"];
+pub const REQUIRED: [&str; 4] = ["来源", "标题", "危害等级", "受影响系统"];
 
 const SOURCE: &[(&[&str], NoticeSource)] = &[
     (&["教育部", "moe"], NoticeSource::Moe),
@@ -100,8 +100,8 @@ pub fn parse(sheet: &Sheet, tz: chrono_tz::Tz) -> Result<Vec<(NoticeRow, Vec<Pro
         };
         let source = required(&mut problems, "来源");
         let source = choice(&mut problems, line, "来源", &source, SOURCE);
-        let severity = required(&mut problems, "危险等级");
-        let severity = choice(&mut problems, line, "危险等级", &severity, SEVERITY);
+        let severity = required(&mut problems, "危害等级");
+        let severity = choice(&mut problems, line, "危害等级", &severity, SEVERITY);
         let mut time = |h: &str| match time_of(cell(h), tz) {
             Ok(t) => t,
             Err(NotADate) => {
@@ -185,7 +185,7 @@ mod tests {
             codes,
             [
                 ("来源", "unknown_value"),
-                ("危险等级", "unknown_value"),
+                ("危害等级", "unknown_value"),
                 ("接收时间", "time"),
                 ("标题", "required"),
                 ("受影响系统", "required")
@@ -212,7 +212,7 @@ mod tests {
         let s = sheet(vec![vec!["标题", "来源"], vec!["x", "教育部"]]);
         assert_eq!(
             parse(&s, Shanghai),
-            Err(SheetProblem::MissingColumns(vec!["危险等级".into(), "受影响系统".into()]))
+            Err(SheetProblem::MissingColumns(vec!["危害等级".into(), "受影响系统".into()]))
         );
     }
 }

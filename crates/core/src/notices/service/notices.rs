@@ -314,7 +314,9 @@ fn check_input(store: &Store, input: &NoticeInput, errors: &mut Vec<FieldError>)
             None
         }
         Some(d) => Some(d),
-        None => severity.map(|s| store.notice_policy().deadlines.deadline(s, received_at)),
+        // Counted from when the center issues it to the units (下发: now), not from
+        // when the notice reached the center; both times are kept.
+        None => severity.map(|s| store.notice_policy().deadline(s, now)),
     };
     Some(Checked { source: source?, severity: severity?, received_at, deadline: deadline? })
 }
@@ -347,8 +349,14 @@ pub(crate) async fn assign<C: ConnectionTrait>(
     let policy = store.notice_policy();
     let units = crate::directory::service::units::by_ids(conn, systems.iter().map(|s| s.unit_id)).await?;
     let mut changes = Vec::new();
+    let year = chrono::Datelike::year(&now.with_timezone(&policy.time_zone));
     for s in systems {
+        let report_no =
+            crate::platform::numbers::next(conn, crate::platform::numbers::RECTIFICATION_REPORT, year).await?;
         let r = rectification::ActiveModel {
+            report_no: Set(report_no),
+            report_offline_repair: Set(false),
+            report_completed_on: Set(None),
             notice_id: Set(n.id),
             system_id: Set(s.id),
             unit_id: Set(s.unit_id),
@@ -475,7 +483,7 @@ fn column_of(field: &str) -> &'static str {
         "received_at" => "接收时间",
         "title" => "标题",
         "vuln_type" => "漏洞类型",
-        "severity" => "危险等级",
+        "severity" => "危害等级",
         "description" => "漏洞描述",
         "deadline" => "整改期限",
         _ => "受影响系统",

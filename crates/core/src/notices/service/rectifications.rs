@@ -13,7 +13,7 @@ use crate::notices::rules::messages::{self, Event, Subject};
 use crate::notices::rules::workflow::Actions;
 use crate::notices::rules::workflow::ReviewDecision;
 use crate::notices::rules::workflow::{self, Action, REQUIRED_REPORT_FIELDS};
-use crate::notices::{NoticeSource, RectificationStatus, Rung, Severity};
+use crate::notices::{NoticeSource, RectificationStatus, Rung, Severity, ShutdownOrderState};
 use crate::notify::Audience;
 use crate::notify::service::Outbox;
 use crate::platform::access::{Permission, Principal};
@@ -45,6 +45,10 @@ pub struct ReportView {
     pub measures: String,
     pub verification: String,
     pub remaining_risk: String,
+    /// 是否已下线进行线下修复.
+    pub offline_repair: bool,
+    /// 整改完成时间.
+    pub completed_on: Option<chrono::NaiveDate>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub submitted_by: String,
     pub approved_at: Option<DateTime<Utc>>,
@@ -56,9 +60,17 @@ pub struct ReportView {
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ShutdownView {
+    pub id: i64,
+    pub state: ShutdownOrderState,
+    /// The order's number (〔2026〕第003号), once issued.
+    pub number: String,
     pub ordered_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
     pub lifted_at: Option<DateTime<Utc>>,
     pub stage_before: String,
+    /// The monitor's last look at the site while the order stands.
+    pub verified_at: Option<DateTime<Utc>>,
+    pub verified_online: Option<bool>,
 }
 
 /// No rung yet is sent as an empty word, as before rungs were typed.
@@ -81,9 +93,15 @@ pub struct RectificationView {
     pub system_urls: Vec<String>,
     pub unit: String,
     pub unit_name: String,
+    pub unit_id: i64,
     pub severity: Severity,
     pub status: RectificationStatus,
+    /// When the center issued it to the unit (下发); the deadline counts from it.
     pub assigned_at: DateTime<Utc>,
+    /// When the notice reached the center (接收).
+    pub received_at: DateTime<Utc>,
+    /// The report's number (〔2026〕第015号).
+    pub report_no: String,
     pub deadline: DateTime<Utc>,
     /// Not closed and past the deadline.
     pub overdue: bool,
@@ -143,6 +161,12 @@ pub struct ReportInput {
     #[serde(default)]
     #[schema(max_length = 10000)]
     pub remaining_risk: String,
+    /// The system was taken offline to be repaired (是否已下线进行线下修复).
+    #[serde(default)]
+    pub offline_repair: bool,
+    /// When the work was finished (整改完成时间); required to submit.
+    #[serde(default)]
+    pub completed_on: Option<chrono::NaiveDate>,
     /// `false` saves a draft (the status becomes `in_progress`); `true` (default) submits it.
     #[serde(default = "yes")]
     pub submit: bool,
@@ -231,6 +255,9 @@ impl Lookup {
             notice_title: n.map(|n| n.title.clone()).unwrap_or_default(),
             notice_reference: n.map(|n| n.reference.clone()).unwrap_or_default(),
             notice_source: n.map_or(NoticeSource::Other, |n| n.source),
+            received_at: n.map_or(r.assigned_at, |n| n.received_at),
+            report_no: r.report_no.clone(),
+            unit_id: r.unit_id,
             system_name: s.map(|s| s.name.clone()).unwrap_or_default(),
             system_urls: s.map(|s| split(&s.urls)).unwrap_or_default(),
             unit: u.map(|u| u.code.clone()).unwrap_or_default(),
@@ -238,9 +265,15 @@ impl Lookup {
             overdue: !r.status.is_closed() && r.deadline <= store.now(),
             escalation,
             shutdown: self.orders.get(&r.id).map(|o| ShutdownView {
+                id: o.id,
+                state: o.state,
+                number: o.number.clone(),
                 ordered_at: o.ordered_at,
+                decided_at: o.decided_at,
                 lifted_at: o.lifted_at,
                 stage_before: o.stage_before.clone(),
+                verified_at: o.verified_at,
+                verified_online: o.verified_online,
             }),
             report: ReportView {
                 vulnerability: r.report_vulnerability,
@@ -248,6 +281,8 @@ impl Lookup {
                 measures: r.report_measures,
                 verification: r.report_verification,
                 remaining_risk: r.report_remaining_risk,
+                offline_repair: r.report_offline_repair,
+                completed_on: r.report_completed_on,
                 submitted_at: r.report_submitted_at,
                 submitted_by: r.report_submitted_by,
                 approved_at: r.approved_at,
@@ -509,6 +544,12 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
             errors.push(FieldError::new(field, "required"));
         }
     }
+    if input.submit && input.completed_on.is_none() {
+        errors.push(FieldError::new("completed_on", "required"));
+    }
+    if input.completed_on.is_some_and(|d| d > store.now().date_naive() + chrono::Duration::days(1)) {
+        errors.push(FieldError::new("completed_on", "date_in_future"));
+    }
     let files: Vec<(&Upload, &'static str)> =
         input.attachments.iter().filter_map(|u| uploads::check("attachments", u, &mut errors)).collect();
     if !errors.is_empty() {
@@ -523,6 +564,8 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     am.report_measures = Set(input.measures.trim().into());
     am.report_verification = Set(input.verification.trim().into());
     am.report_remaining_risk = Set(input.remaining_risk.trim().into());
+    am.report_offline_repair = Set(input.offline_repair);
+    am.report_completed_on = Set(input.completed_on);
     if input.submit {
         am.report_submitted_at = Set(Some(now));
         am.report_submitted_by = Set(who.username.clone());
@@ -549,7 +592,8 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     outbox.flush(&*txn).await?;
     let after = json!({"status": to, "vulnerability": r.report_vulnerability, "cause": r.report_cause,
         "measures": r.report_measures, "verification": r.report_verification,
-        "remaining_risk": r.report_remaining_risk, "attachments": attachment_ids});
+        "remaining_risk": r.report_remaining_risk, "offline_repair": r.report_offline_repair,
+        "completed_on": r.report_completed_on, "attachments": attachment_ids});
     let action = if input.submit { "submit_report" } else { "save_report" };
     let change = Change::updated("rectification", id, Some(r.unit_id), before, after).with_action(action);
     audit::append(&*txn, now, &Actor::from(who), change).await?;
@@ -666,14 +710,24 @@ async fn lift<C: ConnectionTrait>(
     let mut changes = Vec::new();
     for o in orders {
         let oid = o.id;
+        // A proposal nobody decided on is withdrawn: the work was accepted first.
+        let proposed = o.state == ShutdownOrderState::Proposed;
         let mut am: shutdown_order::ActiveModel = o.into();
         am.lifted_at = Set(Some(now));
+        if proposed {
+            am.state = Set(ShutdownOrderState::Withdrawn);
+            am.decided_at = Set(Some(now));
+            am.note = Set("整改已通过审核，关停建议撤回".into());
+        } else {
+            am.state = Set(ShutdownOrderState::Lifted);
+        }
         am.update(conn).await?;
-        changes.push(Change::event("lift", "shutdown_order", oid, Some(r.unit_id)));
+        changes.push(Change::event(if proposed { "withdraw" } else { "lift" }, "shutdown_order", oid, Some(r.unit_id)));
     }
     let still = shutdown_order::Entity::find()
         .filter(shutdown_order::Column::SystemId.eq(r.system_id))
         .filter(shutdown_order::Column::LiftedAt.is_null())
+        .filter(shutdown_order::Column::State.eq(ShutdownOrderState::Issued))
         .count(conn)
         .await?;
     let s = system::Entity::find_by_id(r.system_id).one(conn).await?.ok_or(CoreError::NotFound)?;
@@ -722,7 +776,7 @@ pub async fn summary_rows(store: &Store, who: &Principal, f: &RectificationFilte
             "单位",
             "系统",
             "网址",
-            "危险等级",
+            "危害等级",
             "状态",
             "整改期限",
             "是否逾期",
@@ -765,9 +819,11 @@ pub async fn summary_rows(store: &Store, who: &Principal, f: &RectificationFilte
                 when(v.report.approved_at),
                 when(v.report.reviewed_at),
                 v.report.review_comment.clone(),
-                match &v.shutdown {
-                    Some(o) if o.lifted_at.is_none() => "关停中".to_owned(),
-                    Some(_) => "已解除".to_owned(),
+                match v.shutdown.as_ref().map(|o| o.state) {
+                    Some(ShutdownOrderState::Proposed) => "待中心决定".to_owned(),
+                    Some(ShutdownOrderState::Issued) => "关停中".to_owned(),
+                    Some(ShutdownOrderState::Lifted) => "已解除".to_owned(),
+                    Some(ShutdownOrderState::Withdrawn) => "已撤回".to_owned(),
                     None => String::new(),
                 },
             ]);
@@ -780,20 +836,86 @@ pub async fn summary_rows(store: &Store, who: &Principal, f: &RectificationFilte
     Ok(rows)
 }
 
+/// People's names for login names (the person an account is linked to); an
+/// account with no person keeps its login name.
+pub(crate) async fn display_names<C: ConnectionTrait>(conn: &C, usernames: &[&str]) -> Result<HashMap<String, String>> {
+    use crate::accounts::entity::user;
+    let wanted: Vec<String> = usernames.iter().filter(|u| !u.is_empty()).map(|u| (*u).to_owned()).collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let users = user::Entity::find().filter(user::Column::Username.is_in(wanted)).all(conn).await?;
+    let pids: Vec<i64> = users.iter().filter_map(|u| u.person_id).collect();
+    let people: HashMap<i64, String> = if pids.is_empty() {
+        HashMap::new()
+    } else {
+        person::Entity::find()
+            .filter(person::Column::Id.is_in(pids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect()
+    };
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let name = u.person_id.and_then(|id| people.get(&id).cloned()).unwrap_or_else(|| u.username.clone());
+            (u.username, name)
+        })
+        .collect())
+}
+
 /// The rectification report (风险整改报告) as a Word form: (file name, bytes).
 pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(String, Vec<u8>)> {
     let d = get(store, who, id).await?;
+    let conn = store.db();
     let tz = store.notice_policy().time_zone;
+    let names = store.documents();
+    let r = &d.rectification;
     let when = |t: Option<DateTime<Utc>>| {
         t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
     };
-    let by = |t: Option<DateTime<Utc>>, who: &str| {
-        if t.is_none() { String::new() } else { format!("{}（{}）", when(t), who) }
+    let people = display_names(
+        conn,
+        &[r.report.submitted_by.as_str(), r.report.approved_by.as_str(), r.report.reviewed_by.as_str()],
+    )
+    .await?;
+    let name_of = |login: &str| people.get(login).cloned().unwrap_or_else(|| login.to_owned());
+    let by = |t: Option<DateTime<Utc>>, login: &str| {
+        if t.is_none() { String::new() } else { format!("{}\n{}", name_of(login), when(t)) }
     };
-    let r = &d.rectification;
     let person = |kind: &str| {
         d.responsible.iter().filter(|(k, _)| k == kind).map(|(_, n)| n.as_str()).collect::<Vec<_>>().join("、")
     };
+    let system = system::Entity::find_by_id(r.system_id).one(conn).await?.ok_or(CoreError::NotFound)?;
+    // 联系人及电话: the unit's direct responsible person (the network admin).
+    let contact = {
+        let rows = responsibility::Entity::find()
+            .filter(responsibility::Column::UnitId.eq(r.unit_id))
+            .filter(responsibility::Column::Kind.eq("direct"))
+            .all(conn)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|x| x.person_id).collect();
+        let found = if ids.is_empty() {
+            Vec::new()
+        } else {
+            person::Entity::find().filter(person::Column::Id.is_in(ids)).all(conn).await?
+        };
+        found
+            .into_iter()
+            .map(|p| if p.phone.is_empty() { p.name } else { format!("{} {}", p.name, p.phone) })
+            .collect::<Vec<_>>()
+            .join("；")
+    };
+    let filing = [
+        (!system.public_security_no.is_empty()).then(|| format!("公安备案号：{}", system.public_security_no)),
+        (!system.icp_no.is_empty()).then(|| format!("ICP备案号：{}", system.icp_no)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n");
     let block = |label: &str, text: &str| wangan_office::FormRow::Block {
         label: label.into(),
         text: text.to_owned(),
@@ -802,93 +924,47 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
     let pairs = |a: (&str, String), b: (&str, String)| {
         wangan_office::FormRow::Pairs(vec![(a.0.into(), a.1), (b.0.into(), b.1)])
     };
+    let one = |a: &str, b: String| wangan_office::FormRow::Pairs(vec![(a.into(), b)]);
+    let reference = if r.notice_reference.is_empty() {
+        r.notice_title.clone()
+    } else {
+        format!("{}（{}）", r.notice_title, r.notice_reference)
+    };
     let form = wangan_office::FormDocument {
-        title: "网站（信息系统）风险整改报告".into(),
-        subtitle: format!("整改编号：{}", r.id),
+        title: format!("{}网站（信息系统）风险整改报告", names.institution),
+        subtitle: format!("编号：{}", if r.report_no.is_empty() { r.id.to_string() } else { r.report_no.clone() }),
         rows: vec![
-            pairs(("单位", r.unit_name.clone()), ("系统名称", r.system_name.clone())),
-            wangan_office::FormRow::Pairs(vec![("网址".into(), r.system_urls.join("\n"))]),
-            pairs(("通报来源", r.notice_source.zh().into()), ("通报编号", r.notice_reference.clone())),
-            wangan_office::FormRow::Pairs(vec![("通报事项".into(), r.notice_title.clone())]),
-            pairs(("危险等级", r.severity.zh().into()), ("整改期限", when(Some(r.deadline)))),
+            pairs(("单位名称", r.unit_name.clone()), ("系统名称", r.system_name.clone())),
+            pairs(("网址", r.system_urls.join("\n")), ("IP地址", split(&system.ips).join("\n"))),
+            pairs(("公安/ICP备案号", filing), ("联系人及电话", contact)),
+            pairs(("通报来源", r.notice_source.zh().into()), ("危害等级", r.severity.zh().into())),
+            one("通报事项", reference),
+            pairs(("下发时间", when(Some(r.assigned_at))), ("整改期限", when(Some(r.deadline)))),
             block("漏洞情况", &r.report.vulnerability),
             block("原因分析", &r.report.cause),
             block("整改措施", &r.report.measures),
-            block("整改验证", &r.report.verification),
+            block("整改验证（复测）情况", &r.report.verification),
             block("遗留风险", if r.report.remaining_risk.is_empty() { "无" } else { &r.report.remaining_risk }),
+            pairs(
+                ("整改完成时间", r.report.completed_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()),
+                ("是否已下线进行线下修复", if r.report.offline_repair { "是" } else { "否" }.into()),
+            ),
             pairs(("第一责任人", person("first")), ("主要责任人", person("main"))),
             pairs(("直接责任人", person("direct")), ("报告提交", by(r.report.submitted_at, &r.report.submitted_by))),
             pairs(
                 ("单位审批", by(r.report.approved_at, &r.report.approved_by)),
-                ("中心审核", by(r.report.reviewed_at, &r.report.reviewed_by)),
+                (&format!("{}审核", names.center), by(r.report.reviewed_at, &r.report.reviewed_by)),
             ),
-            wangan_office::FormRow::Pairs(vec![("审核意见".into(), r.report.review_comment.clone())]),
+            one("审核意见", r.report.review_comment.clone()),
         ],
         after: vec![
-            "单位负责人（签字）：                        单位（盖章）".into(),
+            "单位负责人（签字）：                        单位（盖章）：".into(),
+            format!("{}审核人（签字）：", names.center),
             "日期：        年    月    日".into(),
         ],
     };
     let bytes = wangan_office::write_form_docx(&form).map_err(|e| CoreError::Internal(e.to_string()))?;
     Ok((format!("风险整改报告-{}-{}.docx", r.unit_name, r.id), bytes))
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct ViolationView {
-    pub id: i64,
-    pub unit: String,
-    pub unit_name: String,
-    pub category: crate::notices::ViolationCategory,
-    pub system_id: Option<i64>,
-    pub rectification_id: Option<i64>,
-    pub description: String,
-    pub raised_by: String,
-    pub occurred_at: DateTime<Utc>,
-}
-
-/// Violations (责任追究) recorded against units in scope, newest first.
-pub async fn violations(
-    store: &Store,
-    who: &Principal,
-    unit: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<ViolationView>> {
-    use crate::notices::entity::violation;
-    let conn = store.db();
-    let mut q = violation::Entity::find().filter(scope_condition(&who.scope(), violation::Column::UnitId));
-    if let Some(code) = unit.map(str::trim).filter(|s| !s.is_empty()) {
-        match crate::directory::service::units::find_visible(conn, who, code).await {
-            Ok(u) => q = q.filter(violation::Column::UnitId.eq(u.id)),
-            Err(CoreError::NotFound) => {
-                return Ok(Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() });
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    let total = q.clone().count(conn).await?;
-    let rows = q
-        .order_by_desc(violation::Column::OccurredAt)
-        .order_by_desc(violation::Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page())
-        .all(conn)
-        .await?;
-    let units = crate::directory::service::units::by_ids(conn, rows.iter().map(|v| v.unit_id)).await?;
-    let items = rows
-        .into_iter()
-        .map(|v| ViolationView {
-            unit: units.get(&v.unit_id).map(|u| u.code.clone()).unwrap_or_default(),
-            unit_name: units.get(&v.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
-            id: v.id,
-            category: v.category,
-            system_id: v.system_id,
-            rectification_id: v.rectification_id,
-            description: v.description,
-            raised_by: v.raised_by,
-            occurred_at: v.occurred_at,
-        })
-        .collect();
-    Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -902,6 +978,9 @@ pub struct UnitLoad {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ShutdownSystem {
+    pub order_id: i64,
+    /// `proposed` (waits for the center) or `issued`.
+    pub state: ShutdownOrderState,
     pub system_id: i64,
     pub system_name: String,
     pub unit_name: String,
@@ -987,6 +1066,8 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<Overview> {
     let shutdown = orders
         .into_iter()
         .map(|o| ShutdownSystem {
+            order_id: o.id,
+            state: o.state,
             system_name: systems.get(&o.system_id).cloned().unwrap_or_default(),
             unit_name: units.get(&o.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
             system_id: o.system_id,

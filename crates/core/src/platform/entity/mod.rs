@@ -3,4 +3,5 @@
 pub mod attachment;
 pub mod audit_head;
 pub mod audit_log;
+pub mod document_number;
 pub mod pending_import;

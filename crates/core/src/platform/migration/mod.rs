@@ -10,6 +10,7 @@ mod m0004_system_list_indexes;
 mod m0005_attachments;
 mod m0006_notices;
 mod m0007_monitoring;
+mod m0008_fidelity;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_attachments::Migration),
             Box::new(m0006_notices::Migration),
             Box::new(m0007_monitoring::Migration),
+            Box::new(m0008_fidelity::Migration),
         ]
     }
 }

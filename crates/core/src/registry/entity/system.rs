@@ -44,6 +44,10 @@ pub struct Model {
     pub mlps_filing_no: String,
     pub mlps_filed_on: Option<Date>,
     pub evaluation_due_on: Option<Date>,
+    /// The day the system first went online (the MLPS filing clock counts from it).
+    pub went_online_on: Option<Date>,
+    /// When the MLPS filing number is due (art. 15); `None` once filed or when none is needed.
+    pub mlps_filing_due_on: Option<Date>,
     /// The last gate override: who, why (shown on the system's page).
     #[sea_orm(column_type = "Text")]
     pub override_note: String,

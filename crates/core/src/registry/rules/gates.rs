@@ -50,6 +50,11 @@ crate::closed_set! {
     }
 }
 
+crate::closed_set! {
+    /// Where a go-live request (上线申请) stands.
+    pub enum GoLiveState { Pending = "pending", Approved = "approved", Refused = "refused" }
+}
+
 impl Stage {
     /// Stages whose sites the monitor leaves alone (not built yet, or gone).
     pub fn is_monitored(self) -> bool {

@@ -291,13 +291,23 @@ pub(crate) fn header_index(
     required: &[&str],
     headers: &[&str],
 ) -> Result<(usize, Vec<Option<usize>>), SheetProblem> {
-    let named = |c: &Cell, h: &str| text(c).trim_start_matches('*') == h;
+    // Earlier templates' names for a column still read (危险等级 → 危害等级).
+    const ALIASES: &[(&str, &str)] = &[("危害等级", "危险等级")];
+    let named = |c: &Cell, h: &str| {
+        let t = text(c);
+        let t = t.trim_start_matches('*');
+        t == h || ALIASES.iter().any(|(name, old)| *name == h && *old == t)
+    };
     let header_row = sheet.rows.iter().take(10).position(|r| required.iter().all(|h| r.iter().any(|c| named(c, h))));
     let Some(header_row) = header_row else {
         let first: Vec<String> = sheet.rows.first().map(|r| r.iter().map(text).collect()).unwrap_or_default();
         let missing = required
             .iter()
-            .filter(|h| !first.iter().any(|c| c.trim_start_matches('*') == **h))
+            .filter(|h| {
+                !first.iter().any(|c| {
+                    c.trim_start_matches('*') == **h || (**h == "危害等级" && c.trim_start_matches('*') == "危险等级")
+                })
+            })
             .map(|h| (*h).to_owned())
             .collect();
         return Err(SheetProblem::MissingColumns(missing));

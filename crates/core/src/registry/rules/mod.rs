@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod mlps;
 
 pub use gates::{
-    FilingStatus, GatePolicy, Hosting, ProtectionKind, Reason, Stage, SystemFacts, SystemKind, check_transition,
+    FilingStatus, GatePolicy, GoLiveState, Hosting, ProtectionKind, Reason, Stage, SystemFacts, SystemKind,
+    check_transition,
 };
 pub use mlps::EvaluationResult;

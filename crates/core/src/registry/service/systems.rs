@@ -1035,8 +1035,19 @@ pub async fn add_evaluation(store: &Store, who: &Principal, id: i64, input: Eval
     let mut errors = Vec::new();
     check_text(&mut errors, "agency", &input.agency, 200, true);
     let result = check_choice::<EvaluationResult>(&mut errors, "result", &input.result);
-    if input.score.is_some_and(|s| !(0.0..=100.0).contains(&s) || s.is_nan()) {
-        errors.push(FieldError::new("score", "score_range"));
+    // The current report template: 优 / 良 / 中 / 差 with the score they follow from.
+    match input.score {
+        None => errors.push(FieldError::new("score", "required")),
+        Some(s) if !(0.0..=100.0).contains(&s) || s.is_nan() => errors.push(FieldError::new("score", "score_range")),
+        Some(s) => {
+            if let Some(r) = result {
+                if r.is_legacy() {
+                    errors.push(FieldError::new("result", "legacy_result"));
+                } else if EvaluationResult::for_score(s) != Some(r) {
+                    errors.push(FieldError::new("result", "result_score_mismatch"));
+                }
+            }
+        }
     }
     if input.evaluated_on > store.now().date_naive() {
         errors.push(FieldError::new("evaluated_on", "date_in_future"));
