@@ -683,7 +683,8 @@ mod tests {
         use wangan_core::registry::ProtectionKind as P;
         assert_eq!(p.gates.internet_facing, [P::Firewall, P::AccessControl]);
         assert_eq!(p.gates.website, [P::TamperProtection]);
-        let c: Config = toml::from_str("[registry]\nevaluation_months_level4 = 3\nevaluation_months_level5 = 2").unwrap();
+        let c: Config =
+            toml::from_str("[registry]\nevaluation_months_level4 = 3\nevaluation_months_level5 = 2").unwrap();
         let p = c.registry.policy().unwrap();
         assert_eq!((p.evaluations.months_level4, p.evaluations.months_level5), (3, 2));
         let bad: Config = toml::from_str("[registry]\nprotections_website = [\"moat\"]").unwrap();

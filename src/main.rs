@@ -337,8 +337,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             let (pass, delivered) = runner(&cfg, store)?.run_once().await.map_err(describe)?;
             println!(
-                "escalation: {} reminders, {} overdue, {} shutdown orders, {} messages queued",
-                pass.reminders, pass.overdue, pass.shutdowns, pass.messages
+                "escalation: {} reminders, {} overdue, {} shutdown orders proposed, {} issued, {} messages queued",
+                pass.reminders, pass.overdue, pass.proposals, pass.shutdowns, pass.messages
             );
             println!("delivery: {} sent, {} failed attempts", delivered.sent, delivered.failed_attempts);
         }

@@ -37,9 +37,15 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin => ok,
             _ => 403,
         },
-        ("put", "/units/{code}/responsibilities") | ("patch", "/people/{id}") => match role {
+        ("patch", "/people/{id}") => match role {
             _ if hidden => 404,
             Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
+        // The unit's head appoints its responsible persons, or the center; not its network admin.
+        ("put", "/units/{code}/responsibilities") => match role {
+            _ if hidden => 404,
+            Admin | Officer | Leader => ok,
             _ => 403,
         },
         // Creating a person in a unit one cannot see: that unit "does not exist".
@@ -96,7 +102,42 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
                 404
             }
         }
-        ("get", "/notices" | "/rectifications" | "/rectifications/export.xlsx" | "/violations") => ok,
+        (
+            "get",
+            "/notices" | "/rectifications" | "/rectifications/export.xlsx" | "/violations" | "/shutdown-orders",
+        ) => ok,
+        ("get", "/shutdown-orders/{id}" | "/violations/{id}") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        // The order under test is a proposal: it has no notice yet (409) once visible.
+        ("get", "/shutdown-orders/{id}/notice.docx") => {
+            if hidden {
+                404
+            } else {
+                409
+            }
+        }
+        // The center decides (a fresh proposal per try).
+        (
+            "post",
+            "/shutdown-orders/{id}/issue"
+            | "/shutdown-orders/{id}/extend"
+            | "/violations/{id}/confirm"
+            | "/violations/{id}/dismiss",
+        ) => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        // The center and the reviewers (宣传部、保卫处) propose violations.
+        ("post", "/violations") => match role {
+            Admin | Officer | Reviewer => ok,
+            _ => 403,
+        },
         ("post", "/notices") => match role {
             Admin | Officer => ok,
             _ => 403,
@@ -189,6 +230,49 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
         },
         other => panic!("route {other:?} has no expectation: add one"),
     }
+}
+
+/// A shutdown order the ladder proposed for the system's open rectification (a fresh one per try).
+async fn proposed_order(app: &TestApp, system_id: i64) -> i64 {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    use wangan_core::notices::entity::{rectification, shutdown_order};
+    let r = rectification::Entity::find()
+        .filter(rectification::Column::SystemId.eq(system_id))
+        .one(app.store.db())
+        .await
+        .unwrap()
+        .unwrap();
+    shutdown_order::ActiveModel {
+        system_id: Set(system_id),
+        rectification_id: Set(r.id),
+        unit_id: Set(r.unit_id),
+        stage_before: Set("building".into()),
+        ordered_at: Set(app.store.now()),
+        lifted_at: Set(None),
+        state: Set(wangan_core::notices::ShutdownOrderState::Proposed),
+        number: Set(String::new()),
+        decided_by: Set(String::new()),
+        decided_at: Set(None),
+        note: Set(String::new()),
+        verified_at: Set(None),
+        verified_online: Set(None),
+        verification: Set(String::new()),
+        ..Default::default()
+    }
+    .insert(app.store.db())
+    .await
+    .unwrap()
+    .id
+}
+
+/// A violation proposed against the system's unit (a fresh one per try).
+async fn proposed_violation(app: &TestApp, system_id: i64) -> i64 {
+    let sys = wangan_core::Principal::system("test");
+    let s = wangan_core::registry::service::systems::get(&app.store, &sys, system_id).await.unwrap();
+    let input =
+        serde_json::from_value(json!({"unit": s.system.unit, "category": "not_filed", "description": "未备案上线"}))
+            .unwrap();
+    wangan_core::notices::service::violations::propose(&app.store, &sys, input).await.unwrap().id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,7 +458,15 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
-                let id = if route.path.starts_with("/tokens") {
+                let order_id =
+                    if route.path.starts_with("/shutdown-orders") { proposed_order(&app, systems[i]).await } else { 0 };
+                let violation_id =
+                    if route.path.starts_with("/violations/") { proposed_violation(&app, systems[i]).await } else { 0 };
+                let id = if route.path.starts_with("/shutdown-orders") {
+                    order_id
+                } else if route.path.starts_with("/violations") {
+                    violation_id
+                } else if route.path.starts_with("/tokens") {
                     victim_token_id
                 } else if route.path.starts_with("/channels") {
                     channel_id
@@ -415,7 +507,7 @@ async fn every_route_every_role_own_and_other_unit() {
                     }
                     ("put", "/systems/{id}/mlps") => Some(json!({"level": 2, "graded_on": "2026-01-05"})),
                     ("post", "/systems/{id}/mlps/evaluations") => {
-                        Some(json!({"agency": "测评中心", "evaluated_on": "2026-02-01", "result": "pass"}))
+                        Some(json!({"agency": "测评中心", "evaluated_on": "2026-02-01", "result": "good", "score": 85}))
                     }
                     ("post", "/systems/{id}/transition") => Some(json!({"to": "offline"})),
                     ("post", "/notices") => {
@@ -432,6 +524,15 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("post", "/channels") => Some(json!({"owner_kind": "unit", "owner": code, "kind": "feishu",
                         "target": "http://127.0.0.1:9/feishu"})),
                     ("patch", "/channels/{id}") => Some(json!({"label": "值班群"})),
+                    ("post", "/shutdown-orders/{id}/issue") => Some(json!({})),
+                    ("post", "/shutdown-orders/{id}/extend") => {
+                        Some(json!({"deadline": "2099-01-01T00:00:00Z", "reason": "单位申请延期"}))
+                    }
+                    ("post", "/violations") => {
+                        Some(json!({"unit": code, "category": "false_data", "description": "填报数据与实际不符"}))
+                    }
+                    ("post", "/violations/{id}/confirm") => Some(json!({})),
+                    ("post", "/violations/{id}/dismiss") => Some(json!({"note": "情况不属实"})),
                     _ => None,
                 };
                 let mut req = client
@@ -664,7 +765,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     vec![("first", &person), ("main", ""), ("direct", "")],
                     if hidden {
                         404
-                    } else if matches!(role, Admin | Officer | UnitAdmin) {
+                    } else if matches!(role, Admin | Officer | Leader) {
                         303
                     } else {
                         403
@@ -728,7 +829,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 (format!("/systems/{system}/mlps"), vec![("level", "2"), ("graded_on", "2026-01-05")], manages(303)),
                 (
                     format!("/systems/{system}/evaluations"),
-                    vec![("agency", "测评中心"), ("evaluated_on", "2026-02-01"), ("result", "pass")],
+                    vec![("agency", "测评中心"), ("evaluated_on", "2026-02-01"), ("result", "good"), ("score", "85")],
                     manages(303),
                 ),
                 // From `building`, `offline` is no step: the page comes back with the reason (409).

@@ -123,7 +123,7 @@ async fn outbox_events(app: &TestApp) -> Vec<(String, String, String)> {
         .collect()
 }
 
-const REPORT: &str = r#"{"vulnerability": "后台存在 SQL 注入", "cause": "CMS 版本过旧", "measures": "升级 CMS 至 5.2，关闭后台外网访问", "verification": "复测未发现注入点", "remaining_risk": ""}"#;
+const REPORT: &str = r#"{"vulnerability": "后台存在 SQL 注入", "cause": "CMS 版本过旧", "measures": "升级 CMS 至 5.2，关闭后台外网访问", "verification": "复测未发现注入点", "remaining_risk": "", "completed_on": "2026-11-03", "offline_repair": true}"#;
 
 #[tokio::test]
 async fn notice_to_shutdown_and_back() {
@@ -184,16 +184,42 @@ async fn notice_to_shutdown_and_back() {
     // … the grace period (24 h) holds the order back …
     clock.advance(Duration::hours(23));
     assert_eq!(escalation::run_once(&app.store).await.unwrap().steps(), 0);
-    // … then the shutdown order.
+    // … then the ladder proposes the order to the center (issue 14 rule 4: people decide) …
     clock.advance(Duration::hours(1));
     let r = escalation::run_once(&app.store).await.unwrap();
-    assert_eq!(r.shutdowns, 1);
+    assert_eq!((r.proposals, r.shutdowns), (1, 0));
     let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
-    assert_eq!(sys["stage"], "shutdown");
+    assert_eq!(sys["stage"], "online", "a proposal takes nothing offline");
+    let (_, orders) = s.officer.get("/shutdown-orders?state=proposed").await;
+    assert_eq!(orders["total"], 1, "{orders}");
+    let order = orders["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(orders["items"][0]["decidable"], true);
+    // … and reminds it daily while it waits.
+    clock.advance(Duration::hours(24));
+    assert_eq!(escalation::run_once(&app.store).await.unwrap().reminders, 1);
+    // Lateness alone is not refusal: the violation is proposed, not counted.
     let (_, v) = s.officer.get("/violations").await;
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["category"], "refused_rectification");
+    assert_eq!(v["items"][0]["state"], "proposed");
     assert_eq!(v["items"][0]["unit"], "chem");
+    // The unit may neither issue the order nor decide the violation.
+    let (st, _) = s.unit_admin.send("post", &format!("/shutdown-orders/{order}/issue"), json!({})).await;
+    assert_eq!(st, 403);
+    // An officer issues it: the system goes offline by order, with a numbered notice.
+    let (st, o) = s.officer.send("post", &format!("/shutdown-orders/{order}/issue"), json!({"note": "立即关停"})).await;
+    assert_eq!(st, 200, "{o}");
+    assert_eq!(o["state"], "issued");
+    assert_eq!(o["number"], "〔2026〕第001号");
+    let (st, _) = s.officer.send("post", &format!("/shutdown-orders/{order}/issue"), json!({})).await;
+    assert_eq!(st, 409, "an order is issued once");
+    assert!(
+        outbox_events(app).await.iter().any(|(e, _, t)| e == "shutdown_issued" && t == "first@chem.university.example")
+    );
+    let res = s.unit_admin.call("get", &format!("/shutdown-orders/{order}/notice.docx"), None).await;
+    assert_eq!(res.status(), 200, "the unit gets its notice");
+    let (_, sys) = s.officer.get(&format!("/systems/{}", s.system)).await;
+    assert_eq!(sys["stage"], "shutdown");
     // Nobody moves a system out of shutdown by hand.
     let (st, e) = s.officer.send("post", &format!("/systems/{}/transition", s.system), json!({"to": "online"})).await;
     assert_eq!(st, 409, "{e}");
@@ -209,7 +235,7 @@ async fn notice_to_shutdown_and_back() {
     assert_eq!(st, 422, "an incomplete report is not submitted: {e}");
     let fields: Vec<&str> =
         e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["vulnerability", "cause", "verification"]);
+    assert_eq!(fields, ["vulnerability", "cause", "verification", "completed_on"]);
     let (st, r) = s
         .unit_admin
         .send("post", &format!("/rectifications/{rid}/report"), serde_json::from_str(REPORT).unwrap())
@@ -500,7 +526,8 @@ async fn webhooks_are_retried_with_backoff_and_signed() {
         }
     }
     // The center's webhook heard nothing yet: the notice goes to the unit. An overdue rectification reaches it.
-    s.clock.advance(Duration::days(3) + Duration::hours(1));
+    // High: three working days from Monday 09:00, so overdue after Thursday.
+    s.clock.advance(Duration::days(4));
     escalation::run_once(&s.app.store).await.unwrap();
     wangan_notify::deliver_once(&s.app.store, &sender, &retry, 100).await.unwrap();
     let seen = recv.seen.lock().unwrap().clone();
@@ -652,8 +679,9 @@ async fn notices_import_from_a_sheet_all_or_nothing() {
     let (_, list) = s.officer.get("/notices?source=moe").await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["systems"], json!([s.system]));
-    // Low severity from 2026-11-01 09:00 (Beijing): 15 days.
-    assert_eq!(list["items"][0]["deadline"], "2026-11-16T01:00:00Z");
+    // Low severity: 10 working days from the issue (Monday 2026-11-02 in Beijing), not from
+    // receipt — the end of Monday 16 November (issue 14 rule 5).
+    assert_eq!(list["items"][0]["deadline"], "2026-11-16T15:59:00Z");
     // Not a spreadsheet; not an officer.
     let (st, body) = import(b"\x00\x01garbage".to_vec(), "").await;
     assert_eq!((st, body["error"]["code"].as_str()), (422, Some("control_character")), "{body}");
@@ -752,8 +780,14 @@ async fn two_orders_on_one_system_lift_only_together() {
         ids.push(n.rectifications[0].id);
     }
     s.clock.advance(Duration::hours(49));
-    assert_eq!(escalation::run_once(&s.app.store).await.unwrap().shutdowns, 2);
+    assert_eq!(escalation::run_once(&s.app.store).await.unwrap().proposals, 2);
     let stage = || async { s.officer.get(&format!("/systems/{}", s.system)).await.1["stage"].clone() };
+    assert_eq!(stage().await, "online", "two proposals, nothing issued yet");
+    let (_, orders) = s.officer.get("/shutdown-orders?state=proposed").await;
+    for o in orders["items"].as_array().unwrap() {
+        let (st, _) = s.officer.send("post", &format!("/shutdown-orders/{}/issue", o["id"]), json!({})).await;
+        assert_eq!(st, 200);
+    }
     assert_eq!(stage().await, "shutdown");
     for (i, id) in ids.iter().enumerate() {
         rectifications::report(&s.app.store, &sys, *id, serde_json::from_str(REPORT).unwrap()).await.unwrap();

@@ -202,14 +202,17 @@ async fn jobs_run_once_as_of_a_given_time() {
     let out = wangan(&dir, &["jobs", "run-once", "--now", "2026-11-20T09:00:00+08:00"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("1 overdue, 0 shutdown orders"), "{stdout}");
+    assert!(stdout.contains("1 overdue, 0 shutdown orders proposed, 0 issued"), "{stdout}");
     // The same time again: the rung is not taken twice.
     let out = wangan(&dir, &["jobs", "run-once", "--now", "2026-11-20T09:00:00+08:00"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 reminders, 0 overdue, 0 shutdown orders"));
     let out = wangan(&dir, &["jobs", "run-once", "--now", "2026-11-21T09:00:00+08:00"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 shutdown orders"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 shutdown orders proposed, 0 issued"));
+    // People decide (`[notices] shutdown = "confirm"`): the system stays as it was until an officer issues it.
     let (_, sys) = officer.get(&format!("/systems/{system}")).await;
-    assert_eq!(sys["stage"], "shutdown");
+    assert_eq!(sys["stage"], "building");
+    let (_, orders) = officer.get("/shutdown-orders?state=proposed").await;
+    assert_eq!(orders["total"], 1);
     let out = wangan(&dir, &["jobs", "run-once", "--now", "yesterday"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));

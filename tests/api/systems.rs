@@ -167,7 +167,7 @@ async fn evaluations_schedule_the_next_one_and_overdue_systems_are_listed() {
     assert_eq!(list["total"], 1);
 
     let (s, v) = admin
-        .send("post", &format!("/systems/{id}/mlps/evaluations"), json!({"agency": "某测评中心", "evaluated_on": "2026-10-01", "result": "basic_pass", "score": 82.5, "rectification_items": ["口令复杂度不足", ""]}))
+        .send("post", &format!("/systems/{id}/mlps/evaluations"), json!({"agency": "某测评中心", "evaluated_on": "2026-10-01", "result": "good", "score": 82.5, "rectification_items": ["口令复杂度不足", ""]}))
         .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["mlps"]["evaluation_due_on"], "2027-10-01", "level 3: one year after the last");
@@ -178,6 +178,25 @@ async fn evaluations_schedule_the_next_one_and_overdue_systems_are_listed() {
     let (_, v) =
         admin.send("put", &format!("/systems/{id}/mlps"), json!({"level": 2, "graded_on": "2024-01-10"})).await;
     assert_eq!(v["mlps"]["evaluation_due_on"], "2028-10-01", "level 2: two years");
+    // The current report template: the conclusion follows the score; the old words only read (issue 14 rule 1).
+    for (body, code) in [
+        (
+            json!({"agency": "某测评中心", "evaluated_on": "2026-10-01", "result": "basic_pass", "score": 82.5}),
+            "legacy_result",
+        ),
+        (
+            json!({"agency": "某测评中心", "evaluated_on": "2026-10-01", "result": "excellent", "score": 82.5}),
+            "result_score_mismatch",
+        ),
+        (json!({"agency": "某测评中心", "evaluated_on": "2026-10-01", "result": "good"}), "required"),
+    ] {
+        let (s, v) = admin.send("post", &format!("/systems/{id}/mlps/evaluations"), body).await;
+        assert_eq!((s.as_u16(), v["error"]["fields"][0]["code"].as_str()), (422, Some(code)), "{v}");
+    }
+    // Level 4: at least every six months (art. 14).
+    let (_, v) =
+        admin.send("put", &format!("/systems/{id}/mlps"), json!({"level": 4, "graded_on": "2024-01-10"})).await;
+    assert_eq!(v["mlps"]["evaluation_due_on"], "2027-04-01", "level 4: six months after the last");
     let (s, v) = admin.send("put", &format!("/systems/{id}/mlps"), json!({"level": 7})).await;
     assert_eq!((s.as_u16(), v["error"]["fields"][0]["code"].as_str()), (422, Some("level_range")));
     let (s, _) = admin
@@ -268,7 +287,8 @@ async fn an_evaluation_report_is_kept_and_served_only_within_scope() {
             .text("csrf", csrf.clone())
             .text("agency", "某测评中心")
             .text("evaluated_on", "2026-10-01")
-            .text("result", "pass")
+            .text("result", "fair")
+            .text("score", "75")
             .part("report", reqwest::multipart::Part::bytes(file).file_name(name));
         b.client.post(format!("{}/systems/{id}/evaluations", b.base)).multipart(form).send()
     };

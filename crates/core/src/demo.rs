@@ -296,8 +296,22 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             S::Assigned => {}
         }
     }
-    // The ladder as of now: the overdue one is escalated, the long-overdue one shut down.
+    // The ladder as of now: the overdue one is escalated, the long-overdue one's
+    // shutdown proposed; the center issues that order (so the demo shows both).
     escalation::run_once(store).await?;
+    let proposed = crate::notices::service::shutdowns::list(
+        store,
+        sys,
+        Some(crate::notices::ShutdownOrderState::Proposed),
+        crate::platform::page::PageRequest { page: None, per_page: Some(10) },
+    )
+    .await?;
+    if let Some(o) = proposed.items.first() {
+        let note = crate::notices::service::shutdowns::IssueInput {
+            note: "请立即停止对外服务，完成整改后申请恢复。".into(),
+        };
+        crate::notices::service::shutdowns::issue(store, sys, o.id, note).await?;
+    }
     Ok(())
 }
 

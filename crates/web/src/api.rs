@@ -18,6 +18,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::directory::api::routes())
         .merge(crate::registry::api::routes())
         .merge(crate::notices::api::routes())
+        .merge(crate::enforcement::api::routes())
         .merge(crate::notify::api::routes())
         .merge(crate::monitoring::api::routes())
         .merge(crate::audit::api::routes())

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod dashboard;
 pub mod directory;
+pub mod enforcement;
 pub mod monitoring;
 pub mod notices;
 pub mod notify;

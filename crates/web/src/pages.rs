@@ -14,7 +14,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::directory::pages::routes())
         .merge(crate::registry::pages::routes())
         .merge(crate::notices::pages::routes())
-        .merge(crate::notices::enforcement_pages::routes())
+        .merge(crate::enforcement::pages::routes())
         .merge(crate::notify::pages::routes())
         .merge(crate::monitoring::pages::routes())
         .merge(crate::audit::pages::routes())

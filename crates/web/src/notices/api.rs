@@ -33,7 +33,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_rectification))
         .routes(routes!(review_rectification))
         .routes(routes!(rectification_docx))
-        .merge(crate::notices::enforcement::api_routes())
 }
 
 #[derive(Deserialize, IntoParams)]

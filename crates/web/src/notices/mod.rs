@@ -1,8 +1,6 @@
-//! Notices, rectifications, and their enforcement: shutdown orders and violations.
+//! Notices and rectifications (their enforcement is in `crate::enforcement`).
 
 pub mod api;
-pub mod enforcement;
-pub mod enforcement_pages;
 pub mod pages;
 
 /// The batch summary of rectifications as a workbook.

@@ -65,13 +65,16 @@ fn offline(stage: Option<Stage>) -> bool {
 pub struct PassReport {
     pub reminders: usize,
     pub overdue: usize,
+    /// Shutdown orders proposed to the center (mode `confirm`).
+    pub proposals: usize,
+    /// Shutdown orders issued (mode `automatic`).
     pub shutdowns: usize,
     pub messages: usize,
 }
 
 impl PassReport {
     pub fn steps(&self) -> usize {
-        self.reminders + self.overdue + self.shutdowns
+        self.reminders + self.overdue + self.proposals + self.shutdowns
     }
 }
 
@@ -241,7 +244,11 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                         }
                         continue;
                     }
-                    report.shutdowns += 1;
+                    if kind == ShutdownStep::Issue {
+                        report.shutdowns += 1;
+                    } else {
+                        report.proposals += 1;
+                    }
                     // Unknown when an order came before this one and its record has no stage.
                     let stage_before = if s.stage == Stage::Shutdown {
                         s.stage_before_shutdown.as_deref().and_then(Stage::parse).map_or("", Stage::as_str)

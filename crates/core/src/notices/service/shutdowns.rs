@@ -180,6 +180,7 @@ async fn tell<C: ConnectionTrait>(
 /// Issue a proposed order: the system goes to `shutdown`, everyone is told,
 /// the order gets its number.
 pub async fn issue(store: &Store, who: &Principal, id: i64, input: IssueInput) -> Result<ShutdownOrderView> {
+    find_visible(store.db(), who, id).await?;
     who.require(Permission::DecideEnforcement)?;
     let note = clean(&input.note, 2000).ok_or_else(|| CoreError::invalid("note", "too_long"))?;
     let txn = store.begin_write().await?;
@@ -259,6 +260,7 @@ pub async fn issue(store: &Store, who: &Principal, id: i64, input: IssueInput) -
 
 /// Withdraw a proposal and give the unit a new deadline, with a reason.
 pub async fn extend(store: &Store, who: &Principal, id: i64, input: ExtendInput) -> Result<ShutdownOrderView> {
+    find_visible(store.db(), who, id).await?;
     who.require(Permission::DecideEnforcement)?;
     let now = store.now();
     let reason = clean(&input.reason, 2000).ok_or_else(|| CoreError::invalid("reason", "too_long"))?;

@@ -1,7 +1,7 @@
 //! Enforcement: shutdown orders (责令关停) that the ladder proposes and an
 //! officer issues or withdraws with a new deadline, and violations
 //! (责任追究) that rules or people propose and an officer confirms or
-//! dismisses. The JSON API here; the pages in `enforcement_pages.rs`.
+//! dismisses. The JSON API.
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
@@ -19,7 +19,7 @@ use wangan_core::notices::service::{shutdowns, violations};
 use wangan_core::notices::{ShutdownOrderState, ViolationState};
 use wangan_core::{Page, PageRequest};
 
-pub fn api_routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_orders))
         .routes(routes!(get_order))

@@ -43,7 +43,7 @@ pub struct ListQuery {
 }
 
 #[derive(Template)]
-#[template(path = "notices/shutdown_orders.html")]
+#[template(path = "enforcement/shutdown_orders.html")]
 struct OrdersPage {
     ctx: Ctx,
     page: Page<ShutdownOrderView>,
@@ -64,7 +64,7 @@ async fn orders(State(s): State<AppState>, user: PageUser, Query(q): Query<ListQ
 }
 
 #[derive(Template)]
-#[template(path = "notices/shutdown_order.html")]
+#[template(path = "enforcement/shutdown_order.html")]
 struct OrderPage {
     ctx: Ctx,
     o: ShutdownOrderView,
@@ -161,11 +161,11 @@ async fn extend(
 
 async fn order_docx(State(s): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id, &user)?;
-    crate::notices::enforcement::order_download(&s.store, &user.principal, id).await.map_err(|e| fail(&user, e))
+    crate::enforcement::api::order_download(&s.store, &user.principal, id).await.map_err(|e| fail(&user, e))
 }
 
 #[derive(Template)]
-#[template(path = "notices/violations.html")]
+#[template(path = "enforcement/violations.html")]
 struct ViolationsPage {
     ctx: Ctx,
     page: Page<ViolationView>,
