@@ -272,7 +272,7 @@ async fn proposed_violation(app: &TestApp, system_id: i64) -> i64 {
     let input =
         serde_json::from_value(json!({"unit": s.system.unit, "category": "not_filed", "description": "未备案上线"}))
             .unwrap();
-    wangan_core::notices::service::violations::propose(&app.store, &sys, input).await.unwrap().id
+    wangan_core::enforcement::service::violations::propose(&app.store, &sys, input).await.unwrap().id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

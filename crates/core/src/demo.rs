@@ -299,7 +299,7 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
     // The ladder as of now: the overdue one is escalated, the long-overdue one's
     // shutdown proposed; the center issues that order (so the demo shows both).
     escalation::run_once(store).await?;
-    let proposed = crate::notices::service::shutdowns::list(
+    let proposed = crate::enforcement::service::shutdowns::list(
         store,
         sys,
         Some(crate::notices::ShutdownOrderState::Proposed),
@@ -307,10 +307,10 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
     )
     .await?;
     if let Some(o) = proposed.items.first() {
-        let note = crate::notices::service::shutdowns::IssueInput {
+        let note = crate::enforcement::service::shutdowns::IssueInput {
             note: "请立即停止对外服务，完成整改后申请恢复。".into(),
         };
-        crate::notices::service::shutdowns::issue(store, sys, o.id, note).await?;
+        crate::enforcement::service::shutdowns::issue(store, sys, o.id, note).await?;
     }
     Ok(())
 }

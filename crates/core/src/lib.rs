@@ -10,6 +10,7 @@ pub mod platform;
 pub mod accounts;
 pub mod dashboard;
 pub mod directory;
+pub mod enforcement;
 pub mod monitoring;
 pub mod notices;
 pub mod notify;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use wangan_core::notices::service::{shutdowns, violations};
+use wangan_core::enforcement::service::{shutdowns, violations};
 use wangan_core::notices::{ShutdownOrderState, ViolationState};
 use wangan_core::{Page, PageRequest};
 

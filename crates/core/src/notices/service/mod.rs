@@ -5,5 +5,3 @@
 pub mod escalation;
 pub mod notices;
 pub mod rectifications;
-pub mod shutdowns;
-pub mod violations;
