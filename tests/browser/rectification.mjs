@@ -50,9 +50,12 @@ await run('rectification.mjs', async (step) => {
     const refused = await page.textContent('.flash.err');
     assert.match(refused, /漏洞情况：必填/);
     assert.match(refused, /整改验证：必填/);
+    assert.match(refused, /整改完成时间：必填/);
     await page.fill('textarea[name=vulnerability]', '评测平台管理接口可未登录访问。');
     await page.fill('textarea[name=cause]', '接口鉴权配置遗漏。');
     await page.fill('textarea[name=verification]', '复测：未登录访问接口返回 401。');
+    await page.fill('input[name=completed_on]', new Date().toISOString().slice(0, 10));
+    await page.check('input[name=offline_repair]');
     await page.click('button[name=action][value=submit]');
     await page.waitForURL(/ok=rect\.submitted/);
     assert.match(await page.textContent('h1'), /待单位审批/);
