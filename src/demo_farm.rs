@@ -18,20 +18,25 @@ pub const DEMO_DOMAIN: &str = "university.example";
 pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
     wangan_core::monitoring::service::sync(store).await?;
     let sites = wangan_core::monitoring::service::monitored_sites(store).await?;
-    let demo: Vec<(String, String)> = sites
+    let demo: Vec<(String, String, String)> = sites
         .into_iter()
-        .filter_map(|(url, icp)| {
+        .filter_map(|(url, icp, psb)| {
             let host = url.split("://").nth(1)?.split(['/', ':']).next()?.to_owned();
-            host.ends_with(&format!(".{DEMO_DOMAIN}")).then_some((host, icp))
+            host.ends_with(&format!(".{DEMO_DOMAIN}")).then_some((host, icp, psb))
         })
         .collect();
     if demo.is_empty() {
         return Ok(None);
     }
     let farm = Farm::start(&[DEMO_DOMAIN]).await.map_err(|e| anyhow::anyhow!("demo sites: {e}"))?;
-    for (host, icp) in &demo {
+    for (host, icp, psb) in &demo {
         let label = host.split('.').next().unwrap_or("");
-        let mut site = Site { icp: Some(icp.clone()).filter(|i| !i.is_empty()), ..Site::default() };
+        let mut site = Site {
+            icp: Some(icp.clone()).filter(|i| !i.is_empty()),
+            // The registry keeps the digits; the footer writes them as sites do.
+            public_security: Some(psb.trim()).filter(|p| !p.is_empty()).map(|p| format!("京公网安备 {p}号")),
+            ..Site::default()
+        };
         match label {
             "cs" => site.plant = Plant::HiddenLinks,
             "lib" => site.git_exposed = true,

@@ -335,10 +335,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     m.sync.created, m.record.checks, m.record.opened, m.record.resolved, m.record.notices
                 );
             }
-            let (pass, delivered) = runner(&cfg, store)?.run_once().await.map_err(describe)?;
+            let (pass, reminded, delivered) = runner(&cfg, store)?.run_once().await.map_err(describe)?;
             println!(
                 "escalation: {} reminders, {} overdue, {} shutdown orders proposed, {} issued, {} messages queued",
                 pass.reminders, pass.overdue, pass.proposals, pass.shutdowns, pass.messages
+            );
+            println!(
+                "filings: {} reminded of their MLPS filing, {} of a filing to update, {} messages queued",
+                reminded.mlps_filing, reminded.filing_update, reminded.messages
             );
             println!("delivery: {} sent, {} failed attempts", delivered.sent, delivered.failed_attempts);
         }
@@ -476,6 +480,12 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         println!(
             "  数据库为空：可运行 `wangan demo`（或 serve --demo）载入演示数据 / empty database: `wangan demo` loads a demo university."
         );
+    }
+    // Evaluation and MLPS filing days follow the configured cadence (a changed
+    // `[registry]` takes effect at once for every system).
+    let recomputed = wangan_core::registry::service::systems::recompute_dues(&store, None).await?;
+    if recomputed > 0 {
+        tracing::info!(systems = recomputed, "evaluation and MLPS filing days recomputed");
     }
     lock.release().await.context("cannot release the start-up lock")?;
     let time_zone = cfg.time_zone.parse().map_err(|_| anyhow::anyhow!("unknown time zone {}", cfg.time_zone))?;

@@ -1,4 +1,4 @@
-//! The background runner: escalation passes and notification delivery, in a
+//! The background runner: escalation passes, filing reminders and notification delivery, in a
 //! loop per node. `run_once` is the single step that `wangan jobs run-once`
 //! and the tests drive.
 
@@ -6,6 +6,7 @@ use std::time::Duration;
 use wangan_core::Store;
 use wangan_core::notices::service::escalation::{self, PassReport};
 use wangan_core::notify::RetryPolicy;
+use wangan_core::registry::service::reminders::{self, ReminderPass};
 use wangan_notify::{DeliveryReport, Sender};
 
 /// Messages claimed per delivery round.
@@ -20,10 +21,11 @@ pub struct Runner {
 
 impl Runner {
     /// Every job once, as of the store's clock; delivers everything due.
-    pub async fn run_once(&self) -> wangan_core::Result<(PassReport, DeliveryReport)> {
+    pub async fn run_once(&self) -> wangan_core::Result<(PassReport, ReminderPass, DeliveryReport)> {
         let pass = escalation::run_once(&self.store).await?;
+        let reminded = reminders::run_once(&self.store).await?;
         let delivered = self.deliver_due().await?;
-        Ok((pass, delivered))
+        Ok((pass, reminded, delivered))
     }
 
     async fn deliver_due(&self) -> wangan_core::Result<DeliveryReport> {
@@ -54,6 +56,12 @@ impl Runner {
                     Ok(r) if r.steps() > 0 => tracing::info!(?r, "escalation pass"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "escalation pass failed"),
+                }
+                // Filing reminders: each system at most once a day.
+                match reminders::run_once(&esc.store).await {
+                    Ok(r) if r.messages > 0 => tracing::info!(?r, "filing reminders"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "filing reminders failed"),
                 }
             }
         });

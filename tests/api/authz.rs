@@ -404,6 +404,7 @@ async fn every_route_every_role_own_and_other_unit() {
                     open_notice: false,
                 }],
                 new_baseline: None,
+                verification: None,
             }],
         )
         .await

@@ -87,6 +87,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
                 open_notice: true,
             }],
             new_baseline: Some(("{}".into(), vec!["学院新闻".into(), "通知公告".into()])),
+            verification: None,
         }],
     )
     .await

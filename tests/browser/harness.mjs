@@ -6,6 +6,9 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** Servers still running: stopped before the process exits, even after a failure. */
+const running = new Set();
+
 export const root = resolve(import.meta.dirname, '../..');
 export const shots = join(root, 'target/browser');
 mkdirSync(shots, { recursive: true });
@@ -20,9 +23,11 @@ export function startServer(extra = []) {
   });
   // The server writes its audit anchor as it stops: remove its directory after it has exited.
   const stop = () => {
+    running.delete(stop);
     server.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
     server.kill('SIGINT');
   };
+  running.add(stop);
   let out = '';
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => { stop(); fail(new Error(`server did not start:\n${out}`)); }, 30000);
@@ -61,5 +66,8 @@ export async function run(name, body) {
     console.error(`${name}:`, e);
   }
   console.log(`browser: ${passed} passed, ${failed} failed`);
+  for (const stop of [...running]) stop();
+  // Give the servers a moment to write their audit anchor and go.
+  await new Promise((r) => setTimeout(r, 300));
   process.exit(failed ? 1 : 0);
 }

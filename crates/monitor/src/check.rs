@@ -28,6 +28,8 @@ pub struct Target {
     pub tamper_threshold: f64,
     /// The system's registered ICP number (empty: none).
     pub icp_registered: String,
+    /// The registered 公安备案号 (empty when none).
+    pub public_security_registered: String,
     pub internet_facing: bool,
     /// Probe for exposed files this time (they run less often than the rest).
     pub probe_exposure: bool,
@@ -45,6 +47,7 @@ impl Target {
             exclude: Vec::new(),
             tamper_threshold: 0.3,
             icp_registered: String::new(),
+            public_security_registered: String::new(),
             internet_facing: true,
             probe_exposure: true,
             probe_tls: true,
@@ -258,6 +261,11 @@ impl Checker {
                 footer.push('\n');
                 footer.push_str(&page.excluded_text);
                 report.findings.extend(icp::check(&icp::find(&footer), &target.icp_registered, target.internet_facing));
+                report.findings.extend(icp::check_public_security(
+                    &icp::find_public_security(&footer),
+                    &target.public_security_registered,
+                    target.internet_facing,
+                ));
             }
             if target.wants(Check::Exposure) && exposure::is_listing(&fetched.body) {
                 report.findings.push(

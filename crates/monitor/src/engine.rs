@@ -18,7 +18,7 @@ use wangan_core::platform::error::Result;
 
 use crate::analyze::tamper::{self, Fingerprint};
 use crate::check::{Baseline, Checker, Health, Report, Target};
-use crate::finding::{Check, Severity};
+use crate::finding::{Check, FindingCode, Severity};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -97,6 +97,7 @@ pub fn target_of(due: &Due, config: &EngineConfig, now: DateTime<Utc>) -> std::r
     t.exclude = due.exclude.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
     t.tamper_threshold = f64::from(due.tamper_percent.clamp(1, 100)) / 100.0;
     t.icp_registered = due.icp_no.clone();
+    t.public_security_registered = due.public_security_no.clone();
     t.internet_facing = due.internet_facing;
     t.probe_tls = due_for(due.last_tls_at, now, config.tls_interval);
     t.probe_exposure = due_for(due.last_exposure_at, now, config.exposure_interval);
@@ -137,12 +138,18 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
             checks_run.push(*c);
         }
     }
-    let long_down =
-        down && due.important && store_monitoring::down_long_enough(down_since, now, config.down_notice_minutes);
-    let findings: Vec<FindingInput> = report
+    // A system under a shutdown order, or closed, is verified off the net
+    // (§三(三)): its silence is what is asked, serving pages is the finding.
+    let verifying = wangan_core::enforcement::rules::must_be_offline(due.stage);
+    let long_down = !verifying
+        && down
+        && due.important
+        && store_monitoring::down_long_enough(down_since, now, config.down_notice_minutes);
+    let mut findings: Vec<FindingInput> = report
         .findings
         .iter()
         .filter(|f| f.check != Check::Availability || !failing || down)
+        .filter(|f| !(verifying && f.check == Check::Availability))
         .map(|f| FindingInput {
             check: f.check,
             subject: f.subject.clone(),
@@ -154,6 +161,26 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
                 || (long_down && f.check == Check::Availability && f.subject == crate::finding::SUBJECT_DOWN),
         })
         .collect();
+    let verification = verifying.then(|| {
+        let online = wangan_core::enforcement::rules::answers_with_content(report.status);
+        let seen = match (report.status, &report.error) {
+            (Some(code), _) => format!("HTTP {code}"),
+            (None, Some(e)) => e.to_string(),
+            (None, None) => String::new(),
+        };
+        (online, seen)
+    });
+    if let Some((true, seen)) = &verification {
+        findings.push(FindingInput {
+            check: Check::Availability,
+            subject: crate::finding::SUBJECT_STILL_ONLINE.into(),
+            code: FindingCode::StillOnline,
+            severity: Severity::High,
+            summary: format!("已责令关停（或已关闭）的系统仍可访问（{seen}）"),
+            evidence: serde_json::json!({"url": target.url.as_str(), "status": report.status, "stage": due.stage}),
+            open_notice: false,
+        });
+    }
     let new_baseline = match (&due.fingerprint, &report.page, report.status) {
         (None, Some(page), Some(code)) if code < 400 => {
             report.fingerprint().and_then(|fp| serde_json::to_string(&fp).ok()).map(|j| (j, page.blocks.clone()))
@@ -177,6 +204,7 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         checks_run,
         findings,
         new_baseline,
+        verification,
     }
 }
 
@@ -380,6 +408,7 @@ fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
         checks_run: Vec::new(),
         findings: Vec::new(),
         new_baseline: None,
+        verification: None,
     }
 }
 
@@ -409,6 +438,8 @@ mod tests {
             internet_facing: true,
             important: true,
             icp_no: String::new(),
+            public_security_no: String::new(),
+            stage: wangan_core::registry::Stage::Online,
             fingerprint: None,
         }
     }

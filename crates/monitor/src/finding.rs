@@ -9,6 +9,9 @@ pub use wangan_core::monitoring::{Check, FindingCode, FindingSeverity as Severit
 /// The subject of the availability finding raised while a site does not answer.
 pub const SUBJECT_DOWN: &str = "down";
 
+/// The subject of the finding raised while a system under a shutdown order still serves pages.
+pub const SUBJECT_STILL_ONLINE: &str = "still_online";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub check: Check,

@@ -25,6 +25,10 @@ pub struct Figures {
     pub evaluations_overdue: u64,
     /// Systems whose evaluation falls due soon (not yet overdue).
     pub evaluations_due_soon: u64,
+    /// Level 2 and above without an MLPS filing number past its day (art. 15).
+    pub mlps_filing_overdue: u64,
+    /// Systems whose public-security filing must be updated (变更备案).
+    pub filing_needs_update: u64,
     /// Units that have not named all three responsible persons.
     pub missing_responsibles: Vec<MissingView>,
     pub rectifications: rectifications::Overview,
@@ -49,6 +53,16 @@ pub async fn figures(store: &Store, who: &Principal) -> Result<Figures> {
         // "Due soon" counts the overdue too.
         evaluations_due_soon: count(due(DueState::DueSoon)).await?.saturating_sub(evaluations_overdue),
         evaluations_overdue,
+        mlps_filing_overdue: count(SystemFilter {
+            mlps_filing: Some(DueState::Overdue.as_str().into()),
+            ..Default::default()
+        })
+        .await?,
+        filing_needs_update: count(SystemFilter {
+            filing: Some(FilingStatus::NeedsUpdate.as_str().into()),
+            ..Default::default()
+        })
+        .await?,
         missing_responsibles: responsibilities::units_missing(store, who).await?,
         rectifications: rectifications::overview(store, who).await?,
     })

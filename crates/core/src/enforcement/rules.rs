@@ -108,6 +108,19 @@ pub fn shutdown_step(mode: ShutdownMode, stage: crate::registry::Stage) -> Shutd
     }
 }
 
+/// The monitor verifies that a system under a shutdown order, or closed,
+/// is off the net (§三(三): 关停): its monitors keep checking it.
+pub fn must_be_offline(stage: crate::registry::Stage) -> bool {
+    use crate::registry::Stage;
+    matches!(stage, Stage::Shutdown | Stage::Closed)
+}
+
+/// A site "still answers with content" when it serves a page (2xx); an
+/// error, a refusal or no answer at all counts as off the net.
+pub fn answers_with_content(status: Option<u16>) -> bool {
+    status.is_some_and(|s| (200..300).contains(&s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +160,19 @@ mod tests {
         assert_eq!(shutdown_step(ShutdownMode::Automatic, Stage::Offline), ShutdownStep::AlreadyOffline);
         assert_eq!(shutdown_step(ShutdownMode::Automatic, Stage::Building), ShutdownStep::Issue);
         assert_eq!(shutdown_step(ShutdownMode::Confirm, Stage::Shutdown), ShutdownStep::Propose);
+    }
+
+    /// §三(三) of the notice (关停): what the monitor must see of a system under an order.
+    #[test]
+    fn systems_under_an_order_are_verified_offline() {
+        use crate::registry::Stage;
+        assert!(must_be_offline(Stage::Shutdown));
+        assert!(must_be_offline(Stage::Closed));
+        assert!(!must_be_offline(Stage::Offline), "a unit repairing offline is reminded, not verified");
+        assert!(!must_be_offline(Stage::Online));
+        assert!(answers_with_content(Some(200)));
+        assert!(!answers_with_content(Some(503)), "a maintenance error page is off the net");
+        assert!(!answers_with_content(Some(302)));
+        assert!(!answers_with_content(None));
     }
 }

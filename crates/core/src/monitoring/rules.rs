@@ -50,9 +50,13 @@ crate::closed_set! {
         NoHttps = "no_https",
         WeakCookies = "weak_cookies",
         ServerBanner = "server_banner",
+        /// A system under a shutdown order, or closed, still serves its pages.
+        StillOnline = "still_online",
         // Filing number on the page
         IcpMissing = "icp_missing",
         IcpMismatch = "icp_mismatch",
+        PublicSecurityMissing = "public_security_missing",
+        PublicSecurityMismatch = "public_security_mismatch",
         // Exposure
         ExposedFile = "exposed_file",
         DirectoryListing = "directory_listing",

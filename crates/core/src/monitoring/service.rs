@@ -1082,6 +1082,9 @@ pub struct Due {
     pub internet_facing: bool,
     pub important: bool,
     pub icp_no: String,
+    pub public_security_no: String,
+    /// The system's stage (a system under an order is verified off the net).
+    pub stage: crate::registry::Stage,
     /// The current baseline's fingerprint (JSON), when there is one.
     pub fingerprint: Option<String>,
 }
@@ -1142,6 +1145,8 @@ pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Re
         .column_as(system::Column::InternetFacing, "internet_facing")
         .column_as(system::Column::Important, "important")
         .column_as(system::Column::IcpNo, "icp_no")
+        .column_as(system::Column::PublicSecurityNo, "public_security_no")
+        .column_as(system::Column::Stage, "stage")
         .column_as(monitor_baseline::Column::Fingerprint, "fingerprint")
         .join(
             sea_orm::JoinType::InnerJoin,
@@ -1210,6 +1215,9 @@ pub struct CheckResult {
     pub findings: Vec<FindingInput>,
     /// A first baseline (fingerprint JSON, text blocks) when the monitor had none.
     pub new_baseline: Option<(String, Vec<String>)>,
+    /// For a system under a shutdown order: whether it still answered with
+    /// content, and what was seen (kept on the order as its verification).
+    pub verification: Option<(bool, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -1281,6 +1289,8 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     type HourKey = (i64, DateTime<Utc>);
     let mut hours: HashMap<HourKey, (i32, i32, i64, i32)> = HashMap::new();
     let mut to_notify: Vec<(finding::Model, Recorded)> = Vec::new();
+    // Systems under an order found still serving pages: the center is told at once.
+    let mut still_online: Vec<(finding::Model, Recorded)> = Vec::new();
     let mut states: Vec<[sea_orm::Value; STATE_COLUMNS]> = Vec::with_capacity(results.len());
     for r in results {
         let Some(m) = monitors.get(&r.monitor_id) else { continue };
@@ -1313,6 +1323,16 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
             error: Set(r.error.chars().take(300).collect()),
             ..Default::default()
         });
+        if let Some((online, seen)) = &r.verification {
+            crate::enforcement::service::shutdowns::record_verification(
+                &*txn,
+                m.system_id,
+                r.checked_at,
+                *online,
+                seen,
+            )
+            .await?;
+        }
         let hour = r.checked_at.duration_trunc(Duration::hours(1)).unwrap_or(r.checked_at);
         let h = hours.entry((m.id, hour)).or_insert((0, 0, 0, 0));
         h.0 += 1;
@@ -1368,6 +1388,9 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
                     .insert(&*txn)
                     .await?;
                     report.opened += 1;
+                    if f.code == FindingCode::StillOnline {
+                        still_online.push((e.clone(), m.clone()));
+                    }
                     if f.open_notice {
                         to_notify.push((e, m.clone()));
                     }
@@ -1430,8 +1453,48 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     if !to_notify.is_empty() {
         report.notices = open_notices(store, &*txn, to_notify).await?;
     }
+    if !still_online.is_empty() {
+        alert_still_online(store, &*txn, still_online).await?;
+    }
     txn.commit().await?;
     Ok(report)
+}
+
+/// A system under a shutdown order (or closed) still serves pages: the
+/// center and the unit's responsible persons are told at once.
+async fn alert_still_online<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    items: Vec<(finding::Model, Recorded)>,
+) -> Result<()> {
+    let now = store.now();
+    let mut outbox = Outbox::new();
+    for (f, m) in items {
+        let system_name: Option<String> = system::Entity::find_by_id(m.system_id)
+            .select_only()
+            .column(system::Column::Name)
+            .into_tuple()
+            .one(conn)
+            .await?;
+        let system_name = system_name.unwrap_or_default();
+        let msg = Message {
+            event: "still_online".into(),
+            subject: format!("【关停核查】{system_name} 已责令关停，但仍可访问").chars().take(200).collect(),
+            body: format!("系统：{system_name}\n地址：{}\n发现：{}\n请立即核实并督促单位下线。", m.url, f.summary),
+            link: format!("/findings/{}", f.id),
+        };
+        outbox
+            .add(
+                conn,
+                now,
+                Some(m.unit_id),
+                &[Audience::Center, Audience::First, Audience::Main, Audience::Direct],
+                &msg,
+            )
+            .await?;
+    }
+    outbox.flush(conn).await?;
+    Ok(())
 }
 
 /// What `record` needs of a monitor.
@@ -1566,12 +1629,14 @@ async fn open_notices<C: ConnectionTrait>(
     Ok(n)
 }
 
-/// Every monitored URL with its system's ICP number (for the demo's simulated sites).
-pub async fn monitored_sites(store: &Store) -> Result<Vec<(String, String)>> {
-    let rows: Vec<(String, String)> = monitor::Entity::find()
+/// Every monitored URL with its system's ICP and public-security numbers (for
+/// the demo's simulated sites).
+pub async fn monitored_sites(store: &Store) -> Result<Vec<(String, String, String)>> {
+    let rows: Vec<(String, String, String)> = monitor::Entity::find()
         .select_only()
         .column(monitor::Column::Url)
         .column_as(system::Column::IcpNo, "icp_no")
+        .column_as(system::Column::PublicSecurityNo, "public_security_no")
         .join(
             sea_orm::JoinType::InnerJoin,
             monitor::Entity::belongs_to(system::Entity).from(monitor::Column::SystemId).to(system::Column::Id).into(),

@@ -95,14 +95,17 @@ impl Rng {
 /// The ICP number every simulated site shows in its footer.
 pub const ICP: &str = "京ICP备05004617号-3";
 
+/// The public-security filing number (公网安备号) every simulated site shows.
+pub const PUBLIC_SECURITY: &str = "京公网安备 11010802000001号";
+
 /// The page of simulated site `n` with `plant`; `revision` changes the
 /// dynamic parts only (the date line, a visit counter).
 pub fn page(n: u64, plant: Plant, revision: u64) -> String {
-    page_with_icp(n, plant, revision, ICP)
+    page_with_numbers(n, plant, revision, ICP, PUBLIC_SECURITY)
 }
 
-/// `page`, showing `icp` as the ICP number in the footer.
-pub fn page_with_icp(n: u64, plant: Plant, revision: u64, icp: &str) -> String {
+/// `page`, showing `icp` and `public_security` as the filing numbers in the footer.
+pub fn page_with_numbers(n: u64, plant: Plant, revision: u64, icp: &str, public_security: &str) -> String {
     let mut rng = Rng(n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let name = format!("{}学院", rng.sentence(2));
     if plant == Plant::Defaced {
@@ -164,7 +167,8 @@ pub fn page_with_icp(n: u64, plant: Plant, revision: u64, icp: &str) -> String {
         );
     }
     html.push_str(&format!(
-        "<div class=\"footer\"><p>版权所有 © 2026 {name} 地址：大学路1号</p><p><a href=\"https://beian.miit.gov.cn/\">{icp}</a></p>\
+        "<div class=\"footer\"><p>版权所有 © 2026 {name} 地址：大学路1号</p><p><a href=\"https://beian.miit.gov.cn/\">{icp}</a> \
+         <a href=\"http://www.beian.gov.cn/portal/registerSystemInfo\">{public_security}</a></p>\
          <p id=\"count\">访问量：{}</p></div>\
          <script>var _hmt=_hmt||[];(function(){{var hm=document.createElement(\"script\");hm.src=\"/js/stat.js?{n}\";\
          var s=document.getElementsByTagName(\"script\")[0];s.parentNode.insertBefore(hm,s);}})();</script></body></html>",

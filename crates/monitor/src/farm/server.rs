@@ -21,7 +21,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use tokio::net::TcpListener;
 
-use super::{Plant, page, page_with_icp};
+use super::{Plant, page, page_with_numbers};
 
 /// The certificate a TLS site presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -56,6 +56,8 @@ pub struct Site {
     pub redirect: Option<String>,
     /// The ICP number in the footer (the farm's own when `None`).
     pub icp: Option<String>,
+    /// The 公网安备 number in the footer (the farm's own when `None`).
+    pub public_security: Option<String>,
 }
 
 impl Default for Site {
@@ -71,6 +73,7 @@ impl Default for Site {
             soft_404: false,
             redirect: None,
             icp: None,
+            public_security: None,
         }
     }
 }
@@ -97,13 +100,14 @@ impl Pages {
 
     fn get(&self, n: u64, site: &Site) -> Bytes {
         let icp = site.icp.as_deref().unwrap_or(super::ICP);
-        let key = (n, site.plant, site.revision, icp.to_owned());
+        let psb = site.public_security.as_deref().unwrap_or(super::PUBLIC_SECURITY);
+        let key = (n, site.plant, site.revision, format!("{icp}\n{psb}"));
         if let Ok(pages) = self.0.lock()
             && let Some(b) = pages.get(&key)
         {
             return b.clone();
         }
-        let page = Bytes::from(page_with_icp(n, site.plant, site.revision, icp));
+        let page = Bytes::from(page_with_numbers(n, site.plant, site.revision, icp, psb));
         if let Ok(mut pages) = self.0.lock() {
             if pages.len() >= Self::LIMIT {
                 pages.clear();

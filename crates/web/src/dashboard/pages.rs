@@ -18,6 +18,9 @@ struct Dashboard {
     ctx: Ctx,
     f: wangan_core::dashboard::service::Figures,
     roles: Vec<String>,
+    /// Shutdown orders standing, and proposals waiting for the center.
+    shut_issued: usize,
+    shut_proposed: usize,
 }
 
 pub async fn dashboard(State(s): State<AppState>, user: PageUser) -> PageResult {
@@ -30,5 +33,8 @@ pub async fn dashboard(State(s): State<AppState>, user: PageUser) -> PageResult 
         .iter()
         .map(|g| ctx.role(g.role, g.unit.as_deref()))
         .collect();
-    render(Dashboard { ctx, f, roles })
+    use wangan_core::notices::ShutdownOrderState;
+    let count = |state| f.rectifications.shutdown.iter().filter(|o| o.state == state).count();
+    let (shut_issued, shut_proposed) = (count(ShutdownOrderState::Issued), count(ShutdownOrderState::Proposed));
+    render(Dashboard { ctx, f, roles, shut_issued, shut_proposed })
 }

@@ -57,7 +57,7 @@ async fn orders(State(s): State<AppState>, user: PageUser, Query(q): Query<ListQ
     let page = shutdowns::list(&s.store, &user.principal, state, PageRequest { page: q.page, per_page: Some(50) })
         .await
         .or_page(&user)?;
-    let ctx = Ctx::new(&s, Some(&user), "rectifications").with_flash(q.ok.as_deref());
+    let ctx = Ctx::new(&s, Some(&user), "enforcement").with_flash(q.ok.as_deref());
     let word = state.map(|s| s.as_str()).unwrap_or_default().to_owned();
     let pager = Pager::new(&ctx.m, &page, &list_url("/shutdown-orders", &[("state", &word)]));
     render(OrdersPage { ctx, page, pager, state: word, states: ShutdownOrderState::ALL })
@@ -81,7 +81,7 @@ async fn order_page(
     error: Option<(&WebError, String, String)>,
 ) -> PageResult {
     let o = shutdowns::get(&s.store, &user.principal, id).await.or_page(user)?;
-    let mut ctx = Ctx::new(s, Some(user), "rectifications").with_flash(ok);
+    let mut ctx = Ctx::new(s, Some(user), "enforcement").with_flash(ok);
     let (status, deadline, reason) = match error {
         Some((e, d, r)) => {
             ctx = ctx.with_error(e);
@@ -189,7 +189,7 @@ async fn violations_page(
     let f = violations::ViolationFilter { unit: q.unit.clone(), state };
     let page =
         violations::list(&s.store, p, &f, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(user)?;
-    let mut ctx = Ctx::new(s, Some(user), "rectifications").with_flash(q.ok.as_deref());
+    let mut ctx = Ctx::new(s, Some(user), "enforcement").with_flash(q.ok.as_deref());
     let (status, draft) = match error {
         Some((e, d)) => {
             ctx = ctx.with_error(e);

@@ -43,6 +43,8 @@ struct SystemQuery {
     internet_facing: Option<bool>,
     important: Option<bool>,
     evaluation: Option<String>,
+    /// `overdue`: level 2 and above without an MLPS filing number 30 days after grading or going online.
+    mlps_filing: Option<String>,
     q: Option<String>,
     sort: Option<String>,
 }
@@ -57,6 +59,7 @@ impl SystemQuery {
             internet_facing: self.internet_facing,
             important: self.important,
             evaluation: self.evaluation,
+            mlps_filing: self.mlps_filing,
             q: self.q,
             sort: self.sort,
         }

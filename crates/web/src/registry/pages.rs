@@ -236,6 +236,8 @@ pub struct ListQuery {
     #[serde(default)]
     evaluation: String,
     #[serde(default)]
+    mlps_filing: String,
+    #[serde(default)]
     sort: String,
     ok: Option<String>,
 }
@@ -288,6 +290,7 @@ async fn systems_page(
             ("internet_facing", &f.internet_facing),
             ("important", &f.important),
             ("evaluation", &f.evaluation),
+            ("mlps_filing", &f.mlps_filing),
             ("sort", &f.sort),
         ],
     );
@@ -324,6 +327,7 @@ fn filter_of(f: &ListQuery) -> systems::SystemFilter {
         internet_facing: f.internet_facing.parse().ok(),
         important: f.important.parse().ok(),
         evaluation: some(&f.evaluation),
+        mlps_filing: some(&f.mlps_filing),
         q: some(&f.q),
         sort: some(&f.sort),
     }

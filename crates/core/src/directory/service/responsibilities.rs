@@ -155,6 +155,15 @@ pub async fn put(
         )
         .await?;
     }
+    // A person the filing names was replaced or removed: the filing must follow (变更备案).
+    let id = |p: &Option<PersonRef>| p.as_ref().map(|p| p.id);
+    let replaced = [(&before.first, &after.first), (&before.main, &after.main), (&before.direct, &after.direct)]
+        .iter()
+        .any(|(b, a)| b.is_some() && id(b) != id(a));
+    if replaced {
+        use crate::registry::service::systems::{FilingChange, filings_need_update};
+        filings_need_update(&*txn, now, &Actor::from(who), u.id, FilingChange::ResponsiblesChanged).await?;
+    }
     txn.commit().await?;
     Ok(after)
 }

@@ -391,6 +391,10 @@ pub async fn update(store: &Store, who: &Principal, code: &str, patch: UnitPatch
         )
         .await?;
     }
+    if model.name != current.name {
+        use crate::registry::service::systems::{FilingChange, filings_need_update};
+        filings_need_update(&*txn, now, &Actor::from(who), model.id, FilingChange::UnitRenamed).await?;
+    }
     txn.commit().await?;
     Ok(UnitView {
         id: model.id,

@@ -31,6 +31,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         add(m, "systems", date_null("went_online_on")).await?;
         add(m, "systems", date_null("mlps_filing_due_on")).await?;
+        add(m, "systems", date_null("reminded_on")).await?;
         m.create_index(
             Index::create().name("systems_mlps_filing_due").table("systems").col("mlps_filing_due_on").to_owned(),
         )

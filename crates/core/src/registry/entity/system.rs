@@ -48,6 +48,8 @@ pub struct Model {
     pub went_online_on: Option<Date>,
     /// When the MLPS filing number is due (art. 15); `None` once filed or when none is needed.
     pub mlps_filing_due_on: Option<Date>,
+    /// The last day the unit was reminded of this system's filings (one reminder a day).
+    pub reminded_on: Option<Date>,
     /// The last gate override: who, why (shown on the system's page).
     #[sea_orm(column_type = "Text")]
     pub override_note: String,

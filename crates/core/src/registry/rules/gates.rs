@@ -57,8 +57,10 @@ crate::closed_set! {
 
 impl Stage {
     /// Stages whose sites the monitor leaves alone (not built yet, or gone).
+    /// Monitored from building on; a closed system too, so the monitor can
+    /// verify it is off the net (§三(三)).
     pub fn is_monitored(self) -> bool {
-        !matches!(self, Stage::Planned | Stage::Closed)
+        !matches!(self, Stage::Planned)
     }
 
     /// Only a system still planned can be deleted (a mistaken entry); later ones are closed.
@@ -93,6 +95,11 @@ impl FilingStatus {
     /// Anything was ever recorded about the filing (lists show it then).
     pub fn is_recorded(self) -> bool {
         self != FilingStatus::NotFiled
+    }
+
+    /// The filing must follow a change (变更备案): the unit is reminded until it does.
+    pub fn must_update(self) -> bool {
+        self == FilingStatus::NeedsUpdate
     }
 }
 
@@ -147,6 +154,9 @@ pub struct SystemFacts {
     pub stage: Stage,
     pub internet_facing: bool,
     pub filing_status: FilingStatus,
+    /// The 公安备案号 (公网安备 number) is recorded: an ICP number alone is
+    /// not the public-security filing (公安部令第33号).
+    pub has_public_security_no: bool,
     pub mlps_level: Option<i32>,
     pub protections: Vec<ProtectionKind>,
     /// The owner unit has first, main and direct responsible persons.
@@ -162,6 +172,8 @@ pub enum Reason {
     /// Only a shutdown order sets or lifts `shutdown`.
     ShutdownOrderOnly,
     Filing,
+    /// Filed, but only with an ICP number: no 公安备案号.
+    PublicSecurityNo,
     MlpsLevel,
     Protection(ProtectionKind),
     Responsibilities,
@@ -174,6 +186,7 @@ impl Reason {
             Reason::InvalidTransition => "invalid_transition".into(),
             Reason::ShutdownOrderOnly => "shutdown_order_only".into(),
             Reason::Filing => "filing".into(),
+            Reason::PublicSecurityNo => "public_security_no".into(),
             Reason::MlpsLevel => "mlps_level".into(),
             Reason::Protection(kind) => format!("protections:{kind}"),
             Reason::Responsibilities => "responsibilities".into(),
@@ -187,6 +200,7 @@ impl Reason {
             "invalid_transition" => Reason::InvalidTransition,
             "shutdown_order_only" => Reason::ShutdownOrderOnly,
             "filing" => Reason::Filing,
+            "public_security_no" => Reason::PublicSecurityNo,
             "mlps_level" => Reason::MlpsLevel,
             "responsibilities" => Reason::Responsibilities,
             "filing_not_cancelled" => Reason::FilingNotCancelled,
@@ -244,6 +258,10 @@ pub fn check_transition(facts: &SystemFacts, to: Stage, policy: &GatePolicy) -> 
         Stage::Online if facts.internet_facing => {
             if facts.filing_status != FilingStatus::Filed {
                 reasons.push(Reason::Filing);
+            } else if !facts.has_public_security_no {
+                // 公安部令第33号: the public-security filing is the one that counts;
+                // the ICP number is recorded beside it.
+                reasons.push(Reason::PublicSecurityNo);
             }
             if facts.mlps_level.is_none() {
                 reasons.push(Reason::MlpsLevel);
@@ -283,6 +301,7 @@ mod tests {
             stage: Stage::Building,
             internet_facing: true,
             filing_status: FilingStatus::Filed,
+            has_public_security_no: true,
             mlps_level: Some(2),
             protections: vec![ProtectionKind::Firewall, ProtectionKind::TamperProtection],
             owner_has_responsibles: true,
@@ -302,6 +321,7 @@ mod tests {
     fn every_missing_condition_is_named() {
         let facts = SystemFacts {
             filing_status: FilingStatus::NotFiled,
+            has_public_security_no: false,
             mlps_level: None,
             protections: vec![],
             owner_has_responsibles: false,
@@ -311,6 +331,16 @@ mod tests {
             codes(check_transition(&facts, Stage::Online, &GatePolicy::default())),
             ["filing", "mlps_level", "protections:firewall", "protections:tamper_protection", "responsibilities"]
         );
+    }
+
+    /// 公安部令第33号 and §四(一) of the notice: an internet-facing system is filed
+    /// with the public-security organ; an ICP number alone does not let it go online.
+    #[test]
+    fn an_icp_number_alone_is_not_the_public_security_filing() {
+        let icp_only = SystemFacts { has_public_security_no: false, ..ready() };
+        assert_eq!(codes(check_transition(&icp_only, Stage::Online, &GatePolicy::default())), ["public_security_no"]);
+        let intranet = SystemFacts { internet_facing: false, ..icp_only };
+        assert!(check_transition(&intranet, Stage::Online, &GatePolicy::default()).is_empty());
     }
 
     #[test]
@@ -337,6 +367,7 @@ mod tests {
         let facts = SystemFacts {
             internet_facing: false,
             filing_status: FilingStatus::NotFiled,
+            has_public_security_no: false,
             protections: vec![],
             owner_has_responsibles: false,
             ..ready()
@@ -419,6 +450,7 @@ mod tests {
             Reason::InvalidTransition,
             Reason::ShutdownOrderOnly,
             Reason::Filing,
+            Reason::PublicSecurityNo,
             Reason::MlpsLevel,
             Reason::Responsibilities,
             Reason::FilingNotCancelled,

@@ -4,6 +4,7 @@
 pub mod gates;
 pub mod inventory;
 pub mod mlps;
+pub mod reminders;
 
 pub use gates::{
     FilingStatus, GatePolicy, GoLiveState, Hosting, ProtectionKind, Reason, Stage, SystemFacts, SystemKind,

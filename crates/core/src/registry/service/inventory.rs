@@ -344,6 +344,7 @@ pub async fn import(
     let actor = Actor::from(who);
     let policy = store.registry_policy().evaluations.clone();
     let by_id: HashMap<i64, &system::Model> = existing.iter().map(|m| (m.id, m)).collect();
+    let mut written = Vec::new();
     for (_, plan) in plans {
         match plan {
             Plan::Create(w) => {
@@ -357,6 +358,7 @@ pub async fn import(
                 };
                 w.apply(&mut am);
                 let m = am.insert(&*txn).await?;
+                written.push(m.id);
                 let change = Change {
                     action: "import",
                     ..Change::created("system", m.id, Some(m.unit_id), crate::registry::service::systems::snapshot(&m))
@@ -377,6 +379,7 @@ pub async fn import(
                 am.evaluation_due_on = Set(policy.next_due(w.mlps_level, last, w.mlps_graded_on));
                 am.updated_at = Set(now);
                 let m = am.update(&*txn).await?;
+                written.push(id);
                 let change = Change {
                     action: "import",
                     ..Change::updated(
@@ -393,6 +396,8 @@ pub async fn import(
     }
     txn.commit().await?;
     report.written = true;
+    // The MLPS filing day (art. 15) follows from what arrived.
+    crate::registry::service::systems::recompute_dues(store, Some(&written)).await?;
     // Many rows may have arrived: let the planner know.
     store.analyze().await?;
     Ok(report)

@@ -2,4 +2,5 @@
 //! sheet's import and export.
 
 pub mod inventory;
+pub mod reminders;
 pub mod systems;

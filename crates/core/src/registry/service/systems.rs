@@ -48,6 +48,13 @@ pub struct MlpsView {
     pub filed_on: Option<NaiveDate>,
     pub evaluation_due_on: Option<NaiveDate>,
     pub evaluation: DueState,
+    /// The day the system first went online.
+    pub went_online_on: Option<NaiveDate>,
+    /// When the MLPS filing number is due (art. 15: 30 days after grading or
+    /// going online); `None` once it is recorded or when none is needed.
+    pub filing_due_on: Option<NaiveDate>,
+    /// The filing number is past due.
+    pub filing_overdue: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -210,6 +217,8 @@ pub struct SystemFilter {
     pub important: Option<bool>,
     /// `overdue` or `due_soon` (which includes overdue).
     pub evaluation: Option<String>,
+    /// `overdue`: level 2 and above without an MLPS filing number past its day (art. 15).
+    pub mlps_filing: Option<String>,
     /// Substring of the name or a URL.
     pub q: Option<String>,
     /// `name` (default), `stage`, `updated`, `due`; prefix `-` for descending.
@@ -465,6 +474,9 @@ fn view(store: &Store, m: system::Model, units: &Units) -> SystemView {
             filed_on: m.mlps_filed_on,
             evaluation_due_on: m.evaluation_due_on,
             evaluation: due_state(today, m.evaluation_due_on, &store.registry_policy().evaluations),
+            went_online_on: m.went_online_on,
+            filing_due_on: m.mlps_filing_due_on,
+            filing_overdue: m.mlps_filing_due_on.is_some_and(|d| d < today),
         },
         id: m.id,
         name: m.name,
@@ -533,6 +545,9 @@ pub async fn filtered_query(
         }
         _ => {}
     }
+    if f.mlps_filing.as_deref() == Some(DueState::Overdue.as_str()) {
+        cond = cond.add(system::Column::MlpsFilingDueOn.lt(today));
+    }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         cond = cond
             .add(Condition::any().add(system::Column::Name.contains(text)).add(system::Column::Urls.contains(text)));
@@ -597,6 +612,7 @@ async fn reasons_for<C: ConnectionTrait>(store: &Store, conn: &C, m: &system::Mo
         stage: m.stage,
         internet_facing: m.internet_facing,
         filing_status: m.filing_status,
+        has_public_security_no: !m.public_security_no.trim().is_empty(),
         mlps_level: m.mlps_level,
         protections: prots.iter().map(|p| p.kind).collect(),
         owner_has_responsibles: has_responsibles(conn, m.unit_id).await?,
@@ -1014,9 +1030,13 @@ pub async fn put_mlps(store: &Store, who: &Principal, id: i64, input: MlpsInput)
         return Err(CoreError::Invalid(errors));
     }
     let last = last_evaluation(&*txn, id).await?;
-    let due = store.registry_policy().evaluations.next_due(input.level, last, input.graded_on);
+    let policy = &store.registry_policy().evaluations;
+    let due = policy.next_due(input.level, last, input.graded_on);
+    let filing_due =
+        policy.filing_due(input.level, !input.filing_no.trim().is_empty(), input.graded_on, current.went_online_on);
     let before = snapshot(&current);
     let mut am: system::ActiveModel = current.into();
+    am.mlps_filing_due_on = Set(filing_due);
     am.mlps_level = Set(input.level);
     am.mlps_graded_on = Set(input.graded_on);
     am.mlps_filing_no = Set(input.filing_no.trim().to_owned());
@@ -1140,6 +1160,112 @@ pub async fn evaluation_report(
     Ok((a.file_name, a.content_type, bytes))
 }
 
+/// Why a unit's filings must be updated (变更备案), besides a change of a
+/// system's own URLs, addresses or owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilingChange {
+    /// The unit's name changed.
+    UnitRenamed,
+    /// A responsible person named in the filing was replaced or removed.
+    ResponsiblesChanged,
+}
+
+impl FilingChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilingChange::UnitRenamed => "unit_renamed",
+            FilingChange::ResponsiblesChanged => "responsibles_changed",
+        }
+    }
+}
+
+/// Mark the filed systems of `unit_id` `needs_update` (公安部令第33号: the
+/// filing follows the unit's name and its responsible persons), in the
+/// caller's transaction, audited. Returns how many.
+pub async fn filings_need_update<C: ConnectionTrait>(
+    conn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &Actor,
+    unit_id: i64,
+    because: FilingChange,
+) -> Result<u64> {
+    let filed = system::Entity::find()
+        .filter(system::Column::UnitId.eq(unit_id))
+        .filter(system::Column::FilingStatus.eq(FilingStatus::Filed))
+        .all(conn)
+        .await?;
+    let mut changes = Vec::with_capacity(filed.len());
+    for m in &filed {
+        let mut am: system::ActiveModel = m.clone().into();
+        am.filing_status = Set(FilingStatus::NeedsUpdate);
+        am.updated_at = Set(now);
+        am.update(conn).await?;
+        changes.push(Change {
+            action: "filing_needs_update",
+            ..Change::updated(
+                "system",
+                m.id,
+                Some(unit_id),
+                json!({"filing_status": FilingStatus::Filed}),
+                json!({"filing_status": FilingStatus::NeedsUpdate, "because": because.as_str()}),
+            )
+        });
+    }
+    audit::append_many(conn, now, actor, changes).await?;
+    Ok(filed.len() as u64)
+}
+
+/// Bring every system's evaluation and MLPS filing days up to date with the
+/// current policy (after a change of `[registry]` or an import); `only`
+/// limits it to some systems. Returns how many changed.
+pub async fn recompute_dues(store: &Store, only: Option<&[i64]>) -> Result<u64> {
+    let conn = store.db();
+    let policy = store.registry_policy().evaluations.clone();
+    let mut q = system::Entity::find().order_by_asc(system::Column::Id);
+    if let Some(ids) = only {
+        q = q.filter(system::Column::Id.is_in(ids.iter().copied()));
+    }
+    let mut changed = 0;
+    let mut after = 0i64;
+    loop {
+        let rows = q.clone().filter(system::Column::Id.gt(after)).limit(1000).all(conn).await?;
+        let Some(last_row) = rows.last() else { break };
+        after = last_row.id;
+        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+        let last: HashMap<i64, NaiveDate> = mlps_evaluation::Entity::find()
+            .select_only()
+            .column(mlps_evaluation::Column::SystemId)
+            .column_as(mlps_evaluation::Column::EvaluatedOn.max(), "last")
+            .filter(mlps_evaluation::Column::SystemId.is_in(ids))
+            .group_by(mlps_evaluation::Column::SystemId)
+            .into_tuple::<(i64, NaiveDate)>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let txn = store.begin_write().await?;
+        for m in rows {
+            let due = policy.next_due(m.mlps_level, last.get(&m.id).copied(), m.mlps_graded_on);
+            let filing_due = policy.filing_due(
+                m.mlps_level,
+                !m.mlps_filing_no.trim().is_empty(),
+                m.mlps_graded_on,
+                m.went_online_on,
+            );
+            if due == m.evaluation_due_on && filing_due == m.mlps_filing_due_on {
+                continue;
+            }
+            let mut am: system::ActiveModel = m.into();
+            am.evaluation_due_on = Set(due);
+            am.mlps_filing_due_on = Set(filing_due);
+            am.update(&*txn).await?;
+            changed += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(changed)
+}
+
 /// Move a system to another stage, through its gates.
 pub async fn transition(store: &Store, who: &Principal, id: i64, input: TransitionInput) -> Result<SystemDetail> {
     let txn = store.begin_write().await?;
@@ -1167,7 +1293,21 @@ pub async fn transition(store: &Store, who: &Principal, id: i64, input: Transiti
     let now = store.now();
     let before = json!({"stage": current.stage});
     let unit_id = current.unit_id;
+    // The MLPS filing clock (art. 15) also counts from the day the system first goes online.
+    let first_online = (to == Stage::Online && current.went_online_on.is_none()).then(|| now.date_naive());
+    let filing_due = first_online.and_then(|day| {
+        store.registry_policy().evaluations.filing_due(
+            current.mlps_level,
+            !current.mlps_filing_no.trim().is_empty(),
+            current.mlps_graded_on,
+            Some(day),
+        )
+    });
     let mut am: system::ActiveModel = current.into();
+    if let Some(day) = first_online {
+        am.went_online_on = Set(Some(day));
+        am.mlps_filing_due_on = Set(filing_due);
+    }
     am.stage = Set(to);
     if let (true, Some(why)) = (overriding, override_reason) {
         am.override_note = Set(format!("{} {}: {} ({})", now.format("%Y-%m-%d"), who.username, why, codes.join(", ")));
