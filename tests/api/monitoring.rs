@@ -386,3 +386,96 @@ async fn certificates_and_slow_sites_through_the_engine() {
     assert_eq!(list["items"][0]["status"], "down", "{list}");
     assert!(list["items"][0]["last_error"].as_str().unwrap().contains("timed out"));
 }
+
+/// Issue 14 rule 4 (§三(三), 关停): a system under an issued shutdown order
+/// is verified off the net by its monitors; while it still serves pages a
+/// `still_online` finding (high) stands and the center is told at once; it
+/// resolves when the site stops answering, and the order shows the last look.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shut_down_system_still_online_is_found_and_the_center_told() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let admin = app.api(&app.user("admin2", Role::Admin, None).await);
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (st, v) = admin
+        .send("post", &format!("/systems/{system}/transition"), json!({"to": "online", "override_reason": "测试"}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    wangan_core::notify::service::add_channel(
+        &app.store,
+        &Principal::system("test"),
+        serde_json::from_value(json!({"owner_kind": "center", "kind": "webhook", "target": "http://127.0.0.1:9/hook"}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    m.engine.run_once().await.unwrap();
+
+    // A critical notice left undone: past its deadline and the grace period the ladder proposes an order.
+    let (st, n) = officer
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "edusrc", "title": "甲学院网站 SQL 注入", "severity": "critical", "systems": [system]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{n}");
+    let mut proposed = 0;
+    for _ in 0..6 {
+        m.clock.advance(chrono::Duration::hours(12));
+        proposed += wangan_core::notices::service::escalation::run_once(&app.store).await.unwrap().proposals;
+    }
+    assert_eq!(proposed, 1);
+    let (_, orders) = officer.get("/shutdown-orders?state=proposed").await;
+    let order = orders["items"][0]["id"].as_i64().unwrap();
+    // A proposal is not verified: the system is still online by right.
+    m.clock.advance(chrono::Duration::minutes(10));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(!f.to_string().contains("still_online"), "{f}");
+
+    let (st, o) = officer.send("post", &format!("/shutdown-orders/{order}/issue"), json!({})).await;
+    assert_eq!(st, 200, "{o}");
+    // The unit has not taken it down: the next check finds it answering.
+    m.clock.advance(chrono::Duration::minutes(10));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(open_subjects(&f).contains(&"availability:still_online".to_owned()), "{f}");
+    let still = f["items"].as_array().unwrap().iter().find(|x| x["subject"] == "still_online").cloned().unwrap();
+    assert_eq!((still["code"].as_str(), still["severity"].as_str()), (Some("still_online"), Some("high")));
+    let told = wangan_core::notify::entity::outbox::Entity::find()
+        .filter(wangan_core::notify::entity::outbox::Column::Event.eq("still_online"))
+        .filter(wangan_core::notify::entity::outbox::Column::Target.eq("http://127.0.0.1:9/hook"))
+        .count(app.store.db())
+        .await
+        .unwrap();
+    assert_eq!(told, 1, "the center is told at once");
+    let (_, o) = officer.get(&format!("/shutdown-orders/{order}")).await;
+    assert_eq!(o["verified_online"], true, "{o}");
+    assert_eq!(o["verification"], "HTTP 200");
+    // Seen again: the finding stands, the center is not told twice.
+    m.clock.advance(chrono::Duration::minutes(10));
+    m.engine.run_once().await.unwrap();
+    let again = wangan_core::notify::entity::outbox::Entity::find()
+        .filter(wangan_core::notify::entity::outbox::Column::Event.eq("still_online"))
+        .filter(wangan_core::notify::entity::outbox::Column::Target.eq("http://127.0.0.1:9/hook"))
+        .count(app.store.db())
+        .await
+        .unwrap();
+    assert_eq!(again, 1);
+
+    // The unit takes the site down: no "down" alarm, the finding resolves, the order shows it.
+    m.farm.update(HOST, |s| s.status = 503);
+    for _ in 0..4 {
+        m.clock.advance(chrono::Duration::minutes(10));
+        m.engine.run_once().await.unwrap();
+    }
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(!f.to_string().contains("still_online"), "{f}");
+    assert!(!open_subjects(&f).iter().any(|s| s.starts_with("availability:")), "a shut-down site is meant to be down: {f}");
+    let (_, o) = officer.get(&format!("/shutdown-orders/{order}")).await;
+    assert_eq!(o["verified_online"], false, "{o}");
+}
