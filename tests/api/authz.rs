@@ -722,6 +722,18 @@ async fn every_form_route_every_role_own_and_other_unit() {
             let monitor_url = format!("http://m{n}{i}.farm.test/");
             let (notice, rect, channel) = (&notices[i], rects[i], channels[i]);
             let system_ref = system.to_string();
+            // Fresh enforcement records per try: a decision is taken once.
+            let (to_issue, to_extend) = (proposed_order(&app, system).await, proposed_order(&app, system).await);
+            let to_decide = proposed_violation(&app, system).await;
+            let decides = |ok: u16| {
+                if hidden {
+                    404
+                } else if matches!(role, Admin | Officer) {
+                    ok
+                } else {
+                    403
+                }
+            };
             let works = |ok: u16| {
                 if hidden {
                     404
@@ -911,6 +923,19 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 ),
                 // The test server fetches no page: accepting is refused (409) once authorized.
                 (format!("/monitors/{}/baseline", monitors[i]), vec![("note", "确认")], manages(409)),
+                (format!("/shutdown-orders/{to_issue}/issue"), vec![("note", "立即关停")], decides(303)),
+                // No new deadline: refused with the form once authorized (422).
+                (format!("/shutdown-orders/{to_extend}/extend"), vec![("deadline", ""), ("reason", "")], decides(422)),
+                (
+                    "/violations".into(),
+                    vec![("unit", target), ("category", "false_data"), ("description", "填报数据与实际不符")],
+                    if matches!(role, Admin | Officer | Reviewer) { 303 } else { 403 },
+                ),
+                (
+                    format!("/violations/{to_decide}/decide"),
+                    vec![("decision", "confirm"), ("note", "属实")],
+                    decides(303),
+                ),
                 (
                     "/users/revoke-role".into(),
                     vec![("username", "victim"), ("role", "leader"), ("unit", target)],

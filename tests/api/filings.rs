@@ -21,8 +21,10 @@ async fn unit_with_responsibles(app: &TestApp, code: &str) -> Vec<i64> {
         let p = wangan_core::directory::service::people::create(
             &app.store,
             &sys,
-            serde_json::from_value(json!({"name": name, "unit": code, "email": format!("{email}@{code}.university.example")}))
-                .unwrap(),
+            serde_json::from_value(
+                json!({"name": name, "unit": code, "email": format!("{email}@{code}.university.example")}),
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -30,7 +32,11 @@ async fn unit_with_responsibles(app: &TestApp, code: &str) -> Vec<i64> {
     }
     let (st, _) = app
         .api(&app.user(&format!("{code}-officer"), Role::Officer, None).await)
-        .send("put", &format!("/units/{code}/responsibilities"), json!({"first": ids[0], "main": ids[1], "direct": ids[2]}))
+        .send(
+            "put",
+            &format!("/units/{code}/responsibilities"),
+            json!({"first": ids[0], "main": ids[1], "direct": ids[2]}),
+        )
         .await;
     assert_eq!(st, 200);
     ids
@@ -107,7 +113,8 @@ async fn the_mlps_filing_clock_flags_and_reminds() {
     assert_eq!(v["mlps"]["filing_overdue"], false);
 
     // Recording the filing number stops the clock.
-    let mlps = json!({"level": 2, "graded_on": "2026-01-05", "filing_no": "11010843001-26001", "filed_on": "2026-03-03"});
+    let mlps =
+        json!({"level": 2, "graded_on": "2026-01-05", "filing_no": "11010843001-26001", "filed_on": "2026-03-03"});
     let (st, v) = officer.send("put", &format!("/systems/{system}/mlps"), mlps).await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["mlps"]["filing_due_on"], Value::Null);
@@ -118,7 +125,8 @@ async fn the_mlps_filing_clock_flags_and_reminds() {
     // Level 1 files nothing.
     app.unit("phys", "物理学院").await;
     let other = app.system_in_building("phys").await;
-    let (_, v) = officer.send("put", &format!("/systems/{other}/mlps"), json!({"level": 1, "graded_on": "2026-01-05"})).await;
+    let (_, v) =
+        officer.send("put", &format!("/systems/{other}/mlps"), json!({"level": 1, "graded_on": "2026-01-05"})).await;
     assert_eq!(v["mlps"]["filing_due_on"], Value::Null);
 }
 
@@ -161,8 +169,7 @@ async fn a_rename_or_a_new_responsible_person_calls_for_a_filing_update() {
     let (st, _) = admin.send("patch", "/units/chem", json!({"name": "化学与分子工程学院"})).await;
     assert_eq!(st, 200);
     assert_eq!(status(officer.get(&path).await.1), "needs_update");
-    let (_, history) =
-        admin.get(&format!("/audit?entity=system&entity_id={system}&action=filing_needs_update")).await;
+    let (_, history) = admin.get(&format!("/audit?entity=system&entity_id={system}&action=filing_needs_update")).await;
     assert!(history.to_string().contains("unit_renamed"), "the reason is kept: {history}");
     let (_, list) = officer.get("/systems?filing=needs_update").await;
     assert_eq!(list["total"], 1);

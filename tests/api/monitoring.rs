@@ -475,7 +475,10 @@ async fn a_shut_down_system_still_online_is_found_and_the_center_told() {
     }
     let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
     assert!(!f.to_string().contains("still_online"), "{f}");
-    assert!(!open_subjects(&f).iter().any(|s| s.starts_with("availability:")), "a shut-down site is meant to be down: {f}");
+    assert!(
+        !open_subjects(&f).iter().any(|s| s.starts_with("availability:")),
+        "a shut-down site is meant to be down: {f}"
+    );
     let (_, o) = officer.get(&format!("/shutdown-orders/{order}")).await;
     assert_eq!(o["verified_online"], false, "{o}");
 }

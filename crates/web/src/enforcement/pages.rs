@@ -138,6 +138,9 @@ async fn extend(
     CsrfForm { user, form }: CsrfForm<ExtendForm>,
 ) -> PageResult {
     let id = path_id(&id, &user)?;
+    // Who may decide is settled before what was typed is read.
+    shutdowns::get(&s.store, &user.principal, id).await.or_page(&user)?;
+    user.principal.require(Permission::DecideEnforcement).map_err(|e| fail(&user, WebError::from(e)))?;
     let tz = s.store.notice_policy().time_zone;
     // A local date and time from the form (`datetime-local`), or a date (the end of that day).
     let typed = form.deadline.trim();
