@@ -604,10 +604,15 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     }
     let (_, shut) = officer.get("/systems?stage=shutdown").await;
     assert_eq!(shut["total"], 1);
+    // One order issued, one proposal waiting for the center.
+    for state in ["issued", "proposed"] {
+        let (_, orders) = officer.get(&format!("/shutdown-orders?state={state}")).await;
+        assert_eq!(orders["total"], 1, "{state}: {orders}");
+    }
     let (_, v) = officer.get("/violations").await;
     assert_eq!(v["items"][0]["category"], "refused_rectification");
     let (_, overdue) = officer.get("/rectifications?overdue=true").await;
-    assert_eq!(overdue["total"], 2, "the shut-down one and the freshly escalated one");
+    assert_eq!(overdue["total"], 3, "the shut-down one, the one proposed for shutdown and the freshly escalated one");
     // Every demo address is reserved: nothing is sent off the machine.
     use sea_orm::EntityTrait;
     for m in wangan_core::notify::entity::outbox::Entity::find().all(app.store.db()).await.unwrap() {

@@ -1,15 +1,34 @@
 // Browser test: the center records a notice; the unit's network admin writes
 // and submits the rectification report; the unit's leader approves it; the
-// center accepts it. Starts its own server with the demo data.
+// center accepts it; then the center issues the shutdown order the ladder
+// proposed for another overdue system. Runs on a desktop screen and again at
+// phone width (390 × 844: links in WeCom and DingTalk open on phones). Starts
+// its own server with the demo data for each run.
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { launchBrowser, run, shots, startServer } from './harness.mjs';
 
+const screens = [
+  { tag: 'desktop', viewport: { width: 1280, height: 900 } },
+  { tag: 'phone', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+];
+
 await run('rectification.mjs', async (step) => {
+  for (const screen of screens) await flow(screen, step);
+});
+
+async function flow(screen, step) {
   const { base, stop } = await startServer(['--demo']);
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const page = await browser.newPage({
+      viewport: screen.viewport, isMobile: !!screen.isMobile, hasTouch: !!screen.hasTouch, locale: 'zh-CN',
+    });
+    // Nothing wider than the screen: a page that scrolls sideways as a whole is broken on a phone.
+    const fits = async (what) => {
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(wide <= 1, `${what} is ${wide}px wider than the ${screen.tag} screen`);
+    };
     const login = async (user) => {
       await page.goto(`${base}/login`);
       await page.fill('input[name=username]', user);
@@ -85,7 +104,8 @@ await run('rectification.mjs', async (step) => {
     assert.match(await page.textContent('h1'), /已完成/);
     const history = await page.textContent('ul.history');
     for (const word of ['下发整改', '提交整改报告', '单位审批', '审核通过']) assert.ok(history.includes(word), `history: ${word}`);
-    await page.screenshot({ path: join(shots, 'rectification-accepted.png'), fullPage: true });
+    await fits('the rectification page');
+    await page.screenshot({ path: join(shots, `rectification-accepted-${screen.tag}.png`), fullPage: true });
     step();
 
     // 5. The report downloads as a Word document.
@@ -95,8 +115,32 @@ await run('rectification.mjs', async (step) => {
     const bytes = await resp.body();
     assert.equal(bytes.subarray(0, 2).toString(), 'PK');
     step();
+
+    // 6. The ladder proposed a shutdown for the mathematics school's site: the officer
+    // finds it from the navigation and issues the 责令关停通知.
+    await page.click('nav.main a[href="/shutdown-orders"]');
+    await page.waitForURL(/\/shutdown-orders$/);
+    await page.click('nav.filters a[href="/shutdown-orders?state=proposed"]');
+    await page.waitForURL(/state=proposed/);
+    await fits('the list of shutdown orders');
+    await page.click('a:has-text("数学学院网站")');
+    await page.waitForURL(/\/shutdown-orders\/\d+$/);
+    assert.match(await page.textContent('h1'), /待中心决定/);
+    await page.fill('form[action$="/issue"] textarea[name=note]', '请立即停止对外服务。');
+    await page.click('form[action$="/issue"] button[type=submit]');
+    await page.waitForURL(/ok=order\.issued/);
+    assert.match(await page.textContent('h1'), /已关停/);
+    const facts = await page.textContent('dl.facts');
+    assert.match(facts, /〔\d{4}〕第\d{3}号/, 'the order has its number');
+    assert.match(facts, /请立即停止对外服务/);
+    await fits('the shutdown order');
+    await page.screenshot({ path: join(shots, `shutdown-order-${screen.tag}.png`), fullPage: true });
+    const docx = await page.request.get(`${page.url().split('?')[0]}/notice.docx`);
+    assert.equal(docx.status(), 200);
+    assert.equal((await docx.body()).subarray(0, 2).toString(), 'PK');
+    step();
   } finally {
     await browser.close();
     stop();
   }
-});
+}

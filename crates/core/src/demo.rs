@@ -173,7 +173,7 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
     let now = store.now();
     let by_host = |host: &str| format!("https://{host}.university.example/");
     // (system host, source, reference, title, vuln type, severity, received ago (h), deadline from now (h), state)
-    let plan: [DemoNotice; 9] = [
+    let plan: [DemoNotice; 10] = [
         (
             "ee",
             Src::Edusrc,
@@ -228,6 +228,17 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             50,
             118,
             S::ReportSubmitted,
+        ),
+        (
+            "math",
+            Src::Edusrc,
+            "EDUSRC-2026-09388",
+            "数学学院网站后台弱口令",
+            "弱口令",
+            Sev::High,
+            150,
+            -60,
+            S::Assigned, // overdue past the grace period too: its proposal waits for the center
         ),
         ("oj", Src::Inspection, "自查-2026-11", "在线评测平台弱口令", "弱口令", Sev::Medium, 100, 68, S::Approved),
         (
@@ -296,8 +307,9 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             S::Assigned => {}
         }
     }
-    // The ladder as of now: the overdue one is escalated, the long-overdue one's
-    // shutdown proposed; the center issues that order (so the demo shows both).
+    // The ladder as of now: the overdue one is escalated, the two long-overdue
+    // ones' shutdowns proposed; the center issues the one of the school of
+    // electronics, the other waits for its decision (so the demo shows both).
     escalation::run_once(store).await?;
     let proposed = crate::enforcement::service::shutdowns::list(
         store,
@@ -306,7 +318,7 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
         crate::platform::page::PageRequest { page: None, per_page: Some(10) },
     )
     .await?;
-    if let Some(o) = proposed.items.first() {
+    if let Some(o) = proposed.items.iter().find(|o| o.system_urls.iter().any(|u| u == &by_host("ee"))) {
         let note = crate::enforcement::service::shutdowns::IssueInput {
             note: "请立即停止对外服务，完成整改后申请恢复。".into(),
         };

@@ -140,14 +140,43 @@ labelled! {
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+static CENTER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The catalog's name for the network center, as it stands in zh-CN.
+pub const DEFAULT_CENTER: &str = "网络信息中心";
+
+/// The deployment's name for its network center (`[institution] center`),
+/// used throughout the Chinese pages in place of the default. Set once, at
+/// start, before the first page; later calls change nothing.
+pub fn set_center_name(name: &str) {
+    let name = name.trim();
+    if !name.is_empty() {
+        let _ = CENTER.set(name.to_owned());
+    }
+}
+
+impl Catalog {
+    /// The zh-CN messages with the center's own name.
+    fn with_center(mut self, center: &str) -> Catalog {
+        if center != DEFAULT_CENTER {
+            for v in self.zh.values_mut() {
+                if v.contains(DEFAULT_CENTER) {
+                    *v = v.replace(DEFAULT_CENTER, center);
+                }
+            }
+        }
+        self
+    }
+}
 
 /// The process-wide catalog (embedded; parsed once).
 pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| {
-        Catalog::load().unwrap_or_else(|e| {
+        let c = Catalog::load().unwrap_or_else(|e| {
             tracing::error!(error = %e, "message catalog does not parse");
             Catalog { zh: HashMap::new(), en: HashMap::new() }
-        })
+        });
+        c.with_center(CENTER.get().map_or(DEFAULT_CENTER, String::as_str))
     })
 }
 
@@ -159,6 +188,15 @@ pub fn msg(locale: &str) -> Msg<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_center_has_one_configurable_name() {
+        let c = Catalog::load().unwrap().with_center("信息化建设与管理处");
+        let zh = c.locale("zh-CN");
+        assert!(zh.t("order.hint").contains("信息化建设与管理处"), "{}", zh.t("order.hint"));
+        assert!(!c.zh.values().any(|v| v.contains(DEFAULT_CENTER)), "no other name is left");
+        assert!(Catalog::load().unwrap().zh.values().any(|v| v.contains(DEFAULT_CENTER)));
+    }
 
     #[test]
     fn catalogs_have_the_same_keys() {

@@ -171,6 +171,7 @@ async fn tell<C: ConnectionTrait>(
         system_name: &s.name,
         unit_name: units.get(&r.unit_id).map(|u| u.name.as_str()).unwrap_or_default(),
         deadline: r.deadline,
+        center: &store.documents().center,
     };
     let msg = messages::message(event, &subject, store.notice_policy().time_zone, extra);
     outbox.add(conn, store.now(), Some(r.unit_id), to, &msg).await?;

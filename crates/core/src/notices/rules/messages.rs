@@ -16,6 +16,8 @@ pub struct Subject<'a> {
     pub system_name: &'a str,
     pub unit_name: &'a str,
     pub deadline: DateTime<Utc>,
+    /// The network center's name (`[institution] center`).
+    pub center: &'a str,
 }
 
 /// A message: the event word, a subject line and a body of a few lines.
@@ -83,12 +85,12 @@ pub fn message(event: Event, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
         Event::Rung(Rung::Overdue) => format!("【整改逾期】{} 已超过整改期限", s.system_name),
         Event::Rung(Rung::Shutdown) => format!("【关停通知】{} 逾期未整改，责令下线", s.system_name),
         Event::ReportSubmitted => format!("【待审批】{} 的风险整改报告待单位负责人审批", s.system_name),
-        Event::Approved => format!("【待审核】{} 的风险整改报告已由单位审批，请网络信息中心审核", s.system_name),
+        Event::Approved => format!("【待审核】{} 的风险整改报告已由单位审批，请{}审核", s.system_name, s.center),
         Event::Accepted => format!("【整改通过】{} 的风险整改报告已通过审核", s.system_name),
         Event::Rejected => format!("【整改退回】{} 的风险整改报告未通过审核", s.system_name),
         Event::Lifted => format!("【解除关停】{} 的关停令已解除", s.system_name),
         Event::ShutdownProposed => format!("【待决定】{} 逾期未整改，请决定是否责令关停", s.system_name),
-        Event::ShutdownPending => format!("【待决定】{} 的关停建议仍待网络信息中心决定", s.system_name),
+        Event::ShutdownPending => format!("【待决定】{} 的关停建议仍待{}决定", s.system_name, s.center),
         Event::ShutdownIssued => format!("【关停通知】{} 逾期未整改，责令关停", s.system_name),
         Event::Extended => format!("【整改延期】{} 的整改期限已延长", s.system_name),
         Event::OfflineReminder => format!("【整改提醒】{} 已下线修复，请尽快完成整改并提交报告", s.system_name),
@@ -125,6 +127,7 @@ mod tests {
             system_name: "化学学院网站",
             unit_name: "化学学院",
             deadline: Utc.with_ymd_and_hms(2026, 11, 2, 16, 0, 0).unwrap(),
+            center: "信息化建设与管理处",
         };
         let m = message(Event::Rung(Rung::Reminder(80)), &s, chrono_tz::Asia::Shanghai, "");
         assert!(m.subject.contains("80%"), "{}", m.subject);
@@ -135,6 +138,7 @@ mod tests {
         assert!(m.body.ends_with("审核意见：缺少复测截图"));
         assert!(message(Event::Rung(Rung::Shutdown), &s, chrono_tz::UTC, "").subject.contains("关停"));
         assert!(m.body.contains("SQL 注入漏洞（EDU-2026-001）"));
+        assert!(message(Event::Approved, &s, chrono_tz::UTC, "").subject.contains("请信息化建设与管理处审核"));
         let bare = Subject { notice_reference: "", ..s };
         assert!(!message(Event::Assigned, &bare, chrono_tz::UTC, "").body.contains("（）"), "no empty brackets");
     }

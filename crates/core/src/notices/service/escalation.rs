@@ -196,6 +196,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                 system_name: &system_name,
                 unit_name: &u.name,
                 deadline: r.deadline,
+                center: &store.documents().center,
             };
             let Some((_, rung)) = taken else {
                 // The daily reminder past the ladder's end.

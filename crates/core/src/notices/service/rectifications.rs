@@ -494,6 +494,7 @@ pub(crate) async fn tell<C: ConnectionTrait>(
         system_name: &s.name,
         unit_name: &u.name,
         deadline: r.deadline,
+        center: &store.documents().center,
     };
     let msg = messages::message(event, &subject, store.notice_policy().time_zone, extra);
     outbox.add(conn, store.now(), Some(r.unit_id), audiences, &msg).await?;
