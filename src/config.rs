@@ -489,6 +489,9 @@ pub struct RegistryConfig {
     pub protections_website: Vec<String>,
     /// ... and internet-facing systems of level 3 or more in addition.
     pub protections_level3: Vec<String>,
+    /// A unit's system goes online only on the center's approval of its
+    /// go-live request (with the filing certificate).
+    pub golive_approval: bool,
 }
 
 impl Default for RegistryConfig {
@@ -505,6 +508,7 @@ impl Default for RegistryConfig {
             protections_internet_facing: words(&gates.internet_facing),
             protections_website: words(&gates.website),
             protections_level3: words(&gates.level3),
+            golive_approval: true,
         }
     }
 }
@@ -550,6 +554,7 @@ impl RegistryConfig {
                 warn_days: self.evaluation_warn_days,
                 filing_days: self.mlps_filing_days,
             },
+            golive_approval: self.golive_approval,
         })
     }
 }

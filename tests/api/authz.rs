@@ -133,6 +133,37 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Officer => ok,
             _ => 403,
         },
+        // Go-live requests (上线申请): those who manage the system ask; the center decides.
+        ("post", "/systems/{id}/golive") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
+        ("get", "/golive-requests") => ok,
+        ("get", "/golive-requests/{id}" | "/golive-requests/{id}/certificate") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        // The probe sends no file: refused as missing (422) once permitted.
+        ("put", "/golive-requests/{id}/certificate") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => 422,
+            _ => 403,
+        },
+        // The system under test misses its filing and protections: the gates refuse (409) once permitted.
+        ("post", "/golive-requests/{id}/approve") => match role {
+            _ if hidden => 404,
+            Admin | Officer => 409,
+            _ => 403,
+        },
+        ("post", "/golive-requests/{id}/refuse") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
         // The center and the reviewers (宣传部、保卫处) propose violations.
         ("post", "/violations") => match role {
             Admin | Officer | Reviewer => ok,
@@ -263,6 +294,39 @@ async fn proposed_order(app: &TestApp, system_id: i64) -> i64 {
     .await
     .unwrap()
     .id
+}
+
+/// A pending go-live request of the system, with its certificate (a fresh one per try).
+async fn pending_golive(app: &TestApp, system_id: i64) -> i64 {
+    clear_golive(app, system_id).await;
+    let input = wangan_core::registry::service::golive::GoLiveInput {
+        note: "申请上线".into(),
+        certificate: Some(wangan_core::platform::uploads::Upload {
+            file_name: "备案证明.pdf".into(),
+            bytes: b"%PDF-1.4\n%test certificate\n".to_vec(),
+        }),
+    };
+    let sys = wangan_core::Principal::system("test");
+    wangan_core::registry::service::golive::request(&app.store, &sys, system_id, input).await.unwrap().id
+}
+
+/// No request of the system waits (a system has one pending request at most),
+/// and it is back in building (orders issued earlier in the matrix shut it down).
+async fn clear_golive(app: &TestApp, system_id: i64) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use wangan_core::registry::entity::{golive_request, system};
+    golive_request::Entity::delete_many()
+        .filter(golive_request::Column::SystemId.eq(system_id))
+        .exec(app.store.db())
+        .await
+        .unwrap();
+    system::Entity::update_many()
+        .col_expr(system::Column::Stage, Expr::value(wangan_core::registry::Stage::Building))
+        .filter(system::Column::Id.eq(system_id))
+        .exec(app.store.db())
+        .await
+        .unwrap();
 }
 
 /// A violation proposed against the system's unit (a fresh one per try).
@@ -463,8 +527,18 @@ async fn every_route_every_role_own_and_other_unit() {
                     if route.path.starts_with("/shutdown-orders") { proposed_order(&app, systems[i]).await } else { 0 };
                 let violation_id =
                     if route.path.starts_with("/violations/") { proposed_violation(&app, systems[i]).await } else { 0 };
+                let golive_id = if route.path.starts_with("/golive-requests/") {
+                    pending_golive(&app, systems[i]).await
+                } else {
+                    0
+                };
+                if route.path == "/systems/{id}/golive" {
+                    clear_golive(&app, systems[i]).await;
+                }
                 let id = if route.path.starts_with("/shutdown-orders") {
                     order_id
+                } else if route.path.starts_with("/golive-requests") {
+                    golive_id
                 } else if route.path.starts_with("/violations") {
                     violation_id
                 } else if route.path.starts_with("/tokens") {
@@ -534,6 +608,9 @@ async fn every_route_every_role_own_and_other_unit() {
                     }
                     ("post", "/violations/{id}/confirm") => Some(json!({})),
                     ("post", "/violations/{id}/dismiss") => Some(json!({"note": "情况不属实"})),
+                    ("post", "/systems/{id}/golive") => Some(json!({"note": "申请上线"})),
+                    ("post", "/golive-requests/{id}/approve") => Some(json!({})),
+                    ("post", "/golive-requests/{id}/refuse") => Some(json!({"note": "材料不全"})),
                     _ => None,
                 };
                 let mut req = client
@@ -725,6 +802,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
             // Fresh enforcement records per try: a decision is taken once.
             let (to_issue, to_extend) = (proposed_order(&app, system).await, proposed_order(&app, system).await);
             let to_decide = proposed_violation(&app, system).await;
+            let golive = pending_golive(&app, system).await;
             let decides = |ok: u16| {
                 if hidden {
                     404
@@ -923,6 +1001,26 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 ),
                 // The test server fetches no page: accepting is refused (409) once authorized.
                 (format!("/monitors/{}/baseline", monitors[i]), vec![("note", "确认")], manages(409)),
+                (
+                    format!("/golive-requests/{golive}/decide"),
+                    vec![("decision", "refuse"), ("note", "材料不全")],
+                    decides(303),
+                ),
+                // The form above made the system an intranet one (no certificate needed). The center
+                // refused the waiting request, so it may ask again; the unit's own still waits (409).
+                (
+                    format!("/systems/{system}/golive"),
+                    vec![("note", "申请上线")],
+                    if hidden {
+                        404
+                    } else {
+                        match role {
+                            Admin | Officer => 303,
+                            UnitAdmin => 409,
+                            _ => 403,
+                        }
+                    },
+                ),
                 (format!("/shutdown-orders/{to_issue}/issue"), vec![("note", "立即关停")], decides(303)),
                 // No new deadline: refused with the form once authorized (422).
                 (format!("/shutdown-orders/{to_extend}/extend"), vec![("deadline", ""), ("reason", "")], decides(422)),
@@ -954,7 +1052,10 @@ async fn every_form_route_every_role_own_and_other_unit() {
             ];
             for (path, mut form, want) in cases {
                 form.push(("csrf", &csrf));
-                let multipart = path.ends_with("/evaluations") || path == "/notices" || path.ends_with("/report");
+                let multipart = path.ends_with("/evaluations")
+                    || path == "/notices"
+                    || path.ends_with("/report")
+                    || path.ends_with("/golive");
                 let got = if multipart {
                     // This form carries a file, so it is multipart.
                     let mut multipart = reqwest::multipart::Form::new();

@@ -174,3 +174,75 @@ async fn a_rename_or_a_new_responsible_person_calls_for_a_filing_update() {
     let (_, list) = officer.get("/systems?filing=needs_update").await;
     assert_eq!(list["total"], 1);
 }
+
+/// Issue 14 rule 6 (§四(一), 先备案后上线): the unit cannot move its system
+/// online itself; it asks, sends the filing certificate, and the center
+/// approves (the system goes online through its gates) or refuses with a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_asks_to_go_online_and_the_center_decides() {
+    let app = spawn_app().await;
+    unit_with_responsibles(&app, "chem").await;
+    let system = app.system_in_building("chem").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let unit_admin = app.api(&app.user("chem-admin", Role::UnitAdmin, Some("chem")).await);
+    let leader = app.api(&app.user("chem-head", Role::Leader, Some("chem")).await);
+    let prots = json!([{"kind": "firewall"}, {"kind": "tamper_protection"}]);
+    assert_eq!(unit_admin.send("put", &format!("/systems/{system}/protections"), prots).await.0, 200);
+    let filed = json!({"status": "filed", "icp_no": "京ICP备05004617号", "public_security_no": "11010802000001",
+        "filed_on": "2026-01-10"});
+    assert_eq!(unit_admin.send("put", &format!("/systems/{system}/filing"), filed).await.0, 200);
+
+    // Everything is in place, but the unit does not move it itself.
+    let (st, v) = unit_admin.send("post", &format!("/systems/{system}/transition"), json!({"to": "online"})).await;
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(reasons(&v), ["golive_request"]);
+    let (_, d) = unit_admin.get(&format!("/systems/{system}")).await;
+    assert_eq!(d["actions"]["request_golive"], true);
+
+    // It asks; the leader may not; a second request waits for the first.
+    let (st, _) = leader.send("post", &format!("/systems/{system}/golive"), json!({"note": "x"})).await;
+    assert_eq!(st, 403);
+    let (st, r) =
+        unit_admin.send("post", &format!("/systems/{system}/golive"), json!({"note": "已完成公安备案"})).await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(r["state"], "pending");
+    let id = r["id"].as_i64().unwrap();
+    let (st, _) = unit_admin.send("post", &format!("/systems/{system}/golive"), json!({})).await;
+    assert_eq!(st, 409);
+    let (_, pending) = officer.get("/golive-requests?state=pending").await;
+    assert_eq!(pending["total"], 1);
+
+    // No certificate yet: the center cannot approve an internet-facing system.
+    let (st, e) = officer.send("post", &format!("/golive-requests/{id}/approve"), json!({})).await;
+    assert_eq!(st, 409, "{e}");
+    assert_eq!(e["error"]["code"], "certificate_required", "{e}");
+    let put = |bytes: &'static [u8]| {
+        unit_admin
+            .client
+            .put(app.url(&format!("/api/v1/golive-requests/{id}/certificate?file_name=备案证明.pdf")))
+            .bearer_auth(&unit_admin.token)
+            .body(bytes)
+            .send()
+    };
+    assert_eq!(put(b"MZ\x90\x00not a certificate").await.unwrap().status(), 422, "only PDFs and images");
+    let res = put(b"%PDF-1.4\n%certificate\n").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let r: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(r["certificate"]["file_name"], "备案证明.pdf");
+    let file = officer.call("get", &format!("/golive-requests/{id}/certificate"), None).await;
+    assert_eq!(file.status(), 200);
+    assert!(file.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+    // Refusing needs a reason; approving puts the system online and starts the filing clock.
+    let (st, _) = officer.send("post", &format!("/golive-requests/{id}/refuse"), json!({})).await;
+    assert_eq!(st, 422);
+    let (st, r) = officer.send("post", &format!("/golive-requests/{id}/approve"), json!({"note": "证明已核验"})).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["state"], "approved");
+    let (_, d) = unit_admin.get(&format!("/systems/{system}")).await;
+    assert_eq!(d["stage"], "online");
+    assert!(d["mlps"]["went_online_on"].is_string());
+    assert_eq!(d["golive"]["state"], "approved");
+    let (st, _) = officer.send("post", &format!("/golive-requests/{id}/approve"), json!({})).await;
+    assert_eq!(st, 409, "decided once");
+}

@@ -17,6 +17,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::accounts::api::routes())
         .merge(crate::directory::api::routes())
         .merge(crate::registry::api::routes())
+        .merge(crate::registry::golive::api::routes())
         .merge(crate::notices::api::routes())
         .merge(crate::enforcement::api::routes())
         .merge(crate::notify::api::routes())

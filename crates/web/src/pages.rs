@@ -13,6 +13,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::dashboard::pages::routes())
         .merge(crate::directory::pages::routes())
         .merge(crate::registry::pages::routes())
+        .merge(crate::registry::golive::pages::routes())
         .merge(crate::notices::pages::routes())
         .merge(crate::enforcement::pages::routes())
         .merge(crate::notify::pages::routes())

@@ -29,6 +29,8 @@ pub struct Figures {
     pub mlps_filing_overdue: u64,
     /// Systems whose public-security filing must be updated (变更备案).
     pub filing_needs_update: u64,
+    /// Go-live requests (上线申请) waiting for the center.
+    pub golive_pending: u64,
     /// Units that have not named all three responsible persons.
     pub missing_responsibles: Vec<MissingView>,
     pub rectifications: rectifications::Overview,
@@ -63,6 +65,7 @@ pub async fn figures(store: &Store, who: &Principal) -> Result<Figures> {
             ..Default::default()
         })
         .await?,
+        golive_pending: crate::registry::service::golive::pending_count(store, who).await?,
         missing_responsibles: responsibilities::units_missing(store, who).await?,
         rectifications: rectifications::overview(store, who).await?,
     })

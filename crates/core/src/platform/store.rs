@@ -102,10 +102,18 @@ impl Drop for StartupLock {
 }
 
 /// The configurable rules of the registry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegistryPolicy {
     pub gates: crate::registry::GatePolicy,
     pub evaluations: crate::registry::rules::mlps::EvaluationPolicy,
+    /// A unit's system goes online on the center's approval of a go-live request.
+    pub golive_approval: bool,
+}
+
+impl Default for RegistryPolicy {
+    fn default() -> Self {
+        RegistryPolicy { gates: Default::default(), evaluations: Default::default(), golive_approval: true }
+    }
 }
 
 /// A write transaction; commit it or drop it (which rolls back).

@@ -1,6 +1,7 @@
 //! The systems registry.
 
 pub mod api;
+pub mod golive;
 pub mod inventory_text;
 pub mod pages;
 

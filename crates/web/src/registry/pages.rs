@@ -20,7 +20,7 @@ use serde::Deserialize;
 use wangan_core::directory::service::units::{self, UnitView};
 use wangan_core::platform::access::Permission;
 use wangan_core::registry::service::systems::{self, SystemDetail, SystemView};
-use wangan_core::registry::{EvaluationResult, FilingStatus, Hosting, ProtectionKind, Stage, SystemKind};
+use wangan_core::registry::{EvaluationResult, FilingStatus, GoLiveState, Hosting, ProtectionKind, Stage, SystemKind};
 use wangan_core::{CoreError, FieldError, Page, PageRequest};
 
 pub fn routes() -> Router<AppState> {
@@ -46,6 +46,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/systems/{id}/evaluations/{eid}/report", get(evaluation_report))
         .route("/systems/{id}/transition", post(transition))
+        .route(
+            "/systems/{id}/golive",
+            post(golive_request)
+                .layer(axum::extract::DefaultBodyLimit::max(wangan_core::platform::attachments::MAX_BYTES + 64 * 1024)),
+        )
         .route("/systems/{id}/delete", post(delete))
 }
 
@@ -396,6 +401,8 @@ struct SystemPage {
     can_override: bool,
     history: Vec<AuditRow>,
     rectifications: Vec<wangan_core::notices::service::rectifications::RectificationView>,
+    /// A go-live request waits for the center.
+    pending_golive: bool,
 }
 
 async fn system_page(
@@ -454,6 +461,7 @@ async fn system_page(
         Some(e) => e.status(),
         None => StatusCode::OK,
     };
+    let pending_golive = d.golive.as_ref().is_some_and(|g| g.state == GoLiveState::Pending);
     render_status(
         status,
         SystemPage {
@@ -471,6 +479,7 @@ async fn system_page(
             manageable_units,
             can_manage,
             can_override,
+            pending_golive,
             rectifications,
             history,
         },
@@ -678,6 +687,38 @@ pub async fn transition(
     let input = systems::TransitionInput { to: form.to, override_reason: form.override_reason };
     let r = systems::transition(&s.store, &user.principal, id, input).await.map_err(WebError::from);
     done(&s, &user, id, r).await
+}
+
+/// The unit's go-live request (上线申请), with its filing certificate.
+pub async fn golive_request(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    user: PageUser,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let form = read_multipart(&user, multipart, "certificate").await?;
+    let d = systems::get(&s.store, &user.principal, id).await.or_page(&user)?;
+    if !d.actions.edit {
+        return Err(fail(&user, WebError::Core(CoreError::Forbidden)));
+    }
+    if d.system.internet_facing && form.file.is_none() {
+        // 公安部令第33号: the certificate is what the center checks.
+        let e = WebError::Core(CoreError::invalid("certificate", "required"));
+        return system_page(&s, &user, id, None, Some(&e)).await;
+    }
+    let input = wangan_core::registry::service::golive::GoLiveInput {
+        note: form.get("note").to_owned(),
+        certificate: form.file.clone(),
+    };
+    match wangan_core::registry::service::golive::request(&s.store, &user.principal, id, input)
+        .await
+        .map_err(WebError::from)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/systems/{id}?ok=golive.requested_flash")).into_response()),
+        Err(e) if is_form_error(&e) => system_page(&s, &user, id, None, Some(&e)).await,
+        Err(e) => Err(fail(&user, e)),
+    }
 }
 
 pub async fn delete(

@@ -79,16 +79,38 @@ pub struct SystemActions {
     pub override_gates: bool,
     /// Delete it (a mistaken entry, still planned).
     pub delete: bool,
+    /// Going online takes a go-live request (上线申请) the center approves:
+    /// the unit asks rather than moves.
+    pub request_golive: bool,
 }
 
-pub fn actions(who: &crate::platform::access::Principal, unit_id: i64, stage: Stage) -> SystemActions {
+pub fn actions(
+    who: &crate::platform::access::Principal,
+    unit_id: i64,
+    stage: Stage,
+    golive_approval: bool,
+) -> SystemActions {
     use crate::platform::access::Permission;
     let edit = who.may(Permission::ManageSystems(unit_id));
     SystemActions {
         edit,
         override_gates: edit && who.may(Permission::OverrideGate),
         delete: edit && stage.may_be_deleted(),
+        request_golive: edit
+            && needs_golive_request(golive_approval, who.may(Permission::DecideEnforcement), Stage::Online),
     }
+}
+
+/// Issue 14 rule 6 (§四(一), 先备案后上线): with `[registry] golive_approval`,
+/// a unit cannot move its system online itself; it asks, and the center
+/// (who may decide) approves after checking the filing certificate.
+pub fn needs_golive_request(golive_approval: bool, may_decide: bool, to: Stage) -> bool {
+    golive_approval && to == Stage::Online && !may_decide
+}
+
+/// What a go-live request needs before it can be approved (besides the gates).
+pub fn golive_missing(internet_facing: bool, has_certificate: bool) -> Option<&'static str> {
+    (internet_facing && !has_certificate).then_some("certificate_required")
 }
 
 impl FilingStatus {
@@ -174,6 +196,8 @@ pub enum Reason {
     Filing,
     /// Filed, but only with an ICP number: no 公安备案号.
     PublicSecurityNo,
+    /// The unit asks the center to go online (a go-live request); it does not move itself.
+    GoLiveRequest,
     MlpsLevel,
     Protection(ProtectionKind),
     Responsibilities,
@@ -187,6 +211,7 @@ impl Reason {
             Reason::ShutdownOrderOnly => "shutdown_order_only".into(),
             Reason::Filing => "filing".into(),
             Reason::PublicSecurityNo => "public_security_no".into(),
+            Reason::GoLiveRequest => "golive_request".into(),
             Reason::MlpsLevel => "mlps_level".into(),
             Reason::Protection(kind) => format!("protections:{kind}"),
             Reason::Responsibilities => "responsibilities".into(),
@@ -201,6 +226,7 @@ impl Reason {
             "shutdown_order_only" => Reason::ShutdownOrderOnly,
             "filing" => Reason::Filing,
             "public_security_no" => Reason::PublicSecurityNo,
+            "golive_request" => Reason::GoLiveRequest,
             "mlps_level" => Reason::MlpsLevel,
             "responsibilities" => Reason::Responsibilities,
             "filing_not_cancelled" => Reason::FilingNotCancelled,
@@ -210,7 +236,7 @@ impl Reason {
 
     /// Can an admin override this with a written reason? Not the shape of the life cycle.
     pub fn overridable(&self) -> bool {
-        !matches!(self, Reason::InvalidTransition | Reason::ShutdownOrderOnly)
+        !matches!(self, Reason::InvalidTransition | Reason::ShutdownOrderOnly | Reason::GoLiveRequest)
     }
 }
 
@@ -343,6 +369,20 @@ mod tests {
         assert!(check_transition(&intranet, Stage::Online, &GatePolicy::default()).is_empty());
     }
 
+    /// Issue 14 rule 6: the unit asks, the center decides; without the
+    /// setting everyone who edits moves the stage as before.
+    #[test]
+    fn going_online_takes_the_centers_approval() {
+        assert!(needs_golive_request(true, false, Stage::Online));
+        assert!(!needs_golive_request(true, true, Stage::Online), "the center moves it itself");
+        assert!(!needs_golive_request(true, false, Stage::Offline), "taking a system down needs nobody's leave");
+        assert!(!needs_golive_request(false, false, Stage::Online));
+        assert_eq!(golive_missing(true, false), Some("certificate_required"));
+        assert_eq!(golive_missing(false, false), None, "intranet systems have no public-security filing");
+        assert_eq!(golive_missing(true, true), None);
+        assert!(!Reason::GoLiveRequest.overridable());
+    }
+
     #[test]
     fn level_three_needs_ips_and_audit() {
         let facts = SystemFacts { mlps_level: Some(3), ..ready() };
@@ -420,18 +460,24 @@ mod tests {
         let p = Principal::with_role;
         let none = SystemActions::default();
         let admin_of_3 = p(Role::UnitAdmin, Some(3));
-        assert_eq!(actions(&admin_of_3, 3, Stage::Planned), SystemActions { edit: true, delete: true, ..none });
+        assert_eq!(actions(&admin_of_3, 3, Stage::Planned, false), SystemActions { edit: true, delete: true, ..none });
         assert_eq!(
-            actions(&admin_of_3, 3, Stage::Online),
+            actions(&admin_of_3, 3, Stage::Online, false),
             SystemActions { edit: true, ..none },
             "only planned ones go"
         );
-        assert_eq!(actions(&admin_of_3, 4, Stage::Planned), none, "another unit's");
-        assert_eq!(actions(&p(Role::Leader, Some(3)), 3, Stage::Planned), none, "leaders read");
+        assert_eq!(
+            actions(&admin_of_3, 3, Stage::Building, true),
+            SystemActions { edit: true, request_golive: true, ..none },
+            "with golive_approval the unit asks"
+        );
+        assert_eq!(actions(&admin_of_3, 4, Stage::Planned, true), none, "another unit's");
+        assert_eq!(actions(&p(Role::Leader, Some(3)), 3, Stage::Planned, true), none, "leaders read");
         let admin = p(Role::Admin, None);
         assert_eq!(
-            actions(&admin, 4, Stage::Online),
-            SystemActions { edit: true, override_gates: true, delete: false }
+            actions(&admin, 4, Stage::Online, true),
+            SystemActions { edit: true, override_gates: true, delete: false, request_golive: false },
+            "the center decides itself"
         );
     }
 
@@ -451,6 +497,7 @@ mod tests {
             Reason::ShutdownOrderOnly,
             Reason::Filing,
             Reason::PublicSecurityNo,
+            Reason::GoLiveRequest,
             Reason::MlpsLevel,
             Reason::Responsibilities,
             Reason::FilingNotCancelled,

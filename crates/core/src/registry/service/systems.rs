@@ -128,6 +128,8 @@ pub struct SystemDetail {
     pub next_steps: Vec<NextStep>,
     /// What the caller may do next on it.
     pub actions: gates::SystemActions,
+    /// The latest go-live request (上线申请), if any.
+    pub golive: Option<super::golive::GoLiveView>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -605,6 +607,15 @@ async fn protections_of<C: ConnectionTrait>(conn: &C, system_id: i64) -> Result<
 }
 
 /// Every reason the system cannot move to `to` now.
+/// Why the gates would refuse `m` going online now (empty when they allow it).
+pub(crate) async fn online_reasons<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    m: &system::Model,
+) -> Result<Vec<Reason>> {
+    reasons_for(store, conn, m, Stage::Online).await
+}
+
 async fn reasons_for<C: ConnectionTrait>(store: &Store, conn: &C, m: &system::Model, to: Stage) -> Result<Vec<Reason>> {
     let prots = protections_of(conn, m.id).await?;
     let facts = SystemFacts {
@@ -666,9 +677,11 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<SystemDetail
     let required_protections = store.registry_policy().gates.required(m.kind, m.internet_facing, m.mlps_level);
     let unit_ids: Vec<i64> = [Some(m.unit_id), m.operator_unit_id].into_iter().flatten().collect();
     let units = Units::load(conn, unit_ids).await?;
-    let actions = gates::actions(who, m.unit_id, m.stage);
+    let actions = gates::actions(who, m.unit_id, m.stage, store.registry_policy().golive_approval);
+    let golive = super::golive::latest_for_system(store, who, m.id).await?;
     Ok(SystemDetail {
         actions,
+        golive,
         system: view(store, m, &units),
         protections: prots
             .into_iter()
@@ -1266,6 +1279,29 @@ pub async fn recompute_dues(store: &Store, only: Option<&[i64]>) -> Result<u64> 
     Ok(changed)
 }
 
+/// Set a system's new stage on `am`; the first day online starts the MLPS
+/// filing clock (art. 15) as well.
+pub(crate) fn enter_stage(
+    store: &Store,
+    am: &mut system::ActiveModel,
+    current: &system::Model,
+    to: Stage,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    if to == Stage::Online && current.went_online_on.is_none() {
+        let day = now.date_naive();
+        am.went_online_on = Set(Some(day));
+        am.mlps_filing_due_on = Set(store.registry_policy().evaluations.filing_due(
+            current.mlps_level,
+            !current.mlps_filing_no.trim().is_empty(),
+            current.mlps_graded_on,
+            Some(day),
+        ));
+    }
+    am.stage = Set(to);
+    am.updated_at = Set(now);
+}
+
 /// Move a system to another stage, through its gates.
 pub async fn transition(store: &Store, who: &Principal, id: i64, input: TransitionInput) -> Result<SystemDetail> {
     let txn = store.begin_write().await?;
@@ -1274,7 +1310,17 @@ pub async fn transition(store: &Store, who: &Principal, id: i64, input: Transiti
     let Some(to) = Stage::parse(input.to.trim()) else {
         return Err(CoreError::invalid("to", "unknown_choice"));
     };
-    let reasons = reasons_for(store, &*txn, &current, to).await?;
+    let mut reasons = reasons_for(store, &*txn, &current, to).await?;
+    // A unit asks the center to go online (a go-live request) rather than moving itself.
+    if gates::is_step(current.stage, to)
+        && gates::needs_golive_request(
+            store.registry_policy().golive_approval,
+            who.may(Permission::DecideEnforcement),
+            to,
+        )
+    {
+        reasons.insert(0, Reason::GoLiveRequest);
+    }
     let override_reason = input.override_reason.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let overriding = !reasons.is_empty() && override_reason.is_some();
     if !reasons.is_empty() {
@@ -1293,22 +1339,8 @@ pub async fn transition(store: &Store, who: &Principal, id: i64, input: Transiti
     let now = store.now();
     let before = json!({"stage": current.stage});
     let unit_id = current.unit_id;
-    // The MLPS filing clock (art. 15) also counts from the day the system first goes online.
-    let first_online = (to == Stage::Online && current.went_online_on.is_none()).then(|| now.date_naive());
-    let filing_due = first_online.and_then(|day| {
-        store.registry_policy().evaluations.filing_due(
-            current.mlps_level,
-            !current.mlps_filing_no.trim().is_empty(),
-            current.mlps_graded_on,
-            Some(day),
-        )
-    });
-    let mut am: system::ActiveModel = current.into();
-    if let Some(day) = first_online {
-        am.went_online_on = Set(Some(day));
-        am.mlps_filing_due_on = Set(filing_due);
-    }
-    am.stage = Set(to);
+    let mut am: system::ActiveModel = current.clone().into();
+    enter_stage(store, &mut am, &current, to, now);
     if let (true, Some(why)) = (overriding, override_reason) {
         am.override_note = Set(format!("{} {}: {} ({})", now.format("%Y-%m-%d"), who.username, why, codes.join(", ")));
     }
