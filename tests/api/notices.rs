@@ -862,3 +862,94 @@ async fn the_detail_names_the_callers_next_actions() {
     );
     assert_eq!(d["status"], "in_progress");
 }
+
+/// The 风险整改报告 as an office signs it (issue 14, "documents and words"):
+/// the institution's name in the title, the number 〔YYYY〕第NNN号 of its
+/// year, people by their names (the linked person, not the login), the
+/// center's own name on its signature line, the form's fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_form_names_people_numbers_and_the_institution() {
+    use wangan_core::accounts::service::{self as accounts, GrantInput, NewUser};
+    let s = scene().await;
+    let app = &s.app;
+    let (_, people) = s.officer.get("/people?unit=chem&per_page=50").await;
+    let person = |name: &str| {
+        people["items"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["id"].as_i64().unwrap()
+    };
+    // The unit's admin and its head sign in with accounts linked to their persons.
+    for (username, role, name) in [("zhang.t", Role::UnitAdmin, "张老师"), ("wang.dean", Role::Leader, "王院长")]
+    {
+        accounts::create_user(
+            &app.store,
+            None,
+            NewUser {
+                username: username.into(),
+                password: PASSWORD.into(),
+                must_change_password: false,
+                person_id: Some(person(name)),
+                grants: vec![GrantInput { role, unit: Some("chem".into()) }],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let admin = app.api(&accounts::create_token(&app.store, None, "zhang.t", "t").await.unwrap());
+    let head = app.api(&accounts::create_token(&app.store, None, "wang.dean", "t").await.unwrap());
+    let (st, n) = s
+        .officer
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "edusrc", "reference": "EDUSRC-2026-0901", "title": "化学学院网站 SQL 注入",
+                "severity": "high", "systems": [s.system]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{n}");
+    let rid = n["rectifications"][0]["id"].as_i64().unwrap();
+    let report = json!({"vulnerability": "登录页参数可注入", "cause": "未做参数化查询", "measures": "改用参数化查询",
+        "verification": "复测未发现注入", "completed_on": "2026-11-02", "offline_repair": true});
+    let (st, r) = admin.send("post", &format!("/rectifications/{rid}/report"), report).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(head.send("post", &format!("/rectifications/{rid}/approve"), json!({})).await.0, 200);
+    let (_, r) = s.officer.get(&format!("/rectifications/{rid}")).await;
+    let number = r["report_no"].as_str().unwrap().to_owned();
+    assert!(
+        number.starts_with("〔2026〕第") && number.ends_with('号') && number.chars().count() == 11,
+        "a number of its year, three digits: {number}"
+    );
+
+    // The deployment's names, as `[institution]` gives them.
+    let names = wangan_core::platform::store::DocumentNames {
+        institution: "示例大学".into(),
+        center: "信息化建设与管理处".into(),
+        leadership_group: "网络安全与信息化领导小组".into(),
+    };
+    let store = app.store.clone().with_documents(names);
+    let (_, bytes) =
+        wangan_core::notices::service::rectifications::report_docx(&store, &Principal::system("t"), rid).await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    for text in [
+        "示例大学网站（信息系统）风险整改报告",
+        number.as_str(),
+        "单位名称",
+        "危害等级",
+        "公安/ICP备案号",
+        "联系人及电话",
+        "整改完成时间",
+        "是否已下线进行线下修复",
+        "整改验证（复测）情况",
+        "张老师",
+        "王院长",
+        "单位负责人（签字）",
+        "单位（盖章）",
+        "信息化建设与管理处审核人（签字）",
+    ] {
+        assert!(xml.contains(text), "{text} missing from the report");
+    }
+    for login in ["zhang.t", "wang.dean"] {
+        assert!(!xml.contains(login), "people by name, not by login: {login}");
+    }
+    assert!(!xml.contains("网络信息中心"), "one name for the center");
+}
