@@ -611,6 +611,8 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     }
     let (_, v) = officer.get("/violations").await;
     assert_eq!(v["items"][0]["category"], "refused_rectification");
+    let (_, late) = officer.get("/systems?mlps_filing=overdue").await;
+    assert_eq!(late["total"], 1, "one system past its MLPS filing day: {late}");
     let (_, overdue) = officer.get("/rectifications?overdue=true").await;
     assert_eq!(overdue["total"], 3, "the shut-down one, the one proposed for shutdown and the freshly escalated one");
     // Every demo address is reserved: nothing is sent off the machine.

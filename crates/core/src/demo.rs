@@ -397,8 +397,9 @@ const SYSTEMS: [DemoSystem; 40] = [
 
 /// About forty systems in every stage (`shutdown` comes from the notices'
 /// shutdown order, see `seed_notices`). Those of `art` and `cs-ai` stay
-/// short of `online` because their units lack responsible persons; others
-/// carry overdue MLPS evaluations.
+/// short of `online` because their units lack responsible persons (and the
+/// institute's website has no MLPS filing number 30 days after grading);
+/// others carry overdue MLPS evaluations.
 async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
     use crate::registry::service::systems::{
         self, EvaluationInput, FilingInput, MlpsInput, ProtectionInput, SystemInput, TransitionInput,
@@ -428,7 +429,13 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
         };
         let id = systems::create(store, sys, input).await?.system.id;
         let graded = today.checked_sub_months(chrono::Months::new(36));
-        if level.is_some() {
+        if host == "ai" {
+            // Graded two months ago and still without its MLPS filing number: past
+            // the 30 days of art. 15, flagged and reminded.
+            let graded = today.checked_sub_months(chrono::Months::new(2));
+            let input = MlpsInput { level, graded_on: graded, filing_no: String::new(), filed_on: None };
+            systems::put_mlps(store, sys, id, input).await?;
+        } else if level.is_some() {
             systems::put_mlps(
                 store,
                 sys,
