@@ -242,12 +242,9 @@ async fn main() {
     .unwrap();
     let mut outbox = notify::Outbox::new();
     let txn = store.begin_write().await.unwrap();
-    let msg = wangan_core::notices::rules::messages::Message {
-        event: "bench".into(),
-        subject: "【压测】通知".into(),
-        body: "单位：压测\n系统：压测系统".into(),
-        link: "/rectifications/1".into(),
-    };
+    let msg = wangan_core::notify::texts::Message::new("bench", "/rectifications/1", |_| {
+        ("【压测】通知".into(), "单位：压测\n系统：压测系统".into())
+    });
     const MESSAGES: usize = 5_000;
     for _ in 0..MESSAGES {
         outbox.add(&*txn, store.now(), None, &[wangan_core::notify::Audience::Center], &msg).await.unwrap();

@@ -716,12 +716,7 @@ async fn queue(app: &TestApp, n: usize) {
     .await
     .unwrap();
     let txn = app.store.begin_write().await.unwrap();
-    let msg = wangan_core::notices::rules::messages::Message {
-        event: "test".into(),
-        subject: "s".into(),
-        body: "b".into(),
-        link: "/".into(),
-    };
+    let msg = wangan_core::notify::texts::Message::new("test", "/", |_| ("s".into(), "b".into()));
     for _ in 0..n {
         outbox.add(&*txn, app.store.now(), None, &[wangan_core::notify::Audience::Center], &msg).await.unwrap();
     }
@@ -954,4 +949,51 @@ async fn the_report_form_names_people_numbers_and_the_institution() {
         assert!(!xml.contains(login), "people by name, not by login: {login}");
     }
     assert!(!xml.contains("网络信息中心"), "one name for the center");
+}
+
+/// Issue 14: notification texts come from the catalog and follow the
+/// recipient's language: a person whose account reads English gets English,
+/// everyone else (and group channels) Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_follow_the_recipients_language() {
+    use wangan_core::accounts::service::{self as accounts, GrantInput, NewUser};
+    let s = scene().await;
+    let app = &s.app;
+    let (_, people) = s.officer.get("/people?unit=chem&per_page=50").await;
+    let direct =
+        people["items"].as_array().unwrap().iter().find(|p| p["name"] == "张老师").unwrap()["id"].as_i64().unwrap();
+    let account = accounts::create_user(
+        &app.store,
+        None,
+        NewUser {
+            username: "zhang.en".into(),
+            password: PASSWORD.into(),
+            must_change_password: false,
+            person_id: Some(direct),
+            grants: vec![GrantInput { role: Role::UnitAdmin, unit: Some("chem".into()) }],
+        },
+    )
+    .await
+    .unwrap();
+    let who = accounts::principal(&app.store, account.id).await.unwrap();
+    accounts::set_locale(&app.store, &who, "en").await.unwrap();
+    let (st, _) = s
+        .officer
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "edusrc", "reference": "EDUSRC-2026-0950", "title": "化学学院网站 XSS",
+                "severity": "high", "systems": [s.system]}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    use sea_orm::EntityTrait;
+    let rows = wangan_core::notify::entity::outbox::Entity::find().all(app.store.db()).await.unwrap();
+    let to = |addr: &str| rows.iter().find(|m| m.target == addr).unwrap_or_else(|| panic!("nothing to {addr}"));
+    let en = to("direct@chem.university.example");
+    assert!(en.subject.starts_with("[Rectification]"), "{}", en.subject);
+    assert!(en.body.contains("Severity: high") && en.body.contains("EDUSRC-2026-0950"), "{}", en.body);
+    let zh = to("main@chem.university.example");
+    assert!(zh.subject.starts_with("【整改通知】"), "{}", zh.subject);
+    assert!(zh.body.contains("危害等级：高危"), "{}", zh.body);
 }

@@ -1460,6 +1460,23 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     Ok(report)
 }
 
+/// The message about a finding (`key` and `key.body` in the catalog), in every language.
+fn finding_message(event: &str, key: &str, system_name: &str, url: &str, f: &finding::Model) -> Message {
+    use crate::notify::texts::{line, t};
+    Message::new(event, format!("/findings/{}", f.id), |l| {
+        let subject: String =
+            t(l, key, &[("system", system_name), ("summary", f.summary.as_str())]).chars().take(200).collect();
+        let body = [
+            line(l, "system", system_name),
+            line(l, "url", url),
+            line(l, "finding", &f.summary),
+            t(l, &format!("{key}.body"), &[]),
+        ]
+        .join("\n");
+        (subject, body)
+    })
+}
+
 /// A system under a shutdown order (or closed) still serves pages: the
 /// center and the unit's responsible persons are told at once.
 async fn alert_still_online<C: ConnectionTrait>(
@@ -1477,12 +1494,7 @@ async fn alert_still_online<C: ConnectionTrait>(
             .one(conn)
             .await?;
         let system_name = system_name.unwrap_or_default();
-        let msg = Message {
-            event: "still_online".into(),
-            subject: format!("【关停核查】{system_name} 已责令关停，但仍可访问").chars().take(200).collect(),
-            body: format!("系统：{system_name}\n地址：{}\n发现：{}\n请立即核实并督促单位下线。", m.url, f.summary),
-            link: format!("/findings/{}", f.id),
-        };
+        let msg = finding_message("still_online", "monitor.still_online", &system_name, &m.url, &f);
         outbox
             .add(
                 conn,
@@ -1615,12 +1627,7 @@ async fn open_notices<C: ConnectionTrait>(
             .filter(finding::Column::Id.eq(f.id))
             .exec(conn)
             .await?;
-        let msg = Message {
-            event: "monitor_alert".into(),
-            subject: format!("【监测告警】{system_name}：{}", f.summary).chars().take(200).collect(),
-            body: format!("系统：{system_name}\n地址：{}\n发现：{}\n已生成通报，请立即处置。", m.url, f.summary),
-            link: format!("/findings/{}", f.id),
-        };
+        let msg = finding_message("monitor_alert", "monitor.alert", &system_name, &m.url, &f);
         outbox.add(conn, now, Some(m.unit_id), &[Audience::Direct, Audience::Center], &msg).await?;
         n += 1;
     }

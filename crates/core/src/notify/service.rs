@@ -6,10 +6,10 @@
 use crate::directory::entity::person;
 use crate::directory::entity::responsibility;
 use crate::directory::entity::unit;
-use crate::notices::rules::messages::Message;
 use crate::notify::entity::channel;
 use crate::notify::entity::delivery_attempt;
 use crate::notify::entity::outbox;
+use crate::notify::texts::{self, Message};
 use crate::notify::{Audience, ChannelKind, ChannelOwner, DeliveryStatus, RetryPolicy, valid_target};
 use crate::platform::access::{Permission, Principal};
 use crate::platform::audit::{self, Actor, Change};
@@ -27,12 +27,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 
-/// Where one message goes.
+/// Where one message goes, and in which language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Target {
     pub channel_id: Option<i64>,
     pub kind: ChannelKind,
     pub target: String,
+    /// A person's is their account's language; a group channel's the default.
+    pub locale: &'static str,
 }
 
 /// A digest's channel, event and unit.
@@ -89,16 +91,17 @@ impl Outbox {
                     .collect();
                 let mut out = Vec::new();
                 for pid in people {
+                    let locale = person_locale(conn, pid).await?;
                     let own = channels_of(conn, ChannelOwner::Person, Some(pid)).await?;
                     if own.is_empty() {
                         // A person with no channel of their own is written to at their address.
                         if let Some(p) = person::Entity::find_by_id(pid).one(conn).await?
                             && valid_target(ChannelKind::Email, &p.email)
                         {
-                            out.push(Target { channel_id: None, kind: ChannelKind::Email, target: p.email });
+                            out.push(Target { channel_id: None, kind: ChannelKind::Email, target: p.email, locale });
                         }
                     } else {
-                        out.extend(own);
+                        out.extend(own.into_iter().map(|t| Target { locale, ..t }));
                     }
                 }
                 out
@@ -145,8 +148,8 @@ impl Outbox {
             self.pending.push(outbox::ActiveModel {
                 event: Set(msg.event.clone()),
                 unit_id: Set(unit_id),
-                subject: Set(msg.subject.clone()),
-                body: Set(msg.body.clone()),
+                subject: Set(msg.subject(t.locale).to_owned()),
+                body: Set(msg.body(t.locale).to_owned()),
                 link: Set(msg.link.clone()),
                 channel_id: Set(t.channel_id),
                 kind: Set(t.kind),
@@ -188,21 +191,56 @@ impl Outbox {
     }
 }
 
-/// One message standing for several of the same event to the same channel.
+/// The bracketed head of a subject (`【整改逾期】`, `[Overdue] `), if it has one.
+fn subject_prefix(subject: &str) -> Option<&str> {
+    let close = if subject.starts_with('【') {
+        '】'
+    } else if subject.starts_with('[') {
+        ']'
+    } else {
+        return None;
+    };
+    let end = subject.find(close)? + close.len_utf8();
+    let spaced = subject[end..].starts_with(' ');
+    Some(&subject[..end + usize::from(spaced)])
+}
+
+/// One message standing for several of the same event to the same channel:
+/// their subjects listed under the event's head; the link is the list they
+/// belong to (`/rectifications/7` → `/rectifications`).
 fn digest_of(messages: &[Message]) -> Message {
     let first = &messages[0];
-    let prefix = first.subject.split_inclusive('】').next().filter(|p| p.ends_with('】')).unwrap_or("【网安】");
-    let mut body: Vec<String> =
-        messages.iter().take(DIGEST_LINES).map(|m| format!("· {}", m.subject.trim_start_matches(prefix))).collect();
-    if messages.len() > DIGEST_LINES {
-        body.push(format!("……另有 {} 项，详见平台。", messages.len() - DIGEST_LINES));
-    }
-    Message {
-        event: first.event.clone(),
-        subject: format!("{prefix}共 {} 项整改", messages.len()),
-        body: body.join("\n"),
-        link: "/rectifications?open=true".into(),
-    }
+    let list = first.link.split('/').nth(1).map(|p| format!("/{p}")).unwrap_or_else(|| "/".into());
+    Message::new(first.event.clone(), list, |l| {
+        let default_prefix = texts::t(l, "digest.prefix", &[]);
+        let prefix = subject_prefix(first.subject(l)).map(str::to_owned).unwrap_or(default_prefix);
+        let mut body: Vec<String> = messages
+            .iter()
+            .take(DIGEST_LINES)
+            .map(|m| format!("· {}", m.subject(l).strip_prefix(prefix.as_str()).unwrap_or(m.subject(l))))
+            .collect();
+        if messages.len() > DIGEST_LINES {
+            let more = (messages.len() - DIGEST_LINES).to_string();
+            body.push(texts::t(l, "digest.more", &[("count", &more)]));
+        }
+        let count = messages.len().to_string();
+        (texts::t(l, "digest", &[("prefix", &prefix), ("count", &count)]), body.join("\n"))
+    })
+}
+
+/// The language a person reads notifications in: their account's, else the default.
+async fn person_locale<C: ConnectionTrait>(conn: &C, person_id: i64) -> Result<&'static str> {
+    use crate::accounts::entity::user;
+    let locale: Option<String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Locale)
+        .filter(user::Column::PersonId.eq(person_id))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(texts::locale_of(locale.as_deref().unwrap_or(texts::DEFAULT_LOCALE)))
 }
 
 async fn channels_of<C: ConnectionTrait>(
@@ -221,7 +259,7 @@ async fn channels_of<C: ConnectionTrait>(
         .all(conn)
         .await?
         .into_iter()
-        .map(|c| Target { channel_id: Some(c.id), kind: c.kind, target: c.target })
+        .map(|c| Target { channel_id: Some(c.id), kind: c.kind, target: c.target, locale: texts::DEFAULT_LOCALE })
         .collect())
 }
 

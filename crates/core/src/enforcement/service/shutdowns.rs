@@ -158,7 +158,7 @@ async fn tell<C: ConnectionTrait>(
     r: &rectification::Model,
     event: Event,
     to: &[Audience],
-    extra: &str,
+    extra: &[messages::Extra<'_>],
 ) -> Result<()> {
     let n = notice::Entity::find_by_id(r.notice_id).one(conn).await?.ok_or(CoreError::NotFound)?;
     let s = system::Entity::find_by_id(r.system_id).one(conn).await?.ok_or(CoreError::NotFound)?;
@@ -242,7 +242,10 @@ pub async fn issue(store: &Store, who: &Principal, id: i64, input: IssueInput) -
     rm.updated_at = Set(now);
     rm.update(&*txn).await?;
     let mut outbox = Outbox::new();
-    let extra = if note.is_empty() { format!("文号：{number}") } else { format!("文号：{number}\n{note}") };
+    let mut extra = vec![("order_number", number.as_str())];
+    if !note.is_empty() {
+        extra.push(("", note.as_str()));
+    }
     tell(
         store,
         &*txn,
@@ -323,7 +326,7 @@ pub async fn extend(store: &Store, who: &Principal, id: i64, input: ExtendInput)
         &r,
         Event::Extended,
         &[Audience::First, Audience::Main, Audience::Direct, Audience::Unit],
-        &format!("延期原因：{reason}"),
+        &[("extension_reason", reason.as_str())],
     )
     .await?;
     outbox.flush(&*txn).await?;

@@ -1,6 +1,7 @@
-//! The words of notifications. Messages go out in Chinese, the language of
-//! the units that receive them; each names what happened, the system, the
-//! deadline and where to act.
+//! What notifications about rectifications say: each names what happened,
+//! the system, the deadline and where to act. The words come from the
+//! notification catalog (`notify::texts`), in every language; each recipient
+//! gets theirs.
 
 use super::Rung;
 use chrono::{DateTime, Utc};
@@ -20,14 +21,8 @@ pub struct Subject<'a> {
     pub center: &'a str,
 }
 
-/// A message: the event word, a subject line and a body of a few lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub event: String,
-    pub subject: String,
-    pub body: String,
-    pub link: String,
-}
+pub use crate::notify::texts::Message;
+use crate::notify::texts::{line, t};
 
 fn when(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
@@ -76,40 +71,67 @@ impl Event {
     }
 }
 
-/// The message of `event` about the rectification `s`.
-pub fn message(event: Event, s: &Subject<'_>, tz: Tz, extra: &str) -> Message {
-    let deadline = when(s.deadline, tz);
-    let head = match event {
-        Event::Assigned => format!("【整改通知】{}：{}", s.system_name, s.notice_title),
-        Event::Rung(Rung::Reminder(pct)) => format!("【整改提醒】已过整改时限的 {pct}%：{}", s.system_name),
-        Event::Rung(Rung::Overdue) => format!("【整改逾期】{} 已超过整改期限", s.system_name),
-        Event::Rung(Rung::Shutdown) => format!("【关停通知】{} 逾期未整改，责令下线", s.system_name),
-        Event::ReportSubmitted => format!("【待审批】{} 的风险整改报告待单位负责人审批", s.system_name),
-        Event::Approved => format!("【待审核】{} 的风险整改报告已由单位审批，请{}审核", s.system_name, s.center),
-        Event::Accepted => format!("【整改通过】{} 的风险整改报告已通过审核", s.system_name),
-        Event::Rejected => format!("【整改退回】{} 的风险整改报告未通过审核", s.system_name),
-        Event::Lifted => format!("【解除关停】{} 的关停令已解除", s.system_name),
-        Event::ShutdownProposed => format!("【待决定】{} 逾期未整改，请决定是否责令关停", s.system_name),
-        Event::ShutdownPending => format!("【待决定】{} 的关停建议仍待{}决定", s.system_name, s.center),
-        Event::ShutdownIssued => format!("【关停通知】{} 逾期未整改，责令关停", s.system_name),
-        Event::Extended => format!("【整改延期】{} 的整改期限已延长", s.system_name),
-        Event::OfflineReminder => format!("【整改提醒】{} 已下线修复，请尽快完成整改并提交报告", s.system_name),
-    };
-    let mut body = format!(
-        "单位：{}\n系统：{}\n通报：{}{}\n危害等级：{}\n整改期限：{}",
-        s.unit_name,
-        s.system_name,
-        s.notice_title,
-        // No empty "（）" when the notice has no reference.
-        if s.notice_reference.is_empty() { String::new() } else { format!("（{}）", s.notice_reference) },
-        s.severity.zh(),
-        deadline
-    );
-    if !extra.is_empty() {
-        body.push('\n');
-        body.push_str(extra);
+/// A labelled extra line of a message (`审核意见：…`); an empty label is a plain line.
+pub type Extra<'a> = (&'static str, &'a str);
+
+impl Event {
+    /// The catalog key of the subject line.
+    fn key(self) -> &'static str {
+        match self {
+            Event::Assigned => "rect.assigned",
+            Event::Rung(Rung::Reminder(_)) => "rect.reminder",
+            Event::Rung(Rung::Overdue) => "rect.overdue",
+            Event::Rung(Rung::Shutdown) => "rect.shutdown",
+            Event::ReportSubmitted => "rect.report_submitted",
+            Event::Approved => "rect.approved",
+            Event::Accepted => "rect.accepted",
+            Event::Rejected => "rect.rejected",
+            Event::Lifted => "rect.lifted",
+            Event::ShutdownProposed => "rect.shutdown_proposed",
+            Event::ShutdownPending => "rect.shutdown_pending",
+            Event::ShutdownIssued => "rect.shutdown_issued",
+            Event::Extended => "rect.extended",
+            Event::OfflineReminder => "rect.offline_reminder",
+        }
     }
-    Message { event: event.code(), subject: head, body, link: format!("/rectifications/{}", s.rectification_id) }
+}
+
+/// The message of `event` about the rectification `s`, in every language.
+pub fn message(event: Event, s: &Subject<'_>, tz: Tz, extra: &[Extra<'_>]) -> Message {
+    let deadline = when(s.deadline, tz);
+    let percent = match event {
+        Event::Rung(Rung::Reminder(pct)) => pct.to_string(),
+        _ => String::new(),
+    };
+    Message::new(event.code(), format!("/rectifications/{}", s.rectification_id), |l| {
+        let args =
+            [("system", s.system_name), ("title", s.notice_title), ("center", s.center), ("percent", percent.as_str())];
+        let subject = t(l, event.key(), &args);
+        // No empty "（）" when the notice has no reference.
+        let notice = if s.notice_reference.is_empty() {
+            s.notice_title.to_owned()
+        } else {
+            t(l, "notice_with_reference", &[("title", s.notice_title), ("reference", s.notice_reference)])
+        };
+        let severity = t(l, &format!("severity.{}", s.severity.as_str()), &[]);
+        let mut body = [
+            line(l, "unit", s.unit_name),
+            line(l, "system", s.system_name),
+            line(l, "notice", &notice),
+            line(l, "severity", &severity),
+            line(l, "deadline", &deadline),
+        ]
+        .join("\n");
+        for (label, value) in extra {
+            body.push('\n');
+            if label.is_empty() {
+                body.push_str(value);
+            } else {
+                body.push_str(&line(l, label, value));
+            }
+        }
+        (subject, body)
+    })
 }
 
 #[cfg(test)]
@@ -129,17 +151,20 @@ mod tests {
             deadline: Utc.with_ymd_and_hms(2026, 11, 2, 16, 0, 0).unwrap(),
             center: "信息化建设与管理处",
         };
-        let m = message(Event::Rung(Rung::Reminder(80)), &s, chrono_tz::Asia::Shanghai, "");
-        assert!(m.subject.contains("80%"), "{}", m.subject);
-        assert!(m.body.contains("2026-11-03 00:00"), "{}", m.body);
-        assert!(m.body.contains("高危"));
+        let zh = "zh-CN";
+        let m = message(Event::Rung(Rung::Reminder(80)), &s, chrono_tz::Asia::Shanghai, &[]);
+        assert!(m.subject(zh).contains("80%"), "{}", m.subject(zh));
+        assert!(m.body(zh).contains("2026-11-03 00:00"), "{}", m.body(zh));
+        assert!(m.body(zh).contains("危害等级：高危"));
         assert_eq!(m.link, "/rectifications/7");
-        let m = message(Event::Rejected, &s, chrono_tz::Asia::Shanghai, "审核意见：缺少复测截图");
-        assert!(m.body.ends_with("审核意见：缺少复测截图"));
-        assert!(message(Event::Rung(Rung::Shutdown), &s, chrono_tz::UTC, "").subject.contains("关停"));
-        assert!(m.body.contains("SQL 注入漏洞（EDU-2026-001）"));
-        assert!(message(Event::Approved, &s, chrono_tz::UTC, "").subject.contains("请信息化建设与管理处审核"));
+        let m = message(Event::Rejected, &s, chrono_tz::Asia::Shanghai, &[("review_comment", "缺少复测截图")]);
+        assert!(m.body(zh).ends_with("审核意见：缺少复测截图"));
+        assert!(m.body("en").ends_with("Review comment: 缺少复测截图"), "{}", m.body("en"));
+        assert!(m.body("en").contains("Severity: high"));
+        assert!(message(Event::Rung(Rung::Shutdown), &s, chrono_tz::UTC, &[]).subject(zh).contains("关停"));
+        assert!(m.body(zh).contains("SQL 注入漏洞（EDU-2026-001）"));
+        assert!(message(Event::Approved, &s, chrono_tz::UTC, &[]).subject(zh).contains("请信息化建设与管理处审核"));
         let bare = Subject { notice_reference: "", ..s };
-        assert!(!message(Event::Assigned, &bare, chrono_tz::UTC, "").body.contains("（）"), "no empty brackets");
+        assert!(!message(Event::Assigned, &bare, chrono_tz::UTC, &[]).body(zh).contains("（）"), "no empty brackets");
     }
 }

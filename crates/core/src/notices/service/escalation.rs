@@ -208,7 +208,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                     } else {
                         continue;
                     };
-                    let msg = messages::message(event, &subject, policy.time_zone, "");
+                    let msg = messages::message(event, &subject, policy.time_zone, &[]);
                     report.messages += outbox.add(&*txn, now, Some(r.unit_id), to, &msg).await?;
                     report.reminders += 1;
                 }
@@ -228,7 +228,7 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                 }
                 _ => (Event::Rung(rung), audiences(rung)),
             };
-            let msg = messages::message(event, &subject, policy.time_zone, "");
+            let msg = messages::message(event, &subject, policy.time_zone, &[]);
             report.messages += outbox.add(&*txn, now, Some(r.unit_id), to, &msg).await?;
             match rung {
                 Rung::Reminder(_) => report.reminders += 1,

@@ -396,7 +396,7 @@ pub(crate) async fn assign<C: ConnectionTrait>(
             deadline: n.deadline,
             center: &store.documents().center,
         };
-        let msg = messages::message(messages::Event::Assigned, &subject, policy.time_zone, "");
+        let msg = messages::message(messages::Event::Assigned, &subject, policy.time_zone, &[]);
         outbox.add(conn, now, Some(s.unit_id), &[Audience::Direct, Audience::Main, Audience::Unit], &msg).await?;
         changes.push(
             Change::created(

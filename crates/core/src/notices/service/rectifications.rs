@@ -481,7 +481,7 @@ pub(crate) async fn tell<C: ConnectionTrait>(
     r: &rectification::Model,
     event: Event,
     audiences: &[Audience],
-    extra: &str,
+    extra: &[messages::Extra<'_>],
 ) -> Result<()> {
     let n = notice::Entity::find_by_id(r.notice_id).one(conn).await?.ok_or(CoreError::NotFound)?;
     let s = system::Entity::find_by_id(r.system_id).one(conn).await?.ok_or(CoreError::NotFound)?;
@@ -588,7 +588,7 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     }
     let mut outbox = Outbox::new();
     if input.submit {
-        tell(store, &*txn, &mut outbox, &r, Event::ReportSubmitted, &[Audience::First, Audience::Main], "").await?;
+        tell(store, &*txn, &mut outbox, &r, Event::ReportSubmitted, &[Audience::First, Audience::Main], &[]).await?;
     }
     outbox.flush(&*txn).await?;
     let after = json!({"status": to, "vulnerability": r.report_vulnerability, "cause": r.report_cause,
@@ -618,7 +618,7 @@ pub async fn approve(store: &Store, who: &Principal, id: i64) -> Result<Rectific
     am.updated_at = Set(now);
     let r = am.update(&*txn).await?;
     let mut outbox = Outbox::new();
-    tell(store, &*txn, &mut outbox, &r, Event::Approved, &[Audience::Center], "").await?;
+    tell(store, &*txn, &mut outbox, &r, Event::Approved, &[Audience::Center], &[]).await?;
     outbox.flush(&*txn).await?;
     let change = Change::updated("rectification", id, Some(r.unit_id), before, json!({"status": to}));
     audit::append(&*txn, now, &Actor::from(who), change.with_action("approve")).await?;
@@ -666,14 +666,14 @@ pub async fn review(store: &Store, who: &Principal, id: i64, input: ReviewInput)
             .with_action(if action == Action::Accept { "accept" } else { "reject" }),
     ];
     if action == Action::Accept {
-        tell(store, &*txn, &mut outbox, &r, Event::Accepted, &[Audience::Direct, Audience::Main, Audience::Unit], "")
+        tell(store, &*txn, &mut outbox, &r, Event::Accepted, &[Audience::Direct, Audience::Main, Audience::Unit], &[])
             .await?;
         changes.extend(lift(store, &*txn, &mut outbox, &r).await?);
         if crate::notices::service::notices::close_if_done(&*txn, r.notice_id, now).await? {
             changes.push(Change::event("close", "notice", r.notice_id, None));
         }
     } else {
-        let extra = format!("审核意见：{comment}");
+        let extra = [("review_comment", comment)];
         tell(
             store,
             &*txn,
@@ -756,7 +756,7 @@ async fn lift<C: ConnectionTrait>(
             r,
             Event::Lifted,
             &[Audience::First, Audience::Direct, Audience::Unit, Audience::Center],
-            "",
+            &[],
         )
         .await?;
     }

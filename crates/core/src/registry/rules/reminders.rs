@@ -3,7 +3,7 @@
 //! art. 15: within 30 days of grading or going online) and a public-security
 //! filing that must follow a change (变更备案, 公安部令第33号).
 
-use crate::notices::rules::messages::Message;
+use crate::notify::texts::{Message, line, t};
 use chrono::NaiveDate;
 
 /// Why a system's unit is reminded.
@@ -36,29 +36,21 @@ pub fn due(today: NaiveDate, mlps_filing_due_on: Option<NaiveDate>, needs_update
     out
 }
 
-/// The message of a reminder about system `system_id`.
+/// The message of a reminder about system `system_id`, in every language.
 pub fn message(r: FilingReminder, system_id: i64, system_name: &str, unit_name: &str, center: &str) -> Message {
-    let (subject, what) = match r {
-        FilingReminder::MlpsFilingOverdue { due } => (
-            format!("【等保备案提醒】{system_name} 定级后尚未取得等级保护备案证明"),
-            format!(
-                "第二级以上信息系统应在定级（或投入运行）后30日内到公安机关办理等级保护备案（《信息安全等级保护管理办法》第十五条）。\n应备案日期：{}\n请尽快办理，并在平台上登记备案编号。",
-                due.format("%Y-%m-%d")
-            ),
-        ),
-        FilingReminder::FilingNeedsUpdate => (
-            format!("【变更备案提醒】{system_name} 的备案信息已变化，请办理变更备案"),
-            format!(
-                "系统的域名、地址、主管单位、单位名称或责任人已变化，公安备案须随之变更（公安部令第33号）。\n请办理变更备案后在平台上更新备案信息；如有疑问请联系{center}。"
-            ),
-        ),
-    };
-    Message {
-        event: r.code().into(),
-        subject,
-        body: format!("单位：{unit_name}\n系统：{system_name}\n{what}"),
-        link: format!("/systems/{system_id}"),
-    }
+    Message::new(r.code(), format!("/systems/{system_id}"), |l| {
+        let args = [("system", system_name), ("center", center)];
+        let mut body = vec![line(l, "unit", unit_name), line(l, "system", system_name)];
+        let key = match r {
+            FilingReminder::MlpsFilingOverdue { due } => {
+                body.push(line(l, "due", &due.format("%Y-%m-%d").to_string()));
+                "filing.mlps_overdue"
+            }
+            FilingReminder::FilingNeedsUpdate => "filing.needs_update",
+        };
+        body.push(t(l, &format!("{key}.body"), &args));
+        (t(l, key, &args), body.join("\n"))
+    })
 }
 
 #[cfg(test)]
@@ -81,12 +73,14 @@ mod tests {
 
     #[test]
     fn messages_name_the_system_the_rule_and_the_center() {
-        let m =
-            message(FilingReminder::MlpsFilingOverdue { due: d(2026, 3, 31) }, 9, "教务系统", "教务处", "网络信息中心");
-        assert!(m.subject.contains("教务系统"));
-        assert!(m.body.contains("2026-03-31") && m.body.contains("第十五条"), "{}", m.body);
+        let zh = "zh-CN";
+        let overdue = FilingReminder::MlpsFilingOverdue { due: d(2026, 3, 31) };
+        let m = message(overdue, 9, "教务系统", "教务处", "网络信息中心");
+        assert!(m.subject(zh).contains("教务系统"));
+        assert!(m.body(zh).contains("应备案日期：2026-03-31") && m.body(zh).contains("第十五条"), "{}", m.body(zh));
+        assert!(m.body("en").contains("Due: 2026-03-31"), "{}", m.body("en"));
         assert_eq!(m.link, "/systems/9");
         let m = message(FilingReminder::FilingNeedsUpdate, 9, "教务系统", "教务处", "信息化建设与管理处");
-        assert!(m.body.contains("信息化建设与管理处") && m.body.contains("33号"), "{}", m.body);
+        assert!(m.body(zh).contains("信息化建设与管理处") && m.body(zh).contains("33号"), "{}", m.body(zh));
     }
 }

@@ -5,9 +5,9 @@
 //! online through its gates) or refuses with a reason.
 
 use crate::directory::entity::unit;
-use crate::notices::rules::messages::Message;
 use crate::notify::Audience;
 use crate::notify::service::Outbox;
+use crate::notify::texts::{Message, line, t};
 use crate::platform::access::{Permission, Principal};
 use crate::platform::audit::{self, Actor, Change};
 use crate::platform::common::{clean, scope_condition};
@@ -249,17 +249,11 @@ pub async fn request(store: &Store, who: &Principal, system_id: i64, input: GoLi
     .insert(&*txn)
     .await?;
     let mut outbox = Outbox::new();
-    let msg = Message {
-        event: "golive_requested".into(),
-        subject: format!("【上线申请】{} 申请上线，请审核备案证明", s.name),
-        body: format!(
-            "系统：{}\n申请人：{}\n说明：{}",
-            s.name,
-            who.username,
-            if note.is_empty() { "—" } else { &note }
-        ),
-        link: format!("/golive-requests/{}", r.id),
-    };
+    let msg = Message::new("golive_requested", format!("/golive-requests/{}", r.id), |l| {
+        let shown = if note.is_empty() { t(l, "none", &[]) } else { note.clone() };
+        let body = [line(l, "system", &s.name), line(l, "requested_by", &who.username), line(l, "note", &shown)];
+        (t(l, "golive.requested", &[("system", &s.name)]), body.join("\n"))
+    });
     outbox.add(&*txn, now, Some(s.unit_id), &[Audience::Center], &msg).await?;
     outbox.flush(&*txn).await?;
     audit::append(
@@ -374,17 +368,13 @@ pub async fn decide(
     }
     audit::append_many(&*txn, now, &Actor::from(who), changes).await?;
     let mut outbox = Outbox::new();
-    let (subject, what) = if approve {
-        (format!("【上线批准】{} 已批准上线", s.name), "上线申请已批准，系统状态已改为“已上线”。".to_owned())
-    } else {
-        (format!("【上线未批准】{} 的上线申请未获批准", s.name), format!("原因：{note}"))
-    };
-    let msg = Message {
-        event: if approve { "golive_approved" } else { "golive_refused" }.into(),
-        subject,
-        body: format!("系统：{}\n{what}", s.name),
-        link: format!("/systems/{}", s.id),
-    };
+    let event = if approve { "golive_approved" } else { "golive_refused" };
+    let msg = Message::new(event, format!("/systems/{}", s.id), |l| {
+        let args = [("system", s.name.as_str())];
+        let what = if approve { t(l, "golive.approved.body", &[]) } else { line(l, "reason", &note) };
+        let subject = t(l, if approve { "golive.approved" } else { "golive.refused" }, &args);
+        (subject, [line(l, "system", &s.name), what].join("\n"))
+    });
     outbox.add(&*txn, now, Some(s.unit_id), &[Audience::Direct, Audience::Main, Audience::Unit], &msg).await?;
     outbox.flush(&*txn).await?;
     txn.commit().await?;
