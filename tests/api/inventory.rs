@@ -42,7 +42,7 @@ async fn sqlite_app() -> Option<(TestApp, std::path::PathBuf)> {
         return None;
     };
     app.unit("chem", "化学学院").await;
-    app.unit("nic", "网络与信息中心").await;
+    app.unit("nic", "网络信息中心").await;
     Some((app, dir))
 }
 

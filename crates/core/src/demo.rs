@@ -18,7 +18,7 @@ pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
 /// (code, name, English name, kind, parent)
 const UNITS: [(&str, &str, &str, &str, Option<&str>); 16] = [
     ("president", "校长办公室", "President's Office", "office", None),
-    ("nic", "网络与信息中心", "Network and Information Center", "center", None),
+    ("nic", "网络信息中心", "Network and Information Center", "center", None),
     ("publicity", "党委宣传部", "Publicity Department", "office", None),
     ("security", "保卫处", "Security Department", "office", None),
     ("academic", "教务处", "Office of Academic Affairs", "office", None),
@@ -507,7 +507,7 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
 /// Demo accounts and their roles, for the terminal.
 pub fn account_list() -> &'static [(&'static str, &'static str)] {
     &[
-        ("officer", "officer — 网络与信息中心"),
+        ("officer", "officer — 网络信息中心"),
         ("reviewer", "reviewer — 党委宣传部"),
         ("auditor", "auditor — 领导小组"),
         ("leader.cs", "leader — 计算机科学与技术学院"),

@@ -274,7 +274,7 @@ impl Checker {
                         "file:/",
                         FindingCode::DirectoryListing,
                         Severity::Medium,
-                        "首页为目录列表",
+                        "首页为目录浏览页面",
                     )
                     .with(json!({"path": url.path()})),
                 );

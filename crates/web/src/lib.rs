@@ -67,7 +67,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
-        platform::i18n::set_center_name(&store.documents().center);
+        platform::i18n::set_names(&store.documents().center, &store.documents().leadership_group);
         AppState {
             store,
             signin: Arc::new(wangan_core::accounts::throttle::SignInThrottle::new(config.signin)),

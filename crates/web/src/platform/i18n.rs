@@ -140,28 +140,33 @@ labelled! {
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
-static CENTER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static NAMES: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
 
 /// The catalog's name for the network center, as it stands in zh-CN.
 pub const DEFAULT_CENTER: &str = "网络信息中心";
+/// The catalog's name for the leadership group, as it stands in zh-CN.
+pub const DEFAULT_LEADERSHIP_GROUP: &str = "网络安全与信息化领导小组";
 
-/// The deployment's name for its network center (`[institution] center`),
-/// used throughout the Chinese pages in place of the default. Set once, at
-/// start, before the first page; later calls change nothing.
-pub fn set_center_name(name: &str) {
-    let name = name.trim();
-    if !name.is_empty() {
-        let _ = CENTER.set(name.to_owned());
-    }
+/// The deployment's names for its network center and its leadership group
+/// (`[institution] center`, `leadership_group`), used throughout the Chinese
+/// pages in place of the defaults. Set once, at start, before the first
+/// page; later calls change nothing.
+pub fn set_names(center: &str, leadership_group: &str) {
+    let or =
+        |name: &str, default: &str| if name.trim().is_empty() { default.to_owned() } else { name.trim().to_owned() };
+    let _ = NAMES.set((or(center, DEFAULT_CENTER), or(leadership_group, DEFAULT_LEADERSHIP_GROUP)));
 }
 
 impl Catalog {
-    /// The zh-CN messages with the center's own name.
-    fn with_center(mut self, center: &str) -> Catalog {
-        if center != DEFAULT_CENTER {
+    /// The zh-CN messages with the deployment's own names.
+    fn with_names(mut self, center: &str, leadership_group: &str) -> Catalog {
+        for (default, name) in [(DEFAULT_CENTER, center), (DEFAULT_LEADERSHIP_GROUP, leadership_group)] {
+            if name == default {
+                continue;
+            }
             for v in self.zh.values_mut() {
-                if v.contains(DEFAULT_CENTER) {
-                    *v = v.replace(DEFAULT_CENTER, center);
+                if v.contains(default) {
+                    *v = v.replace(default, name);
                 }
             }
         }
@@ -176,7 +181,10 @@ pub fn catalog() -> &'static Catalog {
             tracing::error!(error = %e, "message catalog does not parse");
             Catalog { zh: HashMap::new(), en: HashMap::new() }
         });
-        c.with_center(CENTER.get().map_or(DEFAULT_CENTER, String::as_str))
+        match NAMES.get() {
+            Some((center, group)) => c.with_names(center, group),
+            None => c,
+        }
     })
 }
 
@@ -191,11 +199,14 @@ mod tests {
 
     #[test]
     fn the_center_has_one_configurable_name() {
-        let c = Catalog::load().unwrap().with_center("信息化建设与管理处");
+        let c = Catalog::load().unwrap().with_names("信息化建设与管理处", "网络安全和信息化委员会");
         let zh = c.locale("zh-CN");
         assert!(zh.t("order.hint").contains("信息化建设与管理处"), "{}", zh.t("order.hint"));
+        assert_eq!(zh.t("leadership.title"), "网络安全和信息化委员会");
         assert!(!c.zh.values().any(|v| v.contains(DEFAULT_CENTER)), "no other name is left");
-        assert!(Catalog::load().unwrap().zh.values().any(|v| v.contains(DEFAULT_CENTER)));
+        let shipped = Catalog::load().unwrap();
+        assert!(shipped.zh.values().any(|v| v.contains(DEFAULT_CENTER)));
+        assert!(!shipped.zh.values().any(|v| v.contains("网络与信息中心")), "one spelling of the center");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The leadership group (网络与信息安全领导小组): leader, deputies, members,
+//! The leadership group (网络安全与信息化领导小组): leader, deputies, members,
 //! and its office at the network center.
 
 use crate::directory::entity::leadership_member;
