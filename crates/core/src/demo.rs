@@ -240,7 +240,7 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             -60,
             S::Assigned, // overdue past the grace period too: its proposal waits for the center
         ),
-        ("oj", Src::Inspection, "自查-2026-11", "在线评测平台弱口令", "弱口令", Sev::Medium, 100, 68, S::Approved),
+        ("oj", Src::Inspection, "自查-2026-11", "在线评测平台弱口令", "弱口令", Sev::Medium, 100, 68, S::Closed),
         (
             "bwc",
             Src::Police,
@@ -248,9 +248,9 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
             "保卫处网站 DedeCMS 后台暴露",
             "后台暴露",
             Sev::High,
-            240,
-            -100,
-            S::Closed,
+            60,
+            20,
+            S::Approved,
         ),
         ("sem", Src::Monitoring, "", "经管学院网站 TLS 证书将在 10 天内过期", "证书", Sev::Low, 30, 330, S::Assigned),
         ("soft", Src::Other, "", "正版软件服务平台 nginx 版本信息泄露", "信息泄露", Sev::Low, 10, 350, S::Assigned),
@@ -283,26 +283,44 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
         let n = notices::create(store, sys, input).await?;
         let Some(r) = n.rectifications.first() else { continue };
         let id = r.id;
+        // Issued to the unit an hour after the center received it (the demo
+        // writes its past at once; the service would stamp "now").
+        {
+            use crate::notices::entity::rectification;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+            let issued = now - Duration::hours(ago) + Duration::hours(1);
+            rectification::Entity::update_many()
+                .col_expr(rectification::Column::AssignedAt, Expr::value(issued.min(now)))
+                .filter(rectification::Column::Id.eq(id))
+                .exec(store.db())
+                .await?;
+        }
+        // The unit's own accounts write and approve where the demo has them
+        // (the report then names their persons), the center's officer reviews.
+        let unit_code = r.unit.clone();
+        let worker = demo_principal(store, &format!("netadmin.{unit_code}")).await?.unwrap_or_else(|| sys.clone());
+        let head = demo_principal(store, &format!("leader.{unit_code}")).await?.unwrap_or_else(|| sys.clone());
+        let center = demo_principal(store, "officer").await?.unwrap_or_else(|| sys.clone());
         match state {
             S::InProgress => {
                 let draft = rectifications::ReportInput { submit: false, ..report(title) };
-                rectifications::report(store, sys, id, draft).await?;
+                rectifications::report(store, &worker, id, draft).await?;
             }
             S::ReportSubmitted => {
-                rectifications::report(store, sys, id, report(title)).await?;
+                rectifications::report(store, &worker, id, report(title)).await?;
             }
             S::Approved => {
-                rectifications::report(store, sys, id, report(title)).await?;
-                rectifications::approve(store, sys, id).await?;
+                rectifications::report(store, &worker, id, report(title)).await?;
+                rectifications::approve(store, &head, id).await?;
             }
             S::Closed => {
-                rectifications::report(store, sys, id, report(title)).await?;
-                rectifications::approve(store, sys, id).await?;
+                rectifications::report(store, &worker, id, report(title)).await?;
+                rectifications::approve(store, &head, id).await?;
                 let review = rectifications::ReviewInput {
                     decision: "accept".into(),
                     comment: "整改到位，同意。".into(),
                 };
-                rectifications::review(store, sys, id, review).await?;
+                rectifications::review(store, &center, id, review).await?;
             }
             S::Assigned => {}
         }
@@ -325,6 +343,16 @@ async fn seed_notices(store: &Store, sys: &Principal) -> Result<()> {
         crate::enforcement::service::shutdowns::issue(store, sys, o.id, note).await?;
     }
     Ok(())
+}
+
+/// The principal of a demo account, when the demo has one by that name.
+async fn demo_principal(store: &Store, username: &str) -> Result<Option<Principal>> {
+    use crate::accounts::entity::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    match user::Entity::find().filter(user::Column::Username.eq(username)).one(store.db()).await? {
+        Some(u) => Ok(Some(crate::accounts::service::principal(store, u.id).await?)),
+        None => Ok(None),
+    }
 }
 
 /// A system of the demo: (unit, name, kind, host, internet-facing, important,

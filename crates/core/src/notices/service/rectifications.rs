@@ -916,11 +916,12 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
     .into_iter()
     .flatten()
     .collect::<Vec<_>>()
-    .join("\n");
-    let block = |label: &str, text: &str| wangan_office::FormRow::Block {
+    .join("；");
+    // Room to write by hand when printed blank, and the whole form on one A4 page.
+    let block = |label: &str, text: &str, min_lines: usize| wangan_office::FormRow::Block {
         label: label.into(),
         text: text.to_owned(),
-        min_lines: 3,
+        min_lines,
     };
     let pairs = |a: (&str, String), b: (&str, String)| {
         wangan_office::FormRow::Pairs(vec![(a.0.into(), a.1), (b.0.into(), b.1)])
@@ -936,16 +937,17 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
         subtitle: format!("编号：{}", if r.report_no.is_empty() { r.id.to_string() } else { r.report_no.clone() }),
         rows: vec![
             pairs(("单位名称", r.unit_name.clone()), ("系统名称", r.system_name.clone())),
-            pairs(("网址", r.system_urls.join("\n")), ("IP地址", split(&system.ips).join("\n"))),
-            pairs(("公安/ICP备案号", filing), ("联系人及电话", contact)),
+            one("网址", r.system_urls.join("\n")),
+            pairs(("IP地址", split(&system.ips).join("\n")), ("联系人及电话", contact)),
+            one("公安/ICP备案号", filing),
             pairs(("通报来源", r.notice_source.zh().into()), ("危害等级", r.severity.zh().into())),
             one("通报事项", reference),
             pairs(("下发时间", when(Some(r.assigned_at))), ("整改期限", when(Some(r.deadline)))),
-            block("漏洞情况", &r.report.vulnerability),
-            block("原因分析", &r.report.cause),
-            block("整改措施", &r.report.measures),
-            block("整改验证（复测）情况", &r.report.verification),
-            block("遗留风险", if r.report.remaining_risk.is_empty() { "无" } else { &r.report.remaining_risk }),
+            block("漏洞情况", &r.report.vulnerability, 2),
+            block("原因分析", &r.report.cause, 2),
+            block("整改措施", &r.report.measures, 3),
+            block("整改验证（复测）情况", &r.report.verification, 2),
+            block("遗留风险", if r.report.remaining_risk.is_empty() { "无" } else { &r.report.remaining_risk }, 1),
             pairs(
                 ("整改完成时间", r.report.completed_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()),
                 ("是否已下线进行线下修复", if r.report.offline_repair { "是" } else { "否" }.into()),
