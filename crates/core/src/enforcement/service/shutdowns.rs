@@ -5,7 +5,8 @@
 //! the monitor keeps looking at the site (`record_verification`).
 
 use crate::notices::entity::{notice, rectification, shutdown_order};
-use crate::notices::rules::messages::{self, Event, Subject};
+use crate::notices::rules::messages::Event;
+use crate::notices::service::rectifications::tell;
 use crate::notices::{ShutdownOrderState, workflow};
 use crate::notify::Audience;
 use crate::notify::service::Outbox;
@@ -149,33 +150,6 @@ pub async fn list(
         items.push(load_view(conn, who, o).await?);
     }
     Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
-}
-
-async fn tell<C: ConnectionTrait>(
-    store: &Store,
-    conn: &C,
-    outbox: &mut Outbox,
-    r: &rectification::Model,
-    event: Event,
-    to: &[Audience],
-    extra: &[messages::Extra<'_>],
-) -> Result<()> {
-    let n = notice::Entity::find_by_id(r.notice_id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    let s = system::Entity::find_by_id(r.system_id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    let units = crate::directory::service::units::by_ids(conn, [r.unit_id]).await?;
-    let subject = Subject {
-        rectification_id: r.id,
-        notice_title: &n.title,
-        notice_reference: &n.reference,
-        severity: r.severity,
-        system_name: &s.name,
-        unit_name: units.get(&r.unit_id).map(|u| u.name.as_str()).unwrap_or_default(),
-        deadline: r.deadline,
-        center: &store.documents().center,
-    };
-    let msg = messages::message(event, &subject, store.notice_policy().time_zone, extra);
-    outbox.add(conn, store.now(), Some(r.unit_id), to, &msg).await?;
-    Ok(())
 }
 
 /// Issue a proposed order: the system goes to `shutdown`, everyone is told,
