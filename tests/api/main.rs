@@ -5,6 +5,7 @@
 mod audit;
 mod authz;
 mod directory;
+mod enforcement;
 mod filings;
 mod input;
 mod inventory;
