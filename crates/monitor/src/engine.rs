@@ -141,7 +141,9 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
     // A system under a shutdown order, or closed, is verified off the net
     // (§三(三)): its silence is what is asked, serving pages is the finding.
     let verifying = wangan_core::enforcement::rules::must_be_offline(due.stage);
-    let long_down = !verifying
+    // Taken offline by its unit, shut down or closed: silence is no alarm.
+    let quiet = wangan_core::enforcement::rules::meant_to_be_down(due.stage);
+    let long_down = !quiet
         && down
         && due.important
         && store_monitoring::down_long_enough(down_since, now, config.down_notice_minutes);
@@ -149,7 +151,7 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         .findings
         .iter()
         .filter(|f| f.check != Check::Availability || !failing || down)
-        .filter(|f| !(verifying && f.check == Check::Availability))
+        .filter(|f| !(quiet && f.check == Check::Availability))
         .map(|f| FindingInput {
             check: f.check,
             subject: f.subject.clone(),
@@ -448,6 +450,35 @@ mod tests {
         let mut r = Report::failed("http://www.univ.example/", crate::fetch::FetchError::Timeout, at);
         r.findings.push(Finding::new(Check::Availability, "down", FindingCode::Unreachable, Severity::High, "x"));
         r
+    }
+
+    /// A system its unit took offline, or one under an order, is meant to be
+    /// down: no down finding and no notice however long; under an order, a
+    /// page served is the finding (`still_online`), and the look is kept.
+    #[test]
+    fn systems_meant_to_be_down_raise_no_down_alarm() {
+        use wangan_core::registry::Stage;
+        let c = EngineConfig::default();
+        let start = Utc::now();
+        for stage in [Stage::Offline, Stage::Shutdown, Stage::Closed] {
+            let d = Due { stage, status: Health::Down, consecutive_failures: 5, down_since: Some(start), ..due() };
+            let t = target_of(&d, &c, start).unwrap();
+            let r = outcome(&d, &t, &down_report(start + chrono::Duration::hours(2)), &c);
+            assert!(r.findings.is_empty(), "{stage:?}: {:?}", r.findings);
+            assert!(r.checks_run.contains(&Check::Availability), "an earlier down finding resolves");
+            assert_eq!(r.verification.as_ref().map(|v| v.0), (stage != Stage::Offline).then_some(false));
+        }
+        let d = Due { stage: Stage::Shutdown, ..due() };
+        let t = target_of(&d, &c, start).unwrap();
+        let mut up = Report::failed("http://www.univ.example/", crate::fetch::FetchError::Timeout, start);
+        up.health = Health::Up;
+        up.status = Some(200);
+        up.error = None;
+        up.findings.clear();
+        let r = outcome(&d, &t, &up, &c);
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!((r.findings[0].code, r.findings[0].severity), (FindingCode::StillOnline, Severity::High));
+        assert_eq!(r.verification, Some((true, "HTTP 200".into())));
     }
 
     #[test]

@@ -115,6 +115,13 @@ pub fn must_be_offline(stage: crate::registry::Stage) -> bool {
     matches!(stage, Stage::Shutdown | Stage::Closed)
 }
 
+/// The registry says the system is off the net (taken offline by its unit,
+/// shut down by order, or closed): its silence raises no "down" alarm.
+pub fn meant_to_be_down(stage: crate::registry::Stage) -> bool {
+    use crate::registry::Stage;
+    matches!(stage, Stage::Offline | Stage::Shutdown | Stage::Closed)
+}
+
 /// A site "still answers with content" when it serves a page (2xx); an
 /// error, a refusal or no answer at all counts as off the net.
 pub fn answers_with_content(status: Option<u16>) -> bool {
@@ -169,6 +176,9 @@ mod tests {
         assert!(must_be_offline(Stage::Shutdown));
         assert!(must_be_offline(Stage::Closed));
         assert!(!must_be_offline(Stage::Offline), "a unit repairing offline is reminded, not verified");
+        assert!(meant_to_be_down(Stage::Offline), "but its silence is no alarm");
+        assert!(meant_to_be_down(Stage::Shutdown) && meant_to_be_down(Stage::Closed));
+        assert!(!meant_to_be_down(Stage::Online) && !meant_to_be_down(Stage::Building));
         assert!(!must_be_offline(Stage::Online));
         assert!(answers_with_content(Some(200)));
         assert!(!answers_with_content(Some(503)), "a maintenance error page is off the net");
