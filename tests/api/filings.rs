@@ -14,32 +14,7 @@ use wangan_core::{FixedClock, Principal};
 
 /// A unit with its three responsible persons (people ids returned).
 async fn unit_with_responsibles(app: &TestApp, code: &str) -> Vec<i64> {
-    app.unit(code, "化学学院").await;
-    let sys = Principal::system("test");
-    let mut ids = Vec::new();
-    for (name, email) in [("王院长", "first"), ("李书记", "main"), ("张老师", "direct")] {
-        let p = wangan_core::directory::service::people::create(
-            &app.store,
-            &sys,
-            serde_json::from_value(
-                json!({"name": name, "unit": code, "email": format!("{email}@{code}.university.example")}),
-            )
-            .unwrap(),
-        )
-        .await
-        .unwrap();
-        ids.push(p.id);
-    }
-    let (st, _) = app
-        .api(&app.user(&format!("{code}-officer"), Role::Officer, None).await)
-        .send(
-            "put",
-            &format!("/units/{code}/responsibilities"),
-            json!({"first": ids[0], "main": ids[1], "direct": ids[2]}),
-        )
-        .await;
-    assert_eq!(st, 200);
-    ids
+    app.unit_with_responsibles(code, "化学学院").await.to_vec()
 }
 
 fn reasons(v: &Value) -> Vec<String> {

@@ -67,35 +67,8 @@ struct Scene {
 async fn scene() -> Scene {
     let clock = Arc::new(FixedClock::new(t0()));
     let app = spawn_at(clock.clone()).await;
-    app.unit("chem", "化学学院").await;
+    app.unit_with_responsibles("chem", "化学学院").await;
     let sys = Principal::system("test");
-    let mut ids = Vec::new();
-    for (name, email) in [
-        ("王院长", "first@chem.university.example"),
-        ("李书记", "main@chem.university.example"),
-        ("张老师", "direct@chem.university.example"),
-    ] {
-        let p = wangan_core::directory::service::people::create(
-            &app.store,
-            &sys,
-            serde_json::from_value(json!({"name": name, "unit": "chem", "email": email})).unwrap(),
-        )
-        .await
-        .unwrap();
-        ids.push(p.id);
-    }
-    wangan_core::directory::service::responsibilities::put(
-        &app.store,
-        &sys,
-        "chem",
-        wangan_core::directory::service::responsibilities::ResponsibilitiesInput {
-            first: Some(ids[0]),
-            main: Some(ids[1]),
-            direct: Some(ids[2]),
-        },
-    )
-    .await
-    .unwrap();
     let system = app.system_in_building("chem").await;
     wangan_core::registry::service::systems::transition(
         &app.store,

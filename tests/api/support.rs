@@ -217,6 +217,31 @@ impl TestApp {
         .id
     }
 
+    /// A unit with its first, main and direct responsible persons (王院长, 李书记,
+    /// 张老师, written to at `first@`, `main@`, `direct@<code>.university.example`);
+    /// returns the persons' ids in that order.
+    pub async fn unit_with_responsibles(&self, code: &str, name: &str) -> [i64; 3] {
+        use wangan_core::directory::service::responsibilities::{self, ResponsibilitiesInput};
+        self.unit(code, name).await;
+        let sys = wangan_core::Principal::system("test");
+        let mut ids = [0; 3];
+        for (i, (person, mailbox)) in
+            [("王院长", "first"), ("李书记", "main"), ("张老师", "direct")].into_iter().enumerate()
+        {
+            let input = PersonInput {
+                name: person.into(),
+                unit: code.into(),
+                title: String::new(),
+                phone: String::new(),
+                email: format!("{mailbox}@{code}.university.example"),
+            };
+            ids[i] = people::create(&self.store, &sys, input).await.expect("person").id;
+        }
+        let input = ResponsibilitiesInput { first: Some(ids[0]), main: Some(ids[1]), direct: Some(ids[2]) };
+        responsibilities::put(&self.store, &sys, code, input).await.expect("responsibilities");
+        ids
+    }
+
     /// A website of `unit`, graded level 2 and moved to `building`; returns its id.
     pub async fn system_in_building(&self, unit: &str) -> i64 {
         use wangan_core::registry::service::systems;
