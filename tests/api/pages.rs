@@ -136,6 +136,13 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/findings".into(),
         "/findings?check=tamper&severity=critical&open=all&unit=cs".into(),
         format!("/findings/{finding}"),
+        "/shutdown-orders".into(),
+        "/shutdown-orders?state=proposed".into(),
+        "/violations".into(),
+        "/violations?state=confirmed".into(),
+        "/golive-requests".into(),
+        "/golive-requests?state=pending".into(),
+        "/systems?mlps_filing=overdue&filing=needs_update".into(),
     ];
     for (name, role, unit) in roles {
         app.user(&format!("p-{name}"), role, unit).await;
@@ -160,6 +167,16 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     }
     let (_, html) = app.browser().get("/login").await;
     assert!(!html.contains(MISSING));
+    // The change history reads in words: field names and closed-set values from the catalog.
+    let b = app.browser();
+    b.login("p-admin", PASSWORD).await;
+    let csrf = b.csrf("/").await;
+    b.post("/lang", &[("csrf", &csrf), ("locale", "zh-CN")]).await;
+    let (_, html) = b.get(&format!("/systems/{system}")).await;
+    assert!(html.contains("安全保护等级") && html.contains("建设中"), "the history in Chinese");
+    for raw in [">mlps_level<", ">filing_status<", ">building<"] {
+        assert!(!html.contains(raw), "{raw} left raw in the history");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

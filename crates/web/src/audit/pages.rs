@@ -35,9 +35,53 @@ impl AuditRow {
             action: ctx.m.code("audit.action", &e.action),
             entity: ctx.m.code("audit.entity", &e.entity),
             entity_id: e.entity_id.clone(),
-            changes: field_changes(e.before.as_ref(), e.after.as_ref()),
+            changes: field_changes(e.before.as_ref(), e.after.as_ref()).into_iter().map(|c| in_words(ctx, c)).collect(),
         }
     }
+}
+
+/// Fields whose values are words of a closed set, and the catalog prefix of their labels.
+const WORDED_FIELDS: [(&str, &str); 10] = [
+    ("stage", "stage"),
+    ("kind", "kind"),
+    ("filing_status", "filing"),
+    ("hosting", "hosting"),
+    ("severity", "severity"),
+    ("source", "source"),
+    ("result", "evaluation.result"),
+    ("category", "violation"),
+    ("state", "ostate"),
+    ("rung", "rung"),
+];
+
+/// A list as words: strings joined (`a、b`), protections by their names.
+fn list_in_words(ctx: &Ctx, json: &str) -> Option<String> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(json).ok()?;
+    let words: Option<Vec<String>> = items
+        .iter()
+        .map(|i| match i {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Object(o) => o.get("kind")?.as_str().map(|k| ctx.m.code("protection", k)),
+            _ => None,
+        })
+        .collect();
+    let sep = if ctx.m.locale == "en" { ", " } else { "、" };
+    words.map(|w| w.join(sep))
+}
+
+/// A change as a reader of Chinese (or English) reads it: the field's name
+/// from the catalog (`field.<name>`; the stored name when there is none),
+/// closed-set words and yes/no as their labels.
+fn in_words(ctx: &Ctx, c: FieldChange) -> FieldChange {
+    let prefix = WORDED_FIELDS.iter().find(|(f, _)| *f == c.field).map(|(_, p)| *p);
+    let value = |v: String| match (v.as_str(), prefix) {
+        ("true", _) => ctx.t("common.yes").to_owned(),
+        ("false", _) => ctx.t("common.no").to_owned(),
+        (_, Some(p)) if !v.is_empty() => ctx.m.code(p, &v),
+        _ if v.starts_with('[') => list_in_words(ctx, &v).unwrap_or(v),
+        _ => v,
+    };
+    FieldChange { field: ctx.m.code("field", &c.field), before: value(c.before), after: value(c.after) }
 }
 
 /// One field of a change: `before` → `after` (either may be empty).
