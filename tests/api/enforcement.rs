@@ -5,41 +5,12 @@
 //! proposed, then confirmed with a note or dismissed with a reason, and only
 //! confirmed ones count.
 
-use crate::support::*;
-use chrono::{Duration, TimeZone, Utc};
+use crate::notices::{Scene, scene};
+use chrono::Duration;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use wangan_core::notices::service::escalation;
 use wangan_core::platform::access::Role;
 use wangan_core::{FixedClock, Principal};
-
-struct Scene {
-    app: TestApp,
-    clock: Arc<FixedClock>,
-    officer: Api,
-    unit_admin: Api,
-    system: i64,
-}
-
-/// A unit with its responsible persons and an online website; Monday 2026-11-02 09:00 in Beijing.
-async fn scene() -> Scene {
-    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()));
-    let app = spawn_at(clock.clone()).await;
-    app.unit_with_responsibles("chem", "化学学院").await;
-    let sys = Principal::system("test");
-    let system = app.system_in_building("chem").await;
-    wangan_core::registry::service::systems::transition(
-        &app.store,
-        &sys,
-        system,
-        serde_json::from_value(json!({"to": "online", "override_reason": "测试：已上线的老系统"})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let officer = app.api(&app.user("officer", Role::Officer, None).await);
-    let unit_admin = app.api(&app.user("chem-admin", Role::UnitAdmin, Some("chem")).await);
-    Scene { app, clock, officer, unit_admin, system }
-}
 
 /// A critical notice (24 hours) on the scene's system; its rectification's id.
 async fn critical(s: &Scene) -> i64 {

@@ -55,16 +55,18 @@ fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()
 }
 
-struct Scene {
-    app: TestApp,
-    clock: Arc<FixedClock>,
-    officer: Api,
-    unit_admin: Api,
-    leader: Api,
-    system: i64,
+/// A unit with its responsible persons and an online website, Monday
+/// 2026-11-02 09:00 in Beijing (shared with `enforcement.rs`).
+pub(crate) struct Scene {
+    pub app: TestApp,
+    pub clock: Arc<FixedClock>,
+    pub officer: Api,
+    pub unit_admin: Api,
+    pub leader: Api,
+    pub system: i64,
 }
 
-async fn scene() -> Scene {
+pub(crate) async fn scene() -> Scene {
     let clock = Arc::new(FixedClock::new(t0()));
     let app = spawn_at(clock.clone()).await;
     app.unit_with_responsibles("chem", "化学学院").await;
@@ -839,7 +841,6 @@ async fn the_detail_names_the_callers_next_actions() {
 /// center's own name on its signature line, the form's fields.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_form_names_people_numbers_and_the_institution() {
-    use wangan_core::accounts::service::{self as accounts, GrantInput, NewUser};
     let s = scene().await;
     let app = &s.app;
     let (_, people) = s.officer.get("/people?unit=chem&per_page=50").await;
@@ -847,24 +848,8 @@ async fn the_report_form_names_people_numbers_and_the_institution() {
         people["items"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["id"].as_i64().unwrap()
     };
     // The unit's admin and its head sign in with accounts linked to their persons.
-    for (username, role, name) in [("zhang.t", Role::UnitAdmin, "张老师"), ("wang.dean", Role::Leader, "王院长")]
-    {
-        accounts::create_user(
-            &app.store,
-            None,
-            NewUser {
-                username: username.into(),
-                password: PASSWORD.into(),
-                must_change_password: false,
-                person_id: Some(person(name)),
-                grants: vec![GrantInput { role, unit: Some("chem".into()) }],
-            },
-        )
-        .await
-        .unwrap();
-    }
-    let admin = app.api(&accounts::create_token(&app.store, None, "zhang.t", "t").await.unwrap());
-    let head = app.api(&accounts::create_token(&app.store, None, "wang.dean", "t").await.unwrap());
+    let admin = app.api(&app.user_for_person("zhang.t", Role::UnitAdmin, Some("chem"), Some(person("张老师"))).await);
+    let head = app.api(&app.user_for_person("wang.dean", Role::Leader, Some("chem"), Some(person("王院长"))).await);
     let (st, n) = s
         .officer
         .send(
@@ -929,26 +914,15 @@ async fn the_report_form_names_people_numbers_and_the_institution() {
 /// everyone else (and group channels) Chinese.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_follow_the_recipients_language() {
-    use wangan_core::accounts::service::{self as accounts, GrantInput, NewUser};
+    use wangan_core::accounts::service as accounts;
     let s = scene().await;
     let app = &s.app;
     let (_, people) = s.officer.get("/people?unit=chem&per_page=50").await;
     let direct =
         people["items"].as_array().unwrap().iter().find(|p| p["name"] == "张老师").unwrap()["id"].as_i64().unwrap();
-    let account = accounts::create_user(
-        &app.store,
-        None,
-        NewUser {
-            username: "zhang.en".into(),
-            password: PASSWORD.into(),
-            must_change_password: false,
-            person_id: Some(direct),
-            grants: vec![GrantInput { role: Role::UnitAdmin, unit: Some("chem".into()) }],
-        },
-    )
-    .await
-    .unwrap();
-    let who = accounts::principal(&app.store, account.id).await.unwrap();
+    let english = app.api(&app.user_for_person("zhang.en", Role::UnitAdmin, Some("chem"), Some(direct)).await);
+    let id = english.get("/me").await.1["id"].as_i64().unwrap();
+    let who = wangan_core::accounts::service::principal(&app.store, id).await.unwrap();
     accounts::set_locale(&app.store, &who, "en").await.unwrap();
     let (st, _) = s
         .officer

@@ -278,6 +278,11 @@ impl TestApp {
 
     /// Create an account with one role and return an API token for it.
     pub async fn user(&self, username: &str, role: Role, unit: Option<&str>) -> String {
+        self.user_for_person(username, role, unit, None).await
+    }
+
+    /// `user`, the account linked to a person (documents name it by the person's name).
+    pub async fn user_for_person(&self, username: &str, role: Role, unit: Option<&str>, person: Option<i64>) -> String {
         accounts::create_user(
             &self.store,
             None,
@@ -285,7 +290,7 @@ impl TestApp {
                 username: username.into(),
                 password: PASSWORD.into(),
                 must_change_password: false,
-                person_id: None,
+                person_id: person,
                 grants: vec![GrantInput { role, unit: unit.map(str::to_owned) }],
             },
         )

@@ -4,7 +4,6 @@
 //! internet-facing one; an officer checks it and approves (the system goes
 //! online through its gates) or refuses with a reason.
 
-use crate::directory::entity::unit;
 use crate::notify::Audience;
 use crate::notify::service::Outbox;
 use crate::notify::texts::{Message, line, t};
@@ -87,14 +86,7 @@ async fn views(store: &Store, who: &Principal, rows: Vec<golive_request::Model>)
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let unit_ids: Vec<i64> = rows.iter().map(|r| r.unit_id).collect();
-    let units: HashMap<i64, unit::Model> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let units = crate::directory::service::units::by_ids(conn, rows.iter().map(|r| r.unit_id)).await?;
     let cert_ids: Vec<i64> = rows.iter().filter_map(|r| r.certificate_attachment_id).collect();
     let certs: HashMap<i64, attachment::Model> = attachment::Entity::find()
         .filter(attachment::Column::Id.is_in(cert_ids))

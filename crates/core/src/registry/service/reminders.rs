@@ -3,7 +3,6 @@
 //! filing must be updated, and tells their unit once a day until it is
 //! put right. Run by the background runner beside the escalation pass.
 
-use crate::directory::entity::unit;
 use crate::notify::Audience;
 use crate::notify::service::Outbox;
 use crate::platform::error::Result;
@@ -12,7 +11,6 @@ use crate::registry::entity::system;
 use crate::registry::rules::reminders::{self, FilingReminder};
 use crate::registry::{FilingStatus, Stage};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
-use std::collections::HashMap;
 
 const BATCH: u64 = 1000;
 
@@ -50,18 +48,11 @@ pub async fn run_once(store: &Store) -> Result<ReminderPass> {
         if rows.is_empty() {
             return Ok(pass);
         }
-        let unit_ids: Vec<i64> = rows.iter().map(|m| m.unit_id).collect();
-        let units: HashMap<i64, String> = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(unit_ids))
-            .all(&*txn)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect();
+        let units = crate::directory::service::units::by_ids(&*txn, rows.iter().map(|m| m.unit_id)).await?;
         let mut outbox = Outbox::digest();
         let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
         for m in &rows {
-            let unit_name = units.get(&m.unit_id).map(String::as_str).unwrap_or_default();
+            let unit_name = units.get(&m.unit_id).map(|u| u.name.as_str()).unwrap_or_default();
             for r in reminders::due(today, m.mlps_filing_due_on, m.filing_status == FilingStatus::NeedsUpdate) {
                 match r {
                     FilingReminder::MlpsFilingOverdue { .. } => pass.mlps_filing += 1,

@@ -1344,7 +1344,6 @@ pub async fn transition(store: &Store, who: &Principal, id: i64, input: Transiti
     if let (true, Some(why)) = (overriding, override_reason) {
         am.override_note = Set(format!("{} {}: {} ({})", now.format("%Y-%m-%d"), who.username, why, codes.join(", ")));
     }
-    am.updated_at = Set(now);
     am.update(&*txn).await?;
     let mut after = json!({"stage": to});
     if let (true, Some(why)) = (overriding, override_reason) {

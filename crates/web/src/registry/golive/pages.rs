@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::platform::error::{WebError, gate_reason};
 use crate::platform::extract::{CsrfForm, PageUser};
 use crate::platform::page::{
-    Ctx, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status,
+    Ctx, OkQuery, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status,
 };
 use askama::Template;
 use axum::Router;
@@ -89,11 +89,6 @@ async fn request_page(
         None => (axum::http::StatusCode::OK, String::new()),
     };
     render_status(status, RequestPage { ctx, r, reasons, note })
-}
-
-#[derive(Deserialize, Default)]
-pub struct OkQuery {
-    ok: Option<String>,
 }
 
 async fn show(
