@@ -11,10 +11,12 @@ pub mod accounts;
 pub mod dashboard;
 pub mod directory;
 pub mod enforcement;
+pub mod inspections;
 pub mod monitoring;
 pub mod notices;
 pub mod notify;
 pub mod registry;
+pub mod scorecard;
 
 pub mod demo;
 

@@ -128,6 +128,109 @@ pub fn answers_with_content(status: Option<u16>) -> bool {
     status.is_some_and(|s| (200..300).contains(&s))
 }
 
+/// The rule-raised violations' settings (`[accountability]` in `wangan.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountabilityPolicy {
+    /// Days from confirmation to the correction deadline (责令限期改正).
+    pub correction_days: u32,
+}
+
+impl Default for AccountabilityPolicy {
+    fn default() -> Self {
+        AccountabilityPolicy { correction_days: 30 }
+    }
+}
+
+/// The key of the fact a rule saw: one proposal per fact (`not_filed:system:12`).
+pub fn rule_key(category: ViolationCategory, subject: &str, id: i64) -> String {
+    format!("{category}:{subject}:{id}")
+}
+
+/// What the rules look at in a system.
+#[derive(Debug, Clone)]
+pub struct SystemFacts {
+    pub stage: crate::registry::Stage,
+    pub kind: crate::registry::SystemKind,
+    pub internet_facing: bool,
+    pub filing_status: crate::registry::FilingStatus,
+    pub mlps_level: Option<i32>,
+    pub protections: Vec<crate::registry::ProtectionKind>,
+}
+
+/// The behaviours of §三(四) a system's facts show, each with what was seen
+/// (in Chinese, for the register): an internet-facing system online without
+/// filing (一), or without a protection the policy requires (二), or
+/// without an MLPS level (四). Systems not online show nothing.
+pub fn system_violations(
+    f: &SystemFacts,
+    gates: &crate::registry::GatePolicy,
+) -> Vec<(ViolationCategory, String)> {
+    use crate::registry::{FilingStatus, Stage};
+    let mut out = Vec::new();
+    if f.stage != Stage::Online || !f.internet_facing {
+        return out;
+    }
+    if matches!(f.filing_status, FilingStatus::NotFiled | FilingStatus::Cancelled) {
+        out.push((ViolationCategory::NotFiled, "面向互联网的系统已上线，但未办理公安备案".to_owned()));
+    }
+    let missing: Vec<&str> = gates
+        .required(f.kind, true, f.mlps_level)
+        .into_iter()
+        .filter(|p| !f.protections.contains(p))
+        .map(|p| p.zh())
+        .collect();
+    if !missing.is_empty() {
+        out.push((ViolationCategory::MeasuresMissing, format!("面向互联网的系统缺少必备的安全防护措施：{}", missing.join("、"))));
+    }
+    if f.mlps_level.is_none() {
+        out.push((ViolationCategory::NotGraded, "面向互联网的系统已上线，但未确定安全保护等级".to_owned()));
+    }
+    out
+}
+
+/// One fact a rule found, to be proposed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub key: String,
+    pub unit_id: i64,
+    pub category: ViolationCategory,
+    pub system_id: Option<i64>,
+    pub rectification_id: Option<i64>,
+    pub description: String,
+}
+
+/// A violation a rule raised earlier and whose facts were not yet found corrected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub id: i64,
+    pub key: String,
+}
+
+/// What a pass of the rules does: propose the facts no standing violation
+/// covers (whatever its state: a dismissal is a person's judgement and is
+/// not overturned by the next pass), and mark corrected the standing
+/// violations whose facts are gone.
+pub fn plan(facts: Vec<Fact>, standing: &[Standing]) -> (Vec<Fact>, Vec<i64>) {
+    let keys: std::collections::HashSet<&str> = standing.iter().map(|s| s.key.as_str()).collect();
+    let seen: std::collections::HashSet<String> = facts.iter().map(|f| f.key.clone()).collect();
+    let mut proposed = std::collections::HashSet::new();
+    let new = facts.into_iter().filter(|f| !keys.contains(f.key.as_str()) && proposed.insert(f.key.clone())).collect();
+    let corrected = standing.iter().filter(|s| !seen.contains(&s.key)).map(|s| s.id).collect();
+    (new, corrected)
+}
+
+/// A confirmed violation not corrected by its deadline escalates to a
+/// notice of criticism (通报批评), which an admin issues once.
+pub fn criticism_due(
+    state: ViolationState,
+    correct_by: Option<chrono::NaiveDate>,
+    corrected: bool,
+    criticized: bool,
+    today: chrono::NaiveDate,
+) -> bool {
+    state == ViolationState::Confirmed && !corrected && !criticized && correct_by.is_some_and(|d| d < today)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +258,83 @@ mod tests {
         assert!(violation_decidable(ViolationState::Proposed));
         assert!(!violation_decidable(ViolationState::Confirmed));
         assert!(!violation_decidable(ViolationState::Dismissed));
+    }
+
+    fn facts() -> SystemFacts {
+        use crate::registry::{FilingStatus, ProtectionKind, Stage, SystemKind};
+        SystemFacts {
+            stage: Stage::Online,
+            kind: SystemKind::Website,
+            internet_facing: true,
+            filing_status: FilingStatus::Filed,
+            mlps_level: Some(2),
+            protections: vec![ProtectionKind::Firewall, ProtectionKind::TamperProtection],
+        }
+    }
+
+    /// §三(四) 一、二、四: raised from the facts, not without them.
+    #[test]
+    fn system_facts_show_the_behaviours() {
+        use crate::registry::{FilingStatus, GatePolicy, ProtectionKind, Stage};
+        let gates = GatePolicy::default();
+        assert!(system_violations(&facts(), &gates).is_empty(), "a filed, graded, protected site shows nothing");
+        let unfiled = SystemFacts { filing_status: FilingStatus::NotFiled, ..facts() };
+        let cats = |f: &SystemFacts| system_violations(f, &gates).into_iter().map(|(c, _)| c).collect::<Vec<_>>();
+        assert_eq!(cats(&unfiled), [ViolationCategory::NotFiled]);
+        assert_eq!(cats(&SystemFacts { filing_status: FilingStatus::Cancelled, ..facts() }), [ViolationCategory::NotFiled]);
+        assert!(cats(&SystemFacts { filing_status: FilingStatus::NeedsUpdate, ..facts() }).is_empty(), "filed, to be updated: reminded, not a violation");
+        let bare = SystemFacts { protections: vec![ProtectionKind::Firewall], ..facts() };
+        let v = system_violations(&bare, &gates);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].0, ViolationCategory::MeasuresMissing);
+        assert!(v[0].1.contains(ProtectionKind::TamperProtection.zh()), "{}", v[0].1);
+        let level3 = SystemFacts { mlps_level: Some(3), ..facts() };
+        assert_eq!(cats(&level3), [ViolationCategory::MeasuresMissing], "level 3 needs IPS and audit too");
+        let ungraded = SystemFacts { mlps_level: None, ..facts() };
+        assert_eq!(cats(&ungraded), [ViolationCategory::NotGraded]);
+        for quiet in [
+            SystemFacts { internet_facing: false, mlps_level: None, filing_status: FilingStatus::NotFiled, ..facts() },
+            SystemFacts { stage: Stage::Building, mlps_level: None, ..facts() },
+            SystemFacts { stage: Stage::Offline, filing_status: FilingStatus::NotFiled, ..facts() },
+        ] {
+            assert!(system_violations(&quiet, &gates).is_empty(), "{quiet:?}");
+        }
+    }
+
+    fn fact(key: &str) -> Fact {
+        Fact {
+            key: key.into(),
+            unit_id: 1,
+            category: ViolationCategory::NotFiled,
+            system_id: None,
+            rectification_id: None,
+            description: String::new(),
+        }
+    }
+
+    /// One proposal per fact; a second pass adds nothing; gone facts are corrected.
+    #[test]
+    fn a_pass_proposes_new_facts_once_and_corrects_gone_ones() {
+        let standing = [Standing { id: 7, key: "a".into() }, Standing { id: 8, key: "b".into() }];
+        let (new, corrected) = plan(vec![fact("a"), fact("c"), fact("c")], &standing);
+        assert_eq!(new.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(), ["c"]);
+        assert_eq!(corrected, [8]);
+        let (new, corrected) = plan(vec![fact("a"), fact("b")], &standing);
+        assert!(new.is_empty() && corrected.is_empty());
+        assert_eq!(rule_key(ViolationCategory::NotGraded, "system", 12), "not_graded:system:12");
+    }
+
+    /// §三(四): 责令限期改正; uncorrected, 通报批评.
+    #[test]
+    fn uncorrected_confirmed_violations_escalate_to_criticism() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let by = Some(d("2026-12-01"));
+        assert!(criticism_due(ViolationState::Confirmed, by, false, false, d("2026-12-02")));
+        assert!(!criticism_due(ViolationState::Confirmed, by, false, false, d("2026-12-01")), "the last day still counts");
+        assert!(!criticism_due(ViolationState::Confirmed, by, true, false, d("2026-12-02")));
+        assert!(!criticism_due(ViolationState::Confirmed, by, false, true, d("2026-12-02")), "issued once");
+        assert!(!criticism_due(ViolationState::Proposed, by, false, false, d("2026-12-02")));
+        assert!(!criticism_due(ViolationState::Confirmed, None, false, false, d("2026-12-02")));
     }
 
     /// §三(三): a unit that took its system offline to repair it gets no order.

@@ -113,6 +113,15 @@ pub enum Permission {
     /// Confirm or dismiss a proposed violation; issue a shutdown order or
     /// extend the deadline instead; approve a go-live request (the center).
     DecideEnforcement,
+    /// Write checklists, launch and close campaigns, verify on site, open
+    /// notices from findings (the center).
+    ManageInspections,
+    /// Answer a campaign for a unit's systems and submit it (its network admin).
+    AnswerInspection(i64),
+    /// Approve a unit's submission or send it back (its head).
+    ApproveInspection(i64),
+    /// Issue a notice of criticism (通报批评) for an uncorrected violation.
+    IssueCriticism,
 }
 
 impl Principal {
@@ -187,6 +196,10 @@ impl Principal {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
             }
             Permission::ManageDelivery => admin,
+            Permission::ManageInspections => admin || self.has_role(Role::Officer),
+            Permission::AnswerInspection(unit) => admin || self.has_unit_role(Role::UnitAdmin, unit),
+            Permission::ApproveInspection(unit) => admin || self.has_unit_role(Role::Leader, unit),
+            Permission::IssueCriticism => admin,
             Permission::ManageMonitors => admin || self.has_role(Role::Officer),
             Permission::AcceptBaseline(unit) => {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)

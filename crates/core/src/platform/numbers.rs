@@ -9,6 +9,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 /// The kinds of numbered documents.
 pub const RECTIFICATION_REPORT: &str = "rectification_report";
 pub const SHUTDOWN_NOTICE: &str = "shutdown_notice";
+pub const CRITICISM: &str = "criticism";
 
 /// A number as official documents write it.
 pub fn format(year: i32, n: i32) -> String {

@@ -31,6 +31,8 @@ pub struct Store {
     attachments: Option<crate::platform::attachments::AttachmentDir>,
     sheet_limits: wangan_office::Limits,
     documents: Arc<DocumentNames>,
+    accountability: Arc<crate::enforcement::AccountabilityPolicy>,
+    scorecard: Arc<crate::scorecard::ScoreWeights>,
 }
 
 /// The names official documents and pages use (`[institution]` in `wangan.toml`).
@@ -204,6 +206,8 @@ impl Store {
             attachments: None,
             sheet_limits: wangan_office::Limits::default(),
             documents: Arc::new(DocumentNames::default()),
+            accountability: Arc::new(crate::enforcement::AccountabilityPolicy::default()),
+            scorecard: Arc::new(crate::scorecard::ScoreWeights::default()),
         })
     }
 
@@ -273,6 +277,26 @@ impl Store {
 
     pub fn monitor_policy(&self) -> &crate::monitoring::service::MonitorPolicy {
         &self.monitors
+    }
+
+    /// The correction deadline of violations (from configuration).
+    pub fn with_accountability_policy(mut self, policy: crate::enforcement::AccountabilityPolicy) -> Store {
+        self.accountability = Arc::new(policy);
+        self
+    }
+
+    pub fn accountability_policy(&self) -> &crate::enforcement::AccountabilityPolicy {
+        &self.accountability
+    }
+
+    /// The scorecard's weights (from configuration).
+    pub fn with_score_weights(mut self, weights: crate::scorecard::ScoreWeights) -> Store {
+        self.scorecard = Arc::new(weights);
+        self
+    }
+
+    pub fn score_weights(&self) -> &crate::scorecard::ScoreWeights {
+        &self.scorecard
     }
 
     pub fn notice_policy(&self) -> &crate::notices::NoticePolicy {

@@ -1,4 +1,5 @@
-//! Enforcement's storage: shutdown orders and violations.
+//! Enforcement's storage: shutdown orders and violations, and the rules engine that proposes violations from the facts.
 
 pub mod shutdowns;
 pub mod violations;
+pub mod engine;

@@ -4,6 +4,7 @@
 //! Only confirmed violations count against a unit.
 
 use crate::notices::entity::violation;
+use crate::enforcement::rules::criticism_due;
 use crate::notices::{ViolationCategory, ViolationState, violation_decidable};
 use crate::platform::access::{Permission, Principal};
 use crate::platform::audit::{self, Actor, Change};
@@ -12,7 +13,7 @@ use crate::platform::error::{CoreError, FieldError, Result};
 use crate::platform::page::{Page, PageRequest};
 use crate::platform::store::Store;
 use crate::registry::entity::system;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
@@ -40,12 +41,33 @@ pub struct ViolationView {
     pub decision_note: String,
     /// The caller may confirm or dismiss it.
     pub decidable: bool,
+    /// The fact a rule saw (empty when a person proposed it).
+    pub rule_key: String,
+    /// The correction deadline (责令限期改正), set on confirmation.
+    pub correct_by: Option<NaiveDate>,
+    /// When the facts were found corrected.
+    pub corrected_at: Option<DateTime<Utc>>,
+    /// Past its correction deadline, uncorrected: a notice of criticism (通报批评) is due.
+    pub criticism_due: bool,
+    /// The notice of criticism issued for it: its number (empty when none), who, when.
+    pub criticism_no: String,
+    pub criticized_by: String,
+    pub criticized_at: Option<DateTime<Utc>>,
+    /// The caller may issue the notice of criticism now.
+    pub may_criticize: bool,
+    /// The caller may record the correction (a person-raised violation, confirmed and uncorrected).
+    pub may_record_correction: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ViolationFilter {
     pub unit: Option<String>,
     pub state: Option<ViolationState>,
+    pub category: Option<ViolationCategory>,
+    /// Only those not yet corrected (`Some(true)`) or only corrected ones (`Some(false)`).
+    pub open: Option<bool>,
+    /// Only those whose notice of criticism is due.
+    pub criticism_due: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -80,8 +102,21 @@ fn view(
     v: violation::Model,
     units: &std::collections::HashMap<i64, crate::directory::entity::unit::Model>,
     who: &Principal,
+    today: NaiveDate,
 ) -> ViolationView {
+    let due = criticism_due(v.state, v.correct_by, v.corrected_at.is_some(), !v.criticism_no.is_empty(), today);
     ViolationView {
+        criticism_due: due,
+        may_criticize: due && who.may(Permission::IssueCriticism),
+        may_record_correction: v.state == ViolationState::Confirmed
+            && v.corrected_at.is_none()
+            && who.may(Permission::DecideEnforcement),
+        rule_key: v.rule_key,
+        correct_by: v.correct_by,
+        corrected_at: v.corrected_at,
+        criticism_no: v.criticism_no,
+        criticized_by: v.criticized_by,
+        criticized_at: v.criticized_at,
         unit: units.get(&v.unit_id).map(|u| u.code.clone()).unwrap_or_default(),
         unit_name: units.get(&v.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
         decidable: violation_decidable(v.state) && who.may(Permission::DecideEnforcement),
@@ -98,6 +133,10 @@ fn view(
         decided_at: v.decided_at,
         decision_note: v.decision_note,
     }
+}
+
+fn today(store: &Store) -> NaiveDate {
+    store.now().with_timezone(&store.notice_policy().time_zone).date_naive()
 }
 
 /// Violations recorded against units in scope, newest first.
@@ -121,6 +160,22 @@ pub async fn list(
     if let Some(state) = f.state {
         q = q.filter(violation::Column::State.eq(state));
     }
+    if let Some(category) = f.category {
+        q = q.filter(violation::Column::Category.eq(category));
+    }
+    match f.open {
+        Some(true) => q = q.filter(violation::Column::CorrectedAt.is_null()),
+        Some(false) => q = q.filter(violation::Column::CorrectedAt.is_not_null()),
+        None => {}
+    }
+    let today = today(store);
+    if f.criticism_due {
+        q = q
+            .filter(violation::Column::State.eq(ViolationState::Confirmed))
+            .filter(violation::Column::CorrectedAt.is_null())
+            .filter(violation::Column::CriticismNo.eq(""))
+            .filter(violation::Column::CorrectBy.lt(today));
+    }
     let total = q.clone().count(conn).await?;
     let rows = q
         .order_by_desc(violation::Column::OccurredAt)
@@ -130,7 +185,7 @@ pub async fn list(
         .all(conn)
         .await?;
     let units = crate::directory::service::units::by_ids(conn, rows.iter().map(|v| v.unit_id)).await?;
-    let items = rows.into_iter().map(|v| view(v, &units, who)).collect();
+    let items = rows.into_iter().map(|v| view(v, &units, who, today)).collect();
     Ok(Page { items, total, page: page.page(), per_page: page.per_page() })
 }
 
@@ -145,7 +200,7 @@ async fn find_visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) ->
 pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<ViolationView> {
     let v = find_visible(store.db(), who, id).await?;
     let units = crate::directory::service::units::by_ids(store.db(), [v.unit_id]).await?;
-    Ok(view(v, &units, who))
+    Ok(view(v, &units, who, today(store)))
 }
 
 /// Confirmed violations per unit (what counts against it), for units in scope.
@@ -210,6 +265,12 @@ pub async fn propose(store: &Store, who: &Principal, input: ViolationInput) -> R
         raised_by: Set(who.username.clone()),
         occurred_at: Set(input.occurred_at.unwrap_or(now)),
         created_at: Set(now),
+        rule_key: Set(String::new()),
+        correct_by: Set(None),
+        corrected_at: Set(None),
+        criticism_no: Set(String::new()),
+        criticized_by: Set(String::new()),
+        criticized_at: Set(None),
         ..Default::default()
     }
     .insert(&*txn)
@@ -253,16 +314,133 @@ pub async fn decide(
     am.decided_by = Set(who.username.clone());
     am.decided_at = Set(Some(now));
     am.decision_note = Set(note.to_owned());
+    let correct_by = confirm.then(|| {
+        today(store) + chrono::Duration::days(i64::from(store.accountability_policy().correction_days))
+    });
+    if confirm {
+        am.correct_by = Set(correct_by);
+    }
     am.update(&*txn).await?;
     let change = Change::updated(
         "violation",
         id,
         Some(unit_id),
         json!({"state": ViolationState::Proposed}),
-        json!({"state": to, "note": note}),
+        json!({"state": to, "note": note, "correct_by": correct_by}),
     )
     .with_action(if confirm { "confirm" } else { "dismiss" });
     audit::append(&*txn, now, &Actor::from(who), change).await?;
     txn.commit().await?;
     get(store, who, id).await
+}
+
+/// Record that a confirmed violation was corrected (a person's finding; the
+/// rules engine records it by itself for the facts it watches).
+pub async fn record_correction(store: &Store, who: &Principal, id: i64, input: DecisionInput) -> Result<ViolationView> {
+    find_visible(store.db(), who, id).await?;
+    who.require(Permission::DecideEnforcement)?;
+    let note = clean(&input.note, 2000).ok_or_else(|| CoreError::invalid("note", "too_long"))?;
+    if note.is_empty() {
+        return Err(CoreError::invalid("note", "required"));
+    }
+    let txn = store.begin_write().await?;
+    let v = find_visible(&*txn, who, id).await?;
+    if v.state != ViolationState::Confirmed || v.corrected_at.is_some() {
+        return Err(CoreError::Conflict("violation_not_open"));
+    }
+    let now = store.now();
+    let unit_id = v.unit_id;
+    let mut am: violation::ActiveModel = v.into();
+    am.corrected_at = Set(Some(now));
+    am.update(&*txn).await?;
+    let change = Change::updated("violation", id, Some(unit_id), json!({"corrected_at": null}), json!({"corrected_at": now, "note": note}))
+        .with_action("corrected");
+    audit::append(&*txn, now, &Actor::from(who), change).await?;
+    txn.commit().await?;
+    get(store, who, id).await
+}
+
+/// Issue the notice of criticism (通报批评) for a confirmed violation past
+/// its correction deadline (an admin): numbered per year, the unit's
+/// responsible persons and the center told.
+pub async fn criticize(store: &Store, who: &Principal, id: i64, input: DecisionInput) -> Result<ViolationView> {
+    find_visible(store.db(), who, id).await?;
+    who.require(Permission::IssueCriticism)?;
+    let note = clean(&input.note, 2000).ok_or_else(|| CoreError::invalid("note", "too_long"))?;
+    let txn = store.begin_write().await?;
+    let v = find_visible(&*txn, who, id).await?;
+    if !criticism_due(v.state, v.correct_by, v.corrected_at.is_some(), !v.criticism_no.is_empty(), today(store)) {
+        return Err(CoreError::Conflict("criticism_not_due"));
+    }
+    let now = store.now();
+    let year = chrono::Datelike::year(&now.with_timezone(&store.notice_policy().time_zone));
+    let n = crate::platform::numbers::next(&*txn, crate::platform::numbers::CRITICISM, year).await?;
+    let number = format!("{}通{n}", store.documents().short_name());
+    let unit_id = v.unit_id;
+    let category = v.category;
+    let mut am: violation::ActiveModel = v.into();
+    am.criticism_no = Set(number.clone());
+    am.criticized_by = Set(who.username.clone());
+    am.criticized_at = Set(Some(now));
+    am.update(&*txn).await?;
+    let unit = crate::directory::entity::unit::Entity::find_by_id(unit_id).one(&*txn).await?.ok_or(CoreError::NotFound)?;
+    let msg = crate::notify::texts::Message::new("criticism_issued", format!("/violations?unit={}", unit.code), |l| {
+        let args = [("unit", unit.name.as_str()), ("number", number.as_str()), ("category", category.zh())];
+        let body = vec![
+            crate::notify::texts::line(l, "unit", &unit.name),
+            crate::notify::texts::line(l, "order_number", &number),
+            crate::notify::texts::t(l, "criticism.issued.body", &args),
+        ];
+        (crate::notify::texts::t(l, "criticism.issued", &args), body.join("\n"))
+    });
+    let mut outbox = crate::notify::service::Outbox::new();
+    use crate::notify::Audience;
+    outbox.add(&*txn, now, Some(unit_id), &[Audience::First, Audience::Main, Audience::Direct, Audience::Center], &msg).await?;
+    outbox.flush(&*txn).await?;
+    let change = Change::updated("violation", id, Some(unit_id), json!({"criticism_no": ""}), json!({"criticism_no": number, "note": note}))
+        .with_action("criticize");
+    audit::append(&*txn, now, &Actor::from(who), change).await?;
+    txn.commit().await?;
+    get(store, who, id).await
+}
+
+/// The 通报批评 issued for a violation, as a Word document: (file name, bytes).
+pub async fn criticism_docx(store: &Store, who: &Principal, id: i64) -> Result<(String, Vec<u8>)> {
+    let v = get(store, who, id).await?;
+    let Some(issued) = v.criticized_at.filter(|_| !v.criticism_no.is_empty()) else {
+        return Err(CoreError::Conflict("criticism_not_issued"));
+    };
+    let doc = store.documents();
+    let tz = store.notice_policy().time_zone;
+    let day = |d: NaiveDate| d.format("%Y年%m月%d日").to_string();
+    let confirmed = v.decided_at.map(|t| day(t.with_timezone(&tz).date_naive())).unwrap_or_default();
+    let rows = vec![
+        wangan_office::FormRow::Pairs(vec![("被通报单位".into(), v.unit_name.clone()), ("问题类别".into(), v.category.zh().into())]),
+        wangan_office::FormRow::Pairs(vec![
+            ("认定日期".into(), confirmed),
+            ("改正期限".into(), v.correct_by.map(day).unwrap_or_default()),
+        ]),
+        wangan_office::FormRow::Block { label: "问题情况".into(), text: v.description.clone(), min_lines: 3 },
+        wangan_office::FormRow::Block {
+            label: "通报意见".into(),
+            text: format!(
+                "经核实，该单位存在“{}”的情形（学校《关于进一步加强网络与信息安全管理的通知》第三条第（四）项），经责令限期改正，逾期仍未改正。现予以通报批评。\n请该单位主要负责人督促立即改正，并于收到本通报之日起5个工作日内将改正情况书面报送{}。{}",
+                v.category.zh(),
+                doc.center,
+                if v.decision_note.is_empty() { String::new() } else { format!("\n认定意见：{}", v.decision_note) }
+            ),
+            min_lines: 5,
+        },
+    ];
+    let form = wangan_office::FormDocument {
+        title: format!("{}网络与信息安全工作通报批评", doc.institution),
+        subtitle: v.criticism_no.clone(),
+        rows,
+        after: vec![
+            format!("{}（盖章）", doc.leadership_group),
+            format!("签发人（签字）：                    日期：{}", day(issued.with_timezone(&tz).date_naive())),
+        ],
+    };
+    let bytes = wangan_office::write_form_docx(&form).map_err(|e| CoreError::Internal(e.to_string()))?;
+    Ok((format!("通报批评-{}-{}.docx", v.unit_name, v.id), bytes))
 }

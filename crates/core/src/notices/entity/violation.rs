@@ -25,6 +25,17 @@ pub struct Model {
     pub raised_by: String,
     pub occurred_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
+    /// The fact a rule saw (`not_filed:system:12`); empty when a person proposed it.
+    /// A rule proposes once per fact; a corrected fact may be proposed again when it recurs.
+    pub rule_key: String,
+    /// The correction deadline (责令限期改正), set on confirmation.
+    pub correct_by: Option<Date>,
+    /// When the facts were found corrected (by the rules, or recorded by a person).
+    pub corrected_at: Option<DateTimeUtc>,
+    /// The notice of criticism (通报批评) issued for it: its number, who, when.
+    pub criticism_no: String,
+    pub criticized_by: String,
+    pub criticized_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

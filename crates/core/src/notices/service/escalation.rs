@@ -296,6 +296,11 @@ pub async fn run_once(store: &Store) -> Result<PassReport> {
                         raised_by: Set("escalation".into()),
                         occurred_at: Set(now),
                         created_at: Set(now),
+                        rule_key: Set(crate::enforcement::rules::rule_key(
+                            ViolationCategory::RefusedRectification,
+                            "rectification",
+                            r.id,
+                        )),
                         ..Default::default()
                     });
                     // The order and the violation are told in the rectification's history.

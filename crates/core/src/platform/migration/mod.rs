@@ -11,6 +11,7 @@ mod m0005_attachments;
 mod m0006_notices;
 mod m0007_monitoring;
 mod m0008_fidelity;
+mod m0009_mechanisms;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_notices::Migration),
             Box::new(m0007_monitoring::Migration),
             Box::new(m0008_fidelity::Migration),
+            Box::new(m0009_mechanisms::Migration),
         ]
     }
 }

@@ -113,6 +113,20 @@ pub fn golive_missing(internet_facing: bool, has_certificate: bool) -> Option<&'
     (internet_facing && !has_certificate).then_some("certificate_required")
 }
 
+impl ProtectionKind {
+    /// The measure as §四(二) of the notice names it, for documents.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ProtectionKind::Firewall => "防火墙",
+            ProtectionKind::TamperProtection => "网页防篡改系统",
+            ProtectionKind::SecurityGateway => "安全网关",
+            ProtectionKind::Ips => "入侵防御系统",
+            ProtectionKind::AccessControl => "网络安全准入管理及访问控制系统",
+            ProtectionKind::SecurityAudit => "网络及数据安全审计系统",
+        }
+    }
+}
+
 impl FilingStatus {
     /// Anything was ever recorded about the filing (lists show it then).
     pub fn is_recorded(self) -> bool {

@@ -1,0 +1,3 @@
+//! scorecard's tables.
+
+pub mod unit_score;
