@@ -43,6 +43,84 @@ pub struct Config {
     pub calendar: CalendarConfig,
     /// The institution's and the center's names.
     pub institution: InstitutionConfig,
+    /// Violations' correction deadline.
+    pub accountability: AccountabilityConfig,
+    /// The unit scorecard's weights.
+    pub scorecard: ScorecardConfig,
+}
+
+/// `[accountability]` in `wangan.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountabilityConfig {
+    /// Days from a violation's confirmation to its correction deadline (责令限期改正).
+    pub correction_days: u32,
+}
+
+impl Default for AccountabilityConfig {
+    fn default() -> Self {
+        AccountabilityConfig { correction_days: wangan_core::enforcement::AccountabilityPolicy::default().correction_days }
+    }
+}
+
+impl AccountabilityConfig {
+    pub fn policy(&self) -> anyhow::Result<wangan_core::enforcement::AccountabilityPolicy> {
+        if !(1..=365).contains(&self.correction_days) {
+            anyhow::bail!("[accountability] correction_days must be 1 to 365");
+        }
+        Ok(wangan_core::enforcement::AccountabilityPolicy { correction_days: self.correction_days })
+    }
+}
+
+/// `[scorecard]` in `wangan.toml`: the weight of each factor (they need not
+/// sum to 100: the score is scaled) and the points one open violation costs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScorecardConfig {
+    pub responsibles: f64,
+    pub filed: f64,
+    pub graded: f64,
+    pub protections: f64,
+    pub evaluations: f64,
+    pub rectifications: f64,
+    pub inspections: f64,
+    pub violations: f64,
+    pub violation_penalty: f64,
+}
+
+impl Default for ScorecardConfig {
+    fn default() -> Self {
+        let w = wangan_core::scorecard::ScoreWeights::default();
+        ScorecardConfig {
+            responsibles: w.responsibles,
+            filed: w.filed,
+            graded: w.graded,
+            protections: w.protections,
+            evaluations: w.evaluations,
+            rectifications: w.rectifications,
+            inspections: w.inspections,
+            violations: w.violations,
+            violation_penalty: w.violation_penalty,
+        }
+    }
+}
+
+impl ScorecardConfig {
+    pub fn weights(&self) -> anyhow::Result<wangan_core::scorecard::ScoreWeights> {
+        let w = wangan_core::scorecard::ScoreWeights {
+            responsibles: self.responsibles,
+            filed: self.filed,
+            graded: self.graded,
+            protections: self.protections,
+            evaluations: self.evaluations,
+            rectifications: self.rectifications,
+            inspections: self.inspections,
+            violations: self.violations,
+            violation_penalty: self.violation_penalty,
+        };
+        w.check().map_err(|e| anyhow::anyhow!("[scorecard]: {e}"))?;
+        Ok(w)
+    }
 }
 
 /// `[metrics]` in `wangan.toml`.
@@ -569,6 +647,8 @@ impl Default for Config {
             time_zone: "Asia/Shanghai".into(),
             max_connections: None,
             registry: RegistryConfig::default(),
+            accountability: AccountabilityConfig::default(),
+            scorecard: ScorecardConfig::default(),
             base_url: String::new(),
             notices: NoticesConfig::default(),
             smtp: None,

@@ -218,6 +218,8 @@ async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Cl
         .with_documents(cfg.institution.names()?)
         .with_monitor_policy(cfg.monitor.policy()?)
         .with_sheet_limits(cfg.import.limits()?)
+        .with_accountability_policy(cfg.accountability.policy()?)
+        .with_score_weights(cfg.scorecard.weights()?)
         .with_attachments(cfg.data_dir.join("attachments"));
     // Nodes that start together take turns: one migrates, the others find it done.
     let lock = store.startup_lock().await.context("cannot take the start-up lock")?;
@@ -335,7 +337,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     m.sync.created, m.record.checks, m.record.opened, m.record.resolved, m.record.notices
                 );
             }
-            let (pass, reminded, delivered) = runner(&cfg, store)?.run_once().await.map_err(describe)?;
+            let report = runner(&cfg, store)?.run_once().await.map_err(describe)?;
+            let (pass, reminded, delivered) = (report.escalation, report.reminders, report.delivered);
             println!(
                 "escalation: {} reminders, {} overdue, {} shutdown orders proposed, {} issued, {} messages queued",
                 pass.reminders, pass.overdue, pass.proposals, pass.shutdowns, pass.messages
@@ -343,6 +346,15 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!(
                 "filings: {} reminded of their MLPS filing, {} of a filing to update, {} messages queued",
                 reminded.mlps_filing, reminded.filing_update, reminded.messages
+            );
+            let (i, a) = (report.inspections, report.accountability);
+            println!(
+                "inspections: {} campaigns launched, {} units reminded, {} missed their due date",
+                i.launched, i.reminded, i.missed
+            );
+            println!(
+                "accountability: {} facts, {} violations proposed, {} found corrected",
+                a.facts, a.proposed, a.corrected
             );
             println!("delivery: {} sent, {} failed attempts", delivered.sent, delivered.failed_attempts);
         }
@@ -484,6 +496,9 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     // Evaluation and MLPS filing days follow the configured cadence (a changed
     // `[registry]` takes effect at once for every system).
     let recomputed = wangan_core::registry::service::systems::recompute_dues(&store, None).await?;
+    if wangan_core::inspections::service::checklists::ensure_default(&store).await? {
+        tracing::info!("the default self-inspection checklist installed");
+    }
     if recomputed > 0 {
         tracing::info!(systems = recomputed, "evaluation and MLPS filing days recomputed");
     }

@@ -1,9 +1,12 @@
-//! The background runner: escalation passes, filing reminders and notification delivery, in a
-//! loop per node. `run_once` is the single step that `wangan jobs run-once`
+//! The background runner: escalation passes, filing reminders, inspection
+//! campaigns (schedules, reminders, missed dates), the accountability rules
+//! engine, the monthly scores and notification delivery, in a loop per node. `run_once` is the single step that `wangan jobs run-once`
 //! and the tests drive.
 
 use std::time::Duration;
 use wangan_core::Store;
+use wangan_core::enforcement::service::engine::EnginePass;
+use wangan_core::inspections::service::jobs::InspectionPass;
 use wangan_core::notices::service::escalation::{self, PassReport};
 use wangan_core::notify::RetryPolicy;
 use wangan_core::registry::service::reminders::{self, ReminderPass};
@@ -19,13 +22,32 @@ pub struct Runner {
     pub retry: RetryPolicy,
 }
 
+/// What one round of every job did.
+pub struct JobsReport {
+    pub escalation: PassReport,
+    pub reminders: ReminderPass,
+    pub inspections: InspectionPass,
+    pub accountability: EnginePass,
+    pub delivered: DeliveryReport,
+}
+
+/// The daily work beside the escalation pass: campaigns, then the rules
+/// engine (which sees the missed campaigns), then this month's scores.
+async fn mechanisms(store: &Store) -> wangan_core::Result<(InspectionPass, EnginePass)> {
+    let inspections = wangan_core::inspections::service::jobs::run_once(store).await?;
+    let accountability = wangan_core::enforcement::service::engine::run_once(store).await?;
+    wangan_core::scorecard::service::record_month(store).await?;
+    Ok((inspections, accountability))
+}
+
 impl Runner {
     /// Every job once, as of the store's clock; delivers everything due.
-    pub async fn run_once(&self) -> wangan_core::Result<(PassReport, ReminderPass, DeliveryReport)> {
-        let pass = escalation::run_once(&self.store).await?;
-        let reminded = reminders::run_once(&self.store).await?;
+    pub async fn run_once(&self) -> wangan_core::Result<JobsReport> {
+        let escalation = escalation::run_once(&self.store).await?;
+        let reminders = reminders::run_once(&self.store).await?;
+        let (inspections, accountability) = mechanisms(&self.store).await?;
         let delivered = self.deliver_due().await?;
-        Ok((pass, reminded, delivered))
+        Ok(JobsReport { escalation, reminders, inspections, accountability, delivered })
     }
 
     async fn deliver_due(&self) -> wangan_core::Result<DeliveryReport> {
@@ -62,6 +84,13 @@ impl Runner {
                     Ok(r) if r.messages > 0 => tracing::info!(?r, "filing reminders"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "filing reminders failed"),
+                }
+                match mechanisms(&esc.store).await {
+                    Ok((i, a)) if i.launched + i.reminded + i.missed + a.proposed + a.corrected > 0 => {
+                        tracing::info!(?i, ?a, "inspections and accountability")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "inspections and accountability pass failed"),
                 }
             }
         });

@@ -20,6 +20,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::registry::golive::api::routes())
         .merge(crate::notices::api::routes())
         .merge(crate::enforcement::api::routes())
+        .merge(crate::inspections::api::routes())
+        .merge(crate::scorecard::api::routes())
         .merge(crate::notify::api::routes())
         .merge(crate::monitoring::api::routes())
         .merge(crate::audit::api::routes())

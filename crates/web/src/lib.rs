@@ -12,10 +12,12 @@ pub mod audit;
 pub mod dashboard;
 pub mod directory;
 pub mod enforcement;
+pub mod inspections;
 pub mod monitoring;
 pub mod notices;
 pub mod notify;
 pub mod registry;
+pub mod scorecard;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

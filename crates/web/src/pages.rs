@@ -16,6 +16,8 @@ pub fn router() -> Router<AppState> {
         .merge(crate::registry::golive::pages::routes())
         .merge(crate::notices::pages::routes())
         .merge(crate::enforcement::pages::routes())
+        .merge(crate::inspections::pages::routes())
+        .merge(crate::scorecard::pages::routes())
         .merge(crate::notify::pages::routes())
         .merge(crate::monitoring::pages::routes())
         .merge(crate::audit::pages::routes())

@@ -224,14 +224,9 @@ fn card(c: &[Count; 8], w: &rules::ScoreWeights) -> Scorecard {
     rules::score(&counts, w)
 }
 
-/// Every unit in scope, best first (ties by code).
+/// Every unit in scope, best first (ties by code); the rank is among all units.
 pub async fn ranking(store: &Store, who: &Principal) -> Result<Vec<UnitScore>> {
-    let scope = who.scope();
-    let ids = match &scope {
-        crate::Scope::All => None,
-        crate::Scope::Units(ids) => Some(ids.as_slice()),
-    };
-    let counts = counts(store, ids).await?;
+    let counts = counts(store, None).await?;
     let units = crate::directory::service::units::by_ids(store.db(), counts.keys().copied()).await?;
     let w = store.score_weights();
     let mut out: Vec<UnitScore> = counts
@@ -247,18 +242,21 @@ pub async fn ranking(store: &Store, who: &Principal) -> Result<Vec<UnitScore>> {
     let mut last = None;
     for (i, s) in out.iter_mut().enumerate() {
         if last != Some(s.score) {
-            rank = i as u32 + 1;
+            rank = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1);
             last = Some(s.score);
         }
         s.rank = rank;
     }
+    let scope = who.scope();
+    let code_ids: HashMap<&str, i64> = units.values().map(|u| (u.code.as_str(), u.id)).collect();
+    out.retain(|s| code_ids.get(s.unit.as_str()).is_some_and(|id| scope.allows(*id)));
     Ok(out)
 }
 
 /// One unit's score (its rank among all units).
 pub async fn unit_score(store: &Store, who: &Principal, code: &str) -> Result<UnitScore> {
     let u = crate::directory::service::units::find_visible(store.db(), who, code).await?;
-    let all = ranking(store, &Principal::system("scorecard")).await?;
+    let all = ranking(store, who).await?;
     all.into_iter().find(|s| s.unit == u.code).ok_or(CoreError::NotFound)
 }
 

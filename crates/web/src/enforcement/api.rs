@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wangan_core::enforcement::service::{shutdowns, violations};
-use wangan_core::notices::{ShutdownOrderState, ViolationState};
+use wangan_core::notices::{ShutdownOrderState, ViolationCategory, ViolationState};
 use wangan_core::{Page, PageRequest};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -30,6 +30,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_violation))
         .routes(routes!(confirm_violation))
         .routes(routes!(dismiss_violation))
+        .routes(routes!(correct_violation))
+        .routes(routes!(criticize_violation))
+        .routes(routes!(criticism_docx))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -172,6 +175,29 @@ struct ViolationQuery {
     unit: Option<String>,
     #[param(schema_with = ViolationState::schema_or_empty)]
     state: Option<String>,
+    #[param(schema_with = ViolationCategory::schema_or_empty)]
+    category: Option<String>,
+    /// `open`: not yet corrected; `corrected`: corrected; `criticism_due`: confirmed, past the correction deadline, no notice of criticism yet.
+    #[param(schema_with = correction_words)]
+    correction: Option<String>,
+}
+
+fn correction_words() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["open", "corrected", "criticism_due", ""]))
+        .build()
+}
+
+/// The `correction` filter's word: (open, criticism due).
+pub(crate) fn correction_filter(word: Option<&str>) -> Result<(Option<bool>, bool), wangan_core::CoreError> {
+    match word.map(str::trim).unwrap_or("") {
+        "" => Ok((None, false)),
+        "open" => Ok((Some(true), false)),
+        "corrected" => Ok((Some(false), false)),
+        "criticism_due" => Ok((None, true)),
+        _ => Err(wangan_core::CoreError::invalid("correction", "unknown_choice")),
+    }
 }
 
 #[utoipa::path(
@@ -189,7 +215,9 @@ async fn list_violations(
 ) -> ApiResult<Json<Page<violations::ViolationView>>> {
     let state = state_word::<ViolationState>("state", q.state.as_deref())?;
     let page = PageRequest { page: q.page, per_page: q.per_page };
-    let f = violations::ViolationFilter { unit: q.unit, state };
+    let category = state_word::<ViolationCategory>("category", q.category.as_deref())?;
+    let (open, criticism_due) = correction_filter(q.correction.as_deref())?;
+    let f = violations::ViolationFilter { unit: q.unit, state, category, open, criticism_due };
     Ok(Json(violations::list(&s.store, &p, &f, page).await?))
 }
 
@@ -259,4 +287,71 @@ async fn dismiss_violation(
     ApiJson(input): ApiJson<violations::DecisionInput>,
 ) -> ApiResult<Json<violations::ViolationView>> {
     Ok(Json(violations::decide(&s.store, &p, parse_id(&id)?, false, input).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/violations/{id}/correct",
+    tag = "enforcement",
+    summary = "Record that a confirmed violation was corrected, with how (officer, admin); the rules record it by themselves for the facts they watch",
+    params(IdPath),
+    request_body = violations::DecisionInput,
+    responses((status = 200, description = "OK", body = violations::ViolationView))
+)]
+async fn correct_violation(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<violations::DecisionInput>,
+) -> ApiResult<Json<violations::ViolationView>> {
+    Ok(Json(violations::record_correction(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/violations/{id}/criticize",
+    tag = "enforcement",
+    summary = "Issue the notice of criticism (通报批评) for a confirmed violation uncorrected past its deadline (admin)",
+    params(IdPath),
+    request_body = violations::DecisionInput,
+    responses((status = 200, description = "OK", body = violations::ViolationView))
+)]
+async fn criticize_violation(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<violations::DecisionInput>,
+) -> ApiResult<Json<violations::ViolationView>> {
+    Ok(Json(violations::criticize(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/violations/{id}/criticism.docx",
+    tag = "enforcement",
+    summary = "The notice of criticism (通报批评) issued for a violation, as a Word document",
+    params(IdPath),
+    responses((status = 200, description = "OK", content_type = DOCX, body = Binary))
+)]
+async fn criticism_docx(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    Ok(criticism_download(&s.store, &p, parse_id(&id)?).await?)
+}
+
+/// The 通报批评 as a Word download.
+pub(crate) async fn criticism_download(
+    store: &wangan_core::Store,
+    who: &wangan_core::Principal,
+    id: i64,
+) -> Result<axum::response::Response, crate::platform::error::WebError> {
+    let (name, bytes) = violations::criticism_docx(store, who, id).await?;
+    Ok(crate::platform::download::file_download(
+        bytes,
+        crate::platform::download::DOCX,
+        &format!("criticism-{id}.docx"),
+        &name,
+    ))
 }

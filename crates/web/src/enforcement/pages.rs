@@ -32,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/shutdown-orders/{id}/notice.docx", get(order_docx))
         .route("/violations", get(violation_list).post(propose))
         .route("/violations/{id}/decide", post(decide))
+        .route("/violations/{id}/correct", post(correct))
+        .route("/violations/{id}/criticize", post(criticize))
+        .route("/violations/{id}/criticism.docx", get(criticism_docx))
 }
 
 #[derive(Deserialize, Default)]
@@ -39,6 +42,8 @@ pub struct ListQuery {
     page: Option<u64>,
     state: Option<String>,
     unit: Option<String>,
+    category: Option<String>,
+    correction: Option<String>,
     ok: Option<String>,
 }
 
@@ -176,6 +181,12 @@ struct ViolationsPage {
     state: String,
     states: &'static [ViolationState],
     categories: &'static [ViolationCategory],
+    /// The filters as chosen (words; empty: any).
+    unit: String,
+    category: String,
+    correction: String,
+    /// Units in scope, for the filter.
+    all_units: Vec<UnitView>,
     /// Units a violation may be proposed against (empty: the caller may not propose).
     units: Vec<UnitView>,
     draft: ProposeForm,
@@ -189,7 +200,9 @@ async fn violations_page(
 ) -> PageResult {
     let p = &user.principal;
     let state = q.state.as_deref().and_then(ViolationState::parse);
-    let f = violations::ViolationFilter { unit: q.unit.clone(), state };
+    let category = q.category.as_deref().and_then(ViolationCategory::parse);
+    let (open, criticism_due) = crate::enforcement::api::correction_filter(q.correction.as_deref()).unwrap_or((None, false));
+    let f = violations::ViolationFilter { unit: q.unit.clone(), state, category, open, criticism_due };
     let page =
         violations::list(&s.store, p, &f, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(user)?;
     let mut ctx = Ctx::new(s, Some(user), "enforcement").with_flash(q.ok.as_deref());
@@ -200,13 +213,17 @@ async fn violations_page(
         }
         None => (StatusCode::OK, ProposeForm::default()),
     };
-    let units = if p.may(Permission::ProposeViolation) {
-        units::all_visible(&s.store, p).await.or_page(user)?
-    } else {
-        Vec::new()
-    };
+    let all_units = units::all_visible(&s.store, p).await.or_page(user)?;
+    let units = if p.may(Permission::ProposeViolation) { all_units.clone() } else { Vec::new() };
     let word = state.map(|s| s.as_str()).unwrap_or_default().to_owned();
-    let pager = Pager::new(&ctx.m, &page, &list_url("/violations", &[("state", &word)]));
+    let unit = q.unit.clone().unwrap_or_default();
+    let category = category.map(|c| c.as_str()).unwrap_or_default().to_owned();
+    let correction = q.correction.clone().filter(|c| crate::enforcement::api::correction_filter(Some(c)).is_ok()).unwrap_or_default();
+    let pager = Pager::new(
+        &ctx.m,
+        &page,
+        &list_url("/violations", &[("state", &word), ("unit", &unit), ("category", &category), ("correction", &correction)]),
+    );
     render_status(
         status,
         ViolationsPage {
@@ -216,6 +233,10 @@ async fn violations_page(
             state: word,
             states: ViolationState::ALL,
             categories: ViolationCategory::ALL,
+            unit,
+            category,
+            correction,
+            all_units,
             units,
             draft,
         },
@@ -281,4 +302,41 @@ async fn decide(
         }
         Err(e) => Err(fail(&user, e)),
     }
+}
+
+async fn correct(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<DecideForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let input = violations::DecisionInput { note: form.note };
+    match violations::record_correction(&s.store, &user.principal, id, input).await.map_err(WebError::from) {
+        Ok(_) => Ok(Redirect::to("/violations?ok=violation.corrected").into_response()),
+        Err(e) if is_form_error(&e) => {
+            violations_page(&s, &user, ListQuery::default(), Some((&e, ProposeForm::default()))).await
+        }
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+async fn criticize(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<DecideForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let input = violations::DecisionInput { note: form.note };
+    match violations::criticize(&s.store, &user.principal, id, input).await.map_err(WebError::from) {
+        Ok(_) => Ok(Redirect::to("/violations?ok=violation.criticized_ok").into_response()),
+        Err(e) if is_form_error(&e) => {
+            violations_page(&s, &user, ListQuery::default(), Some((&e, ProposeForm::default()))).await
+        }
+        Err(e) => Err(fail(&user, e)),
+    }
+}
+
+async fn criticism_docx(State(s): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, &user)?;
+    crate::enforcement::api::criticism_download(&s.store, &user.principal, id).await.map_err(|e| fail(&user, e))
 }

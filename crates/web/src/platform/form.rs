@@ -17,6 +17,8 @@ pub struct MultipartForm {
     pub file: Option<wangan_core::platform::uploads::Upload>,
     /// Every file sent under the file field (several may be chosen).
     pub files: Vec<wangan_core::platform::uploads::Upload>,
+    /// Files sent under other fields, with the field's name (e.g. one per checklist item).
+    pub named_files: Vec<(String, wangan_core::platform::uploads::Upload)>,
 }
 
 impl MultipartForm {
@@ -31,7 +33,7 @@ pub async fn read_multipart(
     mut multipart: axum::extract::Multipart,
     file_field: &str,
 ) -> Result<MultipartForm, PageRejection> {
-    let mut form = MultipartForm { fields: Vec::new(), file: None, files: Vec::new() };
+    let mut form = MultipartForm { fields: Vec::new(), file: None, files: Vec::new(), named_files: Vec::new() };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -48,6 +50,11 @@ pub async fn read_multipart(
                     form.file = Some(up.clone());
                 }
                 form.files.push(up);
+            }
+        } else if let Some(file_name) = field.file_name().map(str::to_owned) {
+            let bytes = field.bytes().await.map_err(|e| fail(user, multipart_error(e)))?.to_vec();
+            if !bytes.is_empty() {
+                form.named_files.push((name, wangan_core::platform::uploads::Upload { file_name, bytes }));
             }
         } else {
             let value = field.text().await.map_err(|e| fail(user, multipart_error(e)))?;

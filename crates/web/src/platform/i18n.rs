@@ -137,6 +137,10 @@ labelled! {
     wangan_core::monitoring::WallState => "mstatus",
     wangan_core::monitoring::FindingSeverity => "severity",
     wangan_core::notices::RectificationStatus => "rstatus",
+    wangan_core::inspections::Answer => "answer",
+    wangan_core::inspections::CampaignState => "cstate",
+    wangan_core::inspections::SubmissionState => "sstate",
+    wangan_core::scorecard::Factor => "factor",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();

@@ -103,6 +103,24 @@ impl Ctx {
         self.m.code(prefix, code)
     }
 
+    /// A recurring campaign's rule in words: `yearly:03-01` → 每年3月1日.
+    pub fn recurrence(&self, rule: &str) -> String {
+        use wangan_core::inspections::{Holiday, Recurrence};
+        match Recurrence::parse(rule) {
+            Some(Recurrence::Yearly { month, day }) => {
+                self.m.fmt("recurrence.yearly", &[("month", &month.to_string()), ("day", &day.to_string())])
+            }
+            Some(Recurrence::BeforeHoliday { holiday, days }) => {
+                let key = match holiday {
+                    Holiday::NationalDay => "recurrence.before_national_day",
+                    Holiday::SpringFestival => "recurrence.before_spring_festival",
+                };
+                self.m.fmt(key, &[("days", &days.to_string())])
+            }
+            None => rule.to_owned(),
+        }
+    }
+
     /// An MLPS level in words.
     pub fn level(&self, n: &i32) -> String {
         self.m.fmt("mlps.level_n", &[("n", &n.to_string())])

@@ -1075,3 +1075,23 @@ pub(crate) async fn mark_reminded<C: ConnectionTrait>(conn: &C, ids: Vec<i64>, t
     }
     Ok(())
 }
+
+/// An evidence file of an answer in this campaign that the caller may see.
+pub async fn evidence(store: &Store, who: &Principal, id: i64, attachment_id: i64) -> Result<(String, String, Vec<u8>)> {
+    let conn = store.db();
+    visible(conn, who, id).await?;
+    let needle = attachment_id.to_string();
+    let rows = inspection_answer::Entity::find()
+        .select_only()
+        .column(inspection_answer::Column::Evidence)
+        .filter(inspection_answer::Column::CampaignId.eq(id))
+        .filter(scope_condition(&who.scope(), inspection_answer::Column::UnitId))
+        .filter(inspection_answer::Column::Evidence.contains(&needle))
+        .into_tuple::<String>()
+        .all(conn)
+        .await?;
+    if !rows.iter().any(|e| evidence_ids(e).contains(&attachment_id)) {
+        return Err(CoreError::NotFound);
+    }
+    uploads::read(store, conn, attachment_id).await
+}
