@@ -26,7 +26,9 @@ for (const [name, path] of [['dashboard', '/'], ['units', '/units'], ['unit', '/
   ['rectification-closed', '/rectifications/7'], ['channels', '/channels'], ['deliveries', '/deliveries'],
   ['monitors', '/monitors'], ['monitor', '/monitors/1'], ['findings', '/findings'], ['finding', '/findings/1'],
   ['shutdown-orders', '/shutdown-orders'], ['shutdown-order', '/shutdown-orders/1'], ['violations', '/violations'],
-  ['golive-requests', '/golive-requests']]) {
+  ['golive-requests', '/golive-requests'], ['campaigns', '/campaigns'], ['campaign', '/campaigns/1'],
+  ['campaign-unit', '/campaigns/2/units/cs'], ['campaign-unit-done', '/campaigns/1/units/cs'], ['checklist', '/checklists/1'],
+  ['scores', '/scores'], ['score', '/scores/cs']]) {
   await page.goto(base + path);
   await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
 }

@@ -34,6 +34,11 @@ pub struct Trend {
     pub dots: Vec<(u32, u32, String, i32)>,
 }
 
+/// A name cut to `n` characters (not bytes) for a chart's label.
+fn short(name: &str, n: usize) -> String {
+    if name.chars().count() <= n { name.to_owned() } else { format!("{}…", name.chars().take(n - 1).collect::<String>()) }
+}
+
 fn class_of(score: u32) -> &'static str {
     match score {
         90.. => "good",
@@ -78,7 +83,7 @@ async fn ranking(State(s): State<AppState>, user: PageUser) -> PageResult {
             y: i as u32 * 22,
             width: u.score * 4,
             score: u.score,
-            label: u.unit_name.clone(),
+            label: short(&u.unit_name, 9),
             code: u.unit.clone(),
             class: class_of(u.score),
         })

@@ -322,6 +322,7 @@ async fn progress<C: ConnectionTrait>(
     c: &campaign::Model,
     items: usize,
     only_unit: Option<i64>,
+    today: NaiveDate,
 ) -> Result<Vec<UnitProgress>> {
     let mut q = campaign_unit::Entity::find()
         .filter(campaign_unit::Column::CampaignId.eq(c.id))
@@ -379,7 +380,7 @@ async fn progress<C: ConnectionTrait>(
                 approved_by: p.approved_by,
                 approved_at: p.approved_at,
                 note: p.note,
-                missed: p.missed,
+                missed: p.missed || rules::missed(today, c.due_on, p.state),
             }
         })
         .collect();
@@ -396,7 +397,7 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<CampaignDeta
     let conn = store.db();
     let c = visible(conn, who, id).await?;
     let items = items_of(conn, &c).await?;
-    let progress = progress(conn, who, &c, items.len(), None).await?;
+    let progress = progress(conn, who, &c, items.len(), None, local_today(store)).await?;
     let campaign = views(conn, who, vec![c]).await?.into_iter().next().ok_or(CoreError::NotFound)?;
     Ok(CampaignDetail { campaign, items, progress, may_manage: who.may(Permission::ManageInspections) })
 }
@@ -569,7 +570,11 @@ pub async fn unit_part(store: &Store, who: &Principal, id: i64, unit_code: &str)
     let u = crate::directory::service::units::find_visible(conn, who, unit_code).await?;
     let part = part_of(conn, id, u.id).await?;
     let items = items_of(conn, &c).await?;
-    let progress = progress(conn, who, &c, items.len(), Some(u.id)).await?.into_iter().next().ok_or(CoreError::NotFound)?;
+    let progress = progress(conn, who, &c, items.len(), Some(u.id), local_today(store))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(CoreError::NotFound)?;
     let systems = covered(conn, &c, &[u.id]).await?;
     let answers = inspection_answer::Entity::find()
         .filter(inspection_answer::Column::CampaignId.eq(id))

@@ -12,6 +12,8 @@ use crate::platform::error::Result;
 use crate::platform::store::Store;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+mod mechanisms;
+
 /// The password of every demo account (printed by `wangan demo`).
 pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
 
@@ -149,6 +151,7 @@ pub async fn seed(store: &Store) -> Result<bool> {
     }
     seed_systems(store, &sys).await?;
     seed_notices(store, &sys).await?;
+    mechanisms::seed(store, &sys).await?;
     Ok(true)
 }
 
