@@ -164,6 +164,67 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Officer => ok,
             _ => 403,
         },
+        // A proposed violation (the probe's) is not open for a correction, nor due a criticism (409 once permitted).
+        ("post", "/violations/{id}/correct") => match role {
+            _ if hidden => 404,
+            Admin | Officer => 409,
+            _ => 403,
+        },
+        ("post", "/violations/{id}/criticize") => match role {
+            _ if hidden => 404,
+            Admin => 409,
+            _ => 403,
+        },
+        ("get", "/violations/{id}/criticism.docx") => {
+            if hidden {
+                404
+            } else {
+                409
+            }
+        }
+        // Checklists: everyone reads them; the center writes new versions.
+        ("get", "/checklists" | "/checklists/{id}" | "/campaigns" | "/scores" | "/scores.xlsx") => ok,
+        ("post", "/checklists" | "/campaigns" | "/campaign-schedules")
+        | ("get", "/campaign-schedules")
+        | ("post", "/campaign-schedules/{id}/active") => match role {
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        // A campaign is seen by those whose unit it targets, and by global roles.
+        ("get", "/campaigns/{id}" | "/campaigns/{id}/responses" | "/campaigns/{id}/progress.xlsx" | "/units/{code}/score") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("post", "/campaigns/{id}/close" | "/campaigns/{id}/verifications") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("post", "/campaigns/{id}/answers/{answer_id}/notice") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        // The unit's network admin answers and submits (the probe's answers are incomplete: 422 once permitted).
+        ("post", "/campaigns/{id}/responses") => match role {
+            _ if hidden => 404,
+            Admin | UnitAdmin => ok,
+            _ => 403,
+        },
+        ("post", "/campaigns/{id}/submit") => match role {
+            _ if hidden => 404,
+            Admin | UnitAdmin => 422,
+            _ => 403,
+        },
+        // The unit's head approves or sends back (nothing submitted yet: 409 once permitted).
+        ("post", "/campaigns/{id}/approve" | "/campaigns/{id}/return") => match role {
+            _ if hidden => 404,
+            Admin | Leader => 409,
+            _ => 403,
+        },
         // The center and the reviewers (宣传部、保卫处) propose violations.
         ("post", "/violations") => match role {
             Admin | Officer | Reviewer => ok,
@@ -337,6 +398,27 @@ async fn proposed_violation(app: &TestApp, system_id: i64) -> i64 {
         serde_json::from_value(json!({"unit": s.system.unit, "category": "not_filed", "description": "未备案上线"}))
             .unwrap();
     wangan_core::enforcement::service::violations::propose(&app.store, &sys, input).await.unwrap().id
+}
+
+/// A fresh campaign for the unit of `system_id`, with one failed answer: (campaign, answer).
+async fn campaign_with_finding(app: &TestApp, system_id: i64) -> (i64, i64) {
+    use wangan_core::inspections::service::{campaigns, checklists};
+    let sys = wangan_core::Principal::system("test");
+    let s = wangan_core::registry::service::systems::get(&app.store, &sys, system_id).await.unwrap();
+    let list = checklists::list(&app.store).await.unwrap().remove(0);
+    let input = campaigns::LaunchInput {
+        title: "自查".into(),
+        checklist_id: list.id,
+        due_on: app.store.now().date_naive() + chrono::Duration::days(10),
+        units: vec![s.system.unit.clone()],
+        systems: Vec::new(),
+    };
+    let id = campaigns::launch(&app.store, &sys, input).await.unwrap().campaign.id;
+    let answers = vec![campaigns::AnswerInput { item: list.items[0].key.clone(), answer: "fail".into(), comment: "未落实".into() }];
+    let part = campaigns::answer(&app.store, &sys, id, campaigns::ResponsesInput { system_id, answers, evidence: Vec::new() })
+        .await
+        .unwrap();
+    (id, part.systems[0].answers[0].id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -532,11 +614,36 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
+                let (campaign_id, answer_id) = if route.path.starts_with("/campaigns/") {
+                    campaign_with_finding(&app, systems[i]).await
+                } else {
+                    (0, 0)
+                };
+                let schedule_id = if route.path.starts_with("/campaign-schedules/") {
+                    wangan_core::inspections::service::schedules::create(
+                        &app.store,
+                        &sys,
+                        serde_json::from_value(json!({"title": "年度自查", "checklist_family": "self_inspection",
+                            "rule": "yearly:03-01", "due_days": 30}))
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .id
+                } else {
+                    0
+                };
                 if route.path == "/systems/{id}/golive" {
                     clear_golive(&app, systems[i]).await;
                 }
                 let id = if route.path.starts_with("/shutdown-orders") {
                     order_id
+                } else if route.path.starts_with("/campaigns/") {
+                    campaign_id
+                } else if route.path.starts_with("/campaign-schedules/") {
+                    schedule_id
+                } else if route.path.starts_with("/checklists/") {
+                    1
                 } else if route.path.starts_with("/golive-requests") {
                     golive_id
                 } else if route.path.starts_with("/violations") {
@@ -560,9 +667,16 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     people[i]
                 };
-                let mut path = route.path.replace("{code}", code).replace("{id}", &id.to_string());
+                let mut path = route
+                    .path
+                    .replace("{code}", code)
+                    .replace("{id}", &id.to_string())
+                    .replace("{answer_id}", &answer_id.to_string());
                 if route.method == "get" && route.path == "/channels" {
                     path = format!("/channels?owner_kind=unit&owner={code}");
+                }
+                if route.method == "get" && route.path == "/campaigns/{id}/responses" {
+                    path = format!("{path}?unit={code}");
                 }
                 let body = match (route.method, route.path) {
                     ("post", "/units") => {
@@ -611,6 +725,22 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("post", "/systems/{id}/golive") => Some(json!({"note": "申请上线"})),
                     ("post", "/golive-requests/{id}/approve") => Some(json!({})),
                     ("post", "/golive-requests/{id}/refuse") => Some(json!({"note": "材料不全"})),
+                    ("post", "/violations/{id}/correct") => Some(json!({"note": "已补办备案"})),
+                    ("post", "/violations/{id}/criticize") => Some(json!({})),
+                    ("post", "/checklists") => Some(json!({"family": format!("f{checked}"), "title": "专项检查表",
+                        "items": [{"key": "1", "section": "备案", "question": "已备案"}]})),
+                    ("post", "/campaigns") => Some(json!({"title": "专项检查", "checklist_id": 1,
+                        "due_on": "2099-01-01", "units": [code]})),
+                    ("post", "/campaigns/{id}/responses") => Some(json!({"system_id": systems[i],
+                        "answers": [{"item": "1.2", "answer": "pass"}]})),
+                    ("post", "/campaigns/{id}/submit" | "/campaigns/{id}/approve") => Some(json!({"unit": code})),
+                    ("post", "/campaigns/{id}/return") => Some(json!({"unit": code, "note": "证据不清"})),
+                    ("post", "/campaigns/{id}/verifications") => Some(json!({"system_id": systems[i], "item": "1.2",
+                        "answer": "fail", "comment": "现场核查不符"})),
+                    ("post", "/campaigns/{id}/answers/{answer_id}/notice") => Some(json!({"severity": "medium"})),
+                    ("post", "/campaign-schedules") => Some(json!({"title": "春节前检查", "checklist_family": "self_inspection",
+                        "rule": "before:spring_festival:14", "due_days": 10})),
+                    ("post", "/campaign-schedules/{id}/active") => Some(json!({"active": false})),
                     _ => None,
                 };
                 let mut req = client

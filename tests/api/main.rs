@@ -8,6 +8,7 @@ mod directory;
 mod enforcement;
 mod filings;
 mod input;
+mod inspections;
 mod inventory;
 mod monitoring;
 mod notices;

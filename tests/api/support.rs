@@ -162,6 +162,7 @@ async fn spawn_full(
     let attachments = std::env::temp_dir().join(unique("wangan-attachments"));
     let store = Store::connect_with_clock(&db.url, 4, clock).await.expect("connect").with_attachments(attachments);
     store.migrate().await.expect("migrate");
+    wangan_core::inspections::service::checklists::ensure_default(&store).await.expect("default checklist");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -532,6 +532,7 @@ pub(crate) async fn launch_in<C: ConnectionTrait>(
 
 /// Close a campaign: no more answers (the officer, after its due date or to stop it).
 pub async fn close(store: &Store, who: &Principal, id: i64) -> Result<CampaignDetail> {
+    visible(store.db(), who, id).await?;
     who.require(Permission::ManageInspections)?;
     let txn = store.begin_write().await?;
     let c = visible(&*txn, who, id).await?;
@@ -873,9 +874,9 @@ pub async fn decide(store: &Store, who: &Principal, id: i64, approve: bool, inpu
 /// The center's on-site verification (现场核查) of one item of one system;
 /// records what it found, even where the unit did not answer.
 pub async fn verify(store: &Store, who: &Principal, id: i64, input: VerifyInput) -> Result<AnswerView> {
-    who.require(Permission::ManageInspections)?;
     let conn = store.db();
     let c = visible(conn, who, id).await?;
+    who.require(Permission::ManageInspections)?;
     let items = items_of(conn, &c).await?;
     let mut errors = Vec::new();
     let key = input.item.trim().to_owned();
@@ -977,9 +978,9 @@ pub async fn open_notice(
     answer_id: i64,
     input: FindingNoticeInput,
 ) -> Result<i64> {
-    who.require(Permission::ManageNotices)?;
     let conn = store.db();
     let c = visible(conn, who, id).await?;
+    who.require(Permission::ManageNotices)?;
     let a = inspection_answer::Entity::find_by_id(answer_id)
         .filter(inspection_answer::Column::CampaignId.eq(id))
         .one(conn)
