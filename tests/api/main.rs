@@ -2,6 +2,7 @@
 //! fresh database and talks HTTP to it. One binary, many modules.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accountability;
 mod audit;
 mod authz;
 mod directory;
@@ -17,6 +18,7 @@ mod pages;
 mod sessions;
 mod shape;
 mod support;
+mod scorecard;
 mod systems;
 mod upgrade;
 
