@@ -50,10 +50,14 @@ async fn verify_names_the_first_tampered_entry() {
     assert!(total >= 6);
 
     // Edit one row by hand.
+    let actor = {
+        use sea_orm::EntityTrait;
+        wangan_core::platform::entity::audit_log::Entity::find_by_id(3).one(db).await.unwrap().unwrap().actor
+    };
     db.execute_unprepared("UPDATE audit_log SET actor = 'someone' WHERE seq = 3").await.unwrap();
     let bad = audit::verify(db).await.unwrap();
     assert_eq!(bad.broken.map(|b| b.seq), Some(3));
-    db.execute_unprepared("UPDATE audit_log SET actor = 'root' WHERE seq = 3").await.unwrap();
+    db.execute_unprepared(&format!("UPDATE audit_log SET actor = '{actor}' WHERE seq = 3")).await.unwrap();
     assert_eq!(audit::verify(db).await.unwrap().broken, None, "restoring the value heals it");
 
     // Delete a middle row.

@@ -584,8 +584,26 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
         let (_, orders) = officer.get(&format!("/shutdown-orders?state={state}")).await;
         assert_eq!(orders["total"], 1, "{state}: {orders}");
     }
-    let (_, v) = officer.get("/violations").await;
-    assert_eq!(v["items"][0]["category"], "refused_rectification");
+    let (_, v) = officer.get("/violations?category=refused_rectification").await;
+    assert!(v["total"].as_u64().unwrap() >= 1, "{v}");
+    // Issue 15: a finished and a running campaign, violations of every category, scores that differ.
+    let (_, c) = officer.get("/campaigns").await;
+    let states: Vec<&str> = c["items"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
+    assert!(states.contains(&"running") && states.contains(&"closed"), "{c}");
+    for category in wangan_core::notices::ViolationCategory::ALL {
+        let (_, v) = officer.get(&format!("/violations?category={category}")).await;
+        assert!(v["total"].as_u64().unwrap() >= 1, "no {category} violation in the demo");
+    }
+    for state in wangan_core::notices::ViolationState::ALL {
+        let (_, v) = officer.get(&format!("/violations?state={state}")).await;
+        assert!(v["total"].as_u64().unwrap() >= 1, "no {state} violation in the demo");
+    }
+    let (_, due) = officer.get("/violations?correction=criticism_due").await;
+    assert_eq!(due["total"], 1, "one violation awaiting its notice of criticism");
+    let (_, scores) = officer.get("/scores").await;
+    let all: Vec<i64> = scores["units"].as_array().unwrap().iter().map(|u| u["score"].as_i64().unwrap()).collect();
+    assert!(all.iter().max() > all.iter().min(), "scores differ between units: {all:?}");
+    assert!(scores["average_trend"].as_array().unwrap().len() > 1, "a trend over months");
     let (_, late) = officer.get("/systems?mlps_filing=overdue").await;
     assert_eq!(late["total"], 1, "one system past its MLPS filing day: {late}");
     let (_, overdue) = officer.get("/rectifications?overdue=true").await;

@@ -86,6 +86,17 @@ crate::closed_set! {
     }
 }
 
+crate::closed_set! {
+    /// Where a violation stands against its correction deadline (a list filter).
+    pub enum CorrectionFilter {
+        /// Not yet corrected.
+        Open = "open",
+        Corrected = "corrected",
+        /// Confirmed, past its deadline, no notice of criticism yet.
+        CriticismDue = "criticism_due",
+    }
+}
+
 /// What the ladder does when its shutdown rung is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShutdownStep {

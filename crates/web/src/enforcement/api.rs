@@ -16,6 +16,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wangan_core::enforcement::service::{shutdowns, violations};
+use wangan_core::enforcement::CorrectionFilter;
 use wangan_core::notices::{ShutdownOrderState, ViolationCategory, ViolationState};
 use wangan_core::{Page, PageRequest};
 
@@ -178,26 +179,18 @@ struct ViolationQuery {
     #[param(schema_with = ViolationCategory::schema_or_empty)]
     category: Option<String>,
     /// `open`: not yet corrected; `corrected`: corrected; `criticism_due`: confirmed, past the correction deadline, no notice of criticism yet.
-    #[param(schema_with = correction_words)]
+    #[param(schema_with = CorrectionFilter::schema_or_empty)]
     correction: Option<String>,
 }
 
-fn correction_words() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["open", "corrected", "criticism_due", ""]))
-        .build()
-}
-
-/// The `correction` filter's word: (open, criticism due).
+/// The `correction` filter: (open, criticism due).
 pub(crate) fn correction_filter(word: Option<&str>) -> Result<(Option<bool>, bool), wangan_core::CoreError> {
-    match word.map(str::trim).unwrap_or("") {
-        "" => Ok((None, false)),
-        "open" => Ok((Some(true), false)),
-        "corrected" => Ok((Some(false), false)),
-        "criticism_due" => Ok((None, true)),
-        _ => Err(wangan_core::CoreError::invalid("correction", "unknown_choice")),
-    }
+    Ok(match state_word::<CorrectionFilter>("correction", word)? {
+        None => (None, false),
+        Some(CorrectionFilter::Open) => (Some(true), false),
+        Some(CorrectionFilter::Corrected) => (Some(false), false),
+        Some(CorrectionFilter::CriticismDue) => (None, true),
+    })
 }
 
 #[utoipa::path(

@@ -187,6 +187,7 @@ struct ViolationsPage {
     correction: String,
     /// Units in scope, for the filter.
     all_units: Vec<UnitView>,
+    corrections: &'static [wangan_core::enforcement::CorrectionFilter],
     /// Units a violation may be proposed against (empty: the caller may not propose).
     units: Vec<UnitView>,
     draft: ProposeForm,
@@ -237,6 +238,7 @@ async fn violations_page(
             category,
             correction,
             all_units,
+            corrections: wangan_core::enforcement::CorrectionFilter::ALL,
             units,
             draft,
         },

@@ -141,6 +141,7 @@ labelled! {
     wangan_core::inspections::CampaignState => "cstate",
     wangan_core::inspections::SubmissionState => "sstate",
     wangan_core::scorecard::Factor => "factor",
+    wangan_core::enforcement::CorrectionFilter => "correction",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
