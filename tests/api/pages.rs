@@ -97,6 +97,33 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         .unwrap()
         .items[0]
         .id;
+    // A campaign the unit has partly answered, with a failed item verified on site.
+    let campaign = {
+        use wangan_core::inspections::service::{campaigns, checklists};
+        let list = checklists::list(&app.store).await.unwrap().remove(0);
+        let input = campaigns::LaunchInput {
+            title: "年度自查".into(),
+            checklist_id: list.id,
+            due_on: app.store.now().date_naive() + chrono::Duration::days(10),
+            units: vec!["cs".into()],
+            systems: Vec::new(),
+        };
+        let id = campaigns::launch(&app.store, &sys, input).await.unwrap().campaign.id;
+        let inspected = campaigns::unit_part(&app.store, &sys, id, "cs").await.unwrap().systems[0].system_id;
+        let answers = vec![
+            campaigns::AnswerInput { item: "1.1".into(), answer: "pass".into(), comment: String::new() },
+            campaigns::AnswerInput { item: "6.1".into(), answer: "fail".into(), comment: "弱口令".into() },
+        ];
+        campaigns::answer(&app.store, &sys, id, campaigns::ResponsesInput { system_id: inspected, answers, evidence: Vec::new() })
+            .await
+            .unwrap();
+        let verify = campaigns::VerifyInput { system_id: inspected, item: "1.1".into(), answer: "fail".into(), comment: "不符".into() };
+        campaigns::verify(&app.store, &sys, id, verify).await.unwrap();
+        (id, inspected)
+    };
+    let (campaign, inspected) = campaign;
+    wangan_core::enforcement::service::engine::run_once(&app.store).await.unwrap();
+    wangan_core::scorecard::service::record_month(&app.store).await.unwrap();
     let roles = [
         ("admin", Role::Admin, None),
         ("officer", Role::Officer, None),
@@ -143,6 +170,14 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/golive-requests".into(),
         "/golive-requests?state=pending".into(),
         "/systems?mlps_filing=overdue&filing=needs_update".into(),
+        "/campaigns".into(),
+        format!("/campaigns/{campaign}"),
+        format!("/campaigns/{campaign}/units/cs"),
+        format!("/campaigns/{campaign}/units/cs?system={inspected}"),
+        "/checklists/1".into(),
+        "/scores".into(),
+        "/scores/cs".into(),
+        "/violations?unit=cs&category=not_filed&correction=open".into(),
     ];
     for (name, role, unit) in roles {
         app.user(&format!("p-{name}"), role, unit).await;
