@@ -239,44 +239,68 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> Result<VerifyOutcome> {
     let mut expected_seq = 1i64;
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0u64;
-    loop {
-        let rows = audit_log::Entity::find()
-            .filter(audit_log::Column::Seq.gte(expected_seq))
-            .order_by_asc(audit_log::Column::Seq)
-            .limit(BATCH)
-            .all(conn)
-            .await?;
-        let n = rows.len() as u64;
-        for row in rows {
-            let broken =
-                |reason| Ok(VerifyOutcome { checked, broken: Some(Broken { seq: expected_seq.min(row.seq), reason }) });
-            if row.seq != expected_seq {
-                return broken("missing");
+    // The head is read first and the rows walked up to it: rows and head are
+    // written in one transaction, so every row up to the head read here is
+    // committed, and a change committed while the walk runs (rows past this
+    // head) does not look like a gap. Rows past the head are then checked
+    // against the head as it is by then.
+    let mut head = audit_head::Entity::find_by_id(1).one(conn).await?;
+    for _ in 0..100 {
+        let until = head.as_ref().map_or(0, |h| h.seq);
+        loop {
+            let rows = audit_log::Entity::find()
+                .filter(audit_log::Column::Seq.gte(expected_seq))
+                .filter(audit_log::Column::Seq.lte(until))
+                .order_by_asc(audit_log::Column::Seq)
+                .limit(BATCH)
+                .all(conn)
+                .await?;
+            let n = rows.len() as u64;
+            for row in rows {
+                let broken = |reason| {
+                    Ok(VerifyOutcome { checked, broken: Some(Broken { seq: expected_seq.min(row.seq), reason }) })
+                };
+                if row.seq != expected_seq {
+                    return broken("missing");
+                }
+                if row.prev_hash != prev_hash {
+                    return broken("prev_hash");
+                }
+                if row_hash(&row) != row.hash {
+                    return broken("hash");
+                }
+                prev_hash = row.hash;
+                expected_seq += 1;
+                checked += 1;
             }
-            if row.prev_hash != prev_hash {
-                return broken("prev_hash");
+            if n < BATCH {
+                break;
             }
-            if row_hash(&row) != row.hash {
-                return broken("hash");
-            }
-            prev_hash = row.hash;
-            expected_seq += 1;
-            checked += 1;
         }
-        if n < BATCH {
-            break;
+        let last_seq = expected_seq - 1;
+        let broken = match &head {
+            None if last_seq == 0 => None,
+            None => Some(Broken { seq: 1, reason: "head_missing" }),
+            Some(h) if h.seq > last_seq => Some(Broken { seq: last_seq + 1, reason: "missing" }),
+            Some(h) if h.seq != last_seq || h.hash != prev_hash => Some(Broken { seq: h.seq, reason: "head" }),
+            Some(_) => None,
+        };
+        if broken.is_some() {
+            return Ok(VerifyOutcome { checked, broken });
         }
+        let beyond = audit_log::Entity::find().filter(audit_log::Column::Seq.gt(last_seq)).count(conn).await?;
+        if beyond == 0 {
+            return Ok(VerifyOutcome { checked, broken: None });
+        }
+        // Rows past the head: either written since it was read, or slipped in without it.
+        let now = audit_head::Entity::find_by_id(1).one(conn).await?;
+        if now.as_ref().map_or(0, |h| h.seq) <= last_seq {
+            let seq = last_seq + 1;
+            return Ok(VerifyOutcome { checked, broken: Some(Broken { seq, reason: "head" }) });
+        }
+        head = now;
     }
-    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
-    let last_seq = expected_seq - 1;
-    let broken = match head {
-        None if last_seq == 0 => None,
-        None => Some(Broken { seq: 1, reason: "head_missing" }),
-        Some(h) if h.seq > last_seq => Some(Broken { seq: last_seq + 1, reason: "missing" }),
-        Some(h) if h.seq != last_seq || h.hash != prev_hash => Some(Broken { seq: h.seq, reason: "head" }),
-        Some(_) => None,
-    };
-    Ok(VerifyOutcome { checked, broken })
+    Err(crate::platform::error::CoreError::Internal("the audit log kept growing while it was verified".into()))
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -50,16 +50,12 @@ pub struct ListQuery {
     system: Option<String>,
 }
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct LaunchForm {
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     checklist_id: String,
-    #[serde(default)]
     due_on: String,
     /// Unit codes, one per checkbox; none: every unit.
-    #[serde(default)]
     units: Vec<String>,
 }
 
@@ -134,7 +130,19 @@ async fn list(State(s): State<AppState>, user: PageUser, Query(q): Query<ListQue
     list_page(&s, &user, q, None).await
 }
 
-async fn launch(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<LaunchForm>) -> PageResult {
+/// The launch form from its pairs: the units are checkboxes, one pair each.
+fn launch_form(pairs: &[(String, String)]) -> LaunchForm {
+    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    LaunchForm {
+        title: one("title"),
+        checklist_id: one("checklist_id"),
+        due_on: one("due_on"),
+        units: pairs.iter().filter(|(k, _)| k == "units").map(|(_, v)| v.clone()).collect(),
+    }
+}
+
+async fn launch(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<Vec<(String, String)>>) -> PageResult {
+    let form = launch_form(&form);
     user.principal.require(Permission::ManageInspections).map_err(|e| fail(&user, WebError::from(e)))?;
     let bad = |field: &str, code: &str| WebError::from(CoreError::invalid(field, code));
     let checklist_id = match form.checklist_id.trim().parse::<i64>() {
