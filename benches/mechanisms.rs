@@ -38,6 +38,7 @@ async fn main() {
         .unwrap()
         .with_attachments(dir.join("attachments"));
     store.migrate().await.unwrap();
+    wangan_core::inspections::service::checklists::ensure_default(&store).await.unwrap();
     let db = store.db();
     let started = Instant::now();
 

@@ -84,6 +84,7 @@ pub struct ScorecardConfig {
     pub evaluations: f64,
     pub rectifications: f64,
     pub inspections: f64,
+    pub warnings: f64,
     pub violations: f64,
     pub violation_penalty: f64,
 }
@@ -99,6 +100,7 @@ impl Default for ScorecardConfig {
             evaluations: w.evaluations,
             rectifications: w.rectifications,
             inspections: w.inspections,
+            warnings: w.warnings,
             violations: w.violations,
             violation_penalty: w.violation_penalty,
         }
@@ -115,6 +117,7 @@ impl ScorecardConfig {
             evaluations: self.evaluations,
             rectifications: self.rectifications,
             inspections: self.inspections,
+            warnings: self.warnings,
             violations: self.violations,
             violation_penalty: self.violation_penalty,
         };

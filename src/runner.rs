@@ -35,6 +35,10 @@ pub struct JobsReport {
 /// engine (which sees the missed campaigns), then this month's scores.
 async fn mechanisms(store: &Store) -> wangan_core::Result<(InspectionPass, EnginePass)> {
     let inspections = wangan_core::inspections::service::jobs::run_once(store).await?;
+    let w = wangan_core::warnings::service::jobs::run_once(store).await?;
+    if w.reminders + w.overdue + w.escalated > 0 {
+        tracing::info!(?w, "warning reminders");
+    }
     let accountability = wangan_core::enforcement::service::engine::run_once(store).await?;
     wangan_core::scorecard::service::record_month(store).await?;
     Ok((inspections, accountability))

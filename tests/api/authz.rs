@@ -225,6 +225,30 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Leader => 409,
             _ => 403,
         },
+        // Early warnings: the center publishes; a targeted unit's admin or head acknowledges.
+        ("get", "/warnings") => ok,
+        ("post", "/warnings" | "/warnings/parse") => match role {
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("get", "/warnings/{id}" | "/warnings/{id}/acknowledgements") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("post", "/warnings/{id}/acknowledgements") => match role {
+            _ if hidden => 404,
+            Admin | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
+        // The unit has not answered it is affected: refused (409) once permitted.
+        ("post", "/warnings/{id}/units/{code}/rectification") => match role {
+            _ if hidden => 404,
+            Admin | Officer => 409,
+            _ => 403,
+        },
         // The center and the reviewers (宣传部、保卫处) propose violations.
         ("post", "/violations") => match role {
             Admin | Officer | Reviewer => ok,
@@ -619,6 +643,21 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     (0, 0)
                 };
+                let warning_id = if route.path.starts_with("/warnings/") {
+                    wangan_core::warnings::service::warnings::publish(
+                        &app.store,
+                        &sys,
+                        serde_json::from_value(json!({"title": "预警", "severity": "high", "source": "cnvd",
+                            "targeting": "units", "units": [code]}))
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .warning
+                    .id
+                } else {
+                    0
+                };
                 let schedule_id = if route.path.starts_with("/campaign-schedules/") {
                     wangan_core::inspections::service::schedules::create(
                         &app.store,
@@ -640,6 +679,8 @@ async fn every_route_every_role_own_and_other_unit() {
                     order_id
                 } else if route.path.starts_with("/campaigns/") {
                     campaign_id
+                } else if route.path.starts_with("/warnings/") {
+                    warning_id
                 } else if route.path.starts_with("/campaign-schedules/") {
                     schedule_id
                 } else if route.path.starts_with("/checklists/") {
@@ -741,6 +782,10 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("post", "/campaign-schedules") => Some(json!({"title": "春节前检查", "checklist_family": "self_inspection",
                         "rule": "before:spring_festival:14", "due_days": 10})),
                     ("post", "/campaign-schedules/{id}/active") => Some(json!({"active": false})),
+                    ("post", "/warnings") => Some(json!({"title": "Struts2 远程代码执行", "severity": "high",
+                        "source": "cnvd", "targeting": "units", "units": [code]})),
+                    ("post", "/warnings/parse") => Some(json!({"text": "【高危】某漏洞预警\nCVE-2026-12345"})),
+                    ("post", "/warnings/{id}/acknowledgements") => Some(json!({"unit": code})),
                     _ => None,
                 };
                 let mut req = client

@@ -21,6 +21,7 @@ mod support;
 mod scorecard;
 mod systems;
 mod upgrade;
+mod warnings;
 
 #[tokio::test]
 async fn backend_in_use() {

@@ -17,6 +17,7 @@ pub mod notices;
 pub mod notify;
 pub mod registry;
 pub mod scorecard;
+pub mod warnings;
 
 pub mod demo;
 

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::enforcement::api::routes())
         .merge(crate::inspections::api::routes())
         .merge(crate::scorecard::api::routes())
+        .merge(crate::warnings::api::routes())
         .merge(crate::notify::api::routes())
         .merge(crate::monitoring::api::routes())
         .merge(crate::audit::api::routes())

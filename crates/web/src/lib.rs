@@ -18,6 +18,7 @@ pub mod notices;
 pub mod notify;
 pub mod registry;
 pub mod scorecard;
+pub mod warnings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::enforcement::pages::routes())
         .merge(crate::inspections::pages::routes())
         .merge(crate::scorecard::pages::routes())
+        .merge(crate::warnings::pages::routes())
         .merge(crate::notify::pages::routes())
         .merge(crate::monitoring::pages::routes())
         .merge(crate::audit::pages::routes())

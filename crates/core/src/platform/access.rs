@@ -122,6 +122,10 @@ pub enum Permission {
     ApproveInspection(i64),
     /// Issue a notice of criticism (通报批评) for an uncorrected violation.
     IssueCriticism,
+    /// Publish early warnings and data calls (the center).
+    PublishWarnings,
+    /// Acknowledge and answer a warning, fill a data call, for a unit (its network admin or head).
+    AnswerForUnit(i64),
 }
 
 impl Principal {
@@ -200,6 +204,10 @@ impl Principal {
             Permission::AnswerInspection(unit) => admin || self.has_unit_role(Role::UnitAdmin, unit),
             Permission::ApproveInspection(unit) => admin || self.has_unit_role(Role::Leader, unit),
             Permission::IssueCriticism => admin,
+            Permission::PublishWarnings => admin || self.has_role(Role::Officer),
+            Permission::AnswerForUnit(unit) => {
+                admin || self.has_unit_role(Role::UnitAdmin, unit) || self.has_unit_role(Role::Leader, unit)
+            }
             Permission::ManageMonitors => admin || self.has_role(Role::Officer),
             Permission::AcceptBaseline(unit) => {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)

@@ -11,6 +11,8 @@
 /// Every other text field is one line.
 pub const MULTILINE_FIELDS: &[&str] = &[
     "add_systems",
+    "advice",
+    "bulletin",
     "cause",
     "comment",
     "description",
@@ -19,9 +21,11 @@ pub const MULTILINE_FIELDS: &[&str] = &[
     "measures",
     "note",
     "notes",
+    "products",
     "rectification_items",
     "remaining_risk",
     "systems",
+    "text",
     "urls",
     "verification",
     "vulnerability",

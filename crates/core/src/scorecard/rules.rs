@@ -24,6 +24,8 @@ crate::closed_set! {
         Rectifications = "rectifications",
         /// Campaigns of the last 12 months approved by their due date (三(一)).
         Inspections = "inspections",
+        /// Warnings of the last 12 months acknowledged by their deadline (三(二)).
+        Warnings = "warnings",
         /// Confirmed violations not yet corrected (三(四)), points off each.
         Violations = "violations",
     }
@@ -39,6 +41,7 @@ pub struct ScoreWeights {
     pub evaluations: f64,
     pub rectifications: f64,
     pub inspections: f64,
+    pub warnings: f64,
     pub violations: f64,
     /// Points one open violation takes off the violations factor.
     pub violation_penalty: f64,
@@ -50,10 +53,11 @@ impl Default for ScoreWeights {
             responsibles: 10.0,
             filed: 15.0,
             graded: 10.0,
-            protections: 15.0,
+            protections: 10.0,
             evaluations: 10.0,
             rectifications: 15.0,
             inspections: 10.0,
+            warnings: 5.0,
             violations: 15.0,
             violation_penalty: 5.0,
         }
@@ -70,6 +74,7 @@ impl ScoreWeights {
             Factor::Evaluations => self.evaluations,
             Factor::Rectifications => self.rectifications,
             Factor::Inspections => self.inspections,
+            Factor::Warnings => self.warnings,
             Factor::Violations => self.violations,
         }
     }
@@ -168,20 +173,20 @@ mod tests {
         let w = ScoreWeights::default();
         let mut counts = all(1, 1);
         counts[1].1 = Count { good: 1, total: 2 }; // half the systems filed: 7.5 of 15 points
-        counts[7].1 = Count { good: 0, total: 2 }; // two open violations: 10 points off 15
+        counts[8].1 = Count { good: 0, total: 2 }; // two open violations: 10 points off 15
         let s = score(&counts, &w);
         assert_eq!(s.score, 83, "100 - 7.5 - 10, rounded: {s:?}");
         let filed = &s.factors[1];
         assert_eq!((filed.points, filed.gain), (7.5, 7.5));
-        assert_eq!(s.factors[7].points, 5.0);
-        counts[7].1 = Count { good: 0, total: 9 };
-        assert_eq!(score(&counts, &w).factors[7].points, 0.0, "never below zero");
+        assert_eq!(s.factors[8].points, 5.0);
+        counts[8].1 = Count { good: 0, total: 9 };
+        assert_eq!(score(&counts, &w).factors[8].points, 0.0, "never below zero");
     }
 
     #[test]
     fn weights_are_scaled_to_100_and_checked() {
         let w = ScoreWeights { responsibles: 1.0, filed: 1.0, graded: 0.0, protections: 0.0, evaluations: 0.0,
-            rectifications: 0.0, inspections: 0.0, violations: 0.0, violation_penalty: 0.0 };
+            rectifications: 0.0, inspections: 0.0, warnings: 0.0, violations: 0.0, violation_penalty: 0.0 };
         let mut counts = all(1, 1);
         counts[0].1 = Count { good: 0, total: 3 };
         let s = score(&counts, &w);

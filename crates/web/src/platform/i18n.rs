@@ -142,6 +142,9 @@ labelled! {
     wangan_core::inspections::SubmissionState => "sstate",
     wangan_core::scorecard::Factor => "factor",
     wangan_core::enforcement::CorrectionFilter => "correction",
+    wangan_core::warnings::WarningSource => "wsource",
+    wangan_core::warnings::Targeting => "targeting",
+    wangan_core::warnings::AckState => "ack",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();

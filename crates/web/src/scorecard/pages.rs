@@ -111,6 +111,7 @@ pub fn factor_link(f: Factor, unit: &str) -> String {
         Factor::Filed | Factor::Graded | Factor::Protections | Factor::Evaluations => format!("/systems?unit={unit}"),
         Factor::Rectifications => format!("/rectifications?unit={unit}"),
         Factor::Inspections => "/campaigns".to_owned(),
+        Factor::Warnings => "/warnings".to_owned(),
         Factor::Violations => format!("/violations?unit={unit}&state=confirmed&correction=open"),
     }
 }

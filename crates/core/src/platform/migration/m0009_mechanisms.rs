@@ -6,7 +6,10 @@
 //! - violations: the rule that raised one (so a second pass adds nothing),
 //!   its correction deadline, when its facts were corrected, the notice of
 //!   criticism (通报批评) issued for it;
-//! - the unit scorecard's monthly record (for trends).
+//! - the unit scorecard's monthly record (for trends);
+//! - early warnings (预警) and each targeted unit's acknowledgement and answer;
+//! - data calls (数据填报): the form, the targeted units, and every submitted
+//!   version of each unit's answers.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -155,6 +158,120 @@ impl MigrationTrait for Migration {
         add(m, "violations", timestamp_with_time_zone_null("criticized_at")).await?;
         m.create_index(Index::create().name("violations_rule_key").table("violations").col("rule_key").to_owned())
             .await?;
+
+        m.create_table(
+            Table::create()
+                .table("warnings")
+                .col(big_pk_auto("id"))
+                .col(string("title"))
+                .col(string("severity"))
+                .col(string("source"))
+                .col(string("reference"))
+                .col(text("products"))
+                .col(text("tags"))
+                .col(text("description"))
+                .col(text("advice"))
+                .col(string("targeting"))
+                .col(timestamp_with_time_zone("ack_due_at"))
+                .col(string("published_by"))
+                .col(timestamp_with_time_zone("published_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("warning_attachments")
+                .col(big_integer("warning_id"))
+                .col(big_integer("attachment_id"))
+                .primary_key(Index::create().col("warning_id").col("attachment_id"))
+                .foreign_key(&mut fk("warning_attachments", "warning_id", "warnings"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("warning_units")
+                .col(big_pk_auto("id"))
+                .col(big_integer("warning_id"))
+                .col(big_integer("unit_id"))
+                .col(string("state"))
+                .col(text("matched_systems"))
+                .col(string("acknowledged_by"))
+                .col(timestamp_with_time_zone_null("acknowledged_at"))
+                .col(boolean_null("affected"))
+                .col(text("systems"))
+                .col(text("measures"))
+                .col(string("answered_by"))
+                .col(timestamp_with_time_zone_null("answered_at"))
+                .col(integer("escalation_step"))
+                .col(timestamp_with_time_zone_null("next_reminder_at"))
+                .col(big_integer_null("notice_id"))
+                .foreign_key(&mut fk("warning_units", "warning_id", "warnings"))
+                .foreign_key(&mut fk("warning_units", "unit_id", "units"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("warning_units_one").table("warning_units").col("warning_id").col("unit_id").unique().to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("warning_units_due").table("warning_units").col("next_reminder_at").to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table("data_calls")
+                .col(big_pk_auto("id"))
+                .col(string("title"))
+                .col(text("description"))
+                .col(text("fields"))
+                .col(date("due_on"))
+                .col(string("state"))
+                .col(string("created_by"))
+                .col(timestamp_with_time_zone("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("data_call_units")
+                .col(big_integer("data_call_id"))
+                .col(big_integer("unit_id"))
+                .col(date_null("reminded_on"))
+                .primary_key(Index::create().col("data_call_id").col("unit_id"))
+                .foreign_key(&mut fk("data_call_units", "data_call_id", "data_calls"))
+                .foreign_key(&mut fk("data_call_units", "unit_id", "units"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("data_submissions")
+                .col(big_pk_auto("id"))
+                .col(big_integer("data_call_id"))
+                .col(big_integer("unit_id"))
+                .col(integer("version"))
+                .col(text("values"))
+                .col(text("reason"))
+                .col(string("submitted_by"))
+                .col(timestamp_with_time_zone("submitted_at"))
+                .foreign_key(&mut fk("data_submissions", "data_call_id", "data_calls"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("data_submissions_version")
+                .table("data_submissions")
+                .col("data_call_id")
+                .col("unit_id")
+                .col("version")
+                .unique()
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()

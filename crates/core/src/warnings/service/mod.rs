@@ -1,0 +1,4 @@
+//! Warnings' storage and changes.
+
+pub mod jobs;
+pub mod warnings;

@@ -1,0 +1,175 @@
+//! Early warnings: the JSON API.
+
+use crate::AppState;
+use crate::platform::error::ApiResult;
+use crate::platform::extract::{ApiJson, ApiQuery, ApiUser, IdPath, parse_id};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wangan_core::warnings::service::warnings;
+use wangan_core::{Page, PageRequest};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_warnings, publish_warning))
+        .routes(routes!(parse_bulletin))
+        .routes(routes!(get_warning))
+        .routes(routes!(list_acknowledgements, acknowledge))
+        .routes(routes!(open_rectification))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
+    page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
+    per_page: Option<u64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/warnings",
+    tag = "warnings",
+    summary = "Early warnings the caller sees (unit roles: those sent to their units), newest first, with who acknowledged, who is affected, who is silent",
+    params(PageQuery),
+    responses((status = 200, description = "OK", body = Page<warnings::WarningView>))
+)]
+async fn list_warnings(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<warnings::WarningView>>> {
+    Ok(Json(warnings::list(&s.store, &p, PageRequest { page: q.page, per_page: q.per_page }).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/warnings",
+    tag = "warnings",
+    summary = "Publish an early warning to every unit, chosen units, or the units whose systems carry its tech-stack tags; they are told at once (officer, admin)",
+    request_body = warnings::WarningInput,
+    responses((status = 201, description = "Published", body = warnings::WarningDetail))
+)]
+async fn publish_warning(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiJson(input): ApiJson<warnings::WarningInput>,
+) -> ApiResult<(StatusCode, Json<warnings::WarningDetail>)> {
+    Ok((StatusCode::CREATED, Json(warnings::publish(&s.store, &p, input).await?)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BulletinText {
+    /// A bulletin as pasted from a web page or an article.
+    #[schema(max_length = 50000)]
+    text: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/warnings/parse",
+    tag = "warnings",
+    summary = "Read a pasted bulletin into a draft (title, severity, CVE/CNVD number, affected versions, description, advice) to check before publishing (officer, admin)",
+    request_body = BulletinText,
+    responses((status = 200, description = "OK", body = wangan_core::warnings::BulletinDraft))
+)]
+async fn parse_bulletin(
+    ApiUser(p): ApiUser,
+    ApiJson(input): ApiJson<BulletinText>,
+) -> ApiResult<Json<wangan_core::warnings::BulletinDraft>> {
+    p.require(wangan_core::platform::access::Permission::PublishWarnings)?;
+    if input.text.chars().count() > 50000 {
+        return Err(wangan_core::CoreError::invalid("text", "too_long").into());
+    }
+    Ok(Json(wangan_core::warnings::parse_bulletin(&input.text)))
+}
+
+#[utoipa::path(
+    get,
+    path = "/warnings/{id}",
+    tag = "warnings",
+    summary = "A warning with each targeted unit's acknowledgement and answer (in scope)",
+    params(IdPath),
+    responses((status = 200, description = "OK", body = warnings::WarningDetail))
+)]
+async fn get_warning(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<warnings::WarningDetail>> {
+    Ok(Json(warnings::get(&s.store, &p, parse_id(&id)?).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/warnings/{id}/acknowledgements",
+    tag = "warnings",
+    summary = "Each targeted unit's acknowledgement and answer (in scope)",
+    params(IdPath),
+    responses((status = 200, description = "OK", body = Vec<warnings::Acknowledgement>))
+)]
+async fn list_acknowledgements(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<warnings::Acknowledgement>>> {
+    Ok(Json(warnings::get(&s.store, &p, parse_id(&id)?).await?.acknowledgements))
+}
+
+#[utoipa::path(
+    post,
+    path = "/warnings/{id}/acknowledgements",
+    tag = "warnings",
+    summary = "Acknowledge a warning for a unit, and answer whether it is affected, which systems and what was done (the unit's network admin or head)",
+    params(IdPath),
+    request_body = warnings::AckInput,
+    responses((status = 200, description = "OK", body = warnings::WarningDetail))
+)]
+async fn acknowledge(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<warnings::AckInput>,
+) -> ApiResult<Json<warnings::WarningDetail>> {
+    Ok(Json(warnings::acknowledge(&s.store, &p, parse_id(&id)?, input).await?))
+}
+
+/// A warning's id and a unit's code.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct WarningUnitPath {
+    /// The warning's id.
+    id: String,
+    /// The unit's code.
+    code: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct NoticeOpened {
+    notice_id: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/warnings/{id}/units/{code}/rectification",
+    tag = "warnings",
+    summary = "Open a rectification from a unit's affected answer: a notice for its affected systems with the warning's severity (officer, admin)",
+    params(WarningUnitPath),
+    responses((status = 201, description = "Opened", body = NoticeOpened))
+)]
+async fn open_rectification(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path((id, code)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, Json<NoticeOpened>)> {
+    let notice_id = warnings::open_rectification(&s.store, &p, parse_id(&id)?, &code).await?;
+    Ok((StatusCode::CREATED, Json(NoticeOpened { notice_id })))
+}
