@@ -36,6 +36,10 @@ pub struct JobsReport {
 async fn mechanisms(store: &Store) -> wangan_core::Result<(InspectionPass, EnginePass)> {
     let inspections = wangan_core::inspections::service::jobs::run_once(store).await?;
     let w = wangan_core::warnings::service::jobs::run_once(store).await?;
+    let calls = wangan_core::data_calls::service::remind(store).await?;
+    if calls > 0 {
+        tracing::info!(units = calls, "data call reminders");
+    }
     if w.reminders + w.overdue + w.escalated > 0 {
         tracing::info!(?w, "warning reminders");
     }

@@ -9,6 +9,7 @@ pub mod platform;
 
 pub mod accounts;
 pub mod dashboard;
+pub mod data_calls;
 pub mod directory;
 pub mod enforcement;
 pub mod inspections;

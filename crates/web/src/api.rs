@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::inspections::api::routes())
         .merge(crate::scorecard::api::routes())
         .merge(crate::warnings::api::routes())
+        .merge(crate::data_calls::api::routes())
         .merge(crate::notify::api::routes())
         .merge(crate::monitoring::api::routes())
         .merge(crate::audit::api::routes())

@@ -10,6 +10,7 @@ pub mod platform;
 pub mod accounts;
 pub mod audit;
 pub mod dashboard;
+pub mod data_calls;
 pub mod directory;
 pub mod enforcement;
 pub mod inspections;

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::inspections::pages::routes())
         .merge(crate::scorecard::pages::routes())
         .merge(crate::warnings::pages::routes())
+        .merge(crate::data_calls::pages::routes())
         .merge(crate::notify::pages::routes())
         .merge(crate::monitoring::pages::routes())
         .merge(crate::audit::pages::routes())

@@ -169,6 +169,7 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
         schedules::create(store, &officer, input).await?;
     }
 
+    seed_warnings(store, sys, &officer).await?;
     seed_violations(store, sys, &officer).await?;
     seed_scores(store).await
 }
@@ -258,5 +259,71 @@ async fn seed_scores(store: &Store) -> Result<()> {
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Warnings in every state: a WordPress one matched by tags (answered
+/// affected with a rectification opened, answered not affected, acknowledged
+/// only, silent), one to every unit past its deadline, and a fresh one.
+async fn seed_warnings(store: &Store, sys: &Principal, officer: &Principal) -> Result<()> {
+    use crate::warnings::entity::warning;
+    use crate::warnings::service::warnings::{self, AckInput, WarningInput};
+    let input = |title: &str, severity: &str, source: &str, targeting: &str, tags: &[&str], units: &[&str]| WarningInput {
+        title: title.into(),
+        severity: severity.into(),
+        source: source.into(),
+        reference: String::new(),
+        products: Vec::new(),
+        description: String::new(),
+        advice: String::new(),
+        targeting: targeting.into(),
+        units: units.iter().map(|u| (*u).to_owned()).collect(),
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        ack_due_at: None,
+        attachments: Vec::new(),
+    };
+    let mut wp = input("WordPress 插件任意文件上传漏洞预警", "high", "cnvd", "tags", &["wordpress"], &[]);
+    wp.reference = "CNVD-2026-48213".into();
+    wp.products = vec!["WordPress File Manager 插件 6.0 - 6.8".into()];
+    wp.description = "WordPress File Manager 插件存在任意文件上传漏洞，攻击者无需登录即可上传 WebShell。".into();
+    wp.advice = "立即升级插件至 6.9 以上版本，或停用该插件；检查网站目录下是否存在可疑 PHP 文件。".into();
+    let wp = warnings::publish(store, officer, wp).await?;
+    let id = wp.warning.id;
+    for a in &wp.acknowledgements {
+        let who = demo_principal(store, &format!("netadmin.{}", a.unit)).await?.unwrap_or_else(|| sys.clone());
+        let systems: Vec<i64> = a.matched_systems.iter().map(|(i, _)| *i).collect();
+        let answer = match a.unit.as_str() {
+            "cs" => AckInput { unit: a.unit.clone(), affected: Some(true), systems, measures: "已停用该插件，本周内升级并排查上传目录".into() },
+            "math" => AckInput { unit: a.unit.clone(), affected: Some(false), systems: Vec::new(), measures: "未安装该插件".into() },
+            "publicity" => AckInput { unit: a.unit.clone(), affected: None, systems: Vec::new(), measures: String::new() },
+            _ => continue,
+        };
+        warnings::acknowledge(store, &who, id, answer).await?;
+    }
+    if wp.acknowledgements.iter().any(|a| a.unit == "cs") {
+        warnings::open_rectification(store, officer, id, "cs").await?;
+    }
+    // The weak-password campaign to every unit: most answered, some silent past the deadline.
+    let all = warnings::publish(store, officer, input("关于开展弱口令专项排查的预警通知", "medium", "moe", "all", &[], &[])).await?;
+    for (i, a) in all.acknowledgements.iter().enumerate() {
+        if i % 3 == 2 {
+            continue;
+        }
+        let who = demo_principal(store, &format!("netadmin.{}", a.unit)).await?.unwrap_or_else(|| sys.clone());
+        let answer = AckInput { unit: a.unit.clone(), affected: Some(false), systems: Vec::new(), measures: "已排查，未发现弱口令".into() };
+        warnings::acknowledge(store, &who, all.warning.id, answer).await?;
+    }
+    let past = store.now() - Duration::days(3);
+    warning::Entity::update_many()
+        .col_expr(warning::Column::PublishedAt, Expr::value(past - Duration::days(2)))
+        .col_expr(warning::Column::AckDueAt, Expr::value(past))
+        .filter(warning::Column::Id.eq(all.warning.id))
+        .exec(store.db())
+        .await?;
+    // A fresh critical one, waiting.
+    let mut fresh = input("Apache Struts2 远程代码执行漏洞紧急预警", "critical", "cncert", "units", &[], &["academic", "hr", "nic"]);
+    fresh.reference = "CVE-2026-31337".into();
+    fresh.advice = "立即升级至官方修复版本；无法升级的，临时关闭文件上传功能。".into();
+    warnings::publish(store, officer, fresh).await?;
     Ok(())
 }

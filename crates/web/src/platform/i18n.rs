@@ -145,6 +145,8 @@ labelled! {
     wangan_core::warnings::WarningSource => "wsource",
     wangan_core::warnings::Targeting => "targeting",
     wangan_core::warnings::AckState => "ack",
+    wangan_core::data_calls::DataCallState => "dcstate",
+    wangan_core::data_calls::FieldKind => "fkind",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
