@@ -225,6 +225,29 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Leader => 409,
             _ => 403,
         },
+        // Data calls: the center sends; a targeted unit's admin or head submits.
+        ("get", "/data-calls") => ok,
+        ("post", "/data-calls") => match role {
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("get", "/data-calls/{id}" | "/data-calls/{id}/submissions" | "/data-calls/{id}/export.xlsx") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("post", "/data-calls/{id}/close") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("post", "/data-calls/{id}/submissions") => match role {
+            _ if hidden => 404,
+            Admin | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
         // Early warnings: the center publishes; a targeted unit's admin or head acknowledges.
         ("get", "/warnings") => ok,
         ("post", "/warnings" | "/warnings/parse") => match role {
@@ -658,6 +681,21 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
+                let data_call_id = if route.path.starts_with("/data-calls/") {
+                    wangan_core::data_calls::service::create(
+                        &app.store,
+                        &sys,
+                        serde_json::from_value(json!({"title": "基础数据", "due_on": "2099-01-01", "units": [code],
+                            "fields": [{"key": "f1", "label": "机房数量", "kind": "number"}]}))
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .data_call
+                    .id
+                } else {
+                    0
+                };
                 let schedule_id = if route.path.starts_with("/campaign-schedules/") {
                     wangan_core::inspections::service::schedules::create(
                         &app.store,
@@ -681,6 +719,8 @@ async fn every_route_every_role_own_and_other_unit() {
                     campaign_id
                 } else if route.path.starts_with("/warnings/") {
                     warning_id
+                } else if route.path.starts_with("/data-calls/") {
+                    data_call_id
                 } else if route.path.starts_with("/campaign-schedules/") {
                     schedule_id
                 } else if route.path.starts_with("/checklists/") {
@@ -786,6 +826,9 @@ async fn every_route_every_role_own_and_other_unit() {
                         "source": "cnvd", "targeting": "units", "units": [code]})),
                     ("post", "/warnings/parse") => Some(json!({"text": "【高危】某漏洞预警\nCVE-2026-12345"})),
                     ("post", "/warnings/{id}/acknowledgements") => Some(json!({"unit": code})),
+                    ("post", "/data-calls") => Some(json!({"title": "调查", "due_on": "2099-01-01", "units": [code],
+                        "fields": [{"key": "f1", "label": "数量", "kind": "number", "required": true}]})),
+                    ("post", "/data-calls/{id}/submissions") => Some(json!({"unit": code, "values": {"f1": "2"}})),
                     _ => None,
                 };
                 let mut req = client

@@ -5,6 +5,7 @@
 mod accountability;
 mod audit;
 mod authz;
+mod data_calls;
 mod directory;
 mod enforcement;
 mod filings;

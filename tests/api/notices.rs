@@ -604,6 +604,17 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     let all: Vec<i64> = scores["units"].as_array().unwrap().iter().map(|u| u["score"].as_i64().unwrap()).collect();
     assert!(all.iter().max() > all.iter().min(), "scores differ between units: {all:?}");
     assert!(scores["average_trend"].as_array().unwrap().len() > 1, "a trend over months");
+    // Warnings in every state, a data call with a correction.
+    let (_, w) = officer.get("/warnings").await;
+    assert!(w["total"].as_u64().unwrap() >= 3, "{w}");
+    let items = w["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["silent"].as_u64().unwrap() > 0), "a warning with silent units");
+    assert!(items.iter().any(|i| i["affected"].as_u64().unwrap() > 0), "a warning with an affected unit");
+    let (_, dc) = officer.get("/data-calls").await;
+    assert_eq!(dc["total"], 1);
+    let id = dc["items"][0]["id"].as_i64().unwrap();
+    let (_, versions) = officer.get(&format!("/data-calls/{id}/submissions")).await;
+    assert!(versions.as_array().unwrap().iter().any(|v| v["version"] == 2), "a corrected submission");
     let (_, late) = officer.get("/systems?mlps_filing=overdue").await;
     assert_eq!(late["total"], 1, "one system past its MLPS filing day: {late}");
     let (_, overdue) = officer.get("/rectifications?overdue=true").await;

@@ -178,6 +178,11 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/scores".into(),
         "/scores/cs".into(),
         "/violations?unit=cs&category=not_filed&correction=open".into(),
+        "/warnings".into(),
+        "/warnings/1".into(),
+        "/warnings/2".into(),
+        "/data-calls".into(),
+        "/data-calls/1".into(),
     ];
     for (name, role, unit) in roles {
         app.user(&format!("p-{name}"), role, unit).await;

@@ -170,6 +170,7 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
     }
 
     seed_warnings(store, sys, &officer).await?;
+    seed_data_call(store, sys, &officer).await?;
     seed_violations(store, sys, &officer).await?;
     seed_scores(store).await
 }
@@ -325,5 +326,45 @@ async fn seed_warnings(store: &Store, sys: &Principal, officer: &Principal) -> R
     fresh.reference = "CVE-2026-31337".into();
     fresh.advice = "立即升级至官方修复版本；无法升级的，临时关闭文件上传功能。".into();
     warnings::publish(store, officer, fresh).await?;
+    Ok(())
+}
+
+/// A data call to every unit: most submitted, one corrected (two versions kept).
+async fn seed_data_call(store: &Store, sys: &Principal, officer: &Principal) -> Result<()> {
+    use crate::data_calls::service::{self, DataCallInput, SubmissionInput};
+    let fields = crate::data_calls::parse_field_lines(
+        "机房数量 | 数字 | | 必填\n服务器数量 | 数字 | | 必填\n最近一次应急演练日期 | 日期\n是否配备专职网络安全员 | 选项 | 是、否 | 必填\n网络安全管理制度 | 文件",
+    )
+    .unwrap_or_default();
+    let today = store.now().with_timezone(&store.notice_policy().time_zone).date_naive();
+    let input = DataCallInput {
+        title: format!("{}年度网络安全基础数据调查", today.year()),
+        description: "根据省教育厅要求，请各单位如实填报本单位网络安全基础数据。".into(),
+        fields,
+        due_on: today + Duration::days(10),
+        units: Vec::new(),
+    };
+    let call = service::create(store, officer, input).await?;
+    for (i, c) in call.completion.iter().enumerate() {
+        if i % 4 == 3 {
+            continue;
+        }
+        let who = demo_principal(store, &format!("netadmin.{}", c.unit)).await?.unwrap_or_else(|| sys.clone());
+        let values = [("f1", (i % 3).to_string()), ("f2", (4 + i * 3).to_string()), ("f3", "2026-09-20".into()), ("f4", if i % 2 == 0 { "是" } else { "否" }.into())]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        let input = SubmissionInput { unit: c.unit.clone(), values, reason: String::new(), files: Vec::new() };
+        service::submit(store, &who, call.data_call.id, input).await?;
+    }
+    if let Some(first) = call.completion.first() {
+        let who = demo_principal(store, &format!("netadmin.{}", first.unit)).await?.unwrap_or_else(|| sys.clone());
+        let values = [("f1", "1"), ("f2", "9"), ("f3", "2026-09-20"), ("f4", "是")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let input = SubmissionInput { unit: first.unit.clone(), values, reason: "漏报了备用机房的服务器".into(), files: Vec::new() };
+        service::submit(store, &who, call.data_call.id, input).await?;
+    }
     Ok(())
 }
