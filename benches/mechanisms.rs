@@ -150,7 +150,12 @@ async fn main() {
         if i % 17 == 0 {
             continue; // unprotected
         }
-        for kind in [ProtectionKind::Firewall, ProtectionKind::TamperProtection, ProtectionKind::Ips, ProtectionKind::SecurityAudit] {
+        for kind in [
+            ProtectionKind::Firewall,
+            ProtectionKind::TamperProtection,
+            ProtectionKind::Ips,
+            ProtectionKind::SecurityAudit,
+        ] {
             prots.push(protection::ActiveModel {
                 system_id: Set(s.id),
                 kind: Set(kind),

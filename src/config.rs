@@ -59,7 +59,9 @@ pub struct AccountabilityConfig {
 
 impl Default for AccountabilityConfig {
     fn default() -> Self {
-        AccountabilityConfig { correction_days: wangan_core::enforcement::AccountabilityPolicy::default().correction_days }
+        AccountabilityConfig {
+            correction_days: wangan_core::enforcement::AccountabilityPolicy::default().correction_days,
+        }
     }
 }
 

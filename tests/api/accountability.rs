@@ -35,7 +35,11 @@ async fn the_rules_propose_from_the_facts_once_and_correct_them() {
     // Filed: that fact is corrected; the other stands.
     let (st, f) = s
         .unit_admin
-        .send("put", &format!("/systems/{}/filing", s.system), json!({"status": "filed", "public_security_no": "11010802000001", "filed_on": "2026-01-10"}))
+        .send(
+            "put",
+            &format!("/systems/{}/filing", s.system),
+            json!({"status": "filed", "public_security_no": "11010802000001", "filed_on": "2026-01-10"}),
+        )
         .await;
     assert_eq!(st, 200, "{f}");
     assert_eq!(engine::run_once(store).await.unwrap().corrected, 1);
@@ -71,7 +75,11 @@ async fn an_online_system_without_a_level_is_not_graded_and_systems_not_online_s
     // The scene's system loses its level (records from before the gates).
     {
         use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-        let m = wangan_core::registry::entity::system::Entity::find_by_id(s.system).one(s.app.store.db()).await.unwrap().unwrap();
+        let m = wangan_core::registry::entity::system::Entity::find_by_id(s.system)
+            .one(s.app.store.db())
+            .await
+            .unwrap()
+            .unwrap();
         let mut am: wangan_core::registry::entity::system::ActiveModel = m.into();
         am.mlps_level = Set(None);
         am.update(s.app.store.db()).await.unwrap();
@@ -89,7 +97,11 @@ async fn a_shutdown_proposal_is_one_refusal_not_two() {
     let s = scene().await;
     let (st, _) = s
         .officer
-        .send("post", "/notices", json!({"source": "edusrc", "title": "SQL 注入", "severity": "critical", "systems": [s.system]}))
+        .send(
+            "post",
+            "/notices",
+            json!({"source": "edusrc", "title": "SQL 注入", "severity": "critical", "systems": [s.system]}),
+        )
         .await;
     assert_eq!(st, 201);
     for _ in 0..13 {
@@ -141,10 +153,15 @@ async fn uncorrected_past_the_deadline_an_admin_issues_a_notice_of_criticism() {
         .send("post", "/violations", json!({"unit": "chem", "category": "false_data", "description": "数据填报不实"}))
         .await;
     let fid = fd["id"].as_i64().unwrap();
-    assert_eq!(s.officer.send("post", &format!("/violations/{fid}/correct"), json!({"note": "已更正"})).await.0, 409, "only confirmed ones");
+    assert_eq!(
+        s.officer.send("post", &format!("/violations/{fid}/correct"), json!({"note": "已更正"})).await.0,
+        409,
+        "only confirmed ones"
+    );
     s.officer.send("post", &format!("/violations/{fid}/confirm"), json!({})).await;
     assert_eq!(s.officer.send("post", &format!("/violations/{fid}/correct"), json!({})).await.0, 422, "how, in words");
-    let (st, c) = s.officer.send("post", &format!("/violations/{fid}/correct"), json!({"note": "已重新如实填报"})).await;
+    let (st, c) =
+        s.officer.send("post", &format!("/violations/{fid}/correct"), json!({"note": "已重新如实填报"})).await;
     assert_eq!(st, 200);
     assert!(c["corrected_at"].is_string());
 }

@@ -191,7 +191,10 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             _ => 403,
         },
         // A campaign is seen by those whose unit it targets, and by global roles.
-        ("get", "/campaigns/{id}" | "/campaigns/{id}/responses" | "/campaigns/{id}/progress.xlsx" | "/units/{code}/score") => {
+        (
+            "get",
+            "/campaigns/{id}" | "/campaigns/{id}/responses" | "/campaigns/{id}/progress.xlsx" | "/units/{code}/score",
+        ) => {
             if hidden {
                 404
             } else {
@@ -461,10 +464,15 @@ async fn campaign_with_finding(app: &TestApp, system_id: i64) -> (i64, i64) {
         systems: Vec::new(),
     };
     let id = campaigns::launch(&app.store, &sys, input).await.unwrap().campaign.id;
-    let answers = vec![campaigns::AnswerInput { item: list.items[0].key.clone(), answer: "fail".into(), comment: "未落实".into() }];
-    let part = campaigns::answer(&app.store, &sys, id, campaigns::ResponsesInput { system_id, answers, evidence: Vec::new() })
-        .await
-        .unwrap();
+    let answers = vec![campaigns::AnswerInput {
+        item: list.items[0].key.clone(),
+        answer: "fail".into(),
+        comment: "未落实".into(),
+    }];
+    let part =
+        campaigns::answer(&app.store, &sys, id, campaigns::ResponsesInput { system_id, answers, evidence: Vec::new() })
+            .await
+            .unwrap();
     (id, part.systems[0].answers[0].id)
 }
 
@@ -819,8 +827,10 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("post", "/campaigns/{id}/verifications") => Some(json!({"system_id": systems[i], "item": "1.2",
                         "answer": "fail", "comment": "现场核查不符"})),
                     ("post", "/campaigns/{id}/answers/{answer_id}/notice") => Some(json!({"severity": "medium"})),
-                    ("post", "/campaign-schedules") => Some(json!({"title": "春节前检查", "checklist_family": "self_inspection",
-                        "rule": "before:spring_festival:14", "due_days": 10})),
+                    ("post", "/campaign-schedules") => {
+                        Some(json!({"title": "春节前检查", "checklist_family": "self_inspection",
+                        "rule": "before:spring_festival:14", "due_days": 10}))
+                    }
                     ("post", "/campaign-schedules/{id}/active") => Some(json!({"active": false})),
                     ("post", "/warnings") => Some(json!({"title": "Struts2 远程代码执行", "severity": "high",
                         "source": "cnvd", "targeting": "units", "units": [code]})),

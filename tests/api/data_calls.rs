@@ -29,26 +29,42 @@ async fn submissions_are_versions_and_corrections_need_a_reason() {
     // A choice field without choices is no form.
     let (st, _) = s
         .officer
-        .send("post", "/data-calls", json!({"title": "x", "due_on": due, "fields": [{"key": "a", "label": "是否", "kind": "choice"}]}))
+        .send(
+            "post",
+            "/data-calls",
+            json!({"title": "x", "due_on": due, "fields": [{"key": "a", "label": "是否", "kind": "choice"}]}),
+        )
         .await;
     assert_eq!(st, 422);
 
     let url = format!("/data-calls/{id}/submissions");
-    let (st, e) = s.unit_admin.send("post", &url, json!({"unit": "chem", "values": {"rooms": "两个", "staff": "也许", "other": "1"}})).await;
+    let (st, e) = s
+        .unit_admin
+        .send("post", &url, json!({"unit": "chem", "values": {"rooms": "两个", "staff": "也许", "other": "1"}}))
+        .await;
     assert_eq!(st, 422, "{e}");
-    let fields: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"rooms") && fields.contains(&"staff") && fields.contains(&"other"), "{e}");
 
-    let (st, v1) = s.unit_admin.send("post", &url, json!({"unit": "chem", "values": {"rooms": "2", "drill": "2026-10-15", "staff": "否"}})).await;
+    let (st, v1) = s
+        .unit_admin
+        .send("post", &url, json!({"unit": "chem", "values": {"rooms": "2", "drill": "2026-10-15", "staff": "否"}}))
+        .await;
     assert_eq!(st, 201, "{v1}");
     assert_eq!(v1["version"], 1);
     // A second submission is a correction: without a reason it is refused.
-    let (st, e) = s.unit_admin.send("post", &url, json!({"unit": "chem", "values": {"rooms": "3", "staff": "是"}})).await;
+    let (st, e) =
+        s.unit_admin.send("post", &url, json!({"unit": "chem", "values": {"rooms": "3", "staff": "是"}})).await;
     assert_eq!(st, 422, "{e}");
     assert_eq!(e["error"]["fields"][0]["field"], "reason");
     let (st, v2) = s
         .leader
-        .send("post", &url, json!({"unit": "chem", "values": {"rooms": "3", "staff": "是"}, "reason": "漏报了新建的备用机房"}))
+        .send(
+            "post",
+            &url,
+            json!({"unit": "chem", "values": {"rooms": "3", "staff": "是"}, "reason": "漏报了新建的备用机房"}),
+        )
         .await;
     assert_eq!(st, 201, "{v2}");
     assert_eq!(v2["version"], 2);
@@ -71,7 +87,10 @@ async fn submissions_are_versions_and_corrections_need_a_reason() {
     assert_eq!(chem["version"], 2);
     let (_, mine) = s.unit_admin.get(&format!("/data-calls/{id}")).await;
     assert_eq!(mine["completion"].as_array().unwrap().len(), 1, "a unit sees its own part only");
-    assert_eq!(s.unit_admin.send("post", &url, json!({"unit": "math", "values": {"rooms": "1", "staff": "是"}})).await.0, 404);
+    assert_eq!(
+        s.unit_admin.send("post", &url, json!({"unit": "math", "values": {"rooms": "1", "staff": "是"}})).await.0,
+        404
+    );
 
     // The export: one row per unit, the latest version.
     let r = s.officer.call("get", &format!("/data-calls/{id}/export.xlsx"), None).await;
@@ -81,7 +100,10 @@ async fn submissions_are_versions_and_corrections_need_a_reason() {
 
     // Closed: no more submissions.
     assert_eq!(s.officer.send("post", &format!("/data-calls/{id}/close"), json!(null)).await.0, 200);
-    let (st, e) = s.unit_admin.send("post", &url, json!({"unit": "chem", "values": {"rooms": "4", "staff": "是"}, "reason": "再次更正"})).await;
+    let (st, e) = s
+        .unit_admin
+        .send("post", &url, json!({"unit": "chem", "values": {"rooms": "4", "staff": "是"}, "reason": "再次更正"}))
+        .await;
     assert_eq!((st.as_u16(), e["error"]["code"].as_str()), (409, Some("data_call_closed")));
 }
 
@@ -90,7 +112,11 @@ async fn units_that_have_not_submitted_are_reminded_the_day_before_and_after() {
     let s = scene().await;
     let due = (s.app.store.now() + Duration::days(2)).date_naive();
     s.officer
-        .send("post", "/data-calls", json!({"title": "调查", "due_on": due, "fields": [{"key": "a", "label": "数量", "kind": "number"}]}))
+        .send(
+            "post",
+            "/data-calls",
+            json!({"title": "调查", "due_on": due, "fields": [{"key": "a", "label": "数量", "kind": "number"}]}),
+        )
         .await;
     let remind = || wangan_core::data_calls::service::remind(&s.app.store);
     assert_eq!(remind().await.unwrap(), 0);

@@ -117,8 +117,10 @@ async fn a_unit_answers_submits_and_its_head_approves() {
     assert_eq!((st.as_u16(), e["error"]["code"].as_str()), (409, Some("submission_locked")));
     // The head sends it back with a reason, then approves the second round.
     assert_eq!(s.leader.send("post", &format!("/campaigns/{id}/return"), json!({"unit": "chem"})).await.0, 422);
-    let (st, _) =
-        s.leader.send("post", &format!("/campaigns/{id}/return"), json!({"unit": "chem", "note": "6.1 请补充计划"})).await;
+    let (st, _) = s
+        .leader
+        .send("post", &format!("/campaigns/{id}/return"), json!({"unit": "chem", "note": "6.1 请补充计划"}))
+        .await;
     assert_eq!(st, 200);
     assert_eq!(s.unit_admin.send("post", &format!("/campaigns/{id}/submit"), json!({"unit": "chem"})).await.0, 200);
     assert_eq!(s.unit_admin.send("post", &format!("/campaigns/{id}/approve"), json!({"unit": "chem"})).await.0, 403);
@@ -136,7 +138,11 @@ async fn a_unit_answers_submits_and_its_head_approves() {
     let bytes = r.bytes().await.unwrap();
     let sheet = wangan_office::read(&bytes).unwrap();
     assert_eq!(sheet.rows.len(), 2, "a header and one unit");
-    assert!(sheet.rows[1].iter().any(|c| matches!(c, wangan_office::Cell::Text(t) if t.contains("化学学院"))), "{:?}", sheet.rows[1]);
+    assert!(
+        sheet.rows[1].iter().any(|c| matches!(c, wangan_office::Cell::Text(t) if t.contains("化学学院"))),
+        "{:?}",
+        sheet.rows[1]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,9 +163,19 @@ async fn on_site_verification_contradicts_and_a_finding_opens_a_notice() {
         )
         .await;
     assert_eq!(st, 200, "{v}");
-    assert_eq!((v["answer"].as_str(), v["verified_answer"].as_str(), v["contradicted"].as_bool()), (Some("pass"), Some("fail"), Some(true)));
     assert_eq!(
-        s.unit_admin.send("post", &format!("/campaigns/{id}/verifications"), json!({"system_id": s.system, "item": "6.1", "answer": "pass"})).await.0,
+        (v["answer"].as_str(), v["verified_answer"].as_str(), v["contradicted"].as_bool()),
+        (Some("pass"), Some("fail"), Some(true))
+    );
+    assert_eq!(
+        s.unit_admin
+            .send(
+                "post",
+                &format!("/campaigns/{id}/verifications"),
+                json!({"system_id": s.system, "item": "6.1", "answer": "pass"})
+            )
+            .await
+            .0,
         403
     );
     let (_, c) = s.officer.get(&format!("/campaigns/{id}")).await;
@@ -196,7 +212,11 @@ async fn a_missed_due_date_is_reminded_and_proposes_no_inspection_once() {
     assert_eq!(jobs::run_once(store).await.unwrap().reminded, 0, "six days before: quiet");
     s.clock.advance(Duration::days(5));
     assert_eq!(jobs::run_once(store).await.unwrap().reminded, 1, "the day before");
-    assert_eq!(engine::run_once(store).await.unwrap().proposed, 2, "the scene's system: not filed, protections missing");
+    assert_eq!(
+        engine::run_once(store).await.unwrap().proposed,
+        2,
+        "the scene's system: not filed, protections missing"
+    );
     s.clock.advance(Duration::days(1));
     let (_, v) = s.officer.get("/violations?category=no_inspection").await;
     assert_eq!(v["total"], 0, "the due day itself still counts");
@@ -217,7 +237,11 @@ async fn a_missed_due_date_is_reminded_and_proposes_no_inspection_once() {
     // Done late: the fact is corrected (the violation stays on record, marked corrected).
     let list = checklist(&s).await;
     s.unit_admin
-        .send("post", &format!("/campaigns/{id}/responses"), json!({"system_id": s.system, "answers": answers(&list, &[], "")}))
+        .send(
+            "post",
+            &format!("/campaigns/{id}/responses"),
+            json!({"system_id": s.system, "answers": answers(&list, &[], "")}),
+        )
         .await;
     s.unit_admin.send("post", &format!("/campaigns/{id}/submit"), json!({"unit": "chem"})).await;
     s.leader.send("post", &format!("/campaigns/{id}/approve"), json!({"unit": "chem"})).await;
@@ -244,7 +268,11 @@ async fn recurring_campaigns_launch_on_their_day_once() {
     for bad in ["monthly:1", "yearly:02-30", "before:labour_day:3"] {
         let (st, _) = s
             .officer
-            .send("post", "/campaign-schedules", json!({"title": "x", "checklist_family": "self_inspection", "rule": bad, "due_days": 30}))
+            .send(
+                "post",
+                "/campaign-schedules",
+                json!({"title": "x", "checklist_family": "self_inspection", "rule": bad, "due_days": 30}),
+            )
             .await;
         assert_eq!(st, 422, "{bad}");
     }
@@ -279,9 +307,16 @@ async fn a_campaign_keeps_the_checklist_version_it_was_launched_with() {
     assert!(c["items"].as_array().unwrap().len() >= 30);
     let (st, e) = s
         .officer
-        .send("post", "/checklists", json!({"family": "self_inspection", "title": "x",
-            "items": [{"key": "1", "section": "s", "question": "q"}, {"key": "1", "section": "s", "question": "q2"}]}))
+        .send(
+            "post",
+            "/checklists",
+            json!({"family": "self_inspection", "title": "x",
+            "items": [{"key": "1", "section": "s", "question": "q"}, {"key": "1", "section": "s", "question": "q2"}]}),
+        )
         .await;
     assert_eq!(st, 422, "{e}");
-    assert_eq!(s.unit_admin.send("post", "/checklists", json!({"family": "x", "title": "x", "items": []})).await.0, 403);
+    assert_eq!(
+        s.unit_admin.send("post", "/checklists", json!({"family": "x", "title": "x", "items": []})).await.0,
+        403
+    );
 }

@@ -114,10 +114,20 @@ async fn every_page_renders_in_both_languages_for_every_role() {
             campaigns::AnswerInput { item: "1.1".into(), answer: "pass".into(), comment: String::new() },
             campaigns::AnswerInput { item: "6.1".into(), answer: "fail".into(), comment: "弱口令".into() },
         ];
-        campaigns::answer(&app.store, &sys, id, campaigns::ResponsesInput { system_id: inspected, answers, evidence: Vec::new() })
-            .await
-            .unwrap();
-        let verify = campaigns::VerifyInput { system_id: inspected, item: "1.1".into(), answer: "fail".into(), comment: "不符".into() };
+        campaigns::answer(
+            &app.store,
+            &sys,
+            id,
+            campaigns::ResponsesInput { system_id: inspected, answers, evidence: Vec::new() },
+        )
+        .await
+        .unwrap();
+        let verify = campaigns::VerifyInput {
+            system_id: inspected,
+            item: "1.1".into(),
+            answer: "fail".into(),
+            comment: "不符".into(),
+        };
         campaigns::verify(&app.store, &sys, id, verify).await.unwrap();
         (id, inspected)
     };

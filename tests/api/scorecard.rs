@@ -24,7 +24,11 @@ async fn a_units_score_follows_its_records() {
     assert_eq!(before, 70, "{score}");
 
     s.unit_admin
-        .send("put", &format!("/systems/{}/filing", s.system), json!({"status": "filed", "public_security_no": "11010802000001", "filed_on": "2026-01-10"}))
+        .send(
+            "put",
+            &format!("/systems/{}/filing", s.system),
+            json!({"status": "filed", "public_security_no": "11010802000001", "filed_on": "2026-01-10"}),
+        )
         .await;
     let (_, score) = s.leader.get("/units/chem/score").await;
     assert_eq!(score["score"].as_i64().unwrap(), before + 15);

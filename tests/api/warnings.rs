@@ -37,10 +37,20 @@ async fn a_warning_by_tags_reaches_the_right_units_and_comes_back_answered() {
     // Tags nobody carries: refused, nothing published.
     let (st, e) = s
         .officer
-        .send("post", "/warnings", json!({"title": "x", "severity": "low", "source": "vendor", "targeting": "tags", "tags": ["cobol"]}))
+        .send(
+            "post",
+            "/warnings",
+            json!({"title": "x", "severity": "low", "source": "vendor", "targeting": "tags", "tags": ["cobol"]}),
+        )
         .await;
     assert_eq!(st, 422, "{e}");
-    assert_eq!(s.unit_admin.send("post", "/warnings", json!({"title": "x", "severity": "low", "source": "vendor", "targeting": "all"})).await.0, 403);
+    assert_eq!(
+        s.unit_admin
+            .send("post", "/warnings", json!({"title": "x", "severity": "low", "source": "vendor", "targeting": "all"}))
+            .await
+            .0,
+        403
+    );
 
     // Silent: reminded at half time, overdue when due, escalated a day later; each once.
     let store = &s.app.store;
@@ -69,7 +79,14 @@ async fn a_warning_by_tags_reaches_the_right_units_and_comes_back_answered() {
     assert_eq!((a["state"].as_str(), a["affected"].as_bool()), (Some("answered"), Some(true)));
     assert!(a["acknowledged_at"].is_string());
     let (_, list) = s.officer.get("/warnings").await;
-    assert_eq!((list["items"][0]["acknowledged"].as_i64(), list["items"][0]["affected"].as_i64(), list["items"][0]["silent"].as_i64()), (Some(1), Some(1), Some(0)));
+    assert_eq!(
+        (
+            list["items"][0]["acknowledged"].as_i64(),
+            list["items"][0]["affected"].as_i64(),
+            list["items"][0]["silent"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
 
     // One click: a rectification for the affected system, once.
     let rect = format!("/warnings/{id}/units/chem/rectification");
@@ -99,7 +116,8 @@ async fn an_acknowledged_warning_is_no_longer_reminded_and_others_do_not_see_it(
     assert_eq!(pass, Default::default());
     let (_, d) = s.officer.get(&format!("/warnings/{id}")).await;
     assert_eq!(d["acknowledgements"][0]["state"], "acknowledged");
-    let other = s.app.api(&s.app.user("math-admin", wangan_core::platform::access::Role::UnitAdmin, Some("math")).await);
+    let other =
+        s.app.api(&s.app.user("math-admin", wangan_core::platform::access::Role::UnitAdmin, Some("math")).await);
     assert_eq!(other.get(&format!("/warnings/{id}")).await.0, 404);
     assert_eq!(other.get("/warnings").await.1["total"], 0);
 }

@@ -148,7 +148,9 @@ pub fn parse_field_lines(text: &str) -> Result<Vec<FormField>, (usize, &'static 
         };
         let choices = parts
             .get(2)
-            .map(|c| c.split(['、', ',', '，', '/']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect())
+            .map(|c| {
+                c.split(['、', ',', '，', '/']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
+            })
             .unwrap_or_default();
         let required = parts.get(3).is_some_and(|r| matches!(*r, "必填" | "是" | "required" | "yes"));
         out.push(FormField { key: format!("f{}", i + 1), label: label.to_owned(), kind, choices, required });
@@ -184,8 +186,15 @@ mod tests {
         let with_file = |k: &str| k == "f4";
         let ok = check_values(&f, &v(&[("f1", " 1,200 "), ("f2", "2026-11-03"), ("f3", "是")]), &with_file).unwrap();
         assert_eq!(ok.get("f1").map(String::as_str), Some("1200"));
-        let err = check_values(&f, &v(&[("f1", "十二"), ("f2", "11/03"), ("f3", "也许"), ("x", "1")]), &|_| false).unwrap_err();
-        for want in [("f1", "number_format"), ("f2", "date_format"), ("f3", "unknown_choice"), ("f4", "required"), ("x", "unknown_field")] {
+        let err = check_values(&f, &v(&[("f1", "十二"), ("f2", "11/03"), ("f3", "也许"), ("x", "1")]), &|_| false)
+            .unwrap_err();
+        for want in [
+            ("f1", "number_format"),
+            ("f2", "date_format"),
+            ("f3", "unknown_choice"),
+            ("f4", "required"),
+            ("x", "unknown_field"),
+        ] {
             assert!(err.contains(&(want.0.to_owned(), want.1)), "{want:?} in {err:?}");
         }
         assert!(check_values(&f, &v(&[]), &with_file).unwrap_err().contains(&("f1".to_owned(), "required")));

@@ -146,7 +146,11 @@ async fn latest<C: ConnectionTrait>(conn: &C, calls: Vec<i64>) -> Result<HashMap
     Ok(out)
 }
 
-async fn views<C: ConnectionTrait>(conn: &C, who: &Principal, rows: Vec<data_call::Model>) -> Result<Vec<DataCallView>> {
+async fn views<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    rows: Vec<data_call::Model>,
+) -> Result<Vec<DataCallView>> {
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
     let targets: Vec<(i64, i64)> = data_call_unit::Entity::find()
         .select_only()
@@ -328,7 +332,8 @@ pub async fn create(store: &Store, who: &Principal, input: DataCallInput) -> Res
     let names = crate::directory::service::units::by_ids(&*txn, unit_ids.iter().copied()).await?;
     let mut outbox = Outbox::digest();
     for u in &unit_ids {
-        let msg = message("data_call_sent", "data_call.sent", &c, names.get(u).map(|x| x.name.as_str()).unwrap_or_default());
+        let msg =
+            message("data_call_sent", "data_call.sent", &c, names.get(u).map(|x| x.name.as_str()).unwrap_or_default());
         outbox.add(&*txn, now, Some(*u), &[Audience::Direct, Audience::Main, Audience::Unit], &msg).await?;
     }
     outbox.flush(&*txn).await?;
@@ -356,8 +361,14 @@ pub async fn close(store: &Store, who: &Principal, id: i64) -> Result<DataCallDe
     let mut am: data_call::ActiveModel = c.into();
     am.state = Set(DataCallState::Closed);
     am.update(&*txn).await?;
-    let change = Change::updated("data_call", id, None, json!({"state": DataCallState::Open}), json!({"state": DataCallState::Closed}))
-        .with_action("close");
+    let change = Change::updated(
+        "data_call",
+        id,
+        None,
+        json!({"state": DataCallState::Open}),
+        json!({"state": DataCallState::Closed}),
+    )
+    .with_action("close");
     audit::append(&*txn, store.now(), &Actor::from(who), change).await?;
     txn.commit().await?;
     get(store, who, id).await
@@ -453,7 +464,12 @@ pub async fn submit(store: &Store, who: &Principal, id: i64, input: SubmissionIn
 }
 
 /// Every version submitted (for one unit, or all units in scope), newest first.
-pub async fn submissions(store: &Store, who: &Principal, id: i64, unit_code: Option<&str>) -> Result<Vec<SubmissionView>> {
+pub async fn submissions(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    unit_code: Option<&str>,
+) -> Result<Vec<SubmissionView>> {
     let conn = store.db();
     let c = visible(conn, who, id).await?;
     let mut q = data_submission::Entity::find()
@@ -475,7 +491,8 @@ pub async fn submissions(store: &Store, who: &Principal, id: i64, unit_code: Opt
         let values: BTreeMap<String, String> = serde_json::from_str(&r.values).unwrap_or_default();
         let mut files = Vec::new();
         for f in fields.iter().filter(|f| f.kind == FieldKind::File) {
-            let ids: Vec<i64> = values.get(&f.key).map(|v| v.split(',').filter_map(|i| i.parse().ok()).collect()).unwrap_or_default();
+            let ids: Vec<i64> =
+                values.get(&f.key).map(|v| v.split(',').filter_map(|i| i.parse().ok()).collect()).unwrap_or_default();
             for a in uploads::views(conn, ids).await? {
                 files.push((f.key.clone(), a));
             }
@@ -506,17 +523,16 @@ pub async fn file(store: &Store, who: &Principal, id: i64, attachment_id: i64) -
 /// The export: one row per targeted unit in scope with its latest version.
 pub async fn export_rows(store: &Store, who: &Principal, id: i64) -> Result<(String, Vec<String>, Vec<Vec<String>>)> {
     let d = get(store, who, id).await?;
-    let latest: HashMap<String, SubmissionView> = submissions(store, who, id, None)
-        .await?
-        .into_iter()
-        .fold(HashMap::new(), |mut m, s| {
+    let latest: HashMap<String, SubmissionView> =
+        submissions(store, who, id, None).await?.into_iter().fold(HashMap::new(), |mut m, s| {
             if m.get(&s.unit).is_none_or(|x: &SubmissionView| x.version < s.version) {
                 m.insert(s.unit.clone(), s);
             }
             m
         });
     let tz = store.notice_policy().time_zone;
-    let mut headers: Vec<String> = ["单位代码", "单位", "版本", "提交人", "提交时间", "更正原因"].map(str::to_owned).to_vec();
+    let mut headers: Vec<String> =
+        ["单位代码", "单位", "版本", "提交人", "提交时间", "更正原因"].map(str::to_owned).to_vec();
     headers.extend(d.data_call.fields.iter().map(|f| f.label.clone()));
     let rows = d
         .completion
@@ -533,9 +549,13 @@ pub async fn export_rows(store: &Store, who: &Principal, id: i64) -> Result<(Str
             ];
             for f in &d.data_call.fields {
                 let v = match (s, f.kind) {
-                    (Some(s), FieldKind::File) => {
-                        s.files.iter().filter(|(k, _)| *k == f.key).map(|(_, a)| a.file_name.clone()).collect::<Vec<_>>().join("、")
-                    }
+                    (Some(s), FieldKind::File) => s
+                        .files
+                        .iter()
+                        .filter(|(k, _)| *k == f.key)
+                        .map(|(_, a)| a.file_name.clone())
+                        .collect::<Vec<_>>()
+                        .join("、"),
                     (Some(s), _) => s.values.get(&f.key).cloned().unwrap_or_default(),
                     (None, _) => String::new(),
                 };
@@ -577,8 +597,20 @@ pub async fn remind(store: &Store) -> Result<usize> {
         }
         let Some(c) = calls.get(&tgt.data_call_id) else { continue };
         let name = names.get(&tgt.unit_id).map(|u| u.name.as_str()).unwrap_or_default();
-        let (event, key) = if c.due_on > today { ("data_call_due", "data_call.due") } else { ("data_call_overdue", "data_call.overdue") };
-        outbox.add(&*txn, now, Some(tgt.unit_id), &[Audience::Direct, Audience::Main, Audience::Unit], &message(event, key, c, name)).await?;
+        let (event, key) = if c.due_on > today {
+            ("data_call_due", "data_call.due")
+        } else {
+            ("data_call_overdue", "data_call.overdue")
+        };
+        outbox
+            .add(
+                &*txn,
+                now,
+                Some(tgt.unit_id),
+                &[Audience::Direct, Audience::Main, Audience::Unit],
+                &message(event, key, c, name),
+            )
+            .await?;
         data_call_unit::Entity::update_many()
             .col_expr(data_call_unit::Column::RemindedOn, Expr::value(today))
             .filter(data_call_unit::Column::DataCallId.eq(tgt.data_call_id))

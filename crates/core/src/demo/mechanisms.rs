@@ -7,7 +7,9 @@
 
 use super::demo_principal;
 use crate::inspections::entity::{campaign, campaign_unit};
-use crate::inspections::service::campaigns::{self, AnswerInput, LaunchInput, ResponsesInput, SubmitInput, VerifyInput};
+use crate::inspections::service::campaigns::{
+    self, AnswerInput, LaunchInput, ResponsesInput, SubmitInput, VerifyInput,
+};
 use crate::inspections::service::{checklists, schedules};
 use crate::inspections::{CampaignState, rules};
 use crate::notices::ViolationCategory;
@@ -38,12 +40,18 @@ async fn answer_all(store: &Store, who: &Principal, id: i64, unit: &str, fail: &
                 AnswerInput {
                     item: it.key.clone(),
                     answer: if failed { "fail" } else { "pass" }.into(),
-                    comment: if failed { "尚未落实，已列入本学期整改计划".into() } else { String::new() },
+                    comment: if failed {
+                        "尚未落实，已列入本学期整改计划".into()
+                    } else {
+                        String::new()
+                    },
                 }
             })
             .collect();
-        let files = part.items.iter().filter(|it| it.evidence_required).map(|it| (it.key.clone(), evidence())).collect();
-        campaigns::answer(store, who, id, ResponsesInput { system_id: sys.system_id, answers, evidence: files }).await?;
+        let files =
+            part.items.iter().filter(|it| it.evidence_required).map(|it| (it.key.clone(), evidence())).collect();
+        campaigns::answer(store, who, id, ResponsesInput { system_id: sys.system_id, answers, evidence: files })
+            .await?;
     }
     Ok(())
 }
@@ -88,10 +96,7 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
         }
     }
     // On site, the center found the computer school's admin passwords weak, which it had answered as in order.
-    let cs_site = system::Entity::find()
-        .filter(system::Column::Name.eq("计算机学院网站"))
-        .one(store.db())
-        .await?;
+    let cs_site = system::Entity::find().filter(system::Column::Name.eq("计算机学院网站")).one(store.db()).await?;
     if let Some(site) = cs_site {
         let v = campaigns::verify(
             store,
@@ -221,8 +226,11 @@ async fn seed_violations(store: &Store, sys: &Principal, officer: &Principal) ->
         match v.category {
             ViolationCategory::NotFiled => {
                 violations::decide(store, officer, v.id, true, input("已核实：系统在线但备案已注销")).await?;
-                let mut am: violation::ActiveModel =
-                    violation::Entity::find_by_id(v.id).one(store.db()).await?.ok_or(crate::CoreError::NotFound)?.into();
+                let mut am: violation::ActiveModel = violation::Entity::find_by_id(v.id)
+                    .one(store.db())
+                    .await?
+                    .ok_or(crate::CoreError::NotFound)?
+                    .into();
                 am.correct_by = Set(Some(store.now().date_naive() - Duration::days(3)));
                 am.update(store.db()).await?;
             }
@@ -269,20 +277,21 @@ async fn seed_scores(store: &Store) -> Result<()> {
 async fn seed_warnings(store: &Store, sys: &Principal, officer: &Principal) -> Result<()> {
     use crate::warnings::entity::warning;
     use crate::warnings::service::warnings::{self, AckInput, WarningInput};
-    let input = |title: &str, severity: &str, source: &str, targeting: &str, tags: &[&str], units: &[&str]| WarningInput {
-        title: title.into(),
-        severity: severity.into(),
-        source: source.into(),
-        reference: String::new(),
-        products: Vec::new(),
-        description: String::new(),
-        advice: String::new(),
-        targeting: targeting.into(),
-        units: units.iter().map(|u| (*u).to_owned()).collect(),
-        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-        ack_due_at: None,
-        attachments: Vec::new(),
-    };
+    let input =
+        |title: &str, severity: &str, source: &str, targeting: &str, tags: &[&str], units: &[&str]| WarningInput {
+            title: title.into(),
+            severity: severity.into(),
+            source: source.into(),
+            reference: String::new(),
+            products: Vec::new(),
+            description: String::new(),
+            advice: String::new(),
+            targeting: targeting.into(),
+            units: units.iter().map(|u| (*u).to_owned()).collect(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            ack_due_at: None,
+            attachments: Vec::new(),
+        };
     let mut wp = input("WordPress 插件任意文件上传漏洞预警", "high", "cnvd", "tags", &["wordpress"], &[]);
     wp.reference = "CNVD-2026-48213".into();
     wp.products = vec!["WordPress File Manager 插件 6.0 - 6.8".into()];
@@ -294,9 +303,21 @@ async fn seed_warnings(store: &Store, sys: &Principal, officer: &Principal) -> R
         let who = demo_principal(store, &format!("netadmin.{}", a.unit)).await?.unwrap_or_else(|| sys.clone());
         let systems: Vec<i64> = a.matched_systems.iter().map(|(i, _)| *i).collect();
         let answer = match a.unit.as_str() {
-            "cs" => AckInput { unit: a.unit.clone(), affected: Some(true), systems, measures: "已停用该插件，本周内升级并排查上传目录".into() },
-            "math" => AckInput { unit: a.unit.clone(), affected: Some(false), systems: Vec::new(), measures: "未安装该插件".into() },
-            "publicity" => AckInput { unit: a.unit.clone(), affected: None, systems: Vec::new(), measures: String::new() },
+            "cs" => AckInput {
+                unit: a.unit.clone(),
+                affected: Some(true),
+                systems,
+                measures: "已停用该插件，本周内升级并排查上传目录".into(),
+            },
+            "math" => AckInput {
+                unit: a.unit.clone(),
+                affected: Some(false),
+                systems: Vec::new(),
+                measures: "未安装该插件".into(),
+            },
+            "publicity" => {
+                AckInput { unit: a.unit.clone(), affected: None, systems: Vec::new(), measures: String::new() }
+            }
             _ => continue,
         };
         warnings::acknowledge(store, &who, id, answer).await?;
@@ -305,13 +326,20 @@ async fn seed_warnings(store: &Store, sys: &Principal, officer: &Principal) -> R
         warnings::open_rectification(store, officer, id, "cs").await?;
     }
     // The weak-password campaign to every unit: most answered, some silent past the deadline.
-    let all = warnings::publish(store, officer, input("关于开展弱口令专项排查的预警通知", "medium", "moe", "all", &[], &[])).await?;
+    let all =
+        warnings::publish(store, officer, input("关于开展弱口令专项排查的预警通知", "medium", "moe", "all", &[], &[]))
+            .await?;
     for (i, a) in all.acknowledgements.iter().enumerate() {
         if i % 3 == 2 {
             continue;
         }
         let who = demo_principal(store, &format!("netadmin.{}", a.unit)).await?.unwrap_or_else(|| sys.clone());
-        let answer = AckInput { unit: a.unit.clone(), affected: Some(false), systems: Vec::new(), measures: "已排查，未发现弱口令".into() };
+        let answer = AckInput {
+            unit: a.unit.clone(),
+            affected: Some(false),
+            systems: Vec::new(),
+            measures: "已排查，未发现弱口令".into(),
+        };
         warnings::acknowledge(store, &who, all.warning.id, answer).await?;
     }
     let past = store.now() - Duration::days(3);
@@ -322,7 +350,14 @@ async fn seed_warnings(store: &Store, sys: &Principal, officer: &Principal) -> R
         .exec(store.db())
         .await?;
     // A fresh critical one, waiting.
-    let mut fresh = input("Apache Struts2 远程代码执行漏洞紧急预警", "critical", "cncert", "units", &[], &["academic", "hr", "nic"]);
+    let mut fresh = input(
+        "Apache Struts2 远程代码执行漏洞紧急预警",
+        "critical",
+        "cncert",
+        "units",
+        &[],
+        &["academic", "hr", "nic"],
+    );
     fresh.reference = "CVE-2026-31337".into();
     fresh.advice = "立即升级至官方修复版本；无法升级的，临时关闭文件上传功能。".into();
     warnings::publish(store, officer, fresh).await?;
@@ -350,10 +385,15 @@ async fn seed_data_call(store: &Store, sys: &Principal, officer: &Principal) -> 
             continue;
         }
         let who = demo_principal(store, &format!("netadmin.{}", c.unit)).await?.unwrap_or_else(|| sys.clone());
-        let values = [("f1", (i % 3).to_string()), ("f2", (4 + i * 3).to_string()), ("f3", "2026-09-20".into()), ("f4", if i % 2 == 0 { "是" } else { "否" }.into())]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+        let values = [
+            ("f1", (i % 3).to_string()),
+            ("f2", (4 + i * 3).to_string()),
+            ("f3", "2026-09-20".into()),
+            ("f4", if i % 2 == 0 { "是" } else { "否" }.into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
         let input = SubmissionInput { unit: c.unit.clone(), values, reason: String::new(), files: Vec::new() };
         service::submit(store, &who, call.data_call.id, input).await?;
     }
@@ -363,7 +403,12 @@ async fn seed_data_call(store: &Store, sys: &Principal, officer: &Principal) -> 
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        let input = SubmissionInput { unit: first.unit.clone(), values, reason: "漏报了备用机房的服务器".into(), files: Vec::new() };
+        let input = SubmissionInput {
+            unit: first.unit.clone(),
+            values,
+            reason: "漏报了备用机房的服务器".into(),
+            files: Vec::new(),
+        };
         service::submit(store, &who, call.data_call.id, input).await?;
     }
     Ok(())

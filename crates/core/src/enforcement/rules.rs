@@ -172,10 +172,7 @@ pub struct SystemFacts {
 /// (in Chinese, for the register): an internet-facing system online without
 /// filing (一), or without a protection the policy requires (二), or
 /// without an MLPS level (四). Systems not online show nothing.
-pub fn system_violations(
-    f: &SystemFacts,
-    gates: &crate::registry::GatePolicy,
-) -> Vec<(ViolationCategory, String)> {
+pub fn system_violations(f: &SystemFacts, gates: &crate::registry::GatePolicy) -> Vec<(ViolationCategory, String)> {
     use crate::registry::{FilingStatus, Stage};
     let mut out = Vec::new();
     if f.stage != Stage::Online || !f.internet_facing {
@@ -191,7 +188,10 @@ pub fn system_violations(
         .map(|p| p.zh())
         .collect();
     if !missing.is_empty() {
-        out.push((ViolationCategory::MeasuresMissing, format!("面向互联网的系统缺少必备的安全防护措施：{}", missing.join("、"))));
+        out.push((
+            ViolationCategory::MeasuresMissing,
+            format!("面向互联网的系统缺少必备的安全防护措施：{}", missing.join("、")),
+        ));
     }
     if f.mlps_level.is_none() {
         out.push((ViolationCategory::NotGraded, "面向互联网的系统已上线，但未确定安全保护等级".to_owned()));
@@ -292,8 +292,14 @@ mod tests {
         let unfiled = SystemFacts { filing_status: FilingStatus::NotFiled, ..facts() };
         let cats = |f: &SystemFacts| system_violations(f, &gates).into_iter().map(|(c, _)| c).collect::<Vec<_>>();
         assert_eq!(cats(&unfiled), [ViolationCategory::NotFiled]);
-        assert_eq!(cats(&SystemFacts { filing_status: FilingStatus::Cancelled, ..facts() }), [ViolationCategory::NotFiled]);
-        assert!(cats(&SystemFacts { filing_status: FilingStatus::NeedsUpdate, ..facts() }).is_empty(), "filed, to be updated: reminded, not a violation");
+        assert_eq!(
+            cats(&SystemFacts { filing_status: FilingStatus::Cancelled, ..facts() }),
+            [ViolationCategory::NotFiled]
+        );
+        assert!(
+            cats(&SystemFacts { filing_status: FilingStatus::NeedsUpdate, ..facts() }).is_empty(),
+            "filed, to be updated: reminded, not a violation"
+        );
         let bare = SystemFacts { protections: vec![ProtectionKind::Firewall], ..facts() };
         let v = system_violations(&bare, &gates);
         assert_eq!(v.len(), 1);
@@ -341,7 +347,10 @@ mod tests {
         let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let by = Some(d("2026-12-01"));
         assert!(criticism_due(ViolationState::Confirmed, by, false, false, d("2026-12-02")));
-        assert!(!criticism_due(ViolationState::Confirmed, by, false, false, d("2026-12-01")), "the last day still counts");
+        assert!(
+            !criticism_due(ViolationState::Confirmed, by, false, false, d("2026-12-01")),
+            "the last day still counts"
+        );
         assert!(!criticism_due(ViolationState::Confirmed, by, true, false, d("2026-12-02")));
         assert!(!criticism_due(ViolationState::Confirmed, by, false, true, d("2026-12-02")), "issued once");
         assert!(!criticism_due(ViolationState::Proposed, by, false, false, d("2026-12-02")));

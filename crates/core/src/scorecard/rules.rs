@@ -185,8 +185,18 @@ mod tests {
 
     #[test]
     fn weights_are_scaled_to_100_and_checked() {
-        let w = ScoreWeights { responsibles: 1.0, filed: 1.0, graded: 0.0, protections: 0.0, evaluations: 0.0,
-            rectifications: 0.0, inspections: 0.0, warnings: 0.0, violations: 0.0, violation_penalty: 0.0 };
+        let w = ScoreWeights {
+            responsibles: 1.0,
+            filed: 1.0,
+            graded: 0.0,
+            protections: 0.0,
+            evaluations: 0.0,
+            rectifications: 0.0,
+            inspections: 0.0,
+            warnings: 0.0,
+            violations: 0.0,
+            violation_penalty: 0.0,
+        };
         let mut counts = all(1, 1);
         counts[0].1 = Count { good: 0, total: 3 };
         let s = score(&counts, &w);

@@ -16,7 +16,7 @@ use crate::registry::{FilingStatus, Stage};
 use crate::scorecard::entity::unit_score;
 use crate::scorecard::rules::{self, Count, Factor, Scorecard};
 use chrono::{Datelike, Duration};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::OnConflict};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -148,11 +148,7 @@ async fn counts(store: &Store, ids: Option<&[i64]>) -> Result<Counts> {
     let since = now - Duration::days(365);
     let rects = rectification::Entity::find()
         .select_only()
-        .columns([
-            rectification::Column::UnitId,
-            rectification::Column::Deadline,
-            rectification::Column::ClosedAt,
-        ])
+        .columns([rectification::Column::UnitId, rectification::Column::Deadline, rectification::Column::ClosedAt])
         .filter(rectification::Column::AssignedAt.gte(since))
         .into_tuple::<(i64, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>)>()
         .all(conn)
@@ -241,7 +237,13 @@ pub async fn ranking(store: &Store, who: &Principal) -> Result<Vec<UnitScore>> {
         .filter_map(|(u, c)| {
             let unit = units.get(u)?;
             let s = card(c, w);
-            Some(UnitScore { unit: unit.code.clone(), unit_name: unit.name.clone(), score: s.score, rank: 0, factors: s.factors })
+            Some(UnitScore {
+                unit: unit.code.clone(),
+                unit_name: unit.name.clone(),
+                score: s.score,
+                rank: 0,
+                factors: s.factors,
+            })
         })
         .collect();
     out.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.unit.cmp(&b.unit)));
@@ -337,7 +339,11 @@ pub async fn record_month(store: &Store) -> Result<usize> {
         unit_score::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::columns([unit_score::Column::UnitId, unit_score::Column::Month])
-                    .update_columns([unit_score::Column::Score, unit_score::Column::Breakdown, unit_score::Column::ComputedAt])
+                    .update_columns([
+                        unit_score::Column::Score,
+                        unit_score::Column::Breakdown,
+                        unit_score::Column::ComputedAt,
+                    ])
                     .to_owned(),
             )
             .exec_without_returning(&*txn)

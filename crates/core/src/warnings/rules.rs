@@ -105,10 +105,7 @@ pub fn rung(step: i32, published: DateTime<Utc>, due: DateTime<Utc>) -> Option<(
 
 /// The tags of a text list, lower case, trimmed, non-empty.
 pub fn tag_list(text: &str) -> Vec<String> {
-    text.split(['\n', ',', '，', ';', '；'])
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect()
+    text.split(['\n', ',', '，', ';', '；']).map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect()
 }
 
 /// A system carrying one of the warning's tags (whole tags, any case).
@@ -181,17 +178,21 @@ pub fn parse_bulletin(text: &str) -> BulletinDraft {
     let mut part = Part::Description;
     let (mut description, mut products, mut advice) = (Vec::new(), Vec::new(), Vec::new());
     for line in lines.iter().skip(1) {
-        let heading = line.trim_start_matches(|c: char| c.is_ascii_digit() || "、.．()（）一二三四五六七八九十 ".contains(c));
+        let heading =
+            line.trim_start_matches(|c: char| c.is_ascii_digit() || "、.．()（）一二三四五六七八九十 ".contains(c));
         let (switch, rest) = if let Some(r) = ["影响版本", "影响范围", "受影响版本", "影响产品", "受影响产品"]
             .iter()
             .find_map(|h| heading.strip_prefix(h))
         {
             (Some(Part::Products), r)
-        } else if let Some(r) =
-            ["处置建议", "修复建议", "解决方案", "解决办法", "缓解措施", "修复方案"].iter().find_map(|h| heading.strip_prefix(h))
+        } else if let Some(r) = ["处置建议", "修复建议", "解决方案", "解决办法", "缓解措施", "修复方案"]
+            .iter()
+            .find_map(|h| heading.strip_prefix(h))
         {
             (Some(Part::Advice), r)
-        } else if let Some(r) = ["漏洞描述", "漏洞详情", "漏洞概述", "概述"].iter().find_map(|h| heading.strip_prefix(h)) {
+        } else if let Some(r) =
+            ["漏洞描述", "漏洞详情", "漏洞概述", "概述"].iter().find_map(|h| heading.strip_prefix(h))
+        {
             (Some(Part::Description), r)
         } else {
             (None, *line)

@@ -127,6 +127,12 @@ pub(crate) async fn export_download(
     id: i64,
 ) -> Result<axum::response::Response, crate::platform::error::WebError> {
     let (title, headers, rows) = service::export_rows(store, who, id).await?;
-    crate::platform::download::sheet_download("填报数据", headers, rows, &format!("data-call-{id}.xlsx"), &format!("{title}.xlsx"))
-        .await
+    crate::platform::download::sheet_download(
+        "填报数据",
+        headers,
+        rows,
+        &format!("data-call-{id}.xlsx"),
+        &format!("{title}.xlsx"),
+    )
+    .await
 }

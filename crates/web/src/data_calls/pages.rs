@@ -27,8 +27,9 @@ pub fn routes() -> Router<AppState> {
         .route("/data-calls/{id}", get(detail))
         .route(
             "/data-calls/{id}/submit",
-            post(submit)
-                .layer(axum::extract::DefaultBodyLimit::max(4 * wangan_core::platform::attachments::MAX_BYTES + 64 * 1024)),
+            post(submit).layer(axum::extract::DefaultBodyLimit::max(
+                4 * wangan_core::platform::attachments::MAX_BYTES + 64 * 1024,
+            )),
         )
         .route("/data-calls/{id}/close", post(close))
         .route("/data-calls/{id}/export.xlsx", get(export))
@@ -60,7 +61,9 @@ struct ListPage {
 }
 
 async fn list_page(s: &AppState, user: &PageUser, q: ListQuery, error: Option<&WebError>, draft: Draft) -> PageResult {
-    let page = service::list(&s.store, &user.principal, PageRequest { page: q.page, per_page: Some(30) }).await.or_page(user)?;
+    let page = service::list(&s.store, &user.principal, PageRequest { page: q.page, per_page: Some(30) })
+        .await
+        .or_page(user)?;
     let mut ctx = Ctx::new(s, Some(user), "data_calls").with_flash(q.ok.as_deref());
     let status = match error {
         Some(e) => {
@@ -81,7 +84,8 @@ async fn list(State(s): State<AppState>, user: PageUser, Query(q): Query<ListQue
 async fn create(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<Vec<(String, String)>>) -> PageResult {
     user.principal.require(Permission::PublishWarnings).map_err(|e| fail(&user, WebError::from(e)))?;
     let one = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default();
-    let draft = Draft { title: one("title"), description: one("description"), fields: one("fields"), due_on: one("due_on") };
+    let draft =
+        Draft { title: one("title"), description: one("description"), fields: one("fields"), due_on: one("due_on") };
     let bad = |field: &str, code: &str| WebError::from(CoreError::invalid(field, code));
     let fields = match wangan_core::data_calls::parse_field_lines(&draft.fields) {
         Ok(f) => f,
@@ -140,21 +144,34 @@ async fn detail_page(s: &AppState, user: &PageUser, id: i64, ok: Option<&str>, e
     render_status(status, DetailPage { ctx, d, versions })
 }
 
-async fn detail(State(s): State<AppState>, user: PageUser, Path(id): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+async fn detail(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     detail_page(&s, &user, id, q.ok.as_deref(), None).await
 }
 
-async fn submit(State(s): State<AppState>, Path(id): Path<String>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
+async fn submit(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    user: PageUser,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     let form = read_multipart(&user, multipart, "").await?;
-    let values: BTreeMap<String, String> = form
-        .fields
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("value:")?.to_owned(), v.clone())))
-        .collect();
-    let files = form.named_files.iter().filter_map(|(k, up)| Some((k.strip_prefix("file:")?.to_owned(), up.clone()))).collect();
-    let input = service::SubmissionInput { unit: form.get("unit").to_owned(), values, reason: form.get("reason").to_owned(), files };
+    let values: BTreeMap<String, String> =
+        form.fields.iter().filter_map(|(k, v)| Some((k.strip_prefix("value:")?.to_owned(), v.clone()))).collect();
+    let files =
+        form.named_files.iter().filter_map(|(k, up)| Some((k.strip_prefix("file:")?.to_owned(), up.clone()))).collect();
+    let input = service::SubmissionInput {
+        unit: form.get("unit").to_owned(),
+        values,
+        reason: form.get("reason").to_owned(),
+        files,
+    };
     match service::submit(&s.store, &user.principal, id, input).await.map_err(WebError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/data-calls/{id}?ok=data_call.submitted_ok")).into_response()),
         Err(e) if is_form_error(&e) => detail_page(&s, &user, id, None, Some(&e)).await,

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use wangan_core::enforcement::service::{shutdowns, violations};
 use wangan_core::enforcement::CorrectionFilter;
+use wangan_core::enforcement::service::{shutdowns, violations};
 use wangan_core::notices::{ShutdownOrderState, ViolationCategory, ViolationState};
 use wangan_core::{Page, PageRequest};
 

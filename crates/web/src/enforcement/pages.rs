@@ -202,7 +202,8 @@ async fn violations_page(
     let p = &user.principal;
     let state = q.state.as_deref().and_then(ViolationState::parse);
     let category = q.category.as_deref().and_then(ViolationCategory::parse);
-    let (open, criticism_due) = crate::enforcement::api::correction_filter(q.correction.as_deref()).unwrap_or((None, false));
+    let (open, criticism_due) =
+        crate::enforcement::api::correction_filter(q.correction.as_deref()).unwrap_or((None, false));
     let f = violations::ViolationFilter { unit: q.unit.clone(), state, category, open, criticism_due };
     let page =
         violations::list(&s.store, p, &f, PageRequest { page: q.page, per_page: Some(50) }).await.or_page(user)?;
@@ -219,11 +220,18 @@ async fn violations_page(
     let word = state.map(|s| s.as_str()).unwrap_or_default().to_owned();
     let unit = q.unit.clone().unwrap_or_default();
     let category = category.map(|c| c.as_str()).unwrap_or_default().to_owned();
-    let correction = q.correction.clone().filter(|c| crate::enforcement::api::correction_filter(Some(c)).is_ok()).unwrap_or_default();
+    let correction = q
+        .correction
+        .clone()
+        .filter(|c| crate::enforcement::api::correction_filter(Some(c)).is_ok())
+        .unwrap_or_default();
     let pager = Pager::new(
         &ctx.m,
         &page,
-        &list_url("/violations", &[("state", &word), ("unit", &unit), ("category", &category), ("correction", &correction)]),
+        &list_url(
+            "/violations",
+            &[("state", &word), ("unit", &unit), ("category", &category), ("correction", &correction)],
+        ),
     );
     render_status(
         status,

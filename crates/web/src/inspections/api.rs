@@ -39,7 +39,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
     summary = "Every version of every checklist (the newest of each family first)",
     responses((status = 200, description = "OK", body = Vec<checklists::ChecklistView>))
 )]
-async fn list_checklists(State(s): State<AppState>, ApiUser(_p): ApiUser) -> ApiResult<Json<Vec<checklists::ChecklistView>>> {
+async fn list_checklists(
+    State(s): State<AppState>,
+    ApiUser(_p): ApiUser,
+) -> ApiResult<Json<Vec<checklists::ChecklistView>>> {
     Ok(Json(checklists::list(&s.store).await?))
 }
 
@@ -331,9 +334,23 @@ pub(crate) async fn progress_download(
         wangan_core::inspections::SubmissionState::Submitted => "待负责人审核",
         wangan_core::inspections::SubmissionState::Approved => "已完成",
     };
-    let headers = ["单位代码", "单位", "状态", "系统数", "应答项", "已答项", "不符合项", "核查不一致", "提交人", "提交时间", "审核人", "审核时间", "逾期"]
-        .map(str::to_owned)
-        .to_vec();
+    let headers = [
+        "单位代码",
+        "单位",
+        "状态",
+        "系统数",
+        "应答项",
+        "已答项",
+        "不符合项",
+        "核查不一致",
+        "提交人",
+        "提交时间",
+        "审核人",
+        "审核时间",
+        "逾期",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     let body = rows
         .into_iter()
         .map(|r| {
@@ -371,7 +388,10 @@ pub(crate) async fn progress_download(
     summary = "Recurring campaigns and their next launch day (officer, admin)",
     responses((status = 200, description = "OK", body = Vec<schedules::ScheduleView>))
 )]
-async fn list_schedules(State(s): State<AppState>, ApiUser(p): ApiUser) -> ApiResult<Json<Vec<schedules::ScheduleView>>> {
+async fn list_schedules(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+) -> ApiResult<Json<Vec<schedules::ScheduleView>>> {
     Ok(Json(schedules::list(&s.store, &p).await?))
 }
 

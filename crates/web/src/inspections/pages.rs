@@ -7,7 +7,9 @@ use crate::AppState;
 use crate::platform::error::WebError;
 use crate::platform::extract::{CsrfForm, PageUser};
 use crate::platform::form::read_multipart;
-use crate::platform::page::{Ctx, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status};
+use crate::platform::page::{
+    Ctx, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status,
+};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -25,7 +27,8 @@ use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, Page, PageRequest};
 
 pub fn routes() -> Router<AppState> {
-    let evidence_limit = axum::extract::DefaultBodyLimit::max(4 * wangan_core::platform::attachments::MAX_BYTES + 256 * 1024);
+    let evidence_limit =
+        axum::extract::DefaultBodyLimit::max(4 * wangan_core::platform::attachments::MAX_BYTES + 256 * 1024);
     Router::new()
         .route("/campaigns", get(list).post(launch))
         .route("/campaigns/{id}", get(detail))
@@ -147,10 +150,24 @@ async fn launch(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<Vec
     let bad = |field: &str, code: &str| WebError::from(CoreError::invalid(field, code));
     let checklist_id = match form.checklist_id.trim().parse::<i64>() {
         Ok(id) => id,
-        Err(_) => return list_page(&s, &user, ListQuery::default(), Some((&bad("checklist_id", "required"), form, ScheduleForm::default()))).await,
+        Err(_) => {
+            return list_page(
+                &s,
+                &user,
+                ListQuery::default(),
+                Some((&bad("checklist_id", "required"), form, ScheduleForm::default())),
+            )
+            .await;
+        }
     };
     let Ok(due_on) = chrono::NaiveDate::parse_from_str(form.due_on.trim(), "%Y-%m-%d") else {
-        return list_page(&s, &user, ListQuery::default(), Some((&bad("due_on", "date_format"), form, ScheduleForm::default()))).await;
+        return list_page(
+            &s,
+            &user,
+            ListQuery::default(),
+            Some((&bad("due_on", "date_format"), form, ScheduleForm::default())),
+        )
+        .await;
     };
     let input = campaigns::LaunchInput {
         title: form.title.clone(),
@@ -161,7 +178,9 @@ async fn launch(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<Vec
     };
     match campaigns::launch(&s.store, &user.principal, input).await.map_err(WebError::from) {
         Ok(d) => Ok(Redirect::to(&format!("/campaigns/{}?ok=campaign.launched_ok", d.campaign.id)).into_response()),
-        Err(e) if is_form_error(&e) => list_page(&s, &user, ListQuery::default(), Some((&e, form, ScheduleForm::default()))).await,
+        Err(e) if is_form_error(&e) => {
+            list_page(&s, &user, ListQuery::default(), Some((&e, form, ScheduleForm::default()))).await
+        }
         Err(e) => Err(fail(&user, e)),
     }
 }
@@ -175,7 +194,9 @@ async fn create_schedule(State(s): State<AppState>, CsrfForm { user, form }: Csr
     };
     match schedules::create(&s.store, &user.principal, input).await.map_err(WebError::from) {
         Ok(_) => Ok(Redirect::to("/campaigns?ok=campaign.schedule_saved#schedules").into_response()),
-        Err(e) if is_form_error(&e) => list_page(&s, &user, ListQuery::default(), Some((&e, LaunchForm::default(), form))).await,
+        Err(e) if is_form_error(&e) => {
+            list_page(&s, &user, ListQuery::default(), Some((&e, LaunchForm::default(), form))).await
+        }
         Err(e) => Err(fail(&user, e)),
     }
 }
@@ -203,7 +224,12 @@ struct DetailPage {
     d: CampaignDetail,
 }
 
-async fn detail(State(s): State<AppState>, user: PageUser, Path(id): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+async fn detail(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     let d = campaigns::get(&s.store, &user.principal, id).await.or_page(&user)?;
     let ctx = Ctx::new(&s, Some(&user), "inspections").with_flash(q.ok.as_deref());
@@ -246,7 +272,14 @@ struct UnitPartPage {
     severities: &'static [Severity],
 }
 
-async fn part_page(s: &AppState, user: &PageUser, id: i64, code: &str, q: ListQuery, error: Option<&WebError>) -> PageResult {
+async fn part_page(
+    s: &AppState,
+    user: &PageUser,
+    id: i64,
+    code: &str,
+    q: ListQuery,
+    error: Option<&WebError>,
+) -> PageResult {
     let p = campaigns::unit_part(&s.store, &user.principal, id, code).await.or_page(user)?;
     let chosen = q.system.as_deref().and_then(|v| v.parse::<i64>().ok());
     let shown = p
@@ -262,7 +295,12 @@ async fn part_page(s: &AppState, user: &PageUser, id: i64, code: &str, q: ListQu
             for item in &p.items {
                 let row = Row {
                     answer: sys.answers.iter().find(|a| a.item_key == item.key).cloned(),
-                    problem: sys.incomplete.iter().find(|(k, _)| *k == item.key).map(|(_, p)| p.clone()).unwrap_or_default(),
+                    problem: sys
+                        .incomplete
+                        .iter()
+                        .find(|(k, _)| *k == item.key)
+                        .map(|(_, p)| p.clone())
+                        .unwrap_or_default(),
                     item: item.clone(),
                 };
                 match sections.last_mut() {
@@ -398,14 +436,20 @@ pub struct VerifyForm {
     comment: String,
 }
 
-async fn verify(State(s): State<AppState>, Path(id): Path<String>, CsrfForm { user, form }: CsrfForm<VerifyForm>) -> PageResult {
+async fn verify(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<VerifyForm>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     let system_id = form.system_id.trim().parse::<i64>().unwrap_or(0);
     let input = campaigns::VerifyInput { system_id, item: form.item, answer: form.answer, comment: form.comment };
     let q = ListQuery { system: Some(system_id.to_string()), ..Default::default() };
     match campaigns::verify(&s.store, &user.principal, id, input).await.map_err(WebError::from) {
-        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/units/{}?system={system_id}&ok=campaign.verified_ok", form.unit))
-            .into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/campaigns/{id}/units/{}?system={system_id}&ok=campaign.verified_ok", form.unit))
+                .into_response())
+        }
         Err(e) if is_form_error(&e) => part_page(&s, &user, id, &form.unit, q, Some(&e)).await,
         Err(e) => Err(fail(&user, e)),
     }

@@ -91,7 +91,14 @@ pub(crate) async fn ranking_download(
             row
         })
         .collect();
-    crate::platform::download::sheet_download("单位评分", headers, rows, "unit-scores.xlsx", "单位网络安全工作评分.xlsx").await
+    crate::platform::download::sheet_download(
+        "单位评分",
+        headers,
+        rows,
+        "unit-scores.xlsx",
+        "单位网络安全工作评分.xlsx",
+    )
+    .await
 }
 
 /// The factor's Chinese name, for sheets.

@@ -36,7 +36,11 @@ pub struct Trend {
 
 /// A name cut to `n` characters (not bytes) for a chart's label.
 fn short(name: &str, n: usize) -> String {
-    if name.chars().count() <= n { name.to_owned() } else { format!("{}…", name.chars().take(n - 1).collect::<String>()) }
+    if name.chars().count() <= n {
+        name.to_owned()
+    } else {
+        format!("{}…", name.chars().take(n - 1).collect::<String>())
+    }
 }
 
 fn class_of(score: u32) -> &'static str {

@@ -103,7 +103,8 @@ async fn list_page(s: &AppState, user: &PageUser, q: ListQuery, error: Option<&W
 }
 
 async fn list(State(s): State<AppState>, user: PageUser, Query(q): Query<ListQuery>) -> PageResult {
-    let draft = Draft { severity: "high".into(), targeting: "all".into(), source: "edusrc".into(), ..Default::default() };
+    let draft =
+        Draft { severity: "high".into(), targeting: "all".into(), source: "edusrc".into(), ..Default::default() };
     list_page(&s, &user, q, None, draft).await
 }
 
@@ -195,7 +196,12 @@ async fn detail_page(s: &AppState, user: &PageUser, id: i64, ok: Option<&str>, e
     render_status(status, DetailPage { ctx, d })
 }
 
-async fn detail(State(s): State<AppState>, user: PageUser, Path(id): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+async fn detail(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
     detail_page(&s, &user, id, q.ok.as_deref(), None).await
 }

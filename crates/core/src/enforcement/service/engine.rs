@@ -85,8 +85,13 @@ async fn facts(store: &Store) -> Result<Vec<Fact>> {
     }
 
     // 三: a campaign's due date passed without the unit head's approval.
-    let campaigns: HashMap<i64, campaign::Model> =
-        campaign::Entity::find().filter(campaign::Column::DueOn.lt(today)).all(conn).await?.into_iter().map(|c| (c.id, c)).collect();
+    let campaigns: HashMap<i64, campaign::Model> = campaign::Entity::find()
+        .filter(campaign::Column::DueOn.lt(today))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     if !campaigns.is_empty() {
         let late = campaign_unit::Entity::find()
             .filter(campaign_unit::Column::CampaignId.is_in(campaigns.keys().copied()))
@@ -101,7 +106,11 @@ async fn facts(store: &Store) -> Result<Vec<Fact>> {
                 category: ViolationCategory::NoInspection,
                 system_id: None,
                 rectification_id: None,
-                description: format!("未在 {} 前完成检查工作「{}」并经单位负责人审核", c.due_on.format("%Y-%m-%d"), c.title),
+                description: format!(
+                    "未在 {} 前完成检查工作「{}」并经单位负责人审核",
+                    c.due_on.format("%Y-%m-%d"),
+                    c.title
+                ),
             });
         }
     }
@@ -191,8 +200,14 @@ pub async fn run_once(store: &Store) -> Result<EnginePass> {
         }
         for v in rows {
             changes.push(
-                Change::updated("violation", v.id, Some(v.unit_id), json!({"corrected_at": null}), json!({"corrected_at": now}))
-                    .with_action("corrected"),
+                Change::updated(
+                    "violation",
+                    v.id,
+                    Some(v.unit_id),
+                    json!({"corrected_at": null}),
+                    json!({"corrected_at": now}),
+                )
+                .with_action("corrected"),
             );
         }
         pass.corrected = corrected.len();

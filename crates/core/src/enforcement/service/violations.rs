@@ -3,8 +3,8 @@
 //! one; an officer confirms it with a note or dismisses it with a reason.
 //! Only confirmed violations count against a unit.
 
-use crate::notices::entity::violation;
 use crate::enforcement::rules::criticism_due;
+use crate::notices::entity::violation;
 use crate::notices::{ViolationCategory, ViolationState, violation_decidable};
 use crate::platform::access::{Permission, Principal};
 use crate::platform::audit::{self, Actor, Change};
@@ -314,9 +314,8 @@ pub async fn decide(
     am.decided_by = Set(who.username.clone());
     am.decided_at = Set(Some(now));
     am.decision_note = Set(note.to_owned());
-    let correct_by = confirm.then(|| {
-        today(store) + chrono::Duration::days(i64::from(store.accountability_policy().correction_days))
-    });
+    let correct_by = confirm
+        .then(|| today(store) + chrono::Duration::days(i64::from(store.accountability_policy().correction_days)));
     if confirm {
         am.correct_by = Set(correct_by);
     }
@@ -353,8 +352,14 @@ pub async fn record_correction(store: &Store, who: &Principal, id: i64, input: D
     let mut am: violation::ActiveModel = v.into();
     am.corrected_at = Set(Some(now));
     am.update(&*txn).await?;
-    let change = Change::updated("violation", id, Some(unit_id), json!({"corrected_at": null}), json!({"corrected_at": now, "note": note}))
-        .with_action("corrected");
+    let change = Change::updated(
+        "violation",
+        id,
+        Some(unit_id),
+        json!({"corrected_at": null}),
+        json!({"corrected_at": now, "note": note}),
+    )
+    .with_action("corrected");
     audit::append(&*txn, now, &Actor::from(who), change).await?;
     txn.commit().await?;
     get(store, who, id).await
@@ -383,7 +388,8 @@ pub async fn criticize(store: &Store, who: &Principal, id: i64, input: DecisionI
     am.criticized_by = Set(who.username.clone());
     am.criticized_at = Set(Some(now));
     am.update(&*txn).await?;
-    let unit = crate::directory::entity::unit::Entity::find_by_id(unit_id).one(&*txn).await?.ok_or(CoreError::NotFound)?;
+    let unit =
+        crate::directory::entity::unit::Entity::find_by_id(unit_id).one(&*txn).await?.ok_or(CoreError::NotFound)?;
     let msg = crate::notify::texts::Message::new("criticism_issued", format!("/violations?unit={}", unit.code), |l| {
         let args = [("unit", unit.name.as_str()), ("number", number.as_str()), ("category", category.zh())];
         let body = vec![
@@ -395,10 +401,18 @@ pub async fn criticize(store: &Store, who: &Principal, id: i64, input: DecisionI
     });
     let mut outbox = crate::notify::service::Outbox::new();
     use crate::notify::Audience;
-    outbox.add(&*txn, now, Some(unit_id), &[Audience::First, Audience::Main, Audience::Direct, Audience::Center], &msg).await?;
+    outbox
+        .add(&*txn, now, Some(unit_id), &[Audience::First, Audience::Main, Audience::Direct, Audience::Center], &msg)
+        .await?;
     outbox.flush(&*txn).await?;
-    let change = Change::updated("violation", id, Some(unit_id), json!({"criticism_no": ""}), json!({"criticism_no": number, "note": note}))
-        .with_action("criticize");
+    let change = Change::updated(
+        "violation",
+        id,
+        Some(unit_id),
+        json!({"criticism_no": ""}),
+        json!({"criticism_no": number, "note": note}),
+    )
+    .with_action("criticize");
     audit::append(&*txn, now, &Actor::from(who), change).await?;
     txn.commit().await?;
     get(store, who, id).await
@@ -415,7 +429,10 @@ pub async fn criticism_docx(store: &Store, who: &Principal, id: i64) -> Result<(
     let day = |d: NaiveDate| d.format("%Y年%m月%d日").to_string();
     let confirmed = v.decided_at.map(|t| day(t.with_timezone(&tz).date_naive())).unwrap_or_default();
     let rows = vec![
-        wangan_office::FormRow::Pairs(vec![("被通报单位".into(), v.unit_name.clone()), ("问题类别".into(), v.category.zh().into())]),
+        wangan_office::FormRow::Pairs(vec![
+            ("被通报单位".into(), v.unit_name.clone()),
+            ("问题类别".into(), v.category.zh().into()),
+        ]),
         wangan_office::FormRow::Pairs(vec![
             ("认定日期".into(), confirmed),
             ("改正期限".into(), v.correct_by.map(day).unwrap_or_default()),
@@ -427,7 +444,11 @@ pub async fn criticism_docx(store: &Store, who: &Principal, id: i64) -> Result<(
                 "经核实，该单位存在“{}”的情形（学校《关于进一步加强网络与信息安全管理的通知》第三条第（四）项），经责令限期改正，逾期仍未改正。现予以通报批评。\n请该单位主要负责人督促立即改正，并于收到本通报之日起5个工作日内将改正情况书面报送{}。{}",
                 v.category.zh(),
                 doc.center,
-                if v.decision_note.is_empty() { String::new() } else { format!("\n认定意见：{}", v.decision_note) }
+                if v.decision_note.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n认定意见：{}", v.decision_note)
+                }
             ),
             min_lines: 5,
         },

@@ -544,8 +544,14 @@ pub async fn close(store: &Store, who: &Principal, id: i64) -> Result<CampaignDe
     am.state = Set(CampaignState::Closed);
     am.closed_at = Set(Some(now));
     am.update(&*txn).await?;
-    let change = Change::updated("campaign", id, None, json!({"state": CampaignState::Running}), json!({"state": CampaignState::Closed}))
-        .with_action("close");
+    let change = Change::updated(
+        "campaign",
+        id,
+        None,
+        json!({"state": CampaignState::Running}),
+        json!({"state": CampaignState::Closed}),
+    )
+    .with_action("close");
     audit::append(&*txn, now, &Actor::from(who), change).await?;
     txn.commit().await?;
     get(store, who, id).await
@@ -753,14 +759,9 @@ pub async fn answer(store: &Store, who: &Principal, id: i64, input: ResponsesInp
         }
     }
     if !changed.is_empty() {
-        let change = Change::updated(
-            "campaign",
-            id,
-            Some(s.unit_id),
-            json!({}),
-            json!({"system_id": s.id, "answers": changed}),
-        )
-        .with_action("answer");
+        let change =
+            Change::updated("campaign", id, Some(s.unit_id), json!({}), json!({"system_id": s.id, "answers": changed}))
+                .with_action("answer");
         audit::append(&*txn, now, &Actor::from(who), change).await?;
     }
     txn.commit().await?;
@@ -1028,8 +1029,14 @@ pub async fn open_notice(
     am.notice_id = Set(Some(notice_id));
     am.update(&*txn).await?;
     changes.push(
-        Change::updated("campaign", id, Some(unit_id), json!({"answer_id": answer_id}), json!({"notice_id": notice_id}))
-            .with_action("open_notice"),
+        Change::updated(
+            "campaign",
+            id,
+            Some(unit_id),
+            json!({"answer_id": answer_id}),
+            json!({"notice_id": notice_id}),
+        )
+        .with_action("open_notice"),
     );
     audit::append_many(&*txn, store.now(), &Actor::from(who), changes).await?;
     txn.commit().await?;
@@ -1043,9 +1050,7 @@ pub async fn progress_rows(store: &Store, who: &Principal, id: i64) -> Result<(C
 }
 
 /// Running campaigns' parts not approved, for reminders and missed dates.
-pub(crate) async fn open_parts<C: ConnectionTrait>(
-    conn: &C,
-) -> Result<Vec<(campaign::Model, campaign_unit::Model)>> {
+pub(crate) async fn open_parts<C: ConnectionTrait>(conn: &C) -> Result<Vec<(campaign::Model, campaign_unit::Model)>> {
     let running: HashMap<i64, campaign::Model> = campaign::Entity::find()
         .filter(campaign::Column::State.eq(CampaignState::Running))
         .all(conn)
@@ -1064,7 +1069,12 @@ pub(crate) async fn open_parts<C: ConnectionTrait>(
     Ok(parts.into_iter().filter_map(|p| Some((running.get(&p.campaign_id)?.clone(), p))).collect())
 }
 
-pub(crate) async fn mark_reminded<C: ConnectionTrait>(conn: &C, ids: Vec<i64>, today: NaiveDate, missed: Vec<i64>) -> Result<()> {
+pub(crate) async fn mark_reminded<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<i64>,
+    today: NaiveDate,
+    missed: Vec<i64>,
+) -> Result<()> {
     for chunk in ids.chunks(500) {
         campaign_unit::Entity::update_many()
             .col_expr(campaign_unit::Column::RemindedOn, Expr::value(today))
@@ -1083,7 +1093,12 @@ pub(crate) async fn mark_reminded<C: ConnectionTrait>(conn: &C, ids: Vec<i64>, t
 }
 
 /// An evidence file of an answer in this campaign that the caller may see.
-pub async fn evidence(store: &Store, who: &Principal, id: i64, attachment_id: i64) -> Result<(String, String, Vec<u8>)> {
+pub async fn evidence(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
     let conn = store.db();
     visible(conn, who, id).await?;
     let needle = attachment_id.to_string();

@@ -39,7 +39,11 @@ pub struct ScheduleInput {
     /// The checklist family (its newest version is used at each launch).
     #[schema(min_length = 1, max_length = 40)]
     pub checklist_family: String,
-    #[schema(min_length = 1, max_length = 40, pattern = "^(yearly:[0-9]{2}-[0-9]{2}|before:(national_day|spring_festival):[0-9]{1,2})$")]
+    #[schema(
+        min_length = 1,
+        max_length = 40,
+        pattern = "^(yearly:[0-9]{2}-[0-9]{2}|before:(national_day|spring_festival):[0-9]{1,2})$"
+    )]
     pub rule: String,
     /// Days from launch to the due date (1–90).
     #[schema(minimum = 1, maximum = 90)]

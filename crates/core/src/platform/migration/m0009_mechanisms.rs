@@ -47,7 +47,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("checklists_family_version").table("checklists").col("family").col("version").unique().to_owned(),
+            Index::create()
+                .name("checklists_family_version")
+                .table("checklists")
+                .col("family")
+                .col("version")
+                .unique()
+                .to_owned(),
         )
         .await?;
 
@@ -105,7 +111,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("campaign_units_one").table("campaign_units").col("campaign_id").col("unit_id").unique().to_owned(),
+            Index::create()
+                .name("campaign_units_one")
+                .table("campaign_units")
+                .col("campaign_id")
+                .col("unit_id")
+                .unique()
+                .to_owned(),
         )
         .await?;
         m.create_index(Index::create().name("campaign_units_unit").table("campaign_units").col("unit_id").to_owned())
@@ -146,7 +158,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("inspection_answers_unit").table("inspection_answers").col("campaign_id").col("unit_id").to_owned(),
+            Index::create()
+                .name("inspection_answers_unit")
+                .table("inspection_answers")
+                .col("campaign_id")
+                .col("unit_id")
+                .to_owned(),
         )
         .await?;
 
@@ -212,7 +229,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("warning_units_one").table("warning_units").col("warning_id").col("unit_id").unique().to_owned(),
+            Index::create()
+                .name("warning_units_one")
+                .table("warning_units")
+                .col("warning_id")
+                .col("unit_id")
+                .unique()
+                .to_owned(),
         )
         .await?;
         m.create_index(

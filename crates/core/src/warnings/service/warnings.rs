@@ -165,7 +165,12 @@ async fn visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Resu
     Ok(w)
 }
 
-async fn views<C: ConnectionTrait>(conn: &C, who: &Principal, rows: Vec<warning::Model>, now: DateTime<Utc>) -> Result<Vec<WarningView>> {
+async fn views<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    rows: Vec<warning::Model>,
+    now: DateTime<Utc>,
+) -> Result<Vec<WarningView>> {
     let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
     let mut tally: HashMap<i64, (u32, u32, u32, u32)> = HashMap::new();
     let due: HashMap<i64, DateTime<Utc>> = rows.iter().map(|w| (w.id, w.ack_due_at)).collect();
@@ -251,7 +256,8 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<WarningDetai
         .all(conn)
         .await?;
     let units = crate::directory::service::units::by_ids(conn, parts.iter().map(|p| p.unit_id)).await?;
-    let all_ids: Vec<i64> = parts.iter().flat_map(|p| ids(&p.systems).into_iter().chain(ids(&p.matched_systems))).collect();
+    let all_ids: Vec<i64> =
+        parts.iter().flat_map(|p| ids(&p.systems).into_iter().chain(ids(&p.matched_systems))).collect();
     let names: HashMap<i64, String> = system::Entity::find()
         .select_only()
         .columns([system::Column::Id, system::Column::Name])
@@ -288,7 +294,8 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<WarningDetai
         })
         .collect();
     acknowledgements.sort_by(|a, b| a.unit.cmp(&b.unit));
-    let answerable: Vec<i64> = parts.iter().filter(|p| who.may(Permission::AnswerForUnit(p.unit_id))).map(|p| p.unit_id).collect();
+    let answerable: Vec<i64> =
+        parts.iter().filter(|p| who.may(Permission::AnswerForUnit(p.unit_id))).map(|p| p.unit_id).collect();
     let own_systems = if answerable.is_empty() || who.scope() == crate::Scope::All {
         Vec::new()
     } else {
@@ -310,7 +317,12 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<WarningDetai
         .map(|a| a.attachment_id)
         .collect();
     let warning = views(conn, who, vec![w], now).await?.into_iter().next().ok_or(CoreError::NotFound)?;
-    Ok(WarningDetail { warning, acknowledgements, attachments: uploads::views(conn, attachment_ids).await?, own_systems })
+    Ok(WarningDetail {
+        warning,
+        acknowledgements,
+        attachments: uploads::views(conn, attachment_ids).await?,
+        own_systems,
+    })
 }
 
 fn published_message(w: &warning::Model, unit_name: &str, tz: chrono_tz::Tz) -> Message {
@@ -327,7 +339,12 @@ fn published_message(w: &warning::Model, unit_name: &str, tz: chrono_tz::Tz) -> 
     })
 }
 
-pub(crate) fn reminder_message(w: &warning::Model, unit_name: &str, rung: rules::WarningRung, tz: chrono_tz::Tz) -> Message {
+pub(crate) fn reminder_message(
+    w: &warning::Model,
+    unit_name: &str,
+    rung: rules::WarningRung,
+    tz: chrono_tz::Tz,
+) -> Message {
     let due = w.ack_due_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let key = match rung {
         rules::WarningRung::Reminder => "warning.reminder",
@@ -557,7 +574,11 @@ pub async fn acknowledge(store: &Store, who: &Principal, id: i64, input: AckInpu
         None => AckState::Acknowledged,
         Some(affected) => {
             am.affected = Set(Some(affected));
-            am.systems = Set(if affected { systems.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("\n") } else { String::new() });
+            am.systems = Set(if affected {
+                systems.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("\n")
+            } else {
+                String::new()
+            });
             am.measures = Set(measures.clone());
             am.answered_by = Set(who.username.clone());
             am.answered_at = Set(Some(now));
@@ -620,14 +641,21 @@ pub async fn open_rectification(store: &Store, who: &Principal, id: i64, unit_co
     };
     let mut outbox = Outbox::new();
     let mut changes = Vec::new();
-    let notice_id = crate::notices::service::notices::create_in(store, &*txn, who, input, &mut outbox, &mut changes).await?;
+    let notice_id =
+        crate::notices::service::notices::create_in(store, &*txn, who, input, &mut outbox, &mut changes).await?;
     outbox.flush(&*txn).await?;
     let mut am: warning_unit::ActiveModel = p.into();
     am.notice_id = Set(Some(notice_id));
     am.update(&*txn).await?;
     changes.push(
-        Change::updated("warning", id, Some(u.id), json!({"notice_id": null}), json!({"unit": u.code, "notice_id": notice_id}))
-            .with_action("open_rectification"),
+        Change::updated(
+            "warning",
+            id,
+            Some(u.id),
+            json!({"notice_id": null}),
+            json!({"unit": u.code, "notice_id": notice_id}),
+        )
+        .with_action("open_rectification"),
     );
     audit::append_many(&*txn, store.now(), &Actor::from(who), changes).await?;
     txn.commit().await?;
@@ -635,7 +663,12 @@ pub async fn open_rectification(store: &Store, who: &Principal, id: i64, unit_co
 }
 
 /// A file published with a warning the caller sees.
-pub async fn attachment(store: &Store, who: &Principal, id: i64, attachment_id: i64) -> Result<(String, String, Vec<u8>)> {
+pub async fn attachment(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
     let conn = store.db();
     visible(conn, who, id).await?;
     warning_attachment::Entity::find_by_id((id, attachment_id)).one(conn).await?.ok_or(CoreError::NotFound)?;
@@ -643,10 +676,7 @@ pub async fn attachment(store: &Store, who: &Principal, id: i64, attachment_id: 
 }
 
 /// Acknowledged by its deadline, per unit, for warnings due in the last 12 months (the scorecard).
-pub(crate) async fn acknowledged_on_time<C: ConnectionTrait>(
-    conn: &C,
-    now: DateTime<Utc>,
-) -> Result<Vec<(i64, bool)>> {
+pub(crate) async fn acknowledged_on_time<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> Result<Vec<(i64, bool)>> {
     let warnings: HashMap<i64, DateTime<Utc>> = warning::Entity::find()
         .select_only()
         .columns([warning::Column::Id, warning::Column::AckDueAt])
