@@ -21,7 +21,7 @@ async fn a_units_score_follows_its_records() {
     assert_eq!(factor(&score, "responsibles")["count"], json!({"good": 3, "total": 3}));
     assert_eq!(factor(&score, "filed")["gain"], 15.0);
     let before = score["score"].as_i64().unwrap();
-    assert_eq!(before, 70, "{score}");
+    assert_eq!(before, 75, "unfiled (15) and unprotected (10): {score}");
 
     s.unit_admin
         .send(
@@ -51,9 +51,9 @@ async fn a_units_score_follows_its_records() {
     let (_, ranking) = s.officer.get("/scores").await;
     let units: Vec<&str> = ranking["units"].as_array().unwrap().iter().map(|u| u["unit"].as_str().unwrap()).collect();
     // A unit with no systems loses only its missing responsible persons (90); chem lacks protections
-    // and has an open violation (80).
+    // and has an open violation (85).
     assert_eq!(units, ["art", "chem"], "{ranking}");
-    assert_eq!((ranking["units"][0]["score"].as_i64(), ranking["units"][1]["score"].as_i64()), (Some(90), Some(80)));
+    assert_eq!((ranking["units"][0]["score"].as_i64(), ranking["units"][1]["score"].as_i64()), (Some(90), Some(85)));
     assert_eq!(ranking["units"][1]["rank"], 2);
     assert_eq!(factor(&ranking["units"][0], "responsibles")["gain"], 10.0);
     let r = s.officer.call("get", "/scores.xlsx", None).await;
