@@ -1031,6 +1031,8 @@ async fn every_form_route_every_role_own_and_other_unit() {
             let (to_issue, to_extend) = (proposed_order(&app, system).await, proposed_order(&app, system).await);
             let to_decide = proposed_violation(&app, system).await;
             let golive = pending_golive(&app, system).await;
+            let (campaign, finding) = campaign_with_finding(&app, system).await;
+            let center = |ok: u16| if matches!(role, Admin | Officer) { ok } else { 403 };
             let decides = |ok: u16| {
                 if hidden {
                     404
@@ -1261,6 +1263,67 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     format!("/violations/{to_decide}/decide"),
                     vec![("decision", "confirm"), ("note", "属实")],
                     decides(303),
+                ),
+                // Mechanisms (issue 15): the center launches, verifies, opens notices, sends.
+                (
+                    "/campaigns".into(),
+                    vec![("title", "专项检查"), ("checklist_id", "1"), ("due_on", "2099-01-01"), ("units", target)],
+                    center(303),
+                ),
+                (
+                    format!("/campaigns/{campaign}/verify"),
+                    vec![
+                        ("system_id", &system_id),
+                        ("unit", target),
+                        ("item", "1.2"),
+                        ("answer", "fail"),
+                        ("comment", "不符"),
+                    ],
+                    decides(303),
+                ),
+                (format!("/campaigns/{campaign}/answers/{finding}/notice"), vec![("severity", "low")], decides(303)),
+                // Nothing answered but one item: submitting is refused (422 page) once permitted.
+                (format!("/campaigns/{campaign}/units/{target}/submit"), vec![("note", "")], works(422)),
+                // Nothing submitted: approving is refused (409) once permitted.
+                (
+                    format!("/campaigns/{campaign}/units/{target}/decide"),
+                    vec![("decision", "approve"), ("note", "")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Leader) {
+                        409
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    "/campaign-schedules".into(),
+                    vec![
+                        ("title", "年度自查"),
+                        ("checklist_family", "self_inspection"),
+                        ("rule", "yearly:03-01"),
+                        ("due_days", "30"),
+                    ],
+                    center(303),
+                ),
+                (
+                    "/data-calls".into(),
+                    vec![("title", "调查"), ("fields", "机房数量 | 数字 | | 必填"), ("due_on", "2099-01-01")],
+                    center(303),
+                ),
+                ("/warnings/parse".into(), vec![("bulletin", "【高危】某漏洞预警")], center(200)),
+                // Confirmed by the form above: its correction is recorded.
+                (format!("/violations/{to_decide}/correct"), vec![("note", "已改正")], decides(303)),
+                (
+                    format!("/violations/{to_decide}/criticize"),
+                    vec![("note", "")],
+                    if hidden {
+                        404
+                    } else if role == Admin {
+                        409
+                    } else {
+                        403
+                    },
                 ),
                 (
                     "/users/revoke-role".into(),

@@ -254,7 +254,7 @@ fn message(event: &'static str, key: &'static str, c: &data_call::Model, unit_na
     let due = c.due_on.format("%Y-%m-%d").to_string();
     Message::new(event, format!("/data-calls/{}", c.id), |l| {
         let args = [("title", c.title.as_str()), ("unit", unit_name), ("due", due.as_str())];
-        let body = vec![line(l, "unit", unit_name), line(l, "campaign_due", &due), t(l, &format!("{key}.body"), &args)];
+        let body = [line(l, "unit", unit_name), line(l, "campaign_due", &due), t(l, &format!("{key}.body"), &args)];
         (t(l, key, &args), body.join("\n"))
     })
 }

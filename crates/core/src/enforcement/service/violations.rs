@@ -392,7 +392,7 @@ pub async fn criticize(store: &Store, who: &Principal, id: i64, input: DecisionI
         crate::directory::entity::unit::Entity::find_by_id(unit_id).one(&*txn).await?.ok_or(CoreError::NotFound)?;
     let msg = crate::notify::texts::Message::new("criticism_issued", format!("/violations?unit={}", unit.code), |l| {
         let args = [("unit", unit.name.as_str()), ("number", number.as_str()), ("category", category.zh())];
-        let body = vec![
+        let body = [
             crate::notify::texts::line(l, "unit", &unit.name),
             crate::notify::texts::line(l, "order_number", &number),
             crate::notify::texts::t(l, "criticism.issued.body", &args),

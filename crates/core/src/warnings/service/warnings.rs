@@ -59,7 +59,7 @@ pub struct WarningInput {
     #[schema(max_items = 50)]
     pub tags: Vec<String>,
     /// When the units must have acknowledged it (default by severity: 12 / 24 / 48 / 72 hours).
-    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
+    #[serde(default)]
     pub ack_due_at: Option<DateTime<Utc>>,
     /// Files (from a page's upload; the JSON API sends none).
     #[serde(skip)]
@@ -353,7 +353,7 @@ pub(crate) fn reminder_message(
     };
     Message::new(rung.code(), format!("/warnings/{}", w.id), |l| {
         let args = [("title", w.title.as_str()), ("unit", unit_name), ("due", due.as_str())];
-        let body = vec![line(l, "unit", unit_name), line(l, "ack_due", &due), t(l, &format!("{key}.body"), &args)];
+        let body = [line(l, "unit", unit_name), line(l, "ack_due", &due), t(l, &format!("{key}.body"), &args)];
         (t(l, key, &args), body.join("\n"))
     })
 }
