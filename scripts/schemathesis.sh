@@ -27,10 +27,11 @@ $bin --data-dir "$work" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
 pid=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.05; done
 token=$($bin --data-dir "$work" token create officer --name schemathesis | tail -1)
-# /notices/import takes a spreadsheet's bytes, which schemathesis cannot
-# make; tests/api/notices.rs imports good and bad sheets through it.
+# /notices/import and /warnings/import take a spreadsheet's bytes, which
+# schemathesis cannot make; tests/api/notices.rs and warnings.rs import good
+# and bad sheets through them.
 # `ignored_auth` would need a second, unauthorized identity; the authorization
 # matrix test (tests/api/authz.rs) covers who may call what.
 st --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/api/v1/openapi.json" -H "Authorization: Bearer $token" \
   --max-examples "${1:-5}" --checks all --exclude-checks ignored_auth --seed 1 \
-  --exclude-path /api/v1/notices/import
+  --exclude-path /api/v1/notices/import --exclude-path /api/v1/warnings/import

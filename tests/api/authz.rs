@@ -253,6 +253,11 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
         },
         // Early warnings: the center publishes; a targeted unit's admin or head acknowledges.
         ("get", "/warnings") => ok,
+        // The probe's body is no spreadsheet: refused as unreadable (422) once permitted.
+        ("post", "/warnings/import") => match role {
+            Admin | Officer => 422,
+            _ => 403,
+        },
         ("post", "/warnings" | "/warnings/parse") => match role {
             Admin | Officer => ok,
             _ => 403,

@@ -134,3 +134,38 @@ async fn a_pasted_bulletin_is_read_into_a_draft() {
     assert_eq!(d["products"], json!(["WebLogic 12.2.1.4"]));
     assert_eq!(d["advice"], "安装官方补丁。");
 }
+
+/// A sheet of warnings: all published, or none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_come_from_a_sheet_all_or_nothing() {
+    let s = scene().await;
+    s.app.unit_with_responsibles("math", "数学学院").await;
+    let send = |csv: &'static str| {
+        let url = s.app.url("/api/v1/warnings/import");
+        let token = s.officer.token.clone();
+        async move {
+            let r = reqwest::Client::new().post(url).bearer_auth(token).body(csv.as_bytes().to_vec()).send().await.unwrap();
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let bad = "标题,危害等级,来源,发送范围,发送单位\nStruts2 漏洞,高危,CNVD,指定单位,chem\n弱口令,很高,网友,,\n";
+    let (st, report) = send(bad).await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!((report["written"].as_bool(), report["failed"].as_i64()), (Some(false), Some(1)));
+    let problem = &report["lines"][1]["problems"];
+    assert!(problem.to_string().contains("危害等级") && problem.to_string().contains("来源"), "{problem}");
+    assert_eq!(s.officer.get("/warnings").await.1["total"], 0, "nothing published");
+
+    let good = "标题,危害等级,来源,编号,影响产品,发送范围,发送单位\nStruts2 漏洞,高危,CNVD,CNVD-2026-1,Struts 2.5,指定单位,chem\n弱口令专项排查,中危,教育部,,,全部单位,\n";
+    let (st, report) = send(good).await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!((report["written"].as_bool(), report["created"].as_i64()), (Some(true), Some(2)));
+    let (_, list) = s.officer.get("/warnings").await;
+    assert_eq!(list["total"], 2);
+    let units: Vec<i64> = list["items"].as_array().unwrap().iter().map(|w| w["units"].as_i64().unwrap()).collect();
+    assert!(units.contains(&1) && units.contains(&2), "chosen units and every unit: {units:?}");
+    // A unit the sheet names that does not exist: refused with its column.
+    let (_, report) = send("标题,危害等级,来源,发送单位\n某预警,低危,厂商,nosuch\n").await;
+    assert_eq!(report["written"], false);
+    assert!(report["lines"][0]["problems"].to_string().contains("发送单位"), "{report}");
+}

@@ -80,6 +80,27 @@ impl SheetImport for Notices {
     }
 }
 
+/// Early warnings (预警), one row per warning.
+pub struct Warnings;
+
+impl SheetImport for Warnings {
+    type Row = crate::warnings::rules::sheet::WarningRow;
+
+    fn parse(_: &Store, sheet: &Sheet) -> std::result::Result<Rows<Self::Row>, SheetProblem> {
+        crate::warnings::rules::sheet::parse(sheet)
+    }
+
+    /// All or nothing, as notices.
+    fn import(
+        store: &Store,
+        who: &Principal,
+        rows: Rows<Self::Row>,
+        mode: ImportMode,
+    ) -> impl std::future::Future<Output = Result<ImportReport>> + Send {
+        crate::warnings::service::warnings::import(store, who, rows, mode == ImportMode::DryRun)
+    }
+}
+
 /// Read `bytes` as a sheet of register `R` and import it: `Ok(Err(_))` when
 /// the file gives no rows to check, else the report of every row.
 pub async fn run<R: SheetImport>(

@@ -220,6 +220,127 @@ pub fn parse_bulletin(text: &str) -> BulletinDraft {
     }
 }
 
+/// The warnings sheet (预警导入): its Chinese headers, one warning per row.
+pub mod sheet {
+    use super::{Targeting, WarningSource, tag_list};
+    use crate::notices::Severity;
+    use crate::registry::rules::inventory::{Problem, SheetProblem, choice, header_index, text};
+    use wangan_office::{Cell, Sheet};
+
+    pub const HEADERS: [&str; 10] =
+        ["标题", "危害等级", "来源", "编号", "影响产品", "预警内容", "处置建议", "发送范围", "技术栈标签", "发送单位"];
+    pub const REQUIRED: [&str; 3] = ["标题", "危害等级", "来源"];
+
+    const SOURCE: &[(&[&str], WarningSource)] = &[
+        (&["教育部", "moe"], WarningSource::Moe),
+        (&["省教育厅", "教育厅", "provincial_edu"], WarningSource::ProvincialEdu),
+        (&["cnvd", "国家信息安全漏洞共享平台"], WarningSource::Cnvd),
+        (&["edusrc", "教育行业漏洞报告平台"], WarningSource::Edusrc),
+        (&["cncert", "国家互联网应急中心"], WarningSource::Cncert),
+        (&["厂商", "vendor"], WarningSource::Vendor),
+        (&["其他", "other"], WarningSource::Other),
+    ];
+    const SEVERITY: &[(&[&str], Severity)] = &[
+        (&["严重", "超危", "紧急", "critical"], Severity::Critical),
+        (&["高危", "高", "high"], Severity::High),
+        (&["中危", "中", "medium"], Severity::Medium),
+        (&["低危", "低", "low"], Severity::Low),
+    ];
+    const TARGETING: &[(&[&str], Targeting)] = &[
+        (&["全部单位", "全部", "all"], Targeting::All),
+        (&["指定单位", "units"], Targeting::Units),
+        (&["按标签", "标签", "按技术栈标签", "tags"], Targeting::Tags),
+    ];
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct WarningRow {
+        pub line: usize,
+        pub title: String,
+        pub severity: Option<Severity>,
+        pub source: Option<WarningSource>,
+        pub reference: String,
+        pub products: Vec<String>,
+        pub description: String,
+        pub advice: String,
+        /// As written, or from what the row names: tags, units, else every unit.
+        pub targeting: Option<Targeting>,
+        pub tags: Vec<String>,
+        pub units: Vec<String>,
+    }
+
+    fn list_of(v: &str) -> Vec<String> {
+        v.split(['\n', ';', '；', ',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    }
+
+    pub fn parse(sheet: &Sheet) -> Result<Vec<(WarningRow, Vec<Problem>)>, SheetProblem> {
+        let (header_row, index) = header_index(sheet, &REQUIRED, &HEADERS)?;
+        let mut out = Vec::new();
+        for (i, row) in sheet.rows.iter().enumerate().skip(header_row + 1) {
+            if row.iter().all(Cell::is_empty) {
+                continue;
+            }
+            let line = i + 1;
+            let empty = Cell::Empty;
+            let get = |h: &str| {
+                text(HEADERS.iter().position(|x| *x == h).and_then(|i| index[i]).and_then(|c| row.get(c)).unwrap_or(&empty))
+            };
+            let mut problems = Vec::new();
+            let title = get("标题");
+            if title.is_empty() {
+                problems.push(Problem::new(line, "标题", "required", ""));
+            }
+            let severity = get("危害等级");
+            let severity = if severity.is_empty() {
+                problems.push(Problem::new(line, "危害等级", "required", ""));
+                None
+            } else {
+                choice(&mut problems, line, "危害等级", &severity, SEVERITY)
+            };
+            let source = get("来源");
+            let source = if source.is_empty() {
+                problems.push(Problem::new(line, "来源", "required", ""));
+                None
+            } else {
+                choice(&mut problems, line, "来源", &source, SOURCE)
+            };
+            let tags = tag_list(&get("技术栈标签"));
+            let units = list_of(&get("发送单位"));
+            let written = get("发送范围");
+            let targeting = if written.is_empty() {
+                Some(if !tags.is_empty() {
+                    Targeting::Tags
+                } else if !units.is_empty() {
+                    Targeting::Units
+                } else {
+                    Targeting::All
+                })
+            } else {
+                choice(&mut problems, line, "发送范围", &written, TARGETING)
+            };
+            out.push((
+                WarningRow {
+                    line,
+                    title,
+                    severity,
+                    source,
+                    reference: get("编号"),
+                    products: list_of(&get("影响产品")).into_iter().filter(|p| !p.is_empty()).collect(),
+                    description: get("预警内容"),
+                    advice: get("处置建议"),
+                    targeting,
+                    tags,
+                    units,
+                },
+                problems,
+            ));
+        }
+        if out.is_empty() {
+            return Err(SheetProblem::NoRows);
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +365,29 @@ mod tests {
         assert!(matches("NGINX", &w));
         assert!(!matches("struts", &w), "whole tags only");
         assert!(!matches("", &w));
+    }
+
+    #[test]
+    fn a_sheet_row_is_a_warning_in_the_platforms_words() {
+        use wangan_office::{Cell, Sheet};
+        let cells = |r: Vec<&str>| r.into_iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.into()) }).collect();
+        let s = Sheet {
+            rows: vec![
+                cells(sheet::HEADERS.to_vec()),
+                cells(vec!["Struts2 漏洞", "高危", "CNVD", "CNVD-2026-1", "Struts 2.5", "", "升级", "", "Struts2；java", ""]),
+                cells(vec!["弱口令排查", "中危", "教育部", "", "", "", "", "", "", "cs、ee"]),
+                cells(vec!["", "很高", "网友", "", "", "", "", "部分", "", ""]),
+            ],
+            merged: Vec::new(),
+        };
+        let rows = sheet::parse(&s).unwrap();
+        let (r, p) = &rows[0];
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!((r.severity, r.source, r.targeting), (Some(Severity::High), Some(WarningSource::Cnvd), Some(Targeting::Tags)));
+        assert_eq!(r.tags, ["struts2", "java"]);
+        assert_eq!((rows[1].0.targeting, rows[1].0.units.clone()), (Some(Targeting::Units), vec!["cs".to_owned(), "ee".to_owned()]));
+        let columns: Vec<&str> = rows[2].1.iter().map(|p| p.column.as_str()).collect();
+        assert_eq!(columns, ["标题", "危害等级", "来源", "发送范围"]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_warnings, publish_warning))
         .routes(routes!(parse_bulletin))
+        .routes(routes!(import_warnings))
         .routes(routes!(get_warning))
         .routes(routes!(list_acknowledgements, acknowledge))
         .routes(routes!(open_rectification))
@@ -172,4 +173,40 @@ async fn open_rectification(
 ) -> ApiResult<(StatusCode, Json<NoticeOpened>)> {
     let notice_id = warnings::open_rectification(&s.store, &p, parse_id(&id)?, &code).await?;
     Ok((StatusCode::CREATED, Json(NoticeOpened { notice_id })))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// The body is the `.xlsx` or `.csv` file itself: columns 标题, 危害等级, 来源,
+/// 编号, 影响产品, 预警内容, 处置建议, 发送范围, 技术栈标签, 发送单位. The report lists
+/// every row; nothing is published unless every row passes (`written`).
+#[utoipa::path(
+    post,
+    path = "/warnings/import",
+    tag = "warnings",
+    summary = "Publish warnings from the .xlsx / .csv file sent as the body; all rows or none (officer, admin)",
+    params(ImportQuery),
+    request_body(content = crate::platform::openapi::Binary, content_type = crate::platform::openapi::XLSX, description = "The spreadsheet (.xlsx or .csv)"),
+    responses((status = 200, description = "OK", body = wangan_core::registry::service::inventory::ImportReport))
+)]
+async fn import_warnings(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<wangan_core::registry::service::inventory::ImportReport>> {
+    p.require(wangan_core::platform::access::Permission::PublishWarnings)?;
+    use wangan_core::platform::sheet_import::{self, Warnings};
+    use wangan_core::registry::service::inventory::ImportMode;
+    let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
+    match sheet_import::run::<Warnings>(&s.store, &p, &body, mode).await? {
+        Ok(report) => Ok(Json(report)),
+        Err(u) => Err(crate::platform::error::WebError::Sheet(u).into()),
+    }
 }

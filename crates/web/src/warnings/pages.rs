@@ -30,6 +30,10 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/warnings/parse", post(parse))
+        .route(
+            "/warnings/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(wangan_office::MAX_BYTES + 64 * 1024)),
+        )
         .route("/warnings/{id}", get(detail))
         .route("/warnings/{id}/acknowledge", post(acknowledge))
         .route("/warnings/{id}/units/{code}/rectification", post(rectification))
@@ -70,9 +74,22 @@ struct ListPage {
     severities: &'static [Severity],
     sources: &'static [WarningSource],
     targetings: &'static [Targeting],
+    /// What stood in the way of an import (nothing was published).
+    import_problems: Vec<String>,
 }
 
 async fn list_page(s: &AppState, user: &PageUser, q: ListQuery, error: Option<&WebError>, draft: Draft) -> PageResult {
+    list_page_with(s, user, q, error, draft, Vec::new()).await
+}
+
+async fn list_page_with(
+    s: &AppState,
+    user: &PageUser,
+    q: ListQuery,
+    error: Option<&WebError>,
+    draft: Draft,
+    import_problems: Vec<String>,
+) -> PageResult {
     let p = &user.principal;
     let page = warnings::list(&s.store, p, PageRequest { page: q.page, per_page: Some(30) }).await.or_page(user)?;
     let may_publish = p.may(Permission::PublishWarnings);
@@ -98,6 +115,7 @@ async fn list_page(s: &AppState, user: &PageUser, q: ListQuery, error: Option<&W
             severities: Severity::ALL,
             sources: WarningSource::ALL,
             targetings: Targeting::ALL,
+            import_problems,
         },
     )
 }
@@ -250,4 +268,37 @@ async fn file(State(s): State<AppState>, user: PageUser, Path((id, aid)): Path<(
 /// For templates: the state's word.
 pub fn is_pending(s: &AckState) -> bool {
     *s == AckState::Pending
+}
+
+/// Publish warnings from a spreadsheet: every row checked; all published, or none.
+async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
+    use crate::registry::inventory_text as text;
+    use wangan_core::platform::sheet_import::{self, Warnings};
+    use wangan_core::registry::service::inventory::ImportMode;
+    let form = read_multipart(&user, multipart, "file").await?;
+    user.principal.require(Permission::PublishWarnings).map_err(|e| fail(&user, WebError::from(e)))?;
+    let m = crate::platform::i18n::msg(crate::platform::page::locale_of(&user.principal));
+    let lines: Vec<String> = match form.files.first() {
+        None => vec![m.t("import.empty").to_owned()],
+        Some(f) => match sheet_import::run::<Warnings>(&s.store, &user.principal, &f.bytes, ImportMode::AllOrNothing)
+            .await
+            .or_page(&user)?
+        {
+            Err(u) => vec![text::unreadable(&m, &u)],
+            Ok(report) if report.written => return Ok(Redirect::to("/warnings?ok=warning.imported").into_response()),
+            Ok(report) => {
+                let mut out: Vec<String> = report
+                    .lines
+                    .iter()
+                    .filter(|l| !l.problems.is_empty())
+                    .take(text::SHOWN_LINES)
+                    .map(|l| text::line(&m, l))
+                    .collect();
+                out.push(m.t("import.nothing_written").to_owned());
+                out
+            }
+        },
+    };
+    let e = WebError::Core(wangan_core::CoreError::Invalid(Vec::new()));
+    list_page_with(&s, &user, ListQuery::default(), Some(&e), Draft::default(), lines).await
 }

@@ -361,6 +361,19 @@ pub(crate) fn reminder_message(
 /// Publish a warning: its targeted units are told at once.
 pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Result<WarningDetail> {
     who.require(Permission::PublishWarnings)?;
+    let txn = store.begin_write().await?;
+    let id = publish_in(store, &*txn, who, input).await?;
+    txn.commit().await?;
+    get(store, who, id).await
+}
+
+/// Check and write one warning in the caller's transaction; returns its id.
+pub(crate) async fn publish_in<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    who: &Principal,
+    input: WarningInput,
+) -> Result<i64> {
     let mut errors = Vec::new();
     let title = clean(&input.title, 200).unwrap_or_default();
     if title.is_empty() {
@@ -392,7 +405,6 @@ pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Res
     if input.ack_due_at.is_some_and(|d| d <= now) {
         errors.push(FieldError::new("ack_due_at", "date_in_past"));
     }
-    let txn = store.begin_write().await?;
     // The targeted units, with the systems whose tags matched.
     let mut targets: Vec<(i64, Vec<i64>)> = Vec::new();
     match targeting {
@@ -401,7 +413,7 @@ pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Res
                 .select_only()
                 .column(unit::Column::Id)
                 .into_tuple::<i64>()
-                .all(&*txn)
+                .all(conn)
                 .await?
                 .into_iter()
                 .map(|u| (u, Vec::new()))
@@ -409,7 +421,7 @@ pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Res
         }
         Some(Targeting::Units) => {
             for code in &input.units {
-                match unit::Entity::find().filter(unit::Column::Code.eq(code.trim())).one(&*txn).await? {
+                match unit::Entity::find().filter(unit::Column::Code.eq(code.trim())).one(conn).await? {
                     Some(u) if !targets.iter().any(|(id, _)| *id == u.id) => targets.push((u.id, Vec::new())),
                     Some(_) => {}
                     None => {
@@ -428,7 +440,7 @@ pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Res
                 .columns([system::Column::Id, system::Column::UnitId, system::Column::Tags])
                 .filter(system::Column::Stage.ne(Stage::Closed))
                 .into_tuple::<(i64, i64, String)>()
-                .all(&*txn)
+                .all(conn)
                 .await?;
             for (sid, uid, stags) in systems {
                 if rules::matches(&stags, &tags) {
@@ -463,7 +475,7 @@ pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Res
         published_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(conn)
     .await?;
     let first = rules::rung(0, now, ack_due_at).map(|(_, at)| at);
     let rows: Vec<warning_unit::ActiveModel> = targets
@@ -487,22 +499,22 @@ pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Res
         })
         .collect();
     for chunk in rows.chunks(200) {
-        warning_unit::Entity::insert_many(chunk.to_vec()).exec_without_returning(&*txn).await?;
+        warning_unit::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
     }
     let mut attachment_ids = Vec::new();
     for (up, ct) in files {
-        let aid = uploads::save(store, &*txn, who, up, ct).await?;
-        warning_attachment::ActiveModel { warning_id: Set(w.id), attachment_id: Set(aid) }.insert(&*txn).await?;
+        let aid = uploads::save(store, conn, who, up, ct).await?;
+        warning_attachment::ActiveModel { warning_id: Set(w.id), attachment_id: Set(aid) }.insert(conn).await?;
         attachment_ids.push(aid);
     }
-    let names = crate::directory::service::units::by_ids(&*txn, targets.iter().map(|(u, _)| *u)).await?;
+    let names = crate::directory::service::units::by_ids(conn, targets.iter().map(|(u, _)| *u)).await?;
     let tz = store.notice_policy().time_zone;
     let mut outbox = Outbox::digest();
     for (u, _) in &targets {
         let msg = published_message(&w, names.get(u).map(|u| u.name.as_str()).unwrap_or_default(), tz);
-        outbox.add(&*txn, now, Some(*u), &[Audience::Direct, Audience::Main, Audience::Unit], &msg).await?;
+        outbox.add(conn, now, Some(*u), &[Audience::Direct, Audience::Main, Audience::Unit], &msg).await?;
     }
-    outbox.flush(&*txn).await?;
+    outbox.flush(conn).await?;
     let change = Change::created(
         "warning",
         w.id,
@@ -511,9 +523,8 @@ pub async fn publish(store: &Store, who: &Principal, input: WarningInput) -> Res
             "units": targets.len(), "tags": tags, "ack_due_at": ack_due_at, "attachments": attachment_ids}),
     )
     .with_action("publish");
-    audit::append(&*txn, now, &Actor::from(who), change).await?;
-    txn.commit().await?;
-    get(store, who, w.id).await
+    audit::append(conn, now, &Actor::from(who), change).await?;
+    Ok(w.id)
 }
 
 /// A unit acknowledges a warning, and (with `affected`) answers it.
@@ -707,4 +718,78 @@ pub(crate) async fn acknowledged_on_time<C: ConnectionTrait>(conn: &C, now: Date
             }
         })
         .collect())
+}
+
+/// The sheet column a field error belongs to.
+fn column_of(field: &str) -> &'static str {
+    match field {
+        "title" => "标题",
+        "severity" => "危害等级",
+        "source" => "来源",
+        "reference" => "编号",
+        "products" => "影响产品",
+        "description" => "预警内容",
+        "advice" => "处置建议",
+        "targeting" => "发送范围",
+        "tags" => "技术栈标签",
+        _ => "发送单位",
+    }
+}
+
+/// Import warnings from parsed sheet rows: every row is checked by
+/// publishing it in one transaction, which is kept only when every row
+/// passes (and it is no dry run).
+pub async fn import(
+    store: &Store,
+    who: &Principal,
+    rows: Vec<(crate::warnings::rules::sheet::WarningRow, Vec<crate::registry::rules::inventory::Problem>)>,
+    dry_run: bool,
+) -> Result<crate::registry::service::inventory::ImportReport> {
+    use crate::registry::service::inventory::{ImportLine, ImportReport, ReportProblem};
+    who.require(Permission::PublishWarnings)?;
+    let mut report = ImportReport::default();
+    let txn = store.begin_write().await?;
+    for (row, problems) in rows {
+        let mut found: Vec<ReportProblem> =
+            problems.into_iter().map(|p| ReportProblem { column: p.column, code: p.code, value: p.value }).collect();
+        if found.is_empty() {
+            let input = WarningInput {
+                title: row.title.clone(),
+                severity: row.severity.map(Severity::as_str).unwrap_or_default().to_owned(),
+                source: row.source.map(WarningSource::as_str).unwrap_or_default().to_owned(),
+                reference: row.reference.clone(),
+                products: row.products.clone(),
+                description: row.description.clone(),
+                advice: row.advice.clone(),
+                targeting: row.targeting.map(Targeting::as_str).unwrap_or_default().to_owned(),
+                units: row.units.clone(),
+                tags: row.tags.clone(),
+                ack_due_at: None,
+                attachments: Vec::new(),
+            };
+            match publish_in(store, &*txn, who, input).await {
+                Ok(_) => {}
+                Err(CoreError::Invalid(errs)) => found.extend(errs.into_iter().map(|e| ReportProblem {
+                    column: column_of(&e.field).into(),
+                    code: e.code,
+                    value: String::new(),
+                })),
+                Err(e) => return Err(e),
+            }
+        }
+        let action = if found.is_empty() { "create" } else { "error" };
+        if found.is_empty() {
+            report.created += 1;
+        } else {
+            report.failed += 1;
+        }
+        report.lines.push(ImportLine { line: row.line, name: row.title.clone(), action, problems: found });
+    }
+    if dry_run || report.failed > 0 {
+        // Dropped: nothing written, nobody told.
+        return Ok(report);
+    }
+    txn.commit().await?;
+    report.written = true;
+    Ok(report)
 }
