@@ -134,6 +134,19 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     let (campaign, inspected) = campaign;
     wangan_core::enforcement::service::engine::run_once(&app.store).await.unwrap();
     wangan_core::scorecard::service::record_month(&app.store).await.unwrap();
+    let cs_violation = wangan_core::enforcement::service::violations::list(
+        &app.store,
+        &sys,
+        &wangan_core::enforcement::service::violations::ViolationFilter {
+            unit: Some("cs".into()),
+            ..Default::default()
+        },
+        wangan_core::PageRequest::new(1, 1),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id;
     let roles = [
         ("admin", Role::Admin, None),
         ("officer", Role::Officer, None),
@@ -188,6 +201,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/scores".into(),
         "/scores/cs".into(),
         "/violations?unit=cs&category=not_filed&correction=open".into(),
+        format!("/violations/{cs_violation}"),
         "/warnings".into(),
         "/warnings/1".into(),
         "/warnings/2".into(),

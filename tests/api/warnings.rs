@@ -144,7 +144,8 @@ async fn warnings_come_from_a_sheet_all_or_nothing() {
         let url = s.app.url("/api/v1/warnings/import");
         let token = s.officer.token.clone();
         async move {
-            let r = reqwest::Client::new().post(url).bearer_auth(token).body(csv.as_bytes().to_vec()).send().await.unwrap();
+            let r =
+                reqwest::Client::new().post(url).bearer_auth(token).body(csv.as_bytes().to_vec()).send().await.unwrap();
             (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
         }
     };

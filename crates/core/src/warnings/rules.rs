@@ -269,7 +269,11 @@ pub mod sheet {
     }
 
     fn list_of(v: &str) -> Vec<String> {
-        v.split(['\n', ';', '；', ',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        v.split(['\n', ';', '；', ',', '，', '、'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     pub fn parse(sheet: &Sheet) -> Result<Vec<(WarningRow, Vec<Problem>)>, SheetProblem> {
@@ -282,7 +286,14 @@ pub mod sheet {
             let line = i + 1;
             let empty = Cell::Empty;
             let get = |h: &str| {
-                text(HEADERS.iter().position(|x| *x == h).and_then(|i| index[i]).and_then(|c| row.get(c)).unwrap_or(&empty))
+                text(
+                    HEADERS
+                        .iter()
+                        .position(|x| *x == h)
+                        .and_then(|i| index[i])
+                        .and_then(|c| row.get(c))
+                        .unwrap_or(&empty),
+                )
             };
             let mut problems = Vec::new();
             let title = get("标题");
@@ -370,11 +381,24 @@ mod tests {
     #[test]
     fn a_sheet_row_is_a_warning_in_the_platforms_words() {
         use wangan_office::{Cell, Sheet};
-        let cells = |r: Vec<&str>| r.into_iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.into()) }).collect();
+        let cells = |r: Vec<&str>| {
+            r.into_iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.into()) }).collect()
+        };
         let s = Sheet {
             rows: vec![
                 cells(sheet::HEADERS.to_vec()),
-                cells(vec!["Struts2 漏洞", "高危", "CNVD", "CNVD-2026-1", "Struts 2.5", "", "升级", "", "Struts2；java", ""]),
+                cells(vec![
+                    "Struts2 漏洞",
+                    "高危",
+                    "CNVD",
+                    "CNVD-2026-1",
+                    "Struts 2.5",
+                    "",
+                    "升级",
+                    "",
+                    "Struts2；java",
+                    "",
+                ]),
                 cells(vec!["弱口令排查", "中危", "教育部", "", "", "", "", "", "", "cs、ee"]),
                 cells(vec!["", "很高", "网友", "", "", "", "", "部分", "", ""]),
             ],
@@ -383,9 +407,15 @@ mod tests {
         let rows = sheet::parse(&s).unwrap();
         let (r, p) = &rows[0];
         assert!(p.is_empty(), "{p:?}");
-        assert_eq!((r.severity, r.source, r.targeting), (Some(Severity::High), Some(WarningSource::Cnvd), Some(Targeting::Tags)));
+        assert_eq!(
+            (r.severity, r.source, r.targeting),
+            (Some(Severity::High), Some(WarningSource::Cnvd), Some(Targeting::Tags))
+        );
         assert_eq!(r.tags, ["struts2", "java"]);
-        assert_eq!((rows[1].0.targeting, rows[1].0.units.clone()), (Some(Targeting::Units), vec!["cs".to_owned(), "ee".to_owned()]));
+        assert_eq!(
+            (rows[1].0.targeting, rows[1].0.units.clone()),
+            (Some(Targeting::Units), vec!["cs".to_owned(), "ee".to_owned()])
+        );
         let columns: Vec<&str> = rows[2].1.iter().map(|p| p.column.as_str()).collect();
         assert_eq!(columns, ["标题", "危害等级", "来源", "发送范围"]);
     }

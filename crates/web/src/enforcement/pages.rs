@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/shutdown-orders/{id}/extend", post(extend))
         .route("/shutdown-orders/{id}/notice.docx", get(order_docx))
         .route("/violations", get(violation_list).post(propose))
+        .route("/violations/{id}", get(violation))
         .route("/violations/{id}/decide", post(decide))
         .route("/violations/{id}/correct", post(correct))
         .route("/violations/{id}/criticize", post(criticize))
@@ -349,4 +350,26 @@ async fn criticize(
 async fn criticism_docx(State(s): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id, &user)?;
     crate::enforcement::api::criticism_download(&s.store, &user.principal, id).await.map_err(|e| fail(&user, e))
+}
+
+#[derive(Template)]
+#[template(path = "enforcement/violation.html")]
+struct ViolationPage {
+    ctx: Ctx,
+    v: ViolationView,
+    history: Vec<crate::audit::pages::AuditRow>,
+}
+
+/// One violation: what was seen, the decision, the correction, the criticism, its history.
+async fn violation(State(s): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let v = violations::get(&s.store, &user.principal, id).await.or_page(&user)?;
+    let ctx = Ctx::new(&s, Some(&user), "enforcement");
+    let history = violations::history(&s.store, &user.principal, id)
+        .await
+        .or_page(&user)?
+        .iter()
+        .map(|e| crate::audit::pages::AuditRow::of(&ctx, e))
+        .collect();
+    render(ViolationPage { ctx, v, history })
 }

@@ -465,3 +465,9 @@ pub async fn criticism_docx(store: &Store, who: &Principal, id: i64) -> Result<(
     let bytes = wangan_office::write_form_docx(&form).map_err(|e| CoreError::Internal(e.to_string()))?;
     Ok((format!("通报批评-{}-{}.docx", v.unit_name, v.id), bytes))
 }
+
+/// A violation's history (its latest 50 changes), for everyone who sees it.
+pub async fn history(store: &Store, who: &Principal, id: i64) -> Result<Vec<crate::platform::audit::AuditView>> {
+    find_visible(store.db(), who, id).await?;
+    crate::platform::audit::history(store.db(), "violation", id, 50).await
+}
