@@ -460,7 +460,8 @@ async fn campaign_with_finding(app: &TestApp, system_id: i64) -> (i64, i64) {
     use wangan_core::inspections::service::{campaigns, checklists};
     let sys = wangan_core::Principal::system("test");
     let s = wangan_core::registry::service::systems::get(&app.store, &sys, system_id).await.unwrap();
-    let list = checklists::list(&app.store).await.unwrap().remove(0);
+    // The default checklist (the form matrix may have saved newer versions).
+    let list = checklists::get(&app.store, 1).await.unwrap();
     let input = campaigns::LaunchInput {
         title: "自查".into(),
         checklist_id: list.id,
@@ -1317,6 +1318,11 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     center(303),
                 ),
                 ("/warnings/parse".into(), vec![("bulletin", "【高危】某漏洞预警")], center(200)),
+                (
+                    "/checklists/1/versions".into(),
+                    vec![("title", "自查表（修订）"), ("items", "1 | 备案 | 已办理公安备案 | 查看备案证明 | 是")],
+                    center(303),
+                ),
                 // Confirmed by the form above: its correction is recorded.
                 (format!("/violations/{to_decide}/correct"), vec![("note", "已改正")], decides(303)),
                 (

@@ -236,6 +236,53 @@ impl Recurrence {
     }
 }
 
+/// A checklist as a page writes it, one item per line:
+/// `编号 | 分类 | 检查内容 | 核查方法 | 须附材料` (the last: 是 / 否, may be left out).
+pub fn item_lines(items: &[ChecklistItem]) -> String {
+    items
+        .iter()
+        .map(|i| {
+            format!(
+                "{} | {} | {} | {} | {}",
+                i.key,
+                i.section,
+                i.question,
+                i.how_to_verify,
+                if i.evidence_required { "是" } else { "否" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The items of a checklist written as lines (see `item_lines`); the line
+/// number of the first line that is not one.
+pub fn parse_item_lines(text: &str) -> Result<Vec<ChecklistItem>, usize> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split(['|', '｜']).map(str::trim).collect();
+        if parts.len() < 3 || parts.len() > 5 {
+            return Err(i + 1);
+        }
+        let evidence = match parts.get(4).copied().unwrap_or("") {
+            "" | "否" | "no" => false,
+            "是" | "yes" => true,
+            _ => return Err(i + 1),
+        };
+        out.push(ChecklistItem {
+            key: parts[0].to_owned(),
+            section: parts[1].to_owned(),
+            question: parts[2].to_owned(),
+            how_to_verify: parts.get(3).copied().unwrap_or("").to_owned(),
+            evidence_required: evidence,
+        });
+    }
+    Ok(out)
+}
+
 /// The default self-inspection checklist's family name.
 pub const DEFAULT_FAMILY: &str = "self_inspection";
 
@@ -383,6 +430,14 @@ mod tests {
         {
             assert!(sections.iter().any(|s| s.contains(topic)), "a section on {topic}");
         }
+    }
+
+    #[test]
+    fn a_checklist_round_trips_through_its_lines() {
+        let items = default_checklist();
+        assert_eq!(parse_item_lines(&item_lines(&items)), Ok(items));
+        assert_eq!(parse_item_lines("1.1 | 备案"), Err(1));
+        assert_eq!(parse_item_lines("\n1.1 | 备案 | 已备案 | 看证书 | 也许"), Err(2));
     }
 
     #[test]

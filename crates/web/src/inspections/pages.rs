@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/answers/{aid}/notice", post(finding_notice))
         .route("/campaigns/{id}/evidence/{aid}", get(evidence))
         .route("/checklists/{id}", get(checklist))
+        .route("/checklists/{id}/versions", post(new_version))
         .route("/campaign-schedules", post(create_schedule))
         .route("/campaign-schedules/{id}/active", post(schedule_active))
 }
@@ -484,11 +485,30 @@ struct ChecklistPage {
     ctx: Ctx,
     c: ChecklistView,
     sections: Vec<(String, Vec<ChecklistItem>)>,
+    /// The caller may save a new version; the items as lines for its form.
+    may_manage: bool,
+    lines: String,
+    title: String,
 }
 
-async fn checklist(State(s): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+async fn checklist(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let id = path_id(&id, &user)?;
-    let c = checklists::get(&s.store, id).await.or_page(&user)?;
+    checklist_page(&s, &user, id, q.ok.as_deref(), None).await
+}
+
+async fn checklist_page(
+    s: &AppState,
+    user: &PageUser,
+    id: i64,
+    ok: Option<&str>,
+    error: Option<(&WebError, String, String)>,
+) -> PageResult {
+    let c = checklists::get(&s.store, id).await.or_page(user)?;
     let mut sections: Vec<(String, Vec<ChecklistItem>)> = Vec::new();
     for it in &c.items {
         match sections.last_mut() {
@@ -496,7 +516,52 @@ async fn checklist(State(s): State<AppState>, user: PageUser, Path(id): Path<Str
             _ => sections.push((it.section.clone(), vec![it.clone()])),
         }
     }
-    render(ChecklistPage { ctx: Ctx::new(&s, Some(&user), "inspections"), c, sections })
+    let mut ctx = Ctx::new(s, Some(user), "inspections").with_flash(ok);
+    let (status, title, lines) = match error {
+        Some((e, t, l)) => {
+            ctx = ctx.with_error(e);
+            (e.status(), t, l)
+        }
+        None => (StatusCode::OK, c.title.clone(), wangan_core::inspections::item_lines(&c.items)),
+    };
+    let may_manage = user.principal.may(Permission::ManageInspections);
+    render_status(status, ChecklistPage { ctx, c, sections, may_manage, lines, title })
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    items: String,
+}
+
+/// Save the edited items as the checklist's next version (running campaigns keep theirs).
+async fn new_version(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<VersionForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let c = checklists::get(&s.store, id).await.or_page(&user)?;
+    let items = match wangan_core::inspections::parse_item_lines(&form.items) {
+        Ok(items) => items,
+        Err(line) => {
+            let e = WebError::from(CoreError::invalid(&format!("items:{line}"), "item_line_format"));
+            return checklist_page(&s, &user, id, None, Some((&e, form.title, form.items))).await;
+        }
+    };
+    let input = checklists::ChecklistInput {
+        family: c.family.clone(),
+        title: form.title.clone(),
+        description: c.description,
+        items,
+    };
+    match checklists::create(&s.store, &user.principal, input).await.map_err(WebError::from) {
+        Ok(v) => Ok(Redirect::to(&format!("/checklists/{}?ok=campaign.version_saved", v.id)).into_response()),
+        Err(e) if is_form_error(&e) => checklist_page(&s, &user, id, None, Some((&e, form.title, form.items))).await,
+        Err(e) => Err(fail(&user, e)),
+    }
 }
 
 /// The submission state's CSS word, for templates.
