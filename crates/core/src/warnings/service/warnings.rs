@@ -397,7 +397,7 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
     }
     let tags: Vec<String> = input.tags.iter().flat_map(|t| rules::tag_list(t)).collect();
     if tags.iter().any(|t| t.chars().count() > 40) {
-        errors.push(FieldError::new("tags", "tag_format"));
+        errors.push(FieldError::new("tags", "tag_too_long"));
     }
     let files: Vec<(&Upload, &'static str)> =
         input.attachments.iter().filter_map(|u| uploads::check("attachments", u, &mut errors)).collect();
