@@ -47,6 +47,84 @@ pub struct Config {
     pub accountability: AccountabilityConfig,
     /// The unit scorecard's weights.
     pub scorecard: ScorecardConfig,
+    /// Incidents' reporting targets.
+    pub incidents: IncidentsConfig,
+    /// The duty roster's alert ladder and horizon.
+    pub duty: DutyConfig,
+}
+
+/// `[incidents]` in `wangan.toml`: hours from detection to the reports,
+/// by grade (0: no target at that grade).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentsConfig {
+    /// To the supervising authority and the police: 特别重大, 重大, 较大, 一般.
+    pub report_hours: [u32; 4],
+    /// To the cyberspace administration: 特别重大, 重大, 较大, 一般.
+    pub cac_hours: [u32; 4],
+    /// For 较大 and above on critical information infrastructure.
+    pub cii_hours: u32,
+    /// The system tag that marks critical information infrastructure.
+    pub cii_tag: String,
+}
+
+impl Default for IncidentsConfig {
+    fn default() -> Self {
+        let p = wangan_core::incidents::ReportingPolicy::default();
+        IncidentsConfig {
+            report_hours: p.report_hours.map(|h| h.unwrap_or(0)),
+            cac_hours: p.cac_hours.map(|h| h.unwrap_or(0)),
+            cii_hours: p.cii_hours,
+            cii_tag: p.cii_tag,
+        }
+    }
+}
+
+impl IncidentsConfig {
+    pub fn policy(&self) -> anyhow::Result<wangan_core::incidents::ReportingPolicy> {
+        if self.report_hours.iter().chain(&self.cac_hours).chain([&self.cii_hours]).any(|h| *h > 720) {
+            anyhow::bail!("[incidents] hours must be 0 to 720");
+        }
+        if self.cii_hours == 0 {
+            anyhow::bail!("[incidents] cii_hours must be 1 to 720");
+        }
+        let opt = |h: u32| (h > 0).then_some(h);
+        Ok(wangan_core::incidents::ReportingPolicy {
+            report_hours: self.report_hours.map(opt),
+            cac_hours: self.cac_hours.map(opt),
+            cii_hours: self.cii_hours,
+            cii_tag: self.cii_tag.trim().to_owned(),
+        })
+    }
+}
+
+/// `[duty]` in `wangan.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DutyConfig {
+    /// Minutes an alert waits for acknowledgement before it climbs a rung.
+    pub ack_minutes: u32,
+    /// Days ahead in which gaps in the roster are flagged and reminded.
+    pub horizon_days: u32,
+}
+
+impl Default for DutyConfig {
+    fn default() -> Self {
+        let p = wangan_core::duty::DutyPolicy::default();
+        DutyConfig { ack_minutes: p.ack_minutes, horizon_days: p.horizon_days }
+    }
+}
+
+impl DutyConfig {
+    pub fn policy(&self) -> anyhow::Result<wangan_core::duty::DutyPolicy> {
+        if !(1..=1440).contains(&self.ack_minutes) {
+            anyhow::bail!("[duty] ack_minutes must be 1 to 1440");
+        }
+        if !(1..=62).contains(&self.horizon_days) {
+            anyhow::bail!("[duty] horizon_days must be 1 to 62");
+        }
+        Ok(wangan_core::duty::DutyPolicy { ack_minutes: self.ack_minutes, horizon_days: self.horizon_days })
+    }
 }
 
 /// `[accountability]` in `wangan.toml`.
@@ -654,6 +732,8 @@ impl Default for Config {
             registry: RegistryConfig::default(),
             accountability: AccountabilityConfig::default(),
             scorecard: ScorecardConfig::default(),
+            incidents: IncidentsConfig::default(),
+            duty: DutyConfig::default(),
             base_url: String::new(),
             notices: NoticesConfig::default(),
             smtp: None,

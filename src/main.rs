@@ -220,6 +220,8 @@ async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Cl
         .with_sheet_limits(cfg.import.limits()?)
         .with_accountability_policy(cfg.accountability.policy()?)
         .with_score_weights(cfg.scorecard.weights()?)
+        .with_reporting_policy(cfg.incidents.policy()?)
+        .with_duty_policy(cfg.duty.policy()?)
         .with_attachments(cfg.data_dir.join("attachments"));
     // Nodes that start together take turns: one migrates, the others find it done.
     let lock = store.startup_lock().await.context("cannot take the start-up lock")?;

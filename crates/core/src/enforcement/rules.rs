@@ -17,6 +17,8 @@ crate::closed_set! {
         RefusedRectification = "refused_rectification",
         /// 弄虚作假.
         FalseData = "false_data",
+        /// 发生重大及以上网络安全事件 (raised by the incident's grade).
+        MajorIncident = "major_incident",
     }
 }
 
@@ -30,6 +32,7 @@ impl ViolationCategory {
             ViolationCategory::NotGraded => "未开展信息安全等级评定",
             ViolationCategory::RefusedRectification => "拒不整改",
             ViolationCategory::FalseData => "弄虚作假",
+            ViolationCategory::MajorIncident => "发生重大网络安全事件",
         }
     }
 

@@ -1163,6 +1163,16 @@ pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Re
         .into_model::<Due>()
         .all(&*txn)
         .await?;
+    // During a key period (重保) the units' sites are checked more often.
+    let today = now.with_timezone(&store.notice_policy().time_zone).date_naive();
+    let periods = crate::key_periods::service::active_intervals(&*txn, today).await?;
+    let rows = rows
+        .into_iter()
+        .map(|mut d| {
+            d.interval_s = crate::key_periods::rules::interval_during(d.interval_s, periods.get(&d.unit_id).copied());
+            d
+        })
+        .collect();
     txn.commit().await?;
     Ok(rows)
 }
@@ -1579,9 +1589,10 @@ async fn update_states<C: ConnectionTrait>(
 }
 
 /// A notice (source `monitoring`) per serious finding, assigned to the
-/// system's unit like any notice, and an alert at once to the unit's direct
-/// responsible person and the center (the duty roster will come first once
-/// it exists).
+/// system's unit like any notice; an incident too where the finding is
+/// tampering, injected links or exposed secrets on an internet-facing
+/// system; and an alert at once up the duty ladder (the person on duty, then
+/// the unit's direct responsible person, then the center).
 async fn open_notices<C: ConnectionTrait>(
     store: &Store,
     conn: &C,
@@ -1627,8 +1638,17 @@ async fn open_notices<C: ConnectionTrait>(
             .filter(finding::Column::Id.eq(f.id))
             .exec(conn)
             .await?;
-        let msg = finding_message("monitor_alert", "monitor.alert", &system_name, &m.url, &f);
-        outbox.add(conn, now, Some(m.unit_id), &[Audience::Direct, Audience::Center], &msg).await?;
+        // Tampering, injected links and exposed secrets on an internet-facing
+        // system open an incident, whose alert (with the reporting clock) goes
+        // up the duty ladder; any other serious finding alerts on its own.
+        let incident =
+            crate::incidents::service::incidents::open_from_finding(store, conn, &f, &m.url, Some(notice_id), &mut outbox)
+                .await?;
+        if incident.is_none() {
+            let msg = finding_message("monitor_alert", "monitor.alert", &system_name, &m.url, &f);
+            crate::duty::service::alerts::raise_in(store, conn, now, m.unit_id, Some(m.system_id), &msg, &mut outbox)
+                .await?;
+        }
         n += 1;
     }
     outbox.flush(conn).await?;

@@ -91,18 +91,7 @@ impl Outbox {
                     .collect();
                 let mut out = Vec::new();
                 for pid in people {
-                    let locale = person_locale(conn, pid).await?;
-                    let own = channels_of(conn, ChannelOwner::Person, Some(pid)).await?;
-                    if own.is_empty() {
-                        // A person with no channel of their own is written to at their address.
-                        if let Some(p) = person::Entity::find_by_id(pid).one(conn).await?
-                            && valid_target(ChannelKind::Email, &p.email)
-                        {
-                            out.push(Target { channel_id: None, kind: ChannelKind::Email, target: p.email, locale });
-                        }
-                    } else {
-                        out.extend(own.into_iter().map(|t| Target { locale, ..t }));
-                    }
+                    out.extend(person_targets(conn, pid).await?);
                 }
                 out
             }
@@ -110,6 +99,25 @@ impl Outbox {
         };
         self.cache.insert((unit_id, a), targets.clone());
         Ok(targets)
+    }
+
+    /// Queue `msg` for one person (the person on duty): their channels, or
+    /// their address. Returns how many targets it reached.
+    pub async fn add_person<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        now: DateTime<Utc>,
+        unit_id: Option<i64>,
+        person_id: i64,
+        msg: &Message,
+    ) -> Result<usize> {
+        let targets = person_targets(conn, person_id).await?;
+        self.now = Some(now);
+        let n = targets.len();
+        for t in targets {
+            self.push(now, unit_id, t, msg);
+        }
+        Ok(n)
     }
 
     /// Queue `msg` for every channel of the audiences (each channel once).
@@ -229,6 +237,21 @@ fn digest_of(messages: &[Message]) -> Message {
 }
 
 /// The language a person reads notifications in: their account's, else the default.
+/// Where a person is written to: their own channels, else their address.
+async fn person_targets<C: ConnectionTrait>(conn: &C, pid: i64) -> Result<Vec<Target>> {
+    let locale = person_locale(conn, pid).await?;
+    let own = channels_of(conn, ChannelOwner::Person, Some(pid)).await?;
+    if own.is_empty() {
+        if let Some(p) = person::Entity::find_by_id(pid).one(conn).await?
+            && valid_target(ChannelKind::Email, &p.email)
+        {
+            return Ok(vec![Target { channel_id: None, kind: ChannelKind::Email, target: p.email, locale }]);
+        }
+        return Ok(Vec::new());
+    }
+    Ok(own.into_iter().map(|t| Target { locale, ..t }).collect())
+}
+
 async fn person_locale<C: ConnectionTrait>(conn: &C, person_id: i64) -> Result<&'static str> {
     use crate::accounts::entity::user;
     let locale: Option<String> = user::Entity::find()

@@ -126,6 +126,17 @@ pub enum Permission {
     PublishWarnings,
     /// Acknowledge and answer a warning, fill a data call, for a unit (its network admin or head).
     AnswerForUnit(i64),
+    /// Grade and close incidents, declare key periods (重保), keep the
+    /// center's duty roster and approve its swaps (the center).
+    ManageReadiness,
+    /// Open an incident for a unit and record its steps, evidence and
+    /// supplements (the center, the unit's network admin or head).
+    WorkIncident(i64),
+    /// Keep a unit's duty roster, write its handovers, acknowledge its
+    /// alerts (the center, the unit's network admin or head).
+    ManageDuty(i64),
+    /// Approve a swap of a unit's duty shift (the center, the unit's head).
+    ApproveSwap(i64),
 }
 
 impl Principal {
@@ -209,6 +220,16 @@ impl Principal {
                 admin || self.has_unit_role(Role::UnitAdmin, unit) || self.has_unit_role(Role::Leader, unit)
             }
             Permission::ManageMonitors => admin || self.has_role(Role::Officer),
+            Permission::ManageReadiness => admin || self.has_role(Role::Officer),
+            Permission::WorkIncident(unit) | Permission::ManageDuty(unit) => {
+                admin
+                    || self.has_role(Role::Officer)
+                    || self.has_unit_role(Role::UnitAdmin, unit)
+                    || self.has_unit_role(Role::Leader, unit)
+            }
+            Permission::ApproveSwap(unit) => {
+                admin || self.has_role(Role::Officer) || self.has_unit_role(Role::Leader, unit)
+            }
             Permission::AcceptBaseline(unit) => {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::UnitAdmin, unit)
             }
@@ -299,6 +320,11 @@ mod tests {
         assert!(!unit_admin.may(Permission::ApproveRectification(3)));
         assert!(unit_admin.may(Permission::ManageUnitChannels(3)) && !leader.may(Permission::ManageUnitChannels(3)));
         assert!(admin.may(Permission::ManageDelivery) && !officer.may(Permission::ManageDelivery));
+        assert!(officer.may(Permission::ManageReadiness) && !leader.may(Permission::ManageReadiness));
+        assert!(unit_admin.may(Permission::WorkIncident(3)) && !unit_admin.may(Permission::WorkIncident(4)));
+        assert!(leader.may(Permission::ManageDuty(3)) && !reviewer.may(Permission::ManageDuty(3)));
+        assert!(leader.may(Permission::ApproveSwap(3)) && !unit_admin.may(Permission::ApproveSwap(3)));
+        assert!(!auditor.may(Permission::WorkIncident(3)) && officer.may(Permission::ApproveSwap(4)));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Store {
     documents: Arc<DocumentNames>,
     accountability: Arc<crate::enforcement::AccountabilityPolicy>,
     scorecard: Arc<crate::scorecard::ScoreWeights>,
+    reporting: Arc<crate::incidents::ReportingPolicy>,
+    duty: Arc<crate::duty::DutyPolicy>,
 }
 
 /// The names official documents and pages use (`[institution]` in `wangan.toml`).
@@ -208,6 +210,8 @@ impl Store {
             documents: Arc::new(DocumentNames::default()),
             accountability: Arc::new(crate::enforcement::AccountabilityPolicy::default()),
             scorecard: Arc::new(crate::scorecard::ScoreWeights::default()),
+            reporting: Arc::new(crate::incidents::ReportingPolicy::default()),
+            duty: Arc::new(crate::duty::DutyPolicy::default()),
         })
     }
 
@@ -297,6 +301,26 @@ impl Store {
 
     pub fn score_weights(&self) -> &crate::scorecard::ScoreWeights {
         &self.scorecard
+    }
+
+    /// Incidents' reporting targets (from configuration).
+    pub fn with_reporting_policy(mut self, policy: crate::incidents::ReportingPolicy) -> Store {
+        self.reporting = Arc::new(policy);
+        self
+    }
+
+    pub fn reporting_policy(&self) -> &crate::incidents::ReportingPolicy {
+        &self.reporting
+    }
+
+    /// The duty roster's settings (from configuration).
+    pub fn with_duty_policy(mut self, policy: crate::duty::DutyPolicy) -> Store {
+        self.duty = Arc::new(policy);
+        self
+    }
+
+    pub fn duty_policy(&self) -> &crate::duty::DutyPolicy {
+        &self.duty
     }
 
     pub fn notice_policy(&self) -> &crate::notices::NoticePolicy {

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::{ApiJson, ApiQuery, ApiUser, IdPath, parse_id};
+use crate::platform::extract::{PageQuery, ApiJson, ApiQuery, ApiUser, IdPath, parse_id};
 use crate::platform::openapi::{Binary, XLSX};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,16 +21,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(close_call))
         .routes(routes!(list_submissions, submit))
         .routes(routes!(export_xlsx))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    #[param(schema_with = crate::platform::openapi::page_number)]
-    page: Option<u64>,
-    #[param(schema_with = crate::platform::openapi::page_number)]
-    per_page: Option<u64>,
 }
 
 #[utoipa::path(get, path = "/data-calls", tag = "data_calls",

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::{ApiJson, ApiQuery, ApiUser, IdPath, parse_id};
+use crate::platform::extract::{PageQuery, ApiJson, ApiQuery, ApiUser, IdPath, parse_id};
 use crate::platform::openapi::{Binary, XLSX};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -76,16 +76,6 @@ async fn get_checklist(
     Path(id): Path<String>,
 ) -> ApiResult<Json<checklists::ChecklistView>> {
     Ok(Json(checklists::get(&s.store, parse_id(&id)?).await?))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    #[param(schema_with = crate::platform::openapi::page_number)]
-    page: Option<u64>,
-    #[param(schema_with = crate::platform::openapi::page_number)]
-    per_page: Option<u64>,
 }
 
 #[utoipa::path(

@@ -426,3 +426,20 @@ mod tests {
         assert!(parse_form::<F>(b"name=ok&description=%E7%AC%AC%0D%0A%E4%BA%8C").is_ok());
     }
 }
+
+/// `?page=&per_page=` of a list operation.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    #[param(schema_with = crate::platform::openapi::page_number)]
+    pub page: Option<u64>,
+    #[param(schema_with = crate::platform::openapi::page_number)]
+    pub per_page: Option<u64>,
+}
+
+impl PageQuery {
+    pub(crate) fn request(&self) -> wangan_core::PageRequest {
+        wangan_core::PageRequest { page: self.page, per_page: self.per_page }
+    }
+}

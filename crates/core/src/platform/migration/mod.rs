@@ -12,6 +12,7 @@ mod m0006_notices;
 mod m0007_monitoring;
 mod m0008_fidelity;
 mod m0009_mechanisms;
+mod m0010_readiness;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_monitoring::Migration),
             Box::new(m0008_fidelity::Migration),
             Box::new(m0009_mechanisms::Migration),
+            Box::new(m0010_readiness::Migration),
         ]
     }
 }

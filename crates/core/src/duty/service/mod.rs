@@ -1,0 +1,4 @@
+//! duty's storage and jobs.
+
+pub mod alerts;
+pub mod shifts;

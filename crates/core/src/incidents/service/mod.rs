@@ -1,0 +1,4 @@
+//! incidents' storage and documents.
+
+pub mod incidents;
+pub mod report;
