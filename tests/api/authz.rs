@@ -251,6 +251,77 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | UnitAdmin | Leader => ok,
             _ => 403,
         },
+        // Incidents: the center or the unit's network admin or head opens and works one;
+        // the center grades and closes.
+        ("get", "/incidents") => ok,
+        ("post", "/incidents") => match role {
+            _ if hidden => 422,
+            Admin | Officer | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
+        (
+            "get",
+            "/incidents/{id}"
+            | "/incidents/{id}/timeline"
+            | "/incidents/{id}/report.docx"
+            | "/incidents/{id}/evidence/{evidence_id}",
+        ) => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("patch", "/incidents/{id}")
+        | ("post", "/incidents/{id}/steps" | "/incidents/{id}/supplements" | "/incidents/{id}/evidence") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
+        ("post", "/incidents/{id}/grade" | "/incidents/{id}/close") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        // Duty: every role reads the rosters in its scope; the center keeps its own and
+        // the units', a unit's network admin or head keeps the unit's; its head approves swaps.
+        ("get", "/duty/shifts" | "/duty/now" | "/duty/coverage" | "/duty/swaps" | "/duty/handovers" | "/duty/alerts") => {
+            ok
+        }
+        ("post", "/duty/shifts" | "/duty/rotas" | "/duty/handovers") => match role {
+            _ if hidden => 422,
+            Admin | Officer | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
+        ("delete", "/duty/shifts/{id}")
+        | ("post", "/duty/shifts/{id}/swaps" | "/duty/alerts/{id}/acknowledge") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
+        ("post", "/duty/swaps/{id}/decision") => match role {
+            _ if hidden => 404,
+            Admin | Officer | Leader => ok,
+            _ => 403,
+        },
+        // Key periods: the center declares; a covered unit's network admin or head reports daily.
+        ("get", "/key-periods") => ok,
+        ("post", "/key-periods") => match role {
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("get", "/key-periods/{id}" | "/key-periods/{id}/reports" | "/key-periods/{id}/summary.xlsx") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("post", "/key-periods/{id}/reports") => match role {
+            _ if hidden => 404,
+            Admin | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
         // Early warnings: the center publishes; a targeted unit's admin or head acknowledges.
         ("get", "/warnings") => ok,
         // The probe's body is no spreadsheet: refused as unreadable (422) once permitted.
@@ -724,10 +795,106 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
+                let incident_id = if route.path.starts_with("/incidents/") || route.path == "/duty/alerts/{id}/acknowledge" {
+                    wangan_core::incidents::service::incidents::create(
+                        &app.store,
+                        &sys,
+                        serde_json::from_value(json!({"unit": code, "title": "网页被篡改", "kind": "web_tampering",
+                            "systems": [systems[i]]}))
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .incident
+                    .id
+                } else {
+                    0
+                };
+                let evidence_id = if route.path == "/incidents/{id}/evidence/{evidence_id}" {
+                    let up = wangan_core::platform::uploads::Upload {
+                        file_name: "截图.png".into(),
+                        bytes: b"\x89PNG\r\n\x1a\nscreen".to_vec(),
+                    };
+                    wangan_core::incidents::service::incidents::add_evidence(&app.store, &sys, incident_id, "首页截图", vec![up])
+                        .await
+                        .unwrap()
+                        .evidence[0]
+                        .id
+                } else {
+                    0
+                };
+                let alert_id = if route.path == "/duty/alerts/{id}/acknowledge" {
+                    let page = wangan_core::duty::service::alerts::list(
+                        &app.store,
+                        &sys,
+                        &Default::default(),
+                        wangan_core::PageRequest::new(1, 1),
+                    )
+                    .await
+                    .unwrap();
+                    page.items[0].id
+                } else {
+                    0
+                };
+                let shift_id = if route.path.starts_with("/duty/shifts/") || route.path == "/duty/swaps/{id}/decision" {
+                    let now = app.store.now();
+                    wangan_core::duty::service::shifts::create(
+                        &app.store,
+                        &sys,
+                        serde_json::from_value(json!({"unit": code, "person_id": people[i],
+                            "starts_at": now + chrono::Duration::hours(1), "ends_at": now + chrono::Duration::hours(9)}))
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .id
+                } else {
+                    0
+                };
+                let swap_id = if route.path == "/duty/swaps/{id}/decision" {
+                    wangan_core::duty::service::shifts::request_swap(
+                        &app.store,
+                        &sys,
+                        shift_id,
+                        serde_json::from_value(json!({"to_person_id": direct[i], "reason": "出差"})).unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .id
+                } else {
+                    0
+                };
+                let today = app.store.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+                let period_id = if route.path.starts_with("/key-periods/") {
+                    wangan_core::key_periods::service::create(
+                        &app.store,
+                        &sys,
+                        serde_json::from_value(json!({"title": "国庆重保", "kind": "national_day",
+                            "starts_on": today - chrono::Duration::days(1), "ends_on": today + chrono::Duration::days(6),
+                            "units": [code]}))
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .period
+                    .id
+                } else {
+                    0
+                };
                 if route.path == "/systems/{id}/golive" {
                     clear_golive(&app, systems[i]).await;
                 }
-                let id = if route.path.starts_with("/shutdown-orders") {
+                let id = if route.path.starts_with("/incidents/") {
+                    incident_id
+                } else if route.path == "/duty/alerts/{id}/acknowledge" {
+                    alert_id
+                } else if route.path == "/duty/swaps/{id}/decision" {
+                    swap_id
+                } else if route.path.starts_with("/duty/shifts/") {
+                    shift_id
+                } else if route.path.starts_with("/key-periods/") {
+                    period_id
+                } else if route.path.starts_with("/shutdown-orders") {
                     order_id
                 } else if route.path.starts_with("/campaigns/") {
                     campaign_id
@@ -766,9 +933,13 @@ async fn every_route_every_role_own_and_other_unit() {
                     .path
                     .replace("{code}", code)
                     .replace("{id}", &id.to_string())
-                    .replace("{answer_id}", &answer_id.to_string());
+                    .replace("{answer_id}", &answer_id.to_string())
+                    .replace("{evidence_id}", &evidence_id.to_string());
                 if route.method == "get" && route.path == "/channels" {
                     path = format!("/channels?owner_kind=unit&owner={code}");
+                }
+                if route.method == "post" && route.path == "/incidents/{id}/evidence" {
+                    path = format!("{path}?file_name=log.zip&description=%E6%97%A5%E5%BF%97");
                 }
                 if route.method == "get" && route.path == "/campaigns/{id}/responses" {
                     path = format!("{path}?unit={code}");
@@ -845,6 +1016,28 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("post", "/data-calls") => Some(json!({"title": "调查", "due_on": "2099-01-01", "units": [code],
                         "fields": [{"key": "f1", "label": "数量", "kind": "number", "required": true}]})),
                     ("post", "/data-calls/{id}/submissions") => Some(json!({"unit": code, "values": {"f1": "2"}})),
+                    ("post", "/incidents") => Some(json!({"unit": code, "title": "暗链", "kind": "illegal_content",
+                        "systems": [systems[i]], "homepage": true, "hours_visible": 3})),
+                    ("patch", "/incidents/{id}") => Some(json!({"impact": "首页约3小时内可见", "hours_visible": 3})),
+                    ("post", "/incidents/{id}/grade") => Some(json!({"grade": "general"})),
+                    ("post", "/incidents/{id}/steps") => Some(json!({"step": "contained", "note": "已断网"})),
+                    ("post", "/incidents/{id}/supplements") => Some(json!({"text": "已恢复首页"})),
+                    ("post", "/incidents/{id}/close") => {
+                        Some(json!({"cause": "弱口令被利用", "measures": "修改口令、清除暗链"}))
+                    }
+                    ("post", "/duty/shifts") => {
+                        let now = app.store.now();
+                        Some(json!({"unit": code, "person_id": people[i], "starts_at": now + chrono::Duration::days(20),
+                            "ends_at": now + chrono::Duration::days(20) + chrono::Duration::hours(8)}))
+                    }
+                    ("post", "/duty/rotas") => Some(json!({"unit": code, "starts_on": today + chrono::Duration::days(30),
+                        "days": 7, "handover": "08:30", "people": [people[i]]})),
+                    ("post", "/duty/handovers") => Some(json!({"unit": code, "note": "夜间无异常"})),
+                    ("post", "/duty/shifts/{id}/swaps") => Some(json!({"to_person_id": direct[i], "reason": "出差"})),
+                    ("post", "/duty/swaps/{id}/decision") => Some(json!({"approve": true})),
+                    ("post", "/key-periods") => Some(json!({"title": "两会重保", "kind": "two_sessions",
+                        "starts_on": today, "ends_on": today + chrono::Duration::days(3), "units": [code]})),
+                    ("post", "/key-periods/{id}/reports") => Some(json!({"unit": code, "zero": true})),
                     _ => None,
                 };
                 let mut req = client
@@ -855,6 +1048,8 @@ async fn every_route_every_role_own_and_other_unit() {
                     .bearer_auth(token);
                 if let Some(b) = body {
                     req = req.json(&b);
+                } else if route.path == "/incidents/{id}/evidence" {
+                    req = req.body(b"PK\x03\x04logs".to_vec());
                 }
                 let got = req.send().await.unwrap().status().as_u16();
                 let mut want = expected(route.method, route.path, *role, target, route.status);

@@ -48,22 +48,6 @@ struct OrderQuery {
     state: Option<String>,
 }
 
-/// A closed-set query word: empty means any; an unknown word is refused.
-pub(crate) fn state_word<T: wangan_core::platform::closed_set::ClosedSet>(
-    field: &'static str,
-    word: Option<&str>,
-) -> Result<Option<T>, wangan_core::CoreError> {
-    match word.map(str::trim).filter(|w| !w.is_empty()) {
-        None => Ok(None),
-        Some(w) => T::all()
-            .iter()
-            .find(|v| v.as_str() == w)
-            .copied()
-            .map(Some)
-            .ok_or_else(|| wangan_core::CoreError::invalid(field, "unknown_choice")),
-    }
-}
-
 #[utoipa::path(
     get,
     path = "/shutdown-orders",
@@ -77,7 +61,7 @@ async fn list_orders(
     ApiUser(p): ApiUser,
     ApiQuery(q): ApiQuery<OrderQuery>,
 ) -> ApiResult<Json<Page<shutdowns::ShutdownOrderView>>> {
-    let state = state_word::<ShutdownOrderState>("state", q.state.as_deref())?;
+    let state = crate::platform::extract::closed_word::<ShutdownOrderState>("state", q.state.as_deref())?;
     let page = PageRequest { page: q.page, per_page: q.per_page };
     Ok(Json(shutdowns::list(&s.store, &p, state, page).await?))
 }
@@ -185,7 +169,7 @@ struct ViolationQuery {
 
 /// The `correction` filter: (open, criticism due).
 pub(crate) fn correction_filter(word: Option<&str>) -> Result<(Option<bool>, bool), wangan_core::CoreError> {
-    Ok(match state_word::<CorrectionFilter>("correction", word)? {
+    Ok(match crate::platform::extract::closed_word::<CorrectionFilter>("correction", word)? {
         None => (None, false),
         Some(CorrectionFilter::Open) => (Some(true), false),
         Some(CorrectionFilter::Corrected) => (Some(false), false),
@@ -206,9 +190,9 @@ async fn list_violations(
     ApiUser(p): ApiUser,
     ApiQuery(q): ApiQuery<ViolationQuery>,
 ) -> ApiResult<Json<Page<violations::ViolationView>>> {
-    let state = state_word::<ViolationState>("state", q.state.as_deref())?;
+    let state = crate::platform::extract::closed_word::<ViolationState>("state", q.state.as_deref())?;
     let page = PageRequest { page: q.page, per_page: q.per_page };
-    let category = state_word::<ViolationCategory>("category", q.category.as_deref())?;
+    let category = crate::platform::extract::closed_word::<ViolationCategory>("category", q.category.as_deref())?;
     let (open, criticism_due) = correction_filter(q.correction.as_deref())?;
     let f = violations::ViolationFilter { unit: q.unit, state, category, open, criticism_due };
     Ok(Json(violations::list(&s.store, &p, &f, page).await?))

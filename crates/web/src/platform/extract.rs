@@ -443,3 +443,20 @@ impl PageQuery {
         wangan_core::PageRequest { page: self.page, per_page: self.per_page }
     }
 }
+
+/// A closed-set query word: empty means any; an unknown word is refused.
+pub(crate) fn closed_word<T: wangan_core::platform::closed_set::ClosedSet>(
+    field: &'static str,
+    word: Option<&str>,
+) -> Result<Option<T>, wangan_core::CoreError> {
+    match word.map(str::trim).filter(|w| !w.is_empty()) {
+        None => Ok(None),
+        Some(w) => T::all()
+            .iter()
+            .find(|v| v.as_str() == w)
+            .copied()
+            .map(Some)
+            .ok_or_else(|| wangan_core::CoreError::invalid(field, "unknown_choice")),
+    }
+}
+

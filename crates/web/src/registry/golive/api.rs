@@ -2,7 +2,6 @@
 //! filing certificate, the center approves or refuses.
 
 use crate::AppState;
-use crate::enforcement::api::state_word;
 use crate::platform::error::ApiResult;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
 use crate::platform::extract::{IdPath, parse_id};
@@ -79,7 +78,7 @@ async fn list_requests(
     ApiUser(p): ApiUser,
     ApiQuery(q): ApiQuery<RequestQuery>,
 ) -> ApiResult<Json<Page<golive::GoLiveView>>> {
-    let state = state_word::<GoLiveState>("state", q.state.as_deref())?;
+    let state = crate::platform::extract::closed_word::<GoLiveState>("state", q.state.as_deref())?;
     Ok(Json(golive::list(&s.store, &p, state, PageRequest { page: q.page, per_page: q.per_page }).await?))
 }
 

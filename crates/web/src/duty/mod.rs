@@ -1,0 +1,4 @@
+//! The duty roster and its alerts: the API and the pages.
+
+pub mod api;
+pub mod pages;

@@ -1,0 +1,4 @@
+//! Security incidents: the API and the pages.
+
+pub mod api;
+pub mod pages;
