@@ -172,7 +172,7 @@ async fn an_unknown_filter_word_is_refused_before_the_unit_is_looked_up() {
 }
 
 /// Every part of an Office file (a zip of XML) parses as XML.
-fn assert_well_formed(what: &str, bytes: &[u8]) {
+pub(crate) fn assert_well_formed(what: &str, bytes: &[u8]) {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{what}: {e}"));
     let mut parts = 0;

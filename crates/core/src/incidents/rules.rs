@@ -166,7 +166,8 @@ pub struct ReportingPolicy {
     /// The target for 较大 and above where a system is critical information
     /// infrastructure (关键信息基础设施).
     pub cii_hours: u32,
-    /// The system tag that marks critical information infrastructure.
+    /// The system tag that marks critical information infrastructure
+    /// (tags are lower-case words: default `cii`).
     pub cii_tag: String,
 }
 
@@ -181,7 +182,7 @@ impl Default for ReportingPolicy {
             report_hours: [Some(4), Some(4), Some(4), Some(24)],
             cac_hours: [Some(4), Some(4), Some(4), None],
             cii_hours: 1,
-            cii_tag: "关键信息基础设施".into(),
+            cii_tag: "cii".into(),
         }
     }
 }
@@ -405,8 +406,8 @@ mod tests {
         assert_eq!(p.target_hours(IncidentStep::ReportedPolice, IncidentGrade::Major, true), Some(2));
         assert_eq!(p.target_hours(IncidentStep::ReportedPolice, IncidentGrade::Large, true), Some(3));
         assert_eq!(p.target_hours(IncidentStep::ReportedPolice, IncidentGrade::General, true), None);
-        assert!(p.is_cii("门户\n关键信息基础设施\n"));
-        assert!(!p.is_cii("关键信息基础设施（拟）"));
+        assert!(p.is_cii("portal\ncii\n"));
+        assert!(!p.is_cii("cii-candidate\nportal"));
     }
 
     #[test]

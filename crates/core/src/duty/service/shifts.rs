@@ -625,8 +625,9 @@ pub async fn remind_gaps(store: &Store) -> Result<u64> {
             (subject, body)
         });
         let audiences: &[Audience] = if unit_id.is_some() { &[Audience::Direct, Audience::Unit] } else { &[Audience::Center] };
-        outbox.add(&*txn, now, unit_id, audiences, &msg).await?;
-        n += 1;
+        if outbox.add(&*txn, now, unit_id, audiences, &msg).await? > 0 {
+            n += 1;
+        }
     }
     outbox.flush(&*txn).await?;
     txn.commit().await?;
