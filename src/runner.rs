@@ -47,7 +47,12 @@ async fn mechanisms(store: &Store) -> wangan_core::Result<(InspectionPass, Engin
     let gaps = wangan_core::duty::service::shifts::remind_gaps(store).await?;
     let chased = wangan_core::key_periods::service::chase(store).await?;
     if escalated + gaps + chased > 0 {
-        tracing::info!(escalated, gaps, chased, "duty alerts escalated, roster gaps reminded, key-period reports chased");
+        tracing::info!(
+            escalated,
+            gaps,
+            chased,
+            "duty alerts escalated, roster gaps reminded, key-period reports chased"
+        );
     }
     let accountability = wangan_core::enforcement::service::engine::run_once(store).await?;
     wangan_core::scorecard::service::record_month(store).await?;

@@ -273,11 +273,13 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             }
         }
         ("patch", "/incidents/{id}")
-        | ("post", "/incidents/{id}/steps" | "/incidents/{id}/supplements" | "/incidents/{id}/evidence") => match role {
-            _ if hidden => 404,
-            Admin | Officer | UnitAdmin | Leader => ok,
-            _ => 403,
-        },
+        | ("post", "/incidents/{id}/steps" | "/incidents/{id}/supplements" | "/incidents/{id}/evidence") => {
+            match role {
+                _ if hidden => 404,
+                Admin | Officer | UnitAdmin | Leader => ok,
+                _ => 403,
+            }
+        }
         ("post", "/incidents/{id}/grade" | "/incidents/{id}/close") => match role {
             _ if hidden => 404,
             Admin | Officer => ok,
@@ -285,20 +287,22 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
         },
         // Duty: every role reads the rosters in its scope; the center keeps its own and
         // the units', a unit's network admin or head keeps the unit's; its head approves swaps.
-        ("get", "/duty/shifts" | "/duty/now" | "/duty/coverage" | "/duty/swaps" | "/duty/handovers" | "/duty/alerts") => {
-            ok
-        }
+        (
+            "get",
+            "/duty/shifts" | "/duty/now" | "/duty/coverage" | "/duty/swaps" | "/duty/handovers" | "/duty/alerts",
+        ) => ok,
         ("post", "/duty/shifts" | "/duty/rotas" | "/duty/handovers") => match role {
             _ if hidden => 422,
             Admin | Officer | UnitAdmin | Leader => ok,
             _ => 403,
         },
-        ("delete", "/duty/shifts/{id}")
-        | ("post", "/duty/shifts/{id}/swaps" | "/duty/alerts/{id}/acknowledge") => match role {
-            _ if hidden => 404,
-            Admin | Officer | UnitAdmin | Leader => ok,
-            _ => 403,
-        },
+        ("delete", "/duty/shifts/{id}") | ("post", "/duty/shifts/{id}/swaps" | "/duty/alerts/{id}/acknowledge") => {
+            match role {
+                _ if hidden => 404,
+                Admin | Officer | UnitAdmin | Leader => ok,
+                _ => 403,
+            }
+        }
         ("post", "/duty/swaps/{id}/decision") => match role {
             _ if hidden => 404,
             Admin | Officer | Leader => ok,
@@ -795,7 +799,9 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
-                let incident_id = if route.path.starts_with("/incidents/") || route.path == "/duty/alerts/{id}/acknowledge" {
+                let incident_id = if route.path.starts_with("/incidents/")
+                    || route.path == "/duty/alerts/{id}/acknowledge"
+                {
                     wangan_core::incidents::service::incidents::create(
                         &app.store,
                         &sys,
@@ -815,10 +821,16 @@ async fn every_route_every_role_own_and_other_unit() {
                         file_name: "截图.png".into(),
                         bytes: b"\x89PNG\r\n\x1a\nscreen".to_vec(),
                     };
-                    wangan_core::incidents::service::incidents::add_evidence(&app.store, &sys, incident_id, "首页截图", vec![up])
-                        .await
-                        .unwrap()
-                        .evidence[0]
+                    wangan_core::incidents::service::incidents::add_evidence(
+                        &app.store,
+                        &sys,
+                        incident_id,
+                        "首页截图",
+                        vec![up],
+                    )
+                    .await
+                    .unwrap()
+                    .evidence[0]
                         .id
                 } else {
                     0
@@ -1027,11 +1039,15 @@ async fn every_route_every_role_own_and_other_unit() {
                     }
                     ("post", "/duty/shifts") => {
                         let now = app.store.now();
-                        Some(json!({"unit": code, "person_id": people[i], "starts_at": now + chrono::Duration::days(20),
-                            "ends_at": now + chrono::Duration::days(20) + chrono::Duration::hours(8)}))
+                        Some(
+                            json!({"unit": code, "person_id": people[i], "starts_at": now + chrono::Duration::days(20),
+                            "ends_at": now + chrono::Duration::days(20) + chrono::Duration::hours(8)}),
+                        )
                     }
-                    ("post", "/duty/rotas") => Some(json!({"unit": code, "starts_on": today + chrono::Duration::days(30),
-                        "days": 7, "handover": "08:30", "people": [people[i]]})),
+                    ("post", "/duty/rotas") => {
+                        Some(json!({"unit": code, "starts_on": today + chrono::Duration::days(30),
+                        "days": 7, "handover": "08:30", "people": [people[i]]}))
+                    }
                     ("post", "/duty/handovers") => Some(json!({"unit": code, "note": "夜间无异常"})),
                     ("post", "/duty/shifts/{id}/swaps") => Some(json!({"to_person_id": direct[i], "reason": "出差"})),
                     ("post", "/duty/swaps/{id}/decision") => Some(json!({"approve": true})),

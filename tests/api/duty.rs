@@ -37,12 +37,20 @@ async fn a_rota_covers_the_week_and_a_swap_changes_who_is_on_duty() {
     .await;
     let (st, e) = s
         .unit_admin
-        .send("post", "/duty/rotas", json!({"unit": "chem", "starts_on": "2026-11-02", "days": 10, "handover": "08:30", "people": [other]}))
+        .send(
+            "post",
+            "/duty/rotas",
+            json!({"unit": "chem", "starts_on": "2026-11-02", "days": 10, "handover": "08:30", "people": [other]}),
+        )
         .await;
     assert_eq!((st.as_u16(), e["error"]["fields"][0]["code"].as_str()), (422, Some("person_not_in_unit")), "{e}");
     let (st, rota) = s
         .unit_admin
-        .send("post", "/duty/rotas", json!({"unit": "chem", "starts_on": "2026-11-02", "days": 10, "handover": "08:30", "people": people}))
+        .send(
+            "post",
+            "/duty/rotas",
+            json!({"unit": "chem", "starts_on": "2026-11-02", "days": 10, "handover": "08:30", "people": people}),
+        )
         .await;
     assert_eq!(st, 201, "{rota}");
     let shifts = rota.as_array().unwrap();
@@ -79,7 +87,8 @@ async fn a_rota_covers_the_week_and_a_swap_changes_who_is_on_duty() {
     wangan_core::notify::service::add_channel(
         &app.store,
         &wangan_core::Principal::system("test"),
-        serde_json::from_value(json!({"owner_kind": "center", "kind": "webhook", "target": "http://127.0.0.1:9/c"})).unwrap(),
+        serde_json::from_value(json!({"owner_kind": "center", "kind": "webhook", "target": "http://127.0.0.1:9/c"}))
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -95,9 +104,15 @@ async fn a_rota_covers_the_week_and_a_swap_changes_who_is_on_duty() {
         .await;
     assert_eq!(st, 201, "{w}");
     assert_eq!(w["state"], "requested");
-    let (st, _) = s.unit_admin.send("post", &format!("/duty/shifts/{tomorrow}/swaps"), json!({"to_person_id": people[4], "reason": "又出差"})).await;
+    let (st, _) = s
+        .unit_admin
+        .send("post", &format!("/duty/shifts/{tomorrow}/swaps"), json!({"to_person_id": people[4], "reason": "又出差"}))
+        .await;
     assert_eq!(st, 409, "one pending swap per shift");
-    assert_eq!(s.unit_admin.send("post", &format!("/duty/swaps/{}/decision", w["id"]), json!({"approve": true})).await.0, 403);
+    assert_eq!(
+        s.unit_admin.send("post", &format!("/duty/swaps/{}/decision", w["id"]), json!({"approve": true})).await.0,
+        403
+    );
     let (st, e) = s.leader.send("post", &format!("/duty/swaps/{}/decision", w["id"]), json!({"approve": false})).await;
     assert_eq!(st, 422, "a refusal says why: {e}");
     let (st, w) = s.leader.send("post", &format!("/duty/swaps/{}/decision", w["id"]), json!({"approve": true})).await;
@@ -111,7 +126,10 @@ async fn a_rota_covers_the_week_and_a_swap_changes_who_is_on_duty() {
     assert_eq!(swaps[0]["state"], "approved");
 
     // The handover log.
-    let (st, h) = s.unit_admin.send("post", "/duty/handovers", json!({"unit": "chem", "note": "夜间无异常；网站证书下周到期"})).await;
+    let (st, h) = s
+        .unit_admin
+        .send("post", "/duty/handovers", json!({"unit": "chem", "note": "夜间无异常；网站证书下周到期"}))
+        .await;
     assert_eq!(st, 201, "{h}");
     assert_eq!(h["on_duty"], "值班员三");
     let (_, log) = s.leader.get("/duty/handovers").await;

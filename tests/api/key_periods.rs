@@ -27,8 +27,25 @@ async fn daily_reports_filed_late_and_missing_are_chased_and_summarized() {
     let id = p["period"]["id"].as_i64().unwrap();
     assert_eq!(p["period"]["active"], true);
     assert_eq!(p["period"]["report_by"], "17:00");
-    assert_eq!(s.unit_admin.send("post", "/key-periods", json!({"title": "x", "kind": "other", "starts_on": "2026-11-01", "ends_on": "2026-11-02"})).await.0, 403);
-    let (st, e) = s.officer.send("post", "/key-periods", json!({"title": "x", "kind": "other", "starts_on": "2026-11-05", "ends_on": "2026-11-01"})).await;
+    assert_eq!(
+        s.unit_admin
+            .send(
+                "post",
+                "/key-periods",
+                json!({"title": "x", "kind": "other", "starts_on": "2026-11-01", "ends_on": "2026-11-02"})
+            )
+            .await
+            .0,
+        403
+    );
+    let (st, e) = s
+        .officer
+        .send(
+            "post",
+            "/key-periods",
+            json!({"title": "x", "kind": "other", "starts_on": "2026-11-05", "ends_on": "2026-11-01"}),
+        )
+        .await;
     assert_eq!((st.as_u16(), e["error"]["fields"][0]["field"].as_str()), (422, Some("ends_on")));
 
     // Yesterday's reports are missing already (the hour passed); today's are due.
@@ -37,22 +54,36 @@ async fn daily_reports_filed_late_and_missing_are_chased_and_summarized() {
     assert_eq!(chem["days"][0]["state"], "due");
     assert_eq!(chem["days"][1]["state"], "missing");
     // chem files a zero report for today in time; a second one for the day is refused; content or zero is required.
-    let (st, r) = s.unit_admin.send("post", &format!("/key-periods/{id}/reports"), json!({"unit": "chem", "zero": true})).await;
+    let (st, r) =
+        s.unit_admin.send("post", &format!("/key-periods/{id}/reports"), json!({"unit": "chem", "zero": true})).await;
     assert_eq!(st, 201, "{r}");
     assert_eq!(r["state"], "filed");
-    assert_eq!(s.unit_admin.send("post", &format!("/key-periods/{id}/reports"), json!({"unit": "chem", "zero": true})).await.0, 409);
-    let (st, e) = s.unit_admin.send("post", &format!("/key-periods/{id}/reports"), json!({"unit": "chem", "day": "2026-11-01"})).await;
+    assert_eq!(
+        s.unit_admin.send("post", &format!("/key-periods/{id}/reports"), json!({"unit": "chem", "zero": true})).await.0,
+        409
+    );
+    let (st, e) = s
+        .unit_admin
+        .send("post", &format!("/key-periods/{id}/reports"), json!({"unit": "chem", "day": "2026-11-01"}))
+        .await;
     assert_eq!((st.as_u16(), e["error"]["fields"][0]["field"].as_str()), (422, Some("content")));
     // Yesterday's, filed late with content.
     let (st, r) = s
         .unit_admin
-        .send("post", &format!("/key-periods/{id}/reports"), json!({"unit": "chem", "day": "2026-11-01", "content": "拦截扫描 120 次，无异常"}))
+        .send(
+            "post",
+            &format!("/key-periods/{id}/reports"),
+            json!({"unit": "chem", "day": "2026-11-01", "content": "拦截扫描 120 次，无异常"}),
+        )
         .await;
     assert_eq!(st, 201);
     assert_eq!(r["state"], "late");
     // Outside the period, in the future, or for a unit not covered: refused.
     for (day, unit) in [("2026-10-31", "chem"), ("2026-11-04", "chem")] {
-        let (st, _) = s.unit_admin.send("post", &format!("/key-periods/{id}/reports"), json!({"unit": unit, "day": day, "zero": true})).await;
+        let (st, _) = s
+            .unit_admin
+            .send("post", &format!("/key-periods/{id}/reports"), json!({"unit": unit, "day": day, "zero": true}))
+            .await;
         assert_eq!(st, 422, "{day}");
     }
 
@@ -69,7 +100,8 @@ async fn daily_reports_filed_late_and_missing_are_chased_and_summarized() {
     let chased = {
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
         let q = |e: &'static str| {
-            wangan_core::notify::entity::outbox::Entity::find().filter(wangan_core::notify::entity::outbox::Column::Event.eq(e))
+            wangan_core::notify::entity::outbox::Entity::find()
+                .filter(wangan_core::notify::entity::outbox::Column::Event.eq(e))
         };
         (
             q("key_period_missing").count(app.store.db()).await.unwrap(),

@@ -89,14 +89,24 @@ async fn the_engine_follows_a_changing_site() {
     assert!(notices.len() >= 3, "each serious finding opened a notice: {notices:?}");
     assert!(notices.iter().all(|n| n["source"] == "monitoring" && n["status"] == "open"));
 
-    // Each notice went to the center's webhook at once.
+    // Injected links on an internet-facing site are one incident (its findings joined on
+    // its timeline); its alert went to the center's webhook at once (nobody is on duty).
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let alerts = wangan_core::notify::entity::outbox::Entity::find()
-        .filter(wangan_core::notify::entity::outbox::Column::Event.eq("monitor_alert"))
-        .count(app.store.db())
-        .await
-        .unwrap();
-    assert_eq!(alerts, notices.len() as u64);
+    let alerts = |event: &'static str| async move {
+        wangan_core::notify::entity::outbox::Entity::find()
+            .filter(wangan_core::notify::entity::outbox::Column::Event.eq(event))
+            .filter(wangan_core::notify::entity::outbox::Column::Target.eq("http://127.0.0.1:9/hook"))
+            .count(app.store.db())
+            .await
+            .unwrap()
+    };
+    assert_eq!(alerts("incident_opened").await, 1);
+    assert_eq!(alerts("monitor_alert").await, 0);
+    let (_, incidents) = officer.get("/incidents?state=open").await;
+    assert_eq!(incidents["total"], 1, "{incidents}");
+    let (_, timeline) = officer.get(&format!("/incidents/{}/timeline", incidents["items"][0]["id"])).await;
+    let joined = timeline.as_array().unwrap().iter().filter(|e| e["kind"] == "finding").count();
+    assert_eq!(joined + 1, notices.len(), "every other finding joined the incident: {timeline}");
 
     // The next day's probe finds the .git; the hidden block removed, its findings resolve.
     m.farm.update(HOST, |s| s.plant = Plant::Clean);

@@ -619,6 +619,20 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     assert_eq!(late["total"], 1, "one system past its MLPS filing day: {late}");
     let (_, overdue) = officer.get("/rectifications?overdue=true").await;
     assert_eq!(overdue["total"], 3, "the shut-down one, the one proposed for shutdown and the freshly escalated one");
+    // Issue 16: an incident in progress opened by monitoring, a closed major one, a key period
+    // with a unit's report missing, gaps in the duty roster.
+    let (_, inc) = officer.get("/incidents").await;
+    let items = inc["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["source"] == "monitoring" && i["state"] == "open"), "{inc}");
+    assert!(items.iter().any(|i| i["grade"] == "major" && i["state"] == "closed"), "{inc}");
+    let (_, kp) = officer.get("/key-periods").await;
+    let kid = kp["items"][0]["id"].as_i64().unwrap();
+    let (_, d) = officer.get(&format!("/key-periods/{kid}")).await;
+    assert!(d["units"][0]["missing"].as_u64().unwrap() >= 1, "a unit's report missing: {d}");
+    let (_, cov) = officer.get("/duty/coverage").await;
+    assert!(cov.as_array().unwrap().iter().any(|c| !c["gaps"].as_array().unwrap().is_empty()), "{cov}");
+    let (_, now) = officer.get("/duty/now").await;
+    assert!(now.as_array().unwrap().iter().all(|n| n["level"] != "none"), "the center covers now: {now}");
     // Every demo address is reserved: nothing is sent off the machine.
     use sea_orm::EntityTrait;
     for m in wangan_core::notify::entity::outbox::Entity::find().all(app.store.db()).await.unwrap() {

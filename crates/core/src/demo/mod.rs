@@ -13,6 +13,7 @@ use crate::platform::store::Store;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 mod mechanisms;
+mod readiness;
 
 /// The password of every demo account (printed by `wangan demo`).
 pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
@@ -152,6 +153,7 @@ pub async fn seed(store: &Store) -> Result<bool> {
     seed_systems(store, &sys).await?;
     seed_notices(store, &sys).await?;
     mechanisms::seed(store, &sys).await?;
+    readiness::seed(store, &sys).await?;
     Ok(true)
 }
 

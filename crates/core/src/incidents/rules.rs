@@ -128,6 +128,8 @@ crate::closed_set! {
     /// What a line of an incident's timeline records.
     pub enum EventKind {
         Opened = "opened",
+        /// Another monitoring finding on the same system, joined to the open incident.
+        Finding = "finding",
         Updated = "updated",
         Graded = "graded",
         Step = "step",
@@ -205,11 +207,7 @@ impl ReportingPolicy {
             IncidentStep::ReportedCac => self.cac_hours[i],
             IncidentStep::Contained | IncidentStep::Preserved => return None,
         };
-        if cii && grade.rank() >= IncidentGrade::Large.rank() {
-            base.map(|h| h.min(self.cii_hours))
-        } else {
-            base
-        }
+        if cii && grade.rank() >= IncidentGrade::Large.rank() { base.map(|h| h.min(self.cii_hours)) } else { base }
     }
 
     /// Whether a system's tags mark it critical information infrastructure.
@@ -394,8 +392,7 @@ mod tests {
         let c = clock(&p, IncidentGrade::General, false, t(0, 0), &[(IncidentStep::Contained, t(30, 0))], t(31, 0));
         assert_eq!(state(&c, IncidentStep::Contained), ClockState::Met);
         // A CAC report made anyway counts as met.
-        let c =
-            clock(&p, IncidentGrade::General, false, t(0, 0), &[(IncidentStep::ReportedCac, t(2, 0))], t(3, 0));
+        let c = clock(&p, IncidentGrade::General, false, t(0, 0), &[(IncidentStep::ReportedCac, t(2, 0))], t(3, 0));
         assert_eq!(state(&c, IncidentStep::ReportedCac), ClockState::Met);
     }
 

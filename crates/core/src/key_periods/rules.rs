@@ -45,8 +45,11 @@ pub fn format_report_by(minute: i32) -> String {
 
 /// The deadline of `day`'s report: `day` at the hour, local time.
 pub fn deadline<Tz: chrono::TimeZone>(tz: &Tz, day: NaiveDate, report_by_minute: i32) -> DateTime<Utc> {
-    let at = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(report_by_minute.clamp(0, 1439)).unwrap_or(0) * 60, 0)
-        .unwrap_or(NaiveTime::MIN);
+    let at = NaiveTime::from_num_seconds_from_midnight_opt(
+        u32::try_from(report_by_minute.clamp(0, 1439)).unwrap_or(0) * 60,
+        0,
+    )
+    .unwrap_or(NaiveTime::MIN);
     crate::duty::rules::local_instant(tz, day, at)
 }
 

@@ -156,7 +156,12 @@ async fn units_of<C: ConnectionTrait>(conn: &C, who: &Principal, ids: Vec<i64>) 
         .await?)
 }
 
-async fn views<C: ConnectionTrait>(store: &Store, conn: &C, who: &Principal, rows: Vec<key_period::Model>) -> Result<Vec<PeriodView>> {
+async fn views<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    who: &Principal,
+    rows: Vec<key_period::Model>,
+) -> Result<Vec<PeriodView>> {
     let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
     let targets = units_of(conn, who, ids.clone()).await?;
     let today = today(store);
@@ -282,11 +287,8 @@ pub async fn create(store: &Store, who: &Principal, input: PeriodInput) -> Resul
     } else if (input.ends_on - input.starts_on).num_days() > 120 {
         errors.push(FieldError::new("ends_on", "out_of_range"));
     }
-    let report_by = if input.report_by.trim().is_empty() {
-        Some(17 * 60)
-    } else {
-        rules::parse_report_by(&input.report_by)
-    };
+    let report_by =
+        if input.report_by.trim().is_empty() { Some(17 * 60) } else { rules::parse_report_by(&input.report_by) };
     if report_by.is_none() {
         errors.push(FieldError::new("report_by", "time_format"));
     }
@@ -371,10 +373,11 @@ pub async fn create(store: &Store, who: &Principal, input: PeriodInput) -> Resul
 pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput) -> Result<ReportView> {
     let txn = store.begin_write().await?;
     let p = visible(&*txn, who, id).await?;
-    let u = crate::directory::service::units::find_visible(&*txn, who, input.unit.trim()).await.map_err(|e| match e {
-        CoreError::NotFound => CoreError::invalid("unit", "unknown_unit"),
-        e => e,
-    })?;
+    let u =
+        crate::directory::service::units::find_visible(&*txn, who, input.unit.trim()).await.map_err(|e| match e {
+            CoreError::NotFound => CoreError::invalid("unit", "unknown_unit"),
+            e => e,
+        })?;
     let targeted = key_period_unit::Entity::find()
         .filter(key_period_unit::Column::KeyPeriodId.eq(id))
         .filter(key_period_unit::Column::UnitId.eq(u.id))
@@ -428,7 +431,12 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
         &*txn,
         now,
         &Actor::from(who),
-        Change::created("key_period_report", r.id, Some(u.id), json!({"key_period_id": id, "day": day, "zero": input.zero, "content": content})),
+        Change::created(
+            "key_period_report",
+            r.id,
+            Some(u.id),
+            json!({"key_period_id": id, "day": day, "zero": input.zero, "content": content}),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -558,7 +566,8 @@ pub async fn chase(store: &Store) -> Result<u64> {
         if now <= deadline(store, &p, today) {
             continue;
         }
-        let targets = key_period_unit::Entity::find().filter(key_period_unit::Column::KeyPeriodId.eq(p.id)).all(&*txn).await?;
+        let targets =
+            key_period_unit::Entity::find().filter(key_period_unit::Column::KeyPeriodId.eq(p.id)).all(&*txn).await?;
         let filed: Vec<i64> = key_period_report::Entity::find()
             .select_only()
             .column(key_period_report::Column::UnitId)
@@ -592,12 +601,17 @@ pub async fn chase(store: &Store) -> Result<u64> {
         if p.summarized_on != Some(today) {
             let n_missing = targets.iter().filter(|t| !filed.contains(&t.unit_id)).count().to_string();
             let n_filed = filed.len().to_string();
-            let msg = Message::new("key_period_summary", format!("/key-periods/{}/summary.xlsx?day={today}", p.id), |l| {
-                (
-                    t(l, "key_period.summary", &[("title", title.as_str()), ("day", day.as_str())]),
-                    t(l, "key_period.summary.body", &[("filed", n_filed.as_str()), ("missing", n_missing.as_str())]),
-                )
-            });
+            let msg =
+                Message::new("key_period_summary", format!("/key-periods/{}/summary.xlsx?day={today}", p.id), |l| {
+                    (
+                        t(l, "key_period.summary", &[("title", title.as_str()), ("day", day.as_str())]),
+                        t(
+                            l,
+                            "key_period.summary.body",
+                            &[("filed", n_filed.as_str()), ("missing", n_missing.as_str())],
+                        ),
+                    )
+                });
             outbox.add(&*txn, now, None, &[Audience::Center], &msg).await?;
             key_period::Entity::update_many()
                 .col_expr(key_period::Column::SummarizedOn, Expr::value(Some(today)))

@@ -1641,9 +1641,15 @@ async fn open_notices<C: ConnectionTrait>(
         // Tampering, injected links and exposed secrets on an internet-facing
         // system open an incident, whose alert (with the reporting clock) goes
         // up the duty ladder; any other serious finding alerts on its own.
-        let incident =
-            crate::incidents::service::incidents::open_from_finding(store, conn, &f, &m.url, Some(notice_id), &mut outbox)
-                .await?;
+        let incident = crate::incidents::service::incidents::open_from_finding(
+            store,
+            conn,
+            &f,
+            &m.url,
+            Some(notice_id),
+            &mut outbox,
+        )
+        .await?;
         if incident.is_none() {
             let msg = finding_message("monitor_alert", "monitor.alert", &system_name, &m.url, &f);
             crate::duty::service::alerts::raise_in(store, conn, now, m.unit_id, Some(m.system_id), &msg, &mut outbox)

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::platform::error::ApiResult;
-use crate::platform::extract::{PageQuery, ApiJson, ApiQuery, ApiUser, IdPath, parse_id};
+use crate::platform::extract::{ApiJson, ApiQuery, ApiUser, IdPath, PageQuery, parse_id};
 use crate::platform::openapi::{Binary, XLSX};
 use axum::Json;
 use axum::extract::{Path, State};

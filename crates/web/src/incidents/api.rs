@@ -23,9 +23,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(record_step))
         .merge(
             // Evidence files are larger than any other API body.
-            OpenApiRouter::new().routes(routes!(add_evidence)).layer(axum::extract::DefaultBodyLimit::max(
-                wangan_core::platform::attachments::MAX_BYTES + 64 * 1024,
-            )),
+            OpenApiRouter::new()
+                .routes(routes!(add_evidence))
+                .layer(axum::extract::DefaultBodyLimit::max(wangan_core::platform::attachments::MAX_BYTES + 64 * 1024)),
         )
         .routes(routes!(evidence_file))
         .routes(routes!(add_supplement))

@@ -1,1 +1,4 @@
-use crate::AppState; pub fn routes() -> axum::Router<AppState> { axum::Router::new() }
+use crate::AppState;
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+}

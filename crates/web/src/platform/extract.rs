@@ -459,4 +459,3 @@ pub(crate) fn closed_word<T: wangan_core::platform::closed_set::ClosedSet>(
             .ok_or_else(|| wangan_core::CoreError::invalid(field, "unknown_choice")),
     }
 }
-

@@ -17,7 +17,10 @@ use crate::platform::page::{Page, PageRequest};
 use crate::platform::store::Store;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -54,7 +57,11 @@ fn texts_json(msg: &Message) -> String {
 
 fn message_of(a: &duty_alert::Model) -> Message {
     let texts: Vec<(String, String)> = serde_json::from_str(&a.body).unwrap_or_default();
-    let texts = if texts.len() == LOCALES.len() { texts } else { LOCALES.iter().map(|_| (a.subject.clone(), String::new())).collect() };
+    let texts = if texts.len() == LOCALES.len() {
+        texts
+    } else {
+        LOCALES.iter().map(|_| (a.subject.clone(), String::new())).collect()
+    };
     Message { event: a.event.clone(), link: a.link.clone(), texts }
 }
 
@@ -151,7 +158,8 @@ pub async fn escalate(store: &Store) -> Result<u64> {
 }
 
 fn may_acknowledge(who: &Principal, a: &duty_alert::Model) -> bool {
-    a.state == AlertState::Open && (who.may(Permission::ManageDuty(a.unit_id)) || (who.person_id.is_some() && who.person_id == a.person_id))
+    a.state == AlertState::Open
+        && (who.may(Permission::ManageDuty(a.unit_id)) || (who.person_id.is_some() && who.person_id == a.person_id))
 }
 
 async fn views<C: ConnectionTrait>(conn: &C, who: &Principal, rows: Vec<duty_alert::Model>) -> Result<Vec<AlertView>> {
@@ -159,7 +167,10 @@ async fn views<C: ConnectionTrait>(conn: &C, who: &Principal, rows: Vec<duty_ale
     let people: std::collections::HashMap<i64, String> = crate::directory::entity::person::Entity::find()
         .select_only()
         .columns([crate::directory::entity::person::Column::Id, crate::directory::entity::person::Column::Name])
-        .filter(crate::directory::entity::person::Column::Id.is_in(rows.iter().filter_map(|a| a.person_id).collect::<Vec<_>>()))
+        .filter(
+            crate::directory::entity::person::Column::Id
+                .is_in(rows.iter().filter_map(|a| a.person_id).collect::<Vec<_>>()),
+        )
         .into_tuple::<(i64, String)>()
         .all(conn)
         .await?
@@ -234,8 +245,14 @@ pub async fn acknowledge(store: &Store, who: &Principal, id: i64) -> Result<Aler
         &*txn,
         now,
         &Actor::from(who),
-        Change::updated("duty_alert", id, Some(a.unit_id), json!({"state": AlertState::Open}), json!({"state": AlertState::Acknowledged}))
-            .with_action("acknowledge"),
+        Change::updated(
+            "duty_alert",
+            id,
+            Some(a.unit_id),
+            json!({"state": AlertState::Open}),
+            json!({"state": AlertState::Acknowledged}),
+        )
+        .with_action("acknowledge"),
     )
     .await?;
     let a = duty_alert::Entity::find_by_id(id).one(&*txn).await?.ok_or(CoreError::NotFound)?;

@@ -64,8 +64,27 @@ pub struct RotaInput {
     #[serde(default)]
     #[schema(max_length = 32)]
     pub unit: Option<String>,
-    #[serde(flatten)]
-    pub rota: Rota,
+    pub starts_on: chrono::NaiveDate,
+    /// Days the rota covers (7 × weeks).
+    #[schema(minimum = 1, maximum = 92)]
+    pub days: u32,
+    /// The hour of the handover, `08:30` (local time).
+    #[schema(pattern = "^[0-2][0-9]:[0-5][0-9]$")]
+    pub handover: String,
+    /// People's ids, in turn.
+    #[schema(min_items = 1, max_items = 31)]
+    pub people: Vec<i64>,
+}
+
+impl RotaInput {
+    fn rota(&self) -> Rota {
+        Rota {
+            starts_on: self.starts_on,
+            days: self.days,
+            handover: self.handover.clone(),
+            people: self.people.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -206,17 +225,30 @@ fn center_name(store: &Store) -> String {
     store.documents().center.clone()
 }
 
-async fn people_by_ids<C: ConnectionTrait>(conn: &C, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, person::Model>> {
+async fn people_by_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, person::Model>> {
     let mut ids: Vec<i64> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(person::Entity::find().filter(person::Column::Id.is_in(ids)).all(conn).await?.into_iter().map(|p| (p.id, p)).collect())
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
 }
 
-async fn shift_views<C: ConnectionTrait>(store: &Store, conn: &C, rows: Vec<duty_shift::Model>) -> Result<Vec<ShiftView>> {
+async fn shift_views<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    rows: Vec<duty_shift::Model>,
+) -> Result<Vec<ShiftView>> {
     let units = crate::directory::service::units::by_ids(conn, rows.iter().filter_map(|s| s.unit_id)).await?;
     let people = people_by_ids(conn, rows.iter().map(|s| s.person_id)).await?;
     Ok(rows
@@ -276,12 +308,15 @@ pub async fn list(store: &Store, who: &Principal, f: &ShiftFilter) -> Result<Vec
         None => {
             if let Scope::Units(ids) = who.scope() {
                 q = q.filter(
-                    Condition::any().add(duty_shift::Column::UnitId.is_null()).add(duty_shift::Column::UnitId.is_in(ids)),
+                    Condition::any()
+                        .add(duty_shift::Column::UnitId.is_null())
+                        .add(duty_shift::Column::UnitId.is_in(ids)),
                 );
             }
         }
     }
-    let rows = q.order_by_asc(duty_shift::Column::StartsAt).order_by_asc(duty_shift::Column::Id).limit(5000).all(conn).await?;
+    let rows =
+        q.order_by_asc(duty_shift::Column::StartsAt).order_by_asc(duty_shift::Column::Id).limit(5000).all(conn).await?;
     shift_views(store, conn, rows).await
 }
 
@@ -322,7 +357,12 @@ pub async fn create(store: &Store, who: &Principal, input: ShiftInput) -> Result
         &*txn,
         now,
         &Actor::from(who),
-        Change::created("duty_shift", s.id, s.unit_id, json!({"person_id": s.person_id, "starts_at": s.starts_at, "ends_at": s.ends_at})),
+        Change::created(
+            "duty_shift",
+            s.id,
+            s.unit_id,
+            json!({"person_id": s.person_id, "starts_at": s.starts_at, "ends_at": s.ends_at}),
+        ),
     )
     .await?;
     let v = shift_views(store, &*txn, vec![s]).await?;
@@ -333,14 +373,15 @@ pub async fn create(store: &Store, who: &Principal, input: ShiftInput) -> Result
 /// A rota: one shift per day, the people in turn. Shifts already in the
 /// roster over those days are kept (the coverage view shows overlaps).
 pub async fn create_rota(store: &Store, who: &Principal, input: RotaInput) -> Result<Vec<ShiftView>> {
+    let rota = input.rota();
     let txn = store.begin_write().await?;
     let owner = roster_owner(&*txn, who, input.unit.as_deref(), true).await?;
     let mut errors = Vec::new();
-    for (i, pid) in input.rota.people.iter().enumerate() {
+    for (i, pid) in rota.people.iter().enumerate() {
         check_person(&*txn, &format!("people[{i}]"), *pid, owner.as_ref(), &mut errors).await?;
     }
     let tz = store.notice_policy().time_zone;
-    let shifts = match rules::expand_rota(&input.rota, &tz) {
+    let shifts = match rules::expand_rota(&rota, &tz) {
         Ok(s) => s,
         Err(code) => {
             let field = match code {
@@ -389,7 +430,7 @@ pub async fn create_rota(store: &Store, who: &Principal, input: RotaInput) -> Re
         now,
         &Actor::from(who),
         Change::event("rota", "duty_shift", created.first().map_or(0, |s| s.id), unit_id).with_after(
-            json!({"starts_on": input.rota.starts_on, "days": input.rota.days, "handover": input.rota.handover, "people": input.rota.people}),
+            json!({"starts_on": rota.starts_on, "days": rota.days, "handover": rota.handover, "people": rota.people}),
         ),
     )
     .await?;
@@ -422,7 +463,12 @@ pub async fn delete(store: &Store, who: &Principal, id: i64) -> Result<()> {
         &*txn,
         store.now(),
         &Actor::from(who),
-        Change::deleted("duty_shift", id, s.unit_id, json!({"person_id": s.person_id, "starts_at": s.starts_at, "ends_at": s.ends_at})),
+        Change::deleted(
+            "duty_shift",
+            id,
+            s.unit_id,
+            json!({"person_id": s.person_id, "starts_at": s.starts_at, "ends_at": s.ends_at}),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -508,11 +554,8 @@ pub async fn now(store: &Store, who: &Principal) -> Result<Vec<OnDuty>> {
         per_unit.entry(*u).or_insert_with(|| pick(Some(*u)));
     }
     let units = crate::directory::service::units::by_ids(conn, per_unit.keys().copied()).await?;
-    let people = people_by_ids(
-        conn,
-        per_unit.values().flatten().map(|x| x.1).chain(center.iter().map(|x| x.1)),
-    )
-    .await?;
+    let people =
+        people_by_ids(conn, per_unit.values().flatten().map(|x| x.1).chain(center.iter().map(|x| x.1))).await?;
     Ok(systems
         .into_iter()
         .map(|(id, name, u)| {
@@ -589,17 +632,15 @@ pub async fn remind_gaps(store: &Store) -> Result<u64> {
     let cover = coverage(store, &everyone).await?;
     let now = store.now();
     let tz = store.notice_policy().time_zone;
-    let midnight = crate::duty::rules::local_instant(
-        &tz,
-        now.with_timezone(&tz).date_naive(),
-        chrono::NaiveTime::MIN,
-    );
+    let midnight = crate::duty::rules::local_instant(&tz, now.with_timezone(&tz).date_naive(), chrono::NaiveTime::MIN);
     let txn = store.begin_write().await?;
     let mut outbox = Outbox::new();
     let mut n = 0;
     for c in cover.into_iter().filter(|c| !c.gaps.is_empty()) {
         let unit_id = match &c.unit {
-            Some(code) => crate::directory::service::units::find_visible(&*txn, &everyone, code).await.ok().map(|u| u.id),
+            Some(code) => {
+                crate::directory::service::units::find_visible(&*txn, &everyone, code).await.ok().map(|u| u.id)
+            }
             None => None,
         };
         let mut sent = outbox::Entity::find()
@@ -624,7 +665,8 @@ pub async fn remind_gaps(store: &Store) -> Result<u64> {
             .join("\n");
             (subject, body)
         });
-        let audiences: &[Audience] = if unit_id.is_some() { &[Audience::Direct, Audience::Unit] } else { &[Audience::Center] };
+        let audiences: &[Audience] =
+            if unit_id.is_some() { &[Audience::Direct, Audience::Unit] } else { &[Audience::Center] };
         if outbox.add(&*txn, now, unit_id, audiences, &msg).await? > 0 {
             n += 1;
         }
@@ -634,7 +676,11 @@ pub async fn remind_gaps(store: &Store) -> Result<u64> {
     Ok(n)
 }
 
-async fn swap_views<C: ConnectionTrait>(conn: &C, who: &Principal, rows: Vec<duty_swap::Model>) -> Result<Vec<SwapView>> {
+async fn swap_views<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    rows: Vec<duty_swap::Model>,
+) -> Result<Vec<SwapView>> {
     let shifts: HashMap<i64, duty_shift::Model> = duty_shift::Entity::find()
         .filter(duty_shift::Column::Id.is_in(rows.iter().map(|s| s.shift_id).collect::<Vec<_>>()))
         .all(conn)
@@ -683,7 +729,9 @@ pub async fn swaps(store: &Store, who: &Principal) -> Result<Vec<SwapView>> {
         let visible: Vec<i64> = duty_shift::Entity::find()
             .select_only()
             .column(duty_shift::Column::Id)
-            .filter(Condition::any().add(duty_shift::Column::UnitId.is_null()).add(duty_shift::Column::UnitId.is_in(ids)))
+            .filter(
+                Condition::any().add(duty_shift::Column::UnitId.is_null()).add(duty_shift::Column::UnitId.is_in(ids)),
+            )
             .into_tuple()
             .all(conn)
             .await?;
@@ -749,7 +797,12 @@ pub async fn request_swap(store: &Store, who: &Principal, shift_id: i64, input: 
         &*txn,
         now,
         &Actor::from(who),
-        Change::created("duty_swap", w.id, s.unit_id, json!({"shift_id": shift_id, "to_person_id": input.to_person_id})),
+        Change::created(
+            "duty_swap",
+            w.id,
+            s.unit_id,
+            json!({"shift_id": shift_id, "to_person_id": input.to_person_id}),
+        ),
     )
     .await?;
     let v = swap_views(&*txn, who, vec![w]).await?;
@@ -826,7 +879,8 @@ pub async fn handover(store: &Store, who: &Principal, input: HandoverInput) -> R
                 .filter(duty_shift::Column::EndsAt.gt(now))
                 .all(&*txn)
                 .await?;
-            let spans: Vec<Span> = rows.iter().map(|s| Span { id: s.id, starts_at: s.starts_at, ends_at: s.ends_at }).collect();
+            let spans: Vec<Span> =
+                rows.iter().map(|s| Span { id: s.id, starts_at: s.starts_at, ends_at: s.ends_at }).collect();
             rules::on_duty_at(&spans, now).and_then(|sp| rows.into_iter().find(|r| r.id == sp.id))
         }
     };
@@ -848,8 +902,13 @@ pub async fn handover(store: &Store, who: &Principal, input: HandoverInput) -> R
     }
     .insert(&*txn)
     .await?;
-    audit::append(&*txn, now, &Actor::from(who), Change::created("duty_handover", h.id, unit_id, json!({"shift_id": h.shift_id})))
-        .await?;
+    audit::append(
+        &*txn,
+        now,
+        &Actor::from(who),
+        Change::created("duty_handover", h.id, unit_id, json!({"shift_id": h.shift_id})),
+    )
+    .await?;
     let v = handover_views(store, &*txn, vec![h]).await?;
     txn.commit().await?;
     v.into_iter().next().ok_or(CoreError::NotFound)
@@ -898,8 +957,15 @@ pub async fn handovers(store: &Store, who: &Principal) -> Result<Vec<HandoverVie
     let conn = store.db();
     let mut q = duty_handover::Entity::find();
     if let Scope::Units(ids) = who.scope() {
-        q = q.filter(Condition::any().add(duty_handover::Column::UnitId.is_null()).add(duty_handover::Column::UnitId.is_in(ids)));
+        q = q.filter(
+            Condition::any().add(duty_handover::Column::UnitId.is_null()).add(duty_handover::Column::UnitId.is_in(ids)),
+        );
     }
-    let rows = q.order_by_desc(duty_handover::Column::WrittenAt).order_by_desc(duty_handover::Column::Id).limit(100).all(conn).await?;
+    let rows = q
+        .order_by_desc(duty_handover::Column::WrittenAt)
+        .order_by_desc(duty_handover::Column::Id)
+        .limit(100)
+        .all(conn)
+        .await?;
     handover_views(store, conn, rows).await
 }

@@ -244,11 +244,7 @@ fn to_view(
 ) -> IncidentView {
     let u = units.get(&m.unit_id);
     let open = m.state == IncidentState::Open;
-    let next_due_at = clock
-        .iter()
-        .filter(|c| c.done_at.is_none() && open)
-        .filter_map(|c| c.due_at)
-        .min();
+    let next_due_at = clock.iter().filter(|c| c.done_at.is_none() && open).filter_map(|c| c.due_at).min();
     IncidentView {
         unit: u.map(|u| u.code.clone()).unwrap_or_default(),
         unit_name: u.map(|u| u.name.clone()).unwrap_or_default(),
@@ -307,7 +303,9 @@ pub async fn list(store: &Store, who: &Principal, f: &IncidentFilter, page: Page
     if let Some(code) = f.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         match crate::directory::service::units::find_visible(conn, who, code).await {
             Ok(u) => q = q.filter(incident::Column::UnitId.eq(u.id)),
-            Err(CoreError::NotFound) => return Ok(Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() }),
+            Err(CoreError::NotFound) => {
+                return Ok(Page { items: vec![], total: 0, page: page.page(), per_page: page.per_page() });
+            }
             Err(e) => return Err(e),
         }
     }
@@ -364,7 +362,13 @@ async fn detail_in<C: ConnectionTrait>(store: &Store, conn: &C, who: &Principal,
     };
     let mut steps_v: Vec<StepView> = steps
         .into_iter()
-        .map(|s| StepView { step: s.step, done_at: s.done_at, done_by: s.done_by, note: s.note, recorded_at: s.recorded_at })
+        .map(|s| StepView {
+            step: s.step,
+            done_at: s.done_at,
+            done_by: s.done_by,
+            note: s.note,
+            recorded_at: s.recorded_at,
+        })
         .collect();
     steps_v.sort_by_key(|s| s.done_at);
     Ok(IncidentDetail {
@@ -429,7 +433,14 @@ pub async fn timeline(store: &Store, who: &Principal, id: i64) -> Result<Vec<Eve
         .collect())
 }
 
-async fn event<C: ConnectionTrait>(conn: &C, id: i64, kind: EventKind, at: DateTime<Utc>, by: &str, text: String) -> Result<()> {
+async fn event<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    kind: EventKind,
+    at: DateTime<Utc>,
+    by: &str,
+    text: String,
+) -> Result<()> {
     incident_event::ActiveModel {
         incident_id: Set(id),
         kind: Set(kind),
@@ -664,12 +675,15 @@ pub(crate) async fn insert<C: ConnectionTrait>(
         .join("\n");
         (subject.chars().take(200).collect(), body)
     });
-    crate::duty::service::alerts::raise_in(store, conn, now, d.unit_id, d.systems.first().copied(), &msg, outbox).await?;
+    crate::duty::service::alerts::raise_in(store, conn, now, d.unit_id, d.systems.first().copied(), &msg, outbox)
+        .await?;
     Ok(m.id)
 }
 
 /// A monitoring finding on an internet-facing system opens an incident with
-/// the system, the evidence and the finding's time (in the monitor's transaction).
+/// the system, the evidence and the finding's time (in the monitor's
+/// transaction), or joins the system's open incident of the same kind.
+/// `Some` when an incident carries it (and so alerts for it).
 pub(crate) async fn open_from_finding<C: ConnectionTrait>(
     store: &Store,
     conn: &C,
@@ -688,14 +702,35 @@ pub(crate) async fn open_from_finding<C: ConnectionTrait>(
     if facing != Some(true) {
         return Ok(None);
     }
-    let already = incident::Entity::find()
-        .filter(incident::Column::FindingId.eq(f.id))
-        .count(conn)
-        .await?;
+    let already = incident::Entity::find().filter(incident::Column::FindingId.eq(f.id)).count(conn).await?;
     if already > 0 {
         return Ok(None);
     }
-    let homepage = url::Url::parse(url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html" | "/index.htm" | "/index.php"));
+    // Another finding of the same kind on a system with an open incident
+    // from monitoring joins that incident's timeline (one defacement, one
+    // incident), and its alert is not repeated.
+    let on_system: Vec<i64> = incident_system::Entity::find()
+        .select_only()
+        .column(incident_system::Column::IncidentId)
+        .filter(incident_system::Column::SystemId.eq(f.system_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if let Some(open) = incident::Entity::find()
+        .filter(incident::Column::Id.is_in(on_system))
+        .filter(incident::Column::State.eq(IncidentState::Open))
+        .filter(incident::Column::Source.eq(IncidentSource::Monitoring))
+        .filter(incident::Column::Kind.eq(kind))
+        .order_by_desc(incident::Column::Id)
+        .one(conn)
+        .await?
+    {
+        let text = format!("新的监测发现：{}（{}）", f.summary, url).chars().take(2000).collect();
+        event(conn, open.id, EventKind::Finding, store.now(), "monitor", text).await?;
+        return Ok(Some(open.id));
+    }
+    let homepage =
+        url::Url::parse(url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html" | "/index.htm" | "/index.php"));
     let evidence: serde_json::Value = serde_json::from_str(&f.evidence).unwrap_or_default();
     let mut description = format!("监测地址：{url}\n发现：{}\n首次发现：{}\n", f.summary, f.first_seen_at.to_rfc3339());
     if !evidence.is_null() {
@@ -721,7 +756,12 @@ pub(crate) async fn open_from_finding<C: ConnectionTrait>(
     insert(store, conn, &Principal::system("monitor"), draft, outbox).await.map(Some)
 }
 
-async fn open_for_work<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64, manage: bool) -> Result<incident::Model> {
+async fn open_for_work<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    id: i64,
+    manage: bool,
+) -> Result<incident::Model> {
     let m = find_visible(conn, who, id).await?;
     if manage {
         who.require(Permission::ManageReadiness)?;
@@ -851,8 +891,14 @@ pub async fn set_grade(store: &Store, who: &Principal, id: i64, input: GradeInpu
         &*txn,
         now,
         &Actor::from(who),
-        Change::updated("incident", id, Some(m.unit_id), json!({"grade": m.grade}), json!({"grade": input.grade, "note": note}))
-            .with_action("grade"),
+        Change::updated(
+            "incident",
+            id,
+            Some(m.unit_id),
+            json!({"grade": m.grade}),
+            json!({"grade": input.grade, "note": note}),
+        )
+        .with_action("grade"),
     )
     .await?;
     let d = detail_in(store, &*txn, who, id).await?;
@@ -991,7 +1037,8 @@ pub async fn record_step(store: &Store, who: &Principal, id: i64, input: StepInp
         &*txn,
         now,
         &Actor::from(who),
-        Change::event("step", "incident", id, Some(m.unit_id)).with_after(json!({"step": input.step, "done_at": done_at, "note": note})),
+        Change::event("step", "incident", id, Some(m.unit_id))
+            .with_after(json!({"step": input.step, "done_at": done_at, "note": note})),
     )
     .await?;
     let d = detail_in(store, &*txn, who, id).await?;
@@ -1052,7 +1099,8 @@ pub async fn add_evidence(
         &*txn,
         now,
         &Actor::from(who),
-        Change::event("evidence", "incident", id, Some(m.unit_id)).with_after(json!({"files": names, "description": description})),
+        Change::event("evidence", "incident", id, Some(m.unit_id))
+            .with_after(json!({"files": names, "description": description})),
     )
     .await?;
     let d = detail_in(store, &*txn, who, id).await?;
@@ -1062,7 +1110,12 @@ pub async fn add_evidence(
 
 /// Read a piece of evidence: the file is checked against the hash taken at
 /// collection, and the reading is written to the timeline (chain of custody).
-pub async fn evidence_file(store: &Store, who: &Principal, id: i64, evidence_id: i64) -> Result<(String, String, Vec<u8>)> {
+pub async fn evidence_file(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    evidence_id: i64,
+) -> Result<(String, String, Vec<u8>)> {
     let txn = store.begin_write().await?;
     find_visible(&*txn, who, id).await?;
     let e = incident_evidence::Entity::find_by_id(evidence_id)
@@ -1134,8 +1187,14 @@ pub async fn close(store: &Store, who: &Principal, id: i64, input: CloseInput) -
         &*txn,
         now,
         &Actor::from(who),
-        Change::updated("incident", id, Some(m.unit_id), json!({"state": IncidentState::Open}), json!({"state": IncidentState::Closed, "cause": cause, "measures": measures}))
-            .with_action("close"),
+        Change::updated(
+            "incident",
+            id,
+            Some(m.unit_id),
+            json!({"state": IncidentState::Open}),
+            json!({"state": IncidentState::Closed, "cause": cause, "measures": measures}),
+        )
+        .with_action("close"),
     )
     .await?;
     let d = detail_in(store, &*txn, who, id).await?;
@@ -1145,7 +1204,9 @@ pub async fn close(store: &Store, who: &Principal, id: i64, input: CloseInput) -
 
 /// Open incidents in scope whose report target has passed, and those due within a day.
 pub async fn counts(store: &Store, who: &Principal) -> Result<(u64, u64)> {
-    let page = list(store, who, &IncidentFilter { state: Some(IncidentState::Open), unit: None }, PageRequest::new(1, 200)).await?;
+    let page =
+        list(store, who, &IncidentFilter { state: Some(IncidentState::Open), unit: None }, PageRequest::new(1, 200))
+            .await?;
     let overdue = page.items.iter().filter(|i| i.overdue).count() as u64;
     Ok((page.total, overdue))
 }

@@ -31,7 +31,11 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
             match done {
                 Some(s) if s.note.is_empty() => format!("{}：{}（{}）", c.step.zh(), at(s.done_at), s.done_by),
                 Some(s) => format!("{}：{}（{}）{}", c.step.zh(), at(s.done_at), s.done_by, s.note),
-                None => format!("{}：未完成{}", c.step.zh(), c.due_at.map(|d| format!("（时限 {}）", at(d))).unwrap_or_default()),
+                None => format!(
+                    "{}：未完成{}",
+                    c.step.zh(),
+                    c.due_at.map(|d| format!("（时限 {}）", at(d))).unwrap_or_default()
+                ),
             }
         })
         .collect::<Vec<_>>()
@@ -73,14 +77,13 @@ pub async fn report_docx(store: &Store, who: &Principal, id: i64) -> Result<(Str
     }
     let doc = store.documents();
     let form = FormDocument {
-        title: format!(
-            "{}网络安全事件{}",
-            doc.institution,
-            if closed { "处置总结报告" } else { "报告" }
-        ),
+        title: format!("{}网络安全事件{}", doc.institution, if closed { "处置总结报告" } else { "报告" }),
         subtitle: format!("报告时间：{}", at(store.now())),
         rows,
-        after: vec![format!("报告单位（盖章）：{}", i.unit_name), "单位负责人（签字）：                    日期：".into()],
+        after: vec![
+            format!("报告单位（盖章）：{}", i.unit_name),
+            "单位负责人（签字）：                    日期：".into(),
+        ],
     };
     let bytes = wangan_office::write_form_docx(&form).map_err(|e| CoreError::Internal(e.to_string()))?;
     let kind = if closed { "网络安全事件总结报告" } else { "网络安全事件报告" };
