@@ -49,7 +49,7 @@ async fn an_incident_from_detection_to_its_closing_report() {
     assert_eq!(due(step(&d, "reported_cac")), detected + Duration::hours(4));
     assert_eq!(step(&d, "reported_police")["remaining_s"], 4 * 3600);
     assert_eq!(step(&d, "contained")["due_at"], Value::Null);
-    assert_eq!(d["actions"], json!({"work": true, "manage": false}));
+    assert_eq!(d["actions"], json!({"work": true, "manage": false, "supplement": true}));
     // The unit's head of another unit does not see it; the unit admin may not grade it.
     s.app.unit("math", "数学学院").await;
     let other = s.app.api(&s.app.user("math-admin", Role::UnitAdmin, Some("math")).await);
@@ -175,7 +175,7 @@ async fn an_incident_from_detection_to_its_closing_report() {
         .await;
     assert_eq!(st, 200, "{d}");
     assert_eq!(d["incident"]["state"], "closed");
-    assert_eq!(d["actions"], json!({"work": false, "manage": false}));
+    assert_eq!(d["actions"], json!({"work": false, "manage": false, "supplement": true}));
     assert_eq!(s.unit_admin.send("post", &format!("/incidents/{id}/steps"), json!({"step": "preserved"})).await.0, 409);
     // Supplements may still follow a closed incident (续报).
     assert_eq!(

@@ -2,7 +2,7 @@
 //! finding (the computer school's site carries hidden gambling links, as its
 //! simulated site does), a closed data-leak incident graded 重大 with its
 //! accountability record, a duty roster for the center and two units with
-//! gaps, and a key period under way with one unit's daily report missing.
+//! gaps, and a key period under way with the library's daily report missing.
 
 use crate::duty::service::shifts::{self, RotaInput, ShiftInput};
 use crate::incidents::IncidentStep;
@@ -245,33 +245,38 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
         },
     )
     .await?;
-    for unit in ["cs", "ee"] {
-        for back in [2, 1] {
-            key_periods::report(
+    // cs and ee filed every day by the hour; the library only the first day.
+    let filed = [("cs", [2, 1, 0].as_slice()), ("ee", [2, 1, 0].as_slice()), ("library", [2].as_slice())];
+    for (unit, days) in filed {
+        for back in days {
+            let day = today - Duration::days(*back);
+            let r = key_periods::report(
                 store,
                 sys,
                 period.period.id,
                 ReportInput {
                     unit: unit.into(),
-                    day: Some(today - Duration::days(back)),
-                    zero: back == 1,
-                    content: if back == 1 { String::new() } else { "拦截扫描探测 86 次，无异常。".into() },
+                    day: Some(day),
+                    zero: *back != 2,
+                    content: if *back == 2 { "拦截扫描探测 86 次，无异常。".into() } else { String::new() },
                 },
             )
             .await?;
+            // As if filed that morning at ten (or now, if earlier).
+            let morning = crate::duty::rules::local_instant(
+                &tz,
+                day,
+                chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
+            );
+            crate::key_periods::entity::key_period_report::Entity::update_many()
+                .col_expr(
+                    crate::key_periods::entity::key_period_report::Column::SubmittedAt,
+                    sea_orm::sea_query::Expr::value(morning.min(now)),
+                )
+                .filter(crate::key_periods::entity::key_period_report::Column::Id.eq(r.id))
+                .exec(store.db())
+                .await?;
         }
     }
-    key_periods::report(
-        store,
-        sys,
-        period.period.id,
-        ReportInput {
-            unit: "library".into(),
-            day: Some(today - Duration::days(2)),
-            zero: true,
-            content: String::new(),
-        },
-    )
-    .await?;
     Ok(())
 }

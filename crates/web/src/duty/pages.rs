@@ -1,4 +1,319 @@
+//! The duty page: who is on duty now, the coming days' coverage with its
+//! gaps, the roster, open alerts, swaps and the handover log, with the
+//! forms to add a shift, write a weekly rota, ask for and decide swaps and
+//! write the handover.
+
 use crate::AppState;
-pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
+use crate::platform::error::WebError;
+use crate::platform::extract::{CsrfForm, PageUser};
+use crate::platform::form::form_time;
+use crate::platform::page::{Ctx, OrPage, PageResult, fail, is_form_error, path_id, render_status};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use wangan_core::duty::service::alerts::{self, AlertView};
+use wangan_core::duty::service::shifts::{self, Coverage, HandoverView, OnDuty, ShiftView, SwapView};
+use wangan_core::duty::{AlertRung, SwapState};
+use wangan_core::platform::access::Permission;
+use wangan_core::{CoreError, FieldError, PageRequest};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/duty", get(page))
+        .route("/duty/shifts", post(add_shift))
+        .route("/duty/rotas", post(add_rota))
+        .route("/duty/shifts/{id}/delete", post(delete_shift))
+        .route("/duty/swaps", post(request_swap))
+        .route("/duty/swaps/{id}/decision", post(decide_swap))
+        .route("/duty/handovers", post(handover))
+        .route("/duty/alerts/{id}/acknowledge", post(acknowledge))
+}
+
+/// The people on duty for a unit's important systems now.
+pub struct UnitOnDuty {
+    pub unit_name: String,
+    pub level: String,
+    pub person_name: String,
+    pub phone: String,
+    pub until: Option<DateTime<Utc>>,
+    pub systems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "duty/page.html")]
+struct DutyPage {
+    ctx: Ctx,
+    now: Vec<UnitOnDuty>,
+    coverage: Vec<Coverage>,
+    shifts: Vec<ShiftView>,
+    alerts: Vec<AlertView>,
+    swaps: Vec<SwapView>,
+    handovers: Vec<HandoverView>,
+    /// Rosters the caller keeps: ("" for the center, or a unit's code; name).
+    rosters: Vec<(String, String)>,
+    /// People the caller may put on a roster: (id, "name（unit）").
+    people: Vec<(i64, String)>,
+    weekdays: [&'static str; 7],
+    today: String,
+}
+
+impl DutyPage {
+    fn hours(&self, c: &Coverage) -> i64 {
+        c.gaps.iter().map(|g| (g.to - g.from).num_hours()).sum()
+    }
+
+    fn is_requested(&self, s: &SwapState) -> bool {
+        *s == SwapState::Requested
+    }
+
+    fn rung_class(&self, r: &AlertRung) -> &'static str {
+        match r {
+            AlertRung::Duty => "",
+            AlertRung::Direct => "warn",
+            AlertRung::Center => "bad",
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct OkQuery {
+    ok: Option<String>,
+}
+
+fn group_now(rows: Vec<OnDuty>) -> Vec<UnitOnDuty> {
+    let mut out: Vec<UnitOnDuty> = Vec::new();
+    for r in rows {
+        match out.iter_mut().find(|u| u.unit_name == r.unit_name) {
+            Some(u) => u.systems.push(r.system_name),
+            None => out.push(UnitOnDuty {
+                unit_name: r.unit_name,
+                level: r.level,
+                person_name: r.person_name,
+                phone: r.phone,
+                until: r.until,
+                systems: vec![r.system_name],
+            }),
+        }
+    }
+    // Nobody on duty first.
+    out.sort_by_key(|u| u.level != "none");
+    out
+}
+
+async fn duty_page(s: &AppState, user: &PageUser, ok: Option<&str>, error: Option<&WebError>) -> PageResult {
+    let who = &user.principal;
+    let now = group_now(shifts::now(&s.store, who).await.or_page(user)?);
+    let coverage = shifts::coverage(&s.store, who).await.or_page(user)?;
+    let from = s.store.now() - chrono::Duration::hours(12);
+    let f = shifts::ShiftFilter { unit: None, from: Some(from), to: Some(from + chrono::Duration::days(8)) };
+    let mut list = shifts::list(&s.store, who, &f).await.or_page(user)?;
+    list.truncate(300);
+    let alerts = alerts::list(&s.store, who, &alerts::AlertFilter { open: true }, PageRequest::new(1, 50))
+        .await
+        .or_page(user)?
+        .items;
+    let swaps = shifts::swaps(&s.store, who).await.or_page(user)?.into_iter().take(30).collect();
+    let handovers = shifts::handovers(&s.store, who).await.or_page(user)?.into_iter().take(20).collect();
+    let units = wangan_core::directory::service::units::all_visible(&s.store, who).await.or_page(user)?;
+    let mut rosters = Vec::new();
+    if who.may(Permission::ManageReadiness) {
+        rosters.push((String::new(), s.store.documents().center.clone()));
+    }
+    let kept: Vec<i64> = units.iter().filter(|u| who.may(Permission::ManageDuty(u.id))).map(|u| u.id).collect();
+    rosters.extend(units.iter().filter(|u| kept.contains(&u.id)).map(|u| (u.code.clone(), u.name.clone())));
+    let mut people = Vec::new();
+    if !rosters.is_empty() {
+        let f = wangan_core::directory::service::people::PersonFilter::default();
+        let page = wangan_core::directory::service::people::list(&s.store, who, &f, PageRequest::new(1, 1000))
+            .await
+            .or_page(user)?;
+        people = page.items.into_iter().map(|p| (p.id, format!("{}（{}）", p.name, p.unit_name))).collect();
+    }
+    let mut ctx = Ctx::new(s, Some(user), "readiness").with_flash(ok);
+    let status = match error {
+        Some(e) => {
+            ctx = ctx.with_error(e);
+            e.status()
+        }
+        None => StatusCode::OK,
+    };
+    let weekdays = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    let today = s.store.now().with_timezone(&s.store.notice_policy().time_zone).date_naive().to_string();
+    render_status(
+        status,
+        DutyPage { ctx, now, coverage, shifts: list, alerts, swaps, handovers, rosters, people, weekdays, today },
+    )
+}
+
+async fn page(State(s): State<AppState>, user: PageUser, Query(q): Query<OkQuery>) -> PageResult {
+    duty_page(&s, &user, q.ok.as_deref(), None).await
+}
+
+async fn after<T>(s: &AppState, user: &PageUser, done: Result<T, CoreError>, ok: &str) -> PageResult {
+    match done.map_err(WebError::from) {
+        Ok(_) => Ok(Redirect::to(&format!("/duty?ok={ok}")).into_response()),
+        Err(e) if is_form_error(&e) => duty_page(s, user, None, Some(&e)).await,
+        Err(e) => Err(fail(user, e)),
+    }
+}
+
+fn roster(code: &str) -> Option<String> {
+    Some(code.trim().to_owned()).filter(|c| !c.is_empty())
+}
+
+fn person(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> i64 {
+    raw.trim().parse().unwrap_or_else(|_| {
+        errors.push(FieldError::new(field, "required"));
+        0
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ShiftForm {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn add_shift(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<ShiftForm>) -> PageResult {
+    let mut errors = Vec::new();
+    let person_id = person("person_id", &form.person_id, &mut errors);
+    let starts_at = form_time(&s, "starts_at", &form.starts_at, &mut errors);
+    let ends_at = form_time(&s, "ends_at", &form.ends_at, &mut errors);
+    let (Some(starts_at), Some(ends_at), true) = (starts_at, ends_at, errors.is_empty()) else {
+        if errors.is_empty() {
+            errors.push(FieldError::new("starts_at", "required"));
+        }
+        return after::<()>(&s, &user, Err(CoreError::Invalid(errors)), "").await;
+    };
+    let input = shifts::ShiftInput {
+        unit: roster(&form.unit),
+        person_id,
+        phone: form.phone,
+        starts_at,
+        ends_at,
+        note: form.note,
+    };
+    let done = shifts::create(&s.store, &user.principal, input).await;
+    after(&s, &user, done, "duty.shift_ok").await
+}
+
+async fn add_rota(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<Vec<(String, String)>>) -> PageResult {
+    let one = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut errors = Vec::new();
+    let people: Vec<i64> =
+        form.iter().filter(|(k, _)| k == "people").filter_map(|(_, v)| v.trim().parse().ok()).collect();
+    let starts_on = chrono::NaiveDate::parse_from_str(one("starts_on").trim(), "%Y-%m-%d").ok();
+    if starts_on.is_none() {
+        errors.push(FieldError::new("starts_on", "date_format"));
+    }
+    let weeks: u32 = one("weeks").trim().parse().unwrap_or(0);
+    if !(1..=13).contains(&weeks) {
+        errors.push(FieldError::new("weeks", "out_of_range"));
+    }
+    let (Some(starts_on), true) = (starts_on, errors.is_empty()) else {
+        return after::<()>(&s, &user, Err(CoreError::Invalid(errors)), "").await;
+    };
+    let input =
+        shifts::RotaInput { unit: roster(&one("unit")), starts_on, days: weeks * 7, handover: one("handover"), people };
+    let done = shifts::create_rota(&s.store, &user.principal, input).await;
+    after(&s, &user, done, "duty.rota_ok").await
+}
+
+async fn delete_shift(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<crate::accounts::session::Empty>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    shifts::delete(&s.store, &user.principal, id).await.or_page(&user)?;
+    Ok(Redirect::to("/duty?ok=duty.deleted_ok").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SwapForm {
+    #[serde(default)]
+    shift_id: String,
+    #[serde(default)]
+    to_person_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn request_swap(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<SwapForm>) -> PageResult {
+    let mut errors = Vec::new();
+    let shift_id = person("shift_id", &form.shift_id, &mut errors);
+    let to_person_id = person("to_person_id", &form.to_person_id, &mut errors);
+    if !errors.is_empty() {
+        return after::<()>(&s, &user, Err(CoreError::Invalid(errors)), "").await;
+    }
+    let done = shifts::request_swap(
+        &s.store,
+        &user.principal,
+        shift_id,
+        shifts::SwapInput { to_person_id, reason: form.reason },
+    )
+    .await;
+    after(&s, &user, done, "duty.swap_ok").await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn decide_swap(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<DecisionForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    let input = shifts::SwapDecision { approve: form.decision == "approve", note: form.note };
+    let done = shifts::decide_swap(&s.store, &user.principal, id, input).await;
+    after(&s, &user, done, "duty.decided_ok").await
+}
+
+#[derive(Deserialize)]
+pub struct HandoverForm {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn handover(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<HandoverForm>) -> PageResult {
+    let done = shifts::handover(
+        &s.store,
+        &user.principal,
+        shifts::HandoverInput { unit: roster(&form.unit), note: form.note },
+    )
+    .await;
+    after(&s, &user, done, "duty.handover_ok").await
+}
+
+async fn acknowledge(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, .. }: CsrfForm<crate::accounts::session::Empty>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    alerts::acknowledge(&s.store, &user.principal, id).await.or_page(&user)?;
+    Ok(Redirect::to("/duty?ok=duty.acknowledged_ok").into_response())
 }

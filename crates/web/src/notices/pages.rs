@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::audit::pages::AuditRow;
 use crate::platform::error::WebError;
 use crate::platform::extract::{CsrfForm, PageUser};
-use crate::platform::form::{lines, read_multipart};
+use crate::platform::form::{form_time, lines, local_input, read_multipart};
 use crate::platform::page::{
     Ctx, OkQuery, OrPage, PageResult, Pager, fail, is_form_error, list_url, path_id, render, render_status,
 };
@@ -16,14 +16,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use wangan_core::directory::service::units::{self, UnitView};
 use wangan_core::notices::service::notices::{self, NoticeDetail, NoticeView};
 use wangan_core::notices::service::rectifications::{self, RectificationDetail, RectificationView};
 use wangan_core::notices::{NoticeSource, NoticeStatus, RectificationStatus, Rung, Severity, ShutdownOrderState};
 use wangan_core::platform::access::Permission;
-use wangan_core::{CoreError, FieldError, Page, PageRequest};
+use wangan_core::{CoreError, Page, PageRequest};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,29 +51,6 @@ pub fn routes() -> Router<AppState> {
         .route("/rectifications/{id}/review", post(review))
         .route("/rectifications/{id}/report.docx", get(report_docx))
         .route("/rectifications/{id}/files/{aid}", get(rectification_file))
-}
-
-/// A `datetime-local` value (`2026-11-24T09:30`) in the platform's zone, as UTC.
-fn form_time(state: &AppState, field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    let parsed = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
-        .ok()
-        .and_then(|t| state.config.time_zone.from_local_datetime(&t).earliest());
-    match parsed {
-        Some(t) => Some(t.with_timezone(&Utc)),
-        None => {
-            errors.push(FieldError::new(field, "time_format"));
-            None
-        }
-    }
-}
-
-fn local_input(state: &AppState, t: &DateTime<Utc>) -> String {
-    t.with_timezone(&state.config.time_zone).format("%Y-%m-%dT%H:%M").to_string()
 }
 
 // ---- notices ------------------------------------------------------------

@@ -74,3 +74,31 @@ pub async fn read_multipart(
 pub fn multipart_error(e: axum::extract::multipart::MultipartError) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE { WebError::TooLarge } else { WebError::BadRequest(e.body_text()) }
 }
+
+/// A `datetime-local` value (`2026-11-24T09:30`) in the platform's zone, as UTC.
+pub(crate) fn form_time(
+    state: &crate::AppState,
+    field: &str,
+    raw: &str,
+    errors: &mut Vec<wangan_core::FieldError>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let parsed = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
+        .ok()
+        .and_then(|t| chrono::TimeZone::from_local_datetime(&state.config.time_zone, &t).earliest());
+    match parsed {
+        Some(t) => Some(t.with_timezone(&chrono::Utc)),
+        None => {
+            errors.push(wangan_core::FieldError::new(field, "time_format"));
+            None
+        }
+    }
+}
+
+pub(crate) fn local_input(state: &crate::AppState, t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&state.config.time_zone).format("%Y-%m-%dT%H:%M").to_string()
+}

@@ -147,6 +147,17 @@ labelled! {
     wangan_core::warnings::AckState => "ack",
     wangan_core::data_calls::DataCallState => "dcstate",
     wangan_core::data_calls::FieldKind => "fkind",
+    wangan_core::incidents::IncidentKind => "ikind",
+    wangan_core::incidents::IncidentGrade => "grade",
+    wangan_core::incidents::IncidentSource => "isource",
+    wangan_core::incidents::IncidentState => "istate",
+    wangan_core::incidents::IncidentStep => "istep",
+    wangan_core::incidents::EventKind => "ievent",
+    wangan_core::incidents::ClockState => "clock",
+    wangan_core::duty::AlertRung => "rung_duty",
+    wangan_core::duty::SwapState => "swap",
+    wangan_core::key_periods::PeriodKind => "pkind",
+    wangan_core::key_periods::ReportState => "rstate_kp",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();

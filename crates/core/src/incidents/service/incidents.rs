@@ -215,6 +215,8 @@ pub struct IncidentActions {
     pub work: bool,
     /// Set the grade and close.
     pub manage: bool,
+    /// Append a supplement (续报), also once closed.
+    pub supplement: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -359,6 +361,7 @@ async fn detail_in<C: ConnectionTrait>(store: &Store, conn: &C, who: &Principal,
     let actions = IncidentActions {
         work: open && who.may(Permission::WorkIncident(m.unit_id)),
         manage: open && who.may(Permission::ManageReadiness),
+        supplement: who.may(Permission::WorkIncident(m.unit_id)),
     };
     let mut steps_v: Vec<StepView> = steps
         .into_iter()
@@ -732,7 +735,8 @@ pub(crate) async fn open_from_finding<C: ConnectionTrait>(
     let homepage =
         url::Url::parse(url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html" | "/index.htm" | "/index.php"));
     let evidence: serde_json::Value = serde_json::from_str(&f.evidence).unwrap_or_default();
-    let mut description = format!("监测地址：{url}\n发现：{}\n首次发现：{}\n", f.summary, f.first_seen_at.to_rfc3339());
+    let first = f.first_seen_at.with_timezone(&store.notice_policy().time_zone).format("%Y-%m-%d %H:%M:%S");
+    let mut description = format!("监测地址：{url}\n发现：{}\n首次发现：{first}\n", f.summary);
     if !evidence.is_null() {
         description.push_str("证据：\n");
         description.extend(serde_json::to_string_pretty(&evidence).unwrap_or_default().chars().take(4000));
