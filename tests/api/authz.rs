@@ -1139,6 +1139,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
     app.unit("alpha", "甲学院").await;
     app.unit("beta", "乙学院").await;
     let people = [app.person("alpha", "甲一").await, app.person("beta", "乙一").await];
+    let seconds = [app.person("alpha", "甲二").await, app.person("beta", "乙二").await];
     let member = wangan_core::directory::service::leadership::add(
         &app.store,
         &wangan_core::Principal::system("t"),
@@ -1250,6 +1251,84 @@ async fn every_form_route_every_role_own_and_other_unit() {
             let golive = pending_golive(&app, system).await;
             let (campaign, finding) = campaign_with_finding(&app, system).await;
             let center = |ok: u16| if matches!(role, Admin | Officer) { ok } else { 403 };
+            // Readiness: the center or the unit's network admin or head works incidents and keeps the roster.
+            let keeps = matches!(role, Admin | Officer | UnitAdmin | Leader);
+            let works_incident = |ok: u16| {
+                if hidden {
+                    404
+                } else if keeps {
+                    ok
+                } else {
+                    403
+                }
+            };
+            let incident_hidden_422 = |ok: u16| {
+                if hidden {
+                    422
+                } else if keeps {
+                    ok
+                } else {
+                    403
+                }
+            };
+            let fresh_incident = || async {
+                wangan_core::incidents::service::incidents::create(
+                    &app.store,
+                    &sys,
+                    serde_json::from_value(json!({"unit": target, "title": "网页被篡改", "kind": "web_tampering",
+                        "systems": [system]}))
+                    .unwrap(),
+                )
+                .await
+                .unwrap()
+                .incident
+                .id
+            };
+            let incident = fresh_incident().await;
+            fresh_incident().await;
+            let alert = wangan_core::duty::service::alerts::list(&app.store, &sys, &Default::default(), wangan_core::PageRequest::new(1, 1))
+                .await
+                .unwrap()
+                .items[0]
+                .id;
+            let now = app.store.now();
+            let new_shift = || async {
+                wangan_core::duty::service::shifts::create(
+                    &app.store,
+                    &sys,
+                    serde_json::from_value(json!({"unit": target, "person_id": people[i],
+                        "starts_at": now + chrono::Duration::hours(1), "ends_at": now + chrono::Duration::hours(9)}))
+                    .unwrap(),
+                )
+                .await
+                .unwrap()
+                .id
+            };
+            let shift = new_shift().await;
+            let swap_shift = new_shift().await.to_string();
+            let second = seconds[i].to_string();
+            let swap = wangan_core::duty::service::shifts::request_swap(
+                &app.store,
+                &sys,
+                new_shift().await,
+                serde_json::from_value(json!({"to_person_id": seconds[i], "reason": "出差"})).unwrap(),
+            )
+            .await
+            .unwrap()
+            .id;
+            let day = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+            let (today, later) = (day.to_string(), (day + chrono::Duration::days(3)).to_string());
+            let period = wangan_core::key_periods::service::create(
+                &app.store,
+                &sys,
+                serde_json::from_value(json!({"title": "重保", "kind": "exams", "starts_on": today, "ends_on": later,
+                    "units": [target]}))
+                .unwrap(),
+            )
+            .await
+            .unwrap()
+            .period
+            .id;
             let decides = |ok: u16| {
                 if hidden {
                     404
@@ -1547,6 +1626,60 @@ async fn every_form_route_every_role_own_and_other_unit() {
                         403
                     },
                 ),
+                // Readiness (issue 16).
+                ("/incidents".into(), vec![("unit", target), ("title", "事件"), ("kind", "malware")], incident_hidden_422(303)),
+                (format!("/incidents/{incident}/update"), vec![("impact", "影响一台服务器")], works_incident(303)),
+                (format!("/incidents/{incident}/steps"), vec![("step", "contained"), ("note", "已断网")], works_incident(303)),
+                (format!("/incidents/{incident}/supplements"), vec![("text", "续报")], works_incident(303)),
+                // No file sent: refused with the form (422) once permitted.
+                (format!("/incidents/{incident}/evidence"), vec![("description", "截图")], works_incident(422)),
+                (format!("/incidents/{incident}/grade"), vec![("grade", "general")], decides(303)),
+                (format!("/incidents/{incident}/close"), vec![("cause", "弱口令"), ("measures", "改口令")], decides(303)),
+                (format!("/duty/alerts/{alert}/acknowledge"), vec![], works_incident(303)),
+                (
+                    "/duty/shifts".into(),
+                    vec![("unit", target), ("person_id", &person), ("starts_at", "2099-01-01T08:00"), ("ends_at", "2099-01-01T20:00")],
+                    incident_hidden_422(303),
+                ),
+                (
+                    "/duty/rotas".into(),
+                    vec![("unit", target), ("starts_on", "2099-02-01"), ("weeks", "1"), ("handover", "08:30"), ("people", &person)],
+                    incident_hidden_422(303),
+                ),
+                (format!("/duty/shifts/{shift}/delete"), vec![], works_incident(303)),
+                (
+                    "/duty/swaps".into(),
+                    vec![("shift_id", &swap_shift), ("to_person_id", &second), ("reason", "出差")],
+                    works_incident(303),
+                ),
+                (
+                    format!("/duty/swaps/{swap}/decision"),
+                    vec![("decision", "approve")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Officer | Leader) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                ("/duty/handovers".into(), vec![("unit", target), ("note", "夜间无异常")], incident_hidden_422(303)),
+                (
+                    "/key-periods".into(),
+                    vec![("title", "重保"), ("kind", "exams"), ("starts_on", &today), ("ends_on", &later), ("units", target)],
+                    center(303),
+                ),
+                (
+                    format!("/key-periods/{period}/reports"),
+                    vec![("unit", target), ("zero", "1")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | UnitAdmin | Leader) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
                 (
                     "/users/revoke-role".into(),
                     vec![("username", "victim"), ("role", "leader"), ("unit", target)],
@@ -1566,6 +1699,7 @@ async fn every_form_route_every_role_own_and_other_unit() {
             for (path, mut form, want) in cases {
                 form.push(("csrf", &csrf));
                 let multipart = path.ends_with("/evaluations")
+                    || path.ends_with("/evidence")
                     || path == "/notices"
                     || path.ends_with("/report")
                     || path.ends_with("/golive");

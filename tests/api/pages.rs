@@ -147,6 +147,48 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .unwrap()
     .items[0]
         .id;
+    // Readiness: an incident with a step and evidence, a rota and an alert, a key period with a report.
+    let incident = {
+        use wangan_core::incidents::service::incidents;
+        let d = incidents::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(serde_json::json!({"unit": "cs", "title": "首页被篡改", "kind": "web_tampering",
+                "systems": [system], "homepage": true, "hours_visible": 2}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        let step = serde_json::from_value(serde_json::json!({"step": "contained", "note": "已断网"})).unwrap();
+        incidents::record_step(&app.store, &sys, d.incident.id, step).await.unwrap();
+        let png = wangan_core::platform::uploads::Upload { file_name: "a.png".into(), bytes: b"\x89PNG\r\n\x1a\nx".to_vec() };
+        incidents::add_evidence(&app.store, &sys, d.incident.id, "截图", vec![png]).await.unwrap();
+        incidents::supplement(&app.store, &sys, d.incident.id, serde_json::from_value(serde_json::json!({"text": "续报"})).unwrap())
+            .await
+            .unwrap();
+        d.incident.id
+    };
+    let today = app.store.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    wangan_core::duty::service::shifts::create_rota(
+        &app.store,
+        &sys,
+        serde_json::from_value(serde_json::json!({"unit": "cs", "starts_on": today, "days": 3, "handover": "08:30",
+            "people": [person]}))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let period = wangan_core::key_periods::service::create(
+        &app.store,
+        &sys,
+        serde_json::from_value(serde_json::json!({"title": "重保", "kind": "exams", "starts_on": today,
+            "ends_on": today + chrono::Duration::days(2), "units": ["cs"]}))
+        .unwrap(),
+    )
+    .await
+    .unwrap()
+    .period
+    .id;
     let roles = [
         ("admin", Role::Admin, None),
         ("officer", Role::Officer, None),
@@ -207,6 +249,13 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/warnings/2".into(),
         "/data-calls".into(),
         "/data-calls/1".into(),
+        "/incidents".into(),
+        "/incidents?state=open".into(),
+        format!("/incidents?system={system}"),
+        format!("/incidents/{incident}"),
+        "/duty".into(),
+        "/key-periods".into(),
+        format!("/key-periods/{period}"),
     ];
     for (name, role, unit) in roles {
         app.user(&format!("p-{name}"), role, unit).await;

@@ -1058,6 +1058,8 @@ pub async fn add_evidence(
     description: &str,
     files: Vec<Upload>,
 ) -> Result<IncidentDetail> {
+    // Who may is settled before what was sent is read.
+    open_for_work(store.db(), who, id, false).await?;
     let mut errors = Vec::new();
     let description = text_field(&mut errors, "description", description, 2000);
     let mut checked = Vec::new();
