@@ -165,6 +165,7 @@ pub struct ScorecardConfig {
     pub rectifications: f64,
     pub inspections: f64,
     pub warnings: f64,
+    pub readiness: f64,
     pub violations: f64,
     pub violation_penalty: f64,
 }
@@ -181,6 +182,7 @@ impl Default for ScorecardConfig {
             rectifications: w.rectifications,
             inspections: w.inspections,
             warnings: w.warnings,
+            readiness: w.readiness,
             violations: w.violations,
             violation_penalty: w.violation_penalty,
         }
@@ -198,6 +200,7 @@ impl ScorecardConfig {
             rectifications: self.rectifications,
             inspections: self.inspections,
             warnings: self.warnings,
+            readiness: self.readiness,
             violations: self.violations,
             violation_penalty: self.violation_penalty,
         };

@@ -1286,10 +1286,15 @@ async fn every_form_route_every_role_own_and_other_unit() {
             };
             let incident = fresh_incident().await;
             fresh_incident().await;
-            let alert = wangan_core::duty::service::alerts::list(&app.store, &sys, &Default::default(), wangan_core::PageRequest::new(1, 1))
-                .await
-                .unwrap()
-                .items[0]
+            let alert = wangan_core::duty::service::alerts::list(
+                &app.store,
+                &sys,
+                &Default::default(),
+                wangan_core::PageRequest::new(1, 1),
+            )
+            .await
+            .unwrap()
+            .items[0]
                 .id;
             let now = app.store.now();
             let new_shift = || async {
@@ -1627,23 +1632,46 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     },
                 ),
                 // Readiness (issue 16).
-                ("/incidents".into(), vec![("unit", target), ("title", "事件"), ("kind", "malware")], incident_hidden_422(303)),
+                (
+                    "/incidents".into(),
+                    vec![("unit", target), ("title", "事件"), ("kind", "malware")],
+                    incident_hidden_422(303),
+                ),
                 (format!("/incidents/{incident}/update"), vec![("impact", "影响一台服务器")], works_incident(303)),
-                (format!("/incidents/{incident}/steps"), vec![("step", "contained"), ("note", "已断网")], works_incident(303)),
+                (
+                    format!("/incidents/{incident}/steps"),
+                    vec![("step", "contained"), ("note", "已断网")],
+                    works_incident(303),
+                ),
                 (format!("/incidents/{incident}/supplements"), vec![("text", "续报")], works_incident(303)),
                 // No file sent: refused with the form (422) once permitted.
                 (format!("/incidents/{incident}/evidence"), vec![("description", "截图")], works_incident(422)),
                 (format!("/incidents/{incident}/grade"), vec![("grade", "general")], decides(303)),
-                (format!("/incidents/{incident}/close"), vec![("cause", "弱口令"), ("measures", "改口令")], decides(303)),
+                (
+                    format!("/incidents/{incident}/close"),
+                    vec![("cause", "弱口令"), ("measures", "改口令")],
+                    decides(303),
+                ),
                 (format!("/duty/alerts/{alert}/acknowledge"), vec![], works_incident(303)),
                 (
                     "/duty/shifts".into(),
-                    vec![("unit", target), ("person_id", &person), ("starts_at", "2099-01-01T08:00"), ("ends_at", "2099-01-01T20:00")],
+                    vec![
+                        ("unit", target),
+                        ("person_id", &person),
+                        ("starts_at", "2099-01-01T08:00"),
+                        ("ends_at", "2099-01-01T20:00"),
+                    ],
                     incident_hidden_422(303),
                 ),
                 (
                     "/duty/rotas".into(),
-                    vec![("unit", target), ("starts_on", "2099-02-01"), ("weeks", "1"), ("handover", "08:30"), ("people", &person)],
+                    vec![
+                        ("unit", target),
+                        ("starts_on", "2099-02-01"),
+                        ("weeks", "1"),
+                        ("handover", "08:30"),
+                        ("people", &person),
+                    ],
                     incident_hidden_422(303),
                 ),
                 (format!("/duty/shifts/{shift}/delete"), vec![], works_incident(303)),
@@ -1666,7 +1694,13 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 ("/duty/handovers".into(), vec![("unit", target), ("note", "夜间无异常")], incident_hidden_422(303)),
                 (
                     "/key-periods".into(),
-                    vec![("title", "重保"), ("kind", "exams"), ("starts_on", &today), ("ends_on", &later), ("units", target)],
+                    vec![
+                        ("title", "重保"),
+                        ("kind", "exams"),
+                        ("starts_on", &today),
+                        ("ends_on", &later),
+                        ("units", target),
+                    ],
                     center(303),
                 ),
                 (

@@ -161,11 +161,17 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         .unwrap();
         let step = serde_json::from_value(serde_json::json!({"step": "contained", "note": "已断网"})).unwrap();
         incidents::record_step(&app.store, &sys, d.incident.id, step).await.unwrap();
-        let png = wangan_core::platform::uploads::Upload { file_name: "a.png".into(), bytes: b"\x89PNG\r\n\x1a\nx".to_vec() };
+        let png =
+            wangan_core::platform::uploads::Upload { file_name: "a.png".into(), bytes: b"\x89PNG\r\n\x1a\nx".to_vec() };
         incidents::add_evidence(&app.store, &sys, d.incident.id, "截图", vec![png]).await.unwrap();
-        incidents::supplement(&app.store, &sys, d.incident.id, serde_json::from_value(serde_json::json!({"text": "续报"})).unwrap())
-            .await
-            .unwrap();
+        incidents::supplement(
+            &app.store,
+            &sys,
+            d.incident.id,
+            serde_json::from_value(serde_json::json!({"text": "续报"})).unwrap(),
+        )
+        .await
+        .unwrap();
         d.incident.id
     };
     let today = app.store.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();

@@ -24,6 +24,11 @@ impl AlertRung {
 }
 
 crate::closed_set! {
+    /// Whose shift answers for a system now: the unit's own, the center's, nobody's.
+    pub enum DutyLevel { Unit = "unit", Center = "center", Nobody = "none" }
+}
+
+crate::closed_set! {
     /// An alert is open until someone acknowledges it.
     pub enum AlertState { Open = "open", Acknowledged = "acknowledged" }
 }
@@ -228,7 +233,8 @@ mod tests {
 
     #[test]
     fn a_rota_over_a_clock_change_keeps_the_local_handover() {
-        // Europe/Berlin leaves summer time on 2026-10-25: that day's shift lasts 25 hours.
+        // Europe/Berlin leaves summer time at 03:00 on 2026-10-25: the night shift
+        // from the 24th at 08:00 lasts 25 hours; every handover stays at 08:00 local.
         let tz = chrono_tz::Europe::Berlin;
         let rota = Rota {
             starts_on: NaiveDate::from_ymd_opt(2026, 10, 24).unwrap(),
@@ -237,11 +243,12 @@ mod tests {
             people: vec![1, 2],
         };
         let s = expand_rota(&rota, &tz).unwrap();
-        assert_eq!(s[0].2 - s[0].1, Duration::hours(24));
-        assert_eq!(s[1].2 - s[1].1, Duration::hours(25));
+        assert_eq!(s[0].2 - s[0].1, Duration::hours(25));
+        assert_eq!(s[1].2 - s[1].1, Duration::hours(24));
         assert_eq!((s[0].0, s[1].0, s[2].0), (1, 2, 1));
-        assert_eq!(s[1].1, Utc.with_ymd_and_hms(2026, 10, 25, 6, 0, 0).unwrap());
-        assert_eq!(s[2].1, Utc.with_ymd_and_hms(2026, 10, 26, 7, 0, 0).unwrap());
+        assert_eq!(s[0].1, Utc.with_ymd_and_hms(2026, 10, 24, 6, 0, 0).unwrap(), "08:00 summer time");
+        assert_eq!(s[1].1, Utc.with_ymd_and_hms(2026, 10, 25, 7, 0, 0).unwrap(), "08:00 winter time");
+        assert_eq!(s[0].2, s[1].1, "no gap at the change");
         assert_eq!(expand_rota(&Rota { handover: "8h".into(), ..rota.clone() }, &tz), Err("time_format"));
         assert_eq!(expand_rota(&Rota { people: vec![], ..rota.clone() }, &tz), Err("people_required"));
         assert_eq!(expand_rota(&Rota { days: 400, ..rota }, &tz), Err("out_of_range"));

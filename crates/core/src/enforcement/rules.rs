@@ -249,10 +249,11 @@ pub fn criticism_due(
 mod tests {
     use super::*;
 
-    /// §三(四): the six behaviours, and the rows of earlier releases mapped onto them.
+    /// §三(四): the six behaviours (and a major incident, raised by its grade),
+    /// and the rows of earlier releases mapped onto them.
     #[test]
     fn the_six_accountable_behaviours() {
-        assert_eq!(ViolationCategory::ALL.len(), 6);
+        assert_eq!(ViolationCategory::ALL.len(), 7);
         let words: Vec<&str> = ViolationCategory::ALL.iter().map(|c| c.zh()).collect();
         assert_eq!(
             words,
@@ -262,7 +263,8 @@ mod tests {
                 "未开展系统安全状况检查",
                 "未开展信息安全等级评定",
                 "拒不整改",
-                "弄虚作假"
+                "弄虚作假",
+                "发生重大网络安全事件"
             ]
         );
         assert_eq!(ViolationCategory::from_legacy("false_report"), Some(ViolationCategory::FalseData));

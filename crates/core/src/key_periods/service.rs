@@ -655,3 +655,59 @@ pub(crate) async fn active_intervals<C: ConnectionTrait>(conn: &C, today: NaiveD
     }
     Ok(out)
 }
+
+/// Per unit and day owed in the last 12 months: filed by the hour or not
+/// (today counts once its hour has passed or it is filed).
+pub(crate) async fn reports_on_time<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    today: NaiveDate,
+) -> Result<Vec<(i64, bool)>> {
+    let since = today - chrono::Duration::days(365);
+    let periods = key_period::Entity::find()
+        .filter(key_period::Column::EndsOn.gte(since))
+        .filter(key_period::Column::StartsOn.lte(today))
+        .all(conn)
+        .await?;
+    if periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = periods.iter().map(|p| p.id).collect();
+    let targets: Vec<(i64, i64)> = key_period_unit::Entity::find()
+        .select_only()
+        .columns([key_period_unit::Column::KeyPeriodId, key_period_unit::Column::UnitId])
+        .filter(key_period_unit::Column::KeyPeriodId.is_in(ids.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let filed: HashMap<(i64, i64, NaiveDate), DateTime<Utc>> = key_period_report::Entity::find()
+        .select_only()
+        .columns([
+            key_period_report::Column::KeyPeriodId,
+            key_period_report::Column::UnitId,
+            key_period_report::Column::Day,
+            key_period_report::Column::SubmittedAt,
+        ])
+        .filter(key_period_report::Column::KeyPeriodId.is_in(ids))
+        .into_tuple::<(i64, i64, NaiveDate, DateTime<Utc>)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(p, u, d, t)| ((p, u, d), t))
+        .collect();
+    let now = store.now();
+    let mut out = Vec::new();
+    for p in &periods {
+        for day in rules::days_owed(p.starts_on.max(since), p.ends_on, today) {
+            let dl = deadline(store, p, day);
+            for (_, u) in targets.iter().filter(|t| t.0 == p.id) {
+                match rules::report_state(filed.get(&(p.id, *u, day)).copied(), dl, now) {
+                    ReportState::Filed => out.push((*u, true)),
+                    ReportState::Late | ReportState::Missing => out.push((*u, false)),
+                    ReportState::Due => {}
+                }
+            }
+        }
+    }
+    Ok(out)
+}

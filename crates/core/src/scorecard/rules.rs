@@ -26,6 +26,9 @@ crate::closed_set! {
         Inspections = "inspections",
         /// Warnings of the last 12 months acknowledged by their deadline (三(二)).
         Warnings = "warnings",
+        /// Readiness (三(三)): key-period daily reports filed by the hour and
+        /// incident reports made within their targets, over the last 12 months.
+        Readiness = "readiness",
         /// Confirmed violations not yet corrected (三(四)), points off each.
         Violations = "violations",
     }
@@ -42,6 +45,7 @@ pub struct ScoreWeights {
     pub rectifications: f64,
     pub inspections: f64,
     pub warnings: f64,
+    pub readiness: f64,
     pub violations: f64,
     /// Points one open violation takes off the violations factor.
     pub violation_penalty: f64,
@@ -56,8 +60,9 @@ impl Default for ScoreWeights {
             protections: 10.0,
             evaluations: 10.0,
             rectifications: 15.0,
-            inspections: 10.0,
+            inspections: 5.0,
             warnings: 5.0,
+            readiness: 5.0,
             violations: 15.0,
             violation_penalty: 5.0,
         }
@@ -75,6 +80,7 @@ impl ScoreWeights {
             Factor::Rectifications => self.rectifications,
             Factor::Inspections => self.inspections,
             Factor::Warnings => self.warnings,
+            Factor::Readiness => self.readiness,
             Factor::Violations => self.violations,
         }
     }
@@ -173,14 +179,14 @@ mod tests {
         let w = ScoreWeights::default();
         let mut counts = all(1, 1);
         counts[1].1 = Count { good: 1, total: 2 }; // half the systems filed: 7.5 of 15 points
-        counts[8].1 = Count { good: 0, total: 2 }; // two open violations: 10 points off 15
+        counts[9].1 = Count { good: 0, total: 2 }; // two open violations: 10 points off 15
         let s = score(&counts, &w);
         assert_eq!(s.score, 83, "100 - 7.5 - 10, rounded: {s:?}");
         let filed = &s.factors[1];
         assert_eq!((filed.points, filed.gain), (7.5, 7.5));
-        assert_eq!(s.factors[8].points, 5.0);
-        counts[8].1 = Count { good: 0, total: 9 };
-        assert_eq!(score(&counts, &w).factors[8].points, 0.0, "never below zero");
+        assert_eq!(s.factors[9].points, 5.0);
+        counts[9].1 = Count { good: 0, total: 9 };
+        assert_eq!(score(&counts, &w).factors[9].points, 0.0, "never below zero");
     }
 
     #[test]
@@ -194,6 +200,7 @@ mod tests {
             rectifications: 0.0,
             inspections: 0.0,
             warnings: 0.0,
+            readiness: 0.0,
             violations: 0.0,
             violation_penalty: 0.0,
         };

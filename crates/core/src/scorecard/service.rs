@@ -39,14 +39,14 @@ pub struct MonthScore {
     pub score: i32,
 }
 
-type Counts = HashMap<i64, [Count; 9]>;
+type Counts = HashMap<i64, [Count; 10]>;
 
 fn idx(f: Factor) -> usize {
     Factor::ALL.iter().position(|x| *x == f).unwrap_or(0)
 }
 
 fn bump(counts: &mut Counts, unit: i64, f: Factor, good: bool) {
-    let c = &mut counts.entry(unit).or_insert([Count::default(); 9])[idx(f)];
+    let c = &mut counts.entry(unit).or_insert([Count::default(); 10])[idx(f)];
     c.total += 1;
     if good {
         c.good += 1;
@@ -84,7 +84,7 @@ async fn counts(store: &Store, ids: Option<&[i64]>) -> Result<Counts> {
         .all(conn)
         .await?;
     for u in &units {
-        counts.entry(*u).or_insert([Count::default(); 9]);
+        counts.entry(*u).or_insert([Count::default(); 10]);
         let have = named.get(u);
         for kind in ["first", "main", "direct"] {
             bump(&mut counts, *u, Factor::Responsibles, have.is_some_and(|k| k.contains(kind)));
@@ -200,6 +200,18 @@ async fn counts(store: &Store, ids: Option<&[i64]>) -> Result<Counts> {
         }
     }
 
+    // Readiness: key-period days reported by the hour, incident reports within their targets.
+    for (u, on_time) in crate::key_periods::service::reports_on_time(store, conn, today).await? {
+        if wanted(&u) {
+            bump(&mut counts, u, Factor::Readiness, on_time);
+        }
+    }
+    for (u, on_time) in crate::incidents::service::incidents::reported_on_time(store, conn, now).await? {
+        if wanted(&u) {
+            bump(&mut counts, u, Factor::Readiness, on_time);
+        }
+    }
+
     // Open violations: confirmed and not corrected.
     for u in violation::Entity::find()
         .select_only()
@@ -222,7 +234,7 @@ fn counts_has(ids: Option<&[i64]>, u: i64) -> bool {
     ids.is_none_or(|ids| ids.contains(&u))
 }
 
-fn card(c: &[Count; 9], w: &rules::ScoreWeights) -> Scorecard {
+fn card(c: &[Count; 10], w: &rules::ScoreWeights) -> Scorecard {
     let counts: Vec<(Factor, Count)> = Factor::ALL.iter().copied().zip(c.iter().copied()).collect();
     rules::score(&counts, w)
 }

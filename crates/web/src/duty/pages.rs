@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use wangan_core::duty::service::alerts::{self, AlertView};
 use wangan_core::duty::service::shifts::{self, Coverage, HandoverView, OnDuty, ShiftView, SwapView};
-use wangan_core::duty::{AlertRung, SwapState};
+use wangan_core::duty::{AlertRung, DutyLevel, SwapState};
 use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, FieldError, PageRequest};
 
@@ -37,7 +37,7 @@ pub fn routes() -> Router<AppState> {
 /// The people on duty for a unit's important systems now.
 pub struct UnitOnDuty {
     pub unit_name: String,
-    pub level: String,
+    pub level: DutyLevel,
     pub person_name: String,
     pub phone: String,
     pub until: Option<DateTime<Utc>>,
@@ -101,7 +101,7 @@ fn group_now(rows: Vec<OnDuty>) -> Vec<UnitOnDuty> {
         }
     }
     // Nobody on duty first.
-    out.sort_by_key(|u| u.level != "none");
+    out.sort_by_key(|u| u.level != DutyLevel::Nobody);
     out
 }
 

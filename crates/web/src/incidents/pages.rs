@@ -77,7 +77,7 @@ struct ListPage {
     ctx: Ctx,
     page: wangan_core::Page<IncidentView>,
     pager: Pager,
-    state: String,
+    state: Option<IncidentState>,
     units: Vec<(String, String)>,
     /// The system the form comes with: (id, name, unit code).
     system: Option<(i64, String, String)>,
@@ -88,6 +88,10 @@ struct ListPage {
 impl ListPage {
     fn kinds(&self) -> &'static [IncidentKind] {
         IncidentKind::ALL
+    }
+
+    fn is_state(&self, s: &IncidentState) -> bool {
+        self.state == Some(*s)
     }
 }
 
@@ -120,10 +124,10 @@ async fn list_page(s: &AppState, user: &PageUser, q: ListQuery, error: Option<&W
         }
         None => StatusCode::OK,
     };
-    let state_word = state.map(|s| s.as_str()).unwrap_or("").to_owned();
-    let pager = Pager::new(&ctx.m, &page, &list_url("/incidents", &[("state", &state_word)]));
+    let state_word = state.map(|s| s.as_str()).unwrap_or("");
+    let pager = Pager::new(&ctx.m, &page, &list_url("/incidents", &[("state", state_word)]));
     let may_open = !units.is_empty();
-    render_status(status, ListPage { ctx, page, pager, state: state_word, units, system, draft, may_open })
+    render_status(status, ListPage { ctx, page, pager, state, units, system, draft, may_open })
 }
 
 async fn list(State(s): State<AppState>, user: PageUser, Query(q): Query<ListQuery>) -> PageResult {

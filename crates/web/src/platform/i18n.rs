@@ -155,6 +155,7 @@ labelled! {
     wangan_core::incidents::EventKind => "ievent",
     wangan_core::incidents::ClockState => "clock",
     wangan_core::duty::AlertRung => "rung_duty",
+    wangan_core::duty::DutyLevel => "dlevel",
     wangan_core::duty::SwapState => "swap",
     wangan_core::key_periods::PeriodKind => "pkind",
     wangan_core::key_periods::ReportState => "rstate_kp",

@@ -113,6 +113,7 @@ pub(crate) fn factor_zh(f: wangan_core::scorecard::Factor) -> &'static str {
         Factor::Rectifications => "按期整改",
         Factor::Inspections => "按期自查",
         Factor::Warnings => "预警反馈",
+        Factor::Readiness => "应急响应",
         Factor::Violations => "违规行为",
     }
 }

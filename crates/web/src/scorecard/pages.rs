@@ -116,6 +116,7 @@ pub fn factor_link(f: Factor, unit: &str) -> String {
         Factor::Rectifications => format!("/rectifications?unit={unit}"),
         Factor::Inspections => "/campaigns".to_owned(),
         Factor::Warnings => "/warnings".to_owned(),
+        Factor::Readiness => "/key-periods".to_owned(),
         Factor::Violations => format!("/violations?unit={unit}&state=confirmed&correction=open"),
     }
 }

@@ -106,8 +106,7 @@ pub struct OnDuty {
     pub system_name: String,
     pub unit: String,
     pub unit_name: String,
-    /// `unit`: the unit's own shift; `center`: the center's; `none`: nobody.
-    pub level: String,
+    pub level: crate::duty::DutyLevel,
     pub person_name: String,
     pub phone: String,
     pub until: Option<DateTime<Utc>>,
@@ -561,9 +560,9 @@ pub async fn now(store: &Store, who: &Principal) -> Result<Vec<OnDuty>> {
         .map(|(id, name, u)| {
             let own = per_unit.get(&u).cloned().flatten();
             let (level, shift) = match (own, &center) {
-                (Some(s), _) => ("unit", Some(s)),
-                (None, Some(c)) => ("center", Some(c.clone())),
-                (None, None) => ("none", None),
+                (Some(s), _) => (crate::duty::DutyLevel::Unit, Some(s)),
+                (None, Some(c)) => (crate::duty::DutyLevel::Center, Some(c.clone())),
+                (None, None) => (crate::duty::DutyLevel::Nobody, None),
             };
             let p = shift.as_ref().and_then(|s| people.get(&s.1));
             let unit = units.get(&u);
@@ -572,7 +571,7 @@ pub async fn now(store: &Store, who: &Principal) -> Result<Vec<OnDuty>> {
                 system_name: name,
                 unit: unit.map(|u| u.code.clone()).unwrap_or_default(),
                 unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
-                level: level.into(),
+                level,
                 person_name: p.map(|p| p.name.clone()).unwrap_or_default(),
                 phone: shift
                     .as_ref()

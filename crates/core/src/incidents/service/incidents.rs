@@ -1216,3 +1216,22 @@ pub async fn counts(store: &Store, who: &Principal) -> Result<(u64, u64)> {
     let overdue = page.items.iter().filter(|i| i.overdue).count() as u64;
     Ok((page.total, overdue))
 }
+
+/// Per incident detected in the last 12 months: every report due so far
+/// made within its target (one count for the incident's unit).
+pub(crate) async fn reported_on_time<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, bool)>> {
+    let rows =
+        incident::Entity::find().filter(incident::Column::DetectedAt.gte(now - Duration::days(365))).all(conn).await?;
+    let steps = steps_of(conn, rows.iter().map(|m| m.id).collect()).await?;
+    Ok(rows
+        .iter()
+        .map(|m| {
+            let c = clock_of(store, m, steps.get(&m.id).map_or(&[][..], Vec::as_slice));
+            (m.unit_id, !c.iter().any(|s| matches!(s.state, ClockState::Missed | ClockState::Overdue)))
+        })
+        .collect())
+}
