@@ -72,7 +72,7 @@ pub struct PeriodView {
 pub struct UnitReports {
     pub unit: String,
     pub unit_name: String,
-    /// Days owed so far, newest first: (day, state).
+    /// The last seven days owed, newest first.
     pub days: Vec<DayState>,
     pub missing: u32,
     pub may_report: bool,
@@ -121,6 +121,9 @@ pub struct ReportView {
     pub submitted_by: String,
     pub submitted_at: DateTime<Utc>,
 }
+
+/// Days of reports a period's page shows per unit, newest first.
+pub const DETAIL_DAYS: usize = 7;
 
 fn today(store: &Store) -> NaiveDate {
     store.now().with_timezone(&store.notice_policy().time_zone).date_naive()
@@ -233,7 +236,7 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<PeriodDetail
     let now = store.now();
     let mut days = rules::days_owed(p.starts_on, p.ends_on, today);
     days.reverse();
-    days.truncate(14);
+    days.truncate(DETAIL_DAYS);
     let reports: HashMap<(i64, NaiveDate), (DateTime<Utc>, bool)> = key_period_report::Entity::find()
         .filter(key_period_report::Column::KeyPeriodId.eq(id))
         .filter(key_period_report::Column::Day.is_in(days.clone()))

@@ -42,6 +42,7 @@ pub struct UnitOnDuty {
     pub phone: String,
     pub until: Option<DateTime<Utc>>,
     pub systems: Vec<String>,
+    pub more: usize,
 }
 
 #[derive(Template)]
@@ -60,6 +61,10 @@ struct DutyPage {
     people: Vec<(i64, String)>,
     weekdays: [&'static str; 7],
     today: String,
+    /// The roster listed (`center`, a unit's code, or empty: every roster in scope).
+    roster: String,
+    /// Every unit in scope, to pick a roster to list.
+    roster_units: Vec<(String, String)>,
 }
 
 impl DutyPage {
@@ -83,13 +88,17 @@ impl DutyPage {
 #[derive(Deserialize, Default)]
 pub struct OkQuery {
     ok: Option<String>,
+    /// Whose roster to list: a unit's code, or `center` (default: the
+    /// center's for the center, else every roster in scope).
+    roster: Option<String>,
 }
 
 fn group_now(rows: Vec<OnDuty>) -> Vec<UnitOnDuty> {
     let mut out: Vec<UnitOnDuty> = Vec::new();
     for r in rows {
         match out.iter_mut().find(|u| u.unit_name == r.unit_name) {
-            Some(u) => u.systems.push(r.system_name),
+            Some(u) if u.systems.len() < 3 => u.systems.push(r.system_name),
+            Some(u) => u.more += 1,
             None => out.push(UnitOnDuty {
                 unit_name: r.unit_name,
                 level: r.level,
@@ -97,6 +106,7 @@ fn group_now(rows: Vec<OnDuty>) -> Vec<UnitOnDuty> {
                 phone: r.phone,
                 until: r.until,
                 systems: vec![r.system_name],
+                more: 0,
             }),
         }
     }
@@ -105,12 +115,18 @@ fn group_now(rows: Vec<OnDuty>) -> Vec<UnitOnDuty> {
     out
 }
 
-async fn duty_page(s: &AppState, user: &PageUser, ok: Option<&str>, error: Option<&WebError>) -> PageResult {
+async fn duty_page(s: &AppState, user: &PageUser, q: &OkQuery, error: Option<&WebError>) -> PageResult {
+    let ok = q.ok.as_deref();
     let who = &user.principal;
     let now = group_now(shifts::now(&s.store, who).await.or_page(user)?);
     let coverage = shifts::coverage(&s.store, who).await.or_page(user)?;
     let from = s.store.now() - chrono::Duration::hours(12);
-    let f = shifts::ShiftFilter { unit: None, from: Some(from), to: Some(from + chrono::Duration::days(8)) };
+    let roster = q
+        .roster
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| who.may(Permission::ManageReadiness).then(|| "center".to_owned()));
+    let f = shifts::ShiftFilter { unit: roster.clone(), from: Some(from), to: Some(from + chrono::Duration::days(3)) };
     let mut list = shifts::list(&s.store, who, &f).await.or_page(user)?;
     list.truncate(300);
     let alerts = alerts::list(&s.store, who, &alerts::AlertFilter { open: true }, PageRequest::new(1, 50))
@@ -144,20 +160,35 @@ async fn duty_page(s: &AppState, user: &PageUser, ok: Option<&str>, error: Optio
     };
     let weekdays = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
     let today = s.store.now().with_timezone(&s.store.notice_policy().time_zone).date_naive().to_string();
+    let roster_units: Vec<(String, String)> = units.into_iter().map(|u| (u.code, u.name)).collect();
     render_status(
         status,
-        DutyPage { ctx, now, coverage, shifts: list, alerts, swaps, handovers, rosters, people, weekdays, today },
+        DutyPage {
+            ctx,
+            now,
+            coverage,
+            shifts: list,
+            alerts,
+            swaps,
+            handovers,
+            rosters,
+            people,
+            weekdays,
+            today,
+            roster: roster.unwrap_or_default(),
+            roster_units,
+        },
     )
 }
 
 async fn page(State(s): State<AppState>, user: PageUser, Query(q): Query<OkQuery>) -> PageResult {
-    duty_page(&s, &user, q.ok.as_deref(), None).await
+    duty_page(&s, &user, &q, None).await
 }
 
 async fn after<T>(s: &AppState, user: &PageUser, done: Result<T, CoreError>, ok: &str) -> PageResult {
     match done.map_err(WebError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/duty?ok={ok}")).into_response()),
-        Err(e) if is_form_error(&e) => duty_page(s, user, None, Some(&e)).await,
+        Err(e) if is_form_error(&e) => duty_page(s, user, &OkQuery::default(), Some(&e)).await,
         Err(e) => Err(fail(user, e)),
     }
 }
@@ -166,9 +197,11 @@ fn roster(code: &str) -> Option<String> {
     Some(code.trim().to_owned()).filter(|c| !c.is_empty())
 }
 
+/// A number typed or picked from the list (`123 张三（化学学院）`): its leading digits.
 fn person(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> i64 {
-    raw.trim().parse().unwrap_or_else(|_| {
-        errors.push(FieldError::new(field, "required"));
+    let digits: String = raw.trim().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| {
+        errors.push(FieldError::new(field, if raw.trim().is_empty() { "required" } else { "unknown_person" }));
         0
     })
 }
@@ -215,8 +248,10 @@ async fn add_shift(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<
 async fn add_rota(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<Vec<(String, String)>>) -> PageResult {
     let one = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut errors = Vec::new();
-    let people: Vec<i64> =
-        form.iter().filter(|(k, _)| k == "people").filter_map(|(_, v)| v.trim().parse().ok()).collect();
+    let mut people = Vec::new();
+    for (_, v) in form.iter().filter(|(k, v)| k == "people" && !v.trim().is_empty()) {
+        people.push(person("people", v, &mut errors));
+    }
     let starts_on = chrono::NaiveDate::parse_from_str(one("starts_on").trim(), "%Y-%m-%d").ok();
     if starts_on.is_none() {
         errors.push(FieldError::new("starts_on", "date_format"));

@@ -45,7 +45,7 @@ async fn create_period(
 }
 
 #[utoipa::path(get, path = "/key-periods/{id}", tag = "key_periods",
-    summary = "A key period with each unit's daily reports of the last 14 days (filed, late, missing, due), the missing first",
+    summary = "A key period with each unit's daily reports of the last 7 days (filed, late, missing, due), the missing first",
     params(IdPath), responses((status = 200, description = "OK", body = service::PeriodDetail)))]
 async fn get_period(
     State(s): State<AppState>,

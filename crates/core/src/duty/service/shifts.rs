@@ -525,59 +525,74 @@ pub(crate) async fn on_duty_for<C: ConnectionTrait>(
     Ok(pick(true).map(|s| (s, true)).or_else(|| pick(false).map(|s| (s, false))))
 }
 
-/// Who is on duty now for every important system in scope.
+/// Who is on duty now for every important system in scope. The systems,
+/// the shifts covering now and the units' names are read at once.
 pub async fn now(store: &Store, who: &Principal) -> Result<Vec<OnDuty>> {
     let conn = store.db();
     let now = store.now();
-    let systems: Vec<(i64, String, i64)> = system::Entity::find()
+    let scope = who.scope();
+    let systems_q = system::Entity::find()
         .select_only()
         .columns([system::Column::Id, system::Column::Name, system::Column::UnitId])
         .filter(system::Column::Important.eq(true))
         .filter(system::Column::Stage.ne(crate::registry::Stage::Closed))
-        .filter(scope_condition(&who.scope(), system::Column::UnitId))
+        .filter(scope_condition(&scope, system::Column::UnitId))
         .order_by_asc(system::Column::UnitId)
         .order_by_asc(system::Column::Id)
-        .into_tuple()
+        .into_tuple::<(i64, String, i64)>()
+        .all(conn);
+    let units_q = unit::Entity::find()
+        .select_only()
+        .columns([unit::Column::Id, unit::Column::Code, unit::Column::Name])
+        .filter(scope_condition(&scope, unit::Column::Id))
+        .into_tuple::<(i64, String, String)>()
+        .all(conn);
+    let (systems, spans, units) = tokio::try_join!(
+        async { systems_q.await.map_err(CoreError::from) },
+        spans_by_owner(conn, now, now + Duration::seconds(1)),
+        async { units_q.await.map_err(CoreError::from) },
+    )?;
+    let units: HashMap<i64, (String, String)> = units.into_iter().map(|(id, c, n)| (id, (c, n))).collect();
+    // The shift on duty per roster: (person, phone, until).
+    let on: HashMap<Option<i64>, (i64, String, DateTime<Utc>)> = spans
+        .iter()
+        .filter_map(|(owner, list)| {
+            let only: Vec<Span> = list.iter().map(|x| x.0).collect();
+            let s = rules::on_duty_at(&only, now)?;
+            let (span, person, phone) = list.iter().find(|x| x.0.id == s.id)?;
+            Some((*owner, (*person, phone.clone(), span.ends_at)))
+        })
+        .collect();
+    let people: HashMap<i64, (String, String)> = person::Entity::find()
+        .select_only()
+        .columns([person::Column::Id, person::Column::Name, person::Column::Phone])
+        .filter(person::Column::Id.is_in(on.values().map(|v| v.0).collect::<Vec<_>>()))
+        .into_tuple::<(i64, String, String)>()
         .all(conn)
-        .await?;
-    let spans = spans_by_owner(conn, now, now + Duration::seconds(1)).await?;
-    let pick = |owner: Option<i64>| -> Option<(Span, i64, String)> {
-        let list = spans.get(&owner)?;
-        let only: Vec<Span> = list.iter().map(|x| x.0).collect();
-        let s = rules::on_duty_at(&only, now)?;
-        list.iter().find(|x| x.0.id == s.id).cloned()
-    };
-    let center = pick(None);
-    let mut per_unit: HashMap<i64, Option<(Span, i64, String)>> = HashMap::new();
-    for (_, _, u) in &systems {
-        per_unit.entry(*u).or_insert_with(|| pick(Some(*u)));
-    }
-    let units = crate::directory::service::units::by_ids(conn, per_unit.keys().copied()).await?;
-    let people =
-        people_by_ids(conn, per_unit.values().flatten().map(|x| x.1).chain(center.iter().map(|x| x.1))).await?;
+        .await?
+        .into_iter()
+        .map(|(id, n, p)| (id, (n, p)))
+        .collect();
+    let none = (String::new(), String::new());
     Ok(systems
         .into_iter()
         .map(|(id, name, u)| {
-            let own = per_unit.get(&u).cloned().flatten();
-            let (level, shift) = match (own, &center) {
+            let (level, shift) = match (on.get(&Some(u)), on.get(&None)) {
                 (Some(s), _) => (crate::duty::DutyLevel::Unit, Some(s)),
-                (None, Some(c)) => (crate::duty::DutyLevel::Center, Some(c.clone())),
+                (None, Some(c)) => (crate::duty::DutyLevel::Center, Some(c)),
                 (None, None) => (crate::duty::DutyLevel::Nobody, None),
             };
-            let p = shift.as_ref().and_then(|s| people.get(&s.1));
-            let unit = units.get(&u);
+            let (person_name, person_phone) = shift.and_then(|s| people.get(&s.0)).unwrap_or(&none);
+            let (code, unit_name) = units.get(&u).unwrap_or(&none);
             OnDuty {
                 system_id: id,
                 system_name: name,
-                unit: unit.map(|u| u.code.clone()).unwrap_or_default(),
-                unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
+                unit: code.clone(),
+                unit_name: unit_name.clone(),
                 level,
-                person_name: p.map(|p| p.name.clone()).unwrap_or_default(),
-                phone: shift
-                    .as_ref()
-                    .map(|s| if s.2.is_empty() { p.map(|p| p.phone.clone()).unwrap_or_default() } else { s.2.clone() })
-                    .unwrap_or_default(),
-                until: shift.map(|s| s.0.ends_at),
+                person_name: person_name.clone(),
+                phone: shift.map(|s| if s.1.is_empty() { person_phone.clone() } else { s.1.clone() }).unwrap_or_default(),
+                until: shift.map(|s| s.2),
             }
         })
         .collect())

@@ -252,10 +252,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         index(m, "key_period_reports_day", "key_period_reports", &["key_period_id", "unit_id", "day"], true).await?;
+        // "Who is on duty now" reads every important system: from the index alone.
+        index(m, "systems_important", "systems", &["important", "unit_id", "id", "stage", "name"], false).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(Index::drop().name("systems_important").table(Alias::new("systems")).to_owned()).await?;
         for t in [
             "key_period_reports",
             "key_period_units",
