@@ -390,15 +390,22 @@ async fn main() {
     }
     println!("  of which reading the important systems: p99 {:.2} ms", p99(t_q));
 
-    for (label, n) in [("incident list (page 1)", 0), ("an open incident", 1), ("duty coverage", 2), ("the key period", 3)] {
+    for (label, n) in
+        [("incident list (page 1)", 0), ("an open incident", 1), ("duty coverage", 2), ("the key period", 3)]
+    {
         let mut v = Vec::new();
         for _ in 0..100 {
             let t = Instant::now();
             match n {
                 0 => {
-                    wangan_core::incidents::service::incidents::list(&store, &who, &Default::default(), PageRequest::new(1, 30))
-                        .await
-                        .unwrap();
+                    wangan_core::incidents::service::incidents::list(
+                        &store,
+                        &who,
+                        &Default::default(),
+                        PageRequest::new(1, 30),
+                    )
+                    .await
+                    .unwrap();
                 }
                 1 => {
                     wangan_core::incidents::service::incidents::get(&store, &who, inc[0].id).await.unwrap();

@@ -14,10 +14,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use wangan_core::duty::service::alerts::{self, AlertView};
-use wangan_core::duty::service::shifts::{self, Coverage, HandoverView, OnDuty, ShiftView, SwapView};
+use wangan_core::duty::service::shifts::{self, Coverage, HandoverView, ShiftView, SwapView, UnitOnDuty};
 use wangan_core::duty::{AlertRung, DutyLevel, SwapState};
 use wangan_core::platform::access::Permission;
 use wangan_core::{CoreError, FieldError, PageRequest};
@@ -32,17 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/duty/swaps/{id}/decision", post(decide_swap))
         .route("/duty/handovers", post(handover))
         .route("/duty/alerts/{id}/acknowledge", post(acknowledge))
-}
-
-/// The people on duty for a unit's important systems now.
-pub struct UnitOnDuty {
-    pub unit_name: String,
-    pub level: DutyLevel,
-    pub person_name: String,
-    pub phone: String,
-    pub until: Option<DateTime<Utc>>,
-    pub systems: Vec<String>,
-    pub more: usize,
 }
 
 #[derive(Template)]
@@ -93,32 +81,10 @@ pub struct OkQuery {
     roster: Option<String>,
 }
 
-fn group_now(rows: Vec<OnDuty>) -> Vec<UnitOnDuty> {
-    let mut out: Vec<UnitOnDuty> = Vec::new();
-    for r in rows {
-        match out.iter_mut().find(|u| u.unit_name == r.unit_name) {
-            Some(u) if u.systems.len() < 3 => u.systems.push(r.system_name),
-            Some(u) => u.more += 1,
-            None => out.push(UnitOnDuty {
-                unit_name: r.unit_name,
-                level: r.level,
-                person_name: r.person_name,
-                phone: r.phone,
-                until: r.until,
-                systems: vec![r.system_name],
-                more: 0,
-            }),
-        }
-    }
-    // Nobody on duty first.
-    out.sort_by_key(|u| u.level != DutyLevel::Nobody);
-    out
-}
-
 async fn duty_page(s: &AppState, user: &PageUser, q: &OkQuery, error: Option<&WebError>) -> PageResult {
     let ok = q.ok.as_deref();
     let who = &user.principal;
-    let now = group_now(shifts::now(&s.store, who).await.or_page(user)?);
+    let now = shifts::now_by_unit(&s.store, who).await.or_page(user)?;
     let coverage = shifts::coverage(&s.store, who).await.or_page(user)?;
     let from = s.store.now() - chrono::Duration::hours(12);
     let roster = q
@@ -142,13 +108,28 @@ async fn duty_page(s: &AppState, user: &PageUser, q: &OkQuery, error: Option<&We
     }
     let kept: Vec<i64> = units.iter().filter(|u| who.may(Permission::ManageDuty(u.id))).map(|u| u.id).collect();
     rosters.extend(units.iter().filter(|u| kept.contains(&u.id)).map(|u| (u.code.clone(), u.name.clone())));
+    // The people to pick: the listed unit's, or for the center's roster the
+    // staff of the units of kind "center" (a number may always be typed).
     let mut people = Vec::new();
     if !rosters.is_empty() {
-        let f = wangan_core::directory::service::people::PersonFilter::default();
-        let page = wangan_core::directory::service::people::list(&s.store, who, &f, PageRequest::new(1, 1000))
-            .await
-            .or_page(user)?;
-        people = page.items.into_iter().map(|p| (p.id, format!("{}（{}）", p.name, p.unit_name))).collect();
+        use wangan_core::directory::service::people::{PersonFilter, list as people_of};
+        use wangan_core::directory::service::units::UnitKind;
+        let listed: Vec<String> = match roster.as_deref() {
+            Some("center") | None => units
+                .iter()
+                .filter(|u| {
+                    u.kind == UnitKind::Center && kept.contains(&u.id)
+                        || u.kind == UnitKind::Center && who.may(Permission::ManageReadiness)
+                })
+                .map(|u| u.code.clone())
+                .collect(),
+            Some(code) => vec![code.to_owned()],
+        };
+        for code in listed {
+            let f = PersonFilter { unit: Some(code), q: None };
+            let page = people_of(&s.store, who, &f, PageRequest::new(1, 500)).await.or_page(user)?;
+            people.extend(page.items.into_iter().map(|p| (p.id, format!("{}（{}）", p.name, p.unit_name))));
+        }
     }
     let mut ctx = Ctx::new(s, Some(user), "readiness").with_flash(ok);
     let status = match error {

@@ -591,11 +591,85 @@ pub async fn now(store: &Store, who: &Principal) -> Result<Vec<OnDuty>> {
                 unit_name: unit_name.clone(),
                 level,
                 person_name: person_name.clone(),
-                phone: shift.map(|s| if s.1.is_empty() { person_phone.clone() } else { s.1.clone() }).unwrap_or_default(),
+                phone: shift
+                    .map(|s| if s.1.is_empty() { person_phone.clone() } else { s.1.clone() })
+                    .unwrap_or_default(),
                 until: shift.map(|s| s.2),
             }
         })
         .collect())
+}
+
+/// Who is on duty now for the important systems of a unit.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct UnitOnDuty {
+    pub unit: String,
+    pub unit_name: String,
+    /// The unit's important systems (not closed).
+    pub important_systems: u32,
+    pub level: crate::duty::DutyLevel,
+    pub person_name: String,
+    pub phone: String,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Who is on duty now, by unit with important systems in scope (nobody's first).
+pub async fn now_by_unit(store: &Store, who: &Principal) -> Result<Vec<UnitOnDuty>> {
+    let conn = store.db();
+    let now = store.now();
+    let scope = who.scope();
+    let counts_q = system::Entity::find()
+        .select_only()
+        .column(system::Column::UnitId)
+        .column_as(system::Column::Id.count(), "n")
+        .filter(system::Column::Important.eq(true))
+        .filter(system::Column::Stage.ne(crate::registry::Stage::Closed))
+        .filter(scope_condition(&scope, system::Column::UnitId))
+        .group_by(system::Column::UnitId)
+        .into_tuple::<(i64, i64)>()
+        .all(conn);
+    let (counts, spans) = tokio::try_join!(
+        async { counts_q.await.map_err(CoreError::from) },
+        spans_by_owner(conn, now, now + Duration::seconds(1)),
+    )?;
+    let on: HashMap<Option<i64>, (i64, String, DateTime<Utc>)> = spans
+        .iter()
+        .filter_map(|(owner, list)| {
+            let only: Vec<Span> = list.iter().map(|x| x.0).collect();
+            let s = rules::on_duty_at(&only, now)?;
+            let (span, person, phone) = list.iter().find(|x| x.0.id == s.id)?;
+            Some((*owner, (*person, phone.clone(), span.ends_at)))
+        })
+        .collect();
+    let units = crate::directory::service::units::by_ids(conn, counts.iter().map(|c| c.0)).await?;
+    let people = people_by_ids(conn, on.values().map(|v| v.0)).await?;
+    let mut out: Vec<UnitOnDuty> = counts
+        .into_iter()
+        .filter_map(|(u, n)| {
+            let unit = units.get(&u)?;
+            let (level, shift) = match (on.get(&Some(u)), on.get(&None)) {
+                (Some(s), _) => (crate::duty::DutyLevel::Unit, Some(s)),
+                (None, Some(c)) => (crate::duty::DutyLevel::Center, Some(c)),
+                (None, None) => (crate::duty::DutyLevel::Nobody, None),
+            };
+            let p = shift.and_then(|s| people.get(&s.0));
+            Some(UnitOnDuty {
+                unit: unit.code.clone(),
+                unit_name: unit.name.clone(),
+                important_systems: u32::try_from(n).unwrap_or(0),
+                level,
+                person_name: p.map(|p| p.name.clone()).unwrap_or_default(),
+                phone: shift
+                    .map(|s| if s.1.is_empty() { p.map(|p| p.phone.clone()).unwrap_or_default() } else { s.1.clone() })
+                    .unwrap_or_default(),
+                until: shift.map(|s| s.2),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.level != crate::duty::DutyLevel::Nobody, &a.unit).cmp(&(b.level != crate::duty::DutyLevel::Nobody, &b.unit))
+    });
+    Ok(out)
 }
 
 /// The coverage of the next `horizon_days` for the center and every unit
