@@ -327,7 +327,7 @@ async fn main() {
     let mut reports = Vec::new();
     for (n, u) in unit_ids.iter().enumerate() {
         for back in 1..=7 {
-            if (n + back as usize) % 9 == 0 {
+            if (n + back as usize).is_multiple_of(9) {
                 continue; // missing
             }
             let day = today - Duration::days(back);

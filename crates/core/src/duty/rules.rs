@@ -143,11 +143,11 @@ pub fn local_instant<Tz: TimeZone>(tz: &Tz, day: NaiveDate, at: NaiveTime) -> Da
     }
 }
 
-/// The rota as (person, starts_at, ends_at), or what is wrong with it.
-pub fn expand_rota<Tz: TimeZone>(
-    rota: &Rota,
-    tz: &Tz,
-) -> Result<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>, &'static str> {
+/// A shift of a rota: (person, starts_at, ends_at).
+pub type RotaShift = (i64, DateTime<Utc>, DateTime<Utc>);
+
+/// The rota as shifts, or what is wrong with it.
+pub fn expand_rota<Tz: TimeZone>(rota: &Rota, tz: &Tz) -> Result<Vec<RotaShift>, &'static str> {
     if rota.people.is_empty() {
         return Err("people_required");
     }

@@ -115,14 +115,8 @@ async fn duty_page(s: &AppState, user: &PageUser, q: &OkQuery, error: Option<&We
         use wangan_core::directory::service::people::{PersonFilter, list as people_of};
         use wangan_core::directory::service::units::UnitKind;
         let listed: Vec<String> = match roster.as_deref() {
-            Some("center") | None => units
-                .iter()
-                .filter(|u| {
-                    u.kind == UnitKind::Center && kept.contains(&u.id)
-                        || u.kind == UnitKind::Center && who.may(Permission::ManageReadiness)
-                })
-                .map(|u| u.code.clone())
-                .collect(),
+            Some("center") => units.iter().filter(|u| u.kind == UnitKind::Center).map(|u| u.code.clone()).collect(),
+            None => units.iter().filter(|u| kept.contains(&u.id)).map(|u| u.code.clone()).collect(),
             Some(code) => vec![code.to_owned()],
         };
         for code in listed {

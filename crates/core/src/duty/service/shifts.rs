@@ -480,7 +480,8 @@ async fn spans_by_owner<C: ConnectionTrait>(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<HashMap<Option<i64>, Vec<(Span, i64, String)>>> {
-    let rows: Vec<(i64, Option<i64>, i64, String, DateTime<Utc>, DateTime<Utc>)> = duty_shift::Entity::find()
+    type Row = (i64, Option<i64>, i64, String, DateTime<Utc>, DateTime<Utc>);
+    let rows: Vec<Row> = duty_shift::Entity::find()
         .select_only()
         .columns([
             duty_shift::Column::Id,
