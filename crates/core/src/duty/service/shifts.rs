@@ -526,6 +526,22 @@ pub(crate) async fn on_duty_for<C: ConnectionTrait>(
     Ok(pick(true).map(|s| (s, true)).or_else(|| pick(false).map(|s| (s, false))))
 }
 
+/// The shift on duty at `now` per roster (`None`: the center's): (person, phone, until).
+fn on_duty_by_roster(
+    spans: &HashMap<Option<i64>, Vec<(Span, i64, String)>>,
+    now: DateTime<Utc>,
+) -> HashMap<Option<i64>, (i64, String, DateTime<Utc>)> {
+    spans
+        .iter()
+        .filter_map(|(owner, list)| {
+            let only: Vec<Span> = list.iter().map(|x| x.0).collect();
+            let s = rules::on_duty_at(&only, now)?;
+            let (span, person, phone) = list.iter().find(|x| x.0.id == s.id)?;
+            Some((*owner, (*person, phone.clone(), span.ends_at)))
+        })
+        .collect()
+}
+
 /// Who is on duty now for every important system in scope. The systems,
 /// the shifts covering now and the units' names are read at once.
 pub async fn now(store: &Store, who: &Principal) -> Result<Vec<OnDuty>> {
@@ -555,15 +571,7 @@ pub async fn now(store: &Store, who: &Principal) -> Result<Vec<OnDuty>> {
     )?;
     let units: HashMap<i64, (String, String)> = units.into_iter().map(|(id, c, n)| (id, (c, n))).collect();
     // The shift on duty per roster: (person, phone, until).
-    let on: HashMap<Option<i64>, (i64, String, DateTime<Utc>)> = spans
-        .iter()
-        .filter_map(|(owner, list)| {
-            let only: Vec<Span> = list.iter().map(|x| x.0).collect();
-            let s = rules::on_duty_at(&only, now)?;
-            let (span, person, phone) = list.iter().find(|x| x.0.id == s.id)?;
-            Some((*owner, (*person, phone.clone(), span.ends_at)))
-        })
-        .collect();
+    let on = on_duty_by_roster(&spans, now);
     let people: HashMap<i64, (String, String)> = person::Entity::find()
         .select_only()
         .columns([person::Column::Id, person::Column::Name, person::Column::Phone])
@@ -633,15 +641,7 @@ pub async fn now_by_unit(store: &Store, who: &Principal) -> Result<Vec<UnitOnDut
         async { counts_q.await.map_err(CoreError::from) },
         spans_by_owner(conn, now, now + Duration::seconds(1)),
     )?;
-    let on: HashMap<Option<i64>, (i64, String, DateTime<Utc>)> = spans
-        .iter()
-        .filter_map(|(owner, list)| {
-            let only: Vec<Span> = list.iter().map(|x| x.0).collect();
-            let s = rules::on_duty_at(&only, now)?;
-            let (span, person, phone) = list.iter().find(|x| x.0.id == s.id)?;
-            Some((*owner, (*person, phone.clone(), span.ends_at)))
-        })
-        .collect();
+    let on = on_duty_by_roster(&spans, now);
     let units = crate::directory::service::units::by_ids(conn, counts.iter().map(|c| c.0)).await?;
     let people = people_by_ids(conn, on.values().map(|v| v.0)).await?;
     let mut out: Vec<UnitOnDuty> = counts
