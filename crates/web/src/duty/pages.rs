@@ -84,8 +84,7 @@ pub struct OkQuery {
 async fn duty_page(s: &AppState, user: &PageUser, q: &OkQuery, error: Option<&WebError>) -> PageResult {
     let ok = q.ok.as_deref();
     let who = &user.principal;
-    let now = shifts::now_by_unit(&s.store, who).await.or_page(user)?;
-    let coverage = shifts::coverage(&s.store, who).await.or_page(user)?;
+    let (now, coverage) = shifts::overview(&s.store, who).await.or_page(user)?;
     let from = s.store.now() - chrono::Duration::hours(12);
     let roster = q
         .roster

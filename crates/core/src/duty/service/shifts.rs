@@ -624,31 +624,46 @@ pub struct UnitOnDuty {
 
 /// Who is on duty now, by unit with important systems in scope (nobody's first).
 pub async fn now_by_unit(store: &Store, who: &Principal) -> Result<Vec<UnitOnDuty>> {
+    Ok(overview(store, who).await?.0)
+}
+
+/// The coverage of the next `horizon_days` for the center and every unit
+/// in scope with important systems.
+pub async fn coverage(store: &Store, who: &Principal) -> Result<Vec<Coverage>> {
+    Ok(overview(store, who).await?.1)
+}
+
+/// Who is on duty now by unit, and the coverage ahead, from one read of the
+/// important systems' counts and one of the shifts from now to the horizon.
+pub async fn overview(store: &Store, who: &Principal) -> Result<(Vec<UnitOnDuty>, Vec<Coverage>)> {
     let conn = store.db();
     let now = store.now();
-    let scope = who.scope();
+    let to = now + Duration::days(i64::from(store.duty_policy().horizon_days));
     let counts_q = system::Entity::find()
         .select_only()
         .column(system::Column::UnitId)
         .column_as(system::Column::Id.count(), "n")
         .filter(system::Column::Important.eq(true))
         .filter(system::Column::Stage.ne(crate::registry::Stage::Closed))
-        .filter(scope_condition(&scope, system::Column::UnitId))
+        .filter(scope_condition(&who.scope(), system::Column::UnitId))
         .group_by(system::Column::UnitId)
         .into_tuple::<(i64, i64)>()
         .all(conn);
-    let (counts, spans) = tokio::try_join!(
-        async { counts_q.await.map_err(CoreError::from) },
-        spans_by_owner(conn, now, now + Duration::seconds(1)),
-    )?;
-    let on = on_duty_by_roster(&spans, now);
+    let (mut counts, spans) =
+        tokio::try_join!(async { counts_q.await.map_err(CoreError::from) }, spans_by_owner(conn, now, to))?;
     let units = crate::directory::service::units::by_ids(conn, counts.iter().map(|c| c.0)).await?;
+    counts.sort_by(|a, b| {
+        let code = |id: i64| units.get(&id).map(|u| u.code.as_str()).unwrap_or_default();
+        code(a.0).cmp(code(b.0))
+    });
+    let on = on_duty_by_roster(&spans, now);
     let people = people_by_ids(conn, on.values().map(|v| v.0)).await?;
-    let mut out: Vec<UnitOnDuty> = counts
-        .into_iter()
+
+    let mut duty: Vec<UnitOnDuty> = counts
+        .iter()
         .filter_map(|(u, n)| {
-            let unit = units.get(&u)?;
-            let (level, shift) = match (on.get(&Some(u)), on.get(&None)) {
+            let unit = units.get(u)?;
+            let (level, shift) = match (on.get(&Some(*u)), on.get(&None)) {
                 (Some(s), _) => (crate::duty::DutyLevel::Unit, Some(s)),
                 (None, Some(c)) => (crate::duty::DutyLevel::Center, Some(c)),
                 (None, None) => (crate::duty::DutyLevel::Nobody, None),
@@ -657,7 +672,7 @@ pub async fn now_by_unit(store: &Store, who: &Principal) -> Result<Vec<UnitOnDut
             Some(UnitOnDuty {
                 unit: unit.code.clone(),
                 unit_name: unit.name.clone(),
-                important_systems: u32::try_from(n).unwrap_or(0),
+                important_systems: u32::try_from(*n).unwrap_or(0),
                 level,
                 person_name: p.map(|p| p.name.clone()).unwrap_or_default(),
                 phone: shift
@@ -667,31 +682,9 @@ pub async fn now_by_unit(store: &Store, who: &Principal) -> Result<Vec<UnitOnDut
             })
         })
         .collect();
-    out.sort_by(|a, b| {
-        (a.level != crate::duty::DutyLevel::Nobody, &a.unit).cmp(&(b.level != crate::duty::DutyLevel::Nobody, &b.unit))
-    });
-    Ok(out)
-}
+    // Nobody on duty first (stable: by code within).
+    duty.sort_by_key(|d| d.level != crate::duty::DutyLevel::Nobody);
 
-/// The coverage of the next `horizon_days` for the center and every unit
-/// in scope with important systems.
-pub async fn coverage(store: &Store, who: &Principal) -> Result<Vec<Coverage>> {
-    let conn = store.db();
-    let now = store.now();
-    let to = now + Duration::days(i64::from(store.duty_policy().horizon_days));
-    let counts: Vec<(i64, i64)> = system::Entity::find()
-        .select_only()
-        .column(system::Column::UnitId)
-        .column_as(system::Column::Id.count(), "n")
-        .filter(system::Column::Important.eq(true))
-        .filter(system::Column::Stage.ne(crate::registry::Stage::Closed))
-        .filter(scope_condition(&who.scope(), system::Column::UnitId))
-        .group_by(system::Column::UnitId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let spans = spans_by_owner(conn, now, to).await?;
-    let units = crate::directory::service::units::by_ids(conn, counts.iter().map(|c| c.0)).await?;
     let one = |owner: Option<i64>, n: i64| {
         let list: Vec<Span> = spans.get(&owner).map(|l| l.iter().map(|x| x.0).collect()).unwrap_or_default();
         let u = owner.and_then(|id| units.get(&id));
@@ -703,14 +696,9 @@ pub async fn coverage(store: &Store, who: &Principal) -> Result<Vec<Coverage>> {
             overlaps: rules::overlaps(&list),
         }
     };
-    let mut out = vec![one(None, 0)];
-    let mut counts = counts;
-    counts.sort_by(|a, b| {
-        let name = |id: i64| units.get(&id).map(|u| u.code.clone()).unwrap_or_default();
-        name(a.0).cmp(&name(b.0))
-    });
-    out.extend(counts.into_iter().map(|(u, n)| one(Some(u), n)));
-    Ok(out)
+    let mut cover = vec![one(None, 0)];
+    cover.extend(counts.iter().map(|(u, n)| one(Some(*u), *n)));
+    Ok((duty, cover))
 }
 
 /// Remind the owners of rosters with gaps in the coming days (once a day
