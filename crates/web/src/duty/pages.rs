@@ -60,6 +60,12 @@ impl DutyPage {
         c.gaps.iter().map(|g| (g.to - g.from).num_hours()).sum()
     }
 
+    /// The caller keeps this shift's roster (`None`: the center's).
+    fn keeps(&self, unit: &Option<String>) -> bool {
+        let code = unit.as_deref().unwrap_or("");
+        self.rosters.iter().any(|(c, _)| c == code)
+    }
+
     fn is_requested(&self, s: &SwapState) -> bool {
         *s == SwapState::Requested
     }
