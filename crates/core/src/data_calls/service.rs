@@ -121,16 +121,14 @@ fn today(store: &Store) -> NaiveDate {
 
 async fn visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<data_call::Model> {
     let c = data_call::Entity::find_by_id(id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    if who.scope() != crate::Scope::All {
-        let n = data_call_unit::Entity::find()
-            .filter(data_call_unit::Column::DataCallId.eq(id))
-            .filter(scope_condition(&who.scope(), data_call_unit::Column::UnitId))
-            .count(conn)
-            .await?;
-        if n == 0 {
-            return Err(CoreError::NotFound);
-        }
-    }
+    crate::platform::common::require_targets_in_scope::<_, data_call_unit::Entity>(
+        conn,
+        who,
+        data_call_unit::Column::DataCallId,
+        id,
+        data_call_unit::Column::UnitId,
+    )
+    .await?;
     Ok(c)
 }
 

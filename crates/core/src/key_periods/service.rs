@@ -10,7 +10,7 @@ use crate::notify::service::Outbox;
 use crate::notify::texts::{Message, line, t};
 use crate::platform::access::{Permission, Principal, Scope};
 use crate::platform::audit::{self, Actor, Change};
-use crate::platform::common::{clean, scope_condition};
+use crate::platform::common::{clean_field, scope_condition};
 use crate::platform::error::{CoreError, FieldError, Result};
 use crate::platform::page::{Page, PageRequest};
 use crate::platform::store::Store;
@@ -135,16 +135,14 @@ fn deadline(store: &Store, p: &key_period::Model, day: NaiveDate) -> DateTime<Ut
 
 async fn visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<key_period::Model> {
     let p = key_period::Entity::find_by_id(id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    if who.scope() != Scope::All {
-        let n = key_period_unit::Entity::find()
-            .filter(key_period_unit::Column::KeyPeriodId.eq(id))
-            .filter(scope_condition(&who.scope(), key_period_unit::Column::UnitId))
-            .count(conn)
-            .await?;
-        if n == 0 {
-            return Err(CoreError::NotFound);
-        }
-    }
+    crate::platform::common::require_targets_in_scope::<_, key_period_unit::Entity>(
+        conn,
+        who,
+        key_period_unit::Column::KeyPeriodId,
+        id,
+        key_period_unit::Column::UnitId,
+    )
+    .await?;
     Ok(p)
 }
 
@@ -278,10 +276,7 @@ pub async fn get(store: &Store, who: &Principal, id: i64) -> Result<PeriodDetail
 pub async fn create(store: &Store, who: &Principal, input: PeriodInput) -> Result<PeriodDetail> {
     who.require(Permission::ManageReadiness)?;
     let mut errors = Vec::new();
-    let title = clean(&input.title, 200).unwrap_or_else(|| {
-        errors.push(FieldError::new("title", "too_long"));
-        String::new()
-    });
+    let title = clean_field(&mut errors, "title", &input.title, 200);
     if title.is_empty() && errors.is_empty() {
         errors.push(FieldError::new("title", "required"));
     }
@@ -398,10 +393,7 @@ pub async fn report(store: &Store, who: &Principal, id: i64, input: ReportInput)
     } else if day > today {
         errors.push(FieldError::new("day", "date_in_future"));
     }
-    let content = clean(&input.content, 5000).unwrap_or_else(|| {
-        errors.push(FieldError::new("content", "too_long"));
-        String::new()
-    });
+    let content = clean_field(&mut errors, "content", &input.content, 5000);
     if !input.zero && content.is_empty() && errors.iter().all(|e| e.field != "content") {
         errors.push(FieldError::new("content", "required"));
     }

@@ -16,6 +16,30 @@ pub(crate) fn scope_condition<C: ColumnTrait>(scope: &Scope, unit_col: C) -> Con
     }
 }
 
+/// A record sent to chosen units (a campaign, a warning, a data call, a key
+/// period) is seen by a unit role only when one of its target rows (`E`,
+/// `parent_col` = `id`) is one of the caller's units; else `NotFound`.
+pub(crate) async fn require_targets_in_scope<C, E>(
+    conn: &C,
+    who: &crate::platform::access::Principal,
+    parent_col: E::Column,
+    id: i64,
+    unit_col: E::Column,
+) -> crate::platform::error::Result<()>
+where
+    C: sea_orm::ConnectionTrait,
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::{PaginatorTrait, QueryFilter};
+    let scope = who.scope();
+    if scope == Scope::All {
+        return Ok(());
+    }
+    let n = E::find().filter(parent_col.eq(id)).filter(scope_condition(&scope, unit_col)).count(conn).await?;
+    if n == 0 { Err(crate::platform::error::CoreError::NotFound) } else { Ok(()) }
+}
+
 /// The value of a closed set a field names, or an `unknown_choice` error.
 pub(crate) fn check_choice<T: crate::platform::closed_set::ClosedSet>(
     errors: &mut Vec<crate::platform::error::FieldError>,
@@ -33,6 +57,20 @@ pub(crate) fn check_choice<T: crate::platform::closed_set::ClosedSet>(
 pub(crate) fn clean(s: &str, max_chars: usize) -> Option<String> {
     let t = s.trim();
     if t.chars().count() > max_chars { None } else { Some(t.to_owned()) }
+}
+
+/// Trim and bound a free-text field; when it is too long, a `too_long`
+/// error for `field` and the empty text.
+pub(crate) fn clean_field(
+    errors: &mut Vec<crate::platform::error::FieldError>,
+    field: &str,
+    value: &str,
+    max_chars: usize,
+) -> String {
+    clean(value, max_chars).unwrap_or_else(|| {
+        errors.push(crate::platform::error::FieldError::new(field, "too_long"));
+        String::new()
+    })
 }
 
 /// `Some(None)` clears a field, `Some(Some(v))` sets it, `None` leaves it alone.

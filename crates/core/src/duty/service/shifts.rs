@@ -10,7 +10,7 @@ use crate::notify::service::Outbox;
 use crate::notify::texts::{Message, line, t};
 use crate::platform::access::{Permission, Principal, Scope};
 use crate::platform::audit::{self, Actor, Change};
-use crate::platform::common::{clean, scope_condition};
+use crate::platform::common::{clean, clean_field, scope_condition};
 use crate::platform::error::{CoreError, FieldError, Result};
 use crate::platform::store::Store;
 use crate::registry::entity::system;
@@ -327,14 +327,8 @@ pub async fn create(store: &Store, who: &Principal, input: ShiftInput) -> Result
     if let Some(code) = rules::check_span(input.starts_at, input.ends_at) {
         errors.push(FieldError::new("ends_at", code));
     }
-    let phone = clean(&input.phone, 40).unwrap_or_else(|| {
-        errors.push(FieldError::new("phone", "too_long"));
-        String::new()
-    });
-    let note = clean(&input.note, 200).unwrap_or_else(|| {
-        errors.push(FieldError::new("note", "too_long"));
-        String::new()
-    });
+    let phone = clean_field(&mut errors, "phone", &input.phone, 40);
+    let note = clean_field(&mut errors, "note", &input.note, 200);
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors));
     }

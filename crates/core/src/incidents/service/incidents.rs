@@ -15,7 +15,7 @@ use crate::notify::service::Outbox;
 use crate::notify::texts::{Message, line, t};
 use crate::platform::access::{Permission, Principal};
 use crate::platform::audit::{self, Actor, Change};
-use crate::platform::common::{clean, scope_condition};
+use crate::platform::common::{clean, clean_field, scope_condition};
 use crate::platform::error::{CoreError, FieldError, Result};
 use crate::platform::page::{Page, PageRequest};
 use crate::platform::store::Store;
@@ -457,13 +457,6 @@ async fn event<C: ConnectionTrait>(
     Ok(())
 }
 
-fn text_field(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> String {
-    clean(value, max).unwrap_or_else(|| {
-        errors.push(FieldError::new(field, "too_long"));
-        String::new()
-    })
-}
-
 /// The facts of the systems concerned: (important, cii).
 async fn system_facts<C: ConnectionTrait>(store: &Store, conn: &C, ids: &[i64]) -> Result<(bool, bool)> {
     let rows: Vec<(bool, String)> = system::Entity::find()
@@ -481,13 +474,13 @@ async fn system_facts<C: ConnectionTrait>(store: &Store, conn: &C, ids: &[i64]) 
 pub async fn create(store: &Store, who: &Principal, input: IncidentInput) -> Result<IncidentDetail> {
     let now = store.now();
     let mut errors = Vec::new();
-    let title = text_field(&mut errors, "title", &input.title, 200);
+    let title = clean_field(&mut errors, "title", &input.title, 200);
     if title.is_empty() && errors.iter().all(|e| e.field != "title") {
         errors.push(FieldError::new("title", "required"));
     }
-    let description = text_field(&mut errors, "description", &input.description, 5000);
-    let impact = text_field(&mut errors, "impact", &input.impact, 5000);
-    let contacts = text_field(&mut errors, "contacts", &input.contacts, 1000);
+    let description = clean_field(&mut errors, "description", &input.description, 5000);
+    let impact = clean_field(&mut errors, "impact", &input.impact, 5000);
+    let contacts = clean_field(&mut errors, "contacts", &input.contacts, 1000);
     let detected_at = input.detected_at.unwrap_or(now);
     if detected_at > now + Duration::minutes(5) {
         errors.push(FieldError::new("detected_at", "date_in_future"));
@@ -786,7 +779,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, p: IncidentPatch) -
     let mut am: incident::ActiveModel = m.clone().into();
     let mut changed = Vec::new();
     if let Some(v) = &p.title {
-        let v = text_field(&mut errors, "title", v, 200);
+        let v = clean_field(&mut errors, "title", v, 200);
         if v.is_empty() && errors.iter().all(|e| e.field != "title") {
             errors.push(FieldError::new("title", "required"));
         }
@@ -801,7 +794,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, p: IncidentPatch) -
         ("contacts", &p.contacts, 1000),
     ] {
         if let Some(v) = value {
-            let v = text_field(&mut errors, field, v, max);
+            let v = clean_field(&mut errors, field, v, max);
             match field {
                 "description" => am.description = Set(v),
                 "impact" => am.impact = Set(v),
@@ -1009,7 +1002,7 @@ pub async fn record_step(store: &Store, who: &Principal, id: i64, input: StepInp
     if done_at < m.detected_at - Duration::days(1) {
         errors.push(FieldError::new("done_at", "before_detection"));
     }
-    let note = text_field(&mut errors, "note", &input.note, 2000);
+    let note = clean_field(&mut errors, "note", &input.note, 2000);
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors));
     }
@@ -1061,7 +1054,7 @@ pub async fn add_evidence(
     // Who may is settled before what was sent is read.
     open_for_work(store.db(), who, id, false).await?;
     let mut errors = Vec::new();
-    let description = text_field(&mut errors, "description", description, 2000);
+    let description = clean_field(&mut errors, "description", description, 2000);
     let mut checked = Vec::new();
     for f in &files {
         if let Some(c) = uploads::check("file", f, &mut errors) {
@@ -1168,8 +1161,8 @@ pub async fn close(store: &Store, who: &Principal, id: i64, input: CloseInput) -
     let txn = store.begin_write().await?;
     let m = open_for_work(&*txn, who, id, true).await?;
     let mut errors = Vec::new();
-    let cause = text_field(&mut errors, "cause", &input.cause, 5000);
-    let measures = text_field(&mut errors, "measures", &input.measures, 5000);
+    let cause = clean_field(&mut errors, "cause", &input.cause, 5000);
+    let measures = clean_field(&mut errors, "measures", &input.measures, 5000);
     let cause = if cause.is_empty() { m.cause.clone() } else { cause };
     let measures = if measures.is_empty() { m.measures.clone() } else { measures };
     for (f, code) in rules::closure_problems(&cause, &measures) {

@@ -207,16 +207,14 @@ fn local_today(store: &Store) -> NaiveDate {
 /// Campaign ids the principal may see (unit roles: those targeting their units).
 async fn visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<campaign::Model> {
     let c = campaign::Entity::find_by_id(id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    if who.scope() != crate::Scope::All {
-        let n = campaign_unit::Entity::find()
-            .filter(campaign_unit::Column::CampaignId.eq(id))
-            .filter(scope_condition(&who.scope(), campaign_unit::Column::UnitId))
-            .count(conn)
-            .await?;
-        if n == 0 {
-            return Err(CoreError::NotFound);
-        }
-    }
+    crate::platform::common::require_targets_in_scope::<_, campaign_unit::Entity>(
+        conn,
+        who,
+        campaign_unit::Column::CampaignId,
+        id,
+        campaign_unit::Column::UnitId,
+    )
+    .await?;
     Ok(c)
 }
 

@@ -152,16 +152,14 @@ fn ids(text: &str) -> Vec<i64> {
 
 async fn visible<C: ConnectionTrait>(conn: &C, who: &Principal, id: i64) -> Result<warning::Model> {
     let w = warning::Entity::find_by_id(id).one(conn).await?.ok_or(CoreError::NotFound)?;
-    if who.scope() != crate::Scope::All {
-        let n = warning_unit::Entity::find()
-            .filter(warning_unit::Column::WarningId.eq(id))
-            .filter(scope_condition(&who.scope(), warning_unit::Column::UnitId))
-            .count(conn)
-            .await?;
-        if n == 0 {
-            return Err(CoreError::NotFound);
-        }
-    }
+    crate::platform::common::require_targets_in_scope::<_, warning_unit::Entity>(
+        conn,
+        who,
+        warning_unit::Column::WarningId,
+        id,
+        warning_unit::Column::UnitId,
+    )
+    .await?;
     Ok(w)
 }
 
