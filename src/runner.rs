@@ -46,12 +46,14 @@ async fn mechanisms(store: &Store) -> wangan_core::Result<(InspectionPass, Engin
     let escalated = wangan_core::duty::service::alerts::escalate(store).await?;
     let gaps = wangan_core::duty::service::shifts::remind_gaps(store).await?;
     let chased = wangan_core::key_periods::service::chase(store).await?;
-    if escalated + gaps + chased > 0 {
+    let certificates = wangan_core::registers::service::training::remind_certificates(store).await?;
+    if escalated + gaps + chased + certificates > 0 {
         tracing::info!(
             escalated,
             gaps,
             chased,
-            "duty alerts escalated, roster gaps reminded, key-period reports chased"
+            certificates,
+            "duty alerts escalated, roster gaps reminded, key-period reports chased, expiring certificates reminded"
         );
     }
     let accountability = wangan_core::enforcement::service::engine::run_once(store).await?;

@@ -450,7 +450,105 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Officer | UnitAdmin => 409,
             _ => 403,
         },
+        // The unit registers: everyone reads what is in scope; the center and the
+        // unit's network admin or head keep a unit's records.
+        (
+            "get",
+            "/plans" | "/drills" | "/policies" | "/policies/completeness" | "/personal-data"
+            | "/personal-data/export.xlsx" | "/data-requests" | "/budget" | "/trainings" | "/certificates"
+            | "/registers/gaps",
+        ) => ok,
+        ("post", "/plans" | "/drills" | "/data-requests" | "/budget" | "/trainings" | "/personal-data" | "/certificates")
+        | ("put", "/policies") => match role {
+            _ if hidden => 422,
+            Admin | Officer | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
+        (
+            "get",
+            "/plans/{id}" | "/plans/{id}/files/{file_id}" | "/drills/{id}" | "/drills/{id}/files/{file_id}"
+            | "/policies/{id}" | "/policies/{id}/files/{file_id}" | "/personal-data/{id}" | "/data-requests/{id}"
+            | "/trainings/{id}",
+        ) => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("put", "/plans/{id}" | "/personal-data/{id}" | "/budget/{id}")
+        | ("post", "/plans/{id}/files" | "/drills/{id}/files" | "/policies/{id}/files" | "/drills/{id}/actions")
+        | ("post", "/drills/{id}/actions/{action_id}/done")
+        | ("delete", "/personal-data/{id}" | "/budget/{id}" | "/certificates/{id}") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin | Leader => ok,
+            _ => 403,
+        },
+        // A fresh request waits for the unit's head: only the head (or an admin) decides it.
+        ("post", "/data-requests/{id}/decision") => match role {
+            _ if hidden => 404,
+            Admin | Leader => ok,
+            _ => 403,
+        },
+        ("post", "/policies/violations") => match role {
+            Admin | Officer | Reviewer => ok,
+            _ => 403,
+        },
         other => panic!("route {other:?} has no expectation: add one"),
+    }
+}
+
+/// A fresh record of the unit registers for a route that names one: (its id,
+/// a file's or an action's id); (0, 0) for other routes.
+async fn register_record(app: &TestApp, path: &str, code: &str, system_id: i64, person_id: i64) -> (i64, i64) {
+    use wangan_core::registers::RecordKind;
+    use wangan_core::registers::service::{budget, data, drills, files, plans, policies, training};
+    let sys = wangan_core::Principal::system("test");
+    let pdf = || wangan_core::platform::uploads::Upload { file_name: "记录.pdf".into(), bytes: b"%PDF-1.4 x".to_vec() };
+    let today = app.store.now().date_naive();
+    let file = |kind: RecordKind, id: i64| {
+        let store = app.store.clone();
+        let sys = sys.clone();
+        async move { files::attach(&store, &sys, kind, id, pdf()).await.unwrap()[0].id }
+    };
+    if path.starts_with("/plans/") {
+        let input = serde_json::from_value(json!({"unit": code, "title": "预案", "scenarios": "篡改", "contacts": "电话"}));
+        let id = plans::create(&app.store, &sys, input.unwrap()).await.unwrap().id;
+        let f = if path.contains("{file_id}") { file(RecordKind::Plan, id).await } else { 0 };
+        (id, f)
+    } else if path.starts_with("/drills/") {
+        let input = serde_json::from_value(json!({"unit": code, "held_on": today, "scenario": "演练",
+            "participants": "全体", "what_happened": "处置",
+            "actions": [{"description": "整改", "owner_person_id": person_id, "due_on": today}]}));
+        let d = drills::create(&app.store, &sys, input.unwrap()).await.unwrap();
+        let sub = if path.contains("{file_id}") { file(RecordKind::Drill, d.id).await } else { d.actions[0].id };
+        (d.id, sub)
+    } else if path.starts_with("/policies/{id}") {
+        let input = serde_json::from_value(json!({"unit": code, "kind": "people", "title": "人员管理办法",
+            "approved_on": today}));
+        let id = policies::put(&app.store, &sys, input.unwrap()).await.unwrap().id;
+        let f = if path.contains("{file_id}") { file(RecordKind::Policy, id).await } else { 0 };
+        (id, f)
+    } else if path.starts_with("/personal-data/{id}") {
+        let input = serde_json::from_value(json!({"system_id": system_id, "categories": "姓名", "subjects": "学生",
+            "purpose": "教务", "method": "存储", "storage_place": "机房", "retention": "五年", "measures": "加密"}));
+        (data::create_entry(&app.store, &sys, input.unwrap()).await.unwrap().id, 0)
+    } else if path.starts_with("/data-requests/") {
+        let input = serde_json::from_value(json!({"unit": code, "recipient": "合作方", "purpose": "科研",
+            "fields": "姓名", "legal_basis": "同意"}));
+        (data::create_request(&app.store, &sys, input.unwrap()).await.unwrap().id, 0)
+    } else if path.starts_with("/budget/") {
+        let input = serde_json::from_value(json!({"unit": code, "year": 2026, "category": "services", "planned": "1"}));
+        (budget::create(&app.store, &sys, input.unwrap()).await.unwrap().id, 0)
+    } else if path.starts_with("/trainings/") {
+        let input = serde_json::from_value(json!({"unit": code, "kind": "professional", "title": "培训",
+            "held_on": today, "hours": "1", "attendees": [person_id]}));
+        (training::create_training(&app.store, &sys, input.unwrap()).await.unwrap().id, 0)
+    } else if path.starts_with("/certificates/") {
+        let input = serde_json::from_value(json!({"person_id": person_id, "kind": "cissp"}));
+        (training::create_certificate(&app.store, &sys, input.unwrap()).await.unwrap().id, 0)
+    } else {
+        (0, 0)
     }
 }
 
@@ -893,10 +991,14 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
+                let (register_id, register_sub) =
+                    register_record(&app, route.path, code, systems[i], people[i]).await;
                 if route.path == "/systems/{id}/golive" {
                     clear_golive(&app, systems[i]).await;
                 }
-                let id = if route.path.starts_with("/incidents/") {
+                let id = if register_id != 0 {
+                    register_id
+                } else if route.path.starts_with("/incidents/") {
                     incident_id
                 } else if route.path == "/duty/alerts/{id}/acknowledge" {
                     alert_id
@@ -946,12 +1048,17 @@ async fn every_route_every_role_own_and_other_unit() {
                     .replace("{code}", code)
                     .replace("{id}", &id.to_string())
                     .replace("{answer_id}", &answer_id.to_string())
-                    .replace("{evidence_id}", &evidence_id.to_string());
+                    .replace("{evidence_id}", &evidence_id.to_string())
+                    .replace("{file_id}", &register_sub.to_string())
+                    .replace("{action_id}", &register_sub.to_string());
                 if route.method == "get" && route.path == "/channels" {
                     path = format!("/channels?owner_kind=unit&owner={code}");
                 }
                 if route.method == "post" && route.path == "/incidents/{id}/evidence" {
                     path = format!("{path}?file_name=log.zip&description=%E6%97%A5%E5%BF%97");
+                }
+                if route.method == "post" && route.path.ends_with("/files") {
+                    path = format!("{path}?file_name=plan.pdf");
                 }
                 if route.method == "get" && route.path == "/campaigns/{id}/responses" {
                     path = format!("{path}?unit={code}");
@@ -1054,6 +1161,29 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("post", "/key-periods") => Some(json!({"title": "两会重保", "kind": "two_sessions",
                         "starts_on": today, "ends_on": today + chrono::Duration::days(3), "units": [code]})),
                     ("post", "/key-periods/{id}/reports") => Some(json!({"unit": code, "zero": true})),
+                    ("post", "/plans") | ("put", "/plans/{id}") => Some(json!({"unit": code, "title": "应急预案",
+                        "scenarios": "网页篡改", "contacts": "值班电话 12345678", "systems": [systems[i]]})),
+                    ("post", "/drills") => Some(json!({"unit": code, "held_on": today, "scenario": "网页篡改处置",
+                        "participants": "网络管理员", "what_happened": "按预案处置",
+                        "actions": [{"description": "补充备份", "owner_person_id": people[i], "due_on": today}]})),
+                    ("post", "/drills/{id}/actions") => Some(json!({"description": "补充联系人",
+                        "owner_person_id": people[i], "due_on": today + chrono::Duration::days(30)})),
+                    ("post", "/drills/{id}/actions/{action_id}/done") => Some(json!({"note": "已完成"})),
+                    ("put", "/policies") => Some(json!({"unit": code, "kind": "accounts", "title": "账号管理办法",
+                        "approved_on": today})),
+                    ("post", "/policies/violations") => Some(json!({"unit": code})),
+                    ("post", "/personal-data") | ("put", "/personal-data/{id}") => Some(json!({"system_id": systems[i],
+                        "categories": "姓名、学号", "subjects": "学生", "purpose": "教务管理", "method": "收集、存储",
+                        "storage_place": "校内机房", "retention": "毕业后五年", "measures": "访问控制"})),
+                    ("post", "/data-requests") => Some(json!({"unit": code, "recipient": "合作单位",
+                        "purpose": "联合培养", "fields": "姓名", "legal_basis": "本人同意"})),
+                    ("post", "/data-requests/{id}/decision") => Some(json!({"approve": true})),
+                    ("post", "/budget") | ("put", "/budget/{id}") => Some(json!({"unit": code, "year": 2026,
+                        "category": "equipment", "planned": "120000", "spent": "5000.50"})),
+                    ("post", "/trainings") => Some(json!({"unit": code, "kind": "awareness", "title": "安全意识培训",
+                        "held_on": today, "hours": "2", "attendees": [people[i]]})),
+                    ("post", "/certificates") => Some(json!({"person_id": people[i], "kind": "cisp",
+                        "number": "CISP-001", "expires_on": today + chrono::Duration::days(400)})),
                     _ => None,
                 };
                 let mut req = client
@@ -1066,6 +1196,8 @@ async fn every_route_every_role_own_and_other_unit() {
                     req = req.json(&b);
                 } else if route.path == "/incidents/{id}/evidence" {
                     req = req.body(b"PK\x03\x04logs".to_vec());
+                } else if route.method == "post" && route.path.ends_with("/files") {
+                    req = req.body(b"%PDF-1.4 plan".to_vec());
                 }
                 let got = req.send().await.unwrap().status().as_u16();
                 let mut want = expected(route.method, route.path, *role, target, route.status);

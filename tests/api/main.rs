@@ -19,6 +19,7 @@ mod monitoring;
 mod notices;
 mod ops;
 mod pages;
+mod registers;
 mod scorecard;
 mod sessions;
 mod shape;

@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::incidents::api::routes())
         .merge(crate::duty::api::routes())
         .merge(crate::key_periods::api::routes())
+        .merge(crate::registers::api::routes())
         .merge(crate::notify::api::routes())
         .merge(crate::monitoring::api::routes())
         .merge(crate::audit::api::routes())

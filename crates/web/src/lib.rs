@@ -20,6 +20,7 @@ pub mod key_periods;
 pub mod monitoring;
 pub mod notices;
 pub mod notify;
+pub mod registers;
 pub mod registry;
 pub mod scorecard;
 pub mod warnings;

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::incidents::pages::routes())
         .merge(crate::duty::pages::routes())
         .merge(crate::key_periods::pages::routes())
+        .merge(crate::registers::pages::routes())
         .merge(crate::notify::pages::routes())
         .merge(crate::monitoring::pages::routes())
         .merge(crate::audit::pages::routes())

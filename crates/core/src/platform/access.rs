@@ -137,6 +137,13 @@ pub enum Permission {
     ManageDuty(i64),
     /// Approve a swap of a unit's duty shift (the center, the unit's head).
     ApproveSwap(i64),
+    /// Keep a unit's registers: its emergency plan, drills, management
+    /// rules, personal data, budget, training and certificates (the center,
+    /// the unit's network admin or head).
+    KeepRegisters(i64),
+    /// Approve, as the unit's head, a request to provide personal data
+    /// outside the university (the center decides after).
+    ApproveDataRequest(i64),
 }
 
 impl Principal {
@@ -221,12 +228,13 @@ impl Principal {
             }
             Permission::ManageMonitors => admin || self.has_role(Role::Officer),
             Permission::ManageReadiness => admin || self.has_role(Role::Officer),
-            Permission::WorkIncident(unit) | Permission::ManageDuty(unit) => {
+            Permission::WorkIncident(unit) | Permission::ManageDuty(unit) | Permission::KeepRegisters(unit) => {
                 admin
                     || self.has_role(Role::Officer)
                     || self.has_unit_role(Role::UnitAdmin, unit)
                     || self.has_unit_role(Role::Leader, unit)
             }
+            Permission::ApproveDataRequest(unit) => admin || self.has_unit_role(Role::Leader, unit),
             Permission::ApproveSwap(unit) => {
                 admin || self.has_role(Role::Officer) || self.has_unit_role(Role::Leader, unit)
             }

@@ -26,8 +26,11 @@ crate::closed_set! {
         Inspections = "inspections",
         /// Warnings of the last 12 months acknowledged by their deadline (三(二)).
         Warnings = "warnings",
-        /// Readiness (三(三)): key-period daily reports filed by the hour and
-        /// incident reports made within their targets, over the last 12 months.
+        /// Readiness (三(三), 二, 四(六)): key-period daily reports filed by the
+        /// hour and incident reports made within their targets over the last
+        /// 12 months; a current emergency plan, a drill within the year with
+        /// its actions on time, every kind of management rule, security
+        /// staff certified and trained this year.
         Readiness = "readiness",
         /// Confirmed violations not yet corrected (三(四)), points off each.
         Violations = "violations",

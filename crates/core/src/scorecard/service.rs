@@ -211,6 +211,14 @@ async fn counts(store: &Store, ids: Option<&[i64]>) -> Result<Counts> {
             bump(&mut counts, u, Factor::Readiness, on_time);
         }
     }
+    // …and the registers: a current emergency plan, a drill within the year
+    // with its actions on time, every kind of management rule, staff
+    // certified and trained this year.
+    for (u, ok) in crate::registers::service::gaps::readiness_facts(store, conn).await? {
+        if wanted(&u) {
+            bump(&mut counts, u, Factor::Readiness, ok);
+        }
+    }
 
     // Open violations: confirmed and not corrected.
     for u in violation::Entity::find()

@@ -159,6 +159,15 @@ labelled! {
     wangan_core::duty::SwapState => "swap",
     wangan_core::key_periods::PeriodKind => "pkind",
     wangan_core::key_periods::ReportState => "rstate_kp",
+    wangan_core::registers::PolicyKind => "policy_kind",
+    wangan_core::registers::ActionState => "action",
+    wangan_core::registers::RequestState => "drstate",
+    wangan_core::registers::BudgetCategory => "bcat",
+    wangan_core::registers::TrainingKind => "tkind",
+    wangan_core::registers::CertificateKind => "ckind",
+    wangan_core::registers::CertificateState => "cstate_cert",
+    wangan_core::registers::RecordKind => "record_kind",
+    wangan_core::registers::PlanStatus => "plan_status",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();

@@ -13,6 +13,7 @@ mod m0007_monitoring;
 mod m0008_fidelity;
 mod m0009_mechanisms;
 mod m0010_readiness;
+mod m0011_registers;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_fidelity::Migration),
             Box::new(m0009_mechanisms::Migration),
             Box::new(m0010_readiness::Migration),
+            Box::new(m0011_registers::Migration),
         ]
     }
 }
