@@ -454,11 +454,22 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
         // unit's network admin or head keep a unit's records.
         (
             "get",
-            "/plans" | "/drills" | "/policies" | "/policies/completeness" | "/personal-data"
-            | "/personal-data/export.xlsx" | "/data-requests" | "/budget" | "/trainings" | "/certificates"
+            "/plans"
+            | "/drills"
+            | "/policies"
+            | "/policies/completeness"
+            | "/personal-data"
+            | "/personal-data/export.xlsx"
+            | "/data-requests"
+            | "/budget"
+            | "/trainings"
+            | "/certificates"
             | "/registers/gaps",
         ) => ok,
-        ("post", "/plans" | "/drills" | "/data-requests" | "/budget" | "/trainings" | "/personal-data" | "/certificates")
+        (
+            "post",
+            "/plans" | "/drills" | "/data-requests" | "/budget" | "/trainings" | "/personal-data" | "/certificates",
+        )
         | ("put", "/policies") => match role {
             _ if hidden => 422,
             Admin | Officer | UnitAdmin | Leader => ok,
@@ -466,8 +477,14 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
         },
         (
             "get",
-            "/plans/{id}" | "/plans/{id}/files/{file_id}" | "/drills/{id}" | "/drills/{id}/files/{file_id}"
-            | "/policies/{id}" | "/policies/{id}/files/{file_id}" | "/personal-data/{id}" | "/data-requests/{id}"
+            "/plans/{id}"
+            | "/plans/{id}/files/{file_id}"
+            | "/drills/{id}"
+            | "/drills/{id}/files/{file_id}"
+            | "/policies/{id}"
+            | "/policies/{id}/files/{file_id}"
+            | "/personal-data/{id}"
+            | "/data-requests/{id}"
             | "/trainings/{id}",
         ) => {
             if hidden {
@@ -504,7 +521,8 @@ async fn register_record(app: &TestApp, path: &str, code: &str, system_id: i64, 
     use wangan_core::registers::RecordKind;
     use wangan_core::registers::service::{budget, data, drills, files, plans, policies, training};
     let sys = wangan_core::Principal::system("test");
-    let pdf = || wangan_core::platform::uploads::Upload { file_name: "记录.pdf".into(), bytes: b"%PDF-1.4 x".to_vec() };
+    let pdf =
+        || wangan_core::platform::uploads::Upload { file_name: "记录.pdf".into(), bytes: b"%PDF-1.4 x".to_vec() };
     let today = app.store.now().date_naive();
     let file = |kind: RecordKind, id: i64| {
         let store = app.store.clone();
@@ -512,7 +530,8 @@ async fn register_record(app: &TestApp, path: &str, code: &str, system_id: i64, 
         async move { files::attach(&store, &sys, kind, id, pdf()).await.unwrap()[0].id }
     };
     if path.starts_with("/plans/") {
-        let input = serde_json::from_value(json!({"unit": code, "title": "预案", "scenarios": "篡改", "contacts": "电话"}));
+        let input =
+            serde_json::from_value(json!({"unit": code, "title": "预案", "scenarios": "篡改", "contacts": "电话"}));
         let id = plans::create(&app.store, &sys, input.unwrap()).await.unwrap().id;
         let f = if path.contains("{file_id}") { file(RecordKind::Plan, id).await } else { 0 };
         (id, f)
@@ -991,8 +1010,7 @@ async fn every_route_every_role_own_and_other_unit() {
                 } else {
                     0
                 };
-                let (register_id, register_sub) =
-                    register_record(&app, route.path, code, systems[i], people[i]).await;
+                let (register_id, register_sub) = register_record(&app, route.path, code, systems[i], people[i]).await;
                 if route.path == "/systems/{id}/golive" {
                     clear_golive(&app, systems[i]).await;
                 }
@@ -1172,9 +1190,11 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("put", "/policies") => Some(json!({"unit": code, "kind": "accounts", "title": "账号管理办法",
                         "approved_on": today})),
                     ("post", "/policies/violations") => Some(json!({"unit": code})),
-                    ("post", "/personal-data") | ("put", "/personal-data/{id}") => Some(json!({"system_id": systems[i],
+                    ("post", "/personal-data") | ("put", "/personal-data/{id}") => {
+                        Some(json!({"system_id": systems[i],
                         "categories": "姓名、学号", "subjects": "学生", "purpose": "教务管理", "method": "收集、存储",
-                        "storage_place": "校内机房", "retention": "毕业后五年", "measures": "访问控制"})),
+                        "storage_place": "校内机房", "retention": "毕业后五年", "measures": "访问控制"}))
+                    }
                     ("post", "/data-requests") => Some(json!({"unit": code, "recipient": "合作单位",
                         "purpose": "联合培养", "fields": "姓名", "legal_basis": "本人同意"})),
                     ("post", "/data-requests/{id}/decision") => Some(json!({"approve": true})),
@@ -1466,6 +1486,20 @@ async fn every_form_route_every_role_own_and_other_unit() {
             .unwrap()
             .period
             .id;
+            // The unit registers: fresh records per try (an action is done once, a line deleted once).
+            let record = |p: &'static str| {
+                let app = &app;
+                async move { register_record(app, p, target, system, people[i]).await }
+            };
+            let plan = record("/plans/{id}").await.0;
+            let (drill, action) = record("/drills/{id}/actions/{action_id}/done").await;
+            let policy = record("/policies/{id}").await.0;
+            let entry = record("/personal-data/{id}").await.0;
+            let request = record("/data-requests/{id}").await.0;
+            let (line, line2) = (record("/budget/{id}").await.0, record("/budget/{id}").await.0);
+            let certificate = record("/certificates/{id}").await.0;
+            let system_id_text = system.to_string();
+            let person_text = people[i].to_string();
             let decides = |ok: u16| {
                 if hidden {
                     404
@@ -1847,6 +1881,114 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     },
                 ),
                 (
+                    "/plans".into(),
+                    vec![("unit", target), ("title", "预案"), ("scenarios", "篡改"), ("contacts", "电话")],
+                    incident_hidden_422(303),
+                ),
+                (
+                    format!("/plans/{plan}"),
+                    vec![("unit", target), ("title", "预案"), ("scenarios", "篡改"), ("contacts", "电话")],
+                    works_incident(303),
+                ),
+                // No file sent: refused with the page (422) once permitted.
+                (format!("/plans/{plan}/files"), vec![], works_incident(422)),
+                (
+                    "/drills".into(),
+                    vec![
+                        ("unit", target),
+                        ("held_on", &today),
+                        ("scenario", "演练"),
+                        ("participants", "全体"),
+                        ("what_happened", "处置"),
+                    ],
+                    incident_hidden_422(303),
+                ),
+                (
+                    format!("/drills/{drill}/actions"),
+                    vec![("description", "整改"), ("owner_person_id", &person_text), ("due_on", &later)],
+                    works_incident(303),
+                ),
+                (format!("/drills/{drill}/actions/{action}/done"), vec![("note", "完成")], works_incident(303)),
+                (format!("/drills/{drill}/files"), vec![], works_incident(422)),
+                (
+                    "/policies".into(),
+                    vec![("unit", target), ("kind", "accounts"), ("title", "账号管理办法"), ("approved_on", &today)],
+                    incident_hidden_422(303),
+                ),
+                (
+                    "/policies/violations".into(),
+                    vec![("unit", target)],
+                    if matches!(role, Admin | Officer | Reviewer) { 303 } else { 403 },
+                ),
+                (format!("/policies/{policy}/files"), vec![], works_incident(422)),
+                (
+                    "/personal-data".into(),
+                    vec![
+                        ("system_id", &system_id_text),
+                        ("categories", "姓名"),
+                        ("subjects", "学生"),
+                        ("purpose", "教务"),
+                        ("method", "存储"),
+                        ("storage_place", "机房"),
+                        ("retention", "五年"),
+                        ("measures", "加密"),
+                    ],
+                    incident_hidden_422(303),
+                ),
+                (format!("/personal-data/{entry}/delete"), vec![], works_incident(303)),
+                (
+                    "/data-requests".into(),
+                    vec![
+                        ("unit", target),
+                        ("recipient", "合作方"),
+                        ("purpose", "科研"),
+                        ("fields", "姓名"),
+                        ("legal_basis", "同意"),
+                    ],
+                    incident_hidden_422(303),
+                ),
+                (
+                    format!("/data-requests/{request}/decision"),
+                    vec![("decision", "approve")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Leader) {
+                        303
+                    } else {
+                        403
+                    },
+                ),
+                (
+                    "/budget".into(),
+                    vec![("unit", target), ("year", "2026"), ("category", "equipment"), ("planned", "1000")],
+                    incident_hidden_422(303),
+                ),
+                (
+                    format!("/budget/{line}"),
+                    vec![
+                        ("unit", target),
+                        ("year", "2026"),
+                        ("category", "equipment"),
+                        ("planned", "1000"),
+                        ("spent", "10"),
+                    ],
+                    works_incident(303),
+                ),
+                (format!("/budget/{line2}/delete"), vec![], works_incident(303)),
+                (
+                    "/trainings".into(),
+                    vec![
+                        ("unit", target),
+                        ("kind", "awareness"),
+                        ("title", "培训"),
+                        ("held_on", &today),
+                        ("hours", "2"),
+                    ],
+                    incident_hidden_422(303),
+                ),
+                ("/certificates".into(), vec![("person_id", &person_text), ("kind", "cisp")], incident_hidden_422(303)),
+                (format!("/certificates/{certificate}/delete"), vec![], works_incident(303)),
+                (
                     "/users/revoke-role".into(),
                     vec![("username", "victim"), ("role", "leader"), ("unit", target)],
                     if role == Admin { 303 } else { 403 },
@@ -1868,7 +2010,8 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     || path.ends_with("/evidence")
                     || path == "/notices"
                     || path.ends_with("/report")
-                    || path.ends_with("/golive");
+                    || path.ends_with("/golive")
+                    || path.ends_with("/files");
                 let got = if multipart {
                     // This form carries a file, so it is multipart.
                     let mut multipart = reqwest::multipart::Form::new();

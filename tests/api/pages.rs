@@ -195,6 +195,90 @@ async fn every_page_renders_in_both_languages_for_every_role() {
     .unwrap()
     .period
     .id;
+    // The unit registers: one of each.
+    let (plan, drill, request) = {
+        use wangan_core::registers::service::{budget, data, drills, plans, policies, training};
+        let j = |v: serde_json::Value| v;
+        let plan = plans::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"unit": "cs",
+            "title": "应急预案", "scenarios": "网页篡改", "contacts": "值班电话", "systems": [system],
+            "reviewed_on": "2025-01-01"})))
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+        let drill = drills::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"unit": "cs",
+            "held_on": today, "scenario": "篡改演练", "participants": "全体", "what_happened": "处置",
+            "actions": [{"description": "整改", "owner_person_id": person, "due_on": today}]})))
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+        policies::put(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"unit": "cs", "kind": "people",
+            "title": "人员管理办法", "approved_on": today})))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        data::create_entry(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"system_id": system,
+            "categories": "姓名", "subjects": "学生", "purpose": "教务", "method": "存储", "storage_place": "机房",
+            "retention": "五年", "measures": "加密"})))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        let request = data::create_request(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"unit": "cs",
+            "recipient": "合作方", "purpose": "科研", "fields": "姓名", "legal_basis": "同意"})))
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+        budget::create(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"unit": "cs", "year": 2026,
+            "category": "equipment", "planned": "1000", "special_fund": true})))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        training::create_training(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"unit": "cs",
+            "kind": "awareness", "title": "培训", "held_on": today, "hours": "2", "attendees": [person]})))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        training::create_certificate(
+            &app.store,
+            &sys,
+            serde_json::from_value(j(serde_json::json!({"person_id": person,
+            "kind": "cisp", "expires_on": today + chrono::Duration::days(30)})))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        (plan, drill, request)
+    };
     let roles = [
         ("admin", Role::Admin, None),
         ("officer", Role::Officer, None),
@@ -262,6 +346,22 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/duty".into(),
         "/key-periods".into(),
         format!("/key-periods/{period}"),
+        "/registers".into(),
+        "/plans".into(),
+        format!("/plans/{plan}"),
+        "/drills".into(),
+        format!("/drills/{drill}"),
+        "/policies".into(),
+        "/policies?unit=cs".into(),
+        "/personal-data".into(),
+        "/personal-data?unit=cs".into(),
+        "/data-requests".into(),
+        "/data-requests?state=pending_leader".into(),
+        format!("/data-requests/{request}"),
+        "/budget".into(),
+        "/budget?year=2026&unit=cs".into(),
+        "/trainings".into(),
+        "/trainings?unit=cs".into(),
     ];
     for (name, role, unit) in roles {
         app.user(&format!("p-{name}"), role, unit).await;

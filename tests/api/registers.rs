@@ -45,11 +45,16 @@ async fn plans_are_flagged_a_year_after_review_and_drills_track_their_actions() 
     // Missing contacts, a review in the future, a system of no unit of the caller's.
     let (st, e) = s
         .unit_admin
-        .send("post", "/plans", json!({"unit": "chem", "title": "x", "scenarios": "x", "contacts": " ",
-            "reviewed_on": "2026-12-01", "systems": [999999]}))
+        .send(
+            "post",
+            "/plans",
+            json!({"unit": "chem", "title": "x", "scenarios": "x", "contacts": " ",
+            "reviewed_on": "2026-12-01", "systems": [999999]}),
+        )
         .await;
     assert_eq!(st, 422);
-    let fields: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["contacts", "reviewed_on", "systems[0]"]);
     // The university-wide plan is the center's.
     let center = json!({"title": "学校网络安全事件应急预案", "scenarios": "全部", "contacts": "网络中心值班室"});
@@ -95,17 +100,27 @@ async fn plans_are_flagged_a_year_after_review_and_drills_track_their_actions() 
     assert_eq!((d["open_actions"].as_u64(), d["overdue_actions"].as_u64()), (Some(2), Some(1)));
     assert_eq!(d["actions"][0]["state"], "overdue");
     let (_, g) = s.officer.get("/registers/gaps").await;
-    assert_eq!((gaps_of(&g, "chem")["drill_due"].as_bool(), gaps_of(&g, "chem")["overdue_actions"].as_u64()), (Some(false), Some(1)));
+    assert_eq!(
+        (gaps_of(&g, "chem")["drill_due"].as_bool(), gaps_of(&g, "chem")["overdue_actions"].as_u64()),
+        (Some(false), Some(1))
+    );
     let (_, late) = s.officer.get("/drills?overdue_actions=true").await;
     assert_eq!(late["total"], 1);
     let aid = d["actions"][0]["id"].as_i64().unwrap();
-    let (st, d) = s.unit_admin.send("post", &format!("/drills/{did}/actions/{aid}/done"), json!({"note": "已改为增量备份"})).await;
+    let (st, d) = s
+        .unit_admin
+        .send("post", &format!("/drills/{did}/actions/{aid}/done"), json!({"note": "已改为增量备份"}))
+        .await;
     assert_eq!(st, 200, "{d}");
     assert_eq!((d["actions"][0]["state"].as_str(), d["overdue_actions"].as_u64()), (Some("done"), Some(0)));
     assert_eq!(s.unit_admin.send("post", &format!("/drills/{did}/actions/{aid}/done"), json!({})).await.0, 409);
     let (st, d) = s
         .leader
-        .send("post", &format!("/drills/{did}/actions"), json!({"description": "补充演练", "owner_person_id": owner, "due_on": "2027-01-10"}))
+        .send(
+            "post",
+            &format!("/drills/{did}/actions"),
+            json!({"description": "补充演练", "owner_person_id": owner, "due_on": "2027-01-10"}),
+        )
         .await;
     assert_eq!((st.as_u16(), d["actions"].as_array().unwrap().len()), (201, 3));
     // A drill in the future is refused.
@@ -153,7 +168,11 @@ async fn rules_completeness_proposes_a_violation_for_the_missing_kinds() {
     // Every kind kept: complete, nothing to propose.
     for kind in wangan_core::registers::PolicyKind::ALL {
         s.unit_admin
-            .send("put", "/policies", json!({"unit": "chem", "kind": kind.as_str(), "title": "制度", "approved_on": "2026-10-01"}))
+            .send(
+                "put",
+                "/policies",
+                json!({"unit": "chem", "kind": kind.as_str(), "title": "制度", "approved_on": "2026-10-01"}),
+            )
             .await;
     }
     let (st, e) = s.officer.send("post", "/policies/violations", json!({"unit": "chem"})).await;
@@ -198,8 +217,12 @@ async fn personal_data_is_registered_and_requests_need_the_head_then_the_center(
     // A request to provide data outside: the head first, then the center.
     let (st, r) = s
         .unit_admin
-        .send("post", "/data-requests", json!({"unit": "chem", "system_id": s.system, "recipient": "某合作企业",
-            "purpose": "联合培养项目遴选", "fields": "姓名、学号、成绩", "legal_basis": "学生本人书面同意"}))
+        .send(
+            "post",
+            "/data-requests",
+            json!({"unit": "chem", "system_id": s.system, "recipient": "某合作企业",
+            "purpose": "联合培养项目遴选", "fields": "姓名、学号、成绩", "legal_basis": "学生本人书面同意"}),
+        )
         .await;
     assert_eq!(st, 201, "{r}");
     let rid = r["id"].as_i64().unwrap();
@@ -207,10 +230,17 @@ async fn personal_data_is_registered_and_requests_need_the_head_then_the_center(
     let path = format!("/data-requests/{rid}/decision");
     assert_eq!(s.officer.send("post", &path, json!({"approve": true})).await.0, 403, "the head decides first");
     let (st, r) = s.leader.send("post", &path, json!({"approve": true, "note": "同意"})).await;
-    assert_eq!((st.as_u16(), r["state"].as_str(), r["leader_by"].as_str()), (200, Some("pending_center"), Some("chem-head")));
+    assert_eq!(
+        (st.as_u16(), r["state"].as_str(), r["leader_by"].as_str()),
+        (200, Some("pending_center"), Some("chem-head"))
+    );
     assert_eq!(s.leader.send("post", &path, json!({"approve": true})).await.0, 403, "then the center");
     let (st, e) = s.officer.send("post", &path, json!({"approve": false})).await;
-    assert_eq!((st.as_u16(), e["error"]["fields"][0]["field"].as_str()), (422, Some("note")), "a refusal needs its reason");
+    assert_eq!(
+        (st.as_u16(), e["error"]["fields"][0]["field"].as_str()),
+        (422, Some("note")),
+        "a refusal needs its reason"
+    );
     let (st, r) = s.officer.send("post", &path, json!({"approve": true, "note": "限于项目用途"})).await;
     assert_eq!((st.as_u16(), r["state"].as_str(), r["center_by"].as_str()), (200, Some("approved"), Some("officer")));
     let (st, e) = s.officer.send("post", &path, json!({"approve": true})).await;
@@ -227,8 +257,14 @@ async fn budget_totals_per_unit_and_across_the_university() {
     s.app.unit("math", "数学学院").await;
     let math = s.app.api(&s.app.user("math-admin", wangan_core::Role::UnitAdmin, Some("math")).await);
     let lines = [
-        (&s.unit_admin, json!({"unit": "chem", "year": 2026, "category": "equipment", "planned": "120000", "spent": "80000.50", "special_fund": true})),
-        (&s.unit_admin, json!({"unit": "chem", "year": 2026, "category": "services", "planned": "30,000", "note": "等级测评"})),
+        (
+            &s.unit_admin,
+            json!({"unit": "chem", "year": 2026, "category": "equipment", "planned": "120000", "spent": "80000.50", "special_fund": true}),
+        ),
+        (
+            &s.unit_admin,
+            json!({"unit": "chem", "year": 2026, "category": "services", "planned": "30,000", "note": "等级测评"}),
+        ),
         (&math, json!({"unit": "math", "year": 2026, "category": "training", "planned": "5000.5", "spent": "5000.5"})),
         (&math, json!({"unit": "math", "year": 2025, "category": "training", "planned": "1"})),
     ];
@@ -239,19 +275,29 @@ async fn budget_totals_per_unit_and_across_the_university() {
         ids.push(l["id"].as_i64().unwrap());
     }
     let (_, b) = s.officer.get("/budget?year=2026").await;
-    assert_eq!((b["planned"].as_str(), b["spent"].as_str(), b["special_planned"].as_str()), (Some("155000.50"), Some("85001.00"), Some("120000.00")));
+    assert_eq!(
+        (b["planned"].as_str(), b["spent"].as_str(), b["special_planned"].as_str()),
+        (Some("155000.50"), Some("85001.00"), Some("120000.00"))
+    );
     assert_eq!(b["units"][0]["unit"], "chem");
     assert_eq!((b["units"][0]["planned"].as_str(), b["units"][0]["lines"].as_u64()), (Some("150000.00"), Some(2)));
     // A unit sees its own lines only.
     let (_, mine) = math.get("/budget?year=2026").await;
     assert_eq!((mine["lines"].as_array().unwrap().len(), mine["planned"].as_str()), (1, Some("5000.50")));
     for bad in ["-1", "1.234", "一万"] {
-        let (st, e) = s.unit_admin.send("post", "/budget", json!({"unit": "chem", "year": 2026, "category": "other", "planned": bad})).await;
+        let (st, e) = s
+            .unit_admin
+            .send("post", "/budget", json!({"unit": "chem", "year": 2026, "category": "other", "planned": bad}))
+            .await;
         assert_eq!((st.as_u16(), e["error"]["fields"][0]["code"].as_str()), (422, Some("amount_format")), "{bad}");
     }
     let (st, l) = s
         .unit_admin
-        .send("put", &format!("/budget/{}", ids[1]), json!({"unit": "chem", "year": 2026, "category": "services", "planned": "30000", "spent": "30000"}))
+        .send(
+            "put",
+            &format!("/budget/{}", ids[1]),
+            json!({"unit": "chem", "year": 2026, "category": "services", "planned": "30000", "spent": "30000"}),
+        )
         .await;
     assert_eq!((st.as_u16(), l["spent"].as_str()), (200, Some("30000.00")));
     assert_eq!(math.call("delete", &format!("/budget/{}", ids[0]), None).await.status(), 404);
@@ -270,12 +316,17 @@ async fn training_and_certificates_show_who_lacks_them_and_expiry_is_reminded() 
     assert_eq!(gaps_of(&g, "chem")["uncertified"], json!(["张老师"]));
     assert_eq!(gaps_of(&g, "chem")["untrained"], json!(["张老师"]));
     let people = s.officer.get("/people?unit=chem").await.1;
-    let zhang = people["items"].as_array().unwrap().iter().find(|p| p["name"] == "张老师").unwrap()["id"].as_i64().unwrap();
+    let zhang =
+        people["items"].as_array().unwrap().iter().find(|p| p["name"] == "张老师").unwrap()["id"].as_i64().unwrap();
 
     let (st, t) = s
         .unit_admin
-        .send("post", "/trainings", json!({"unit": "chem", "kind": "awareness", "title": "2026年全员网络安全意识培训",
-            "held_on": "2026-10-12", "hours": "1.5", "attendees": [zhang]}))
+        .send(
+            "post",
+            "/trainings",
+            json!({"unit": "chem", "kind": "awareness", "title": "2026年全员网络安全意识培训",
+            "held_on": "2026-10-12", "hours": "1.5", "attendees": [zhang]}),
+        )
         .await;
     assert_eq!(st, 201, "{t}");
     assert_eq!((t["hours"].as_str(), t["attendee_count"].as_u64()), (Some("1.5"), Some(1)));
@@ -291,8 +342,12 @@ async fn training_and_certificates_show_who_lacks_them_and_expiry_is_reminded() 
     // A certificate expiring in 30 days: expiring, and reminded once.
     let (st, c) = s
         .unit_admin
-        .send("post", "/certificates", json!({"person_id": zhang, "kind": "cisp", "number": "CISP-2023-0001",
-            "issued_on": "2023-12-02", "expires_on": "2026-12-02"}))
+        .send(
+            "post",
+            "/certificates",
+            json!({"person_id": zhang, "kind": "cisp", "number": "CISP-2023-0001",
+            "issued_on": "2023-12-02", "expires_on": "2026-12-02"}),
+        )
         .await;
     assert_eq!(st, 201, "{c}");
     assert_eq!((c["state"].as_str(), c["person_name"].as_str()), (Some("expiring"), Some("张老师")));

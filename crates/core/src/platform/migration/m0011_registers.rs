@@ -25,7 +25,12 @@ async fn index(m: &SchemaManager<'_>, name: &str, table: &str, cols: &[&str], un
     m.create_index(i.to_owned()).await
 }
 
-async fn link(m: &SchemaManager<'_>, table: &'static str, owner: &'static str, owner_table: &'static str) -> Result<(), DbErr> {
+async fn link(
+    m: &SchemaManager<'_>,
+    table: &'static str,
+    owner: &'static str,
+    owner_table: &'static str,
+) -> Result<(), DbErr> {
     m.create_table(
         Table::create()
             .table(table)

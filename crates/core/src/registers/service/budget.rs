@@ -116,7 +116,11 @@ async fn line_view<C: ConnectionTrait>(conn: &C, who: &Principal, m: budget_line
     Ok(view(who, &units, m))
 }
 
-fn view(who: &Principal, units: &std::collections::HashMap<i64, (String, String)>, m: budget_line::Model) -> BudgetLineView {
+fn view(
+    who: &Principal,
+    units: &std::collections::HashMap<i64, (String, String)>,
+    m: budget_line::Model,
+) -> BudgetLineView {
     let (unit, unit_name) = units.get(&m.unit_id).cloned().unwrap_or_default();
     BudgetLineView {
         unit,
@@ -237,8 +241,13 @@ pub async fn update(store: &Store, who: &Principal, id: i64, input: BudgetInput)
     am.updated_by = Set(who.username.clone());
     am.updated_at = Set(now);
     let m = am.update(&*txn).await?;
-    audit::append(&*txn, now, &Actor::from(who), Change::updated("budget_line", id, Some(m.unit_id), before, snapshot(&m)))
-        .await?;
+    audit::append(
+        &*txn,
+        now,
+        &Actor::from(who),
+        Change::updated("budget_line", id, Some(m.unit_id), before, snapshot(&m)),
+    )
+    .await?;
     let v = line_view(&*txn, who, m).await?;
     txn.commit().await?;
     Ok(v)
@@ -248,8 +257,13 @@ pub async fn delete(store: &Store, who: &Principal, id: i64) -> Result<()> {
     let txn = store.begin_write().await?;
     let m = find(&*txn, who, id).await?;
     budget_line::Entity::delete_by_id(id).exec(&*txn).await?;
-    audit::append(&*txn, store.now(), &Actor::from(who), Change::deleted("budget_line", id, Some(m.unit_id), snapshot(&m)))
-        .await?;
+    audit::append(
+        &*txn,
+        store.now(),
+        &Actor::from(who),
+        Change::deleted("budget_line", id, Some(m.unit_id), snapshot(&m)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -197,8 +197,18 @@ pub async fn register_rows(
         .collect();
     Ok((
         vec![
-            "单位", "系统", "个人信息类别", "信息主体", "处理目的", "处理方式", "处理范围", "存储地点", "保存期限",
-            "安全措施", "登记人", "更新日期",
+            "单位",
+            "系统",
+            "个人信息类别",
+            "信息主体",
+            "处理目的",
+            "处理方式",
+            "处理范围",
+            "存储地点",
+            "保存期限",
+            "安全措施",
+            "登记人",
+            "更新日期",
         ],
         rows,
     ))
@@ -263,7 +273,8 @@ pub async fn create_entry(store: &Store, who: &Principal, input: PersonalDataInp
     };
     fill(&mut am, c.fields);
     let r = am.insert(&*txn).await?;
-    audit::append(&*txn, now, &Actor::from(who), Change::created("personal_data", r.id, Some(c.unit_id), after)).await?;
+    audit::append(&*txn, now, &Actor::from(who), Change::created("personal_data", r.id, Some(c.unit_id), after))
+        .await?;
     let v = pd_views(&*txn, who, vec![r]).await?.pop().ok_or(CoreError::NotFound)?;
     txn.commit().await?;
     Ok(v)
@@ -288,7 +299,12 @@ pub async fn get_entry(store: &Store, who: &Principal, id: i64) -> Result<Person
 }
 
 /// Replace an entry (it may move to another system of the caller's).
-pub async fn update_entry(store: &Store, who: &Principal, id: i64, input: PersonalDataInput) -> Result<PersonalDataView> {
+pub async fn update_entry(
+    store: &Store,
+    who: &Principal,
+    id: i64,
+    input: PersonalDataInput,
+) -> Result<PersonalDataView> {
     let txn = store.begin_write().await?;
     let (r, unit_id) = find_entry(&*txn, who, id).await?;
     who.require(Permission::KeepRegisters(unit_id))?;
@@ -326,7 +342,8 @@ pub async fn delete_entry(store: &Store, who: &Principal, id: i64) -> Result<()>
     let txn = store.begin_write().await?;
     let (r, unit_id) = find_entry(&*txn, who, id).await?;
     who.require(Permission::KeepRegisters(unit_id))?;
-    let before = json!({"system_id": r.system_id, "categories": r.categories, "subjects": r.subjects, "purpose": r.purpose});
+    let before =
+        json!({"system_id": r.system_id, "categories": r.categories, "subjects": r.subjects, "purpose": r.purpose});
     personal_data::Entity::delete_by_id(id).exec(&*txn).await?;
     audit::append(&*txn, store.now(), &Actor::from(who), Change::deleted("personal_data", id, Some(unit_id), before))
         .await?;
@@ -481,7 +498,8 @@ pub async fn get_request(store: &Store, who: &Principal, id: i64) -> Result<Data
 /// A unit asks to provide personal data outside the university; its head is told.
 pub async fn create_request(store: &Store, who: &Principal, input: DataRequestInput) -> Result<DataRequestView> {
     let txn = store.begin_write().await?;
-    let unit = super::owner_unit(&*txn, who, &input.unit, false).await?.ok_or(CoreError::invalid("unit", "required"))?;
+    let unit =
+        super::owner_unit(&*txn, who, &input.unit, false).await?.ok_or(CoreError::invalid("unit", "required"))?;
     let mut e = Vec::new();
     let recipient = required_field(&mut e, "recipient", &input.recipient, 200);
     let purpose = required_field(&mut e, "purpose", &input.purpose, 2000);
@@ -519,11 +537,9 @@ pub async fn create_request(store: &Store, who: &Principal, input: DataRequestIn
     .await?;
     let msg = Message::new("data_request", format!("/data-requests/{}", r.id), |l| {
         let subject = t(l, "data_request.submitted", &[("recipient", recipient.as_str())]);
-        let body = [
-            line(l, "unit", &unit.name),
-            t(l, "data_request.submitted.body", &[("recipient", recipient.as_str())]),
-        ]
-        .join("\n");
+        let body =
+            [line(l, "unit", &unit.name), t(l, "data_request.submitted.body", &[("recipient", recipient.as_str())])]
+                .join("\n");
         (subject, body)
     });
     let mut outbox = Outbox::new();
@@ -598,7 +614,8 @@ pub async fn decide(store: &Store, who: &Principal, id: i64, input: RequestDecis
         let approved = next == RequestState::Approved;
         let msg = Message::new("data_request", format!("/data-requests/{id}"), |l| {
             let result = t(l, if approved { "data_request.approved" } else { "data_request.refused" }, &[]);
-            let subject = t(l, "data_request.decided", &[("recipient", recipient.as_str()), ("result", result.as_str())]);
+            let subject =
+                t(l, "data_request.decided", &[("recipient", recipient.as_str()), ("result", result.as_str())]);
             (subject, note.clone())
         });
         outbox.add(&*txn, now, Some(unit_id), &[Audience::Direct, Audience::Unit], &msg).await?;

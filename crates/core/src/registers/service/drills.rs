@@ -177,7 +177,10 @@ async fn views<C: ConnectionTrait>(
                 systems: links
                     .iter()
                     .filter(|l| l.drill_id == d.id)
-                    .map(|l| NamedSystem { id: l.system_id, name: names.get(&l.system_id).cloned().unwrap_or_default() })
+                    .map(|l| NamedSystem {
+                        id: l.system_id,
+                        name: names.get(&l.system_id).cloned().unwrap_or_default(),
+                    })
                     .collect(),
                 open_actions: count(ActionState::Open) + count(ActionState::Overdue),
                 overdue_actions: count(ActionState::Overdue),
@@ -256,7 +259,12 @@ async fn check_action<C: ConnectionTrait>(
     Ok(description)
 }
 
-async fn insert_action<C: ConnectionTrait>(conn: &C, drill_id: i64, a: &ActionInput, description: String) -> Result<i64> {
+async fn insert_action<C: ConnectionTrait>(
+    conn: &C,
+    drill_id: i64,
+    a: &ActionInput,
+    description: String,
+) -> Result<i64> {
     Ok(drill_action::ActiveModel {
         drill_id: Set(drill_id),
         description: Set(description),

@@ -54,7 +54,13 @@ pub(crate) async fn of<C: ConnectionTrait>(
 
 /// Keep a file with a record (who may keep the record). The files'
 /// ids in the answer are the record's file ids.
-pub async fn attach(store: &Store, who: &Principal, kind: RecordKind, id: i64, up: Upload) -> Result<Vec<AttachmentView>> {
+pub async fn attach(
+    store: &Store,
+    who: &Principal,
+    kind: RecordKind,
+    id: i64,
+    up: Upload,
+) -> Result<Vec<AttachmentView>> {
     let unit = record_unit(store.db(), kind, id).await?;
     require_visible(who, unit)?;
     if !may_keep(who, unit) {

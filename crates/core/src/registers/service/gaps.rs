@@ -116,7 +116,8 @@ impl Facts {
             Some(_) => PlanStatus::Current,
         };
         let last_drill = self.drills.get(&u.id).copied();
-        let have: Vec<PolicyKind> = self.policies.get(&u.id).map(|v| v.iter().map(|k| k.0).collect()).unwrap_or_default();
+        let have: Vec<PolicyKind> =
+            self.policies.get(&u.id).map(|v| v.iter().map(|k| k.0).collect()).unwrap_or_default();
         let staff = self.staff.get(&u.id).cloned().unwrap_or_default();
         let pick = |set: &HashSet<i64>| -> Vec<String> {
             staff.iter().filter(|(p, _)| !set.contains(p)).map(|(_, n)| n.clone()).collect()
@@ -165,8 +166,11 @@ impl Facts {
 pub async fn unit_gaps(store: &Store, who: &Principal) -> Result<Vec<UnitGaps>> {
     let conn = store.db();
     let today = today(store);
-    let units =
-        unit::Entity::find().filter(scope_condition(&who.scope(), unit::Column::Id)).order_by_asc(unit::Column::Code).all(conn).await?;
+    let units = unit::Entity::find()
+        .filter(scope_condition(&who.scope(), unit::Column::Id))
+        .order_by_asc(unit::Column::Code)
+        .all(conn)
+        .await?;
     let f = facts(conn, today).await?;
     let mut out: Vec<UnitGaps> = units.iter().map(|u| f.of(u, today)).collect();
     out.sort_by(|a, b| b.flagged.cmp(&a.flagged).then(a.unit.cmp(&b.unit)));

@@ -156,3 +156,44 @@ pub(crate) fn not_future(errors: &mut Vec<FieldError>, field: &str, d: NaiveDate
         errors.push(FieldError::new(field, "date_in_future"));
     }
 }
+
+/// For the pages' pickers: the units whose registers the caller keeps, by code.
+pub async fn keepable_units(store: &Store, who: &Principal) -> Result<Vec<(String, String)>> {
+    Ok(crate::directory::service::units::all_visible(store, who)
+        .await?
+        .into_iter()
+        .filter(|u| who.may(Permission::KeepRegisters(u.id)))
+        .map(|u| (u.code, u.name))
+        .collect())
+}
+
+/// A unit's people and systems (at most 500 each), for the pages' pickers.
+pub async fn unit_picks(
+    store: &Store,
+    who: &Principal,
+    code: &str,
+) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+    use crate::directory::entity::person;
+    use sea_orm::QueryOrder;
+    let conn = store.db();
+    let u = crate::directory::service::units::find_visible(conn, who, code.trim()).await?;
+    let people = person::Entity::find()
+        .select_only()
+        .columns([person::Column::Id, person::Column::Name])
+        .filter(person::Column::UnitId.eq(u.id))
+        .order_by_asc(person::Column::Id)
+        .limit(500)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let systems = system::Entity::find()
+        .select_only()
+        .columns([system::Column::Id, system::Column::Name])
+        .filter(system::Column::UnitId.eq(u.id))
+        .order_by_asc(system::Column::Name)
+        .limit(500)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok((people, systems))
+}

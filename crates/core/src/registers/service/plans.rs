@@ -111,7 +111,10 @@ async fn views<C: ConnectionTrait>(
                 systems: links
                     .iter()
                     .filter(|l| l.plan_id == p.id)
-                    .map(|l| NamedSystem { id: l.system_id, name: names.get(&l.system_id).cloned().unwrap_or_default() })
+                    .map(|l| NamedSystem {
+                        id: l.system_id,
+                        name: names.get(&l.system_id).cloned().unwrap_or_default(),
+                    })
                     .collect(),
                 files: files.remove(&p.id).unwrap_or_default(),
                 may_edit: may_keep(who, p.unit_id),
@@ -208,9 +211,7 @@ async fn set_systems<C: ConnectionTrait>(conn: &C, id: i64, systems: &[NamedSyst
         .await?;
     if !systems.is_empty() {
         emergency_plan_system::Entity::insert_many(
-            systems
-                .iter()
-                .map(|s| emergency_plan_system::ActiveModel { plan_id: Set(id), system_id: Set(s.id) }),
+            systems.iter().map(|s| emergency_plan_system::ActiveModel { plan_id: Set(id), system_id: Set(s.id) }),
         )
         .exec_without_returning(conn)
         .await?;
@@ -243,7 +244,8 @@ pub async fn create(store: &Store, who: &Principal, input: PlanInput) -> Result<
     .insert(&*txn)
     .await?;
     set_systems(&*txn, p.id, &c.systems).await?;
-    audit::append(&*txn, now, &Actor::from(who), Change::created("emergency_plan", p.id, unit_id, snapshot(&c))).await?;
+    audit::append(&*txn, now, &Actor::from(who), Change::created("emergency_plan", p.id, unit_id, snapshot(&c)))
+        .await?;
     let v = views(&*txn, who, today(store), vec![p]).await?.pop().ok_or(CoreError::NotFound)?;
     txn.commit().await?;
     Ok(v)
@@ -276,8 +278,13 @@ pub async fn update(store: &Store, who: &Principal, id: i64, input: PlanInput) -
     let before = json!({"title": before.title, "scenarios": before.scenarios, "contacts": before.contacts,
         "escalation": before.escalation, "reviewed_on": before.reviewed_on,
         "systems": before.systems.iter().map(|s| s.id).collect::<Vec<_>>()});
-    audit::append(&*txn, now, &Actor::from(who), Change::updated("emergency_plan", id, p.unit_id, before, snapshot(&c)))
-        .await?;
+    audit::append(
+        &*txn,
+        now,
+        &Actor::from(who),
+        Change::updated("emergency_plan", id, p.unit_id, before, snapshot(&c)),
+    )
+    .await?;
     let v = views(&*txn, who, today(store), vec![p]).await?.pop().ok_or(CoreError::NotFound)?;
     txn.commit().await?;
     Ok(v)

@@ -13,9 +13,9 @@ use crate::platform::common::scope_condition;
 use crate::platform::error::{CoreError, FieldError, Result};
 use crate::platform::store::Store;
 use crate::platform::uploads::AttachmentView;
+use crate::registers::RecordKind;
 use crate::registers::entity::policy;
 use crate::registers::rules::{self, PolicyKind};
-use crate::registers::RecordKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
@@ -108,7 +108,11 @@ fn views(
         .collect()
 }
 
-async fn rows_in_scope<C: ConnectionTrait>(conn: &C, who: &Principal, unit_id: Option<i64>) -> Result<Vec<policy::Model>> {
+async fn rows_in_scope<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    unit_id: Option<i64>,
+) -> Result<Vec<policy::Model>> {
     let mut q = policy::Entity::find().filter(scope_condition(&who.scope(), policy::Column::UnitId));
     if let Some(u) = unit_id {
         q = q.filter(policy::Column::UnitId.eq(u));
@@ -155,7 +159,8 @@ pub async fn put(store: &Store, who: &Principal, input: PolicyInput) -> Result<P
         return Err(CoreError::Invalid(errors));
     }
     let now = store.now();
-    let after = json!({"kind": input.kind, "title": title, "approved_on": input.approved_on, "review_on": input.review_on});
+    let after =
+        json!({"kind": input.kind, "title": title, "approved_on": input.approved_on, "review_on": input.review_on});
     let existing = policy::Entity::find()
         .filter(policy::Column::UnitId.eq(unit.id))
         .filter(policy::Column::Kind.eq(input.kind))
@@ -163,7 +168,8 @@ pub async fn put(store: &Store, who: &Principal, input: PolicyInput) -> Result<P
         .await?;
     let p = match existing {
         Some(p) => {
-            let before = json!({"kind": p.kind, "title": p.title, "approved_on": p.approved_on, "review_on": p.review_on});
+            let before =
+                json!({"kind": p.kind, "title": p.title, "approved_on": p.approved_on, "review_on": p.review_on});
             let mut am: policy::ActiveModel = p.into();
             am.title = Set(title);
             am.approved_on = Set(input.approved_on);
@@ -200,7 +206,9 @@ pub async fn put(store: &Store, who: &Principal, input: PolicyInput) -> Result<P
 }
 
 /// The kinds kept per unit.
-pub(crate) async fn kinds_by_unit<C: ConnectionTrait>(conn: &C) -> Result<HashMap<i64, Vec<(PolicyKind, Option<NaiveDate>)>>> {
+pub(crate) async fn kinds_by_unit<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<HashMap<i64, Vec<(PolicyKind, Option<NaiveDate>)>>> {
     let mut out: HashMap<i64, Vec<(PolicyKind, Option<NaiveDate>)>> = HashMap::new();
     for (u, k, r) in policy::Entity::find()
         .select_only()

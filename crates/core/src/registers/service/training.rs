@@ -81,7 +81,13 @@ async fn people<C: ConnectionTrait>(conn: &C, ids: Vec<i64>) -> Result<HashMap<i
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(person::Entity::find().filter(person::Column::Id.is_in(ids)).all(conn).await?.into_iter().map(|p| (p.id, p)).collect())
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
 }
 
 async fn training_views<C: ConnectionTrait>(
