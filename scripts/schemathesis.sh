@@ -30,10 +30,12 @@ token=$($bin --data-dir "$work" token create officer --name schemathesis | tail 
 # /notices/import and /warnings/import take a spreadsheet's bytes, which
 # schemathesis cannot make; tests/api/notices.rs and warnings.rs import good
 # and bad sheets through them. /incidents/{id}/evidence takes a file's bytes
-# (tests/api/incidents.rs sends good and refused ones).
+# (tests/api/incidents.rs sends good and refused ones), and so do the
+# documents of plans, drills and rules (tests/api/registers.rs).
 # `ignored_auth` would need a second, unauthorized identity; the authorization
 # matrix test (tests/api/authz.rs) covers who may call what.
 st --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/api/v1/openapi.json" -H "Authorization: Bearer $token" \
   --max-examples "${1:-5}" --checks all --exclude-checks ignored_auth --seed 1 \
   --exclude-path /api/v1/notices/import --exclude-path /api/v1/warnings/import \
-  --exclude-path '/api/v1/incidents/{id}/evidence'
+  --exclude-path '/api/v1/incidents/{id}/evidence' --exclude-path '/api/v1/plans/{id}/files' \
+  --exclude-path '/api/v1/drills/{id}/files' --exclude-path '/api/v1/policies/{id}/files'

@@ -14,6 +14,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 
 mod mechanisms;
 mod readiness;
+mod registers;
 
 /// The password of every demo account (printed by `wangan demo`).
 pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
@@ -154,6 +155,7 @@ pub async fn seed(store: &Store) -> Result<bool> {
     seed_notices(store, &sys).await?;
     mechanisms::seed(store, &sys).await?;
     readiness::seed(store, &sys).await?;
+    registers::seed(store, &sys).await?;
     Ok(true)
 }
 

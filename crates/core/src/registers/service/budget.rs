@@ -145,9 +145,8 @@ pub async fn year(store: &Store, who: &Principal, year: Option<i32>, unit: Optio
     let mut q = budget_line::Entity::find()
         .filter(budget_line::Column::Year.eq(year))
         .filter(scope_condition(&who.scope(), budget_line::Column::UnitId));
-    if let Some(code) = unit.map(str::trim).filter(|c| !c.is_empty()) {
-        let u = crate::directory::service::units::resolve_code(conn, who, "unit", code).await?;
-        q = q.filter(budget_line::Column::UnitId.eq(u.id));
+    if let Some(u) = super::filter_unit(conn, who, unit).await? {
+        q = q.filter(budget_line::Column::UnitId.eq(u));
     }
     let rows = q.order_by_asc(budget_line::Column::UnitId).order_by_asc(budget_line::Column::Id).all(conn).await?;
     let units = unit_names(conn, rows.iter().map(|r| r.unit_id)).await?;

@@ -82,10 +82,7 @@ pub struct DataFilter {
 }
 
 async fn unit_filter<C: ConnectionTrait>(conn: &C, who: &Principal, unit: Option<&str>) -> Result<Option<i64>> {
-    Ok(match unit.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(crate::directory::service::units::resolve_code(conn, who, "unit", code).await?.id),
-        None => None,
-    })
+    super::filter_unit(conn, who, unit).await
 }
 
 async fn pd_views<C: ConnectionTrait>(

@@ -204,9 +204,8 @@ pub async fn list(store: &Store, who: &Principal, f: &DrillFilter, page: PageReq
     let conn = store.db();
     let today = today(store);
     let mut q = drill::Entity::find().filter(visible_condition(who, drill::Column::UnitId));
-    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        let u = crate::directory::service::units::resolve_code(conn, who, "unit", code).await?;
-        q = q.filter(drill::Column::UnitId.eq(u.id));
+    if let Some(u) = super::filter_unit(conn, who, f.unit.as_deref()).await? {
+        q = q.filter(drill::Column::UnitId.eq(u));
     }
     if f.overdue_actions {
         let ids: Vec<i64> = drill_action::Entity::find()

@@ -143,9 +143,8 @@ pub async fn list(store: &Store, who: &Principal, f: &PlanFilter, page: PageRequ
     let conn = store.db();
     let today = today(store);
     let mut q = emergency_plan::Entity::find().filter(visible_condition(who, emergency_plan::Column::UnitId));
-    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        let u = crate::directory::service::units::resolve_code(conn, who, "unit", code).await?;
-        q = q.filter(emergency_plan::Column::UnitId.eq(u.id));
+    if let Some(u) = super::filter_unit(conn, who, f.unit.as_deref()).await? {
+        q = q.filter(emergency_plan::Column::UnitId.eq(u));
     }
     if f.overdue {
         q = q.filter(emergency_plan::Column::ReviewedOn.lt(rules::one_year_before(today)));

@@ -123,10 +123,7 @@ async fn rows_in_scope<C: ConnectionTrait>(
 /// The rules kept (one unit's, or every unit's in scope), by unit and in the order of §二.
 pub async fn list(store: &Store, who: &Principal, unit: Option<&str>) -> Result<Vec<PolicyView>> {
     let conn = store.db();
-    let unit_id = match unit.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(crate::directory::service::units::resolve_code(conn, who, "unit", code).await?.id),
-        None => None,
-    };
+    let unit_id = super::filter_unit(conn, who, unit).await?;
     let mut rows = rows_in_scope(conn, who, unit_id).await?;
     let order = |k: PolicyKind| PolicyKind::ALL.iter().position(|x| *x == k).unwrap_or(0);
     rows.sort_by_key(|p| (p.unit_id, order(p.kind)));

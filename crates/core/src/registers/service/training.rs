@@ -143,9 +143,8 @@ pub async fn list_trainings(
         let to = NaiveDate::from_ymd_opt(y, 12, 31).ok_or(CoreError::invalid("year", "out_of_range"))?;
         q = q.filter(training::Column::HeldOn.between(from, to));
     }
-    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        let u = crate::directory::service::units::resolve_code(conn, who, "unit", code).await?;
-        q = q.filter(training::Column::UnitId.eq(u.id));
+    if let Some(u) = super::filter_unit(conn, who, f.unit.as_deref()).await? {
+        q = q.filter(training::Column::UnitId.eq(u));
     }
     let total = q.clone().count(conn).await?;
     let rows = q
@@ -340,9 +339,8 @@ pub async fn list_certificates(
         .select_only()
         .column(person::Column::Id)
         .filter(scope_condition(&who.scope(), person::Column::UnitId));
-    if let Some(code) = f.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        let u = crate::directory::service::units::resolve_code(conn, who, "unit", code).await?;
-        pq = pq.filter(person::Column::UnitId.eq(u.id));
+    if let Some(u) = super::filter_unit(conn, who, f.unit.as_deref()).await? {
+        pq = pq.filter(person::Column::UnitId.eq(u));
     }
     let ids: Vec<i64> = pq.into_tuple().all(conn).await?;
     let mut q = certificate::Entity::find().filter(certificate::Column::PersonId.is_in(ids));
