@@ -3,7 +3,9 @@
 //! half internet-facing; about one in ten online internet-facing systems
 //! unfiled, unprotected or ungraded), rectifications, a campaign that 80
 //! units missed:
-//!  - computing every unit's score (the ranking)                     (< 1 s)
+//!  - computing every unit's score (the ranking)                     (< 1 s),
+//!    the registers' readiness facts included (plans, drills with late
+//!    actions, rules, staff certificates and training: issue 16)
 //!  - one pass of the accountability rules engine over all facts     (< 2 s),
 //!    the first pass proposing, the second creating no duplicate.
 //!
@@ -99,6 +101,123 @@ async fn main() {
         .collect();
     for chunk in resp.chunks(300) {
         responsibility::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+    }
+
+    // The unit registers (issue 16): most units keep a plan (some overdue for review), two in
+    // three drilled (some with a late action), half keep every kind of rule, a training the
+    // direct responsible persons of even units attended, certificates for every third one.
+    {
+        use wangan_core::registers::entity::{
+            certificate, drill, drill_action, emergency_plan, policy, training, training_attendee,
+        };
+        use wangan_core::registers::{CertificateKind, PolicyKind, TrainingKind};
+        let today = t0.date_naive();
+        let plans: Vec<emergency_plan::ActiveModel> = unit_ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 7 != 0)
+            .map(|(i, u)| emergency_plan::ActiveModel {
+                unit_id: Set(Some(*u)),
+                title: Set(format!("应急预案{i}")),
+                scenarios: Set("网页篡改".into()),
+                contacts: Set("值班电话".into()),
+                escalation: Set(String::new()),
+                reviewed_on: Set(today - Duration::days(if i % 5 == 0 { 400 } else { 100 })),
+                updated_by: Set("bench".into()),
+                updated_at: Set(t0),
+                ..Default::default()
+            })
+            .collect();
+        emergency_plan::Entity::insert_many(plans).exec(db).await.unwrap();
+        for (i, u) in unit_ids.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
+            let d = drill::Entity::insert(drill::ActiveModel {
+                unit_id: Set(Some(*u)),
+                held_on: Set(today - Duration::days(60)),
+                scenario: Set("演练".into()),
+                participants: Set("全体".into()),
+                what_happened: Set("处置".into()),
+                problems: Set(String::new()),
+                created_by: Set("bench".into()),
+                created_at: Set(t0),
+                ..Default::default()
+            })
+            .exec(db)
+            .await
+            .unwrap()
+            .last_insert_id;
+            drill_action::Entity::insert(drill_action::ActiveModel {
+                drill_id: Set(d),
+                description: Set("整改".into()),
+                owner_person_id: Set(person_ids[0]),
+                due_on: Set(today + Duration::days(if i % 4 == 0 { -10 } else { 10 })),
+                done_by: Set(String::new()),
+                done_at: Set(None),
+                done_note: Set(String::new()),
+                ..Default::default()
+            })
+            .exec(db)
+            .await
+            .unwrap();
+        }
+        let rules: Vec<policy::ActiveModel> = unit_ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 0)
+            .flat_map(|(_, u)| {
+                PolicyKind::ALL.iter().map(move |k| policy::ActiveModel {
+                    unit_id: Set(*u),
+                    kind: Set(*k),
+                    title: Set("制度".into()),
+                    approved_on: Set(today - Duration::days(30)),
+                    review_on: Set(None),
+                    updated_by: Set("bench".into()),
+                    updated_at: Set(t0),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        for chunk in rules.chunks(300) {
+            policy::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+        }
+        let directs: Vec<i64> =
+            people.iter().zip(&person_ids).filter(|((_, k), _)| *k == "direct").map(|(_, p)| *p).collect();
+        let t = training::Entity::insert(training::ActiveModel {
+            unit_id: Set(None),
+            kind: Set(TrainingKind::Awareness),
+            title: Set("全员培训".into()),
+            held_on: Set(today - Duration::days(20)),
+            hours_tenths: Set(20),
+            created_by: Set("bench".into()),
+            created_at: Set(t0),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .unwrap()
+        .last_insert_id;
+        let attendees: Vec<training_attendee::ActiveModel> = directs
+            .iter()
+            .step_by(2)
+            .map(|p| training_attendee::ActiveModel { training_id: Set(t), person_id: Set(*p) })
+            .collect();
+        training_attendee::Entity::insert_many(attendees).exec(db).await.unwrap();
+        let certs: Vec<certificate::ActiveModel> = directs
+            .iter()
+            .step_by(3)
+            .map(|p| certificate::ActiveModel {
+                person_id: Set(*p),
+                kind: Set(CertificateKind::Cisp),
+                name: Set(String::new()),
+                number: Set(String::new()),
+                issued_on: Set(None),
+                expires_on: Set(Some(today + Duration::days(300))),
+                reminded_on: Set(None),
+                created_by: Set("bench".into()),
+                created_at: Set(t0),
+                ..Default::default()
+            })
+            .collect();
+        certificate::Entity::insert_many(certs).exec(db).await.unwrap();
     }
 
     let stages = [Stage::Planned, Stage::Building, Stage::Online, Stage::Online, Stage::Online, Stage::Offline];

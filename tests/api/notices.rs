@@ -633,6 +633,25 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     assert!(cov.as_array().unwrap().iter().any(|c| !c["gaps"].as_array().unwrap().is_empty()), "{cov}");
     let (_, now) = officer.get("/duty/now").await;
     assert!(now.as_array().unwrap().iter().all(|n| n["level"] != "none"), "the center covers now: {now}");
+    // The unit registers: a plan overdue for review, a late improvement action, rules missing,
+    // requests waiting at each step, budget totals, a certificate expiring.
+    let (_, g) = officer.get("/registers/gaps").await;
+    let of = |code: &str| g.as_array().unwrap().iter().find(|u| u["unit"] == code).unwrap().clone();
+    assert_eq!((of("cs")["plan"].as_str(), of("cs")["overdue_actions"].as_u64()), (Some("overdue"), Some(1)), "{g}");
+    assert_eq!((of("academic")["plan"].as_str(), of("academic")["policies_missing"].as_u64()), (Some("current"), Some(0)));
+    assert_eq!(of("academic")["untrained"], json!([]));
+    let (_, c) = officer.get("/policies/completeness").await;
+    assert!(c.as_array().unwrap().iter().any(|u| u["unit"] == "cs" && u["have"] == 6), "{c}");
+    let (_, r) = officer.get("/data-requests?state=pending_center").await;
+    assert_eq!(r["total"], 1);
+    let (_, r) = officer.get("/data-requests?state=pending_leader").await;
+    assert_eq!(r["total"], 1);
+    let (_, b) = officer.get("/budget").await;
+    assert_eq!(b["units"].as_array().unwrap().len(), 3, "{b}");
+    let (_, certs) = officer.get("/certificates?state=expiring").await;
+    assert_eq!(certs["total"], 1);
+    let (_, pd) = officer.get("/personal-data").await;
+    assert_eq!(pd["total"], 2);
     // Every demo address is reserved: nothing is sent off the machine.
     use sea_orm::EntityTrait;
     for m in wangan_core::notify::entity::outbox::Entity::find().all(app.store.db()).await.unwrap() {

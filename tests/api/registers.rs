@@ -34,7 +34,7 @@ async fn plans_are_flagged_a_year_after_review_and_drills_track_their_actions() 
     assert_eq!(overdue["total"], 1);
     // Reviewed today: current again; the unit cannot be changed on revision.
     let mut revised = plan.clone();
-    revised["reviewed_on"] = json!("");
+    revised["reviewed_on"] = json!(null);
     let (st, p) = s.leader.send("put", &format!("/plans/{id}"), revised.clone()).await;
     assert_eq!(st, 200, "{p}");
     assert_eq!((p["review_overdue"].as_bool(), p["reviewed_on"].as_str()), (Some(false), Some("2026-11-02")));

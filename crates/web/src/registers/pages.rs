@@ -232,7 +232,7 @@ const PLAN_FIELDS: &[(&str, F)] = &[
     ("scenarios", F::Text),
     ("contacts", F::Text),
     ("escalation", F::Text),
-    ("reviewed_on", F::Text),
+    ("reviewed_on", F::Opt),
     ("systems", F::Nums),
 ];
 
@@ -543,7 +543,7 @@ fn unit_query(unit: &str) -> ListQuery {
 async fn policy_put(State(s): State<AppState>, CsrfForm { user, form }: CsrfForm<Vec<(String, String)>>) -> PageResult {
     let draft = Draft(form);
     let spec =
-        [("unit", F::Text), ("kind", F::Text), ("title", F::Text), ("approved_on", F::Text), ("review_on", F::Text)];
+        [("unit", F::Text), ("kind", F::Text), ("title", F::Text), ("approved_on", F::Text), ("review_on", F::Opt)];
     let done = match draft.input(&spec) {
         Ok(input) => policies::put(&s.store, &user.principal, input).await.map_err(WebError::from),
         Err(e) => Err(e),

@@ -142,6 +142,9 @@ fn view(
 pub async fn year(store: &Store, who: &Principal, year: Option<i32>, unit: Option<&str>) -> Result<BudgetView> {
     let conn = store.db();
     let year = year.unwrap_or_else(|| super::today(store).year());
+    if !(2000..=2100).contains(&year) {
+        return Err(CoreError::invalid("year", "out_of_range"));
+    }
     let mut q = budget_line::Entity::find()
         .filter(budget_line::Column::Year.eq(year))
         .filter(scope_condition(&who.scope(), budget_line::Column::UnitId));

@@ -46,8 +46,7 @@ pub struct PlanInput {
     #[schema(max_length = 5000)]
     pub escalation: String,
     /// When the plan was last reviewed (default: today).
-    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default)]
     pub reviewed_on: Option<NaiveDate>,
     /// The systems it covers (the unit's).
     #[serde(default)]

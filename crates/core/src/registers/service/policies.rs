@@ -34,8 +34,7 @@ pub struct PolicyInput {
     pub title: String,
     pub approved_on: NaiveDate,
     /// When it is next to be reviewed.
-    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default)]
     pub review_on: Option<NaiveDate>,
 }
 

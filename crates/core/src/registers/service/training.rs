@@ -139,6 +139,9 @@ pub async fn list_trainings(
     let conn = store.db();
     let mut q = training::Entity::find().filter(visible_condition(who, training::Column::UnitId));
     if let Some(y) = f.year {
+        if !(2000..=2100).contains(&y) {
+            return Err(CoreError::invalid("year", "out_of_range"));
+        }
         let from = NaiveDate::from_ymd_opt(y, 1, 1).ok_or(CoreError::invalid("year", "out_of_range"))?;
         let to = NaiveDate::from_ymd_opt(y, 12, 31).ok_or(CoreError::invalid("year", "out_of_range"))?;
         q = q.filter(training::Column::HeldOn.between(from, to));
@@ -263,12 +266,10 @@ pub struct CertificateInput {
     #[serde(default)]
     #[schema(max_length = 100)]
     pub number: String,
-    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default)]
     pub issued_on: Option<NaiveDate>,
     /// Empty: it does not expire.
-    #[serde(default, deserialize_with = "crate::platform::common::blank_as_none")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default)]
     pub expires_on: Option<NaiveDate>,
 }
 
