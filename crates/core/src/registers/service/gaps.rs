@@ -35,6 +35,9 @@ pub struct UnitGaps {
     pub uncertified: Vec<String>,
     /// Of them, those who attended no training this year.
     pub untrained: Vec<String>,
+    /// The unit's people on record, and how many of them attended no training this year.
+    pub people: u32,
+    pub people_untrained: u32,
     /// Something is lacking.
     pub flagged: bool,
 }
@@ -49,6 +52,8 @@ pub(crate) struct Facts {
     pub staff: HashMap<i64, Vec<(i64, String)>>,
     pub certified: HashSet<i64>,
     pub trained: HashSet<i64>,
+    /// The people of each unit.
+    pub people: HashMap<i64, Vec<i64>>,
 }
 
 pub(crate) async fn facts<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> Result<Facts> {
@@ -105,7 +110,17 @@ pub(crate) async fn facts<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> Res
     }
     let certified = super::training::certified(conn, today).await?.into_iter().collect();
     let trained = super::training::trained_in(conn, super::training::this_year(today)).await?.into_iter().collect();
-    Ok(Facts { plans, drills, actions, policies, staff, certified, trained })
+    let mut people: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (p, u) in person::Entity::find()
+        .select_only()
+        .columns([person::Column::Id, person::Column::UnitId])
+        .into_tuple::<(i64, i64)>()
+        .all(conn)
+        .await?
+    {
+        people.entry(u).or_default().push(p);
+    }
+    Ok(Facts { plans, drills, actions, policies, staff, certified, trained, people })
 }
 
 impl Facts {
@@ -127,6 +142,8 @@ impl Facts {
         let drill_due = rules::drill_due(last_drill, today);
         let overdue_actions = self.actions.get(&u.id).copied().unwrap_or(0);
         let policies_missing = u32::try_from(rules::missing_kinds(&have).len()).unwrap_or(0);
+        let members: &[i64] = self.people.get(&u.id).map_or(&[], |v| v);
+        let people_untrained = u32::try_from(members.iter().filter(|p| !self.trained.contains(p)).count()).unwrap_or(0);
         UnitGaps {
             unit: u.code.clone(),
             unit_name: u.name.clone(),
@@ -145,6 +162,8 @@ impl Facts {
             staff: staff.into_iter().map(|s| s.1).collect(),
             uncertified,
             untrained,
+            people: u32::try_from(members.len()).unwrap_or(0),
+            people_untrained,
         }
     }
 

@@ -498,7 +498,18 @@ pub async fn remind_certificates(store: &Store) -> Result<u64> {
             (subject, t(l, "certificate.expiring.body", &[("date", date.as_str())]))
         });
         outbox.add_person(&*txn, now, Some(p.unit_id), p.id, &msg).await?;
-        outbox.add(&*txn, now, Some(p.unit_id), &[Audience::Direct], &msg).await?;
+        // The unit's direct responsible person too, unless that is the holder.
+        let direct: Option<i64> = crate::directory::entity::responsibility::Entity::find()
+            .select_only()
+            .column(crate::directory::entity::responsibility::Column::PersonId)
+            .filter(crate::directory::entity::responsibility::Column::UnitId.eq(p.unit_id))
+            .filter(crate::directory::entity::responsibility::Column::Kind.eq("direct"))
+            .into_tuple()
+            .one(&*txn)
+            .await?;
+        if direct.is_some_and(|d| d != p.id) {
+            outbox.add(&*txn, now, Some(p.unit_id), &[Audience::Direct], &msg).await?;
+        }
     }
     outbox.flush(&*txn).await?;
     certificate::Entity::update_many()
