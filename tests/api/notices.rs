@@ -638,7 +638,10 @@ async fn the_demo_has_notices_in_every_state_and_a_shutdown() {
     let (_, g) = officer.get("/registers/gaps").await;
     let of = |code: &str| g.as_array().unwrap().iter().find(|u| u["unit"] == code).unwrap().clone();
     assert_eq!((of("cs")["plan"].as_str(), of("cs")["overdue_actions"].as_u64()), (Some("overdue"), Some(1)), "{g}");
-    assert_eq!((of("academic")["plan"].as_str(), of("academic")["policies_missing"].as_u64()), (Some("current"), Some(0)));
+    assert_eq!(
+        (of("academic")["plan"].as_str(), of("academic")["policies_missing"].as_u64()),
+        (Some("current"), Some(0))
+    );
     assert_eq!(of("academic")["untrained"], json!([]));
     let (_, c) = officer.get("/policies/completeness").await;
     assert!(c.as_array().unwrap().iter().any(|u| u["unit"] == "cs" && u["have"] == 6), "{c}");

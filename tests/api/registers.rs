@@ -315,7 +315,10 @@ async fn training_and_certificates_show_who_lacks_them_and_expiry_is_reminded() 
     assert_eq!(gaps_of(&g, "chem")["staff"], json!(["张老师"]));
     assert_eq!(gaps_of(&g, "chem")["uncertified"], json!(["张老师"]));
     assert_eq!(gaps_of(&g, "chem")["untrained"], json!(["张老师"]));
-    assert_eq!((gaps_of(&g, "chem")["people"].as_u64(), gaps_of(&g, "chem")["people_untrained"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(
+        (gaps_of(&g, "chem")["people"].as_u64(), gaps_of(&g, "chem")["people_untrained"].as_u64()),
+        (Some(3), Some(3))
+    );
     let people = s.officer.get("/people?unit=chem").await.1;
     let zhang =
         people["items"].as_array().unwrap().iter().find(|p| p["name"] == "张老师").unwrap()["id"].as_i64().unwrap();

@@ -48,7 +48,8 @@ async fn system(store: &Store, name: &str) -> Result<Option<i64>> {
 pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
     let today = store.now().with_timezone(&store.notice_policy().time_zone).date_naive();
     let year = today.year();
-    let (cs, academic, nic) = (people(store, "cs").await?, people(store, "academic").await?, people(store, "nic").await?);
+    let (cs, academic, nic) =
+        (people(store, "cs").await?, people(store, "academic").await?, people(store, "nic").await?);
     if cs.len() < 3 || academic.len() < 3 {
         return Ok(());
     }
@@ -63,15 +64,23 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
         "escalation": "1. 发现即报值班员；2. 30 分钟内研判定级；3. 较大及以上事件 1 小时内报告主管部门、公安机关和网信部门；4. 处置完毕后 5 个工作日内提交总结报告。",
         "reviewed_on": today - Duration::days(120)}))?)
     .await?;
-    plans::create(store, sys, input(json!({"unit": "academic", "title": "教务处网络安全应急预案",
+    plans::create(
+        store,
+        sys,
+        input(json!({"unit": "academic", "title": "教务处网络安全应急预案",
         "scenarios": "教务系统成绩被篡改；选课期间服务中断；学生个人信息泄露",
         "contacts": "教务处网络管理员 13800000001；网络信息中心值班室",
         "escalation": "断开外网访问 → 保存日志 → 报告网络信息中心 → 恢复备份",
-        "reviewed_on": today - Duration::days(60), "systems": jwxt.into_iter().collect::<Vec<_>>()}))?)
+        "reviewed_on": today - Duration::days(60), "systems": jwxt.into_iter().collect::<Vec<_>>()}))?,
+    )
     .await?;
-    plans::create(store, sys, input(json!({"unit": "cs", "title": "计算机学院网站应急处置方案",
+    plans::create(
+        store,
+        sys,
+        input(json!({"unit": "cs", "title": "计算机学院网站应急处置方案",
         "scenarios": "网站被篡改", "contacts": "学院网络管理员",
-        "reviewed_on": today - Duration::days(500), "systems": cs_site.into_iter().collect::<Vec<_>>()}))?)
+        "reviewed_on": today - Duration::days(500), "systems": cs_site.into_iter().collect::<Vec<_>>()}))?,
+    )
     .await?;
 
     // Drills: the university's, the academic office's (all done), the computer school's (one action late).
@@ -102,13 +111,21 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
 
     // Management rules: the academic office has them all; the computer school six.
     for kind in PolicyKind::ALL {
-        policies::put(store, sys, input(json!({"unit": "academic", "kind": kind, "title": format!("教务处{}", policy_title(*kind)),
-            "approved_on": today - Duration::days(200), "review_on": today + Duration::days(165)}))?)
+        policies::put(
+            store,
+            sys,
+            input(json!({"unit": "academic", "kind": kind, "title": format!("教务处{}", policy_title(*kind)),
+            "approved_on": today - Duration::days(200), "review_on": today + Duration::days(165)}))?,
+        )
         .await?;
     }
     for kind in &PolicyKind::ALL[..6] {
-        policies::put(store, sys, input(json!({"unit": "cs", "kind": kind, "title": format!("计算机学院{}", policy_title(*kind)),
-            "approved_on": today - Duration::days(700), "review_on": today - Duration::days(335)}))?)
+        policies::put(
+            store,
+            sys,
+            input(json!({"unit": "cs", "kind": kind, "title": format!("计算机学院{}", policy_title(*kind)),
+            "approved_on": today - Duration::days(700), "review_on": today - Duration::days(335)}))?,
+        )
         .await?;
     }
 
@@ -125,12 +142,20 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
         data::decide(store, sys, r.id, input(json!({"approve": true, "note": "同意，限项目用途"}))?).await?;
     }
     if let Some(oj) = oj {
-        data::create_entry(store, sys, input(json!({"system_id": oj, "categories": "姓名、学号、邮箱", "subjects": "选课学生",
+        data::create_entry(
+            store,
+            sys,
+            input(json!({"system_id": oj, "categories": "姓名、学号、邮箱", "subjects": "选课学生",
             "purpose": "程序设计课程作业评测", "method": "收集、存储", "storage_place": "学院服务器机柜",
-            "retention": "课程结束后 1 年", "measures": "账号口令认证"}))?)
+            "retention": "课程结束后 1 年", "measures": "账号口令认证"}))?,
+        )
         .await?;
-        data::create_request(store, sys, input(json!({"unit": "cs", "system_id": oj, "recipient": "某竞赛平台公司",
-            "purpose": "竞赛报名信息同步", "fields": "姓名、学号、邮箱", "legal_basis": "学生报名时勾选同意"}))?)
+        data::create_request(
+            store,
+            sys,
+            input(json!({"unit": "cs", "system_id": oj, "recipient": "某竞赛平台公司",
+            "purpose": "竞赛报名信息同步", "fields": "姓名、学号、邮箱", "legal_basis": "学生报名时勾选同意"}))?,
+        )
         .await?;
     }
 
@@ -142,26 +167,46 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
         ("academic", "services", "80000", "80000", false, "教务系统等级测评"),
         ("cs", "software", "20000", "0", false, "网站防篡改软件"),
     ] {
-        budget::create(store, sys, input(json!({"unit": unit, "year": year, "category": category, "planned": planned,
-            "spent": spent, "special_fund": special, "note": note}))?)
+        budget::create(
+            store,
+            sys,
+            input(json!({"unit": unit, "year": year, "category": category, "planned": planned,
+            "spent": spent, "special_fund": special, "note": note}))?,
+        )
         .await?;
     }
 
     // Training: the university-wide awareness session (the academic office attended), a professional one.
     let mut attendees: Vec<i64> = academic.clone();
     attendees.extend(nic.iter().take(3));
-    training::create_training(store, sys, input(json!({"kind": "awareness", "title": format!("{year}年全员网络安全意识培训"),
-        "held_on": today - Duration::days(70), "hours": "2", "attendees": attendees}))?)
+    training::create_training(
+        store,
+        sys,
+        input(json!({"kind": "awareness", "title": format!("{year}年全员网络安全意识培训"),
+        "held_on": today - Duration::days(70), "hours": "2", "attendees": attendees}))?,
+    )
     .await?;
-    training::create_training(store, sys, input(json!({"unit": "academic", "kind": "professional", "title": "应用系统安全运维培训",
-        "held_on": today - Duration::days(30), "hours": "6", "attendees": [academic[2]]}))?)
+    training::create_training(
+        store,
+        sys,
+        input(json!({"unit": "academic", "kind": "professional", "title": "应用系统安全运维培训",
+        "held_on": today - Duration::days(30), "hours": "6", "attendees": [academic[2]]}))?,
+    )
     .await?;
-    training::create_certificate(store, sys, input(json!({"person_id": academic[2], "kind": "cisp", "number": "CISP-2023-001234",
-        "issued_on": today - Duration::days(3 * 365 - 40), "expires_on": today + Duration::days(40)}))?)
+    training::create_certificate(
+        store,
+        sys,
+        input(json!({"person_id": academic[2], "kind": "cisp", "number": "CISP-2023-001234",
+        "issued_on": today - Duration::days(3 * 365 - 40), "expires_on": today + Duration::days(40)}))?,
+    )
     .await?;
     if let Some(n) = nic.get(2) {
-        training::create_certificate(store, sys, input(json!({"person_id": n, "kind": "mlps_assessor", "number": "DJCP-2024-0088",
-            "issued_on": today - Duration::days(400), "expires_on": today + Duration::days(700)}))?)
+        training::create_certificate(
+            store,
+            sys,
+            input(json!({"person_id": n, "kind": "mlps_assessor", "number": "DJCP-2024-0088",
+            "issued_on": today - Duration::days(400), "expires_on": today + Duration::days(700)}))?,
+        )
         .await?;
     }
     Ok(())

@@ -201,7 +201,11 @@ pub async fn unit_picks(
 /// A list's unit filter: none, or the unit's id; a code the caller does not
 /// see filters on id 0, which no unit has, so the list is empty (as the
 /// other lists' unit filters answer).
-pub(crate) async fn filter_unit<C: ConnectionTrait>(conn: &C, who: &Principal, code: Option<&str>) -> Result<Option<i64>> {
+pub(crate) async fn filter_unit<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    code: Option<&str>,
+) -> Result<Option<i64>> {
     match code.map(str::trim).filter(|c| !c.is_empty()) {
         None => Ok(None),
         Some(code) => match crate::directory::service::units::find_visible(conn, who, code).await {
