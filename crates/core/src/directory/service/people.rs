@@ -311,6 +311,26 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: PersonPatch)
     v.pop().ok_or(CoreError::NotFound)
 }
 
+/// People by id (each once), for views that name them.
+pub(crate) async fn by_ids<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, person::Model>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

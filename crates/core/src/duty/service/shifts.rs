@@ -3,6 +3,7 @@
 //! next days with its gaps and overlaps.
 
 use crate::directory::entity::{person, unit};
+use crate::directory::service::people::by_ids as people_by_ids;
 use crate::duty::entity::{duty_handover, duty_shift, duty_swap};
 use crate::duty::rules::{self, Rota, Span, SwapState};
 use crate::notify::Audience;
@@ -222,25 +223,6 @@ async fn roster_owner<C: ConnectionTrait>(
 
 fn center_name(store: &Store) -> String {
     store.documents().center.clone()
-}
-
-async fn people_by_ids<C: ConnectionTrait>(
-    conn: &C,
-    ids: impl IntoIterator<Item = i64>,
-) -> Result<HashMap<i64, person::Model>> {
-    let mut ids: Vec<i64> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(person::Entity::find()
-        .filter(person::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect())
 }
 
 async fn shift_views<C: ConnectionTrait>(

@@ -78,16 +78,7 @@ pub struct TrainingFilter {
 }
 
 async fn people<C: ConnectionTrait>(conn: &C, ids: Vec<i64>) -> Result<HashMap<i64, person::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(person::Entity::find()
-        .filter(person::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect())
+    crate::directory::service::people::by_ids(conn, ids).await
 }
 
 async fn training_views<C: ConnectionTrait>(
