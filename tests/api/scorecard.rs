@@ -20,8 +20,24 @@ async fn a_units_score_follows_its_records() {
     assert_eq!(factor(&score, "protections")["count"], json!({"good": 0, "total": 1}));
     assert_eq!(factor(&score, "responsibles")["count"], json!({"good": 3, "total": 3}));
     assert_eq!(factor(&score, "filed")["gain"], 15.0);
+    // No plan, no drill, no rules, no certified and trained staff: the registers' four readiness facts fail.
+    assert_eq!(factor(&score, "readiness")["count"], json!({"good": 0, "total": 4}));
     let before = score["score"].as_i64().unwrap();
-    assert_eq!(before, 75, "unfiled (15) and unprotected (10): {score}");
+    assert_eq!(before, 70, "unfiled (15), unprotected (10), no registers (readiness 5): {score}");
+    // A current emergency plan is one of them.
+    let (st, _) = s
+        .unit_admin
+        .send(
+            "post",
+            "/plans",
+            json!({"unit": "chem", "title": "应急预案", "scenarios": "网页篡改", "contacts": "值班电话"}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, score) = s.leader.get("/units/chem/score").await;
+    assert_eq!(factor(&score, "readiness")["count"], json!({"good": 1, "total": 4}));
+    let before = score["score"].as_i64().unwrap();
+    assert_eq!(before, 71, "a quarter of readiness' 5 points back: {score}");
 
     s.unit_admin
         .send(
@@ -50,10 +66,10 @@ async fn a_units_score_follows_its_records() {
     assert_eq!(ranking["units"].as_array().unwrap().len(), 1);
     let (_, ranking) = s.officer.get("/scores").await;
     let units: Vec<&str> = ranking["units"].as_array().unwrap().iter().map(|u| u["unit"].as_str().unwrap()).collect();
-    // A unit with no systems loses only its missing responsible persons (90); chem lacks protections
-    // and has an open violation (85).
+    // A unit with no systems loses its missing responsible persons and its empty registers (85);
+    // chem lacks protections, most of its registers, and has an open violation (81).
     assert_eq!(units, ["art", "chem"], "{ranking}");
-    assert_eq!((ranking["units"][0]["score"].as_i64(), ranking["units"][1]["score"].as_i64()), (Some(90), Some(85)));
+    assert_eq!((ranking["units"][0]["score"].as_i64(), ranking["units"][1]["score"].as_i64()), (Some(85), Some(81)));
     assert_eq!(ranking["units"][1]["rank"], 2);
     assert_eq!(factor(&ranking["units"][0], "responsibles")["gain"], 10.0);
     let r = s.officer.call("get", "/scores.xlsx", None).await;
