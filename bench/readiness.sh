@@ -10,8 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-cargo build --release -q
-bin=$PWD/target/release/wangan
+# WANGAN_BIN: a binary already built (to compare two builds in one session).
+if [ -n "${WANGAN_BIN:-}" ]; then
+  bin=$(realpath "$WANGAN_BIN")
+else
+  cargo build --release -q
+  bin=$PWD/target/release/wangan
+fi
 work=$(mktemp -d /tmp/wangan-bench.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; }; rm -rf "$work"' EXIT
