@@ -81,10 +81,6 @@ pub struct DataFilter {
     pub system_id: Option<i64>,
 }
 
-async fn unit_filter<C: ConnectionTrait>(conn: &C, who: &Principal, unit: Option<&str>) -> Result<Option<i64>> {
-    super::filter_unit(conn, who, unit).await
-}
-
 async fn pd_views<C: ConnectionTrait>(
     conn: &C,
     who: &Principal,
@@ -155,7 +151,7 @@ pub async fn list_register(
     page: PageRequest,
 ) -> Result<Page<PersonalDataView>> {
     let conn = store.db();
-    let unit_id = unit_filter(conn, who, f.unit.as_deref()).await?;
+    let unit_id = super::filter_unit(conn, who, f.unit.as_deref()).await?;
     let q = pd_query(systems_in_scope(conn, who, unit_id).await?, f.system_id);
     let total = q.clone().count(conn).await?;
     let rows = q.offset(page.offset()).limit(page.per_page()).all(conn).await?;
@@ -169,7 +165,7 @@ pub async fn register_rows(
     f: &DataFilter,
 ) -> Result<(Vec<&'static str>, Vec<Vec<String>>)> {
     let conn = store.db();
-    let unit_id = unit_filter(conn, who, f.unit.as_deref()).await?;
+    let unit_id = super::filter_unit(conn, who, f.unit.as_deref()).await?;
     let rows = pd_query(systems_in_scope(conn, who, unit_id).await?, f.system_id).all(conn).await?;
     let tz = store.notice_policy().time_zone;
     let rows = pd_views(conn, who, rows)
@@ -464,7 +460,7 @@ pub async fn list_requests(
 ) -> Result<Page<DataRequestView>> {
     let conn = store.db();
     let mut q = data_request::Entity::find().filter(scope_condition(&who.scope(), data_request::Column::UnitId));
-    if let Some(u) = unit_filter(conn, who, f.unit.as_deref()).await? {
+    if let Some(u) = super::filter_unit(conn, who, f.unit.as_deref()).await? {
         q = q.filter(data_request::Column::UnitId.eq(u));
     }
     if let Some(s) = f.state {

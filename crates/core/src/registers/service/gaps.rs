@@ -109,7 +109,7 @@ pub(crate) async fn facts<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> Res
         }
     }
     let certified = super::training::certified(conn, today).await?.into_iter().collect();
-    let trained = super::training::trained_in(conn, super::training::this_year(today)).await?.into_iter().collect();
+    let trained = super::training::trained_in(conn, chrono::Datelike::year(&today)).await?.into_iter().collect();
     let mut people: HashMap<i64, Vec<i64>> = HashMap::new();
     for (p, u) in person::Entity::find()
         .select_only()

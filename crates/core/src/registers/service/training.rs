@@ -16,7 +16,7 @@ use crate::platform::store::Store;
 use crate::registers::entity::{certificate, training, training_attendee};
 use crate::registers::rules::{self, CertificateKind, CertificateState, TrainingKind};
 use crate::registers::service::plans::visible_condition;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -77,10 +77,6 @@ pub struct TrainingFilter {
     pub unit: Option<String>,
 }
 
-async fn people<C: ConnectionTrait>(conn: &C, ids: Vec<i64>) -> Result<HashMap<i64, person::Model>> {
-    crate::directory::service::people::by_ids(conn, ids).await
-}
-
 async fn training_views<C: ConnectionTrait>(
     conn: &C,
     who: &Principal,
@@ -90,7 +86,7 @@ async fn training_views<C: ConnectionTrait>(
         .filter(training_attendee::Column::TrainingId.is_in(rows.iter().map(|r| r.id).collect::<Vec<_>>()))
         .all(conn)
         .await?;
-    let people = people(conn, links.iter().map(|l| l.person_id).collect()).await?;
+    let people = crate::directory::service::people::by_ids(conn, links.iter().map(|l| l.person_id)).await?;
     let units =
         unit_names(conn, rows.iter().filter_map(|r| r.unit_id).chain(people.values().map(|p| p.unit_id))).await?;
     let scope = who.scope();
@@ -172,7 +168,7 @@ pub async fn create_training(store: &Store, who: &Principal, input: TrainingInpu
     let mut ids = input.attendees.clone();
     ids.sort_unstable();
     ids.dedup();
-    let found = people(&*txn, ids.clone()).await?;
+    let found = crate::directory::service::people::by_ids(&*txn, ids.clone()).await?;
     let scope = who.scope();
     for (i, id) in input.attendees.iter().enumerate() {
         if found.get(id).is_none_or(|p| !scope.allows(p.unit_id)) {
@@ -292,7 +288,7 @@ async fn cert_views<C: ConnectionTrait>(
     today: NaiveDate,
     rows: Vec<certificate::Model>,
 ) -> Result<Vec<StaffCertificate>> {
-    let people = people(conn, rows.iter().map(|c| c.person_id).collect()).await?;
+    let people = crate::directory::service::people::by_ids(conn, rows.iter().map(|c| c.person_id)).await?;
     let units = unit_names(conn, people.values().map(|p| p.unit_id)).await?;
     Ok(rows
         .into_iter()
@@ -477,7 +473,18 @@ pub async fn remind_certificates(store: &Store) -> Result<u64> {
     if due.is_empty() {
         return Ok(0);
     }
-    let people = people(&*txn, due.iter().map(|c| c.person_id).collect()).await?;
+    let people = crate::directory::service::people::by_ids(&*txn, due.iter().map(|c| c.person_id)).await?;
+    use crate::directory::entity::responsibility;
+    let directs: HashMap<i64, i64> = responsibility::Entity::find()
+        .select_only()
+        .columns([responsibility::Column::UnitId, responsibility::Column::PersonId])
+        .filter(responsibility::Column::UnitId.is_in(people.values().map(|p| p.unit_id).collect::<Vec<_>>()))
+        .filter(responsibility::Column::Kind.eq("direct"))
+        .into_tuple::<(i64, i64)>()
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .collect();
     let now = store.now();
     let mut outbox = Outbox::new();
     for c in &due {
@@ -490,15 +497,7 @@ pub async fn remind_certificates(store: &Store) -> Result<u64> {
         });
         outbox.add_person(&*txn, now, Some(p.unit_id), p.id, &msg).await?;
         // The unit's direct responsible person too, unless that is the holder.
-        let direct: Option<i64> = crate::directory::entity::responsibility::Entity::find()
-            .select_only()
-            .column(crate::directory::entity::responsibility::Column::PersonId)
-            .filter(crate::directory::entity::responsibility::Column::UnitId.eq(p.unit_id))
-            .filter(crate::directory::entity::responsibility::Column::Kind.eq("direct"))
-            .into_tuple()
-            .one(&*txn)
-            .await?;
-        if direct.is_some_and(|d| d != p.id) {
+        if directs.get(&p.unit_id).is_some_and(|d| *d != p.id) {
             outbox.add(&*txn, now, Some(p.unit_id), &[Audience::Direct], &msg).await?;
         }
     }
@@ -510,9 +509,4 @@ pub async fn remind_certificates(store: &Store) -> Result<u64> {
         .await?;
     txn.commit().await?;
     Ok(u64::try_from(due.len()).unwrap_or(0))
-}
-
-/// The year of `today` (for "this year's training").
-pub(crate) fn this_year(today: NaiveDate) -> i32 {
-    today.year()
 }
