@@ -165,10 +165,14 @@ pub fn expand_rota<Tz: TimeZone>(rota: &Rota, tz: &Tz) -> Result<Vec<RotaShift>,
 }
 
 /// A shift's own checks: it ends after it starts and lasts at most two days.
+/// The longest shift: reading the shifts that cover an instant then needs
+/// only those ending within this much of it (a short index range).
+pub const MAX_SHIFT_HOURS: i64 = 48;
+
 pub fn check_span(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> Option<&'static str> {
     if ends_at <= starts_at {
         Some("ends_before_start")
-    } else if ends_at - starts_at > Duration::hours(48) {
+    } else if ends_at - starts_at > Duration::hours(MAX_SHIFT_HOURS) {
         Some("shift_too_long")
     } else {
         None
