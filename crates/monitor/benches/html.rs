@@ -48,7 +48,7 @@ fn main() {
         for _ in 0..rounds {
             for ((page, _), (fp, text)) in pages.iter().zip(&baselines) {
                 let p = html::parse(page, &exclude);
-                findings += content::check(&p, &url, &dict, Some(&fp.link_domains)).len();
+                findings += content::check(&p, &url, &dict, Some(&fp.link_domains), &content::Own::default()).len();
                 findings += icp::check(&icp::find(&p.visible_text()), farm::ICP, true).len();
                 let diff = tamper::compare(fp, text, &p, &url);
                 findings += tamper::judge(&diff, 0.3, &url).len();

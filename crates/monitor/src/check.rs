@@ -142,6 +142,8 @@ pub struct Checker {
     pub fetcher: Fetcher,
     prober: Prober,
     pub dictionary: Arc<Dictionary>,
+    /// The institution's own domains and the allow-list (`[institution] domains`).
+    pub own: Arc<content::Own>,
     /// Slower than this (ms) is degraded.
     pub slow_ms: u64,
 }
@@ -149,7 +151,7 @@ pub struct Checker {
 impl Checker {
     pub fn new(config: FetchConfig, dictionary: Arc<Dictionary>) -> Result<Checker, String> {
         let prober = Prober::new(&config.extra_roots)?;
-        Ok(Checker { fetcher: Fetcher::new(config)?, prober, dictionary, slow_ms: 3_000 })
+        Ok(Checker { fetcher: Fetcher::new(config)?, prober, dictionary, own: Arc::default(), slow_ms: 3_000 })
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -247,7 +249,7 @@ impl Checker {
             let url = &fetched.final_url;
             if target.wants(Check::HiddenLinks) {
                 let known = baseline.map(|b| &b.fingerprint.link_domains);
-                report.findings.extend(content::check(&page, url, &self.dictionary, known));
+                report.findings.extend(content::check(&page, url, &self.dictionary, known, &self.own));
             }
             if target.wants(Check::Tamper)
                 && let Some(b) = baseline

@@ -333,9 +333,13 @@ pub fn opens_incident(code: crate::monitoring::FindingCode) -> Option<IncidentKi
     use crate::monitoring::FindingCode as C;
     match code {
         C::Tampered => Some(IncidentKind::WebTampering),
-        C::SpamKeywords | C::HiddenSpam | C::HiddenLink | C::HiddenIframe | C::ScriptLinks | C::ObfuscatedScript => {
-            Some(IncidentKind::IllegalContent)
-        }
+        C::SpamKeywords
+        | C::HiddenSpam
+        | C::HiddenLink
+        | C::HiddenIframe
+        | C::ScriptLinks
+        | C::ObfuscatedScript
+        | C::CloakingScript => Some(IncidentKind::IllegalContent),
         C::ExposedFile => Some(IncidentKind::DataLeak),
         _ => None,
     }

@@ -35,6 +35,8 @@ crate::closed_set! {
         HiddenIframe = "hidden_iframe",
         ScriptLinks = "script_links",
         ObfuscatedScript = "obfuscated_script",
+        /// A script that tests the visitor for search spiders or search engines, then writes or navigates.
+        CloakingScript = "cloaking_script",
         NewLinkDomains = "new_link_domains",
         // Certificate and TLS
         CertExpired = "cert_expired",

@@ -82,44 +82,195 @@ fn snippet(text: &str) -> String {
     text.chars().take(200).collect()
 }
 
-/// The hidden-link and spam findings of a page. `known_domains` are the
-/// external link domains of the baseline (`None`: no baseline yet).
-pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&BTreeSet<String>>) -> Vec<Finding> {
-    let mut out = Vec::new();
+/// What the content checks know of the deployment: the institution's own
+/// domains and the allow-list (`example.edu.cn` covers its subdomains).
+#[derive(Debug, Clone, Default)]
+pub struct Own {
+    pub domains: Vec<String>,
+}
 
-    // Spam words in what visitors see (title, text, meta tags).
-    let mut seen = String::with_capacity(page.title.len() + 64);
-    seen.push_str(&page.title);
-    for m in &page.meta {
-        seen.push('\n');
-        seen.push_str(m);
-    }
-    seen.push('\n');
-    seen.push_str(&page.visible_text());
-    let mut hits = dict.find(&seen);
-    for h in dict.find(&page.excluded_text) {
-        if !hits.iter().any(|x| x.word == h.word) {
-            hits.push(h);
+impl Own {
+    pub fn new(domains: impl IntoIterator<Item = impl AsRef<str>>) -> Own {
+        Own {
+            domains: domains
+                .into_iter()
+                .map(|d| d.as_ref().trim().trim_start_matches("*.").trim_matches('.').to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
         }
     }
-    if !hits.is_empty() {
-        let list: Vec<&str> = hits.iter().map(|h| h.word.as_str()).collect();
+
+    /// Is `host` the institution's own (or allowed)?
+    pub fn covers(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.domains.iter().any(|d| host == *d || host.strip_suffix(d.as_str()).is_some_and(|p| p.ends_with('.')))
+    }
+
+    /// The host of `href` when it leads off the site and off the institution.
+    fn foreign(&self, base: &Url, href: &str) -> Option<String> {
+        external_host(base, href).filter(|h| !self.covers(h))
+    }
+}
+
+/// Words that turn a sentence into a warning against what it names
+/// (a 保卫处 page warning students against online gambling is not spam).
+const WARNINGS: &[&str] = &[
+    "警惕", "严禁", "禁止", "防范", "远离", "打击", "谨防", "举报", "抵制", "拒绝", "切勿", "不要", "警示", "提醒",
+    "防止", "杜绝", "不得", "严厉", "查处", "违法", "犯罪", "危害", "诈骗", "整治", "勿", "谨慎", "beware", "warning",
+    "illegal", "report",
+];
+
+/// Where a spam word was seen, and how much that counts: more where a
+/// kit puts words for search engines than in a paragraph of text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    /// In a sentence that warns against it.
+    Warning,
+    Body,
+    Excluded,
+    LinkText,
+    Meta,
+    Title,
+}
+
+impl Place {
+    fn weight(self) -> u32 {
+        match self {
+            Place::Warning => 0,
+            Place::Body | Place::Excluded => 1,
+            Place::LinkText | Place::Meta => 2,
+            Place::Title => 3,
+        }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            Place::Warning => "warning_sentence",
+            Place::Body => "body_text",
+            Place::Excluded => "excluded_text",
+            Place::LinkText => "link_text",
+            Place::Meta => "meta",
+            Place::Title => "title",
+        }
+    }
+}
+
+/// The sentence of `text` around `[a, b)`.
+fn sentence(text: &str, a: usize, b: usize) -> &str {
+    let stop = |c: char| matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n');
+    let start = text[..a].rfind(stop).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+    let end = text[b..].find(stop).map_or(text.len(), |i| b + i);
+    &text[start..end]
+}
+
+/// Spam words of the visible page by place: word → (category, count, best place, places seen).
+type Seen = std::collections::BTreeMap<String, (super::keywords::Category, usize, Place, Vec<Place>)>;
+
+fn spam_seen(page: &Page, dict: &Dictionary) -> Seen {
+    let mut seen: Seen = Default::default();
+    let mut add = |text: &str, place: Place| {
+        let folded = text.to_ascii_lowercase();
+        for (a, b, word, category) in dict.occurrences(&folded) {
+            let place = if place == Place::Body {
+                let s = sentence(&folded, a, b);
+                if WARNINGS.iter().any(|w| s.contains(w)) { Place::Warning } else { Place::Body }
+            } else {
+                place
+            };
+            let e = seen.entry(word.to_owned()).or_insert((category, 0, place, Vec::new()));
+            e.1 += 1;
+            e.2 = e.2.max(place);
+            if !e.3.contains(&place) {
+                e.3.push(place);
+            }
+        }
+    };
+    add(&page.title, Place::Title);
+    for m in &page.meta {
+        add(m, Place::Meta);
+    }
+    add(&page.link_text, Place::LinkText);
+    for b in &page.blocks {
+        add(b, Place::Body);
+    }
+    add(&page.excluded_text, Place::Excluded);
+    seen
+}
+
+/// The hidden-link and spam findings of a page. `known_domains` are the
+/// external link domains of the baseline (`None`: no baseline yet). When
+/// the page's scripts write content that static decoding reads, the page
+/// as they leave it is judged (and the findings say what the scripts did).
+pub fn check(
+    page: &Page,
+    base: &Url,
+    dict: &Dictionary,
+    known_domains: Option<&BTreeSet<String>>,
+    own: &Own,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let full = page.scripted.as_deref().unwrap_or(page);
+    // What the scripts wrote, decoded, and how (for the evidence).
+    let written: Vec<(&str, &Vec<&'static str>)> = page
+        .scripts
+        .iter()
+        .filter_map(|s| s.decoded.as_deref())
+        .filter(|d| !d.written.is_empty())
+        .map(|d| (d.written.as_str(), &d.layers))
+        .collect();
+    let by_script = |needle: &str| -> Option<serde_json::Value> {
+        let (w, layers) = written.iter().find(|(w, _)| w.contains(needle))?;
+        Some(json!({"decoded": snippet(w), "layers": layers}))
+    };
+
+    // Spam words in what visitors see, weighed by where they stand.
+    let seen = spam_seen(full, dict);
+    let score: u32 = seen.values().map(|(_, _, place, _)| place.weight()).sum();
+    if score > 0 {
+        let counted: Vec<(&String, &(super::keywords::Category, usize, Place, Vec<Place>))> =
+            seen.iter().filter(|(_, v)| v.2 != Place::Warning).collect();
+        let list: Vec<&str> = counted.iter().map(|(w, _)| w.as_str()).collect();
+        let mut rules: Vec<&str> = counted.iter().map(|(_, v)| v.2.code()).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let warned: Vec<&String> = seen.iter().filter(|(_, v)| v.2 == Place::Warning).map(|(w, _)| w).collect();
+        let confidence = (f64::from(score) / 6.0).min(1.0);
+        let severity = if score >= 3 { Severity::Critical } else { Severity::Medium };
+        let mut evidence = json!({
+            "words": counted.iter().map(|(w, v)| json!({
+                "word": w, "category": v.0.code(), "count": v.1,
+                "places": v.3.iter().map(|p| p.code()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "rules": rules,
+            "score": score,
+            "confidence": (confidence * 100.0).round() / 100.0,
+        });
+        if !warned.is_empty() {
+            evidence["in_warnings"] = json!(warned);
+        }
+        if let Some(s) = list.first().and_then(|w| by_script(w)) {
+            evidence["script"] = s;
+        }
         out.push(
             Finding::new(
                 Check::HiddenLinks,
                 "keywords",
                 FindingCode::SpamKeywords,
-                Severity::Critical,
-                format!("页面含违规关键词：{}", list.join("、")),
+                severity,
+                if severity == Severity::Critical {
+                    format!("页面含违规关键词：{}", list.join("、"))
+                } else {
+                    format!("页面正文提到违规关键词（可能是正常内容，请核实）：{}", list.join("、"))
+                },
             )
-            .with(json!({"words": words(&hits)})),
+            .with(evidence),
         );
     }
 
     // Hidden elements: external links in them, spam words in them.
     let mut hidden_hits: Vec<Hit> = Vec::new();
-    let mut by_domain: std::collections::BTreeMap<String, (Vec<String>, &'static str, String)> = Default::default();
-    for h in &page.hidden {
+    type Hid<'p> = (Vec<String>, &'static str, String, &'p str);
+    let mut by_domain: std::collections::BTreeMap<String, Hid<'_>> = Default::default();
+    for h in &full.hidden {
         let found = dict.find(&h.text);
         for f in &found {
             if !hidden_hits.iter().any(|x| x.word == f.word) {
@@ -127,9 +278,10 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
             }
         }
         for link in &h.links {
-            if let Some(host) = external_host(base, link) {
-                let e =
-                    by_domain.entry(site_of(&host)).or_insert_with(|| (Vec::new(), h.reason.code(), snippet(&h.text)));
+            if let Some(host) = own.foreign(base, link) {
+                let e = by_domain
+                    .entry(site_of(&host))
+                    .or_insert_with(|| (Vec::new(), h.reason.code(), snippet(&h.text), h.at.as_str()));
                 if e.0.len() < 10 && !e.0.contains(link) {
                     e.0.push(link.clone());
                 }
@@ -139,6 +291,10 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
     let spam_hidden = !hidden_hits.is_empty();
     if spam_hidden {
         let list: Vec<&str> = hidden_hits.iter().map(|h| h.word.as_str()).collect();
+        let mut evidence = json!({"words": words(&hidden_hits), "rules": ["hidden_text"], "confidence": 1.0});
+        if let Some(s) = list.first().and_then(|w| by_script(w)) {
+            evidence["script"] = s;
+        }
         out.push(
             Finding::new(
                 Check::HiddenLinks,
@@ -147,25 +303,37 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
                 Severity::Critical,
                 format!("页面隐藏内容含违规关键词：{}", list.join("、")),
             )
-            .with(json!({"words": words(&hidden_hits)})),
+            .with(evidence),
         );
     }
-    for (domain, (links, reason, text)) in by_domain {
+    for (domain, (links, reason, text, at)) in by_domain {
+        let script = links.iter().find_map(|l| by_script(l));
+        let mut evidence = json!({
+            "domain": domain, "links": links, "hidden_by": reason, "text": text, "at": at,
+            "confidence": if spam_hidden { 1.0 } else { 0.8 },
+        });
+        let whence = match &script {
+            Some(s) => {
+                evidence["script"] = s.clone();
+                "，由脚本写入".to_owned()
+            }
+            None => String::new(),
+        };
         out.push(
             Finding::new(
                 Check::HiddenLinks,
                 format!("hidden_link:{domain}"),
                 FindingCode::HiddenLink,
                 if spam_hidden { Severity::Critical } else { Severity::High },
-                format!("页面隐藏了指向 {domain} 的外部链接（{reason}）"),
+                format!("页面隐藏了指向 {domain} 的外部链接（{reason}，位于 {at}{whence}）"),
             )
-            .with(json!({"domain": domain, "links": links, "hidden_by": reason, "text": text})),
+            .with(evidence),
         );
     }
 
     // Hidden iframes to other sites.
-    for f in &page.iframes {
-        if let (Some(reason), Some(host)) = (f.hidden, external_host(base, &f.href)) {
+    for f in &full.iframes {
+        if let (Some(reason), Some(host)) = (f.hidden, own.foreign(base, &f.href)) {
             let domain = site_of(&host);
             out.push(
                 Finding::new(
@@ -180,29 +348,73 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
         }
     }
 
-    // Scripts that write links or hide what they do.
+    // Scripts: cloaking for search engines, links they write, what stays hidden.
+    let hidden_links: BTreeSet<&str> = full.hidden.iter().flat_map(|h| h.links.iter().map(String::as_str)).collect();
     for s in page.scripts.iter().filter(|s| s.src.is_none()) {
-        let external: Vec<String> =
-            s.written_links.iter().filter(|l| external_host(base, l).is_some()).cloned().collect();
-        if !external.is_empty() {
+        let d = s.decoded.as_deref();
+        if let Some(d) = d.filter(|d| d.cloaks()) {
+            let what = if d.navigates.is_empty() { "改写页面内容" } else { "跳转" };
+            out.push(
+                Finding::new(
+                    Check::HiddenLinks,
+                    format!("cloaking_script:{:016x}", s.hash),
+                    FindingCode::CloakingScript,
+                    Severity::Critical,
+                    format!(
+                        "脚本判断访客是否为搜索引擎（{}）后{what}{}",
+                        d.engines.join("、"),
+                        d.navigates.first().map(|n| format!("：{n}")).unwrap_or_default()
+                    ),
+                )
+                .with(json!({
+                    "tests": d.tests, "engines": d.engines, "navigates": d.navigates,
+                    "decoded": snippet(&d.written), "layers": d.layers, "length": s.len,
+                    "rules": ["tests_visitor", "engine_names"], "confidence": 0.9,
+                })),
+            );
+            continue;
+        }
+        // Statistics snippets stay quiet.
+        if d.is_some_and(|d| d.analytics.is_some()) {
+            continue;
+        }
+        let layers: &[&str] = d.map_or(&[], |d| d.layers.as_slice());
+        let external: Vec<String> = s
+            .written_links
+            .iter()
+            .filter(|l| own.foreign(base, l).is_some() && !hidden_links.contains(l.as_str()))
+            .cloned()
+            .collect();
+        let navigates: Vec<&String> =
+            d.map(|d| d.navigates.iter().filter(|n| own.foreign(base, n).is_some()).collect()).unwrap_or_default();
+        if !external.is_empty() || (!navigates.is_empty() && !layers.is_empty()) {
+            let hidden_code = !s.signs.is_empty() || !layers.is_empty();
+            let mut all: Vec<&str> = external.iter().map(String::as_str).collect();
+            all.extend(navigates.iter().map(|n| n.as_str()));
             out.push(
                 Finding::new(
                     Check::HiddenLinks,
                     format!("script_links:{:016x}", s.hash),
                     FindingCode::ScriptLinks,
-                    if s.signs.is_empty() { Severity::High } else { Severity::Critical },
-                    format!("脚本向页面写入外部链接：{}", external.join(" ")),
+                    if hidden_code { Severity::Critical } else { Severity::High },
+                    format!("脚本向页面写入外部链接：{}", all.join(" ")),
                 )
-                .with(json!({"links": external, "signs": s.signs, "length": s.len})),
+                .with(json!({
+                    "links": external, "navigates": navigates, "signs": s.signs, "layers": layers, "length": s.len,
+                    "decoded": d.map(|d| snippet(&d.written)).unwrap_or_default(),
+                })),
             );
-        } else if !s.signs.is_empty() {
+        } else if !s.signs.is_empty()
+            && d.is_none_or(|d| d.unresolved || (d.written.is_empty() && d.navigates.is_empty()))
+        {
+            // Hidden code that decoding could not read through: a person (or the rendered view) must look.
             out.push(
                 Finding::new(
                     Check::HiddenLinks,
                     format!("obfuscated_script:{:016x}", s.hash),
                     FindingCode::ObfuscatedScript,
                     Severity::Medium,
-                    format!("页面含混淆脚本（{}）", s.signs.join("、")),
+                    format!("页面含无法静态解码的混淆脚本（{}）", s.signs.join("、")),
                 )
                 .with(json!({"signs": s.signs, "length": s.len})),
             );
@@ -211,7 +423,8 @@ pub fn check(page: &Page, base: &Url, dict: &Dictionary, known_domains: Option<&
 
     // External link domains not in the baseline.
     if let Some(known) = known_domains {
-        let new: Vec<String> = link_domains(page, base).into_iter().filter(|d| !known.contains(d)).collect();
+        let new: Vec<String> =
+            link_domains(page, base).into_iter().filter(|d| !known.contains(d) && !own.covers(d)).collect();
         if !new.is_empty() {
             out.push(
                 Finding::new(
@@ -258,7 +471,7 @@ mod tests {
         for n in 0..30 {
             let html = page(n, Plant::Clean, n);
             let p = parse(&html, &[]);
-            let found = check(&p, &base(), &dict, Some(&link_domains(&p, &base())));
+            let found = check(&p, &base(), &dict, Some(&link_domains(&p, &base())), &Own::default());
             assert!(found.is_empty(), "site {n}: {found:?}");
         }
     }
@@ -268,7 +481,7 @@ mod tests {
         let dict = Dictionary::new(&[]).unwrap();
         let p = parse(&page(3, Plant::HiddenLinks, 0), &[]);
         let known = link_domains(&parse(&page(3, Plant::Clean, 0), &[]), &base());
-        let found = check(&p, &base(), &dict, Some(&known));
+        let found = check(&p, &base(), &dict, Some(&known), &Own::default());
         let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
         assert_eq!(
             subjects,
@@ -294,7 +507,7 @@ mod tests {
         assert_eq!(enc.name(), "GBK");
         let p = parse(&text, &[]);
         assert_eq!(p.title, "图书馆");
-        let found = check(&p, &base(), &dict, None);
+        let found = check(&p, &base(), &dict, None, &Own::default());
         let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
         assert_eq!(subjects, ["hidden_keywords", "hidden_link:bet.example"]);
     }
@@ -303,7 +516,7 @@ mod tests {
     fn hidden_internal_menus_are_not_spam() {
         let dict = Dictionary::new(&[]).unwrap();
         let p = parse(r#"<ul><li>学院<ul style="display:none"><li><a href="/a">概况</a></ul></ul>"#, &[]);
-        assert!(check(&p, &base(), &dict, None).is_empty());
+        assert!(check(&p, &base(), &dict, None, &Own::default()).is_empty());
     }
 
     #[test]
@@ -316,9 +529,123 @@ mod tests {
             <script>eval(function(p,a,c,k,e,d){return p}('x'))</script>"#,
             &[],
         );
-        let found = check(&p, &base(), &dict, None);
+        let found = check(&p, &base(), &dict, None, &Own::default());
         let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["spam_keywords", "hidden_iframe", "script_links", "obfuscated_script"]);
         assert!(found[0].summary.contains("线上赌场"));
+    }
+
+    fn codes(found: &[Finding]) -> Vec<(&'static str, Severity)> {
+        found.iter().map(|f| (f.code.as_str(), f.severity)).collect()
+    }
+
+    fn b64(s: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    const GAMBLING: &str =
+        r#"<div style="position:absolute;left:-9999px"><a href="http://bet.example/">澳门赌场</a></div>"#;
+
+    #[test]
+    fn links_written_by_encoded_scripts_count_as_if_in_the_html() {
+        let dict = Dictionary::new(&[]).unwrap();
+        let escaped: String = GAMBLING.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
+        let pct: String = GAMBLING.encode_utf16().map(|u| format!("%u{u:04X}")).collect();
+        for script in [
+            format!("document.write(\"{escaped}\");"),
+            format!("document.write(unescape('{pct}'));"),
+            format!("eval(atob('{}'));", b64(&format!("document.write('{GAMBLING}')"))),
+            format!(
+                "var x = '{}'; document.getElementById('f').innerHTML = decodeURIComponent(escape(atob(x)));",
+                b64(GAMBLING)
+            ),
+        ] {
+            let html = format!(
+                "<title>化学学院</title><p>学院新闻</p><div id=f></div><script>{script}</script><p>通知公告</p>"
+            );
+            let found = check(&parse(&html, &[]), &base(), &dict, None, &Own::default());
+            let c = codes(&found);
+            assert!(c.contains(&("hidden_spam", Severity::Critical)), "{script}: {c:?}");
+            assert!(c.contains(&("hidden_link", Severity::Critical)), "{script}: {c:?}");
+            let link = found.iter().find(|f| f.code == FindingCode::HiddenLink).unwrap();
+            assert!(
+                link.evidence["script"]["decoded"].as_str().unwrap().contains("bet.example"),
+                "{:?}",
+                link.evidence
+            );
+            assert!(
+                !c.iter().any(|(code, _)| *code == "obfuscated_script"),
+                "{script}: decoded, so not merely obfuscated"
+            );
+        }
+        // A kit that opens the hiding element in one write and closes it in another.
+        let html = "<p>新闻</p><script>document.write('<div style=\"display:none\">')</script>\
+                    <a href=\"http://casino.example/\">casino</a><script>document.write('</div>')</script>";
+        let c = codes(&check(&parse(html, &[]), &base(), &dict, None, &Own::default()));
+        assert!(c.contains(&("hidden_link", Severity::Critical)), "{c:?}");
+    }
+
+    #[test]
+    fn scripts_that_test_for_spiders_or_search_visitors_are_cloaking() {
+        let dict = Dictionary::new(&[]).unwrap();
+        for script in [
+            r#"var r = document.referrer; if (r.indexOf("baidu.com") > -1 || r.indexOf("sogou") > -1) { top.location.href = "http://bet.example/"; }"#,
+            r#"(function(){var u=navigator.userAgent.toLowerCase();if(/baiduspider|360spider|sogou/.test(u)){document.title="澳门赌场";}else{}})()"#,
+            &format!(
+                "eval(atob('{}'))",
+                b64(
+                    r#"if(navigator.userAgent.indexOf("Baiduspider")!=-1){document.write("<a href='http://bet.example/'>x</a>")}"#
+                )
+            ),
+        ] {
+            let html = format!("<p>学院新闻</p><script>{script}</script>");
+            let c = codes(&check(&parse(&html, &[]), &base(), &dict, None, &Own::default()));
+            assert!(c.contains(&("cloaking_script", Severity::Critical)), "{script}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn the_universitys_own_pages_are_not_spam() {
+        let dict = Dictionary::new(&[]).unwrap();
+        // 保卫处 warns against gambling: no spam finding.
+        let warning = "<title>保卫处 · 安全提示</title><h1>关于防范网络赌博的安全提示</h1>\
+            <p>近期发现不法分子通过“线上赌场”“百家乐”等名义诱骗学生，请同学们提高警惕，远离网络赌博。</p>\
+            <p>严禁参与任何形式的网上赌博，发现可疑情况请及时举报。</p>";
+        let found = check(&parse(warning, &[]), &base(), &dict, None, &Own::default());
+        assert!(found.is_empty(), "{found:?}");
+        // The same words as a kit puts them: in the title and link text.
+        let spam = "<title>百家乐 线上赌场</title><p><a href=\"/x\">百家乐官网</a></p>";
+        let found = check(&parse(spam, &[]), &base(), &dict, None, &Own::default());
+        assert_eq!(codes(&found), [("spam_keywords", Severity::Critical)]);
+        assert_eq!(found[0].evidence["confidence"], 1.0);
+        // A passing mention in a paragraph: worth a look, not an alarm.
+        let news = "<p>讲座介绍了六合彩的历史。</p>";
+        assert_eq!(
+            codes(&check(&parse(news, &[]), &base(), &dict, None, &Own::default())),
+            [("spam_keywords", Severity::Medium)]
+        );
+
+        // A login modal and a skip link of the institution: hidden, but its own.
+        let modal = r##"<a class="skip" href="#main">跳到正文</a>
+            <div id="login" style="display:none"><a href="https://sso.univ.example/login?service=x">统一身份认证</a>
+            <a href="https://mail.univ-group.example/">邮箱</a></div>"##;
+        let site = Url::parse("https://www.chem.univ.example/").unwrap();
+        let own = Own::new(["univ.example", "*.univ-group.example"]);
+        assert!(check(&parse(modal, &[]), &site, &dict, None, &own).is_empty());
+        let c = codes(&check(&parse(modal, &[]), &site, &dict, None, &Own::default()));
+        assert_eq!(c, [("hidden_link", Severity::High)], "without the institution's domains the other one is foreign");
+    }
+
+    #[test]
+    fn statistics_snippets_stay_quiet() {
+        let dict = Dictionary::new(&[]).unwrap();
+        let html = r#"<p>学院新闻</p>
+            <script>var _hmt = _hmt || [];(function() {var hm = document.createElement("script");hm.src = "https://hm.baidu.com/hm.js?0123456789abcdef";var s = document.getElementsByTagName("script")[0];s.parentNode.insertBefore(hm, s);})();</script>
+            <script type="text/javascript">var cnzz_protocol = (("https:" == document.location.protocol) ? "https://" : "http://");document.write(unescape("%3Cspan id='cnzz_stat_icon_1000'%3E%3C/span%3E%3Cscript src='" + cnzz_protocol + "s9.cnzz.com/z_stat.php%3Fid%3D1000%26show%3Dpic' type='text/javascript'%3E%3C/script%3E"));</script>
+            <script async src="https://www.googletagmanager.com/gtag/js?id=G-XXXX"></script>
+            <script>window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);} gtag('js', new Date()); gtag('config', 'G-XXXX');</script>"#;
+        let found = check(&parse(html, &[]), &base(), &dict, None, &Own::default());
+        assert!(found.is_empty(), "{found:?}");
     }
 }

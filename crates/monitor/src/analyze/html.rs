@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
 
 use super::css::{self, Fx, HideReason, Sheet};
+use super::script::{self, Decoded};
 use super::selector::{self, Selector, Subject};
 use super::tokenizer::{self, Attrs, Key, Sink};
 
@@ -38,6 +39,12 @@ pub struct Page {
     pub meta: Vec<String>,
     /// `<meta http-equiv=refresh>` target, when any.
     pub refresh: Option<String>,
+    /// Text of the visible links, one link a line (spam weighs more there).
+    pub link_text: String,
+    /// The page as its scripts leave it: the HTML their decoded writes
+    /// produce, put where each script stands, parsed again. `None` when
+    /// no script writes anything that could be decoded.
+    pub scripted: Option<Box<Page>>,
     pub bytes: usize,
 }
 
@@ -45,6 +52,8 @@ pub struct Page {
 pub struct Hidden {
     pub reason: HideReason,
     pub tag: String,
+    /// Where it sits: the tag with its `id` or first class (`div#links`, `div.hd`).
+    pub at: String,
     pub text: String,
     pub links: Vec<String>,
 }
@@ -65,6 +74,11 @@ pub struct Script {
     pub signs: Vec<&'static str>,
     /// Links the script writes into the page (`document.write`, `innerHTML`).
     pub written_links: Vec<String>,
+    /// What static decoding made of it, when it writes, navigates, tests
+    /// the visitor or is a statistics snippet.
+    pub decoded: Option<Box<Decoded>>,
+    /// Byte offset in the page's HTML where the script's text ends.
+    pub end: usize,
 }
 
 impl Page {
@@ -259,6 +273,8 @@ struct State {
     /// Start tags counted by code, and the rest by name (`Page::tags` when done).
     tag_counts: [u32; TAG_NAMES.len()],
     other_tags: HashMap<String, u32, BuildHasherDefault<Fx>>,
+    /// Address of the HTML being parsed (raw text is a slice of it: its offset).
+    source: usize,
 }
 
 impl Default for State {
@@ -272,6 +288,7 @@ impl Default for State {
             ancestors_matter: false,
             tag_counts: [0; TAG_NAMES.len()],
             other_tags: HashMap::default(),
+            source: 0,
         }
     }
 }
@@ -451,9 +468,18 @@ impl State {
         let hidden = match (inherited_hidden, reason) {
             (Some(i), _) => Some(i),
             (None, Some(r)) => {
+                let mut at = name.to_owned();
+                if let Some(id) = attrs.key(Key::Id).map(str::trim).filter(|v| !v.is_empty()) {
+                    at.push('#');
+                    at.extend(id.chars().take(60));
+                } else if let Some(class) = attrs.key(Key::Class).and_then(|c| c.split_ascii_whitespace().next()) {
+                    at.push('.');
+                    at.extend(class.chars().take(60));
+                }
                 self.page.hidden.push(Hidden {
                     reason: r,
                     tag: name.to_owned(),
+                    at,
                     text: String::new(),
                     links: Vec::new(),
                 });
@@ -483,7 +509,15 @@ impl State {
                 if let Some(src) = &src {
                     self.page.resources.push(src.clone());
                 }
-                self.page.scripts.push(Script { src, hash: 0, len: 0, signs: Vec::new(), written_links: Vec::new() });
+                self.page.scripts.push(Script {
+                    src,
+                    hash: 0,
+                    len: 0,
+                    signs: Vec::new(),
+                    written_links: Vec::new(),
+                    decoded: None,
+                    end: 0,
+                });
             }
             Tag::Iframe | Tag::Frame => {
                 if let Some(src) = attrs.key(Key::Src) {
@@ -558,7 +592,22 @@ impl State {
                     s.hash = text_hash(text.as_bytes());
                     s.len = text.len();
                     s.signs = obfuscation_signs(text);
+                    s.end = (text.as_ptr() as usize).wrapping_sub(self.source) + text.len();
+                    let d = script::decode(text);
                     s.written_links = written_links(text);
+                    for l in written_links(&d.written) {
+                        if !s.written_links.contains(&l) {
+                            s.written_links.push(l);
+                        }
+                    }
+                    if !d.written.is_empty()
+                        || !d.navigates.is_empty()
+                        || d.cloaks()
+                        || d.analytics.is_some()
+                        || d.unresolved
+                    {
+                        s.decoded = Some(Box::new(d));
+                    }
                 }
             }
             "style" => self.sheet.add(text),
@@ -583,6 +632,9 @@ impl State {
                 self.page.excluded_text.push_str(chunk);
             }
         } else {
+            if top.link.is_some() && self.page.link_text.len() < 64 * 1024 {
+                self.page.link_text.push_str(chunk);
+            }
             self.block.push_str(chunk);
         }
     }
@@ -596,6 +648,7 @@ impl State {
             h.text = normalize(&decode_entities(&h.text));
         }
         self.page.excluded_text = normalize(&decode_entities(&self.page.excluded_text));
+        self.page.link_text = decode_entities(&self.page.link_text).into_owned();
         self.page
     }
 }
@@ -620,11 +673,51 @@ impl Sink for State {
 /// not parse is ignored (check it with `valid_selector` when it is saved).
 pub fn parse(html: &str, exclude: &[String]) -> Page {
     let exclude: Vec<Selector> = exclude.iter().filter_map(|s| selector::parse_list(s).ok()).flatten().collect();
-    let mut state = State { ancestors_matter: exclude.iter().any(|s| s.parts.len() > 1), exclude, ..State::default() };
+    let mut page = parse_once(html, &exclude);
+    if let Some(spliced) = with_writes(html, &page.scripts) {
+        page.scripted = Some(Box::new(parse_once(&spliced, &exclude)));
+    }
+    page
+}
+
+fn parse_once(html: &str, exclude: &[Selector]) -> Page {
+    let mut state = State {
+        ancestors_matter: exclude.iter().any(|s| s.parts.len() > 1),
+        exclude: exclude.to_vec(),
+        source: html.as_ptr() as usize,
+        ..State::default()
+    };
     tokenizer::tokenize(html, &mut state);
     let mut page = state.finish();
     page.bytes = html.len();
     page
+}
+
+/// The HTML with what each script writes put right after the script
+/// (where `document.write` puts it); `None` when no script writes.
+fn with_writes(html: &str, scripts: &[Script]) -> Option<String> {
+    let writes: Vec<(usize, &str)> = scripts
+        .iter()
+        .filter_map(|s| Some((s.end, s.decoded.as_ref()?.written.as_str())))
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    if writes.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(html.len() + writes.iter().map(|w| w.1.len()).sum::<usize>());
+    let mut at = 0;
+    for (end, written) in writes {
+        // After the end tag that closes the script (`</script>`).
+        let Some(close) = html.get(end..).and_then(|r| r.find('>')).map(|p| end + p + 1) else { continue };
+        if close < at {
+            continue;
+        }
+        out.push_str(&html[at..close]);
+        out.push_str(written);
+        at = close;
+    }
+    out.push_str(&html[at..]);
+    Some(out)
 }
 
 /// The first index from `i` whose byte may start a space (below 0x21, or

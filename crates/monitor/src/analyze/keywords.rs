@@ -134,6 +134,14 @@ impl Dictionary {
         Ok(Dictionary { matcher, words })
     }
 
+    /// Each occurrence of a dictionary word in `text`: (start, end, word, category).
+    pub fn occurrences<'a>(&'a self, folded: &'a str) -> impl Iterator<Item = (usize, usize, &'a str, Category)> + 'a {
+        self.matcher.find_iter(folded).filter_map(|m| {
+            let (word, category) = self.words.get(m.pattern().as_usize())?;
+            Some((m.start(), m.end(), word.as_str(), *category))
+        })
+    }
+
     /// Every dictionary word in `text`, each once with its count, in order of first appearance.
     pub fn find(&self, text: &str) -> Vec<Hit> {
         let mut hits: Vec<Hit> = Vec::new();
