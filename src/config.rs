@@ -535,12 +535,21 @@ pub struct InstitutionConfig {
     pub center: String,
     /// The leadership group.
     pub leadership_group: String,
+    /// The institution's own domains (`example.edu.cn` covers its
+    /// subdomains) and any others it answers for: hidden links to them
+    /// (skip links, login modals, menus) are not 暗链.
+    pub domains: Vec<String>,
 }
 
 impl Default for InstitutionConfig {
     fn default() -> Self {
         let d = wangan_core::platform::store::DocumentNames::default();
-        InstitutionConfig { name: d.institution, center: d.center, leadership_group: d.leadership_group }
+        InstitutionConfig {
+            name: d.institution,
+            center: d.center,
+            leadership_group: d.leadership_group,
+            domains: Vec::new(),
+        }
     }
 }
 
@@ -553,6 +562,12 @@ impl InstitutionConfig {
         }
         if self.center.trim().is_empty() {
             anyhow::bail!("[institution]: center must not be empty");
+        }
+        for d in &self.domains {
+            let bare = d.trim().trim_start_matches("*.");
+            if bare.is_empty() || !bare.contains('.') || bare.contains(['/', ':', ' ']) || bare.len() > 253 {
+                anyhow::bail!("[institution]: domains: {d:?} is not a domain name such as \"example.edu.cn\"");
+            }
         }
         Ok(wangan_core::platform::store::DocumentNames {
             institution: self.name.trim().into(),

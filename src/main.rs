@@ -377,8 +377,9 @@ async fn check_url(
     let mut network = cfg.network.clone();
     network.allow.extend(allow.iter().cloned());
     let fetch = cfg.monitor.fetch_config(network.policy()?)?;
-    let checker =
+    let mut checker =
         Checker::new(fetch, std::sync::Arc::new(cfg.monitor.dictionary()?)).map_err(|e| anyhow::anyhow!(e))?;
+    checker.own = std::sync::Arc::new(wangan_monitor::analyze::content::Own::new(&cfg.institution.domains));
     let mut target = Target::new(parsed);
     target.icp_registered = icp.to_owned();
     target.probe_exposure = !no_exposure;
@@ -406,6 +407,7 @@ fn monitor_engine(
     let mut checker = wangan_monitor::check::Checker::new(fetch, std::sync::Arc::new(m.dictionary()?))
         .map_err(|e| anyhow::anyhow!(e))?;
     checker.slow_ms = m.slow_ms;
+    checker.own = std::sync::Arc::new(wangan_monitor::analyze::content::Own::new(&cfg.institution.domains));
     let config = wangan_monitor::engine::EngineConfig {
         concurrency: m.concurrency.max(1),
         failures_before_down: m.failures_before_down.max(1),

@@ -648,4 +648,36 @@ mod tests {
         let found = check(&parse(html, &[]), &base(), &dict, None, &Own::default());
         assert!(found.is_empty(), "{found:?}");
     }
+
+    /// The farm's corpus: every trick on 60 pages, every look-alike on 60.
+    /// Prints recall and false alarms (the figures in the notes).
+    #[test]
+    fn the_farms_tricks_are_caught_and_its_look_alikes_left_alone() {
+        let dict = Dictionary::new(&[]).unwrap();
+        let own = Own::new(["univ.example"]);
+        let site = Url::parse("https://site1.univ.example/").unwrap();
+        for plant in Plant::TRICKS {
+            let caught = (0..60u64)
+                .filter(|n| {
+                    let p = parse(&page(*n, *plant, 0), &[]);
+                    check(&p, &site, &dict, None, &own).iter().any(|f| f.severity == Severity::Critical)
+                })
+                .count();
+            eprintln!("farm corpus: {plant:?}: {caught}/60 caught (critical)");
+            assert_eq!(caught, 60, "{plant:?}");
+        }
+        for plant in Plant::LOOK_ALIKES {
+            let alarms: Vec<String> = (0..60u64)
+                .flat_map(|n| {
+                    let p = parse(&page(n, *plant, 0), &[]);
+                    check(&p, &site, &dict, None, &own)
+                        .into_iter()
+                        .filter(|f| f.severity >= Severity::High)
+                        .map(move |f| format!("page {n}: {}", f.summary))
+                })
+                .collect();
+            eprintln!("farm corpus: {plant:?}: {} false alarms (high or critical) on 60 pages", alarms.len());
+            assert!(alarms.is_empty(), "{plant:?}: {alarms:?}");
+        }
+    }
 }

@@ -18,6 +18,101 @@ pub enum Plant {
     Defaced,
     /// A hidden block of gambling links injected into the footer.
     HiddenLinks,
+    /// The same block written by an escaped `document.write` (`\x`, `\u`
+    /// or `unescape('%u…')`, by page).
+    ScriptEscaped,
+    /// The same block written by `eval(atob(…))` or `innerHTML = atob(…)`.
+    ScriptBase64,
+    /// A script that sends visitors arriving from a search engine to a gambling site.
+    SearchRedirectScript,
+    /// Clean look-alike: the security office warns students against online gambling.
+    GamblingWarning,
+    /// Clean look-alike: a hidden sign-in modal to the institution's single sign-on
+    /// (`ids.univ.example`) and a skip link.
+    LoginModal,
+    /// Clean look-alike: Baidu 统计 and CNZZ snippets.
+    Analytics,
+}
+
+impl Plant {
+    /// The tricks of spam kits (a monitor must raise a critical finding).
+    pub const TRICKS: &[Plant] =
+        &[Plant::HiddenLinks, Plant::ScriptEscaped, Plant::ScriptBase64, Plant::SearchRedirectScript];
+    /// Clean pages that look like tricks (a monitor must stay below high).
+    pub const LOOK_ALIKES: &[Plant] = &[Plant::Clean, Plant::GamblingWarning, Plant::LoginModal, Plant::Analytics];
+}
+
+/// What a spam kit injects, varied by page: domains and words.
+fn injection(n: u64) -> String {
+    const DOMAINS: &[&str] = &["casino.example", "bet.example", "slots.example", "lucky-888.example"];
+    const TEXTS: &[&str] = &["澳门赌场", "百家乐开户送彩金", "真人娱乐", "线上赌场"];
+    const HIDES: &[&str] = &[
+        "position:absolute;left:-9999px;top:-9999px",
+        "display:none",
+        "visibility:hidden",
+        "height:0;overflow:hidden",
+    ];
+    let k = n as usize;
+    format!(
+        "<div style=\"{}\"><a href=\"http://{}/\">{}</a><a href=\"http://{}/\">{}</a></div>",
+        HIDES[k % HIDES.len()],
+        DOMAINS[k % DOMAINS.len()],
+        TEXTS[k % TEXTS.len()],
+        DOMAINS[(k + 1) % DOMAINS.len()],
+        TEXTS[(k + 2) % TEXTS.len()],
+    )
+}
+
+fn base64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// What a plant puts before the footer.
+fn planted(plant: Plant, n: u64) -> String {
+    let inj = injection(n);
+    match plant {
+        Plant::Clean | Plant::Defaced | Plant::HiddenLinks => String::new(),
+        Plant::ScriptEscaped => {
+            let body: String = match n % 3 {
+                0 => inj.encode_utf16().map(|u| if u < 0x80 { format!("\\x{u:02x}") } else { format!("\\u{u:04x}") }).collect(),
+                1 => inj.encode_utf16().map(|u| format!("\\u{u:04x}")).collect(),
+                _ => format!("\"+unescape('{}')+\"", inj.encode_utf16().map(|u| format!("%u{u:04X}")).collect::<String>()),
+            };
+            format!("<script type=\"text/javascript\">document.write(\"{body}\");</script>")
+        }
+        Plant::ScriptBase64 => match n % 2 {
+            0 => format!("<script>eval(atob(\"{}\"))</script>", base64(&format!("document.write('{inj}');"))),
+            _ => format!(
+                "<div id=\"ft{n}\"></div><script>var s{n}=\"{}\";document.getElementById(\"ft{n}\").innerHTML=decodeURIComponent(escape(window.atob(s{n})));</script>",
+                base64(&inj)
+            ),
+        },
+        Plant::SearchRedirectScript => {
+            let engines = ["\"baidu\"", "\"sogou\"", "\"so.com\"", "\"sm.cn\""];
+            let test: Vec<String> = engines.iter().map(|e| format!("r.indexOf({e})>-1")).collect();
+            format!(
+                "<script>(function(){{var r=document.referrer.toLowerCase();if({}){{setTimeout(function(){{window.location.href=\"http://{}/?from={n}\";}},{});}}}})();</script>",
+                test[..2 + (n as usize % 3)].join("||"),
+                ["casino.example", "bet.example"][n as usize % 2],
+                n % 5 * 100
+            )
+        }
+        Plant::GamblingWarning => "<div class=\"notice\"><h3>保卫处安全提示：防范网络赌博</h3>\
+             <p>近期有不法分子以“线上赌场”“百家乐”“真人娱乐”等名义诱骗学生参与网络赌博，请同学们提高警惕，远离网络赌博。</p>\
+             <p>严禁在校园网内访问赌博网站，发现相关线索请及时向保卫处举报。</p></div>"
+            .to_owned(),
+        Plant::LoginModal => format!(
+            "<a class=\"skip\" href=\"#main\">跳到正文</a><div id=\"login-modal\" style=\"display:none\">\
+             <a href=\"https://ids.univ.example/authserver/login?service=https%3A%2F%2Fsite{n}.univ.example%2F\">统一身份认证登录</a>\
+             <a href=\"https://ids.univ.example/authserver/getBackPasswordMainPage.do\">忘记密码</a></div>"
+        ),
+        Plant::Analytics => "<script>var _hmt = _hmt || [];(function() {var hm = document.createElement(\"script\");\
+             hm.src = \"https://hm.baidu.com/hm.js?0123456789abcdef0123456789abcdef\";var s = document.getElementsByTagName(\"script\")[0];\
+             s.parentNode.insertBefore(hm, s);})();</script><script type=\"text/javascript\">var cnzz_protocol = ((\"https:\" == document.location.protocol) ? \"https://\" : \"http://\");\
+             document.write(unescape(\"%3Cspan id='cnzz_stat_icon_1000'%3E%3C/span%3E%3Cscript src='\" + cnzz_protocol + \"s9.cnzz.com/z_stat.php%3Fid%3D1000' type='text/javascript'%3E%3C/script%3E\"));</script>"
+            .to_owned(),
+    }
 }
 
 const WORDS: &[&str] = &[
@@ -165,6 +260,8 @@ pub fn page_with_numbers(n: u64, plant: Plant, revision: u64, icp: &str, public_
             "<div style=\"position:absolute;left:-9999px;top:-9999px\"><a href=\"http://casino.example/\">澳门赌场</a>\
              <a href=\"http://bet.example/\">百家乐开户送彩金</a><a href=\"http://slots.example/\">真人娱乐</a></div>",
         );
+    } else {
+        html.push_str(&planted(plant, n));
     }
     html.push_str(&format!(
         "<div class=\"footer\"><p>版权所有 © 2026 {name} 地址：大学路1号</p><p><a href=\"https://beian.miit.gov.cn/\">{icp}</a> \
