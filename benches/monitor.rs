@@ -373,6 +373,28 @@ async fn bench() {
     let rss = peak_rss_mb();
     println!("peak RSS of the platform's process: {rss:.0} MB ({sites} monitors)");
 
+    // Round 3: every check also fetches one view (a spider or a search
+    // visitor) — the worst case; at the default cadence (hourly, 5-minute
+    // checks) one check in twelve does.
+    let with_views = Engine::new(
+        store.clone(),
+        engine.checker().clone(),
+        EngineConfig {
+            node: "bench".into(),
+            concurrency: 96,
+            batch: 512,
+            sync_interval: Duration::from_secs(3600),
+            views_interval: chrono::Duration::zero(),
+            ..Default::default()
+        },
+    );
+    all_due(&store).await;
+    let secs3 = run_round(&with_views, sites as u64).await;
+    println!(
+        "round 3 (full checks, each also fetching one spider or search view, the worst case): {sites} in {secs3:.2} s = {:.0} full checks/s (for information)",
+        sites as f64 / secs3
+    );
+
     // Live: 60 s interval, the engine running; deface one page and time its finding.
     let mut live = None;
     if !quick {

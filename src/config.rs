@@ -323,6 +323,11 @@ pub struct MonitorConfig {
     pub hosts: std::collections::BTreeMap<String, String>,
     /// Words added to the spam dictionary, by category (gambling, pornography, game_cheat, phishing).
     pub keywords: std::collections::BTreeMap<String, Vec<String>>,
+    /// The search spiders whose view of each page is fetched, in turn with
+    /// search visitors and a phone (a name not known is sent as `(compatible; NAME)`).
+    pub spiders: Vec<String>,
+    /// One view per page this often (and one at once when its text changes).
+    pub views_interval_s: u64,
 }
 
 impl Default for MonitorConfig {
@@ -344,6 +349,8 @@ impl Default for MonitorConfig {
             ca_files: Vec::new(),
             hosts: Default::default(),
             keywords: Default::default(),
+            spiders: wangan_monitor::views::default_spiders(),
+            views_interval_s: 3600,
         }
     }
 }

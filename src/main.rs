@@ -384,6 +384,8 @@ async fn check_url(
     target.icp_registered = icp.to_owned();
     target.probe_exposure = !no_exposure;
     target.tamper_threshold = cfg.monitor.tamper_threshold;
+    // Every view, once.
+    target.views = wangan_monitor::views::views(&cfg.monitor.spiders);
     let report = checker.run(&target, None, wangan_core::Clock::now(&wangan_core::SystemClock)).await;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -414,6 +416,8 @@ fn monitor_engine(
         down_notice_minutes: m.down_notice_minutes.max(0),
         tls_interval: chrono::Duration::seconds(i64::try_from(m.tls_interval_s).unwrap_or(i64::MAX / 1000)),
         exposure_interval: chrono::Duration::seconds(i64::try_from(m.exposure_interval_s).unwrap_or(i64::MAX / 1000)),
+        views: wangan_monitor::views::views(&m.spiders),
+        views_interval: chrono::Duration::seconds(i64::try_from(m.views_interval_s.max(60)).unwrap_or(3600)),
         ..Default::default()
     };
     Ok(wangan_monitor::engine::Engine::new(store, checker, config))

@@ -16,6 +16,7 @@ use crate::analyze::{charset, content, headers, html, icp};
 use crate::fetch::{FetchConfig, FetchError, Fetcher};
 use crate::finding::{Check, Finding, FindingCode, Severity};
 use crate::tls::{self, CertInfo, Prober, TlsOutcome};
+use crate::views;
 
 /// What to check at a URL and against what.
 #[derive(Debug, Clone)]
@@ -37,6 +38,13 @@ pub struct Target {
     pub probe_tls: bool,
     /// The fetch's time limit (the configured one when `None`).
     pub timeout: Option<std::time::Duration>,
+    /// Views to fetch besides the plain one (with `Check::Views`): always
+    /// when `views_due`, else only when the page's text changed since `previous_text`.
+    pub views: Vec<crate::views::View>,
+    pub views_due: bool,
+    /// The plain page's text hash and SimHash at the last check (engine memory).
+    pub previous_text: Option<u64>,
+    pub previous_simhash: Option<u64>,
 }
 
 impl Target {
@@ -52,6 +60,10 @@ impl Target {
             probe_exposure: true,
             probe_tls: true,
             timeout: None,
+            views: Vec::new(),
+            views_due: true,
+            previous_text: None,
+            previous_simhash: None,
         }
     }
 
@@ -87,6 +99,13 @@ pub struct Report {
     pub certificate: Option<CertInfo>,
     pub findings: Vec<Finding>,
     pub diff: Option<Diff>,
+    /// The views fetched this time (`spider:baiduspider` …), and what the plain one was.
+    pub views_run: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plain_view: Option<crate::views::Seen>,
+    /// Hash of the plain page's visible text (to notice a change).
+    #[serde(skip)]
+    pub text_hash: Option<u64>,
     /// The page as analyzed (to make a baseline of it).
     #[serde(skip)]
     pub page: Option<html::Page>,
@@ -110,6 +129,9 @@ impl Report {
             certificate: None,
             findings: Vec::new(),
             diff: None,
+            views_run: Vec::new(),
+            plain_view: None,
+            text_hash: None,
             page: None,
             checked_at: now,
         }
@@ -247,9 +269,25 @@ impl Checker {
             drop(text);
             report.title = Some(page.title.clone());
             let url = &fetched.final_url;
+            let mut content_found = Vec::new();
             if target.wants(Check::HiddenLinks) {
                 let known = baseline.map(|b| &b.fingerprint.link_domains);
-                report.findings.extend(content::check(&page, url, &self.dictionary, known, &self.own));
+                content_found = content::check(&page, url, &self.dictionary, known, &self.own);
+                report.findings.extend(content_found.iter().cloned());
+            }
+            if target.wants(Check::Views) && !target.views.is_empty() {
+                let hash = page.blocks.iter().fold(0u64, |h, b| h.rotate_left(7) ^ html::text_hash(b.as_bytes()));
+                report.text_hash = Some(hash);
+                if target.views_due || target.previous_text.is_some_and(|h| h != hash) {
+                    let plain =
+                        views::Seen::of("plain", "普通访问", fetched.status, url, &page, &content_found, &self.own);
+                    let natural = target.previous_simhash.map(|p| views::distance(p, plain.simhash));
+                    for view in &target.views {
+                        report.findings.extend(self.view(target, view, &plain, natural).await);
+                        report.views_run.push(view.name.clone());
+                    }
+                    report.plain_view = Some(plain);
+                }
             }
             if target.wants(Check::Tamper)
                 && let Some(b) = baseline
@@ -312,6 +350,57 @@ impl Checker {
     }
 
     /// Probe every path of the exposure list on the URL's site.
+    /// Fetch the page as `view` sees it and compare with the plain visit.
+    /// A view that cannot be fetched is no finding (the plain one says whether the site is up).
+    async fn view(
+        &self,
+        target: &Target,
+        view: &views::View,
+        plain: &views::Seen,
+        natural: Option<u32>,
+    ) -> Vec<Finding> {
+        use reqwest::header::{REFERER, USER_AGENT};
+        let mut headers = vec![(USER_AGENT, view.user_agent.clone())];
+        if let Some(r) = &view.referer {
+            headers.push((REFERER, r.clone()));
+        }
+        // Redirects are followed within the site (and the institution) only:
+        // one that leaves is the finding, and the spam site is never visited.
+        let mut url = target.url.clone();
+        let mut hops = 0;
+        let f = loop {
+            let Ok(f) = self.fetcher.get_as(&url, self.config().max_body, target.timeout, &headers, false).await else {
+                return Vec::new();
+            };
+            let location = f.header("location").and_then(|l| url.join(l).ok());
+            match location {
+                Some(next) if (300..400).contains(&f.status) && hops < self.config().max_redirects => {
+                    if self.own.foreign(&url, next.as_str()).is_some() {
+                        let seen = views::Seen::of(
+                            &view.name,
+                            &view.label,
+                            f.status,
+                            &next,
+                            &html::Page::default(),
+                            &[],
+                            &self.own,
+                        );
+                        return views::judge(plain, &seen, view.kind, natural, &self.own);
+                    }
+                    url = next;
+                    hops += 1;
+                }
+                _ => break f,
+            }
+        };
+        let content_type = f.header("content-type").unwrap_or("text/html").to_ascii_lowercase();
+        let (text, _) = charset::decode(&f.body, Some(&content_type));
+        let page = html::parse(&text, &target.exclude);
+        let found = content::check(&page, &url, &self.dictionary, None, &self.own);
+        let seen = views::Seen::of(&view.name, &view.label, f.status, &url, &page, &found, &self.own);
+        views::judge(plain, &seen, view.kind, natural, &self.own)
+    }
+
     pub async fn exposure(&self, url: &Url) -> Vec<Finding> {
         let mut out = Vec::new();
         for (path, sig, severity) in PROBES {
@@ -365,6 +454,9 @@ pub fn render_text(r: &Report) -> String {
             c.protocol
         ));
     }
+    if !r.views_run.is_empty() {
+        s.push_str(&format!("  视角 / views: 已比对 {} 个 ({})\n", r.views_run.len(), r.views_run.join(", ")));
+    }
     if r.findings.is_empty() {
         s.push_str("  未发现问题 / no findings\n");
     } else {
@@ -412,6 +504,56 @@ mod tests {
             .filter(|f| f.severity >= Severity::High)
             .map(|f| format!("{}:{}", f.check.as_str(), f.subject))
             .collect()
+    }
+
+    #[tokio::test]
+    async fn views_catch_what_only_spiders_search_visitors_or_phones_get() {
+        use crate::farm::Cloak;
+        let (farm, checker) = setup().await;
+        let all = crate::views::views(&crate::views::default_spiders());
+        for (n, cloak, code) in [
+            (11, Some(Cloak::SpiderSpam), Some(FindingCode::Cloaking)),
+            (12, Some(Cloak::SearchRedirect), Some(FindingCode::SearchHijack)),
+            (13, Some(Cloak::MobileRefresh), Some(FindingCode::SearchHijack)),
+            (14, None, None),
+        ] {
+            let host = format!("s{n:05}.farm.test");
+            farm.set(&host, Site { cloak, ..Site::default() });
+            let mut t = target(&format!("http://{host}/"));
+            t.views = all.clone();
+            let r = checker.run(&t, None, Utc::now()).await;
+            assert_eq!(r.views_run.len(), all.len());
+            let views: Vec<&Finding> = r.findings.iter().filter(|f| f.check == Check::Views).collect();
+            match code {
+                Some(code) => {
+                    assert!(
+                        !views.is_empty() && views.iter().all(|f| f.code == code && f.severity == Severity::Critical),
+                        "{cloak:?}: {views:?}"
+                    );
+                    // Side by side: what a person sees and what the view saw.
+                    assert!(views[0].evidence["plain"]["title"].as_str().is_some_and(|t| !t.is_empty()));
+                    assert!(views[0].evidence["seen"]["view"].as_str().is_some());
+                }
+                None => assert!(views.is_empty(), "{views:?}"),
+            }
+            // The plain visit sees nothing wrong in any of them.
+            assert!(serious(&r).iter().all(|s| s.starts_with("views:")), "{:?}", serious(&r));
+        }
+        // Which views caught the spider kit: every spider, no search visitor.
+        farm.set("s00015.farm.test", Site { cloak: Some(Cloak::SpiderSpam), ..Site::default() });
+        let mut t = target("http://s00015.farm.test/");
+        t.views = all.clone();
+        let r = checker.run(&t, None, Utc::now()).await;
+        let subjects: Vec<&str> =
+            r.findings.iter().filter(|f| f.check == Check::Views).map(|f| f.subject.as_str()).collect();
+        assert!(subjects.iter().all(|s| s.starts_with("cloaking:spider:")), "{subjects:?}");
+        assert_eq!(subjects.len(), 6, "{subjects:?}");
+        // Views are fetched only when due, or when the page's text changed.
+        t.views_due = false;
+        t.previous_text = r.text_hash;
+        assert!(checker.run(&t, None, Utc::now()).await.views_run.is_empty());
+        t.previous_text = Some(1);
+        assert!(!checker.run(&t, None, Utc::now()).await.views_run.is_empty());
     }
 
     #[tokio::test]

@@ -36,6 +36,10 @@ pub struct EngineConfig {
     pub exposure_interval: chrono::Duration,
     /// How often to sync with the registry and prune old results.
     pub sync_interval: Duration,
+    /// The views that take turns (one per page each `views_interval`, and
+    /// one at once when the page's text changes).
+    pub views: Vec<crate::views::View>,
+    pub views_interval: chrono::Duration,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +54,8 @@ impl Default for EngineConfig {
             tls_interval: chrono::Duration::hours(1),
             exposure_interval: chrono::Duration::days(1),
             sync_interval: Duration::from_secs(60),
+            views: crate::views::views(&crate::views::default_spiders()),
+            views_interval: chrono::Duration::hours(1),
         }
     }
 }
@@ -79,6 +85,7 @@ pub struct Engine {
     checker: Checker,
     config: Arc<EngineConfig>,
     pub stats: Arc<Stats>,
+    turns: Arc<std::sync::Mutex<std::collections::HashMap<i64, ViewTurn>>>,
 }
 
 fn parse_checks(s: &str) -> Vec<Check> {
@@ -133,6 +140,7 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
             Check::Tamper | Check::HiddenLinks | Check::Icp => fetched_page,
             Check::Certificate => target.probe_tls && report.status.is_some() && target.url.scheme() == "https",
             Check::Exposure => target.probe_exposure && report.status.is_some(),
+            Check::Views => !report.views_run.is_empty(),
         };
         if ran {
             checks_run.push(*c);
@@ -210,9 +218,53 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
     }
 }
 
+/// Where a page's views stand, in memory (after a restart the turns start again).
+#[derive(Debug, Clone, Copy, Default)]
+struct ViewTurn {
+    last: Option<DateTime<Utc>>,
+    /// The view whose turn it is (kept while it shows something, so that its finding stays open until it stops).
+    next: usize,
+    text: Option<u64>,
+    simhash: Option<u64>,
+}
+
 impl Engine {
     pub fn new(store: Store, checker: Checker, config: EngineConfig) -> Engine {
-        Engine { store, checker, config: Arc::new(config), stats: Arc::new(Stats::default()) }
+        Engine {
+            store,
+            checker,
+            config: Arc::new(config),
+            stats: Arc::new(Stats::default()),
+            turns: Arc::new(std::sync::Mutex::new(std::collections::HashMap::new())),
+        }
+    }
+
+    /// Which view this check fetches, if any is due.
+    fn plan_views(&self, id: i64, now: DateTime<Utc>, target: &mut Target) {
+        if !target.checks.contains(&Check::Views) || self.config.views.is_empty() {
+            return;
+        }
+        let turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let turn = turns.get(&id).copied().unwrap_or_default();
+        target.views = vec![self.config.views[turn.next % self.config.views.len()].clone()];
+        target.views_due = due_for(turn.last, now, self.config.views_interval);
+        target.previous_text = turn.text;
+        target.previous_simhash = turn.simhash;
+    }
+
+    fn after_views(&self, id: i64, report: &Report) {
+        let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let turn = turns.entry(id).or_default();
+        if report.text_hash.is_some() {
+            turn.text = report.text_hash;
+        }
+        if !report.views_run.is_empty() {
+            turn.last = Some(report.checked_at);
+            turn.simhash = report.plain_view.as_ref().map(|p| p.simhash);
+            if !report.findings.iter().any(|f| f.check == Check::Views) {
+                turn.next = turn.next.wrapping_add(1);
+            }
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -226,16 +278,18 @@ impl Engine {
     /// Check one claimed monitor.
     pub async fn check(&self, due: Due) -> CheckResult {
         let now = self.store.now();
-        let target = match target_of(&due, &self.config, now) {
+        let mut target = match target_of(&due, &self.config, now) {
             Ok(t) => t,
             Err(e) => return bad_url(&due, now, &e),
         };
+        self.plan_views(due.id, now, &mut target);
         let baseline = due
             .fingerprint
             .as_deref()
             .and_then(|j| serde_json::from_str::<Fingerprint>(j).ok())
             .map(|fingerprint| Baseline { fingerprint, text: Vec::new() });
         let mut report = self.checker.run(&target, baseline.as_ref(), now).await;
+        self.after_views(due.id, &report);
         // Tampering found: load the baseline's text once, for the removed lines of the diff.
         if let (Some(b), Some(id), Some(page)) = (&baseline, due.baseline_id, &report.page)
             && report.findings.iter().any(|f| f.check == Check::Tamper && f.severity >= Severity::High)

@@ -246,8 +246,21 @@ impl Fetcher {
     /// GET `url`, following redirects (each hop checked), reading at most
     /// `max_body` bytes, within `timeout` (the configured one when `None`).
     pub async fn get(&self, url: &Url, max_body: usize, timeout: Option<Duration>) -> Result<Fetched, FetchError> {
+        self.get_as(url, max_body, timeout, &[], true).await
+    }
+
+    /// `get` with request headers of a view (`User-Agent`, `Referer`),
+    /// following redirects or not.
+    pub async fn get_as(
+        &self,
+        url: &Url,
+        max_body: usize,
+        timeout: Option<Duration>,
+        headers: &[(reqwest::header::HeaderName, String)],
+        follow: bool,
+    ) -> Result<Fetched, FetchError> {
         let timeout = timeout.unwrap_or(self.config.timeout);
-        match tokio::time::timeout(timeout, self.fetch(url, max_body, true, timeout)).await {
+        match tokio::time::timeout(timeout, self.fetch(url, max_body, follow, timeout, headers)).await {
             Ok(r) => r,
             Err(_) => Err(FetchError::Timeout),
         }
@@ -256,13 +269,20 @@ impl Fetcher {
     /// GET `url` without following redirects (for probes: a redirect is not the file).
     pub async fn probe(&self, url: &Url, max_body: usize) -> Result<Fetched, FetchError> {
         let timeout = self.config.timeout;
-        match tokio::time::timeout(timeout, self.fetch(url, max_body, false, timeout)).await {
+        match tokio::time::timeout(timeout, self.fetch(url, max_body, false, timeout, &[])).await {
             Ok(r) => r,
             Err(_) => Err(FetchError::Timeout),
         }
     }
 
-    async fn fetch(&self, url: &Url, max_body: usize, follow: bool, timeout: Duration) -> Result<Fetched, FetchError> {
+    async fn fetch(
+        &self,
+        url: &Url,
+        max_body: usize,
+        follow: bool,
+        timeout: Duration,
+        extra: &[(reqwest::header::HeaderName, String)],
+    ) -> Result<Fetched, FetchError> {
         let start = Instant::now();
         let mut current = url.clone();
         let mut redirects = Vec::new();
@@ -286,6 +306,9 @@ impl Fetcher {
                     None => host.clone(),
                 };
                 request = self.client.get(direct).timeout(timeout).header(reqwest::header::HOST, host_header);
+            }
+            for (name, value) in extra {
+                request = request.header(name.clone(), value.as_str());
             }
             let mut resp = request.send().await.map_err(classify)?;
             let status = resp.status().as_u16();

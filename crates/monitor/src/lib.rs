@@ -1,6 +1,7 @@
 //! Wangan site monitoring: the analyzers (pure functions over a fetched
 //! page, `analyze`), the fetcher that honours the network policy (`fetch`),
-//! the certificate probe (`tls`), every check of one URL (`check`), and the
+//! the certificate probe (`tls`), every check of one URL (`check`), the
+//! spider, phone and search-visitor views of a page (`views`), and the
 //! simulated sites that tests and benchmarks run against (`farm`).
 
 pub mod analyze;
@@ -11,3 +12,4 @@ pub mod fetch;
 pub mod finding;
 pub mod manage;
 pub mod tls;
+pub mod views;

@@ -12,6 +12,8 @@ crate::closed_set! {
         Headers = "headers",
         Icp = "icp",
         Exposure = "exposure",
+        /// The page as search spiders, search visitors and phones see it.
+        Views = "views",
     }
 }
 
@@ -37,6 +39,10 @@ crate::closed_set! {
         ObfuscatedScript = "obfuscated_script",
         /// A script that tests the visitor for search spiders or search engines, then writes or navigates.
         CloakingScript = "cloaking_script",
+        /// Spam or hidden links that only search spiders (or search visitors, or phones) are shown.
+        Cloaking = "cloaking",
+        /// A redirect off the site that only search visitors (or spiders, or phones) get.
+        SearchHijack = "search_hijack",
         NewLinkDomains = "new_link_domains",
         // Certificate and TLS
         CertExpired = "cert_expired",
@@ -165,8 +171,8 @@ mod tests {
     fn check_lists_parse_and_join() {
         assert_eq!(Check::parse_list("tamper, availability,tamper").unwrap(), [Check::Availability, Check::Tamper]);
         assert_eq!(Check::parse_list("tamper,ping"), Err("ping".into()));
-        assert_eq!(Check::join(Check::ALL), "availability,tamper,hidden_links,certificate,headers,icp,exposure");
-        assert_eq!(Check::parse_list(&Check::join(Check::ALL)).unwrap().len(), 7);
+        assert_eq!(Check::join(Check::ALL), "availability,tamper,hidden_links,certificate,headers,icp,exposure,views");
+        assert_eq!(Check::parse_list(&Check::join(Check::ALL)).unwrap().len(), 8);
         assert!(FindingSeverity::Critical > FindingSeverity::High);
         assert!(FindingSeverity::Info < FindingSeverity::Low);
         assert_eq!(FindingSeverity::parse("low"), Some(FindingSeverity::Low));

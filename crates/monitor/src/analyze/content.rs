@@ -107,7 +107,7 @@ impl Own {
     }
 
     /// The host of `href` when it leads off the site and off the institution.
-    fn foreign(&self, base: &Url, href: &str) -> Option<String> {
+    pub fn foreign(&self, base: &Url, href: &str) -> Option<String> {
         external_host(base, href).filter(|h| !self.covers(h))
     }
 }
@@ -163,7 +163,8 @@ fn sentence(text: &str, a: usize, b: usize) -> &str {
 }
 
 /// Spam words of the visible page by place: word → (category, count, best place, places seen).
-type Seen = std::collections::BTreeMap<String, (super::keywords::Category, usize, Place, Vec<Place>)>;
+type Spot = (super::keywords::Category, usize, Place, Vec<Place>);
+type Seen = std::collections::BTreeMap<String, Spot>;
 
 fn spam_seen(page: &Page, dict: &Dictionary) -> Seen {
     let mut seen: Seen = Default::default();
@@ -226,8 +227,7 @@ pub fn check(
     let seen = spam_seen(full, dict);
     let score: u32 = seen.values().map(|(_, _, place, _)| place.weight()).sum();
     if score > 0 {
-        let counted: Vec<(&String, &(super::keywords::Category, usize, Place, Vec<Place>))> =
-            seen.iter().filter(|(_, v)| v.2 != Place::Warning).collect();
+        let counted: Vec<(&String, &Spot)> = seen.iter().filter(|(_, v)| v.2 != Place::Warning).collect();
         let list: Vec<&str> = counted.iter().map(|(w, _)| w.as_str()).collect();
         let mut rules: Vec<&str> = counted.iter().map(|(_, v)| v.2.code()).collect();
         rules.sort_unstable();

@@ -147,10 +147,17 @@ fn worth_decoding(s: &str) -> bool {
 /// Decode one inline script.
 pub fn decode(script: &str) -> Decoded {
     let mut d = decode_at(script, 0);
-    let lower = script.to_ascii_lowercase();
-    d.analytics =
-        d.analytics.or_else(|| ANALYTICS.iter().find(|(n, _)| lower.contains(&n.to_ascii_lowercase())).map(|x| x.1));
+    // Only worth knowing when the script does something a finding could be made of.
+    if d.sinks > 0 || d.unresolved || !d.tests.is_empty() {
+        d.analytics = analytics(script);
+    }
     d
+}
+
+/// The statistics snippet a script is, if it is one.
+pub fn analytics(script: &str) -> Option<&'static str> {
+    let lower = script.to_ascii_lowercase();
+    ANALYTICS.iter().find(|(n, _)| lower.contains(&n.to_ascii_lowercase())).map(|x| x.1)
 }
 
 fn decode_at(script: &str, depth: u8) -> Decoded {
@@ -446,15 +453,11 @@ impl Eval<'_> {
     fn scan_names(&mut self) {
         for t in self.t {
             match t {
-                Tok::Ident(w) | Tok::Str(w, _) if w == "userAgent" => {
-                    if !self.out.tests.contains(&"user_agent") {
-                        self.out.tests.push("user_agent");
-                    }
+                Tok::Ident(w) | Tok::Str(w, _) if w == "userAgent" && !self.out.tests.contains(&"user_agent") => {
+                    self.out.tests.push("user_agent");
                 }
-                Tok::Ident(w) if w == "referrer" => {
-                    if !self.out.tests.contains(&"referrer") {
-                        self.out.tests.push("referrer");
-                    }
+                Tok::Ident(w) if w == "referrer" && !self.out.tests.contains(&"referrer") => {
+                    self.out.tests.push("referrer");
                 }
                 _ => {}
             }
@@ -1242,7 +1245,8 @@ mod tests {
               s.parentNode.insertBefore(hm, s);
             })();"#;
         let d = decode(baidu);
-        assert_eq!(d.analytics, Some("baidu_tongji"));
+        assert_eq!(analytics(baidu), Some("baidu_tongji"));
+        assert_eq!(d.analytics, None, "it does nothing a finding could be made of: not even looked up");
         assert!(!d.cloaks() && d.written.is_empty());
 
         let cnzz = r#"var cnzz_protocol = (("https:" == document.location.protocol) ? "https://" : "http://");document.write(unescape("%3Cspan id='cnzz_stat_icon_1000'%3E%3C/span%3E%3Cscript src='" + cnzz_protocol + "s9.cnzz.com/z_stat.php%3Fid%3D1000' type='text/javascript'%3E%3C/script%3E"));"#;

@@ -8,7 +8,7 @@ mod server;
 
 use std::fmt::Write;
 
-pub use server::{Cert, Farm, Site, site_number};
+pub use server::{Cert, Cloak, Farm, Site, site_number};
 
 /// What a simulated page carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

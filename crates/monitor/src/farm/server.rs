@@ -58,6 +58,40 @@ pub struct Site {
     pub icp: Option<String>,
     /// The 公网安备 number in the footer (the farm's own when `None`).
     pub public_security: Option<String>,
+    /// A spam kit's cloaking: what spiders, search visitors or phones get instead.
+    pub cloak: Option<Cloak>,
+}
+
+/// How a hacked site hides its spam from the people who run it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloak {
+    /// A spider (`User-Agent` naming one) gets the page with a hidden block of gambling links.
+    SpiderSpam,
+    /// A visitor from a search engine (`Referer` of Baidu, Sogou, 360) is redirected to `bet.example`.
+    SearchRedirect,
+    /// A phone gets a meta refresh to `casino.example`.
+    MobileRefresh,
+}
+
+/// Does the request come as a spider, from a search engine, from a phone?
+fn cloaked(cloak: Cloak, req: &Request<Incoming>) -> bool {
+    let header = |h: hyper::header::HeaderName| {
+        req.headers().get(h).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase()
+    };
+    match cloak {
+        Cloak::SpiderSpam => {
+            let ua = header(hyper::header::USER_AGENT);
+            ["spider", "bot", "sogou"].iter().any(|s| ua.contains(s))
+        }
+        Cloak::SearchRedirect => {
+            let r = header(hyper::header::REFERER);
+            ["baidu.com", "sogou.com", "so.com"].iter().any(|s| r.contains(s))
+        }
+        Cloak::MobileRefresh => {
+            let ua = header(hyper::header::USER_AGENT);
+            (ua.contains("iphone") || ua.contains("android")) && !ua.contains("spider")
+        }
+    }
 }
 
 impl Default for Site {
@@ -72,6 +106,7 @@ impl Default for Site {
             cert: Cert::Good,
             soft_404: false,
             redirect: None,
+            cloak: None,
             icp: None,
             public_security: None,
         }
@@ -244,7 +279,24 @@ fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>) -> (Response<F
     let n = site_number(&host);
     let r = match req.uri().path() {
         "/" | "/index.html" => {
-            if let Some(to) = &site.redirect {
+            let cloak = site.cloak.filter(|c| cloaked(*c, req));
+            if cloak == Some(Cloak::SearchRedirect) {
+                let mut r = html(302, Bytes::new());
+                r.headers_mut().insert(
+                    hyper::header::LOCATION,
+                    hyper::header::HeaderValue::from_static("http://bet.example/?from=search"),
+                );
+                r
+            } else if cloak == Some(Cloak::SpiderSpam) {
+                html(200, Bytes::from(page(n, Plant::HiddenLinks, site.revision)))
+            } else if cloak == Some(Cloak::MobileRefresh) {
+                let p = page(n, site.plant, site.revision).replacen(
+                    "<head>",
+                    "<head><meta http-equiv=\"refresh\" content=\"0;url=http://casino.example/m\">",
+                    1,
+                );
+                html(200, Bytes::from(p))
+            } else if let Some(to) = &site.redirect {
                 let mut r = html(302, Bytes::new());
                 if let Ok(v) = hyper::header::HeaderValue::from_str(to) {
                     r.headers_mut().insert(hyper::header::LOCATION, v);

@@ -14,6 +14,7 @@ mod m0008_fidelity;
 mod m0009_mechanisms;
 mod m0010_readiness;
 mod m0011_registers;
+mod m0012_views;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_mechanisms::Migration),
             Box::new(m0010_readiness::Migration),
             Box::new(m0011_registers::Migration),
+            Box::new(m0012_views::Migration),
         ]
     }
 }
