@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use wangan_core::Store;
-use wangan_monitor::farm::{Cert, Farm, Plant, Site};
+use wangan_monitor::farm::{Cert, Cloak, Farm, Plant, Site};
 use wangan_monitor::fetch::Route;
 
 pub const DEMO_DOMAIN: &str = "university.example";
@@ -39,6 +39,11 @@ pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
         };
         match label {
             "cs" => site.plant = Plant::HiddenLinks,
+            // A hidden block written by eval(atob(…)); spam only search spiders are shown;
+            // and the security office's warning against gambling, which is no spam.
+            "contest" => site.plant = Plant::ScriptBase64,
+            "math" => site.cloak = Some(Cloak::SpiderSpam),
+            "bwc" => site.plant = Plant::GamblingWarning,
             "lib" => site.git_exposed = true,
             "job" => site.cert = Cert::ExpiresSoon,
             "old-portal" => site.cert = Cert::Expired,

@@ -249,7 +249,23 @@ pub fn judge(plain: &Seen, view: &Seen, kind: ViewKind, natural: Option<u32>, ow
         .filter(|f| !plain.serious.iter().any(|p| p.subject == f.subject))
         .collect();
     if !only.is_empty() {
-        let what: Vec<String> = only.iter().map(|f| f.summary.clone()).collect();
+        // In a few words: the spam words, the hidden links' domains, anything else by its summary.
+        let mut what: Vec<String> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        for f in &only {
+            if let Some(d) = f.evidence["domain"].as_str() {
+                what.push(format!("隐藏外链 {d}"));
+            } else if let Some(ws) = f.evidence["words"].as_array() {
+                words.extend(ws.iter().filter_map(|w| w["word"].as_str().map(str::to_owned)));
+            } else {
+                what.push(f.summary.clone());
+            }
+        }
+        words.dedup();
+        if !words.is_empty() {
+            words.truncate(8);
+            what.insert(0, format!("违规关键词 {}", words.join("、")));
+        }
         let mut ev = with_rules(
             side_by_side,
             &["content_only_for_view"],

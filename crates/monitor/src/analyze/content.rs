@@ -82,6 +82,14 @@ fn snippet(text: &str) -> String {
     text.chars().take(200).collect()
 }
 
+/// The file a person opens to find it: the page's own file, or the home page's.
+fn file_of(base: &Url) -> String {
+    match base.path_segments().and_then(|mut s| s.next_back()).filter(|f| !f.is_empty()) {
+        Some(f) => format!("{}（{}）", f, base.path()),
+        None => format!("首页文件（{}index.html 等）", base.path()),
+    }
+}
+
 /// What the content checks know of the deployment: the institution's own
 /// domains and the allow-list (`example.edu.cn` covers its subdomains).
 #[derive(Debug, Clone, Default)]
@@ -315,9 +323,9 @@ pub fn check(
         let whence = match &script {
             Some(s) => {
                 evidence["script"] = s.clone();
-                "，由脚本写入".to_owned()
+                format!("。由脚本写入：请在{}及其引用的脚本中查找编码后的 document.write/innerHTML", file_of(base))
             }
-            None => String::new(),
+            None => format!("。请在{}中查找 {at}", file_of(base)),
         };
         out.push(
             Finding::new(
@@ -325,7 +333,7 @@ pub fn check(
                 format!("hidden_link:{domain}"),
                 FindingCode::HiddenLink,
                 if spam_hidden { Severity::Critical } else { Severity::High },
-                format!("页面隐藏了指向 {domain} 的外部链接（{reason}，位于 {at}{whence}）"),
+                format!("页面隐藏了指向 {domain} 的外部链接（{reason}，位于 {at}）{whence}"),
             )
             .with(evidence),
         );

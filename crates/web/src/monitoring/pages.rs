@@ -434,8 +434,35 @@ struct Evidence {
     links: Vec<String>,
     words: Vec<String>,
     text: String,
+    /// What a person sees and what a spider (or search visitor, or phone) saw.
+    views: Option<[ViewSide; 2]>,
+    /// What only the view got, in a few words each.
+    only: Vec<String>,
+    /// What a script wrote, decoded, and the layers it was hidden in.
+    decoded: String,
+    layers: Vec<String>,
     facts: Vec<(String, String)>,
     raw: String,
+}
+
+/// One side of a views finding.
+struct ViewSide {
+    label: String,
+    status: String,
+    final_url: String,
+    title: String,
+    text: String,
+}
+
+fn view_side(v: &serde_json::Value) -> Option<ViewSide> {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    v.is_object().then(|| ViewSide {
+        label: s("label"),
+        status: v["status"].as_u64().map(|n| n.to_string()).unwrap_or_default(),
+        final_url: s("final_url"),
+        title: s("title"),
+        text: s("text"),
+    })
 }
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
@@ -464,6 +491,9 @@ fn evidence(v: &serde_json::Value) -> Evidence {
                 serde_json::Value::Bool(b) => b.to_string(),
                 _ => continue,
             };
+            if k == "decoded" || k == "kind" {
+                continue;
+            }
             facts.push((k.clone(), shown));
         }
     }
@@ -475,6 +505,10 @@ fn evidence(v: &serde_json::Value) -> Evidence {
         links: strings(&v["links"]),
         words: strings(&v["words"]),
         text: v["text"].as_str().unwrap_or_default().to_owned(),
+        views: view_side(&v["plain"]).zip(view_side(&v["seen"])).map(|(a, b)| [a, b]),
+        only: strings(&v["what"]),
+        decoded: v["decoded"].as_str().or_else(|| v["script"]["decoded"].as_str()).unwrap_or_default().to_owned(),
+        layers: strings(if v["layers"].is_array() { &v["layers"] } else { &v["script"]["layers"] }),
         facts,
         raw: serde_json::to_string_pretty(v).unwrap_or_default(),
     }
@@ -493,4 +527,30 @@ pub async fn finding(State(s): State<AppState>, user: PageUser, Path(id): Path<S
     let f = monitoring::finding(&s.store, &user.principal, id).await.or_page(&user)?;
     let ev = evidence(&f.evidence);
     render(FindingPage { ctx: Ctx::new(&s, Some(&user), "monitors"), f, ev })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::evidence;
+
+    #[test]
+    fn a_views_finding_shows_both_sides_and_a_script_finding_its_decoding() {
+        let v = serde_json::json!({
+            "view": "spider:baiduspider", "distance": 21,
+            "plain": {"label": "普通访问", "status": 200, "final_url": "http://www.univ.example/", "title": "化学学院", "text": "学院新闻"},
+            "seen": {"label": "Baiduspider", "status": 200, "final_url": "http://www.univ.example/", "title": "澳门赌场", "text": "百家乐"},
+        });
+        let ev = evidence(&v);
+        let [plain, seen] = ev.views.expect("both sides");
+        assert_eq!((plain.title.as_str(), seen.title.as_str()), ("化学学院", "澳门赌场"));
+        assert_eq!((plain.status.as_str(), seen.label.as_str()), ("200", "Baiduspider"));
+        assert!(ev.facts.iter().any(|(k, v)| k == "distance" && v == "21"));
+
+        let ev = evidence(
+            &serde_json::json!({"domain": "bet.example", "script": {"decoded": "<a href=x>", "layers": ["atob", "eval"]}}),
+        );
+        assert!(ev.views.is_none());
+        assert_eq!(ev.decoded, "<a href=x>");
+        assert_eq!(ev.layers, ["atob", "eval"]);
+    }
 }
