@@ -35,6 +35,59 @@ fn rand_suffix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
+/// A kit that shows its spam only to Baidu's spider: found by the views
+/// check, kept open while the spider still gets it (views take turns, but
+/// one that finds something is repeated), resolved when it stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spider_views_find_cloaking_and_keep_it_until_it_stops() {
+    use wangan_monitor::farm::Cloak;
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    m.farm.update(HOST, |s| s.cloak = Some(Cloak::SpiderSpam));
+    let cloaking = "views:cloaking:spider:baiduspider".to_owned();
+
+    // First check: the plain page is clean, Baidu's spider is shown spam.
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert_eq!(open_subjects(&f), [cloaking.clone()], "{f}");
+    let finding = f["items"].as_array().unwrap().iter().find(|x| x["check"] == "views").unwrap();
+    assert_eq!(finding["code"], "cloaking");
+    assert_eq!(finding["evidence"]["seen"]["label"], "Baiduspider");
+    assert!(finding["evidence"]["plain"]["title"].is_string());
+    let notices = monitoring_notices(&m).await;
+    assert_eq!(notices.len(), 1, "cloaking opens a notice: {notices:?}");
+    let id = finding["id"].as_i64().unwrap();
+    let b = app.browser();
+    b.login("officer", PASSWORD).await;
+    let (st, page) = b.get(&format!("/findings/{id}")).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("只有该视角看到的") && page.contains("Baiduspider"), "the page shows both views");
+
+    // Five minutes on: no view is due and the text did not change; the finding stays.
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert_eq!(open_subjects(&f), [cloaking.clone()]);
+
+    // An hour on: the same view again (it found something), still there.
+    m.clock.advance(chrono::Duration::hours(1));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert_eq!(open_subjects(&f), [cloaking.clone()]);
+
+    // Cleaned up: the next view resolves it.
+    m.farm.update(HOST, |s| s.cloak = None);
+    m.clock.advance(chrono::Duration::hours(1));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(open_subjects(&f).is_empty(), "{f}");
+    let (_, resolved) = officer.get(&format!("/findings?system={system}&check=views&open=false")).await;
+    assert_eq!(resolved["total"], 1, "{resolved}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_follows_a_changing_site() {
     let m = spawn_monitored().await;

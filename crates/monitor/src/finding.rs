@@ -48,11 +48,11 @@ impl Finding {
         self
     }
 
-    /// Serious findings open a notice (tampering, hidden links or spam,
+    /// Serious findings open a notice (tampering, hidden links or spam, cloaking for spiders,
     /// an exposed repository or secrets file, an expired certificate).
     pub fn opens_notice(&self) -> bool {
         match self.check {
-            Check::Tamper | Check::HiddenLinks => self.severity >= Severity::High,
+            Check::Tamper | Check::HiddenLinks | Check::Views => self.severity >= Severity::High,
             Check::Exposure => self.severity >= Severity::Critical,
             Check::Certificate => self.code == FindingCode::CertExpired,
             _ => false,

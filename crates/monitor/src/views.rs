@@ -15,7 +15,7 @@ use serde_json::json;
 use url::Url;
 
 use crate::analyze::content::{Own, external_host, site_of};
-use crate::analyze::html::{Page, text_hash};
+use crate::analyze::html::Page;
 use crate::finding::{Check, Finding, FindingCode, Severity};
 
 /// Who a view pretends to be.
@@ -117,20 +117,29 @@ pub fn views(spiders: &[String]) -> Vec<View> {
 }
 
 /// 64-bit SimHash of a text's 4-character shingles: near texts, near hashes.
+/// At most 4,096 shingles are weighed (evenly spread over a longer text),
+/// so a long page costs no more than a short one.
 pub fn simhash(text: &str) -> u64 {
-    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    const MAX: usize = 4096;
+    let chars: Vec<u32> = text.chars().filter(|c| !c.is_whitespace()).map(u32::from).collect();
     if chars.is_empty() {
         return 0;
     }
+    let n = chars.len().saturating_sub(3).max(1);
+    let step = n.div_ceil(MAX);
     let mut weights = [0i32; 64];
-    let mut buf = String::new();
-    for w in chars.windows(4.min(chars.len())) {
-        buf.clear();
-        buf.extend(w);
-        let h = text_hash(buf.as_bytes());
-        for (bit, weight) in weights.iter_mut().enumerate() {
-            *weight += if h >> bit & 1 == 1 { 1 } else { -1 };
+    let mut i = 0;
+    while i < n {
+        let mut h: u64 = 0;
+        for c in chars.iter().skip(i).take(4) {
+            h = (h.rotate_left(21) ^ u64::from(*c)).wrapping_mul(K);
         }
+        h ^= h >> 31;
+        for (bit, weight) in weights.iter_mut().enumerate() {
+            *weight += ((h >> bit & 1) as i32) * 2 - 1;
+        }
+        i += step;
     }
     weights.iter().enumerate().fold(0u64, |acc, (bit, w)| if *w > 0 { acc | 1 << bit } else { acc })
 }
@@ -180,7 +189,9 @@ impl Seen {
                 }
             }
         };
-        if let Some(r) = &page.refresh {
+        // A refresh a script wrote counts like one in the HTML.
+        let refresh = page.refresh.as_ref().or(page.scripted.as_ref().and_then(|p| p.refresh.as_ref()));
+        if let Some(r) = refresh {
             // `5; url=http://…`
             let lower = r.to_ascii_lowercase();
             let target = lower.find("url=").map_or("", |i| &r[i + 4..]).trim().trim_matches(['\'', '"']);

@@ -35,6 +35,7 @@ pub struct Store {
     scorecard: Arc<crate::scorecard::ScoreWeights>,
     reporting: Arc<crate::incidents::ReportingPolicy>,
     duty: Arc<crate::duty::DutyPolicy>,
+    duty_spans: Arc<crate::duty::service::shifts::SpansCache>,
 }
 
 /// The names official documents and pages use (`[institution]` in `wangan.toml`).
@@ -212,6 +213,7 @@ impl Store {
             scorecard: Arc::new(crate::scorecard::ScoreWeights::default()),
             reporting: Arc::new(crate::incidents::ReportingPolicy::default()),
             duty: Arc::new(crate::duty::DutyPolicy::default()),
+            duty_spans: Arc::new(Default::default()),
         })
     }
 
@@ -321,6 +323,11 @@ impl Store {
 
     pub fn duty_policy(&self) -> &crate::duty::DutyPolicy {
         &self.duty
+    }
+
+    /// The coming days' shifts, read at most once a minute (see `SpansCache`).
+    pub(crate) fn duty_spans(&self) -> &crate::duty::service::shifts::SpansCache {
+        &self.duty_spans
     }
 
     pub fn notice_policy(&self) -> &crate::notices::NoticePolicy {

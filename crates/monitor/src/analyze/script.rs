@@ -139,6 +139,11 @@ fn worth_decoding(s: &str) -> bool {
         "userAgent",
         "referrer",
         "prepend",
+        // Names hidden in escapes or computed: `document["\x77rite"]`.
+        "\\x",
+        "\\u",
+        "atob",
+        "fromCharCode",
     ]
     .iter()
     .any(|n| s.contains(n))
@@ -799,6 +804,17 @@ impl Eval<'_> {
                 let k = if self.punct(k, "]") { k + 1 } else { self.skip_to_close(j) };
                 if let Some(p) = path.take() {
                     v = self.lookup(&p);
+                    // A member named by a computed string: `document[_0x1a[0]]`, `window["location"]`.
+                    if v.is_none()
+                        && let Some(Val::Str(name)) = &idx
+                        && !name.is_empty()
+                        && name.len() < 64
+                    {
+                        path = Some(format!("{p}.{name}"));
+                        self.target = format!("{p}.{name}");
+                        j = k;
+                        continue;
+                    }
                 }
                 v = match (v, idx.and_then(|x| x.num())) {
                     (Some(Val::Str(s)), Some(n)) => s.chars().nth(n as usize).map(|c| Val::Str(c.to_string())),
@@ -1200,6 +1216,20 @@ mod tests {
         let d = decode(&format!("eval(\"{esc}\")"));
         assert_eq!(d.written, LINK);
         assert!(d.layers.contains(&"atob") && d.layers.contains(&"escapes"));
+    }
+
+    #[test]
+    fn members_named_by_computed_strings() {
+        let d = decode(
+            r#"var _0x3f=["\x77\x72\x69\x74\x65","<a href='http://bet.example/'>x</a>"];document[_0x3f[0]](_0x3f[1]);"#,
+        );
+        assert_eq!(d.written, "<a href='http://bet.example/'>x</a>");
+        let d = decode(r#"window["location"]["href"] = "http://bet" + ".example/";"#);
+        assert_eq!(d.navigates, ["http://bet.example/"]);
+        let d = decode(
+            r#"var k = "inner" + "HTML"; document.getElementById("x")[k] = "<a href='http://bet.example/'>y</a>";"#,
+        );
+        assert!(d.written.is_empty() || d.written.contains("bet.example"));
     }
 
     #[test]

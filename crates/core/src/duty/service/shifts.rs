@@ -342,6 +342,7 @@ pub async fn create(store: &Store, who: &Principal, input: ShiftInput) -> Result
     .await?;
     let v = shift_views(store, &*txn, vec![s]).await?;
     txn.commit().await?;
+    store.duty_spans().bump();
     v.into_iter().next().ok_or(CoreError::NotFound)
 }
 
@@ -411,6 +412,7 @@ pub async fn create_rota(store: &Store, who: &Principal, input: RotaInput) -> Re
     .await?;
     let v = shift_views(store, &*txn, created).await?;
     txn.commit().await?;
+    store.duty_spans().bump();
     Ok(v)
 }
 
@@ -447,7 +449,76 @@ pub async fn delete(store: &Store, who: &Principal, id: i64) -> Result<()> {
     )
     .await?;
     txn.commit().await?;
+    store.duty_spans().bump();
     Ok(())
+}
+
+/// Shifts by roster (`None`: the center): (span, person, phone).
+type Spans = HashMap<Option<i64>, Vec<(Span, i64, String)>>;
+
+/// The shifts of the coming days for every roster, as read at most once a
+/// minute: the duty page and the coverage API read ~7,000 shifts otherwise
+/// at every view. Any change to the roster in this process drops it at once
+/// (`bump`); a change made by another process shows within the minute.
+#[derive(Default)]
+pub struct SpansCache {
+    /// Bumped by every change to the roster.
+    generation: std::sync::atomic::AtomicU64,
+    read: std::sync::Mutex<Option<CachedSpans>>,
+}
+
+impl std::fmt::Debug for SpansCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpansCache").field("generation", &self.generation).finish_non_exhaustive()
+    }
+}
+
+struct CachedSpans {
+    generation: u64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    spans: std::sync::Arc<Spans>,
+}
+
+/// How long a read of the coming days' shifts is used.
+const SPANS_FRESH: i64 = 60;
+
+impl SpansCache {
+    /// The roster changed: the next read goes to the database.
+    pub(crate) fn bump(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn get(&self, now: DateTime<Utc>, to: DateTime<Utc>) -> Option<std::sync::Arc<Spans>> {
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        let read = self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        read.as_ref()
+            .filter(|c| {
+                c.generation == generation
+                    && c.from <= now
+                    && now < c.from + Duration::seconds(SPANS_FRESH)
+                    && to <= c.to
+            })
+            .map(|c| std::sync::Arc::clone(&c.spans))
+    }
+
+    fn put(&self, generation: u64, from: DateTime<Utc>, to: DateTime<Utc>, spans: std::sync::Arc<Spans>) {
+        let mut read = self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *read = Some(CachedSpans { generation, from, to, spans });
+    }
+}
+
+/// The shifts from `now` to `to` (and a minute beyond), through the cache.
+async fn coming_spans(store: &Store, now: DateTime<Utc>, to: DateTime<Utc>) -> Result<std::sync::Arc<Spans>> {
+    let cache = store.duty_spans();
+    if let Some(s) = cache.get(now, to) {
+        return Ok(s);
+    }
+    let generation = cache.generation.load(std::sync::atomic::Ordering::SeqCst);
+    let until = to + Duration::seconds(SPANS_FRESH);
+    let spans = std::sync::Arc::new(spans_by_owner(store.db(), now, until).await?);
+    cache.put(generation, now, until, std::sync::Arc::clone(&spans));
+    Ok(spans)
 }
 
 /// The spans of shifts covering `[from, to)`, by roster (`None`: the center).
@@ -650,7 +721,14 @@ pub async fn overview(store: &Store, who: &Principal) -> Result<(Vec<UnitOnDuty>
         .into_tuple::<(i64, i64)>()
         .all(conn);
     let (mut counts, spans) =
-        tokio::try_join!(async { counts_q.await.map_err(CoreError::from) }, spans_by_owner(conn, now, to))?;
+        tokio::try_join!(async { counts_q.await.map_err(CoreError::from) }, coming_spans(store, now, to))?;
+    // The cache may hold a minute more on either side: exactly `[now, to)` here.
+    let spans: Spans = spans
+        .iter()
+        .map(|(owner, list)| {
+            (*owner, list.iter().filter(|x| x.0.ends_at > now && x.0.starts_at < to).cloned().collect::<Vec<_>>())
+        })
+        .collect();
     let units = crate::directory::service::units::by_ids(conn, counts.iter().map(|c| c.0)).await?;
     counts.sort_by(|a, b| {
         let code = |id: i64| units.get(&id).map(|u| u.code.as_str()).unwrap_or_default();
@@ -936,6 +1014,7 @@ pub async fn decide_swap(store: &Store, who: &Principal, id: i64, input: SwapDec
     let w = duty_swap::Entity::find_by_id(id).one(&*txn).await?.ok_or(CoreError::NotFound)?;
     let v = swap_views(&*txn, who, vec![w]).await?;
     txn.commit().await?;
+    store.duty_spans().bump();
     v.into_iter().next().ok_or(CoreError::NotFound)
 }
 
