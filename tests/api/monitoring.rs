@@ -47,12 +47,12 @@ async fn spider_views_find_cloaking_and_keep_it_until_it_stops() {
     let system = app.system_in_building("alpha").await;
     let officer = app.api(&app.user("officer", Role::Officer, None).await);
     m.farm.update(HOST, |s| s.cloak = Some(Cloak::SpiderSpam));
-    let cloaking = "views:cloaking:spider:baiduspider".to_owned();
+    let cloaking = "views:cloaking:spider:baiduspider";
 
     // First check: the plain page is clean, Baidu's spider is shown spam.
     m.engine.run_once().await.unwrap();
     let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
-    assert_eq!(open_subjects(&f), [cloaking.clone()], "{f}");
+    assert_eq!(open_subjects(&f), [cloaking], "{f}");
     let finding = f["items"].as_array().unwrap().iter().find(|x| x["check"] == "views").unwrap();
     assert_eq!(finding["code"], "cloaking");
     assert_eq!(finding["evidence"]["seen"]["label"], "Baiduspider");
@@ -70,13 +70,13 @@ async fn spider_views_find_cloaking_and_keep_it_until_it_stops() {
     m.clock.advance(chrono::Duration::seconds(301));
     m.engine.run_once().await.unwrap();
     let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
-    assert_eq!(open_subjects(&f), [cloaking.clone()]);
+    assert_eq!(open_subjects(&f), [cloaking]);
 
     // An hour on: the same view again (it found something), still there.
     m.clock.advance(chrono::Duration::hours(1));
     m.engine.run_once().await.unwrap();
     let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
-    assert_eq!(open_subjects(&f), [cloaking.clone()]);
+    assert_eq!(open_subjects(&f), [cloaking]);
 
     // Cleaned up: the next view resolves it.
     m.farm.update(HOST, |s| s.cloak = None);
