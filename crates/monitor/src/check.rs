@@ -269,12 +269,13 @@ impl Checker {
             drop(text);
             report.title = Some(page.title.clone());
             let url = &fetched.final_url;
-            let mut content_found = Vec::new();
-            if target.wants(Check::HiddenLinks) {
+            let content_found = if target.wants(Check::HiddenLinks) {
                 let known = baseline.map(|b| &b.fingerprint.link_domains);
-                content_found = content::check(&page, url, &self.dictionary, known, &self.own);
-                report.findings.extend(content_found.iter().cloned());
-            }
+                content::check(&page, url, &self.dictionary, known, &self.own)
+            } else {
+                Vec::new()
+            };
+            let mut views_found = Vec::new();
             if target.wants(Check::Views) && !target.views.is_empty() {
                 let hash = page.blocks.iter().fold(0u64, |h, b| h.rotate_left(7) ^ html::text_hash(b.as_bytes()));
                 report.text_hash = Some(hash);
@@ -283,12 +284,14 @@ impl Checker {
                         views::Seen::of("plain", "普通访问", fetched.status, url, &page, &content_found, &self.own);
                     let natural = target.previous_simhash.map(|p| views::distance(p, plain.simhash));
                     for view in &target.views {
-                        report.findings.extend(self.view(target, view, &plain, natural).await);
+                        views_found.extend(self.view(target, view, &plain, natural).await);
                         report.views_run.push(view.name.clone());
                     }
                     report.plain_view = Some(plain);
                 }
             }
+            report.findings.extend(content_found);
+            report.findings.extend(views_found);
             if target.wants(Check::Tamper)
                 && let Some(b) = baseline
             {
@@ -349,7 +352,6 @@ impl Checker {
         report
     }
 
-    /// Probe every path of the exposure list on the URL's site.
     /// Fetch the page as `view` sees it and compare with the plain visit.
     /// A view that cannot be fetched is no finding (the plain one says whether the site is up).
     async fn view(
@@ -401,6 +403,7 @@ impl Checker {
         views::judge(plain, &seen, view.kind, natural, &self.own)
     }
 
+    /// Probe every path of the exposure list on the URL's site.
     pub async fn exposure(&self, url: &Url) -> Vec<Finding> {
         let mut out = Vec::new();
         for (path, sig, severity) in PROBES {

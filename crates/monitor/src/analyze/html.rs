@@ -39,7 +39,7 @@ pub struct Page {
     pub meta: Vec<String>,
     /// `<meta http-equiv=refresh>` target, when any.
     pub refresh: Option<String>,
-    /// Text of the visible links, one link a line (spam weighs more there).
+    /// Text of the visible links, run together (spam weighs more there).
     pub link_text: String,
     /// The page as its scripts leave it: the HTML their decoded writes
     /// produce, put where each script stands, parsed again. `None` when
