@@ -12,7 +12,7 @@ use url::Url;
 use crate::analyze::exposure::{self, PROBE_BYTES, PROBES};
 use crate::analyze::keywords::Dictionary;
 use crate::analyze::tamper::{self, Diff, Fingerprint};
-use crate::analyze::{charset, content, headers, html, icp};
+use crate::analyze::{self, charset, content, headers, html, icp};
 use crate::fetch::{FetchConfig, FetchError, Fetcher};
 use crate::finding::{Check, Finding, FindingCode, Severity};
 use crate::tls::{self, CertInfo, Prober, TlsOutcome};
@@ -45,6 +45,8 @@ pub struct Target {
     /// The plain page's text hash and SimHash at the last check (engine memory).
     pub previous_text: Option<u64>,
     pub previous_simhash: Option<u64>,
+    /// Render the page in the browser this time (when the checker has one).
+    pub render_due: bool,
 }
 
 impl Target {
@@ -64,6 +66,7 @@ impl Target {
             views_due: true,
             previous_text: None,
             previous_simhash: None,
+            render_due: true,
         }
     }
 
@@ -103,6 +106,15 @@ pub struct Report {
     pub views_run: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plain_view: Option<crate::views::Seen>,
+    /// The rendered view, when the page was rendered this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<crate::render::Rendered>,
+    /// Why rendering failed, when it was due and did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render_error: Option<String>,
+    /// The page has scripts static decoding could not read through (the
+    /// rendered view is due more often).
+    pub unclear: bool,
     /// Hash of the plain page's visible text (to notice a change).
     #[serde(skip)]
     pub text_hash: Option<u64>,
@@ -131,6 +143,9 @@ impl Report {
             diff: None,
             views_run: Vec::new(),
             plain_view: None,
+            rendered: None,
+            render_error: None,
+            unclear: false,
             text_hash: None,
             page: None,
             checked_at: now,
@@ -168,12 +183,21 @@ pub struct Checker {
     pub own: Arc<content::Own>,
     /// Slower than this (ms) is degraded.
     pub slow_ms: u64,
+    /// Headless Chromium for the rendered view (`None`: rendering is off).
+    pub renderer: Option<Arc<crate::render::Renderer>>,
 }
 
 impl Checker {
     pub fn new(config: FetchConfig, dictionary: Arc<Dictionary>) -> Result<Checker, String> {
         let prober = Prober::new(&config.extra_roots)?;
-        Ok(Checker { fetcher: Fetcher::new(config)?, prober, dictionary, own: Arc::default(), slow_ms: 3_000 })
+        Ok(Checker {
+            fetcher: Fetcher::new(config)?,
+            prober,
+            dictionary,
+            own: Arc::default(),
+            slow_ms: 3_000,
+            renderer: None,
+        })
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -288,6 +312,35 @@ impl Checker {
                         report.views_run.push(view.name.clone());
                     }
                     report.plain_view = Some(plain);
+                }
+            }
+            report.unclear = content::unclear(&page);
+            if target.wants(Check::HiddenLinks)
+                && target.render_due
+                && let Some(renderer) = &self.renderer
+            {
+                match renderer.render(url, Some(&fetched)).await {
+                    Ok(rendered) => {
+                        let summary = json!({
+                            "elapsed_ms": rendered.elapsed_ms, "requests": rendered.requests,
+                            "blocked": rendered.blocked, "final_url": rendered.final_url,
+                        });
+                        let seen = html::parse(&rendered.html, &target.exclude);
+                        let base = Url::parse(&rendered.final_url).unwrap_or_else(|_| url.clone());
+                        views_found.extend(analyze::rendered::check(
+                            &page,
+                            seen,
+                            &base,
+                            &self.dictionary,
+                            &self.own,
+                            &content_found,
+                            &summary,
+                        ));
+                        let mut rendered = rendered;
+                        rendered.html = String::new();
+                        report.rendered = Some(rendered);
+                    }
+                    Err(e) => report.render_error = Some(e),
                 }
             }
             report.findings.extend(content_found);

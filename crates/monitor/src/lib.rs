@@ -11,5 +11,6 @@ pub mod farm;
 pub mod fetch;
 pub mod finding;
 pub mod manage;
+pub mod render;
 pub mod tls;
 pub mod views;

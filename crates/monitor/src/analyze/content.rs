@@ -205,6 +205,19 @@ fn spam_seen(page: &Page, dict: &Dictionary) -> Seen {
     seen
 }
 
+/// Whether the page has a script static decoding could not read through
+/// (hidden code left undecoded, or a write or navigation whose argument
+/// it could not follow): the rendered view must look.
+pub fn unclear(page: &Page) -> bool {
+    page.scripts.iter().filter(|s| s.src.is_none()).any(|s| {
+        let d = s.decoded.as_deref();
+        if d.is_some_and(|d| d.analytics.is_some() && !d.unresolved) {
+            return false;
+        }
+        d.is_some_and(|d| d.unresolved) || (!s.signs.is_empty() && d.is_none())
+    })
+}
+
 /// The hidden-link and spam findings of a page. `known_domains` are the
 /// external link domains of the baseline (`None`: no baseline yet). When
 /// the page's scripts write content that static decoding reads, the page

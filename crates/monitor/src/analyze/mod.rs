@@ -8,6 +8,7 @@ pub mod headers;
 pub mod html;
 pub mod icp;
 pub mod keywords;
+pub mod rendered;
 pub mod script;
 pub mod selector;
 pub mod tamper;

@@ -32,6 +32,10 @@ pub enum Plant {
     LoginModal,
     /// Clean look-alike: Baidu 统计 and CNZZ snippets.
     Analytics,
+    /// The block built at run time by code static decoding cannot follow
+    /// (XOR-ed character codes in a loop, DOM calls, a timer): only a
+    /// browser sees it (the rendered view).
+    ScriptBuilt,
 }
 
 impl Plant {
@@ -40,6 +44,8 @@ impl Plant {
         &[Plant::HiddenLinks, Plant::ScriptEscaped, Plant::ScriptBase64, Plant::SearchRedirectScript];
     /// Clean pages that look like tricks (a monitor must stay below high).
     pub const LOOK_ALIKES: &[Plant] = &[Plant::Clean, Plant::GamblingWarning, Plant::LoginModal, Plant::Analytics];
+    /// Tricks only the rendered view catches.
+    pub const RENDER_TRICKS: &[Plant] = &[Plant::ScriptBuilt];
 }
 
 /// What a spam kit injects, varied by page: domains and words.
@@ -97,6 +103,37 @@ fn planted(plant: Plant, n: u64) -> String {
                 ["casino.example", "bet.example"][n as usize % 2],
                 n % 5 * 100
             )
+        }
+        Plant::ScriptBuilt => {
+            let key = 7 + (n % 50) as u32;
+            let codes = |text: &str| -> String {
+                text.encode_utf16().map(|u| (u32::from(u) ^ key).to_string()).collect::<Vec<_>>().join(",")
+            };
+            let domain = ["casino.example", "bet.example", "slots.example", "lucky-888.example"][n as usize % 4];
+            let word = ["澳门赌场", "百家乐开户送彩金", "真人娱乐", "线上赌场"][n as usize % 4];
+            let decode = format!("function d{n}(a){{var s='';for(var i=0;i<a.length;i++){{s+=String.fromCharCode(a[i]^{key});}}return s;}}");
+            match n % 3 {
+                // The whole block as markup, put off-screen.
+                0 => format!(
+                    "<script>(function(){{{decode}var b=document.createElement('div');b.style.position='absolute';b.style.left='-7000px';\
+                     b.innerHTML=d{n}([{}]);document.body.appendChild(b);}})();</script>",
+                    codes(&format!("<a href=\"http://{domain}/\">{word}</a>"))
+                ),
+                // Links made one by one with DOM calls, in a box of no height.
+                1 => format!(
+                    "<div id=\"w{n}\" style=\"height:0;overflow:hidden\"></div><script>(function(){{{decode}\
+                     var a=document.createElement('a');a.href=d{n}([{}]);a.textContent=d{n}([{}]);\
+                     document.getElementById('w{n}').appendChild(a);}})();</script>",
+                    codes(&format!("http://{domain}/")),
+                    codes(word)
+                ),
+                // A moment after the page loads, into an element hidden by a class.
+                _ => format!(
+                    "<style>.ft-x{n}{{display:none}}</style><p class=\"ft-x{n}\" id=\"t{n}\"></p><script>{decode}\
+                     setTimeout(function(){{document.getElementById('t{n}').innerHTML=d{n}([{}]);}},200);</script>",
+                    codes(&format!("<a href=\"http://{domain}/\">{word}</a>"))
+                ),
+            }
         }
         Plant::GamblingWarning => "<div class=\"notice\"><h3>保卫处安全提示：防范网络赌博</h3>\
              <p>近期有不法分子以“线上赌场”“百家乐”“真人娱乐”等名义诱骗学生参与网络赌博，请同学们提高警惕，远离网络赌博。</p>\

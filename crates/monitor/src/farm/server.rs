@@ -60,6 +60,8 @@ pub struct Site {
     pub public_security: Option<String>,
     /// A spam kit's cloaking: what spiders, search visitors or phones get instead.
     pub cloak: Option<Cloak>,
+    /// Markup put before `</body>` of the home page (tests' own tricks).
+    pub extra: String,
 }
 
 /// How a hacked site hides its spam from the people who run it.
@@ -109,6 +111,7 @@ impl Default for Site {
             cloak: None,
             icp: None,
             public_security: None,
+            extra: String::new(),
         }
     }
 }
@@ -304,6 +307,9 @@ fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>) -> (Response<F
                 r
             } else if site.status >= 400 {
                 html(site.status, Bytes::from(format!("<html><body><h1>{} Error</h1></body></html>", site.status)))
+            } else if !site.extra.is_empty() {
+                let p = page(n, site.plant, site.revision).replacen("</body>", &format!("{}</body>", site.extra), 1);
+                html(site.status, Bytes::from(p))
             } else {
                 html(site.status, pages.get(n, &site))
             }

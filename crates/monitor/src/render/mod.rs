@@ -1,0 +1,659 @@
+//! The rendered view: a page run in headless Chromium (Debian's `chromium`)
+//! over the DevTools protocol, for what only a browser sees — content a
+//! script builds with code static decoding cannot follow.
+//!
+//! The browser never touches the network itself. Every request it makes is
+//! paused (`Fetch.enable` for every URL) and answered by the platform's own
+//! fetcher, so the `[network]` allow/deny policy, the `[monitor] hosts`
+//! routes, the per-host limit and the body cap apply to it as to any check;
+//! a request the policy refuses fails in the browser (`BlockedByClient`) and
+//! is reported. Behind that, the browser is started with every name resolving
+//! to nothing and a proxy that does not exist, so a request the interception
+//! could miss (a WebSocket, WebRTC) goes nowhere either. Images, media and
+//! fonts are not fetched (they change no text or link). Only `GET` is sent.
+//!
+//! Bounded: a pool of tabs (default 2, a semaphore), a time limit per page,
+//! at most `max_requests` requests a page, the browser restarted after
+//! `recycle_after` pages or when its processes use more than `max_rss`.
+//! The memory of the browser's process tree is read from `/proc` and
+//! reported with each render and in the status.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use chromiumoxide::Page;
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    EventRequestPaused, FailRequestParams, FulfillRequestParams, HeaderEntry,
+};
+use chromiumoxide::cdp::browser_protocol::network::{ErrorReason, ResourceType, SetUserAgentOverrideParams};
+use futures::StreamExt as _;
+use serde::Serialize;
+use tokio::sync::{Mutex, RwLock, Semaphore};
+use url::Url;
+
+use crate::fetch::{FetchError, Fetched, Fetcher};
+
+/// The browser's `User-Agent`: an ordinary desktop Chrome (a kit that
+/// hides from "HeadlessChrome" shows a browser what it shows people).
+pub const BROWSER_UA: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
+const EXTRACT_JS: &str = include_str!("extract.js");
+
+/// How rendering behaves (`[monitor] render_*`).
+#[derive(Debug, Clone)]
+pub struct RenderConfig {
+    /// The browser; `None`: look for `chromium` (then `chromium-browser`,
+    /// `google-chrome`) on `PATH`.
+    pub executable: Option<PathBuf>,
+    /// Pages rendered at once.
+    pub tabs: usize,
+    /// The whole render of one page, load and settling included.
+    pub timeout: Duration,
+    /// How long scripts may run after the page has loaded (timers that
+    /// inject a moment later).
+    pub settle: Duration,
+    /// Requests one page may make; the rest fail.
+    pub max_requests: u32,
+    /// Pages before the browser is started afresh.
+    pub recycle_after: u32,
+    /// The browser's processes may use this much memory before it is
+    /// started afresh (bytes).
+    pub max_rss: u64,
+}
+
+impl Default for RenderConfig {
+    fn default() -> Self {
+        RenderConfig {
+            executable: None,
+            tabs: 2,
+            timeout: Duration::from_secs(20),
+            settle: Duration::from_millis(800),
+            max_requests: 150,
+            recycle_after: 500,
+            max_rss: 450 << 20,
+        }
+    }
+}
+
+/// The browser to use: the configured one if it exists, else the first of
+/// the usual names on `PATH`.
+pub fn find_browser(configured: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = configured {
+        return p.is_file().then(|| p.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+        for dir in std::env::split_paths(&path) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// One page as the browser left it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rendered {
+    /// The DOM as HTML, each hidden element with an inline style saying so.
+    #[serde(skip)]
+    pub html: String,
+    pub final_url: String,
+    /// Requests answered for the browser.
+    pub requests: u32,
+    /// Requests the network policy refused (the URLs, at most 20).
+    pub blocked: Vec<String>,
+    /// Images, media and fonts not fetched.
+    pub skipped: u32,
+    pub elapsed_ms: u64,
+    /// The browser's processes' memory right after (bytes).
+    pub rss: u64,
+}
+
+/// What the monitoring page and `/metrics` say of rendering.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RenderStatus {
+    pub enabled: bool,
+    pub browser: Option<String>,
+    pub tabs: usize,
+    pub pages: u64,
+    pub failures: u64,
+    pub blocked: u64,
+    pub rss: u64,
+    pub peak_rss: u64,
+}
+
+/// A running browser.
+struct Running {
+    browser: Browser,
+    pid: Option<u32>,
+    pages: AtomicU32,
+    handler: tokio::task::JoinHandle<()>,
+    profile: PathBuf,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.handler.abort();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Renders pages in a pool of tabs of one headless browser, started on
+/// the first page and again when it dies or has done its share.
+pub struct Renderer {
+    pub config: RenderConfig,
+    executable: PathBuf,
+    fetcher: Fetcher,
+    tabs: Semaphore,
+    running: RwLock<Option<Arc<Running>>>,
+    starting: Mutex<()>,
+    pages: AtomicU64,
+    failures: AtomicU64,
+    blocked: AtomicU64,
+    peak_rss: AtomicU64,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer").field("executable", &self.executable).finish_non_exhaustive()
+    }
+}
+
+impl Renderer {
+    /// A renderer if a browser is installed (`None`: rendering is off).
+    pub fn new(config: RenderConfig, fetcher: Fetcher) -> Option<Renderer> {
+        let executable = find_browser(config.executable.as_deref())?;
+        Some(Renderer {
+            tabs: Semaphore::new(config.tabs.max(1)),
+            config,
+            executable,
+            fetcher,
+            running: RwLock::new(None),
+            starting: Mutex::new(()),
+            pages: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            blocked: AtomicU64::new(0),
+            peak_rss: AtomicU64::new(0),
+        })
+    }
+
+    pub fn executable(&self) -> &Path {
+        &self.executable
+    }
+
+    pub async fn status(&self) -> RenderStatus {
+        let rss = match self.running.read().await.as_ref() {
+            Some(r) => r.pid.map(tree_rss).unwrap_or(0),
+            None => 0,
+        };
+        RenderStatus {
+            enabled: true,
+            browser: Some(self.executable.display().to_string()),
+            tabs: self.config.tabs.max(1),
+            pages: self.pages.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            blocked: self.blocked.load(Ordering::Relaxed),
+            rss,
+            peak_rss: self.peak_rss.load(Ordering::Relaxed).max(rss),
+        }
+    }
+
+    /// Render `url`. `document` is the page as the plain check fetched it
+    /// (answered to the browser from memory, so the site is not asked twice).
+    pub async fn render(&self, url: &Url, document: Option<&Fetched>) -> Result<Rendered, String> {
+        let _tab = self.tabs.acquire().await.map_err(|_| "renderer closed".to_owned())?;
+        let running = self.browser().await?;
+        let start = Instant::now();
+        let result = tokio::time::timeout(self.config.timeout, self.render_in(&running, url, document)).await;
+        let result = match result {
+            Ok(r) => r,
+            Err(_) => Err(format!("渲染超时（{} 秒）", self.config.timeout.as_secs())),
+        };
+        let rss = running.pid.map(tree_rss).unwrap_or(0);
+        self.peak_rss.fetch_max(rss, Ordering::Relaxed);
+        let done = running.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        if done >= self.config.recycle_after || rss > self.config.max_rss || result.is_err() {
+            // Started afresh for the next page (after the tabs in use are done with it).
+            self.retire(&running).await;
+        }
+        match result {
+            Ok((mut r, blocked)) => {
+                self.pages.fetch_add(1, Ordering::Relaxed);
+                self.blocked.fetch_add(u64::from(blocked), Ordering::Relaxed);
+                r.elapsed_ms = start.elapsed().as_millis() as u64;
+                r.rss = rss;
+                Ok(r)
+            }
+            Err(e) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// The running browser, started if there is none (or it died).
+    async fn browser(&self) -> Result<Arc<Running>, String> {
+        if let Some(r) = self.running.read().await.as_ref()
+            && !r.handler.is_finished()
+        {
+            return Ok(Arc::clone(r));
+        }
+        let _one = self.starting.lock().await;
+        if let Some(r) = self.running.read().await.as_ref()
+            && !r.handler.is_finished()
+        {
+            return Ok(Arc::clone(r));
+        }
+        let running = Arc::new(self.launch().await?);
+        *self.running.write().await = Some(Arc::clone(&running));
+        Ok(running)
+    }
+
+    /// Forget `running` (if it is still the current one); it closes when
+    /// the last tab using it is done.
+    async fn retire(&self, running: &Arc<Running>) {
+        let mut current = self.running.write().await;
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, running)) {
+            *current = None;
+        }
+    }
+
+    async fn launch(&self) -> Result<Running, String> {
+        static LAUNCHES: AtomicU32 = AtomicU32::new(0);
+        let profile = std::env::temp_dir().join(format!(
+            "wangan-render-{}-{}",
+            std::process::id(),
+            LAUNCHES.fetch_add(1, Ordering::Relaxed)
+        ));
+        let config = BrowserConfig::builder()
+            .chrome_executable(&self.executable)
+            .no_sandbox()
+            .user_data_dir(&profile)
+            .enable_request_intercept()
+            .disable_cache()
+            .launch_timeout(Duration::from_secs(20))
+            .request_timeout(self.config.timeout)
+            // Keys without dashes: the crate adds them (and merges repeated keys' values).
+            .args([
+                "disable-gpu",
+                "disable-component-update",
+                "disable-domain-reliability",
+                "no-default-browser-check",
+                "no-pings",
+            ])
+            .arg((
+                "disable-features",
+                &[
+                    "Translate",
+                    "OptimizationHints",
+                    "MediaRouter",
+                    "DialMediaRouteProvider",
+                    "AutofillServerCommunication",
+                    "CertificateTransparencyComponentUpdater",
+                    "HttpsUpgrades",
+                    "NetworkPrediction",
+                ][..],
+            ))
+            // Nothing the interception misses reaches a network: no name resolves,
+            // and everything not answered by us goes to a proxy that does not exist
+            // (loopback included, which is otherwise exempt).
+            .arg(("host-resolver-rules", "MAP * ~NOTFOUND"))
+            .arg(("proxy-server", "http://127.0.0.1:9"))
+            .arg(("proxy-bypass-list", "<-loopback>"))
+            .arg(("force-webrtc-ip-handling-policy", "disable_non_proxied_udp"))
+            .arg(("blink-settings", "imagesEnabled=false"))
+            .arg(("js-flags", "--max-old-space-size=128"))
+            .build()
+            .map_err(|e| format!("浏览器配置：{e}"))?;
+        let (mut browser, mut handler) =
+            Browser::launch(config).await.map_err(|e| format!("无法启动浏览器 {}：{e}", self.executable.display()))?;
+        let mut pid = None;
+        if let Some(child) = browser.get_mut_child() {
+            pid = child.as_mut_inner().id();
+            // Chromium writes to stderr now and then: read it all so it never blocks on a full pipe.
+            if let Some(stderr) = child.stderr.take() {
+                let mut stderr = stderr.into_inner();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
+                });
+            }
+        }
+        let handler = tokio::spawn(async move {
+            // A message the crate cannot read is skipped; the stream ends when the browser does.
+            while handler.next().await.is_some() {}
+        });
+        Ok(Running { browser, pid, pages: AtomicU32::new(0), handler, profile })
+    }
+
+    async fn render_in(
+        &self,
+        running: &Running,
+        url: &Url,
+        document: Option<&Fetched>,
+    ) -> Result<(Rendered, u32), String> {
+        let page = running.browser.new_page("about:blank").await.map_err(|e| format!("新建标签页失败：{e}"))?;
+        let outcome = self.drive(&page, url, document).await;
+        // Whatever happened, the tab is closed.
+        let _ = page.close().await;
+        outcome
+    }
+
+    async fn drive(&self, page: &Page, url: &Url, document: Option<&Fetched>) -> Result<(Rendered, u32), String> {
+        let e = |what: &str| {
+            let what = what.to_owned();
+            move |err: chromiumoxide::error::CdpError| format!("{what}：{err}")
+        };
+        page.set_user_agent(SetUserAgentOverrideParams::new(BROWSER_UA)).await.map_err(e("设置 User-Agent"))?;
+        let mut paused = page.event_listener::<EventRequestPaused>().await.map_err(e("拦截请求"))?;
+        let answers = Arc::new(Answers::default());
+        let document = document.filter(|d| d.final_url == *url || d.url == *url).map(|d| Arc::new(d.clone()));
+        let answering = {
+            let page = page.clone();
+            let answers = Arc::clone(&answers);
+            let fetcher = self.fetcher.clone();
+            let max_requests = self.config.max_requests;
+            let document = document.clone();
+            tokio::spawn(async move {
+                while let Some(event) = paused.next().await {
+                    let page = page.clone();
+                    let answers = Arc::clone(&answers);
+                    let fetcher = fetcher.clone();
+                    let document = document.clone();
+                    tokio::spawn(async move {
+                        answer(&page, &fetcher, &answers, max_requests, document.as_deref(), &event).await;
+                    });
+                }
+            })
+        };
+        let navigated = page.goto(url.as_str()).await;
+        let outcome = match navigated {
+            Ok(_) => {
+                tokio::time::sleep(self.config.settle).await;
+                let limit = (self.fetcher.config.max_body * 2).max(1 << 20);
+                let script = EXTRACT_JS.replace("__LIMIT__", &limit.to_string());
+                match page.evaluate(script).await {
+                    Ok(v) => v.into_value::<String>().map_err(|err| format!("读取渲染结果：{err}")),
+                    Err(err) => Err(format!("读取渲染结果：{err}")),
+                }
+            }
+            Err(err) => Err(format!("打开页面失败：{err}")),
+        };
+        answering.abort();
+        let html = outcome?;
+        let final_url = page.url().await.ok().flatten().unwrap_or_else(|| url.to_string());
+        let blocked = answers.blocked_urls();
+        let blocked_count = answers.blocked.load(Ordering::Relaxed);
+        Ok((
+            Rendered {
+                html,
+                final_url,
+                requests: answers.requests.load(Ordering::Relaxed),
+                blocked,
+                skipped: answers.skipped.load(Ordering::Relaxed),
+                elapsed_ms: 0,
+                rss: 0,
+            },
+            blocked_count,
+        ))
+    }
+}
+
+/// What was answered for one page.
+#[derive(Default)]
+struct Answers {
+    requests: AtomicU32,
+    blocked: AtomicU32,
+    skipped: AtomicU32,
+    blocked_urls: std::sync::Mutex<Vec<String>>,
+}
+
+impl Answers {
+    fn block(&self, url: &str) {
+        self.blocked.fetch_add(1, Ordering::Relaxed);
+        let mut list = match self.blocked_urls.lock() {
+            Ok(l) => l,
+            Err(p) => p.into_inner(),
+        };
+        if list.len() < 20 {
+            list.push(url.to_owned());
+        }
+    }
+
+    fn blocked_urls(&self) -> Vec<String> {
+        match self.blocked_urls.lock() {
+            Ok(l) => l.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+}
+
+/// Answer one paused request: through the fetcher, from the plain check's
+/// copy of the document, or not at all.
+async fn answer(
+    page: &Page,
+    fetcher: &Fetcher,
+    answers: &Answers,
+    max_requests: u32,
+    document: Option<&Fetched>,
+    event: &EventRequestPaused,
+) {
+    let id = event.request_id.clone();
+    let fail = |reason: ErrorReason| FailRequestParams::new(id.clone(), reason);
+    let skip = matches!(event.resource_type, ResourceType::Image | ResourceType::Media | ResourceType::Font);
+    if skip {
+        answers.skipped.fetch_add(1, Ordering::Relaxed);
+        let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
+        return;
+    }
+    let Ok(url) = Url::parse(&event.request.url) else {
+        let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
+        return;
+    };
+    if event.request.method != "GET"
+        || answers.requests.fetch_add(1, Ordering::Relaxed) >= max_requests
+        || !matches!(url.scheme(), "http" | "https")
+    {
+        let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
+        return;
+    }
+    let fetched = match document {
+        Some(d) if d.url == url && event.resource_type == ResourceType::Document => Ok(d.clone()),
+        _ => {
+            let headers = [(reqwest::header::USER_AGENT, BROWSER_UA.to_owned())];
+            fetcher.get_as(&url, fetcher.config.max_body, None, &headers, false).await
+        }
+    };
+    let f = match fetched {
+        Ok(f) => f,
+        Err(FetchError::Denied(_)) => {
+            answers.block(url.as_str());
+            let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
+            return;
+        }
+        Err(_) => {
+            let _ = page.execute(fail(ErrorReason::Failed)).await;
+            return;
+        }
+    };
+    let headers: Vec<HeaderEntry> = f
+        .headers
+        .iter()
+        .filter(|(n, _)| {
+            !matches!(n.as_str(), "content-length" | "content-encoding" | "transfer-encoding" | "connection")
+        })
+        .map(|(n, v)| HeaderEntry::new(n.clone(), v.clone()))
+        .collect();
+    let mut fulfil = FulfillRequestParams::new(id, i64::from(f.status));
+    fulfil.response_headers = Some(headers);
+    fulfil.body = Some(base64::engine::general_purpose::STANDARD.encode(&f.body).into());
+    let _ = page.execute(fulfil).await;
+}
+
+/// The resident memory of a process and all its descendants (bytes), from `/proc`.
+pub fn tree_rss(root: u32) -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    // pid → (parent, resident bytes)
+    let mut procs: std::collections::HashMap<u32, (u32, u64)> = std::collections::HashMap::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // The command name may hold spaces and parentheses: the fields follow the last ')'.
+        let Some((_, rest)) = stat.rsplit_once(')') else { continue };
+        let ppid = rest.split_whitespace().nth(1).and_then(|f| f.parse::<u32>().ok()).unwrap_or(0);
+        // statm's second field: resident pages.
+        let pages = std::fs::read_to_string(format!("/proc/{pid}/statm"))
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(1).and_then(|f| f.parse::<u64>().ok()))
+            .unwrap_or(0);
+        procs.insert(pid, (ppid, pages * 4096));
+    }
+    let mut tree = vec![root];
+    let mut total = 0;
+    while let Some(pid) = tree.pop() {
+        total += procs.get(&pid).map_or(0, |p| p.1);
+        tree.extend(procs.iter().filter(|(_, (ppid, _))| *ppid == pid).map(|(child, _)| *child));
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::keywords::Dictionary;
+    use crate::check::{Checker, Target};
+    use crate::farm::{Farm, Plant, Site};
+    use crate::fetch::{FetchConfig, Route};
+    use crate::finding::{FindingCode, Severity};
+
+    /// A checker with a renderer, or `None` (and why) when no browser is
+    /// installed; `WANGAN_REQUIRE_BROWSER=1` (CI) makes that a failure.
+    async fn setup() -> Option<(Farm, Checker)> {
+        let farm = Farm::start(&["farm.test"]).await.unwrap();
+        let config = FetchConfig {
+            hosts: vec![Route::new("farm.test", "127.0.0.1".parse().unwrap(), Some(farm.http.port()))],
+            timeout: Duration::from_secs(3),
+            ..FetchConfig::default()
+        };
+        let mut checker = Checker::new(config, Arc::new(Dictionary::new(&[]).unwrap())).unwrap();
+        let Some(renderer) = Renderer::new(RenderConfig::default(), checker.fetcher.clone()) else {
+            assert!(
+                std::env::var("WANGAN_REQUIRE_BROWSER").is_err(),
+                "WANGAN_REQUIRE_BROWSER is set but no chromium is installed"
+            );
+            eprintln!("skipped: chromium is not installed (apt-get install chromium), the rendered view is not tested");
+            return None;
+        };
+        checker.renderer = Some(Arc::new(renderer));
+        checker.own = Arc::new(crate::analyze::content::Own::new(["univ.example"]));
+        Some((farm, checker))
+    }
+
+    fn target(url: &str) -> Target {
+        let mut t = Target::new(Url::parse(url).unwrap());
+        t.icp_registered = crate::farm::ICP.into();
+        t.probe_exposure = false;
+        t
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_browser_sees_what_scripts_build_and_static_decoding_cannot() {
+        let Some((farm, checker)) = setup().await else { return };
+        for n in 0..3u64 {
+            let host = format!("s{:05}.farm.test", 300 + n);
+            farm.set(&host, Site { plant: Plant::ScriptBuilt, ..Site::default() });
+            let mut t = target(&format!("http://{host}/"));
+            // Without the browser: no more than a medium "obfuscated script".
+            t.render_due = false;
+            let plain = checker.run(&t, None, chrono::Utc::now()).await;
+            assert!(plain.findings.iter().all(|f| f.severity < Severity::High), "{:?}", plain.findings);
+            assert!(plain.unclear, "static decoding cannot clear the loop");
+            t.render_due = true;
+            let r = checker.run(&t, None, chrono::Utc::now()).await;
+            assert!(r.render_error.is_none(), "{:?}", r.render_error);
+            let rendered = r.rendered.as_ref().expect("rendered");
+            assert!(rendered.requests >= 1);
+            let link = r
+                .findings
+                .iter()
+                .find(|f| f.code == FindingCode::HiddenLink && f.subject.starts_with("rendered:"))
+                .unwrap_or_else(|| panic!("variant {n}: {:?}", r.findings));
+            assert_eq!(link.severity, Severity::Critical, "{link:?}");
+            assert_eq!(link.evidence["view"], "rendered");
+        }
+        // Look-alikes rendered: menus, sign-in modals, statistics, warnings stay quiet.
+        for (i, plant) in Plant::LOOK_ALIKES.iter().enumerate() {
+            let host = format!("s{:05}.farm.test", 310 + i);
+            farm.set(&host, Site { plant: *plant, ..Site::default() });
+            let mut t = target(&format!("http://{host}/"));
+            t.render_due = true;
+            let r = checker.run(&t, None, chrono::Utc::now()).await;
+            assert!(r.rendered.is_some(), "{plant:?}: {:?}", r.render_error);
+            let loud: Vec<_> = r.findings.iter().filter(|f| f.severity >= Severity::High).collect();
+            assert!(loud.is_empty(), "{plant:?}: {loud:?}");
+        }
+        let status = checker.renderer.as_ref().unwrap().status().await;
+        assert!(status.pages >= 7 && status.peak_rss > 0, "{status:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_cannot_make_the_browser_reach_a_denied_address() {
+        let Some((farm, checker)) = setup().await else { return };
+        // A listener on loopback, which the policy denies: it must see no connection at all.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let reached = Arc::new(AtomicU32::new(0));
+        let counter = Arc::clone(&reached);
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::Relaxed);
+                let mut buf = vec![0u8; 512];
+                use tokio::io::AsyncReadExt;
+                if let Ok(n) = conn.read(&mut buf).await {
+                    eprintln!("denied address reached: {}", String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        });
+        let denied = format!("http://127.0.0.1:{port}");
+        farm.set(
+            "s00320.farm.test",
+            Site {
+                extra: format!(
+                    "<script src=\"{denied}/x.js\"></script><link rel=\"stylesheet\" href=\"{denied}/x.css\">\
+                     <iframe src=\"{denied}/frame\"></iframe><script>fetch('{denied}/steal').catch(function(){{}});\
+                     var x=new XMLHttpRequest();x.open('GET','{denied}/xhr');x.send();\
+                     try{{new WebSocket('ws://127.0.0.1:{port}/ws');}}catch(e){{}}\
+                     navigator.sendBeacon && navigator.sendBeacon('{denied}/beacon','x');\
+                     fetch('http://metadata.google.internal/computeMetadata/v1/').catch(function(){{}});</script>"
+                ),
+                ..Site::default()
+            },
+        );
+        let mut t = target("http://s00320.farm.test/");
+        t.render_due = true;
+        let r = checker.run(&t, None, chrono::Utc::now()).await;
+        let rendered = r.rendered.as_ref().unwrap_or_else(|| panic!("{:?}", r.render_error));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(reached.load(Ordering::Relaxed), 0, "the browser reached a denied address");
+        assert!(rendered.blocked.iter().any(|u| u == &format!("{denied}/x.js")), "{:?}", rendered.blocked);
+        assert!(rendered.blocked.iter().any(|u| u.ends_with("/steal")), "{:?}", rendered.blocked);
+    }
+
+    #[test]
+    fn this_process_has_memory_and_a_missing_one_none() {
+        assert!(tree_rss(std::process::id()) > 1 << 20);
+        assert_eq!(tree_rss(u32::MAX - 7), 0);
+    }
+
+    #[test]
+    fn a_configured_browser_must_exist() {
+        assert_eq!(find_browser(Some(Path::new("/nonexistent/chromium"))), None);
+        assert!(find_browser(Some(Path::new("/bin/sh"))).is_some());
+    }
+}
