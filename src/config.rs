@@ -328,6 +328,16 @@ pub struct MonitorConfig {
     pub spiders: Vec<String>,
     /// One view per page this often (and one at once when its text changes).
     pub views_interval_s: u64,
+    /// The rendered view: `"auto"` (headless Chromium when installed),
+    /// `"off"`, or the path of the browser.
+    pub render: String,
+    /// Pages rendered at once.
+    pub render_tabs: usize,
+    /// Time limit of one page's render, seconds.
+    pub render_timeout_s: u64,
+    /// Each page is rendered this often, seconds (pages whose scripts static
+    /// decoding cannot clear, every `views_interval_s`).
+    pub render_interval_s: u64,
 }
 
 impl Default for MonitorConfig {
@@ -351,11 +361,31 @@ impl Default for MonitorConfig {
             keywords: Default::default(),
             spiders: wangan_monitor::views::default_spiders(),
             views_interval_s: 3600,
+            render: "auto".into(),
+            render_tabs: 2,
+            render_timeout_s: 20,
+            render_interval_s: 86_400,
         }
     }
 }
 
 impl MonitorConfig {
+    /// The rendered view's browser as configured (`None`: off, or no browser installed).
+    pub fn renderer(&self, fetcher: wangan_monitor::fetch::Fetcher) -> Option<wangan_monitor::render::Renderer> {
+        let executable = match self.render.trim() {
+            "off" | "false" | "" => return None,
+            "auto" => None,
+            path => Some(PathBuf::from(path)),
+        };
+        let config = wangan_monitor::render::RenderConfig {
+            executable,
+            tabs: self.render_tabs.clamp(1, 16),
+            timeout: std::time::Duration::from_secs(self.render_timeout_s.clamp(3, 300)),
+            ..Default::default()
+        };
+        wangan_monitor::render::Renderer::new(config, fetcher)
+    }
+
     /// The fetcher's settings under `network`.
     pub fn fetch_config(
         &self,

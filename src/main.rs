@@ -380,6 +380,7 @@ async fn check_url(
     let mut checker =
         Checker::new(fetch, std::sync::Arc::new(cfg.monitor.dictionary()?)).map_err(|e| anyhow::anyhow!(e))?;
     checker.own = std::sync::Arc::new(wangan_monitor::analyze::content::Own::new(&cfg.institution.domains));
+    checker.renderer = cfg.monitor.renderer(checker.fetcher.clone()).map(std::sync::Arc::new);
     let mut target = Target::new(parsed);
     target.icp_registered = icp.to_owned();
     target.probe_exposure = !no_exposure;
@@ -410,6 +411,11 @@ fn monitor_engine(
         .map_err(|e| anyhow::anyhow!(e))?;
     checker.slow_ms = m.slow_ms;
     checker.own = std::sync::Arc::new(wangan_monitor::analyze::content::Own::new(&cfg.institution.domains));
+    checker.renderer = m.renderer(checker.fetcher.clone()).map(std::sync::Arc::new);
+    match &checker.renderer {
+        Some(r) => tracing::info!(browser = %r.executable().display(), tabs = r.config.tabs, "rendered view on"),
+        None => tracing::info!("rendered view off (no chromium, or [monitor] render = \"off\")"),
+    }
     let config = wangan_monitor::engine::EngineConfig {
         concurrency: m.concurrency.max(1),
         failures_before_down: m.failures_before_down.max(1),
@@ -418,6 +424,7 @@ fn monitor_engine(
         exposure_interval: chrono::Duration::seconds(i64::try_from(m.exposure_interval_s).unwrap_or(i64::MAX / 1000)),
         views: wangan_monitor::views::views(&m.spiders),
         views_interval: chrono::Duration::seconds(i64::try_from(m.views_interval_s.max(60)).unwrap_or(3600)),
+        render_interval: chrono::Duration::seconds(i64::try_from(m.render_interval_s.max(600)).unwrap_or(86_400)),
         ..Default::default()
     };
     Ok(wangan_monitor::engine::Engine::new(store, checker, config))

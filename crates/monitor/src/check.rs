@@ -47,6 +47,8 @@ pub struct Target {
     pub previous_simhash: Option<u64>,
     /// Render the page in the browser this time (when the checker has one).
     pub render_due: bool,
+    /// Wait for a free tab (else, all busy, the page is not rendered this time).
+    pub render_wait: bool,
 }
 
 impl Target {
@@ -67,6 +69,7 @@ impl Target {
             previous_text: None,
             previous_simhash: None,
             render_due: true,
+            render_wait: true,
         }
     }
 
@@ -319,7 +322,7 @@ impl Checker {
                 && target.render_due
                 && let Some(renderer) = &self.renderer
             {
-                match renderer.render(url, Some(&fetched)).await {
+                match renderer.render(url, Some(&fetched), target.render_wait).await {
                     Ok(rendered) => {
                         let summary = json!({
                             "elapsed_ms": rendered.elapsed_ms, "requests": rendered.requests,
@@ -512,6 +515,20 @@ pub fn render_text(r: &Report) -> String {
     }
     if !r.views_run.is_empty() {
         s.push_str(&format!("  视角 / views: 已比对 {} 个 ({})\n", r.views_run.len(), r.views_run.join(", ")));
+    }
+    match (&r.rendered, &r.render_error) {
+        (Some(x), _) => s.push_str(&format!(
+            "  渲染 / rendered: {} ms, {} 个请求 / requests{}\n",
+            x.elapsed_ms,
+            x.requests,
+            if x.blocked.is_empty() {
+                String::new()
+            } else {
+                format!(", 按网络策略拦截 / blocked by [network]: {}", x.blocked.join(" "))
+            }
+        )),
+        (None, Some(e)) => s.push_str(&format!("  渲染失败 / render failed: {e}\n")),
+        (None, None) => {}
     }
     if r.findings.is_empty() {
         s.push_str("  未发现问题 / no findings\n");

@@ -40,6 +40,10 @@ pub struct EngineConfig {
     /// one at once when the page's text changes).
     pub views: Vec<crate::views::View>,
     pub views_interval: chrono::Duration,
+    /// How often each page is rendered in the browser (when the checker
+    /// has one); pages whose scripts static decoding cannot clear, every
+    /// `views_interval`.
+    pub render_interval: chrono::Duration,
 }
 
 impl Default for EngineConfig {
@@ -56,6 +60,7 @@ impl Default for EngineConfig {
             sync_interval: Duration::from_secs(60),
             views: crate::views::views(&crate::views::default_spiders()),
             views_interval: chrono::Duration::hours(1),
+            render_interval: chrono::Duration::days(1),
         }
     }
 }
@@ -218,9 +223,17 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
     }
 }
 
+/// The subjects of the rendered view's findings start so.
+use crate::analyze::rendered::SUBJECT_PREFIX as RENDERED;
+
 /// Where a page's views stand, in memory (after a restart the turns start again).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct ViewTurn {
+    /// When the page is next rendered (`None`: at the first free tab).
+    render_next: Option<DateTime<Utc>>,
+    /// The rendered view's findings, carried by every check until the next
+    /// render says otherwise (a page is rendered daily, checked every minutes).
+    rendered: Vec<crate::finding::Finding>,
     last: Option<DateTime<Utc>>,
     /// The view whose turn it is (kept while it shows something, so that its finding stays open until it stops).
     next: usize,
@@ -245,16 +258,39 @@ impl Engine {
             return;
         }
         let turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let turn = turns.get(&id).copied().unwrap_or_default();
+        let turn = turns.get(&id).cloned().unwrap_or_default();
         target.views = vec![self.config.views[turn.next % self.config.views.len()].clone()];
         target.views_due = due_for(turn.last, now, self.config.views_interval);
         target.previous_text = turn.text;
         target.previous_simhash = turn.simhash;
     }
 
-    fn after_views(&self, id: i64, report: &Report) {
+    /// Whether this check renders the page: when its time has come, and only on a free tab.
+    fn plan_render(&self, id: i64, now: DateTime<Utc>, target: &mut Target) {
+        target.render_wait = false;
+        target.render_due = self.checker.renderer.is_some() && target.checks.contains(&Check::HiddenLinks) && {
+            let turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            turns.get(&id).and_then(|t| t.render_next).is_none_or(|next| now >= next)
+        };
+    }
+
+    fn after_views(&self, id: i64, report: &mut Report) {
         let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let turn = turns.entry(id).or_default();
+        if report.rendered.is_some() {
+            let every = if report.unclear { self.config.views_interval } else { self.config.render_interval };
+            turn.render_next = Some(report.checked_at + every);
+            turn.rendered =
+                report.findings.iter().filter(|f| f.subject.starts_with(RENDERED)).cloned().collect();
+        } else {
+            if report.render_error.as_deref().is_some_and(|e| e != crate::render::BUSY) {
+                // A page the browser could not render is tried again later, not at every check.
+                turn.render_next = Some(report.checked_at + self.config.views_interval);
+            }
+            if report.page.is_some() {
+                report.findings.extend(turn.rendered.iter().cloned());
+            }
+        }
         if report.text_hash.is_some() {
             turn.text = report.text_hash;
         }
@@ -283,13 +319,14 @@ impl Engine {
             Err(e) => return bad_url(&due, now, &e),
         };
         self.plan_views(due.id, now, &mut target);
+        self.plan_render(due.id, now, &mut target);
         let baseline = due
             .fingerprint
             .as_deref()
             .and_then(|j| serde_json::from_str::<Fingerprint>(j).ok())
             .map(|fingerprint| Baseline { fingerprint, text: Vec::new() });
         let mut report = self.checker.run(&target, baseline.as_ref(), now).await;
-        self.after_views(due.id, &report);
+        self.after_views(due.id, &mut report);
         // Tampering found: load the baseline's text once, for the removed lines of the diff.
         if let (Some(b), Some(id), Some(page)) = (&baseline, due.baseline_id, &report.page)
             && report.findings.iter().any(|f| f.check == Check::Tamper && f.severity >= Severity::High)

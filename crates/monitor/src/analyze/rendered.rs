@@ -55,6 +55,9 @@ pub fn delta(seen: &Page, mut rendered: Page) -> Page {
     rendered
 }
 
+/// The subjects of the rendered view's findings start so.
+pub const SUBJECT_PREFIX: &str = "rendered:";
+
 /// The findings of the rendered view that the static analysis (`static_found`)
 /// did not already make, each naming the view. Their subjects start with
 /// `rendered:` so they stand apart from the static findings of the same kind.
@@ -71,7 +74,7 @@ pub fn check(
     let mut out = content::check(&new, base, dict, None, own);
     out.retain(|f| !static_found.iter().any(|s| s.subject == f.subject && s.severity >= f.severity));
     for f in &mut out {
-        f.subject = format!("rendered:{}", f.subject);
+        f.subject = format!("{SUBJECT_PREFIX}{}", f.subject);
         f.summary = format!("浏览器渲染后可见：{}", f.summary);
         if let Some(e) = f.evidence.as_object_mut() {
             e.insert("view".into(), json!("rendered"));

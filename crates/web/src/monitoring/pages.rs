@@ -62,6 +62,30 @@ struct WallPage {
     all_units: Vec<UnitView>,
     can_manage: bool,
     draft: NewMonitorForm,
+    /// Whether pages are rendered in a browser, in a sentence.
+    rendering: String,
+    rendering_on: bool,
+}
+
+/// The rendered view's state in words (on this node).
+async fn rendering(s: &AppState, ctx: &Ctx) -> (String, bool) {
+    let Some(r) = s.checker.as_ref().and_then(|c| c.renderer.as_ref()) else {
+        return (ctx.t("monitor.render_off").to_owned(), false);
+    };
+    let st = r.status().await;
+    let mb = |b: u64| (b >> 20).to_string();
+    let line = ctx.m.fmt(
+        "monitor.render_on",
+        &[
+            ("browser", st.browser.as_deref().unwrap_or("")),
+            ("tabs", &st.tabs.to_string()),
+            ("pages", &st.pages.to_string()),
+            ("blocked", &st.blocked.to_string()),
+            ("rss", &mb(st.rss)),
+            ("peak", &mb(st.peak_rss)),
+        ],
+    );
+    (line, true)
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -104,7 +128,10 @@ async fn wall_page(
         ],
     );
     let pager = Pager::new(&ctx.m, &page, &base);
+    let (rendering, rendering_on) = rendering(s, &ctx).await;
     Ok(WallPage {
+        rendering,
+        rendering_on,
         ctx,
         pager,
         page,

@@ -59,6 +59,21 @@ pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMa
     out.push_str(&format!("wangan_http_request_duration_seconds_count {total}\n"));
     out.push_str("# HELP wangan_http_requests_in_flight Requests being served now.\n# TYPE wangan_http_requests_in_flight gauge\n");
     out.push_str(&format!("wangan_http_requests_in_flight {}\n", m.in_flight.load(Ordering::Relaxed)));
+    // The rendered view's browser: on or off, pages, and its memory.
+    let render = match state.checker.as_ref().and_then(|c| c.renderer.as_ref()) {
+        Some(r) => r.status().await,
+        None => wangan_monitor::render::RenderStatus::default(),
+    };
+    out.push_str("# HELP wangan_render_enabled Whether pages are rendered in headless Chromium on this node.\n# TYPE wangan_render_enabled gauge\n");
+    out.push_str(&format!("wangan_render_enabled {}\n", u8::from(render.enabled)));
+    out.push_str("# HELP wangan_render_pages_total Pages rendered, and renders that failed.\n# TYPE wangan_render_pages_total counter\n");
+    out.push_str(&format!("wangan_render_pages_total{{result=\"ok\"}} {}\n", render.pages));
+    out.push_str(&format!("wangan_render_pages_total{{result=\"failed\"}} {}\n", render.failures));
+    out.push_str("# HELP wangan_render_blocked_total Browser requests refused by the network policy.\n# TYPE wangan_render_blocked_total counter\n");
+    out.push_str(&format!("wangan_render_blocked_total {}\n", render.blocked));
+    out.push_str("# HELP wangan_render_rss_bytes Resident memory of the browser's processes (now, and the peak).\n# TYPE wangan_render_rss_bytes gauge\n");
+    out.push_str(&format!("wangan_render_rss_bytes{{at=\"now\"}} {}\n", render.rss));
+    out.push_str(&format!("wangan_render_rss_bytes{{at=\"peak\"}} {}\n", render.peak_rss));
     // The outbox, so a dead channel shows on the operators' board, not only on /deliveries.
     if let Ok(counts) = wangan_core::notify::service::outbox_counts(&state.store).await {
         out.push_str("# HELP wangan_notifications Notification messages in the outbox, by status.\n");
