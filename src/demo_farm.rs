@@ -44,6 +44,8 @@ pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
             "contest" => site.plant = Plant::ScriptBase64,
             "math" => site.cloak = Some(Cloak::SpiderSpam),
             "bwc" => site.plant = Plant::GamblingWarning,
+            // Links a script builds at run time: only the rendered view (with chromium) finds them.
+            "ee" => site.plant = Plant::ScriptBuilt,
             "lib" => site.git_exposed = true,
             "job" => site.cert = Cert::ExpiresSoon,
             "old-portal" => site.cert = Cert::Expired,

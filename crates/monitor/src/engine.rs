@@ -280,8 +280,7 @@ impl Engine {
         if report.rendered.is_some() {
             let every = if report.unclear { self.config.views_interval } else { self.config.render_interval };
             turn.render_next = Some(report.checked_at + every);
-            turn.rendered =
-                report.findings.iter().filter(|f| f.subject.starts_with(RENDERED)).cloned().collect();
+            turn.rendered = report.findings.iter().filter(|f| f.subject.starts_with(RENDERED)).cloned().collect();
         } else {
             if report.render_error.as_deref().is_some_and(|e| e != crate::render::BUSY) {
                 // A page the browser could not render is tried again later, not at every check.

@@ -75,10 +75,10 @@ impl Default for RenderConfig {
             executable: None,
             tabs: 2,
             timeout: Duration::from_secs(20),
-            settle: Duration::from_millis(800),
+            settle: Duration::from_millis(500),
             max_requests: 150,
             recycle_after: 500,
-            max_rss: 450 << 20,
+            max_rss: 360 << 20,
         }
     }
 }
@@ -350,7 +350,7 @@ impl Renderer {
     ) -> Result<(Rendered, u32), String> {
         let page = running.browser.new_page("about:blank").await.map_err(|e| format!("新建标签页失败：{e}"))?;
         let outcome = self.drive(&page, url, document).await;
-        // Whatever happened, the tab is closed.
+        // Whatever happened, the tab is closed (a fresh one per page: nothing carries over).
         let _ = page.close().await;
         outcome
     }
@@ -506,29 +506,36 @@ async fn answer(
     let _ = page.execute(fulfil).await;
 }
 
-/// The resident memory of a process and all its descendants (bytes), from `/proc`.
+/// A process's proportional share of memory (bytes): its own pages, and
+/// shared pages divided among the processes sharing them — so a browser's
+/// processes, which share most of their code, add up to what they really use.
+fn pss(pid: u32) -> u64 {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else { return 0 };
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The memory of a process and all its descendants (bytes, by proportional
+/// share), from `/proc`.
 pub fn tree_rss(root: u32) -> u64 {
     let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
-    // pid → (parent, resident bytes)
-    let mut procs: std::collections::HashMap<u32, (u32, u64)> = std::collections::HashMap::new();
+    // pid → parent
+    let mut procs: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
     for entry in dir.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
         // The command name may hold spaces and parentheses: the fields follow the last ')'.
         let Some((_, rest)) = stat.rsplit_once(')') else { continue };
         let ppid = rest.split_whitespace().nth(1).and_then(|f| f.parse::<u32>().ok()).unwrap_or(0);
-        // statm's second field: resident pages.
-        let pages = std::fs::read_to_string(format!("/proc/{pid}/statm"))
-            .ok()
-            .and_then(|s| s.split_whitespace().nth(1).and_then(|f| f.parse::<u64>().ok()))
-            .unwrap_or(0);
-        procs.insert(pid, (ppid, pages * 4096));
+        procs.insert(pid, ppid);
     }
     let mut tree = vec![root];
     let mut total = 0;
     while let Some(pid) = tree.pop() {
-        total += procs.get(&pid).map_or(0, |p| p.1);
-        tree.extend(procs.iter().filter(|(_, (ppid, _))| *ppid == pid).map(|(child, _)| *child));
+        total += pss(pid);
+        tree.extend(procs.iter().filter(|(_, ppid)| **ppid == pid).map(|(child, _)| *child));
     }
     total
 }
