@@ -88,6 +88,63 @@ async fn spider_views_find_cloaking_and_keep_it_until_it_stops() {
     assert_eq!(resolved["total"], 1, "{resolved}");
 }
 
+/// Wait until the engine's background renders are done (at most 60 s).
+async fn renders_done(m: &Monitored) {
+    for _ in 0..600 {
+        if m.engine.renders_pending() == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("renders still pending after 60 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rendered_view_runs_beside_the_checks_and_its_findings_stand_until_the_next_render() {
+    let Some(m) = spawn_monitored_rendering().await else { return };
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    m.farm.update(HOST, |s| s.plant = Plant::ScriptBuilt);
+    let rendered = |f: &Value| open_subjects(f).into_iter().filter(|s| s.starts_with("hidden_links:rendered:")).count();
+
+    // The check is recorded at once; the browser renders beside it.
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert_eq!(rendered(&f), 0, "{f}");
+    renders_done(&m).await;
+    // The next check carries what the render found: a critical hidden link only a browser sees.
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(rendered(&f) >= 1, "{f}");
+    let link = f["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["subject"].as_str().is_some_and(|s| s.starts_with("rendered:hidden_link:")))
+        .unwrap();
+    assert_eq!(link["severity"], "critical");
+    assert_eq!(link["evidence"]["view"], "rendered");
+    // Checks in between keep it open (no render is due yet).
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    assert_eq!(m.engine.renders_pending(), 0, "not rendered again before its time");
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(rendered(&f) >= 1, "{f}");
+
+    // Cleaned up: the next render (an hour on: the page's scripts were unclear) clears it.
+    m.farm.update(HOST, |s| s.plant = Plant::Clean);
+    m.clock.advance(chrono::Duration::hours(1));
+    m.engine.run_once().await.unwrap();
+    renders_done(&m).await;
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert_eq!(rendered(&f), 0, "{f}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_follows_a_changing_site() {
     let m = spawn_monitored().await;

@@ -137,10 +137,32 @@ pub async fn monitor_checker(farm: &wangan_monitor::farm::Farm) -> wangan_monito
 }
 
 pub async fn spawn_monitored() -> Monitored {
-    let clock = std::sync::Arc::new(wangan_core::FixedClock::new(chrono::Utc::now()));
-    let db = std::sync::Arc::new(TestDb::fresh().await);
     let farm = wangan_monitor::farm::Farm::start(&["university.example", "farm.test"]).await.expect("farm");
     let checker = monitor_checker(&farm).await;
+    monitored(farm, checker).await
+}
+
+/// `spawn_monitored` with the rendered view (headless Chromium), or `None`
+/// when no browser is installed (a failure under `WANGAN_REQUIRE_BROWSER`).
+pub async fn spawn_monitored_rendering() -> Option<Monitored> {
+    let farm = wangan_monitor::farm::Farm::start(&["university.example", "farm.test"]).await.expect("farm");
+    let mut checker = monitor_checker(&farm).await;
+    let config = wangan_monitor::render::RenderConfig::default();
+    let Some(renderer) = wangan_monitor::render::Renderer::new(config, checker.fetcher.clone()) else {
+        assert!(
+            std::env::var("WANGAN_REQUIRE_BROWSER").is_err(),
+            "WANGAN_REQUIRE_BROWSER is set but no chromium is installed"
+        );
+        eprintln!("skipped: chromium is not installed (apt-get install chromium), the rendered view is not tested");
+        return None;
+    };
+    checker.renderer = Some(std::sync::Arc::new(renderer));
+    Some(monitored(farm, checker).await)
+}
+
+async fn monitored(farm: wangan_monitor::farm::Farm, checker: wangan_monitor::check::Checker) -> Monitored {
+    let clock = std::sync::Arc::new(wangan_core::FixedClock::new(chrono::Utc::now()));
+    let db = std::sync::Arc::new(TestDb::fresh().await);
     let app = spawn_full(db, clock.clone(), Some(checker.clone())).await;
     let engine = wangan_monitor::engine::Engine::new(
         app.store.clone(),

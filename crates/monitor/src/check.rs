@@ -45,10 +45,9 @@ pub struct Target {
     /// The plain page's text hash and SimHash at the last check (engine memory).
     pub previous_text: Option<u64>,
     pub previous_simhash: Option<u64>,
-    /// Render the page in the browser this time (when the checker has one).
+    /// Render the page in the browser within this check (when the checker
+    /// has a browser; the engine renders apart from its checks instead).
     pub render_due: bool,
-    /// Wait for a free tab (else, all busy, the page is not rendered this time).
-    pub render_wait: bool,
 }
 
 impl Target {
@@ -69,7 +68,6 @@ impl Target {
             previous_text: None,
             previous_simhash: None,
             render_due: true,
-            render_wait: true,
         }
     }
 
@@ -318,29 +316,10 @@ impl Checker {
                 }
             }
             report.unclear = content::unclear(&page);
-            if target.wants(Check::HiddenLinks)
-                && target.render_due
-                && let Some(renderer) = &self.renderer
-            {
-                match renderer.render(url, Some(&fetched), target.render_wait).await {
-                    Ok(rendered) => {
-                        let summary = json!({
-                            "elapsed_ms": rendered.elapsed_ms, "requests": rendered.requests,
-                            "blocked": rendered.blocked, "final_url": rendered.final_url,
-                        });
-                        let seen = html::parse(&rendered.html, &target.exclude);
-                        let base = Url::parse(&rendered.final_url).unwrap_or_else(|_| url.clone());
-                        views_found.extend(analyze::rendered::check(
-                            &page,
-                            seen,
-                            &base,
-                            &self.dictionary,
-                            &self.own,
-                            &content_found,
-                            &summary,
-                        ));
-                        let mut rendered = rendered;
-                        rendered.html = String::new();
+            if target.wants(Check::HiddenLinks) && target.render_due && self.renderer.is_some() {
+                match self.rendered_view(url, Some(&fetched), &page, &content_found, &target.exclude).await {
+                    Ok((rendered, found)) => {
+                        views_found.extend(found);
                         report.rendered = Some(rendered);
                     }
                     Err(e) => report.render_error = Some(e),
@@ -406,6 +385,29 @@ impl Checker {
             report.findings.extend(self.exposure(&target.url).await);
         }
         report
+    }
+
+    /// Render `url` in the browser and judge what it shows beyond `page`
+    /// (the fetched page) and `static_found` (its findings). `document`:
+    /// the fetched response, answered to the browser from memory.
+    pub async fn rendered_view(
+        &self,
+        url: &Url,
+        document: Option<&crate::fetch::Fetched>,
+        page: &html::Page,
+        static_found: &[Finding],
+        exclude: &[String],
+    ) -> Result<(crate::render::Rendered, Vec<Finding>), String> {
+        let renderer = self.renderer.as_ref().ok_or_else(|| "rendering is off".to_owned())?;
+        let mut rendered = renderer.render(url, document).await?;
+        let summary = json!({
+            "elapsed_ms": rendered.elapsed_ms, "requests": rendered.requests,
+            "blocked": rendered.blocked, "final_url": rendered.final_url,
+        });
+        let seen = html::parse(&std::mem::take(&mut rendered.html), exclude);
+        let base = Url::parse(&rendered.final_url).unwrap_or_else(|_| url.clone());
+        let found = analyze::rendered::check(page, seen, &base, &self.dictionary, &self.own, static_found, &summary);
+        Ok((rendered, found))
     }
 
     /// Fetch the page as `view` sees it and compare with the plain visit.

@@ -91,6 +91,8 @@ pub struct Engine {
     config: Arc<EngineConfig>,
     pub stats: Arc<Stats>,
     turns: Arc<std::sync::Mutex<std::collections::HashMap<i64, ViewTurn>>>,
+    /// Renders queued or running.
+    rendering: Arc<AtomicUsize>,
 }
 
 fn parse_checks(s: &str) -> Vec<Check> {
@@ -249,6 +251,7 @@ impl Engine {
             config: Arc::new(config),
             stats: Arc::new(Stats::default()),
             turns: Arc::new(std::sync::Mutex::new(std::collections::HashMap::new())),
+            rendering: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -265,30 +268,59 @@ impl Engine {
         target.previous_simhash = turn.simhash;
     }
 
-    /// Whether this check renders the page: when its time has come, and only on a free tab.
-    fn plan_render(&self, id: i64, now: DateTime<Utc>, target: &mut Target) {
-        target.render_wait = false;
-        target.render_due = self.checker.renderer.is_some() && target.checks.contains(&Check::HiddenLinks) && {
+    /// Whether the page's render is due (its time has come, none in flight).
+    fn render_due(&self, id: i64, now: DateTime<Utc>, target: &Target) -> bool {
+        self.checker.renderer.is_some() && target.checks.contains(&Check::HiddenLinks) && {
             let turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             turns.get(&id).and_then(|t| t.render_next).is_none_or(|next| now >= next)
-        };
+        }
+    }
+
+    /// Render the checked page in the background: the check is recorded
+    /// now, without waiting for the browser, and the render's findings are
+    /// carried by the next checks. At most four renders a tab wait for a
+    /// tab; a page that finds the queue full stays due.
+    fn render_later(&self, id: i64, target: &Target, report: &Report) {
+        let (Some(renderer), Some(page)) = (&self.checker.renderer, &report.page) else { return };
+        let limit = renderer.config.tabs.max(1) * 4;
+        if self.rendering.fetch_add(1, Ordering::SeqCst) >= limit {
+            self.rendering.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        let url = report.final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| target.url.clone());
+        let static_found: Vec<crate::finding::Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.check == Check::HiddenLinks && !f.subject.starts_with(RENDERED))
+            .cloned()
+            .collect();
+        let (page, exclude, unclear) = (page.clone(), target.exclude.clone(), report.unclear);
+        // Not due again while this one is queued or running (nor soon after it failed).
+        self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(id).or_default().render_next =
+            Some(report.checked_at + self.config.views_interval);
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let result = engine.checker.rendered_view(&url, None, &page, &static_found, &exclude).await;
+            engine.rendering.fetch_sub(1, Ordering::SeqCst);
+            match result {
+                Ok((_, found)) => {
+                    let every = if unclear { engine.config.views_interval } else { engine.config.render_interval };
+                    let mut turns = engine.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let turn = turns.entry(id).or_default();
+                    turn.render_next = Some(engine.store.now() + every);
+                    turn.rendered = found;
+                }
+                Err(e) => tracing::debug!(monitor = id, error = %e, "render failed; tried again later"),
+            }
+        });
     }
 
     fn after_views(&self, id: i64, report: &mut Report) {
         let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let turn = turns.entry(id).or_default();
-        if report.rendered.is_some() {
-            let every = if report.unclear { self.config.views_interval } else { self.config.render_interval };
-            turn.render_next = Some(report.checked_at + every);
-            turn.rendered = report.findings.iter().filter(|f| f.subject.starts_with(RENDERED)).cloned().collect();
-        } else {
-            if report.render_error.as_deref().is_some_and(|e| e != crate::render::BUSY) {
-                // A page the browser could not render is tried again later, not at every check.
-                turn.render_next = Some(report.checked_at + self.config.views_interval);
-            }
-            if report.page.is_some() {
-                report.findings.extend(turn.rendered.iter().cloned());
-            }
+        // The last render's findings stand until the next render.
+        if report.page.is_some() {
+            report.findings.extend(turn.rendered.iter().cloned());
         }
         if report.text_hash.is_some() {
             turn.text = report.text_hash;
@@ -306,6 +338,11 @@ impl Engine {
         &self.store
     }
 
+    /// Renders queued or running in the background.
+    pub fn renders_pending(&self) -> usize {
+        self.rendering.load(Ordering::SeqCst)
+    }
+
     pub fn checker(&self) -> &Checker {
         &self.checker
     }
@@ -318,7 +355,9 @@ impl Engine {
             Err(e) => return bad_url(&due, now, &e),
         };
         self.plan_views(due.id, now, &mut target);
-        self.plan_render(due.id, now, &mut target);
+        // The engine renders apart from the check (`render_later`).
+        target.render_due = false;
+        let render_due = self.render_due(due.id, now, &target);
         let baseline = due
             .fingerprint
             .as_deref()
@@ -326,6 +365,9 @@ impl Engine {
             .map(|fingerprint| Baseline { fingerprint, text: Vec::new() });
         let mut report = self.checker.run(&target, baseline.as_ref(), now).await;
         self.after_views(due.id, &mut report);
+        if render_due {
+            self.render_later(due.id, &target, &report);
+        }
         // Tampering found: load the baseline's text once, for the removed lines of the diff.
         if let (Some(b), Some(id), Some(page)) = (&baseline, due.baseline_id, &report.page)
             && report.findings.iter().any(|f| f.check == Check::Tamper && f.severity >= Severity::High)

@@ -42,9 +42,6 @@ use crate::fetch::{FetchError, Fetched, Fetcher};
 pub const BROWSER_UA: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
 
-/// The answer of `render` when every tab is busy and the caller would not wait.
-pub const BUSY: &str = "busy";
-
 const EXTRACT_JS: &str = include_str!("extract.js");
 
 /// How rendering behaves (`[monitor] render_*`).
@@ -78,7 +75,7 @@ impl Default for RenderConfig {
             settle: Duration::from_millis(500),
             max_requests: 150,
             recycle_after: 500,
-            max_rss: 360 << 20,
+            max_rss: 450 << 20,
         }
     }
 }
@@ -208,17 +205,11 @@ impl Renderer {
         }
     }
 
-    /// Render `url`. `document` is the page as the plain check fetched it
-    /// (answered to the browser from memory, so the site is not asked twice).
-    /// With `wait` false, a page finds every tab busy is not rendered
-    /// (`Err(BUSY)`): the engine renders with the tabs' spare time and never
-    /// holds a check back for them.
-    pub async fn render(&self, url: &Url, document: Option<&Fetched>, wait: bool) -> Result<Rendered, String> {
-        let _tab = if wait {
-            self.tabs.acquire().await.map_err(|_| "renderer closed".to_owned())?
-        } else {
-            self.tabs.try_acquire().map_err(|_| BUSY.to_owned())?
-        };
+    /// Render `url` on the first free tab. `document` is the page as the
+    /// plain check fetched it (answered to the browser from memory, so the
+    /// site is not asked twice).
+    pub async fn render(&self, url: &Url, document: Option<&Fetched>) -> Result<Rendered, String> {
+        let _tab = self.tabs.acquire().await.map_err(|_| "renderer closed".to_owned())?;
         let running = self.browser().await?;
         let start = Instant::now();
         let result = tokio::time::timeout(self.config.timeout, self.render_in(&running, url, document)).await;
