@@ -375,7 +375,15 @@ impl MonitorConfig {
         let executable = match self.render.trim() {
             "off" | "false" | "" => return None,
             "auto" => None,
-            path => Some(PathBuf::from(path)),
+            path => {
+                if !std::path::Path::new(path).is_file() {
+                    tracing::warn!(
+                        browser = path,
+                        "[monitor] render names a browser that does not exist: rendering is off"
+                    );
+                }
+                Some(PathBuf::from(path))
+            }
         };
         let config = wangan_monitor::render::RenderConfig {
             executable,

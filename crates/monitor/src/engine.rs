@@ -225,7 +225,6 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
     }
 }
 
-/// The subjects of the rendered view's findings start so.
 use crate::analyze::rendered::SUBJECT_PREFIX as RENDERED;
 
 /// Where a page's views stand, in memory (after a restart the turns start again).
@@ -261,11 +260,12 @@ impl Engine {
             return;
         }
         let turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let turn = turns.get(&id).cloned().unwrap_or_default();
-        target.views = vec![self.config.views[turn.next % self.config.views.len()].clone()];
-        target.views_due = due_for(turn.last, now, self.config.views_interval);
-        target.previous_text = turn.text;
-        target.previous_simhash = turn.simhash;
+        let turn = turns.get(&id);
+        let next = turn.map_or(0, |t| t.next);
+        target.views = vec![self.config.views[next % self.config.views.len()].clone()];
+        target.views_due = due_for(turn.and_then(|t| t.last), now, self.config.views_interval);
+        target.previous_text = turn.and_then(|t| t.text);
+        target.previous_simhash = turn.and_then(|t| t.simhash);
     }
 
     /// Whether the page's render is due (its time has come, none in flight).

@@ -109,6 +109,8 @@ pub struct Rendered {
     pub requests: u32,
     /// Requests the network policy refused (the URLs, at most 20).
     pub blocked: Vec<String>,
+    /// How many the policy refused (all of them).
+    pub blocked_total: u32,
     /// Images, media and fonts not fetched.
     pub skipped: u32,
     pub elapsed_ms: u64,
@@ -190,7 +192,7 @@ impl Renderer {
 
     pub async fn status(&self) -> RenderStatus {
         let rss = match self.running.read().await.as_ref() {
-            Some(r) => r.pid.map(tree_rss).unwrap_or(0),
+            Some(r) => r.pid.map(tree_memory).unwrap_or(0),
             None => 0,
         };
         RenderStatus {
@@ -213,21 +215,24 @@ impl Renderer {
         let running = self.browser().await?;
         let start = Instant::now();
         let result = tokio::time::timeout(self.config.timeout, self.render_in(&running, url, document)).await;
+        // A render cut off by the time limit leaves its tab open (the future that
+        // would close it is dropped): the browser is then started afresh.
+        let timed_out = result.is_err();
         let result = match result {
             Ok(r) => r,
             Err(_) => Err(format!("渲染超时（{} 秒）", self.config.timeout.as_secs())),
         };
-        let rss = running.pid.map(tree_rss).unwrap_or(0);
+        let rss = running.pid.map(tree_memory).unwrap_or(0);
         self.peak_rss.fetch_max(rss, Ordering::Relaxed);
         let done = running.pages.fetch_add(1, Ordering::Relaxed) + 1;
-        if done >= self.config.recycle_after || rss > self.config.max_rss || result.is_err() {
+        if done >= self.config.recycle_after || rss > self.config.max_rss || timed_out {
             // Started afresh for the next page (after the tabs in use are done with it).
             self.retire(&running).await;
         }
         match result {
-            Ok((mut r, blocked)) => {
+            Ok(mut r) => {
                 self.pages.fetch_add(1, Ordering::Relaxed);
-                self.blocked.fetch_add(u64::from(blocked), Ordering::Relaxed);
+                self.blocked.fetch_add(u64::from(r.blocked_total), Ordering::Relaxed);
                 r.elapsed_ms = start.elapsed().as_millis() as u64;
                 r.rss = rss;
                 Ok(r)
@@ -333,12 +338,7 @@ impl Renderer {
         Ok(Running { browser, pid, pages: AtomicU32::new(0), handler, profile })
     }
 
-    async fn render_in(
-        &self,
-        running: &Running,
-        url: &Url,
-        document: Option<&Fetched>,
-    ) -> Result<(Rendered, u32), String> {
+    async fn render_in(&self, running: &Running, url: &Url, document: Option<&Fetched>) -> Result<Rendered, String> {
         let page = running.browser.new_page("about:blank").await.map_err(|e| format!("新建标签页失败：{e}"))?;
         let outcome = self.drive(&page, url, document).await;
         // Whatever happened, the tab is closed (a fresh one per page: nothing carries over).
@@ -346,7 +346,7 @@ impl Renderer {
         outcome
     }
 
-    async fn drive(&self, page: &Page, url: &Url, document: Option<&Fetched>) -> Result<(Rendered, u32), String> {
+    async fn drive(&self, page: &Page, url: &Url, document: Option<&Fetched>) -> Result<Rendered, String> {
         let e = |what: &str| {
             let what = what.to_owned();
             move |err: chromiumoxide::error::CdpError| format!("{what}：{err}")
@@ -354,7 +354,9 @@ impl Renderer {
         page.set_user_agent(SetUserAgentOverrideParams::new(BROWSER_UA)).await.map_err(e("设置 User-Agent"))?;
         let mut paused = page.event_listener::<EventRequestPaused>().await.map_err(e("拦截请求"))?;
         let answers = Arc::new(Answers::default());
-        let document = document.filter(|d| d.final_url == *url || d.url == *url).map(|d| Arc::new(d.clone()));
+        // The fetched page stands in for the document only when it was not
+        // redirected (else the browser must follow the redirect itself).
+        let document = document.filter(|d| d.url == *url && d.redirects.is_empty()).map(|d| Arc::new(d.clone()));
         let answering = {
             let page = page.clone();
             let answers = Arc::clone(&answers);
@@ -389,20 +391,16 @@ impl Renderer {
         answering.abort();
         let html = outcome?;
         let final_url = page.url().await.ok().flatten().unwrap_or_else(|| url.to_string());
-        let blocked = answers.blocked_urls();
-        let blocked_count = answers.blocked.load(Ordering::Relaxed);
-        Ok((
-            Rendered {
-                html,
-                final_url,
-                requests: answers.requests.load(Ordering::Relaxed),
-                blocked,
-                skipped: answers.skipped.load(Ordering::Relaxed),
-                elapsed_ms: 0,
-                rss: 0,
-            },
-            blocked_count,
-        ))
+        Ok(Rendered {
+            html,
+            final_url,
+            requests: answers.requests.load(Ordering::Relaxed),
+            blocked: answers.blocked_urls(),
+            blocked_total: answers.blocked.load(Ordering::Relaxed),
+            skipped: answers.skipped.load(Ordering::Relaxed),
+            elapsed_ms: 0,
+            rss: 0,
+        })
     }
 }
 
@@ -510,7 +508,7 @@ fn pss(pid: u32) -> u64 {
 
 /// The memory of a process and all its descendants (bytes, by proportional
 /// share), from `/proc`.
-pub fn tree_rss(root: u32) -> u64 {
+pub fn tree_memory(root: u32) -> u64 {
     let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
     // pid → parent
     let mut procs: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
@@ -655,8 +653,8 @@ mod tests {
 
     #[test]
     fn this_process_has_memory_and_a_missing_one_none() {
-        assert!(tree_rss(std::process::id()) > 1 << 20);
-        assert_eq!(tree_rss(u32::MAX - 7), 0);
+        assert!(tree_memory(std::process::id()) > 1 << 20);
+        assert_eq!(tree_memory(u32::MAX - 7), 0);
     }
 
     #[test]
