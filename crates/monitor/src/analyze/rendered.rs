@@ -14,7 +14,7 @@ use url::Url;
 use super::content::{self, Own};
 use super::html::Page;
 use super::keywords::Dictionary;
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingCode};
 
 /// The part of `rendered` that `seen` (the fetched page, with what static
 /// decoding wrote) did not hold: new text blocks, hidden elements with new
@@ -75,7 +75,15 @@ pub fn check(
     out.retain(|f| !static_found.iter().any(|s| s.subject == f.subject && s.severity >= f.severity));
     for f in &mut out {
         f.subject = format!("{SUBJECT_PREFIX}{}", f.subject);
-        f.summary = format!("浏览器渲染后可见：{}", f.summary);
+        // Where to look: not in the HTML file (it is not there) but in what the page runs.
+        let what = f.summary.split_once("。请在").map_or(f.summary.as_str(), |(w, _)| w);
+        f.summary = if f.code == FindingCode::HiddenLink {
+            format!(
+                "浏览器渲染后可见：{what}。页面文件中没有它，是脚本运行时生成的：请检查页面引用的脚本（含被改动的公共脚本库）"
+            )
+        } else {
+            format!("浏览器渲染后可见：{what}")
+        };
         if let Some(e) = f.evidence.as_object_mut() {
             e.insert("view".into(), json!("rendered"));
             e.insert("rendered".into(), summary.clone());
@@ -88,7 +96,7 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::analyze::html::parse;
-    use crate::finding::{FindingCode, Severity};
+    use crate::finding::Severity;
 
     fn dict() -> Dictionary {
         Dictionary::new(&[]).unwrap()
@@ -123,7 +131,11 @@ mod tests {
         assert_eq!(link.severity, Severity::Critical);
         assert!(link.subject.starts_with("rendered:hidden_link:"), "{}", link.subject);
         assert_eq!(link.evidence["view"], "rendered");
-        assert!(link.summary.starts_with("浏览器渲染后可见"));
+        assert!(
+            link.summary.starts_with("浏览器渲染后可见") && link.summary.contains("脚本运行时生成"),
+            "{}",
+            link.summary
+        );
         assert!(found.iter().any(|f| f.code == FindingCode::HiddenSpam));
     }
 

@@ -523,6 +523,19 @@ fn evidence(v: &serde_json::Value) -> Evidence {
             }
             facts.push((k.clone(), shown));
         }
+        // The rendered view: how long the render took, what it asked, what the policy refused.
+        let r = &v["rendered"];
+        if r.is_object() {
+            for (key, x) in [("render_ms", &r["elapsed_ms"]), ("render_requests", &r["requests"])] {
+                if let Some(n) = x.as_u64() {
+                    facts.push((key.to_owned(), n.to_string()));
+                }
+            }
+            let blocked = strings(&r["blocked"]);
+            if !blocked.is_empty() {
+                facts.push(("render_blocked".to_owned(), blocked.join(" ")));
+            }
+        }
     }
     Evidence {
         added: strings(&v["added_text"]),
@@ -579,5 +592,11 @@ mod tests {
         assert!(ev.views.is_none());
         assert_eq!(ev.decoded, "<a href=x>");
         assert_eq!(ev.layers, ["atob", "eval"]);
+
+        let ev = evidence(&serde_json::json!({
+            "view": "rendered", "rendered": {"elapsed_ms": 640, "requests": 7, "blocked": ["http://10.0.0.1/x.js"]},
+        }));
+        assert!(ev.facts.iter().any(|(k, v)| k == "render_ms" && v == "640"));
+        assert!(ev.facts.iter().any(|(k, v)| k == "render_blocked" && v == "http://10.0.0.1/x.js"));
     }
 }
