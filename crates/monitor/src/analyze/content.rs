@@ -201,6 +201,10 @@ fn spam_seen(page: &Page, dict: &Dictionary) -> Seen {
     for b in &page.blocks {
         add(b, Place::Body);
     }
+    // A tab or slide out of view now is body text a visitor switches to.
+    for h in page.hidden.iter().filter(|h| h.switchable) {
+        add(&h.text, Place::Body);
+    }
     add(&page.excluded_text, Place::Excluded);
     seen
 }
@@ -291,7 +295,7 @@ pub fn check(
     let mut hidden_hits: Vec<Hit> = Vec::new();
     type Hid<'p> = (Vec<String>, &'static str, String, &'p str);
     let mut by_domain: std::collections::BTreeMap<String, Hid<'_>> = Default::default();
-    for h in &full.hidden {
+    for h in full.hidden.iter().filter(|h| !h.switchable) {
         let found = dict.find(&h.text);
         for f in &found {
             if !hidden_hits.iter().any(|x| x.word == f.word) {
@@ -656,6 +660,27 @@ mod tests {
         assert!(check(&parse(modal, &[]), &site, &dict, None, &own).is_empty());
         let c = codes(&check(&parse(modal, &[]), &site, &dict, None, &Own::default()));
         assert_eq!(c, [("hidden_link", Severity::High)], "without the institution's domains the other one is foreign");
+    }
+
+    #[test]
+    fn a_tab_out_of_view_is_no_hidden_link_but_a_lone_hidden_block_beside_it_is() {
+        let dict = Dictionary::new(&[]).unwrap();
+        let tabs = r#"<div class="tabs"><div class="pane"><a href="/a">学院新闻</a></div>
+            <div class="pane" style="display:none"><a href="https://partner.example.org/">合作院校</a></div></div>"#;
+        assert!(check(&parse(tabs, &[]), &base(), &dict, None, &Own::default()).is_empty());
+        // Spam in a tab is still judged, as body text a visitor switches to.
+        let spam_tab = tabs.replace("合作院校", "澳门百家乐 线上赌场 真人娱乐 开户送彩金");
+        let c = codes(&check(&parse(&spam_tab, &[]), &base(), &dict, None, &Own::default()));
+        assert!(c.contains(&("spam_keywords", Severity::Critical)), "{c:?}");
+        // A hidden block among plain divs, or alone of its class, is not a tab.
+        for kit in [
+            r#"<div><p>新闻</p></div><div style="display:none"><a href="http://bet.example/">官网</a></div><div><p>通知</p></div>"#,
+            r#"<div class="pane"><p>新闻</p></div><div class="ft9" style="display:none"><a href="http://bet.example/">官网</a></div>"#,
+            r#"<div class="pane" style="display:none"><a href="http://bet.example/">官网</a></div><div class="pane" style="display:none"><p>x</p></div>"#,
+        ] {
+            let c = codes(&check(&parse(kit, &[]), &base(), &dict, None, &Own::default()));
+            assert_eq!(c, [("hidden_link", Severity::High)], "{kit}");
+        }
     }
 
     #[test]

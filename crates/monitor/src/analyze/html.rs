@@ -56,6 +56,11 @@ pub struct Hidden {
     pub at: String,
     pub text: String,
     pub links: Vec<String>,
+    /// One of a group of siblings alike (same tag and class, or ids that
+    /// differ only by a number) of which another is shown: a tab panel, a
+    /// carousel slide, a menu's other page — page controls switch it into
+    /// view, so it is not hidden from visitors.
+    pub switchable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +265,8 @@ struct Open {
     background: Option<css::Colour>,
     /// Index into `Page::links` while inside `<a>`.
     link: Option<usize>,
+    /// Number of this element in the page (for its children's groups).
+    serial: u32,
 }
 
 struct State {
@@ -275,6 +282,11 @@ struct State {
     other_tags: HashMap<String, u32, BuildHasherDefault<Fx>>,
     /// Address of the HTML being parsed (raw text is a slice of it: its offset).
     source: usize,
+    /// Elements started so far (`Open::serial`).
+    serial: u32,
+    /// Siblings that may form a switchable group: (parent's serial, the
+    /// element's signature, the `Page::hidden` entry it starts when hidden).
+    siblings: Vec<(u32, u64, Option<usize>)>,
 }
 
 impl Default for State {
@@ -289,6 +301,8 @@ impl Default for State {
             tag_counts: [0; TAG_NAMES.len()],
             other_tags: HashMap::default(),
             source: 0,
+            serial: 0,
+            siblings: Vec::new(),
         }
     }
 }
@@ -482,11 +496,20 @@ impl State {
                     at,
                     text: String::new(),
                     links: Vec::new(),
+                    switchable: false,
                 });
                 Some(self.page.hidden.len() - 1)
             }
             (None, None) => None,
         };
+        self.serial = self.serial.wrapping_add(1);
+        if inherited_hidden.is_none()
+            && self.siblings.len() < 20_000
+            && let Some(parent) = self.stack.last().map(|p| p.serial)
+            && let Some(sig) = signature(name, tag, attrs)
+        {
+            self.siblings.push((parent, sig, hidden));
+        }
         let hidden_reason = hidden.and_then(|i| self.page.hidden.get(i)).map(|h| h.reason);
         let value = |v: &str| decode_entities(v.trim()).into_owned();
 
@@ -569,7 +592,18 @@ impl State {
                 attrs.key(Key::Class).unwrap_or("").to_owned(),
             ))
         });
-        self.stack.push(Open { name: Name::new(name, tag), ident, block, excluded, hidden, color, background, link });
+        let serial = self.serial;
+        self.stack.push(Open {
+            name: Name::new(name, tag),
+            ident,
+            block,
+            excluded,
+            hidden,
+            color,
+            background,
+            link,
+            serial,
+        });
         // The stack is bounded: a page that never closes anything cannot grow it past 512.
         if self.stack.len() > 512 {
             self.stack.remove(1);
@@ -646,6 +680,17 @@ impl State {
     fn finish(mut self) -> Page {
         self.pop_to(0);
         self.flush_block();
+        // A hidden element with a shown sibling alike is switched into view by the page.
+        self.siblings.sort_unstable_by_key(|(parent, sig, _)| (*parent, *sig));
+        for group in self.siblings.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+            if group.len() > 1 && group.iter().any(|(_, _, h)| h.is_none()) {
+                for i in group.iter().filter_map(|(_, _, h)| *h) {
+                    if let Some(h) = self.page.hidden.get_mut(i) {
+                        h.switchable = true;
+                    }
+                }
+            }
+        }
         let counted = TAG_NAMES.iter().zip(self.tag_counts).filter(|(_, n)| *n > 0);
         self.page.tags = counted.map(|(name, n)| ((*name).to_owned(), n)).chain(self.other_tags.drain()).collect();
         for h in &mut self.page.hidden {
@@ -670,6 +715,22 @@ impl Sink for State {
     fn raw(&mut self, name: &str, text: &str) {
         self.raw_text(name, text);
     }
+}
+
+/// What makes siblings alike: the tag with its first class, else with its
+/// id less a trailing number (`con_one_2` → `con_one_`); a list item alike
+/// by its tag alone (carousel slides). `None`: an element like any other.
+fn signature(name: &str, tag: Tag, attrs: &Attrs<'_>) -> Option<u64> {
+    let tag_hash = text_hash(name.as_bytes()).rotate_left(17);
+    if let Some(class) = attrs.key(Key::Class).and_then(|c| c.split_ascii_whitespace().next()) {
+        return Some(tag_hash ^ text_hash(class.as_bytes()));
+    }
+    let id = attrs.key(Key::Id).map(str::trim).unwrap_or("");
+    let stem = id.trim_end_matches(|c: char| c.is_ascii_digit());
+    if !stem.is_empty() && stem.len() < id.len() {
+        return Some(tag_hash ^ text_hash(stem.as_bytes()).rotate_left(31));
+    }
+    (tag == Tag::Li).then_some(tag_hash)
 }
 
 /// Parse a page (already decoded to UTF-8). `exclude` are CSS selectors of

@@ -32,6 +32,11 @@ pub enum Plant {
     LoginModal,
     /// Clean look-alike: Baidu 统计 and CNZZ snippets.
     Analytics,
+    /// Clean look-alike: tabs whose other panels (partner links, notices)
+    /// are hidden until a visitor clicks their heading.
+    Tabs,
+    /// Clean look-alike: a carousel whose other slides are hidden until they turn.
+    Carousel,
     /// The block built at run time by code static decoding cannot follow
     /// (XOR-ed character codes in a loop, DOM calls, a timer): only a
     /// browser sees it (the rendered view).
@@ -43,7 +48,8 @@ impl Plant {
     pub const TRICKS: &[Plant] =
         &[Plant::HiddenLinks, Plant::ScriptEscaped, Plant::ScriptBase64, Plant::SearchRedirectScript];
     /// Clean pages that look like tricks (a monitor must stay below high).
-    pub const LOOK_ALIKES: &[Plant] = &[Plant::Clean, Plant::GamblingWarning, Plant::LoginModal, Plant::Analytics];
+    pub const LOOK_ALIKES: &[Plant] =
+        &[Plant::Clean, Plant::GamblingWarning, Plant::LoginModal, Plant::Analytics, Plant::Tabs, Plant::Carousel];
     /// Tricks only the rendered view catches.
     pub const RENDER_TRICKS: &[Plant] = &[Plant::ScriptBuilt];
 }
@@ -104,6 +110,40 @@ fn planted(plant: Plant, n: u64) -> String {
                 n % 5 * 100
             )
         }
+        Plant::Tabs => {
+            let partners = "<a href=\"https://www.partner-univ.example.org/\">合作院校</a> \
+                 <a href=\"http://www.moe.example.gov/\">教育部</a> <a href=\"https://www.cernet.example.net/\">中国教育网</a>";
+            match n % 3 {
+                // Panels with a class, the others hidden inline (the usual tab script).
+                0 => format!(
+                    "<div class=\"tab-hd\"><span class=\"on\">学院新闻</span><span>合作交流</span><span>警示教育</span></div>\
+                     <div class=\"tab-bd\"><div class=\"tab-pane\"><a href=\"/info/{n}/1.htm\">学院召开年度工作会议</a></div>\
+                     <div class=\"tab-pane\" style=\"display:none\">{partners}</div>\
+                     <div class=\"tab-pane\" style=\"display:none\"><p>警惕网络赌博：“百家乐”“线上赌场”都是骗局，请同学们远离。</p></div></div>"
+                ),
+                // Panels told apart by a numbered id (con_one_1, con_one_2 …), as CMS templates do.
+                1 => format!(
+                    "<div id=\"con_one_1\"><a href=\"/info/{n}/2.htm\">通知公告</a></div>\
+                     <div id=\"con_one_2\" style=\"display:none\">{partners}</div>"
+                ),
+                // Hidden by a class of the page's style sheet.
+                _ => format!(
+                    "<style>.tab-hide{{display:none}}</style><ul class=\"tabs\"><li class=\"panel\"><a href=\"/info/{n}/3.htm\">学术讲座</a></li>\
+                     <li class=\"panel tab-hide\">{partners}</li></ul>"
+                ),
+            }
+        }
+        Plant::Carousel => match n % 2 {
+            0 => format!(
+                "<ul class=\"focus\"><li style=\"display:block\"><a href=\"/info/{n}/4.htm\">校园风光</a></li>\
+                 <li style=\"display:none\"><a href=\"https://news.partner-univ.example.org/{n}\">合作办学签约仪式</a></li>\
+                 <li style=\"display:none\"><a href=\"https://www.moe.example.gov/jyb/{n}\">教育部部署工作</a></li></ul>"
+            ),
+            _ => format!(
+                "<div class=\"swiper\"><div class=\"swiper-slide\"><a href=\"/info/{n}/5.htm\">毕业典礼</a></div>\
+                 <div class=\"swiper-slide\" style=\"opacity:0\"><a href=\"https://www.partner-univ.example.org/news/{n}\">兄弟院校来访</a></div></div>"
+            ),
+        },
         Plant::ScriptBuilt => {
             let key = 7 + (n % 50) as u32;
             let codes = |text: &str| -> String {
