@@ -186,6 +186,8 @@ pub struct Checker {
     pub slow_ms: u64,
     /// Headless Chromium for the rendered view (`None`: rendering is off).
     pub renderer: Option<Arc<crate::render::Renderer>>,
+    /// The sites' own script files, fetched and analysed once an hour.
+    pub script_files: Arc<crate::scripts::ScriptFiles>,
 }
 
 impl Checker {
@@ -198,6 +200,7 @@ impl Checker {
             own: Arc::default(),
             slow_ms: 3_000,
             renderer: None,
+            script_files: Arc::default(),
         })
     }
 
@@ -290,10 +293,14 @@ impl Checker {
         if is_html && fetched.status < 400 {
             let (text, encoding) = charset::decode(&fetched.body, Some(&content_type));
             report.encoding = Some(encoding.name().to_owned());
-            let page = html::parse(&text, &target.exclude);
+            let mut page = html::parse(&text, &target.exclude);
+            let url = &fetched.final_url;
+            if target.wants(Check::HiddenLinks) {
+                let files = self.script_files.of(&self.fetcher, &page, url, &self.own).await;
+                html::add_script_files(&mut page, &text, &target.exclude, &files);
+            }
             drop(text);
             report.title = Some(page.title.clone());
-            let url = &fetched.final_url;
             let content_found = if target.wants(Check::HiddenLinks) {
                 let known = baseline.map(|b| &b.fingerprint.link_domains);
                 content::check(&page, url, &self.dictionary, known, &self.own)
@@ -579,6 +586,40 @@ mod tests {
             .filter(|f| f.severity >= Severity::High)
             .map(|f| format!("{}:{}", f.check.as_str(), f.subject))
             .collect()
+    }
+
+    #[tokio::test]
+    async fn the_sites_own_script_files_are_read_and_kept_for_an_hour() {
+        let (farm, checker) = setup().await;
+        for n in 0..4u64 {
+            let host = format!("s{:05}.farm.test", 400 + n);
+            farm.set(&host, Site { plant: Plant::ScriptFile, ..Site::default() });
+            let r = checker.run(&target(&format!("http://{host}/")), None, Utc::now()).await;
+            let hidden = r
+                .findings
+                .iter()
+                .find(|f| f.code == FindingCode::HiddenLink)
+                .unwrap_or_else(|| panic!("page {n}: {:?}", r.findings));
+            assert_eq!(hidden.severity, Severity::Critical, "{hidden:?}");
+            assert!(hidden.evidence["script"]["decoded"].as_str().is_some_and(|d| d.contains("href")), "{hidden:?}");
+        }
+        // The same menu script without the kit: nothing (its writes and DOM code are no finding).
+        farm.set("s00410.farm.test", Site::default());
+        let r = checker.run(&target("http://s00410.farm.test/"), None, Utc::now()).await;
+        assert!(serious(&r).is_empty(), "{:?}", r.findings);
+        assert!(r.findings.iter().all(|f| f.code != FindingCode::ObfuscatedScript), "{:?}", r.findings);
+        // Fetched once: the next check of the page reads the files from memory.
+        let mut fresh = target("http://s00411.farm.test/");
+        fresh.probe_exposure = false;
+        let mut t = target("http://s00410.farm.test/");
+        t.probe_exposure = false;
+        let before = farm.requests.load(Ordering::Relaxed);
+        checker.run(&t, None, Utc::now()).await;
+        let cached = farm.requests.load(Ordering::Relaxed) - before;
+        let before = farm.requests.load(Ordering::Relaxed);
+        checker.run(&fresh, None, Utc::now()).await;
+        let first = farm.requests.load(Ordering::Relaxed) - before;
+        assert_eq!(first, cached + 2, "a first check also fetches the page's two script files");
     }
 
     #[tokio::test]

@@ -12,5 +12,6 @@ pub mod fetch;
 pub mod finding;
 pub mod manage;
 pub mod render;
+pub mod scripts;
 pub mod tls;
 pub mod views;

@@ -375,7 +375,8 @@ pub fn check(
 
     // Scripts: cloaking for search engines, links they write, what stays hidden.
     let hidden_links: BTreeSet<&str> = full.hidden.iter().flat_map(|h| h.links.iter().map(String::as_str)).collect();
-    for s in page.scripts.iter().filter(|s| s.src.is_none()) {
+    // Inline scripts, and the site's script files when they were fetched (`add_script_files`).
+    for s in &page.scripts {
         let d = s.decoded.as_deref();
         if let Some(d) = d.filter(|d| d.cloaks()) {
             let what = if d.navigates.is_empty() { "改写页面内容" } else { "跳转" };
@@ -393,7 +394,7 @@ pub fn check(
                 )
                 .with(json!({
                     "tests": d.tests, "engines": d.engines, "navigates": d.navigates,
-                    "decoded": snippet(&d.written), "layers": d.layers, "length": s.len,
+                    "decoded": snippet(&d.written), "layers": d.layers, "length": s.len, "src": s.src,
                     "rules": ["tests_visitor", "engine_names"], "confidence": 0.9,
                 })),
             );
@@ -426,6 +427,7 @@ pub fn check(
                 )
                 .with(json!({
                     "links": external, "navigates": navigates, "signs": s.signs, "layers": layers, "length": s.len,
+                    "src": s.src,
                     "decoded": d.map(|d| snippet(&d.written)).unwrap_or_default(),
                 })),
             );

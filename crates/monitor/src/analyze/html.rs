@@ -620,31 +620,10 @@ impl State {
     fn raw_text(&mut self, name: &str, text: &str) {
         match name {
             "script" => {
-                if let Some(s) = self.page.scripts.last_mut()
-                    && s.src.is_none()
-                {
-                    s.hash = text_hash(text.as_bytes());
-                    s.len = text.len();
-                    s.signs = obfuscation_signs(text);
+                if let Some(s) = self.page.scripts.last_mut() {
                     s.end = (text.as_ptr() as usize).wrapping_sub(self.source) + text.len();
-                    let mut d = script::decode(text);
-                    if d.analytics.is_none() && !s.signs.is_empty() {
-                        // Hidden code: a statistics snippet is forgiven it.
-                        d.analytics = script::analytics(text);
-                    }
-                    s.written_links = written_links(text);
-                    for l in written_links(&d.written) {
-                        if !s.written_links.contains(&l) {
-                            s.written_links.push(l);
-                        }
-                    }
-                    if !d.written.is_empty()
-                        || !d.navigates.is_empty()
-                        || d.cloaks()
-                        || d.analytics.is_some()
-                        || d.unresolved
-                    {
-                        s.decoded = Some(Box::new(d));
+                    if s.src.is_none() {
+                        analyze_script(s, text);
                     }
                 }
             }
@@ -715,6 +694,71 @@ impl Sink for State {
     fn raw(&mut self, name: &str, text: &str) {
         self.raw_text(name, text);
     }
+}
+
+/// Fill in what a script's text says: its hash and length, signs of
+/// hidden code, the links it writes and what static decoding made of it.
+fn analyze_script(s: &mut Script, text: &str) {
+    s.hash = text_hash(text.as_bytes());
+    s.len = text.len();
+    s.signs = obfuscation_signs(text);
+    let mut d = script::decode(text);
+    if d.analytics.is_none() && !s.signs.is_empty() {
+        // Hidden code: a statistics snippet is forgiven it.
+        d.analytics = script::analytics(text);
+    }
+    s.written_links = written_links(text);
+    for l in written_links(&d.written) {
+        if !s.written_links.contains(&l) {
+            s.written_links.push(l);
+        }
+    }
+    if !d.written.is_empty() || !d.navigates.is_empty() || d.cloaks() || d.analytics.is_some() || d.unresolved {
+        s.decoded = Some(Box::new(d));
+    }
+}
+
+/// What one of the site's script files (`<script src>`) does, decoded
+/// once when fetched. A library is full of markup and code built at run
+/// time: from a file, only what decoding reads through counts (what it
+/// writes, where it sends the visitor, a test for spiders) — not signs of
+/// hidden code, nor what could not be followed. `None`: nothing of that.
+pub fn analyze_file(text: &str) -> Option<Script> {
+    let mut s =
+        Script { src: None, hash: 0, len: 0, signs: Vec::new(), written_links: Vec::new(), decoded: None, end: 0 };
+    analyze_script(&mut s, text);
+    s.signs.clear();
+    if let Some(d) = s.decoded.as_deref_mut() {
+        d.unresolved = false;
+        d.analytics = None;
+    }
+    if s.decoded.as_deref().is_some_and(|d| d.written.is_empty() && d.navigates.is_empty() && !d.cloaks()) {
+        s.decoded = None;
+    }
+    (s.decoded.is_some() || !s.written_links.is_empty()).then_some(s)
+}
+
+/// Put what the page's own script files do (`files`, by `src` as written;
+/// see `analyze_file`) where each stands, as if inline, and take the page
+/// as they leave it again.
+pub fn add_script_files(
+    page: &mut Page,
+    html: &str,
+    exclude: &[String],
+    files: &HashMap<String, std::sync::Arc<Script>>,
+) {
+    if files.is_empty() {
+        return;
+    }
+    for s in page.scripts.iter_mut() {
+        let Some(file) = s.src.as_deref().and_then(|src| files.get(src)) else { continue };
+        s.hash = file.hash;
+        s.len = file.len;
+        s.written_links.clone_from(&file.written_links);
+        s.decoded.clone_from(&file.decoded);
+    }
+    let exclude: Vec<Selector> = exclude.iter().filter_map(|s| selector::parse_list(s).ok()).flatten().collect();
+    page.scripted = with_writes(html, &page.scripts).map(|spliced| Box::new(parse_once(&spliced, &exclude)));
 }
 
 /// What makes siblings alike: the tag with its first class, else with its

@@ -32,6 +32,9 @@ pub enum Plant {
     LoginModal,
     /// Clean look-alike: Baidu 统计 and CNZZ snippets.
     Analytics,
+    /// The hidden block written by the site's own script file
+    /// (`/js/common.js`, the kit's code appended to the menu script).
+    ScriptFile,
     /// Clean look-alike: tabs whose other panels (partner links, notices)
     /// are hidden until a visitor clicks their heading.
     Tabs,
@@ -50,6 +53,8 @@ impl Plant {
     /// Clean pages that look like tricks (a monitor must stay below high).
     pub const LOOK_ALIKES: &[Plant] =
         &[Plant::Clean, Plant::GamblingWarning, Plant::LoginModal, Plant::Analytics, Plant::Tabs, Plant::Carousel];
+    /// Tricks in the site's script file (the page itself is clean).
+    pub const FILE_TRICKS: &[Plant] = &[Plant::ScriptFile];
     /// Tricks only the rendered view catches.
     pub const RENDER_TRICKS: &[Plant] = &[Plant::ScriptBuilt];
 }
@@ -80,11 +85,35 @@ fn base64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
+/// The site's `/js/common.js`: menu code every page loads, with a kit's
+/// code appended when the site has `Plant::ScriptFile`.
+pub fn script_file(n: u64, plant: Plant) -> String {
+    let mut js = String::from(
+        "/* common.js: site menus */\n\
+         function navOn(id){var m=document.getElementById(id);if(m){m.className+=' on';}}\n\
+         function tabs(h,b){var hs=document.getElementById(h).children,bs=document.getElementById(b).children;\
+         for(var i=0;i<hs.length;i++){hs[i].onclick=(function(k){return function(){for(var j=0;j<bs.length;j++){bs[j].style.display=j==k?'block':'none';}};})(i);}}\n\
+         function fill(id,html){var e=document.getElementById(id);if(e){e.innerHTML=html;}}\n\
+         var today=new Date();document.write('<span class=\"today\">'+today.getFullYear()+'年'+(today.getMonth()+1)+'月'+today.getDate()+'日</span>');\n",
+    );
+    if plant == Plant::ScriptFile {
+        let inj = injection(n);
+        match n % 2 {
+            0 => {
+                let escaped: String = inj.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
+                js.push_str(&format!("document.writeln(\"{escaped}\");\n"));
+            }
+            _ => js.push_str(&format!("eval(atob(\"{}\"));\n", base64(&format!("document.write('{inj}');")))),
+        }
+    }
+    js
+}
+
 /// What a plant puts before the footer.
 fn planted(plant: Plant, n: u64) -> String {
     let inj = injection(n);
     match plant {
-        Plant::Clean | Plant::Defaced | Plant::HiddenLinks => String::new(),
+        Plant::Clean | Plant::Defaced | Plant::HiddenLinks | Plant::ScriptFile => String::new(),
         Plant::ScriptEscaped => {
             let body: String = match n % 3 {
                 0 => inj.encode_utf16().map(|u| if u < 0x80 { format!("\\x{u:02x}") } else { format!("\\u{u:04x}") }).collect(),
@@ -294,7 +323,7 @@ pub fn page_with_numbers(n: u64, plant: Plant, revision: u64, icp: &str, public_
          <meta name=\"keywords\" content=\"{name},大学,教学,科研\"><meta name=\"viewport\" content=\"width=device-width\">\
          <link rel=\"stylesheet\" href=\"/css/style.css\"><link rel=\"icon\" href=\"/favicon.ico\">\
          <style>.menu-sub{{display:none}} .nav li{{float:left}} .footer{{color:#666;background:#f5f5f5}}</style>\
-         <script src=\"/js/jquery.min.js\"></script></head><body>\
+         <script src=\"/js/jquery.min.js\"></script><script src=\"/js/common.js\"></script></head><body>\
          <div class=\"header\"><div class=\"logo\"><img src=\"/images/logo.png\" alt=\"{name}\"></div>\
          <div class=\"date\">2026年12月{}日 星期{}</div></div><ul class=\"nav\">",
         revision % 28 + 1,

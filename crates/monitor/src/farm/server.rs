@@ -315,6 +315,14 @@ fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>) -> (Response<F
             }
         }
         "/.git/HEAD" if site.git_exposed => text("ref: refs/heads/master\n"),
+        "/js/common.js" => {
+            let mut r = html(200, Bytes::from(crate::farm::script_file(n, site.plant)));
+            r.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/javascript; charset=utf-8"),
+            );
+            r
+        }
         "/.env" if site.env_exposed => text("APP_ENV=production\nDB_PASSWORD=farm-secret\n"),
         _ if site.soft_404 => html(200, Bytes::from(page(n, Plant::Clean, site.revision))),
         _ => html(
