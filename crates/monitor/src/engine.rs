@@ -387,6 +387,8 @@ impl Engine {
     pub async fn sync(&self) -> Result<SyncReport> {
         let r = store_monitoring::sync(&self.store).await?;
         store_monitoring::prune(&self.store).await?;
+        // Links to the registry's other systems are the institution's own.
+        self.checker.own.set_registered(store_monitoring::registered_hosts(&self.store).await?);
         Ok(r)
     }
 

@@ -915,6 +915,22 @@ pub async fn history(store: &Store, who: &Principal, monitor_id: i64) -> Result<
 
 // ---- The engine's side -------------------------------------------------
 
+/// The hosts of every registered system's addresses (whatever its stage):
+/// the institution's own sites, for the content checks.
+pub async fn registered_hosts(store: &Store) -> Result<Vec<String>> {
+    let urls: Vec<String> =
+        system::Entity::find().select_only().column(system::Column::Urls).into_tuple().all(store.db()).await?;
+    let mut hosts: Vec<String> = urls
+        .iter()
+        .flat_map(|u| u.lines())
+        .filter_map(|u| check_url(u).ok())
+        .filter_map(|u| url::Url::parse(&u).ok()?.host_str().map(str::to_ascii_lowercase))
+        .collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    Ok(hosts)
+}
+
 /// What `sync` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {

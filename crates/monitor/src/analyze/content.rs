@@ -2,7 +2,8 @@
 //! write, which spam words it carries, and which external link domains
 //! are new since the baseline.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 use serde_json::json;
 use url::Url;
@@ -91,10 +92,13 @@ fn file_of(base: &Url) -> String {
 }
 
 /// What the content checks know of the deployment: the institution's own
-/// domains and the allow-list (`example.edu.cn` covers its subdomains).
+/// domains and the allow-list (`example.edu.cn` covers its subdomains),
+/// and the hosts of every system in its registry (kept up to date by the
+/// engine: a sister site on another domain is still the institution's).
 #[derive(Debug, Clone, Default)]
 pub struct Own {
     pub domains: Vec<String>,
+    registered: Arc<std::sync::RwLock<HashSet<String>>>,
 }
 
 impl Own {
@@ -105,13 +109,21 @@ impl Own {
                 .map(|d| d.as_ref().trim().trim_start_matches("*.").trim_matches('.').to_ascii_lowercase())
                 .filter(|d| !d.is_empty())
                 .collect(),
+            registered: Arc::default(),
         }
     }
 
-    /// Is `host` the institution's own (or allowed)?
+    /// The hosts of the registry's systems, replacing those set before.
+    pub fn set_registered(&self, hosts: impl IntoIterator<Item = String>) {
+        let hosts: HashSet<String> = hosts.into_iter().map(|h| h.trim_end_matches('.').to_ascii_lowercase()).collect();
+        *self.registered.write().unwrap_or_else(std::sync::PoisonError::into_inner) = hosts;
+    }
+
+    /// Is `host` the institution's own (or allowed, or a registered system's)?
     pub fn covers(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.domains.iter().any(|d| host == *d || host.strip_suffix(d.as_str()).is_some_and(|p| p.ends_with('.')))
+            || self.registered.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&host)
     }
 
     /// The host of `href` when it leads off the site and off the institution.
@@ -683,6 +695,19 @@ mod tests {
             let c = codes(&check(&parse(kit, &[]), &base(), &dict, None, &Own::default()));
             assert_eq!(c, [("hidden_link", Severity::High)], "{kit}");
         }
+    }
+
+    #[test]
+    fn links_to_the_registrys_other_systems_are_the_institutions_own() {
+        let dict = Dictionary::new(&[]).unwrap();
+        let modal = r#"<p>新闻</p><div style="display:none"><a href="https://jwxt.univ-edu.example.com/login">教务系统</a></div>"#;
+        let own = Own::new(["univ.example"]);
+        let c = codes(&check(&parse(modal, &[]), &base(), &dict, None, &own));
+        assert_eq!(c, [("hidden_link", Severity::High)], "not registered yet: foreign");
+        own.clone().set_registered(["JWXT.univ-edu.example.com".to_owned()]);
+        assert!(check(&parse(modal, &[]), &base(), &dict, None, &own).is_empty(), "a clone shares the registry");
+        // Only that host: its parent domain's other sites are not vouched for.
+        assert!(!own.covers("shop.univ-edu.example.com"));
     }
 
     #[test]
