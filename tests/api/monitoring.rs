@@ -65,6 +65,9 @@ async fn spider_views_find_cloaking_and_keep_it_until_it_stops() {
     let (st, page) = b.get(&format!("/findings/{id}")).await;
     assert_eq!(st, 200);
     assert!(page.contains("只有该视角看到的") && page.contains("Baiduspider"), "the page shows both views");
+    // This node has no browser: the monitoring page says the rendered view is off, and how to turn it on.
+    let (_, wall) = b.get("/monitors").await;
+    assert!(wall.contains("渲染视角未开启") && wall.contains("apt-get install chromium"), "{wall}");
 
     // Five minutes on: no view is due and the text did not change; the finding stays.
     m.clock.advance(chrono::Duration::seconds(301));
@@ -127,6 +130,11 @@ async fn the_rendered_view_runs_beside_the_checks_and_its_findings_stand_until_t
         .unwrap();
     assert_eq!(link["severity"], "critical");
     assert_eq!(link["evidence"]["view"], "rendered");
+    // The monitoring page says the rendered view is on, with what it has done.
+    let b = app.browser();
+    b.login("officer", PASSWORD).await;
+    let (_, wall) = b.get("/monitors").await;
+    assert!(wall.contains("渲染视角已开启") && wall.contains("已渲染 1 个页面"), "{wall}");
     // Checks in between keep it open (no render is due yet).
     m.clock.advance(chrono::Duration::seconds(301));
     m.engine.run_once().await.unwrap();

@@ -730,7 +730,6 @@ pub fn analyze_file(text: &str) -> Option<Script> {
     s.signs.clear();
     if let Some(d) = s.decoded.as_deref_mut() {
         d.unresolved = false;
-        d.analytics = None;
     }
     if s.decoded.as_deref().is_some_and(|d| d.written.is_empty() && d.navigates.is_empty() && !d.cloaks()) {
         s.decoded = None;
