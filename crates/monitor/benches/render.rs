@@ -84,7 +84,7 @@ async fn main() {
     let peak_mb = status.peak_rss >> 20;
     println!(
         "render: {ok}/{pages} pages rendered in {secs:.1} s = {rate:.1} pages/s with {} tabs; \
-         script-built injections caught {caught}/{built}; browser peak RSS {peak_mb} MB (target < 500)",
+         script-built injections caught {caught}/{built}; browser peak memory {peak_mb} MB (proportional share of its processes; target < 500)",
         status.tabs
     );
     if !errors.is_empty() {
