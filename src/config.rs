@@ -338,6 +338,16 @@ pub struct MonitorConfig {
     /// Each page is rendered this often, seconds (pages whose scripts static
     /// decoding cannot clear, every `views_interval_s`).
     pub render_interval_s: u64,
+    /// The whole site: each monitored site crawled this often, seconds (0: never).
+    pub crawl_interval_s: u64,
+    /// Pages crawled per site at most (a system's own setting overrides it).
+    pub crawl_pages: usize,
+    /// Links followed this many steps from the home page.
+    pub crawl_depth: u8,
+    /// Pause between two requests to one site while crawling, milliseconds.
+    pub crawl_delay_ms: u64,
+    /// Sites crawled at once.
+    pub crawl_sites: usize,
 }
 
 impl Default for MonitorConfig {
@@ -365,11 +375,36 @@ impl Default for MonitorConfig {
             render_tabs: 2,
             render_timeout_s: 20,
             render_interval_s: 86_400,
+            crawl_interval_s: 86_400,
+            crawl_pages: 200,
+            crawl_depth: 2,
+            crawl_delay_ms: 100,
+            crawl_sites: 16,
         }
     }
 }
 
 impl MonitorConfig {
+    /// How the engine crawls (`None`: never, `crawl_interval_s = 0`).
+    pub fn crawl_config(&self) -> Option<wangan_monitor::crawls::CrawlConfig> {
+        (self.crawl_interval_s > 0).then(|| wangan_monitor::crawls::CrawlConfig {
+            options: self.crawl_options(None),
+            interval: chrono::Duration::seconds(i64::try_from(self.crawl_interval_s).unwrap_or(i64::MAX).max(60)),
+            sites: self.crawl_sites.clamp(1, 256),
+        })
+    }
+
+    /// How a crawl goes, as configured (`pages`: the site's own budget when it has one).
+    pub fn crawl_options(&self, pages: Option<usize>) -> wangan_monitor::crawl::CrawlOptions {
+        wangan_monitor::crawl::CrawlOptions {
+            max_pages: pages.unwrap_or(self.crawl_pages).clamp(1, 10_000),
+            max_depth: self.crawl_depth.min(10),
+            delay: std::time::Duration::from_millis(self.crawl_delay_ms),
+            views: wangan_monitor::views::views(&self.spiders),
+            ..Default::default()
+        }
+    }
+
     /// The rendered view's browser as configured (`None`: off, or no browser installed).
     pub fn renderer(&self, fetcher: wangan_monitor::fetch::Fetcher) -> Option<wangan_monitor::render::Renderer> {
         let executable = match self.render.trim() {
@@ -582,8 +617,16 @@ pub struct InstitutionConfig {
     pub leadership_group: String,
     /// The institution's own domains (`example.edu.cn` covers its
     /// subdomains) and any others it answers for: hidden links to them
-    /// (skip links, login modals, menus) are not 暗链.
+    /// (skip links, login modals, menus) are not 暗链; a registered site
+    /// outside them is 双非 (非学校域名).
     pub domains: Vec<String>,
+    /// The campus address ranges (`202.100.0.0/16`): a site whose address
+    /// is outside them and outside `hosting` is 双非 (非学校IP).
+    pub networks: Vec<String>,
+    /// Known hosting the institution uses (its cloud ranges), counted as campus.
+    pub hosting: Vec<String>,
+    /// A site or column not updated for this many days is a zombie (僵尸网站 / 僵尸栏目).
+    pub zombie_days: i64,
 }
 
 impl Default for InstitutionConfig {
@@ -594,11 +637,35 @@ impl Default for InstitutionConfig {
             center: d.center,
             leadership_group: d.leadership_group,
             domains: Vec::new(),
+            networks: Vec::new(),
+            hosting: Vec::new(),
+            zombie_days: wangan_core::sites::rules::ZOMBIE_DAYS,
         }
     }
 }
 
 impl InstitutionConfig {
+    /// Where the institution's borders are, for 双非 and zombies.
+    pub fn sites_policy(&self) -> anyhow::Result<wangan_core::sites::service::SitesPolicy> {
+        let mut networks = Vec::new();
+        for (key, list) in [("networks", &self.networks), ("hosting", &self.hosting)] {
+            for n in list {
+                let net = wangan_core::platform::netpolicy::Net::parse(n.trim()).ok_or_else(|| {
+                    anyhow::anyhow!("[institution]: {key}: {n:?} is not a network such as \"202.100.0.0/16\"")
+                })?;
+                networks.push(net);
+            }
+        }
+        if !(1..=3650).contains(&self.zombie_days) {
+            anyhow::bail!("[institution]: zombie_days must be between 1 and 3650");
+        }
+        Ok(wangan_core::sites::service::SitesPolicy {
+            domains: self.domains.iter().filter_map(|d| wangan_core::sites::rules::normalize_domain(d)).collect(),
+            networks,
+            zombie_days: self.zombie_days,
+        })
+    }
+
     pub fn names(&self) -> anyhow::Result<wangan_core::platform::store::DocumentNames> {
         for (key, v) in [("name", &self.name), ("center", &self.center), ("leadership_group", &self.leadership_group)] {
             if v.chars().count() > 100 || v.chars().any(char::is_control) {

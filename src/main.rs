@@ -89,6 +89,13 @@ enum Command {
         /// Skip the exposed-file probes (17 extra requests).
         #[arg(long)]
         no_exposure: bool,
+        /// Crawl the whole site too: sitemap.xml and links from the page, every page's content
+        /// checked, the outbound links listed, the columns' last update.
+        #[arg(long)]
+        crawl: bool,
+        /// Pages to crawl at most (with --crawl; [monitor] crawl_pages by default).
+        #[arg(long, value_name = "N", requires = "crawl")]
+        pages: Option<usize>,
     },
     /// Replace the SQLite database with FILE (stop the server first).
     Restore {
@@ -169,6 +176,9 @@ enum JobsCommand {
         /// Run as of this time (RFC 3339, e.g. 2026-11-24T09:00:00+08:00) instead of now.
         #[arg(long)]
         now: Option<String>,
+        /// Also crawl the sites whose daily crawl is due (the whole site: deep pages, outbound links).
+        #[arg(long)]
+        crawl: bool,
     },
 }
 
@@ -222,6 +232,7 @@ async fn open_with_clock(cfg: &Config, clock: std::sync::Arc<dyn wangan_core::Cl
         .with_score_weights(cfg.scorecard.weights()?)
         .with_reporting_policy(cfg.incidents.policy()?)
         .with_duty_policy(cfg.duty.policy()?)
+        .with_sites_policy(cfg.institution.sites_policy()?)
         .with_attachments(cfg.data_dir.join("attachments"));
     // Nodes that start together take turns: one migrates, the others find it done.
     let lock = store.startup_lock().await.context("cannot take the start-up lock")?;
@@ -318,10 +329,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("backup written to {} (audit anchor: {})", file.display(), beside.display());
         }
         Command::Restore { file, force } => restore(&cfg, &file, force).await?,
-        Command::Check { url, json, allow, icp, no_exposure } => {
-            return check_url(&cfg, &url, json, &allow, &icp, no_exposure).await;
+        Command::Check { url, json, allow, icp, no_exposure, crawl, pages } => {
+            let crawl = crawl.then_some(pages);
+            return check_url(&cfg, &url, json, &allow, &icp, no_exposure, crawl).await;
         }
-        Command::Jobs { command: JobsCommand::RunOnce { now } } => {
+        Command::Jobs { command: JobsCommand::RunOnce { now, crawl } } => {
             let clock: std::sync::Arc<dyn wangan_core::Clock> = match now {
                 None => std::sync::Arc::new(wangan_core::SystemClock),
                 Some(t) => {
@@ -338,6 +350,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     "monitoring: {} monitors created, {} checks, {} findings opened, {} resolved, {} notices",
                     m.sync.created, m.record.checks, m.record.opened, m.record.resolved, m.record.notices
                 );
+                if crawl && let Some(c) = cfg.monitor.crawl_config() {
+                    let p = engine.crawl_once(&c).await.map_err(describe)?;
+                    println!(
+                        "crawl: {} sites, {} pages, {} findings opened, {} resolved, {} notices",
+                        p.sites, p.pages, p.record.opened, p.record.resolved, p.record.notices
+                    );
+                }
             }
             let report = runner(&cfg, store)?.run_once().await.map_err(describe)?;
             let (pass, reminded, delivered) = (report.escalation, report.reminders, report.delivered);
@@ -371,6 +390,7 @@ async fn check_url(
     allow: &[String],
     icp: &str,
     no_exposure: bool,
+    crawl: Option<Option<usize>>,
 ) -> anyhow::Result<std::process::ExitCode> {
     use wangan_monitor::check::{Checker, Target, render_text};
     let parsed = wangan_monitor::analyze::content::parse_site_url(url).map_err(|e| anyhow::anyhow!("{url:?}: {e}"))?;
@@ -387,16 +407,44 @@ async fn check_url(
     target.tamper_threshold = cfg.monitor.tamper_threshold;
     // Every view, once.
     target.views = wangan_monitor::views::views(&cfg.monitor.spiders);
-    let report = checker.run(&target, None, wangan_core::Clock::now(&wangan_core::SystemClock)).await;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", render_text(&report));
-    }
+    let now = wangan_core::Clock::now(&wangan_core::SystemClock);
+    let report = checker.run(&target, None, now).await;
     if report.health == wangan_monitor::check::Health::Denied {
+        print!("{}", render_text(&report));
         return Ok(std::process::ExitCode::FAILURE);
     }
-    let serious = report.findings.iter().any(|f| f.severity >= wangan_monitor::finding::Severity::High);
+    // The whole site, with the default allow-list (the deployment's own is in its database).
+    let crawled = match crawl {
+        Some(pages) => {
+            let options = cfg.monitor.crawl_options(pages);
+            let crawl = checker.crawl(&target.url, &options, &Default::default(), now).await;
+            let allow: Vec<String> = wangan_core::sites::rules::DEFAULT_ALLOW.iter().map(|d| (*d).to_owned()).collect();
+            let external = wangan_monitor::crawl::external_findings(&crawl.outbound(), &allow);
+            Some((crawl, external))
+        }
+        None => None,
+    };
+    if json {
+        let value = match &crawled {
+            Some((crawl, external)) => serde_json::json!({
+                "check": report, "crawl": crawl, "outbound": crawl.outbound(), "external_links": external,
+                "updated": crawl.updated(),
+            }),
+            None => serde_json::to_value(&report)?,
+        };
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{}", render_text(&report));
+        if let Some((crawl, external)) = &crawled {
+            print!("{}", wangan_monitor::crawl::render_text(crawl));
+            for f in external {
+                println!("  {} {}", f.severity.as_str(), f.summary);
+            }
+        }
+    }
+    let high = |f: &wangan_monitor::finding::Finding| f.severity >= wangan_monitor::finding::Severity::High;
+    let serious = report.findings.iter().any(high)
+        || crawled.as_ref().is_some_and(|(c, e)| c.findings().any(high) || e.iter().any(high));
     Ok(if serious { std::process::ExitCode::from(2) } else { std::process::ExitCode::SUCCESS })
 }
 
@@ -590,6 +638,9 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         let engine = monitor_engine(&cfg, store.clone(), fetch)?;
         checker = Some(engine.checker().clone());
         if cfg.jobs.enabled {
+            if let Some(c) = cfg.monitor.crawl_config() {
+                tokio::spawn(engine.clone().run_crawls(c, stop_rx.clone()));
+            }
             monitor_task = Some(tokio::spawn(engine.run(stop_rx)));
         }
     }

@@ -48,6 +48,16 @@ pub struct Target {
     /// Render the page in the browser within this check (when the checker
     /// has a browser; the engine renders apart from its checks instead).
     pub render_due: bool,
+    /// Ask only for a changed page: the `ETag` and `Last-Modified` the last
+    /// fetch answered (a crawl's deep pages; `304` then costs no analysis).
+    pub validators: Option<Validators>,
+}
+
+/// What makes a request conditional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 impl Target {
@@ -68,6 +78,7 @@ impl Target {
             previous_text: None,
             previous_simhash: None,
             render_due: true,
+            validators: None,
         }
     }
 
@@ -116,6 +127,12 @@ pub struct Report {
     /// The page has scripts static decoding could not read through (the
     /// rendered view is due more often).
     pub unclear: bool,
+    /// The answer's `ETag` and `Last-Modified`, for the next conditional request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validators: Option<Validators>,
+    /// The address that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<std::net::IpAddr>,
     /// Hash of the plain page's visible text (to notice a change).
     #[serde(skip)]
     pub text_hash: Option<u64>,
@@ -147,6 +164,8 @@ impl Report {
             rendered: None,
             render_error: None,
             unclear: false,
+            validators: None,
+            address: None,
             text_hash: None,
             page: None,
             checked_at: now,
@@ -211,7 +230,14 @@ impl Checker {
     /// Run the target's checks once, as of `now`.
     pub async fn run(&self, target: &Target, baseline: Option<&Baseline>, now: DateTime<Utc>) -> Report {
         let mut report = Report::new(target.url.as_str(), now);
-        let fetched = self.fetcher.get(&target.url, self.config().max_body, target.timeout).await;
+        let mut conditional = Vec::new();
+        if let Some(v) = &target.validators {
+            use reqwest::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH};
+            conditional.extend(v.etag.clone().map(|e| (IF_NONE_MATCH, e)));
+            conditional.extend(v.last_modified.clone().map(|m| (IF_MODIFIED_SINCE, m)));
+        }
+        let fetched =
+            self.fetcher.get_as(&target.url, self.config().max_body, target.timeout, &conditional, true).await;
         let fetched = match fetched {
             Ok(f) => f,
             // Not the site's fault: the deployment does not allow its address.
@@ -237,6 +263,12 @@ impl Checker {
         report.latency_ms = Some(latency);
         report.bytes = fetched.body.len();
         report.truncated = fetched.truncated;
+        report.address = fetched.remote;
+        let etag = fetched.header("etag").map(str::to_owned);
+        let last_modified = fetched.header("last-modified").map(str::to_owned);
+        if etag.is_some() || last_modified.is_some() {
+            report.validators = Some(Validators { etag, last_modified });
+        }
         if fetched.status >= 500 {
             report.health = Health::Down;
             report.findings.push(
@@ -290,7 +322,7 @@ impl Checker {
         let content_type = fetched.header("content-type").unwrap_or("text/html").to_ascii_lowercase();
         let is_html =
             content_type.contains("html") || content_type.contains("xml") || content_type.starts_with("text/");
-        if is_html && fetched.status < 400 {
+        if is_html && fetched.status < 400 && fetched.status != 304 {
             let (text, encoding) = charset::decode(&fetched.body, Some(&content_type));
             report.encoding = Some(encoding.name().to_owned());
             let mut page = html::parse(&text, &target.exclude);

@@ -148,6 +148,8 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
             Check::Certificate => target.probe_tls && report.status.is_some() && target.url.scheme() == "https",
             Check::Exposure => target.probe_exposure && report.status.is_some(),
             Check::Views => !report.views_run.is_empty(),
+            // The crawl runs apart from the check and records its own findings.
+            Check::Crawl => false,
         };
         if ran {
             checks_run.push(*c);

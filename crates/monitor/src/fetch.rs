@@ -118,6 +118,8 @@ pub struct Fetched {
     pub truncated: bool,
     pub latency: Duration,
     pub redirects: Vec<String>,
+    /// The address that answered (the last hop's).
+    pub remote: Option<IpAddr>,
 }
 
 impl Fetched {
@@ -312,6 +314,7 @@ impl Fetcher {
             }
             let mut resp = request.send().await.map_err(classify)?;
             let status = resp.status().as_u16();
+            let remote = resp.remote_addr().map(|a| a.ip());
             let headers: Vec<(String, String)> = resp
                 .headers()
                 .iter()
@@ -351,6 +354,7 @@ impl Fetcher {
                 truncated,
                 latency: start.elapsed(),
                 redirects,
+                remote,
             });
         }
     }

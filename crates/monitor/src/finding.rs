@@ -53,6 +53,8 @@ impl Finding {
     pub fn opens_notice(&self) -> bool {
         match self.check {
             Check::Tamper | Check::HiddenLinks | Check::Views => self.severity >= Severity::High,
+            // A deep page's spam or hidden links; a new outbound domain is for review, not a notice.
+            Check::Crawl => self.severity >= Severity::High && self.code != FindingCode::ExternalLink,
             Check::Exposure => self.severity >= Severity::Critical,
             Check::Certificate => self.code == FindingCode::CertExpired,
             _ => false,

@@ -6,6 +6,8 @@
 
 pub mod analyze;
 pub mod check;
+pub mod crawl;
+pub mod crawls;
 pub mod engine;
 pub mod farm;
 pub mod fetch;

@@ -14,6 +14,8 @@ crate::closed_set! {
         Exposure = "exposure",
         /// The page as search spiders, search visitors and phones see it.
         Views = "views",
+        /// The whole site: its deep pages' content and its outbound links (a daily crawl).
+        Crawl = "crawl",
     }
 }
 
@@ -44,6 +46,8 @@ crate::closed_set! {
         /// A redirect off the site that only search visitors (or spiders, or phones) get.
         SearchHijack = "search_hijack",
         NewLinkDomains = "new_link_domains",
+        /// An external domain the site links to that is on no allow-list and not yet reviewed.
+        ExternalLink = "external_link",
         // Certificate and TLS
         CertExpired = "cert_expired",
         CertExpiring = "cert_expiring",

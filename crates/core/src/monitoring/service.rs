@@ -1370,70 +1370,9 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         }
 
         // Findings: open the new, resolve what the checks run no longer see.
-        let mut existing = open.remove(&m.id).unwrap_or_default();
-        for f in &r.findings {
-            let found = existing.iter().position(|e| e.check_name == f.check && e.subject == f.subject);
-            match found {
-                Some(i) => {
-                    let e = existing.swap_remove(i);
-                    let changed = e.severity != f.severity || e.code != f.code;
-                    let wants_notice = f.open_notice && e.notice_id.is_none();
-                    if changed || wants_notice {
-                        finding::Entity::update_many()
-                            .col_expr(finding::Column::Severity, Expr::value(f.severity))
-                            .col_expr(finding::Column::Code, Expr::value(f.code))
-                            .col_expr(finding::Column::Summary, Expr::value(f.summary.clone()))
-                            .col_expr(finding::Column::Evidence, Expr::value(f.evidence.to_string()))
-                            .col_expr(finding::Column::LastSeenAt, Expr::value(r.checked_at))
-                            .filter(finding::Column::Id.eq(e.id))
-                            .exec(&*txn)
-                            .await?;
-                        if wants_notice && let Some(e) = finding::Entity::find_by_id(e.id).one(&*txn).await? {
-                            to_notify.push((e, m.clone()));
-                        }
-                    }
-                }
-                None => {
-                    let e = finding::ActiveModel {
-                        monitor_id: Set(m.id),
-                        system_id: Set(m.system_id),
-                        unit_id: Set(m.unit_id),
-                        check_name: Set(f.check),
-                        subject: Set(f.subject.chars().take(250).collect()),
-                        code: Set(f.code),
-                        severity: Set(f.severity),
-                        summary: Set(f.summary.clone()),
-                        evidence: Set(f.evidence.to_string()),
-                        open: Set(true),
-                        first_seen_at: Set(r.checked_at),
-                        last_seen_at: Set(r.checked_at),
-                        resolved_at: Set(None),
-                        notice_id: Set(None),
-                        ..Default::default()
-                    }
-                    .insert(&*txn)
-                    .await?;
-                    report.opened += 1;
-                    if f.code == FindingCode::StillOnline {
-                        still_online.push((e.clone(), m.clone()));
-                    }
-                    if f.open_notice {
-                        to_notify.push((e, m.clone()));
-                    }
-                }
-            }
-        }
-        let gone: Vec<i64> = existing.iter().filter(|e| r.checks_run.contains(&e.check_name)).map(|e| e.id).collect();
-        if !gone.is_empty() {
-            report.resolved += gone.len() as u64;
-            finding::Entity::update_many()
-                .col_expr(finding::Column::Open, Expr::value(false))
-                .col_expr(finding::Column::ResolvedAt, Expr::value(Some(r.checked_at)))
-                .col_expr(finding::Column::LastSeenAt, Expr::value(r.checked_at))
-                .filter(finding::Column::Id.is_in(gone))
-                .exec(&*txn)
-                .await?;
-        }
+        let existing = open.remove(&m.id).unwrap_or_default();
+        let seen = Seen { at: r.checked_at, checks_run: &r.checks_run, keep: &|_| false };
+        apply_findings(&*txn, m, existing, &r.findings, &seen, &mut report, &mut to_notify, &mut still_online).await?;
     }
     for chunk in states.chunks(256) {
         update_states(&*txn, store.backend(), now, chunk).await?;
@@ -1483,6 +1422,145 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         alert_still_online(store, &*txn, still_online).await?;
     }
     txn.commit().await?;
+    Ok(report)
+}
+
+/// What a result covers: when it was seen, which checks ran in full, and
+/// open findings to keep though not seen (a page a crawl found unchanged).
+pub struct Seen<'a> {
+    pub at: DateTime<Utc>,
+    pub checks_run: &'a [Check],
+    pub keep: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// Open the new findings of one monitor, update the changed, resolve the
+/// open ones of the checks run that were not seen again.
+#[allow(clippy::too_many_arguments)]
+async fn apply_findings<C: ConnectionTrait>(
+    txn: &C,
+    m: &Recorded,
+    mut existing: Vec<OpenFinding>,
+    findings: &[FindingInput],
+    seen: &Seen<'_>,
+    report: &mut RecordReport,
+    to_notify: &mut Vec<(finding::Model, Recorded)>,
+    still_online: &mut Vec<(finding::Model, Recorded)>,
+) -> Result<()> {
+    let at = seen.at;
+    for f in findings {
+        let found = existing.iter().position(|e| e.check_name == f.check && e.subject == f.subject);
+        match found {
+            Some(i) => {
+                let e = existing.swap_remove(i);
+                let changed = e.severity != f.severity || e.code != f.code;
+                let wants_notice = f.open_notice && e.notice_id.is_none();
+                if changed || wants_notice {
+                    finding::Entity::update_many()
+                        .col_expr(finding::Column::Severity, Expr::value(f.severity))
+                        .col_expr(finding::Column::Code, Expr::value(f.code))
+                        .col_expr(finding::Column::Summary, Expr::value(f.summary.clone()))
+                        .col_expr(finding::Column::Evidence, Expr::value(f.evidence.to_string()))
+                        .col_expr(finding::Column::LastSeenAt, Expr::value(at))
+                        .filter(finding::Column::Id.eq(e.id))
+                        .exec(txn)
+                        .await?;
+                    if wants_notice && let Some(e) = finding::Entity::find_by_id(e.id).one(txn).await? {
+                        to_notify.push((e, m.clone()));
+                    }
+                }
+            }
+            None => {
+                let e = finding::ActiveModel {
+                    monitor_id: Set(m.id),
+                    system_id: Set(m.system_id),
+                    unit_id: Set(m.unit_id),
+                    check_name: Set(f.check),
+                    subject: Set(f.subject.chars().take(250).collect()),
+                    code: Set(f.code),
+                    severity: Set(f.severity),
+                    summary: Set(f.summary.clone()),
+                    evidence: Set(f.evidence.to_string()),
+                    open: Set(true),
+                    first_seen_at: Set(at),
+                    last_seen_at: Set(at),
+                    resolved_at: Set(None),
+                    notice_id: Set(None),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                report.opened += 1;
+                if f.code == FindingCode::StillOnline {
+                    still_online.push((e.clone(), m.clone()));
+                }
+                if f.open_notice {
+                    to_notify.push((e, m.clone()));
+                }
+            }
+        }
+    }
+    let gone: Vec<i64> = existing
+        .iter()
+        .filter(|e| seen.checks_run.contains(&e.check_name) && !(seen.keep)(&e.subject))
+        .map(|e| e.id)
+        .collect();
+    if !gone.is_empty() {
+        report.resolved += gone.len() as u64;
+        finding::Entity::update_many()
+            .col_expr(finding::Column::Open, Expr::value(false))
+            .col_expr(finding::Column::ResolvedAt, Expr::value(Some(at)))
+            .col_expr(finding::Column::LastSeenAt, Expr::value(at))
+            .filter(finding::Column::Id.is_in(gone))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Record one monitor's findings of `seen.checks_run` apart from its checks
+/// (the crawl's), in the caller's transaction, with notices for the serious.
+pub async fn record_findings<C: ConnectionTrait>(
+    store: &Store,
+    txn: &C,
+    monitor_id: i64,
+    findings: &[FindingInput],
+    seen: &Seen<'_>,
+) -> Result<RecordReport> {
+    let mut report = RecordReport { checks: 1, ..Default::default() };
+    let Some(m) = monitor::Entity::find_by_id(monitor_id)
+        .select_only()
+        .column(monitor::Column::Id)
+        .column(monitor::Column::SystemId)
+        .column(monitor::Column::UnitId)
+        .column(monitor::Column::Url)
+        .column(monitor::Column::BaselineId)
+        .into_model::<Recorded>()
+        .one(txn)
+        .await?
+    else {
+        return Ok(report);
+    };
+    let checks: Vec<Check> = seen.checks_run.to_vec();
+    let existing = finding::Entity::find()
+        .select_only()
+        .column(finding::Column::Id)
+        .column(finding::Column::MonitorId)
+        .column(finding::Column::CheckName)
+        .column(finding::Column::Subject)
+        .column(finding::Column::Code)
+        .column(finding::Column::Severity)
+        .column(finding::Column::NoticeId)
+        .filter(finding::Column::MonitorId.eq(monitor_id))
+        .filter(finding::Column::Open.eq(true))
+        .filter(finding::Column::CheckName.is_in(checks))
+        .into_model::<OpenFinding>()
+        .all(txn)
+        .await?;
+    let (mut to_notify, mut still_online) = (Vec::new(), Vec::new());
+    apply_findings(txn, &m, existing, findings, seen, &mut report, &mut to_notify, &mut still_online).await?;
+    if !to_notify.is_empty() {
+        report.notices = open_notices(store, txn, to_notify).await?;
+    }
     Ok(report)
 }
 

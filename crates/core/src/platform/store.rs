@@ -35,6 +35,7 @@ pub struct Store {
     scorecard: Arc<crate::scorecard::ScoreWeights>,
     reporting: Arc<crate::incidents::ReportingPolicy>,
     duty: Arc<crate::duty::DutyPolicy>,
+    sites: Arc<crate::sites::service::SitesPolicy>,
     duty_spans: Arc<crate::duty::service::shifts::SpansCache>,
 }
 
@@ -213,6 +214,7 @@ impl Store {
             scorecard: Arc::new(crate::scorecard::ScoreWeights::default()),
             reporting: Arc::new(crate::incidents::ReportingPolicy::default()),
             duty: Arc::new(crate::duty::DutyPolicy::default()),
+            sites: Arc::new(crate::sites::service::SitesPolicy::default()),
             duty_spans: Arc::new(Default::default()),
         })
     }
@@ -323,6 +325,16 @@ impl Store {
 
     pub fn duty_policy(&self) -> &crate::duty::DutyPolicy {
         &self.duty
+    }
+
+    /// The institution's borders and the zombie rule (`[institution]`, `[sites]`).
+    pub fn with_sites_policy(mut self, policy: crate::sites::service::SitesPolicy) -> Store {
+        self.sites = Arc::new(policy);
+        self
+    }
+
+    pub fn sites_policy(&self) -> &crate::sites::service::SitesPolicy {
+        &self.sites
     }
 
     /// The coming days' shifts, read at most once a minute (see `SpansCache`).

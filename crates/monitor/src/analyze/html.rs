@@ -63,10 +63,15 @@ pub struct Hidden {
     pub switchable: bool,
 }
 
+/// Bytes of a link's text kept with it.
+const LINK_TEXT: usize = 120;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub href: String,
     pub hidden: Option<HideReason>,
+    /// The link's text (its first 120 bytes or so, whitespace collapsed; empty for frames).
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -523,7 +528,7 @@ impl State {
                     {
                         h.links.push(href.clone());
                     }
-                    self.page.links.push(Link { href, hidden: hidden_reason });
+                    self.page.links.push(Link { href, hidden: hidden_reason, text: String::new() });
                     link = Some(self.page.links.len() - 1);
                 }
             }
@@ -550,7 +555,7 @@ impl State {
                     let reason = hidden_reason.or_else(|| {
                         (tiny(attrs.key(Key::Width)) || tiny(attrs.key(Key::Height))).then_some(HideReason::ZeroSize)
                     });
-                    self.page.iframes.push(Link { href: src, hidden: reason });
+                    self.page.iframes.push(Link { href: src, hidden: reason, text: String::new() });
                 }
             }
             Tag::Img | Tag::Embed | Tag::Source => {
@@ -638,6 +643,16 @@ impl State {
             self.block.push_str(chunk);
             return;
         };
+        if let Some(l) = top.link.and_then(|i| self.page.links.get_mut(i))
+            && l.text.len() < LINK_TEXT
+        {
+            let room = LINK_TEXT - l.text.len();
+            let mut end = chunk.len().min(room);
+            while !chunk.is_char_boundary(end) {
+                end -= 1;
+            }
+            l.text.push_str(&chunk[..end]);
+        }
         if let Some(i) = top.hidden {
             if let Some(h) = self.page.hidden.get_mut(i)
                 && h.text.len() < 64 * 1024
@@ -677,6 +692,11 @@ impl State {
         }
         self.page.excluded_text = normalize(&decode_entities(&self.page.excluded_text));
         self.page.link_text = decode_entities(&self.page.link_text).into_owned();
+        for l in &mut self.page.links {
+            if !l.text.is_empty() {
+                l.text = normalize(&decode_entities(&l.text));
+            }
+        }
         self.page
     }
 }

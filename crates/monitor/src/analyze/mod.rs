@@ -3,11 +3,13 @@
 pub mod charset;
 pub mod content;
 pub mod css;
+pub mod dates;
 pub mod exposure;
 pub mod headers;
 pub mod html;
 pub mod icp;
 pub mod keywords;
+pub mod outbound;
 pub mod rendered;
 pub mod script;
 pub mod selector;

@@ -4,10 +4,12 @@
 //! (defacement, hidden spam links). Deterministic: site `n` always gets
 //! the same page.
 
+pub mod deep;
 mod server;
 
 use std::fmt::Write;
 
+pub use deep::Deep;
 pub use server::{Cert, Cloak, Farm, Site, site_number};
 
 /// What a simulated page carries.

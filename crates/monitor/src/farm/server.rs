@@ -62,6 +62,8 @@ pub struct Site {
     pub cloak: Option<Cloak>,
     /// Markup put before `</body>` of the home page (tests' own tricks).
     pub extra: String,
+    /// The site behind the home page: columns, articles, a sitemap (`None`: only the home page).
+    pub deep: Option<super::Deep>,
 }
 
 /// How a hacked site hides its spam from the people who run it.
@@ -112,6 +114,7 @@ impl Default for Site {
             icp: None,
             public_security: None,
             extra: String::new(),
+            deep: None,
         }
     }
 }
@@ -255,7 +258,49 @@ impl ResolvesServerCert for Certs {
     }
 }
 
-fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>) -> (Response<Full<Bytes>>, Duration) {
+/// A deep site's page other than the home page: the sitemap, or a page
+/// with `Last-Modified` and `ETag`, `304` when the request's `ETag` matches.
+fn deep_page(
+    deep: &super::Deep,
+    n: u64,
+    req: &Request<Incoming>,
+    host: &str,
+    tls: bool,
+) -> Option<Response<Full<Bytes>>> {
+    use hyper::header::{CONTENT_TYPE, ETAG, HeaderValue, IF_NONE_MATCH, LAST_MODIFIED};
+    let path = req.uri().path();
+    if path == "/sitemap.xml" {
+        if !deep.sitemap {
+            return None;
+        }
+        let port = req.headers().get(hyper::header::HOST).and_then(|h| h.to_str().ok()).and_then(|h| h.split_once(':'));
+        let origin = format!(
+            "{}://{host}{}",
+            if tls { "https" } else { "http" },
+            port.map(|(_, p)| format!(":{p}")).unwrap_or_default()
+        );
+        let mut r = Response::new(Full::new(Bytes::from(super::deep::sitemap(&origin))));
+        r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+        return Some(r);
+    }
+    let (html, date) = super::deep::page(deep, n, path)?;
+    let etag = format!("\"{:016x}\"", crate::analyze::html::text_hash(html.as_bytes()));
+    let matches = req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str());
+    let mut r = Response::new(Full::new(if matches { Bytes::new() } else { Bytes::from(html) }));
+    if matches {
+        *r.status_mut() = hyper::StatusCode::NOT_MODIFIED;
+    }
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&date.format("%a, %d %b %Y 08:00:00 GMT").to_string()) {
+        r.headers_mut().insert(LAST_MODIFIED, v);
+    }
+    Some(r)
+}
+
+fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>, tls: bool) -> (Response<Full<Bytes>>, Duration) {
     let host = req
         .headers()
         .get(hyper::header::HOST)
@@ -280,6 +325,12 @@ fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>) -> (Response<F
         r
     };
     let n = site_number(&host);
+    if let Some(deep) = &site.deep
+        && !matches!(req.uri().path(), "/" | "/index.html")
+        && let Some(r) = deep_page(deep, n, req, &host, tls)
+    {
+        return (r, site.delay);
+    }
     let r = match req.uri().path() {
         "/" | "/index.html" => {
             let cloak = site.cloak.filter(|c| cloaked(*c, req));
@@ -307,8 +358,12 @@ fn respond(sites: &Sites, pages: &Pages, req: &Request<Incoming>) -> (Response<F
                 r
             } else if site.status >= 400 {
                 html(site.status, Bytes::from(format!("<html><body><h1>{} Error</h1></body></html>", site.status)))
-            } else if !site.extra.is_empty() {
-                let p = page(n, site.plant, site.revision).replacen("</body>", &format!("{}</body>", site.extra), 1);
+            } else if !site.extra.is_empty() || site.deep.is_some() {
+                let mut p =
+                    page(n, site.plant, site.revision).replacen("</body>", &format!("{}</body>", site.extra), 1);
+                if let Some(deep) = &site.deep {
+                    p = super::deep::home(p, deep);
+                }
                 html(site.status, Bytes::from(p))
             } else {
                 html(site.status, pages.get(n, &site))
@@ -368,6 +423,7 @@ impl Farm {
                     let pages = Arc::clone(&pages);
                     let requests = Arc::clone(&requests);
                     let acceptor = acceptor.clone();
+                    let tls = acceptor.is_some();
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                             let sites = Arc::clone(&sites);
@@ -375,7 +431,7 @@ impl Farm {
                             let requests = Arc::clone(&requests);
                             async move {
                                 requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let (resp, delay) = respond(&sites, &pages, &req);
+                                let (resp, delay) = respond(&sites, &pages, &req, tls);
                                 if !delay.is_zero() {
                                     tokio::time::sleep(delay).await;
                                 }

@@ -40,6 +40,15 @@ pub struct Model {
     pub leased_by: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The whole site: the last crawl, the next, its lease, the site's own page budget.
+    pub crawled_at: Option<DateTimeUtc>,
+    pub next_crawl_at: Option<DateTimeUtc>,
+    pub crawl_leased_until: Option<DateTimeUtc>,
+    pub crawl_pages: Option<i32>,
+    /// Pages the last crawl visited.
+    pub crawled_count: i32,
+    /// The newest date the last crawl found on the site (zombie when old).
+    pub site_updated_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

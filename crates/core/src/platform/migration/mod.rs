@@ -15,6 +15,7 @@ mod m0009_mechanisms;
 mod m0010_readiness;
 mod m0011_registers;
 mod m0012_views;
+mod m0013_sites;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_readiness::Migration),
             Box::new(m0011_registers::Migration),
             Box::new(m0012_views::Migration),
+            Box::new(m0013_sites::Migration),
         ]
     }
 }

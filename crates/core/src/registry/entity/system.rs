@@ -55,6 +55,16 @@ pub struct Model {
     pub override_note: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 双非: why the site is outside the institution (`domain`, `address`,
+    /// comma-separated; empty: inside), the addresses its host resolved to
+    /// (one per line), what the officer decided and why, and when it was last looked at.
+    pub outside_reasons: String,
+    #[sea_orm(column_type = "Text")]
+    pub outside_addresses: String,
+    pub outside_decision: crate::sites::OutsideDecision,
+    pub outside_note: String,
+    pub outside_decided_by: String,
+    pub outside_checked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
