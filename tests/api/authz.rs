@@ -450,6 +450,31 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Officer | UnitAdmin => 409,
             _ => 403,
         },
+        // The whole site: everyone reads what is in scope; the center keeps the
+        // allow-lists, marks key pages and decides on 双非 sites.
+        ("get", "/sites/outbound" | "/sites/outside" | "/sites/zombies") => ok,
+        ("get", "/monitors/{id}/pages") => {
+            if hidden {
+                404
+            } else {
+                ok
+            }
+        }
+        ("put", "/crawled-pages/{id}/key") => match role {
+            _ if hidden => 404,
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        ("get" | "post" | "delete", "/sites/allow" | "/sites/allow/{id}") => match role {
+            Admin | Officer => ok,
+            _ => 403,
+        },
+        // The systems under test are inside the institution: nothing to decide (409) once authorized.
+        ("post", "/systems/{id}/outside") => match role {
+            _ if hidden => 404,
+            Admin | Officer => 409,
+            _ => 403,
+        },
         // The unit registers: everyone reads what is in scope; the center and the
         // unit's network admin or head keep a unit's records.
         (
@@ -766,6 +791,7 @@ async fn every_route_every_role_own_and_other_unit() {
     monitoring::sync(&app.store).await.unwrap();
     let mut monitors = Vec::new();
     let mut findings = Vec::new();
+    let mut crawled = Vec::new();
     for id in systems {
         let page = monitoring::list(
             &app.store,
@@ -818,6 +844,30 @@ async fn every_route_every_role_own_and_other_unit() {
         .unwrap();
         monitors.push(mid);
         findings.push(f.items[0].id);
+        // A crawl of the site: one page.
+        use wangan_core::sites::service as sites;
+        sites::record_crawl(
+            &app.store,
+            sites::CrawlRecord {
+                monitor_id: mid,
+                crawled_at: app.store.now(),
+                next_at: app.store.now() + chrono::Duration::days(1),
+                pages: vec![sites::PageRecord {
+                    url: format!("http://crawl{mid}.farm.test/news/"),
+                    status_code: Some(200),
+                    subject_prefix: "/news/".into(),
+                    ..Default::default()
+                }],
+                outbound: Vec::new(),
+                findings: Vec::new(),
+                updated_on: None,
+                addresses: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let page = sites::pages(&app.store, &sys, mid).await.unwrap();
+        crawled.push(page.pages[0].id);
     }
     let client = reqwest::Client::new();
     let mut checked = 0;
@@ -1052,6 +1102,22 @@ async fn every_route_every_role_own_and_other_unit() {
                     notices[i]
                 } else if route.path.starts_with("/monitors") {
                     monitors[i]
+                } else if route.path.starts_with("/crawled-pages") {
+                    crawled[i]
+                } else if route.path.starts_with("/sites/allow/") {
+                    // A fresh entry each time: removing one is done once.
+                    let added = wangan_core::sites::service::allow(
+                        &app.store,
+                        &sys,
+                        wangan_core::sites::service::AllowInput {
+                            domains: vec![format!("e{checked}.partner.example")],
+                            system_id: None,
+                            note: String::new(),
+                        },
+                    )
+                    .await
+                    .unwrap();
+                    added.added[0].id
                 } else if route.path.starts_with("/findings") {
                     findings[i]
                 } else if route.path.starts_with("/rectifications") {
@@ -1111,6 +1177,11 @@ async fn every_route_every_role_own_and_other_unit() {
                     }
                     ("patch", "/monitors/{id}") => Some(json!({"interval_s": 600})),
                     ("post", "/monitors/{id}/baseline") => Some(json!({"note": "确认"})),
+                    ("put", "/crawled-pages/{id}/key") => Some(json!({"key": true})),
+                    ("post", "/sites/allow") => Some(json!({"domains": [format!("a{checked}.partner.example")]})),
+                    ("post", "/systems/{id}/outside") => {
+                        Some(json!({"decision": "accepted", "note": "经批准的云托管"}))
+                    }
                     ("post", "/rectifications/{id}/report") => Some(json!({"measures": "草稿", "submit": false})),
                     ("post", "/rectifications/{id}/review") => Some(json!({"decision": "accept"})),
                     ("post", "/channels") => Some(json!({"owner_kind": "unit", "owner": code, "kind": "feishu",
@@ -1397,6 +1468,21 @@ async fn every_form_route_every_role_own_and_other_unit() {
             let monitor_url = format!("http://m{n}{i}.farm.test/");
             let (notice, rect, channel) = (&notices[i], rects[i], channels[i]);
             let system_ref = system.to_string();
+            let approve_pick = format!("{system}|p{n}{i}.partner.example");
+            let allow_domain = format!("q{n}{i}.partner.example");
+            let allow_entry = wangan_core::sites::service::allow(
+                &app.store,
+                &wangan_core::Principal::system("test"),
+                wangan_core::sites::service::AllowInput {
+                    domains: vec![format!("r{n}{i}.partner.example")],
+                    system_id: None,
+                    note: String::new(),
+                },
+            )
+            .await
+            .unwrap()
+            .added[0]
+                .id;
             // Fresh enforcement records per try: a decision is taken once.
             let (to_issue, to_extend) = (proposed_order(&app, system).await, proposed_order(&app, system).await);
             let to_decide = proposed_violation(&app, system).await;
@@ -1698,6 +1784,34 @@ async fn every_form_route_every_role_own_and_other_unit() {
                 ),
                 // The test server fetches no page: accepting is refused (409) once authorized.
                 (format!("/monitors/{}/baseline", monitors[i]), vec![("note", "确认")], manages(409)),
+                // The whole site: the center approves domains and keeps the allow-list; a system
+                // inside the institution has no 双非 decision to take (409 once authorized).
+                (
+                    "/sites/outbound/approve".into(),
+                    vec![("pick", &approve_pick), ("scope", "institution"), ("note", "合作院校")],
+                    if matches!(role, Admin | Officer) { 303 } else { 403 },
+                ),
+                (
+                    "/sites/allow".into(),
+                    vec![("domains", &allow_domain), ("note", "")],
+                    if matches!(role, Admin | Officer) { 303 } else { 403 },
+                ),
+                (
+                    format!("/sites/allow/{allow_entry}/delete"),
+                    vec![],
+                    if matches!(role, Admin | Officer) { 303 } else { 403 },
+                ),
+                (
+                    format!("/systems/{system}/outside"),
+                    vec![("decision", "accepted"), ("note", "经批准的云托管")],
+                    if hidden {
+                        404
+                    } else if matches!(role, Admin | Officer) {
+                        409
+                    } else {
+                        403
+                    },
+                ),
                 (
                     format!("/golive-requests/{golive}/decide"),
                     vec![("decision", "refuse"), ("note", "材料不全")],

@@ -23,6 +23,7 @@ mod registers;
 mod scorecard;
 mod sessions;
 mod shape;
+mod sites;
 mod support;
 mod systems;
 mod upgrade;

@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::registers::api::routes())
         .merge(crate::notify::api::routes())
         .merge(crate::monitoring::api::routes())
+        .merge(crate::sites::api::routes())
         .merge(crate::audit::api::routes())
 }
 

@@ -23,6 +23,7 @@ pub mod notify;
 pub mod registers;
 pub mod registry;
 pub mod scorecard;
+pub mod sites;
 pub mod warnings;
 
 use axum::Router;

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::registers::pages::routes())
         .merge(crate::notify::pages::routes())
         .merge(crate::monitoring::pages::routes())
+        .merge(crate::sites::pages::routes())
         .merge(crate::audit::pages::routes())
         .fallback(not_found)
 }

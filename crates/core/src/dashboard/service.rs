@@ -34,6 +34,8 @@ pub struct Figures {
     /// Units that have not named all three responsible persons.
     pub missing_responsibles: Vec<MissingView>,
     pub rectifications: rectifications::Overview,
+    /// The whole site: 双非 sites undecided, zombie sites and columns, outbound domains to review.
+    pub sites: crate::sites::service::SiteFigures,
 }
 
 pub async fn figures(store: &Store, who: &Principal) -> Result<Figures> {
@@ -68,5 +70,6 @@ pub async fn figures(store: &Store, who: &Principal) -> Result<Figures> {
         golive_pending: crate::registry::service::golive::pending_count(store, who).await?,
         missing_responsibles: responsibilities::units_missing(store, who).await?,
         rectifications: rectifications::overview(store, who).await?,
+        sites: crate::sites::service::figures(store, who).await?,
     })
 }

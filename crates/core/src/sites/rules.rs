@@ -51,6 +51,19 @@ crate::closed_set! {
     }
 }
 
+impl LinkReview {
+    pub fn is_pending(self) -> bool {
+        self == LinkReview::Pending
+    }
+}
+
+impl OutsideDecision {
+    /// The officer has decided (accepted or ordered closed).
+    pub fn is_decided(self) -> bool {
+        self != OutsideDecision::Open
+    }
+}
+
 /// The allow-list every deployment starts with: government and education
 /// domains, and the national sites university pages link to everywhere
 /// (reporting centres, news agencies, the student information service).

@@ -568,9 +568,8 @@ pub async fn set_key_page(store: &Store, who: &Principal, page_id: i64, key: boo
 
 // ---- The outbound-link inventory ----
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 pub struct OutboundFilter {
     /// Part of the domain.
     pub q: Option<String>,
@@ -1019,7 +1018,7 @@ pub async fn decide_outside(
         return Err(CoreError::Forbidden);
     }
     if s.outside_reasons.is_empty() {
-        return Err(CoreError::Conflict("not_outside".into()));
+        return Err(CoreError::Conflict("not_outside"));
     }
     if input.decision == OutsideDecision::Open {
         return Err(CoreError::invalid("decision", "unknown_choice"));

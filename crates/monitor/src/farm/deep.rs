@@ -45,7 +45,7 @@ impl Deep {
             column_age_days: Vec::new(),
             sitemap: true,
             spam_depth: None,
-            outbound: vec!["www.partner-univ.example.org".into(), "www.moe.gov.cn".into()],
+            outbound: vec!["www.partner-univ.example".into(), "www.moe.gov.cn".into()],
             hidden_outbound: None,
         }
     }
@@ -138,7 +138,7 @@ const FOOT: &str = "<div class=\"footer\"><p>版权所有 © 2005-2026 大学</p
 
 /// Column `i`'s list page (`page` 0 the first, 1 the second).
 fn list(deep: &Deep, n: u64, i: usize, page: usize) -> String {
-    let mut rng = Rng((n * 31 + i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng(n.wrapping_mul(31).wrapping_add(i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let name = rng.sentence(2);
     let mut html = head(&format!("{name} - 栏目"));
     let _ = write!(html, "<div class=\"col-title\"><h2>{name}</h2></div><ul class=\"list\">");
@@ -168,7 +168,8 @@ fn list(deep: &Deep, n: u64, i: usize, page: usize) -> String {
 
 /// An article of column `i`.
 fn article(deep: &Deep, n: u64, i: usize, k: usize, path: &str) -> String {
-    let mut rng = Rng((n * 1009 + i as u64 * 37 + k as u64 + 7).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng =
+        Rng(n.wrapping_mul(1009).wrapping_add(i as u64 * 37 + k as u64 + 7).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let title = rng.sentence(6);
     let mut html = head(&title);
     let d = deep.item_date(i, k);

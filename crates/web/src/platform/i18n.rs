@@ -168,6 +168,10 @@ labelled! {
     wangan_core::registers::CertificateState => "cstate_cert",
     wangan_core::registers::RecordKind => "record_kind",
     wangan_core::registers::PlanStatus => "plan_status",
+    wangan_core::sites::LinkReview => "link_review",
+    wangan_core::sites::OutsideReason => "outside_reason",
+    wangan_core::sites::OutsideDecision => "outside_decision",
+    wangan_core::sites::ZombieAction => "zombie_action",
 }
 
 static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();

@@ -403,6 +403,10 @@ struct SystemPage {
     rectifications: Vec<wangan_core::notices::service::rectifications::RectificationView>,
     /// A go-live request waits for the center.
     pending_golive: bool,
+    /// 双非: outside the institution's domains or campus addresses.
+    outside: Option<wangan_core::sites::service::OutsideView>,
+    can_decide_outside: bool,
+    outside_decisions: [wangan_core::sites::OutsideDecision; 2],
 }
 
 async fn system_page(
@@ -462,6 +466,7 @@ async fn system_page(
         None => StatusCode::OK,
     };
     let pending_golive = d.golive.as_ref().is_some_and(|g| g.state == GoLiveState::Pending);
+    let outside = wangan_core::sites::service::outside_of(&s.store, &user.principal, id).await.or_page(user)?;
     render_status(
         status,
         SystemPage {
@@ -482,6 +487,12 @@ async fn system_page(
             pending_golive,
             rectifications,
             history,
+            outside,
+            can_decide_outside: user.principal.may(wangan_core::platform::access::Permission::DecideEnforcement),
+            outside_decisions: [
+                wangan_core::sites::OutsideDecision::Accepted,
+                wangan_core::sites::OutsideDecision::OrderedClosed,
+            ],
         },
     )
 }

@@ -1,0 +1,218 @@
+//! The whole site end to end: the engine crawls a deep site of the farm
+//! (sitemap, columns, articles), finds spam three clicks deep, lists the
+//! outbound domains with their review state, flags a zombie column, keeps
+//! findings of unchanged pages (304), resolves what is cleaned, and an
+//! officer approves domains in bulk and exports the inventory.
+
+use crate::support::*;
+use serde_json::{Value, json};
+use wangan_core::platform::access::Role;
+use wangan_monitor::farm::Deep;
+
+const HOST: &str = "www.alpha.university.example";
+
+fn crawl_config() -> wangan_monitor::crawls::CrawlConfig {
+    let mut c = wangan_monitor::crawls::CrawlConfig::default();
+    c.options.delay = std::time::Duration::ZERO;
+    c.options.views.clear();
+    c
+}
+
+fn crawl_findings(v: &Value) -> Vec<(String, String, String)> {
+    v["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| f["open"] == true && f["check"] == "crawl")
+                .map(|f| {
+                    (
+                        f["subject"].as_str().unwrap_or("").to_owned(),
+                        f["code"].as_str().unwrap_or("").to_owned(),
+                        f["severity"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawl_finds_deep_spam_lists_outbound_links_and_old_columns() {
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let today = app.store.now().date_naive();
+    let mut deep = Deep::fresh(today);
+    deep.spam_depth = Some(3);
+    deep.column_age_days = vec![400];
+    deep.hidden_outbound = Some("files.mirror-cdn.example".into());
+    m.farm.update(HOST, |s| s.deep = Some(deep.clone()));
+
+    // The first check, then the crawl (it waits for a site that answers).
+    m.engine.run_once().await.unwrap();
+    let pass = m.engine.crawl_once(&crawl_config()).await.unwrap();
+    assert_eq!(pass.sites, 1);
+    assert!(pass.pages >= 100, "the sitemap and the links lead to the columns and articles: {pass:?}");
+
+    // Spam three clicks deep (found through the sitemap) is a critical finding naming the page.
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    let found = crawl_findings(&f);
+    let spam_page = deep.spam_path().unwrap();
+    assert!(found.iter().any(|(s, _, sev)| s.starts_with(&format!("{spam_page} ")) && sev == "critical"), "{found:?}");
+    // Outbound domains: the partner (visible, low), the hidden one (high); the ministry is on the default list.
+    let ext = |d: &str| {
+        found.iter().find(|(s, _, _)| s == &format!("external:{d}")).map(|(_, c, sev)| (c.clone(), sev.clone()))
+    };
+    assert_eq!(ext("partner-univ.example"), Some(("external_link".into(), "low".into())), "{found:?}");
+    assert_eq!(ext("mirror-cdn.example"), Some(("external_link".into(), "high".into())));
+    assert_eq!(ext("moe.gov.cn"), None);
+    // The spam kit's domains are linked from the spam page too: hidden, so high.
+    assert!(
+        found.iter().any(|(s, _, sev)| s.starts_with("external:") && s.contains("bet.example") && sev == "high")
+            || found
+                .iter()
+                .any(|(s, _, sev)| s.starts_with("external:") && s.contains("casino.example") && sev == "high")
+    );
+    // A serious finding on a deep page opens a notice, as one on the home page does.
+    let (_, notices) = officer.get("/notices?source=monitoring&per_page=100").await;
+    assert!(notices["total"].as_u64().unwrap() >= 1, "{notices}");
+
+    // The inventory: unreviewed first, with the text and pages of each link.
+    let (st, inv) = officer.get(&format!("/sites/outbound?system={system}&per_page=100")).await;
+    assert_eq!(st, 200, "{inv}");
+    let items = inv["items"].as_array().unwrap();
+    let partner = items.iter().find(|o| o["domain"] == "partner-univ.example").unwrap();
+    assert_eq!(partner["review"], "pending");
+    assert!(partner["page_count"].as_i64().unwrap() > 1);
+    assert!(!partner["link_text"].as_str().unwrap().is_empty());
+    let moe = items.iter().find(|o| o["domain"] == "moe.gov.cn").unwrap();
+    assert_eq!(moe["review"], "approved", "gov.cn is on the default allow-list");
+    let (_, pending) = officer.get(&format!("/sites/outbound?system={system}&review=pending&per_page=100")).await;
+    assert!(pending["items"].as_array().unwrap().iter().all(|o| o["review"] == "pending"));
+
+    // The site's pages: the old column is a zombie column, the site is not a zombie.
+    let (_, monitors) = officer.get(&format!("/monitors?system={system}")).await;
+    let monitor = monitors["items"][0]["id"].as_i64().unwrap();
+    let (st, pages) = officer.get(&format!("/monitors/{monitor}/pages")).await;
+    assert_eq!(st, 200, "{pages}");
+    assert_eq!(pages["zombie"], false);
+    let col0 =
+        pages["pages"].as_array().unwrap().iter().find(|p| p["url"].as_str().unwrap().ends_with("/col/0/")).unwrap();
+    assert_eq!(col0["is_list"], true);
+    assert_eq!(col0["zombie"], true, "{col0}");
+    let col1 =
+        pages["pages"].as_array().unwrap().iter().find(|p| p["url"].as_str().unwrap().ends_with("/col/1/")).unwrap();
+    assert_eq!(col1["zombie"], false);
+    let (_, zombies) = officer.get("/sites/zombies").await;
+    assert!(
+        zombies
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|z| z["column"] == true && z["url"].as_str().unwrap().ends_with("/col/0/"))
+    );
+
+    // Approve the partner for the whole institution: audited, its finding resolved at once.
+    let audit_before = app.audit_count().await;
+    let (st, out) =
+        officer.send("POST", "/sites/allow", json!({"domains": ["partner-univ.example"], "note": "合作院校"})).await;
+    assert_eq!(st, 201, "{out}");
+    assert_eq!(out["resolved"], 1, "{out}");
+    assert!(app.audit_count().await > audit_before);
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    assert!(!crawl_findings(&f).iter().any(|(s, _, _)| s == "external:partner-univ.example"));
+
+    // A day on: pages answer 304 (unchanged); the spam finding stays open, nothing is lost.
+    m.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(1));
+    m.engine.run_once().await.unwrap();
+    let requests_before = m.farm.requests.load(std::sync::atomic::Ordering::Relaxed);
+    m.engine.crawl_once(&crawl_config()).await.unwrap();
+    assert!(m.farm.requests.load(std::sync::atomic::Ordering::Relaxed) > requests_before);
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    let again = crawl_findings(&f);
+    assert!(again.iter().any(|(s, _, _)| s.starts_with(&format!("{spam_page} "))), "{again:?}");
+    assert!(!again.iter().any(|(s, _, _)| s == "external:partner-univ.example"), "approved stays approved");
+
+    // Cleaned: the next crawl resolves the deep page's findings.
+    m.farm.update(HOST, |s| {
+        if let Some(d) = &mut s.deep {
+            d.spam_depth = None;
+        }
+    });
+    m.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(1));
+    m.engine.run_once().await.unwrap();
+    m.engine.crawl_once(&crawl_config()).await.unwrap();
+    let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+    let after = crawl_findings(&f);
+    assert!(!after.iter().any(|(s, _, _)| s.starts_with(&format!("{spam_page} "))), "{after:?}");
+
+    // The inventory as a sheet, for the officer's report.
+    let b = app.browser();
+    b.login("officer", PASSWORD).await;
+    let r = reqwest::Client::new()
+        .get(app.url("/sites/outbound.xlsx?review=all"))
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    let sheet = wangan_office::read(&bytes).unwrap();
+    assert!(
+        sheet
+            .rows
+            .iter()
+            .any(|row| row.iter().any(|c| matches!(c, wangan_office::Cell::Text(t) if t == "partner-univ.example"))),
+        "{:?}",
+        sheet.rows.first()
+    );
+    // The pages render.
+    for path in ["/sites", "/sites/outbound", "/sites/allow", &format!("/monitors/{monitor}/pages")] {
+        let (st, html) = b.get(path).await;
+        assert_eq!(st, 200, "{path}: {html}");
+    }
+}
+
+/// `wangan check URL --crawl` needs no database: the checker's crawl alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawl_without_a_database_honours_the_page_budget_and_depth() {
+    let farm = wangan_monitor::farm::Farm::start(&["university.example", "farm.test"]).await.unwrap();
+    let checker = monitor_checker(&farm).await;
+    let today = chrono::Utc::now().date_naive();
+    let mut deep = Deep::fresh(today);
+    deep.sitemap = false;
+    deep.spam_depth = Some(3);
+    farm.update("s00007.farm.test", |s| s.deep = Some(deep.clone()));
+    let start = url::Url::parse("http://s00007.farm.test/").unwrap();
+    let mut options = wangan_monitor::crawl::CrawlOptions { delay: std::time::Duration::ZERO, ..Default::default() };
+    options.views.clear();
+    let now = chrono::Utc::now();
+
+    // Without a sitemap, depth 2 does not reach the third click.
+    let r = checker.crawl(&start, &options, &Default::default(), now).await;
+    assert!(r.pages.len() <= options.max_pages);
+    assert!(r.pages.iter().all(|p| p.depth <= 2));
+    assert!(
+        !r.findings().any(|f| f.severity >= wangan_monitor::finding::Severity::High),
+        "{:?}",
+        r.findings().collect::<Vec<_>>()
+    );
+    // Depth 3 does.
+    options.max_depth = 3;
+    options.max_pages = 1000;
+    let r = checker.crawl(&start, &options, &Default::default(), now).await;
+    let spam = deep.spam_path().unwrap();
+    assert!(r.findings().any(
+        |f| f.subject.starts_with(&format!("{spam} ")) && f.severity == wangan_monitor::finding::Severity::Critical
+    ));
+    // The newest date of the site is its freshest column's (the home page's clock is no update).
+    assert_eq!(r.updated(), Some(deep.newest()));
+    assert!(r.pages.iter().filter(|p| p.is_list()).count() >= 12, "every column's list is a list page");
+    // A budget is a budget.
+    options.max_pages = 15;
+    let r = checker.crawl(&start, &options, &Default::default(), now).await;
+    assert_eq!(r.pages.len(), 15);
+    assert!(r.left > 0);
+}
