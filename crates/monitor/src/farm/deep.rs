@@ -126,12 +126,23 @@ fn printed(i: usize, d: NaiveDate, today: NaiveDate) -> String {
     }
 }
 
+/// The head and the site's navigation, as every page of a CMS template carries it.
 fn head(title: &str) -> String {
-    format!(
+    let mut html = format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"/css/style.css\"><script src=\"/js/common.js\"></script></head><body>\
-         <div class=\"header\"><a href=\"/\">首页</a></div>"
-    )
+         <meta name=\"viewport\" content=\"width=device-width\"><link rel=\"stylesheet\" href=\"/css/style.css\">\
+         <style>.menu-sub{{display:none}} .nav li{{float:left}}</style>\
+         <script src=\"/js/jquery.min.js\"></script><script src=\"/js/common.js\"></script></head><body>\
+         <div class=\"header\"><div class=\"logo\"><img src=\"/images/logo.png\" alt=\"\"></div><a href=\"/\">首页</a></div><ul class=\"nav\">"
+    );
+    for i in 0..COLUMNS {
+        let _ = write!(
+            html,
+            "<li><a href=\"/col/{i}/\">栏目{i}</a><ul class=\"menu-sub\"><li><a href=\"/col/{i}/a.html\">概况</a></li><li><a href=\"/col/{i}/b.html\">动态</a></li></ul></li>"
+        );
+    }
+    html.push_str("</ul>");
+    html
 }
 
 const FOOT: &str = "<div class=\"footer\"><p>版权所有 © 2005-2026 大学</p></div></body></html>";
@@ -147,10 +158,11 @@ fn list(deep: &Deep, n: u64, i: usize, page: usize) -> String {
         let d = deep.item_date(i, k);
         let _ = write!(
             html,
-            "<li><a href=\"/col/{i}/{k}.htm\">{}</a><span class=\"date\">{}</span></li>",
+            "<li><a href=\"/col/{i}/{k}.htm\">{}</a><span class=\"date\">{}</span>",
             rng.sentence_into(&mut t, 5),
             printed(i, d, deep.today)
         );
+        let _ = write!(html, "<p class=\"summary\">{}</p></li>", rng.sentence_into(&mut t, 25));
     }
     html.push_str("</ul><div class=\"pager\">");
     if page == 0 {
@@ -180,8 +192,10 @@ fn article(deep: &Deep, n: u64, i: usize, k: usize, path: &str) -> String {
         rng.sentence(2)
     );
     let mut t = String::new();
-    for _ in 0..8 {
-        let _ = write!(html, "<p>{}</p>", rng.sentence_into(&mut t, 30));
+    // Articles of 12–40 KB, as news pages are.
+    let target = 12_000 + rng.below(28_000);
+    while html.len() < target {
+        let _ = write!(html, "<p>{}</p>", rng.sentence_into(&mut t, 40));
     }
     if !deep.outbound.is_empty() {
         html.push_str("<div class=\"related\">相关链接：");
