@@ -261,6 +261,7 @@ async fn bench(sites: usize) -> bool {
 
     drop(child.stdin.take());
     let _ = child.kill();
+    let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
     let mut ok = true;
     for (good, what) in [

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use wangan_core::Store;
-use wangan_monitor::farm::{Cert, Cloak, Farm, Plant, Site};
+use wangan_monitor::farm::{Cert, Cloak, Deep, Farm, Plant, Site};
 use wangan_monitor::fetch::Route;
 
 pub const DEMO_DOMAIN: &str = "university.example";
@@ -29,6 +29,7 @@ pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
         return Ok(None);
     }
     let farm = Farm::start(&[DEMO_DOMAIN]).await.map_err(|e| anyhow::anyhow!("demo sites: {e}"))?;
+    let today = store.now().date_naive();
     for (host, icp, psb) in &demo {
         let label = host.split('.').next().unwrap_or("");
         let mut site = Site {
@@ -52,6 +53,20 @@ pub async fn start(store: &Store) -> anyhow::Result<Option<(Farm, Route)>> {
             "video" => site.status = 500,
             _ => {}
         }
+        // Whole sites behind the home pages, for the daily crawl: columns, articles, a sitemap.
+        let mut deep = Deep::fresh(today);
+        match label {
+            // Spam on an old article three clicks deep, and a link to a file mirror in a hidden block.
+            "chem" => {
+                deep.spam_depth = Some(3);
+                deep.hidden_outbound = Some("files.mirror-cdn.example".into());
+            }
+            // A column nobody has updated for over a year; a site untouched for two.
+            "med" => deep.column_age_days = vec![420, 5, 12],
+            "sem" => deep.column_age_days = vec![800; 12],
+            _ => {}
+        }
+        site.deep = Some(deep);
         farm.set(host, site);
     }
     let later = farm.clone();

@@ -344,7 +344,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             let store = open_with_clock(&cfg, clock).await?;
             if cfg.monitor.enabled {
-                let engine = monitor_engine(&cfg, store.clone(), cfg.monitor.fetch_config(cfg.network.policy()?)?)?;
+                // No browser: a render outlives one pass, and this process ends with it (`serve` renders).
+                let fetch = cfg.monitor.fetch_config(cfg.network.policy()?)?;
+                let engine = monitor_engine(&cfg, store.clone(), fetch, false)?;
                 let m = engine.run_once().await.map_err(describe)?;
                 println!(
                     "monitoring: {} monitors created, {} checks, {} findings opened, {} resolved, {} notices",
@@ -453,16 +455,18 @@ fn monitor_engine(
     cfg: &Config,
     store: Store,
     fetch: wangan_monitor::fetch::FetchConfig,
+    render: bool,
 ) -> anyhow::Result<wangan_monitor::engine::Engine> {
     let m = &cfg.monitor;
     let mut checker = wangan_monitor::check::Checker::new(fetch, std::sync::Arc::new(m.dictionary()?))
         .map_err(|e| anyhow::anyhow!(e))?;
     checker.slow_ms = m.slow_ms;
     checker.own = std::sync::Arc::new(wangan_monitor::analyze::content::Own::new(&cfg.institution.domains));
-    checker.renderer = m.renderer(checker.fetcher.clone()).map(std::sync::Arc::new);
+    checker.renderer = if render { m.renderer(checker.fetcher.clone()).map(std::sync::Arc::new) } else { None };
     match &checker.renderer {
         Some(r) => tracing::info!(browser = %r.executable().display(), tabs = r.config.tabs, "rendered view on"),
-        None => tracing::info!("rendered view off (no chromium, or [monitor] render = \"off\")"),
+        None if render => tracing::info!("rendered view off (no chromium, or [monitor] render = \"off\")"),
+        None => {}
     }
     let config = wangan_monitor::engine::EngineConfig {
         concurrency: m.concurrency.max(1),
@@ -533,7 +537,7 @@ fn keep_initial_password(data_dir: &std::path::Path, pw: &str) -> anyhow::Result
 }
 
 async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
-    let store = open(&cfg).await?;
+    let mut store = open(&cfg).await?;
     let lock = store.startup_lock().await.context("cannot take the start-up lock")?;
     if let Some(pw) = accounts::bootstrap_admin(&store).await? {
         // Under a service manager stdout is a log file: the password goes to a
@@ -634,8 +638,14 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             fetch.hosts.push(route);
             fetch.extra_roots.push(farm.ca_pem.clone().into_bytes());
             _demo_farm = Some(farm);
+            // The demo university's own domain, unless the configuration names one (双非 by name).
+            if cfg.institution.domains.is_empty() {
+                let mut policy = store.sites_policy().clone();
+                policy.domains = vec![demo_farm::DEMO_DOMAIN.to_owned()];
+                store = store.with_sites_policy(policy);
+            }
         }
-        let engine = monitor_engine(&cfg, store.clone(), fetch)?;
+        let engine = monitor_engine(&cfg, store.clone(), fetch, true)?;
         checker = Some(engine.checker().clone());
         if cfg.jobs.enabled {
             if let Some(c) = cfg.monitor.crawl_config() {

@@ -76,6 +76,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
             header_score: Some(60),
             tls_checked: true,
             exposure_checked: true,
+            views_checked: false,
             checks_run: vec![wangan_core::monitoring::Check::Tamper],
             findings: vec![monitoring::FindingInput {
                 check: wangan_core::monitoring::Check::Tamper,

@@ -216,3 +216,74 @@ async fn a_crawl_without_a_database_honours_the_page_budget_and_depth() {
     assert_eq!(r.pages.len(), 15);
     assert!(r.left > 0);
 }
+
+/// 双非: a registered site outside the institution's domains is flagged at
+/// the registry's sync; one answering from outside the campus networks at
+/// its crawl. The officer accepts one with a reason (audited); the dashboard
+/// counts what is undecided.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_outside_the_institution_are_flagged_and_decided() {
+    let campus: Vec<wangan_core::platform::netpolicy::Net> =
+        ["10.0.0.0/8"].iter().filter_map(|n| wangan_core::platform::netpolicy::Net::parse(n)).collect();
+    let policy = wangan_core::sites::service::SitesPolicy {
+        domains: vec!["university.example".into()],
+        networks: campus,
+        ..Default::default()
+    };
+    let m = spawn_monitored_within(policy).await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let inside = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (st, v) = officer
+        .send(
+            "POST",
+            "/systems",
+            json!({"name": "外包展示平台", "kind": "website", "unit": "alpha", "urls": ["http://s00042.farm.test/"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let outside = v["system"]["id"].as_i64().or_else(|| v["id"].as_i64()).unwrap_or_else(|| panic!("{v}"));
+
+    // The sync flags the foreign domain at once; the campus site's address is judged at its crawl.
+    m.engine.run_once().await.unwrap();
+    let (_, list) = officer.get("/sites/outside").await;
+    let flagged: Vec<i64> = list.as_array().unwrap().iter().map(|o| o["system_id"].as_i64().unwrap()).collect();
+    assert_eq!(flagged, vec![outside], "{list}");
+    assert_eq!(list[0]["reasons"], json!(["domain"]));
+
+    // The farm answers from 127.0.0.1, outside 10.0.0.0/8: the crawl adds the address.
+    let pass = m.engine.crawl_once(&crawl_config()).await.unwrap();
+    assert!(pass.sites >= 1, "{pass:?}");
+    let (_, list) = officer.get("/sites/outside").await;
+    let inside_row =
+        list.as_array().unwrap().iter().find(|o| o["system_id"] == inside).unwrap_or_else(|| panic!("{list} {pass:?}"));
+    assert_eq!(inside_row["reasons"], json!(["address"]));
+    assert_eq!(inside_row["addresses"], json!(["127.0.0.1"]));
+    let figures = || async {
+        wangan_core::dashboard::service::figures(&app.store, &wangan_core::Principal::system("t")).await.unwrap()
+    };
+    assert_eq!(figures().await.sites.outside_open, 2);
+
+    // The officer decides: accepted with a reason, audited; a site inside cannot be decided on.
+    let before = app.audit_count().await;
+    let (st, d) = officer
+        .send(
+            "POST",
+            &format!("/systems/{outside}/outside"),
+            json!({"decision": "accepted", "note": "经批准的服务商平台"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["decision"], "accepted");
+    assert_eq!(app.audit_count().await, before + 1);
+    let (st, _) =
+        officer.send("POST", &format!("/systems/{outside}/outside"), json!({"decision": "open", "note": "x"})).await;
+    assert_eq!(st, 422);
+    assert_eq!(figures().await.sites.outside_open, 1);
+    // The system's page shows it.
+    let b = app.browser();
+    b.login("officer", PASSWORD).await;
+    let (_, page) = b.get(&format!("/systems/{outside}")).await;
+    assert!(page.contains("非学校域名") && page.contains("经批准的服务商平台"), "{page}");
+}

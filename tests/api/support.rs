@@ -142,6 +142,21 @@ pub async fn spawn_monitored() -> Monitored {
     monitored(farm, checker).await
 }
 
+/// `spawn_monitored` with the institution's borders (`[institution] domains`, `networks`).
+pub async fn spawn_monitored_within(policy: wangan_core::sites::service::SitesPolicy) -> Monitored {
+    let farm = wangan_monitor::farm::Farm::start(&["university.example", "farm.test"]).await.expect("farm");
+    let checker = monitor_checker(&farm).await;
+    let clock = std::sync::Arc::new(wangan_core::FixedClock::new(chrono::Utc::now()));
+    let db = std::sync::Arc::new(TestDb::fresh().await);
+    let app = spawn_full_with(db, clock.clone(), Some(checker.clone()), policy).await;
+    let engine = wangan_monitor::engine::Engine::new(
+        app.store.clone(),
+        checker,
+        wangan_monitor::engine::EngineConfig { node: "test-node".into(), ..Default::default() },
+    );
+    Monitored { app, farm, engine, clock }
+}
+
 /// `spawn_monitored` with the rendered view (headless Chromium), or `None`
 /// when no browser is installed (a failure under `WANGAN_REQUIRE_BROWSER`).
 pub async fn spawn_monitored_rendering() -> Option<Monitored> {
@@ -181,8 +196,21 @@ async fn spawn_full(
     clock: std::sync::Arc<dyn wangan_core::Clock>,
     checker: Option<wangan_monitor::check::Checker>,
 ) -> TestApp {
+    spawn_full_with(db, clock, checker, Default::default()).await
+}
+
+async fn spawn_full_with(
+    db: std::sync::Arc<TestDb>,
+    clock: std::sync::Arc<dyn wangan_core::Clock>,
+    checker: Option<wangan_monitor::check::Checker>,
+    sites: wangan_core::sites::service::SitesPolicy,
+) -> TestApp {
     let attachments = std::env::temp_dir().join(unique("wangan-attachments"));
-    let store = Store::connect_with_clock(&db.url, 4, clock).await.expect("connect").with_attachments(attachments);
+    let store = Store::connect_with_clock(&db.url, 4, clock)
+        .await
+        .expect("connect")
+        .with_attachments(attachments)
+        .with_sites_policy(sites);
     store.migrate().await.expect("migrate");
     wangan_core::inspections::service::checklists::ensure_default(&store).await.expect("default checklist");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -275,7 +275,7 @@ impl Checker {
             }
             let (locs, index) = sitemap_locs(&String::from_utf8_lossy(&f.body), options.max_pages * 4);
             if index {
-                sitemaps.extend(locs.iter().filter_map(|l| follow(start, &map, l)).map(|u| Some(u)));
+                sitemaps.extend(locs.iter().filter_map(|l| follow(start, &map, l)).map(Some));
                 continue;
             }
             sitemap += locs.len();

@@ -157,7 +157,14 @@ impl Engine {
         let memory = memory_of(&due);
         let report = self.checker().crawl(&start, &options, &memory, now).await;
         let pages = report.pages.len() as u64;
-        let record = record_of(&due, &report, now + config.interval);
+        let mut record = record_of(&due, &report, now + config.interval);
+        // 双非 by address: the one that answered, else what the name resolves to as the fetcher would.
+        if record.addresses.is_empty()
+            && let Some(host) = start.host_str()
+            && let Ok(found) = crate::fetch::resolve(self.checker().config(), host).await
+        {
+            record.addresses = found;
+        }
         let r = sites::record_crawl(self.store(), record).await?;
         Ok((pages, r))
     }

@@ -220,6 +220,7 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         header_score: report.header_score.map(i32::from),
         tls_checked: checks_run.contains(&Check::Certificate),
         exposure_checked: checks_run.contains(&Check::Exposure),
+        views_checked: !report.views_run.is_empty(),
         checks_run,
         findings,
         new_baseline,
@@ -257,7 +258,7 @@ impl Engine {
     }
 
     /// Which view this check fetches, if any is due.
-    fn plan_views(&self, id: i64, now: DateTime<Utc>, target: &mut Target) {
+    fn plan_views(&self, id: i64, stored: Option<DateTime<Utc>>, now: DateTime<Utc>, target: &mut Target) {
         if !target.checks.contains(&Check::Views) || self.config.views.is_empty() {
             return;
         }
@@ -265,7 +266,8 @@ impl Engine {
         let turn = turns.get(&id);
         let next = turn.map_or(0, |t| t.next);
         target.views = vec![self.config.views[next % self.config.views.len()].clone()];
-        target.views_due = due_for(turn.and_then(|t| t.last), now, self.config.views_interval);
+        // This node's memory, else the time stored with the monitor (a node that starts again).
+        target.views_due = due_for(turn.and_then(|t| t.last).or(stored), now, self.config.views_interval);
         target.previous_text = turn.and_then(|t| t.text);
         target.previous_simhash = turn.and_then(|t| t.simhash);
     }
@@ -356,7 +358,7 @@ impl Engine {
             Ok(t) => t,
             Err(e) => return bad_url(&due, now, &e),
         };
-        self.plan_views(due.id, now, &mut target);
+        self.plan_views(due.id, due.views_at, now, &mut target);
         // The engine renders apart from the check (`render_later`).
         target.render_due = false;
         let render_due = self.render_due(due.id, now, &target);
@@ -391,6 +393,8 @@ impl Engine {
         store_monitoring::prune(&self.store).await?;
         // Links to the registry's other systems are the institution's own.
         self.checker.own.set_registered(store_monitoring::registered_hosts(&self.store).await?);
+        // 双非 by name for every registered site (by address at each crawl).
+        wangan_core::sites::service::refresh_outside(&self.store).await?;
         Ok(r)
     }
 
@@ -543,6 +547,7 @@ fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
         header_score: None,
         tls_checked: false,
         exposure_checked: false,
+        views_checked: false,
         checks_run: Vec::new(),
         findings: Vec::new(),
         new_baseline: None,
@@ -579,6 +584,7 @@ mod tests {
             public_security_no: String::new(),
             stage: wangan_core::registry::Stage::Online,
             fingerprint: None,
+            views_at: None,
         }
     }
 

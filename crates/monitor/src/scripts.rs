@@ -43,6 +43,16 @@ impl Default for ScriptFiles {
     }
 }
 
+/// A page where a script was asked for (a server's "not found" page, or
+/// every path answered with the home page): it begins with markup no
+/// script engine parses (browsers run a script whatever its `Content-Type`,
+/// so the type is not asked; `<!--` alone is a comment in a script).
+fn is_html(f: &crate::fetch::Fetched) -> bool {
+    let start = f.body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let head = f.body.get(start..(start + 16).min(f.body.len())).unwrap_or(&[]).to_ascii_lowercase();
+    [&b"<!doctype"[..], b"<html", b"<head", b"<?xml"].iter().any(|m| head.starts_with(m))
+}
+
 impl ScriptFiles {
     pub fn new(ttl: Duration) -> ScriptFiles {
         ScriptFiles { ttl, kept: Mutex::new(HashMap::new()) }
@@ -68,7 +78,7 @@ impl ScriptFiles {
                 Some(f) => f,
                 None => {
                     let file = match fetcher.get(&url, MAX_BYTES, None).await {
-                        Ok(f) if f.status < 400 && !f.truncated => {
+                        Ok(f) if f.status < 400 && !f.truncated && !is_html(&f) => {
                             String::from_utf8(f.body).ok().and_then(|t| html::analyze_file(&t)).map(Arc::new)
                         }
                         _ => None,

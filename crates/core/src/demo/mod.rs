@@ -444,7 +444,11 @@ async fn seed_systems(store: &Store, sys: &Principal) -> Result<()> {
     for (n, (unit, name, kind, host, facing, important, tags, level, target, filed, prots, eval_ago)) in
         SYSTEMS.into_iter().enumerate()
     {
-        let url = format!("https://{host}.university.example/");
+        // One platform sits on a vendor's cloud, outside the university's domain (双非).
+        let url = match host {
+            "gallery" => "https://art-gallery.vendor-cloud.example/".to_owned(),
+            _ => format!("https://{host}.university.example/"),
+        };
         let input = SystemInput {
             name: name.into(),
             kind: kind.as_str().into(),

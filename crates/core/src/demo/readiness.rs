@@ -124,6 +124,7 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
                     header_score: None,
                     tls_checked: false,
                     exposure_checked: false,
+                    views_checked: false,
                     checks_run: vec![crate::monitoring::Check::HiddenLinks],
                     findings: vec![monitoring::FindingInput {
                         check: crate::monitoring::Check::HiddenLinks,

@@ -175,8 +175,11 @@ mod tests {
     fn check_lists_parse_and_join() {
         assert_eq!(Check::parse_list("tamper, availability,tamper").unwrap(), [Check::Availability, Check::Tamper]);
         assert_eq!(Check::parse_list("tamper,ping"), Err("ping".into()));
-        assert_eq!(Check::join(Check::ALL), "availability,tamper,hidden_links,certificate,headers,icp,exposure,views");
-        assert_eq!(Check::parse_list(&Check::join(Check::ALL)).unwrap().len(), 8);
+        assert_eq!(
+            Check::join(Check::ALL),
+            "availability,tamper,hidden_links,certificate,headers,icp,exposure,views,crawl"
+        );
+        assert_eq!(Check::parse_list(&Check::join(Check::ALL)).unwrap().len(), 9);
         assert!(FindingSeverity::Critical > FindingSeverity::High);
         assert!(FindingSeverity::Info < FindingSeverity::Low);
         assert_eq!(FindingSeverity::parse("low"), Some(FindingSeverity::Low));

@@ -83,6 +83,10 @@ pub struct MonitorView {
     pub next_check_at: DateTime<Utc>,
     pub baseline_id: Option<i64>,
     pub open_findings: u64,
+    /// The whole site: pages per crawl (`None`: `[monitor] crawl_pages`), the last crawl, the newest date it saw.
+    pub crawl_pages: Option<i32>,
+    pub crawled_at: Option<DateTime<Utc>>,
+    pub site_updated_on: Option<chrono::NaiveDate>,
     /// The worst severity among open findings above `info` (empty when none).
     #[serde(serialize_with = "crate::platform::closed_set::word_or_empty")]
     #[schema(schema_with = FindingSeverity::schema_or_empty)]
@@ -134,6 +138,9 @@ pub struct MonitorPatch {
     #[schema(minimum = 1, maximum = 100)]
     pub tamper_percent: Option<i32>,
     pub paused: Option<bool>,
+    /// Pages per crawl for this site (`null` or absent: the configured default).
+    #[schema(minimum = 1, maximum = 10000)]
+    pub crawl_pages: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -324,6 +331,9 @@ async fn views<C: ConnectionTrait>(conn: &C, who: &Principal, rows: Vec<monitor:
                 next_check_at: m.next_check_at,
                 baseline_id: m.baseline_id,
                 open_findings: n,
+                crawl_pages: m.crawl_pages,
+                crawled_at: m.crawled_at,
+                site_updated_on: m.site_updated_on,
                 worst_severity: worst,
             }
         })
@@ -554,11 +564,14 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: MonitorPatch
         Some(c) => Some(check_checks(c, &mut errors)),
         None => None,
     };
+    if patch.crawl_pages.is_some_and(|p| !(1..=10_000).contains(&p)) {
+        errors.push(FieldError::new("crawl_pages", "out_of_range"));
+    }
     if !errors.is_empty() {
         return Err(CoreError::Invalid(errors));
     }
     let before = json!({"interval_s": m.interval_s, "timeout_s": m.timeout_s, "checks": m.checks,
-        "exclude": m.exclude, "tamper_percent": m.tamper_percent, "paused": m.paused});
+        "exclude": m.exclude, "tamper_percent": m.tamper_percent, "paused": m.paused, "crawl_pages": m.crawl_pages});
     let now = store.now();
     let unit_id = m.unit_id;
     let mut am: monitor::ActiveModel = m.into();
@@ -578,6 +591,9 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: MonitorPatch
     if let Some(p) = patch.tamper_percent {
         am.tamper_percent = Set(p);
     }
+    if let Some(p) = patch.crawl_pages {
+        am.crawl_pages = Set(Some(p));
+    }
     if let Some(p) = patch.paused {
         am.paused = Set(p);
         if !p {
@@ -587,7 +603,7 @@ pub async fn update(store: &Store, who: &Principal, id: i64, patch: MonitorPatch
     am.updated_at = Set(now);
     let m = am.update(&*txn).await?;
     let after = json!({"interval_s": m.interval_s, "timeout_s": m.timeout_s, "checks": m.checks,
-        "exclude": m.exclude, "tamper_percent": m.tamper_percent, "paused": m.paused});
+        "exclude": m.exclude, "tamper_percent": m.tamper_percent, "paused": m.paused, "crawl_pages": m.crawl_pages});
     audit::append(&*txn, now, &Actor::from(who), Change::updated("monitor", id, Some(unit_id), before, after)).await?;
     txn.commit().await?;
     get(store, who, id).await
@@ -1103,6 +1119,8 @@ pub struct Due {
     pub stage: crate::registry::Stage,
     /// The current baseline's fingerprint (JSON), when there is one.
     pub fingerprint: Option<String>,
+    /// When a view was last fetched.
+    pub views_at: Option<DateTime<Utc>>,
 }
 
 /// Take up to `limit` due monitors for `lease` on behalf of `node`. On
@@ -1157,6 +1175,7 @@ pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Re
         .column(monitor::Column::LastTlsAt)
         .column(monitor::Column::LastExposureAt)
         .column(monitor::Column::BaselineId)
+        .column(monitor::Column::ViewsAt)
         .column_as(system::Column::Name, "system_name")
         .column_as(system::Column::InternetFacing, "internet_facing")
         .column_as(system::Column::Important, "important")
@@ -1235,6 +1254,9 @@ pub struct CheckResult {
     pub header_score: Option<i32>,
     pub tls_checked: bool,
     pub exposure_checked: bool,
+    /// A spider, search-visitor or phone view was fetched (its time is kept,
+    /// so a node that starts again does not fetch every view at once).
+    pub views_checked: bool,
     /// Checks whose findings this result is complete for: open findings of
     /// these checks that are not in `findings` resolve.
     pub checks_run: Vec<Check>,
@@ -1334,6 +1356,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
             r.header_score.into(),
             r.tls_checked.then_some(r.checked_at).into(),
             r.exposure_checked.then_some(r.checked_at).into(),
+            r.views_checked.then_some(r.checked_at).into(),
         ]);
         if let Some((fingerprint, blocks)) = &r.new_baseline
             && m.baseline_id.is_none()
@@ -1636,7 +1659,7 @@ struct OpenFinding {
 }
 
 /// Columns of a monitor's state after a check, in the order `update_states` binds them.
-const STATE_COLUMNS: usize = 12;
+const STATE_COLUMNS: usize = 13;
 
 /// The monitors' state after their checks, one statement for a chunk
 /// (`UPDATE … FROM (VALUES …)`, on both databases): a statement per monitor
@@ -1669,7 +1692,8 @@ async fn update_states<C: ConnectionTrait>(
          next_check_at = v.column9, leased_until = NULL, updated_at = {updated_at}, \
          header_score = COALESCE(v.column10, monitors.header_score), \
          last_tls_at = COALESCE(v.column11, monitors.last_tls_at), \
-         last_exposure_at = COALESCE(v.column12, monitors.last_exposure_at) \
+         last_exposure_at = COALESCE(v.column12, monitors.last_exposure_at), \
+         views_at = COALESCE(v.column13, monitors.views_at) \
          FROM (VALUES {}) AS v WHERE monitors.id = v.column1",
         tuples.join(", ")
     );

@@ -30,7 +30,8 @@ crate::closed_set! {
         /// hour and incident reports made within their targets over the last
         /// 12 months; a current emergency plan, a drill within the year with
         /// its actions on time, every kind of management rule, security
-        /// staff certified and trained this year.
+        /// staff certified and trained this year; its websites kept up (no
+        /// zombie site or column) and its 双非 sites decided by the center.
         Readiness = "readiness",
         /// Confirmed violations not yet corrected (三(四)), points off each.
         Violations = "violations",

@@ -219,6 +219,12 @@ async fn counts(store: &Store, ids: Option<&[i64]>) -> Result<Counts> {
             bump(&mut counts, u, Factor::Readiness, ok);
         }
     }
+    // …and the whole site: sites kept up (no zombie site or column), 双非 sites decided.
+    for (u, ok) in crate::sites::service::scorecard_facts(store, conn).await? {
+        if wanted(&u) {
+            bump(&mut counts, u, Factor::Readiness, ok);
+        }
+    }
 
     // Open violations: confirmed and not corrected.
     for u in violation::Entity::find()

@@ -274,6 +274,20 @@ pub fn outside_reasons(host: &str, addresses: &[IpAddr], domains: &[String], net
     reasons
 }
 
+/// The column (栏目) a list page belongs to: its address up to the last `/`
+/// of the path, query dropped — `/news/`, `/news/index2.htm` and
+/// `/news/list.jsp?page=3` are one column, updated when any of them shows a
+/// newer date (a column's second page is old by nature).
+pub fn column_key(url: &str) -> String {
+    let no_query = url.split(['?', '#']).next().unwrap_or(url);
+    let path_start =
+        no_query.find("://").map_or(0, |i| no_query[i + 3..].find('/').map_or(no_query.len(), |j| i + 3 + j));
+    match no_query[path_start..].rfind('/') {
+        Some(i) => no_query[..path_start + i + 1].to_owned(),
+        None => format!("{no_query}/"),
+    }
+}
+
 /// Days without an update after which a site or column is a zombie.
 pub const ZOMBIE_DAYS: i64 = 180;
 
@@ -404,6 +418,17 @@ mod tests {
         // Nothing configured, nothing judged; an unresolved name is not judged by address.
         assert!(outside_reasons("lab.example.com", &ip("47.95.1.1"), &[], &[]).is_empty());
         assert_eq!(outside_reasons("news.example.edu.cn", &[], &domains, &campus), Vec::<OutsideReason>::new());
+    }
+
+    #[test]
+    fn a_column_is_the_directory_of_its_list_pages() {
+        let k = column_key;
+        assert_eq!(k("https://a.example/news/"), "https://a.example/news/");
+        assert_eq!(k("https://a.example/news/index2.htm"), "https://a.example/news/");
+        assert_eq!(k("https://a.example/news/list.jsp?page=3"), "https://a.example/news/");
+        assert_eq!(k("https://a.example/list.jsp?col=5/6"), "https://a.example/");
+        assert_eq!(k("https://a.example"), "https://a.example/");
+        assert_ne!(k("https://a.example/col/1/"), k("https://a.example/col/2/"));
     }
 
     #[test]

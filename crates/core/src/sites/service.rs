@@ -338,7 +338,22 @@ pub async fn record_crawl(store: &Store, rec: CrawlRecord) -> Result<RecordRepor
     // 双非: by the host's name and the addresses it resolved to.
     let policy = store.sites_policy();
     let host = url::Url::parse(&m.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-    let reasons = rules::outside_reasons(&host, &rec.addresses, &policy.domains, &policy.networks);
+    let mut reasons = rules::outside_reasons(&host, &rec.addresses, &[], &policy.networks);
+    // By name: any of the system's addresses (as `refresh_outside` judges it).
+    let urls: Option<String> = system::Entity::find_by_id(m.system_id)
+        .select_only()
+        .column(system::Column::Urls)
+        .into_tuple()
+        .one(&*txn)
+        .await?;
+    let named_outside = !policy.domains.is_empty()
+        && urls.unwrap_or_default().lines().filter_map(|u| url::Url::parse(u.trim()).ok()).any(|u| {
+            u.host_str()
+                .is_some_and(|h| rules::outside_reasons(h, &[], &policy.domains, &[]).contains(&OutsideReason::Domain))
+        });
+    if named_outside {
+        reasons.insert(0, OutsideReason::Domain);
+    }
     set_outside(&*txn, m.system_id, &reasons, &rec.addresses, at).await?;
 
     let mut am: monitor::ActiveModel = m.into();
@@ -380,6 +395,57 @@ fn page_fields(am: &mut crawled_page::ActiveModel, p: &PageRecord, at: DateTime<
     am.findings = Set(p.findings);
     am.outbound = Set(p.outbound);
     am.crawled_at = Set(at);
+}
+
+/// 双非 by name, for every registered system with an address (the address
+/// reason comes from the crawls and is kept): run with the registry's sync.
+/// Returns how many systems changed.
+pub async fn refresh_outside(store: &Store) -> Result<u64> {
+    let policy = store.sites_policy();
+    if policy.domains.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<(i64, String, String)> = system::Entity::find()
+        .select_only()
+        .column(system::Column::Id)
+        .column(system::Column::Urls)
+        .column(system::Column::OutsideReasons)
+        .filter(system::Column::Urls.ne(""))
+        .into_tuple()
+        .all(store.db())
+        .await?;
+    let mut changed = Vec::new();
+    for (id, urls, stored) in rows {
+        let outside = urls.lines().filter_map(|u| url::Url::parse(u.trim()).ok()).any(|u| {
+            u.host_str()
+                .is_some_and(|h| rules::outside_reasons(h, &[], &policy.domains, &[]).contains(&OutsideReason::Domain))
+        });
+        let mut reasons: Vec<OutsideReason> = stored.split(',').filter_map(OutsideReason::parse).collect();
+        let had = reasons.contains(&OutsideReason::Domain);
+        if outside == had {
+            continue;
+        }
+        reasons.retain(|r| *r != OutsideReason::Domain);
+        if outside {
+            reasons.insert(0, OutsideReason::Domain);
+        }
+        changed.push((id, reasons));
+    }
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    let txn = store.begin_write().await?;
+    for (id, reasons) in &changed {
+        let words: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+        let mut update =
+            system::Entity::update_many().col_expr(system::Column::OutsideReasons, Expr::value(words.join(",")));
+        if reasons.is_empty() {
+            update = update.col_expr(system::Column::OutsideDecision, Expr::value(OutsideDecision::Open));
+        }
+        update.filter(system::Column::Id.eq(*id)).exec(&*txn).await?;
+    }
+    txn.commit().await?;
+    Ok(changed.len() as u64)
 }
 
 /// Write what 双非 says of a system, keeping the officer's decision while the reasons stand.
@@ -479,6 +545,14 @@ pub async fn pages(store: &Store, who: &Principal, monitor_id: i64) -> Result<Si
         .await?;
     let (today, days) = (today(store), store.sites_policy().zombie_days);
     let zombie = rules::is_zombie(m.site_updated_on, today, days);
+    // A column's update is the newest date on any of its list pages.
+    let mut columns: HashMap<String, NaiveDate> = HashMap::new();
+    for p in rows.iter().filter(|p| p.dated_items >= 3) {
+        if let Some(d) = p.newest_date {
+            let e = columns.entry(rules::column_key(&p.url)).or_insert(d);
+            *e = (*e).max(d);
+        }
+    }
     Ok(SitePagesView {
         monitor_id,
         url: m.url,
@@ -492,9 +566,10 @@ pub async fn pages(store: &Store, who: &Principal, monitor_id: i64) -> Result<Si
             .into_iter()
             .map(|p| {
                 let is_list = p.dated_items >= 3;
+                let column = columns.get(&rules::column_key(&p.url)).copied();
                 CrawledPageView {
                     id: p.id,
-                    zombie: is_list && rules::is_zombie(p.newest_date, today, days),
+                    zombie: is_list && rules::is_zombie(column, today, days),
                     is_list,
                     url: p.url,
                     depth: p.depth,
@@ -1053,6 +1128,37 @@ pub async fn decide_outside(
     Ok(outside_view(s))
 }
 
+/// The stale columns among the list pages `cond` selects: one row per column
+/// (see `rules::column_key`), its newest page, when no page of it shows a
+/// date after `cutoff`; oldest first.
+async fn stale_columns<C: ConnectionTrait>(
+    conn: &C,
+    cond: Condition,
+    cutoff: NaiveDate,
+) -> Result<Vec<crawled_page::Model>> {
+    let lists = crawled_page::Entity::find()
+        .filter(cond)
+        .filter(crawled_page::Column::DatedItems.gte(3))
+        .filter(crawled_page::Column::NewestDate.is_not_null())
+        .limit(200_000)
+        .all(conn)
+        .await?;
+    let mut newest: HashMap<(i64, String), crawled_page::Model> = HashMap::new();
+    for p in lists {
+        let key = (p.monitor_id, rules::column_key(&p.url));
+        match newest.get(&key) {
+            Some(e) if e.newest_date >= p.newest_date => {}
+            _ => {
+                newest.insert(key, p);
+            }
+        }
+    }
+    let mut stale: Vec<crawled_page::Model> =
+        newest.into_values().filter(|p| p.newest_date.is_some_and(|d| d <= cutoff)).collect();
+    stale.sort_by_key(|p| (p.newest_date, p.id));
+    Ok(stale)
+}
+
 /// A zombie site or column (not updated for `zombie_days`).
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ZombieView {
@@ -1083,18 +1189,12 @@ pub async fn zombies(store: &Store, who: &Principal, unit_id: Option<i64>) -> Re
     }
     let sites =
         monitor::Entity::find().filter(cond).order_by_asc(monitor::Column::SiteUpdatedOn).limit(2000).all(conn).await?;
-    let mut pcond = scope_condition(&who.scope(), crawled_page::Column::UnitId)
-        .add(crawled_page::Column::DatedItems.gte(3))
-        .add(crawled_page::Column::NewestDate.lte(cutoff));
+    let mut pcond = scope_condition(&who.scope(), crawled_page::Column::UnitId);
     if let Some(u) = unit_id {
         pcond = pcond.add(crawled_page::Column::UnitId.eq(u));
     }
-    let columns = crawled_page::Entity::find()
-        .filter(pcond)
-        .order_by_asc(crawled_page::Column::NewestDate)
-        .limit(2000)
-        .all(conn)
-        .await?;
+    let mut columns = stale_columns(conn, pcond, cutoff).await?;
+    columns.truncate(2000);
     let ids: Vec<i64> = sites
         .iter()
         .map(|m| m.system_id)
@@ -1146,6 +1246,40 @@ pub async fn zombies(store: &Store, who: &Principal, unit_id: Option<i64>) -> Re
     Ok(out)
 }
 
+/// The scorecard's facts of the whole site, per unit: each crawled site is
+/// one (kept up: neither a zombie site nor with a zombie column), each 双非
+/// site another (decided by the center).
+pub async fn scorecard_facts<C: ConnectionTrait>(store: &Store, conn: &C) -> Result<Vec<(i64, bool)>> {
+    let (today, days) = (today(store), store.sites_policy().zombie_days);
+    let cutoff = today.checked_sub_signed(Duration::days(days)).unwrap_or(today);
+    let stale: HashSet<i64> =
+        stale_columns(conn, Condition::all(), cutoff).await?.into_iter().map(|p| p.monitor_id).collect();
+    let crawled: Vec<(i64, i64, Option<NaiveDate>)> = monitor::Entity::find()
+        .select_only()
+        .column(monitor::Column::Id)
+        .column(monitor::Column::UnitId)
+        .column(monitor::Column::SiteUpdatedOn)
+        .filter(monitor::Column::CrawledAt.is_not_null())
+        .filter(monitor::Column::Retired.eq(false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut facts: Vec<(i64, bool)> = crawled
+        .into_iter()
+        .map(|(id, unit, updated)| (unit, !rules::is_zombie(updated, today, days) && !stale.contains(&id)))
+        .collect();
+    let outside: Vec<(i64, OutsideDecision)> = system::Entity::find()
+        .select_only()
+        .column(system::Column::UnitId)
+        .column(system::Column::OutsideDecision)
+        .filter(system::Column::OutsideReasons.ne(""))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    facts.extend(outside.into_iter().map(|(unit, d)| (unit, d.is_decided())));
+    Ok(facts)
+}
+
 /// The whole site's figures for the dashboard, in the caller's scope.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SiteFigures {
@@ -1173,12 +1307,8 @@ pub async fn figures(store: &Store, who: &Principal) -> Result<SiteFigures> {
         .filter(monitor::Column::Retired.eq(false))
         .count(conn)
         .await?;
-    let zombie_columns = crawled_page::Entity::find()
-        .filter(scope_condition(&who.scope(), crawled_page::Column::UnitId))
-        .filter(crawled_page::Column::DatedItems.gte(3))
-        .filter(crawled_page::Column::NewestDate.lte(cutoff))
-        .count(conn)
-        .await?;
+    let zombie_columns =
+        stale_columns(conn, scope_condition(&who.scope(), crawled_page::Column::UnitId), cutoff).await?.len() as u64;
     let outbound_pending = outbound_domain::Entity::find()
         .filter(scope_condition(&who.scope(), outbound_domain::Column::UnitId))
         .filter(outbound_domain::Column::Approved.eq(false))

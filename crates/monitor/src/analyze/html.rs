@@ -982,8 +982,11 @@ pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Signs that an inline script hides what it does.
 pub fn obfuscation_signs(script: &str) -> Vec<&'static str> {
+    use memchr::memmem;
     let mut signs = Vec::new();
-    let has = |needle: &str| script.contains(needle);
+    let b = script.as_bytes();
+    // One SIMD search per needle (these run over every inline script and site script file).
+    let has = |needle: &str| memmem::find(b, needle.as_bytes()).is_some();
     if has("eval(") || has("eval (") {
         signs.push("eval");
     }
@@ -996,23 +999,45 @@ pub fn obfuscation_signs(script: &str) -> Vec<&'static str> {
     if has("unescape(") || has("decodeURIComponent('%") || has("decodeURIComponent(\"%") {
         signs.push("unescape");
     }
-    let mut run = 0usize;
-    let mut longest = 0usize;
-    for b in script.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' {
+    if longest_base64_run(b) >= 200 {
+        signs.push("long_base64");
+    }
+    let at_least = |needle: &str, n: usize| memmem::find_iter(b, needle.as_bytes()).take(n).count() >= n;
+    if at_least("\\x", 20) || at_least("\\u00", 20) {
+        signs.push("hex_escapes");
+    }
+    signs
+}
+
+/// Bytes of base64's alphabet (letters, digits, `+`, `/`, `=`).
+static BASE64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=';
+        i += 1;
+    }
+    t
+};
+
+/// The longest run of base64's alphabet (stops counting at 200: enough to tell).
+fn longest_base64_run(b: &[u8]) -> usize {
+    let (mut run, mut longest) = (0usize, 0usize);
+    for &c in b {
+        if BASE64[usize::from(c)] {
             run += 1;
-            longest = longest.max(run);
+            if run > longest {
+                longest = run;
+                if longest >= 200 {
+                    return longest;
+                }
+            }
         } else {
             run = 0;
         }
     }
-    if longest >= 200 {
-        signs.push("long_base64");
-    }
-    if script.matches("\\x").count() >= 20 || script.matches("\\u00").count() >= 20 {
-        signs.push("hex_escapes");
-    }
-    signs
+    longest
 }
 
 /// Links a script writes into the page with `document.write` / `innerHTML`.

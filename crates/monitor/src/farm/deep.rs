@@ -200,7 +200,7 @@ fn article(deep: &Deep, n: u64, i: usize, k: usize, path: &str) -> String {
     if !deep.outbound.is_empty() {
         html.push_str("<div class=\"related\">相关链接：");
         for (j, host) in deep.outbound.iter().enumerate() {
-            if (k + j) % 2 == 0 {
+            if (k + j).is_multiple_of(2) {
                 let _ = write!(html, "<a href=\"https://{host}/news/{k}.html\">{}</a> ", rng.sentence(2));
             }
         }

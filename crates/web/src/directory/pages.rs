@@ -153,6 +153,8 @@ struct UnitPage {
     kinds: &'static [UnitKind],
     can_manage: bool,
     can_set_resp: bool,
+    /// The unit's zombie sites and columns (not updated for months).
+    zombies: Vec<wangan_core::sites::service::ZombieView>,
 }
 
 async fn unit_page(
@@ -191,6 +193,7 @@ async fn unit_page(
             kinds: UnitKind::ALL,
             can_manage: p.may(Permission::ManageUnits),
             can_set_resp: p.may(Permission::SetResponsibilities(unit.id)),
+            zombies: wangan_core::sites::service::zombies(&s.store, p, Some(unit.id)).await.or_page(user)?,
             unit,
         },
     )

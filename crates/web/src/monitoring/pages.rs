@@ -309,6 +309,10 @@ pub struct TuneForm {
     check_headers: Option<String>,
     check_icp: Option<String>,
     check_exposure: Option<String>,
+    check_views: Option<String>,
+    check_crawl: Option<String>,
+    #[serde(default)]
+    crawl_pages: String,
 }
 
 fn number(field: &str, raw: &str) -> Result<Option<i32>, CoreError> {
@@ -333,6 +337,8 @@ pub async fn tune(
             (Check::Headers, &form.check_headers),
             (Check::Icp, &form.check_icp),
             (Check::Exposure, &form.check_exposure),
+            (Check::Views, &form.check_views),
+            (Check::Crawl, &form.check_crawl),
         ];
         let patch = MonitorPatch {
             interval_s: number("interval_s", &form.interval_s)?,
@@ -341,6 +347,7 @@ pub async fn tune(
             checks: Some(picked.iter().filter(|(_, v)| v.is_some()).map(|(c, _)| c.as_str().to_owned()).collect()),
             exclude: Some(crate::platform::form::lines(&form.exclude)),
             paused: Some(form.paused.is_some()),
+            crawl_pages: number("crawl_pages", &form.crawl_pages)?,
         };
         wangan_monitor::manage::update(&s.store, &user.principal, id, patch).await
     }

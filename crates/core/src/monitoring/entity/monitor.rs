@@ -49,6 +49,8 @@ pub struct Model {
     pub crawled_count: i32,
     /// The newest date the last crawl found on the site (zombie when old).
     pub site_updated_on: Option<Date>,
+    /// When a spider, search-visitor or phone view was last fetched.
+    pub views_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

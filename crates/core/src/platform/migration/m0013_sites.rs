@@ -112,6 +112,8 @@ impl MigrationTrait for Migration {
         add(m, "monitors", &mut integer_null("crawl_pages")).await?;
         add(m, "monitors", integer("crawled_count").default(0)).await?;
         add(m, "monitors", &mut date_null("site_updated_on")).await?;
+        // The views' turn survives a restart (and `jobs run-once`, a process per pass).
+        add(m, "monitors", &mut timestamp_with_time_zone_null("views_at")).await?;
         add(m, "systems", string("outside_reasons").default("")).await?;
         add(m, "systems", text("outside_addresses").default("")).await?;
         add(m, "systems", string("outside_decision").default("open")).await?;
