@@ -565,28 +565,34 @@ pub async fn pages(store: &Store, who: &Principal, monitor_id: i64) -> Result<Si
         pages: rows
             .into_iter()
             .map(|p| {
-                let is_list = p.dated_items >= 3;
                 let column = columns.get(&rules::column_key(&p.url)).copied();
-                CrawledPageView {
-                    id: p.id,
-                    zombie: is_list && rules::is_zombie(column, today, days),
-                    is_list,
-                    url: p.url,
-                    depth: p.depth,
-                    status_code: p.status_code,
-                    error: p.error,
-                    title: p.title,
-                    modified_on: p.modified_on,
-                    newest_date: p.newest_date,
-                    key_page: p.key_page,
-                    findings: p.findings,
-                    outbound: p.outbound,
-                    crawled_at: p.crawled_at,
-                }
+                let zombie = rules::is_zombie(column, today, days);
+                page_view(p, zombie)
             })
             .collect(),
         may_manage: who.may(Permission::ManageMonitors),
     })
+}
+
+/// A crawled page as shown; `column_stale`: its column (栏目) has not been updated for `zombie_days`.
+fn page_view(p: crawled_page::Model, column_stale: bool) -> CrawledPageView {
+    let is_list = p.dated_items >= 3;
+    CrawledPageView {
+        id: p.id,
+        zombie: is_list && column_stale,
+        is_list,
+        url: p.url,
+        depth: p.depth,
+        status_code: p.status_code,
+        error: p.error,
+        title: p.title,
+        modified_on: p.modified_on,
+        newest_date: p.newest_date,
+        key_page: p.key_page,
+        findings: p.findings,
+        outbound: p.outbound,
+        crawled_at: p.crawled_at,
+    }
 }
 
 /// Mark a crawled page as a key page (栏目首页: tampering baselines too) or not. Audited.
@@ -622,23 +628,9 @@ pub async fn set_key_page(store: &Store, who: &Principal, page_id: i64, key: boo
     .await?;
     txn.commit().await?;
     let (today, days) = (today(store), store.sites_policy().zombie_days);
-    let is_list = p2.dated_items >= 3;
-    Ok(CrawledPageView {
-        id: p2.id,
-        zombie: is_list && rules::is_zombie(p2.newest_date, today, days),
-        is_list,
-        url: p2.url,
-        depth: p2.depth,
-        status_code: p2.status_code,
-        error: p2.error,
-        title: p2.title,
-        modified_on: p2.modified_on,
-        newest_date: p2.newest_date,
-        key_page: p2.key_page,
-        findings: p2.findings,
-        outbound: p2.outbound,
-        crawled_at: p2.crawled_at,
-    })
+    // The page's own date (its column's other pages are on the site's list).
+    let zombie = rules::is_zombie(p2.newest_date, today, days);
+    Ok(page_view(p2, zombie))
 }
 
 // ---- The outbound-link inventory ----
