@@ -28,17 +28,20 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use wangan_core::directory::entity::unit;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use wangan_core::Store;
 use wangan_core::monitoring::entity::finding;
 use wangan_core::monitoring::entity::monitor;
 use wangan_core::monitoring::service as monitoring;
 use wangan_core::registry::entity::system;
-use wangan_core::{Principal, Store};
 use wangan_monitor::check::Checker;
 use wangan_monitor::engine::{Engine, EngineConfig};
 use wangan_monitor::farm::{Farm, Plant};
 use wangan_monitor::fetch::{FetchConfig, Route};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::peak_rss_mb;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -49,23 +52,8 @@ fn host(n: usize) -> String {
 
 /// CPU seconds (user + system) used so far by process `pid` ("self" for this one).
 fn cpu_secs(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    // Fields 14 and 15 (utime, stime, in ticks of 1/100 s) are the 12th and 13th after the command name.
-    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    (field(11) + field(12)) / 100.0
-}
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+    let (user, system) = common::cpu_secs(pid);
+    user + system
 }
 
 /// The farm's own process: prints its port, then takes `PLANT <host> <clean|defaced|hidden>` lines on stdin.
@@ -194,66 +182,11 @@ async fn bench() {
     std::fs::create_dir_all(&dir).unwrap();
     let store = Store::connect(&wangan_core::platform::store::sqlite_url(&dir), 8).await.unwrap();
     store.migrate().await.unwrap();
-    let sys = Principal::system("bench");
     let db = store.db();
 
     // Register the sites: one unit, N online, internet-facing systems showing the farm's ICP number.
     let started = Instant::now();
-    wangan_core::directory::service::units::create(
-        &store,
-        &sys,
-        wangan_core::directory::service::units::UnitInput {
-            code: "farm".into(),
-            name: "压测学院".into(),
-            name_en: String::new(),
-            kind: "college".into(),
-            parent: None,
-        },
-    )
-    .await
-    .unwrap();
-    let unit_id = unit::Entity::find().one(db).await.unwrap().unwrap().id;
-    let now = store.now();
-    let mut batch = Vec::new();
-    for i in 0..sites {
-        batch.push(system::ActiveModel {
-            unit_id: Set(unit_id),
-            name: Set(format!("压测网站{i:05}")),
-            kind: Set(wangan_core::registry::SystemKind::Website),
-            urls: Set(format!("http://{}/", host(i))),
-            ips: Set(String::new()),
-            internet_facing: Set(true),
-            important: Set(i % 10 == 0),
-            operator_unit_id: Set(None),
-            operator_vendor: Set(String::new()),
-            operator_contact: Set(String::new()),
-            users: Set(String::new()),
-            hosting: Set(wangan_core::registry::Hosting::Campus),
-            tags: Set(String::new()),
-            notes: Set(String::new()),
-            stage: Set(wangan_core::registry::Stage::Online),
-            stage_before_shutdown: Set(None),
-            filing_status: Set(wangan_core::registry::FilingStatus::Filed),
-            public_security_no: Set(String::new()),
-            icp_no: Set(wangan_monitor::farm::ICP.into()),
-            filed_on: Set(None),
-            mlps_level: Set(Some(2)),
-            mlps_graded_on: Set(None),
-            mlps_filing_no: Set(String::new()),
-            mlps_filed_on: Set(None),
-            evaluation_due_on: Set(None),
-            override_note: Set(String::new()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-        if batch.len() == 500 {
-            system::Entity::insert_many(std::mem::take(&mut batch)).exec(db).await.unwrap();
-        }
-    }
-    if !batch.is_empty() {
-        system::Entity::insert_many(batch).exec(db).await.unwrap();
-    }
+    common::register_sites(&store, sites, host, true).await;
     let sync = monitoring::sync(&store).await.unwrap();
     assert_eq!(sync.created as usize, sites);
     db.execute_unprepared("ANALYZE").await.unwrap();

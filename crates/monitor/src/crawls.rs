@@ -82,19 +82,8 @@ pub fn memory_of(due: &CrawlDue) -> Memory {
 pub fn record_of(due: &CrawlDue, report: &CrawlReport, next_at: DateTime<Utc>) -> CrawlRecord {
     let outbound = report.outbound();
     let external = crawl::external_findings(&outbound, &due.allow);
-    let findings: Vec<FindingInput> = report
-        .findings()
-        .chain(external.iter())
-        .map(|f| FindingInput {
-            check: f.check,
-            subject: f.subject.clone(),
-            code: f.code,
-            severity: f.severity,
-            summary: f.summary.clone(),
-            evidence: f.evidence.clone(),
-            open_notice: f.opens_notice(),
-        })
-        .collect();
+    let findings: Vec<FindingInput> =
+        report.findings().chain(external.iter()).map(|f| f.input(f.opens_notice())).collect();
     let pages = report
         .pages
         .iter()

@@ -169,15 +169,11 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         .iter()
         .filter(|f| f.check != Check::Availability || !failing || down)
         .filter(|f| !(quiet && f.check == Check::Availability))
-        .map(|f| FindingInput {
-            check: f.check,
-            subject: f.subject.clone(),
-            code: f.code,
-            severity: f.severity,
-            summary: f.summary.clone(),
-            evidence: f.evidence.clone(),
-            open_notice: f.opens_notice()
-                || (long_down && f.check == Check::Availability && f.subject == crate::finding::SUBJECT_DOWN),
+        .map(|f| {
+            f.input(
+                f.opens_notice()
+                    || (long_down && f.check == Check::Availability && f.subject == crate::finding::SUBJECT_DOWN),
+            )
         })
         .collect();
     let verification = verifying.then(|| {

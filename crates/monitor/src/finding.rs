@@ -48,6 +48,19 @@ impl Finding {
         self
     }
 
+    /// As the store records it; `open_notice` when it opens one (see `opens_notice`).
+    pub fn input(&self, open_notice: bool) -> wangan_core::monitoring::service::FindingInput {
+        wangan_core::monitoring::service::FindingInput {
+            check: self.check,
+            subject: self.subject.clone(),
+            code: self.code,
+            severity: self.severity,
+            summary: self.summary.clone(),
+            evidence: self.evidence.clone(),
+            open_notice,
+        }
+    }
+
     /// Serious findings open a notice (tampering, hidden links or spam, cloaking for spiders,
     /// an exposed repository or secrets file, an expired certificate).
     pub fn opens_notice(&self) -> bool {

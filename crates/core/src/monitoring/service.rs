@@ -1300,13 +1300,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     let ids: Vec<i64> = results.iter().map(|r| r.monitor_id).collect();
     // Monitors deleted while being checked are skipped. Only the columns needed are read:
     // a batch reads thousands of open findings, most of them unchanged.
-    let monitors: HashMap<i64, Recorded> = monitor::Entity::find()
-        .select_only()
-        .column(monitor::Column::Id)
-        .column(monitor::Column::SystemId)
-        .column(monitor::Column::UnitId)
-        .column(monitor::Column::Url)
-        .column(monitor::Column::BaselineId)
+    let monitors: HashMap<i64, Recorded> = recorded()
         .filter(monitor::Column::Id.is_in(ids.clone()))
         .into_model::<Recorded>()
         .all(&*txn)
@@ -1315,20 +1309,8 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         .map(|m| (m.id, m))
         .collect();
     let mut open: HashMap<i64, Vec<OpenFinding>> = HashMap::new();
-    for f in finding::Entity::find()
-        .select_only()
-        .column(finding::Column::Id)
-        .column(finding::Column::MonitorId)
-        .column(finding::Column::CheckName)
-        .column(finding::Column::Subject)
-        .column(finding::Column::Code)
-        .column(finding::Column::Severity)
-        .column(finding::Column::NoticeId)
-        .filter(finding::Column::MonitorId.is_in(ids))
-        .filter(finding::Column::Open.eq(true))
-        .into_model::<OpenFinding>()
-        .all(&*txn)
-        .await?
+    for f in
+        open_findings().filter(finding::Column::MonitorId.is_in(ids)).into_model::<OpenFinding>().all(&*txn).await?
     {
         open.entry(f.monitor_id).or_default().push(f);
     }
@@ -1550,31 +1532,12 @@ pub async fn record_findings<C: ConnectionTrait>(
     seen: &Seen<'_>,
 ) -> Result<RecordReport> {
     let mut report = RecordReport { checks: 1, ..Default::default() };
-    let Some(m) = monitor::Entity::find_by_id(monitor_id)
-        .select_only()
-        .column(monitor::Column::Id)
-        .column(monitor::Column::SystemId)
-        .column(monitor::Column::UnitId)
-        .column(monitor::Column::Url)
-        .column(monitor::Column::BaselineId)
-        .into_model::<Recorded>()
-        .one(txn)
-        .await?
-    else {
+    let Some(m) = recorded().filter(monitor::Column::Id.eq(monitor_id)).into_model::<Recorded>().one(txn).await? else {
         return Ok(report);
     };
     let checks: Vec<Check> = seen.checks_run.to_vec();
-    let existing = finding::Entity::find()
-        .select_only()
-        .column(finding::Column::Id)
-        .column(finding::Column::MonitorId)
-        .column(finding::Column::CheckName)
-        .column(finding::Column::Subject)
-        .column(finding::Column::Code)
-        .column(finding::Column::Severity)
-        .column(finding::Column::NoticeId)
+    let existing = open_findings()
         .filter(finding::Column::MonitorId.eq(monitor_id))
-        .filter(finding::Column::Open.eq(true))
         .filter(finding::Column::CheckName.is_in(checks))
         .into_model::<OpenFinding>()
         .all(txn)
@@ -1636,6 +1599,17 @@ async fn alert_still_online<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The columns `Recorded` reads.
+fn recorded() -> sea_orm::Select<monitor::Entity> {
+    monitor::Entity::find()
+        .select_only()
+        .column(monitor::Column::Id)
+        .column(monitor::Column::SystemId)
+        .column(monitor::Column::UnitId)
+        .column(monitor::Column::Url)
+        .column(monitor::Column::BaselineId)
+}
+
 /// What `record` needs of a monitor.
 #[derive(Debug, Clone, FromQueryResult)]
 struct Recorded {
@@ -1644,6 +1618,20 @@ struct Recorded {
     unit_id: i64,
     url: String,
     baseline_id: Option<i64>,
+}
+
+/// Open findings, the columns `OpenFinding` reads.
+fn open_findings() -> sea_orm::Select<finding::Entity> {
+    finding::Entity::find()
+        .select_only()
+        .column(finding::Column::Id)
+        .column(finding::Column::MonitorId)
+        .column(finding::Column::CheckName)
+        .column(finding::Column::Subject)
+        .column(finding::Column::Code)
+        .column(finding::Column::Severity)
+        .column(finding::Column::NoticeId)
+        .filter(finding::Column::Open.eq(true))
 }
 
 /// What `record` needs of an open finding to match it with a check's.

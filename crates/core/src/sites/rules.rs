@@ -288,6 +288,15 @@ pub fn column_key(url: &str) -> String {
     }
 }
 
+/// Is any of a system's addresses (one per line) outside the institution's
+/// domains (双非 by name)? `false` when no domains are configured.
+pub fn named_outside(urls: &str, domains: &[String]) -> bool {
+    !domains.is_empty()
+        && urls.lines().filter_map(|u| url::Url::parse(u.trim()).ok()).any(|u| {
+            u.host_str().is_some_and(|h| outside_reasons(h, &[], domains, &[]).contains(&OutsideReason::Domain))
+        })
+}
+
 /// Days without an update after which a site or column is a zombie.
 pub const ZOMBIE_DAYS: i64 = 180;
 
@@ -417,6 +426,9 @@ mod tests {
         assert_eq!(outside_reasons("8.8.8.8", &[], &domains, &campus), vec![OutsideReason::Address]);
         // Nothing configured, nothing judged; an unresolved name is not judged by address.
         assert!(outside_reasons("lab.example.com", &ip("47.95.1.1"), &[], &[]).is_empty());
+        assert!(named_outside("https://www.example.edu.cn/\nhttp://shop.vendor.example/", &domains));
+        assert!(!named_outside("https://www.example.edu.cn/\nhttp://10.1.2.3:8080/", &domains));
+        assert!(!named_outside("http://shop.vendor.example/", &[]));
         assert_eq!(outside_reasons("news.example.edu.cn", &[], &domains, &campus), Vec::<OutsideReason>::new());
     }
 

@@ -271,42 +271,23 @@ pub async fn record_crawl(store: &Store, rec: CrawlRecord) -> Result<RecordRepor
     for o in &rec.outbound {
         seen_domains.insert(o.domain.clone());
         let approved = rules::allowed(&allow, &o.host);
-        let text: String = o.text.chars().take(120).collect();
-        let pages = o.pages.join("\n");
         match existing.get(&o.domain) {
             Some(e) => {
                 let mut am: outbound_domain::ActiveModel = e.clone().into();
-                am.host = Set(o.host.clone());
-                am.href = Set(o.href.chars().take(2000).collect());
-                am.hidden = Set(o.hidden);
-                am.link_text = Set(text);
-                am.pages = Set(pages);
-                am.page_count = Set(o.page_count);
-                am.present = Set(true);
-                am.approved = Set(approved);
-                am.last_seen_at = Set(at);
+                outbound_fields(&mut am, o, approved, at);
                 am.update(&*txn).await?;
             }
             None => {
-                outbound_domain::ActiveModel {
+                let mut am = outbound_domain::ActiveModel {
                     monitor_id: Set(m.id),
                     system_id: Set(m.system_id),
                     unit_id: Set(m.unit_id),
                     domain: Set(o.domain.chars().take(253).collect()),
-                    host: Set(o.host.chars().take(253).collect()),
-                    href: Set(o.href.chars().take(2000).collect()),
-                    hidden: Set(o.hidden),
-                    link_text: Set(text),
-                    pages: Set(pages),
-                    page_count: Set(o.page_count),
-                    present: Set(true),
-                    approved: Set(approved),
                     first_seen_at: Set(at),
-                    last_seen_at: Set(at),
                     ..Default::default()
-                }
-                .insert(&*txn)
-                .await?;
+                };
+                outbound_fields(&mut am, o, approved, at);
+                am.insert(&*txn).await?;
             }
         }
     }
@@ -346,12 +327,7 @@ pub async fn record_crawl(store: &Store, rec: CrawlRecord) -> Result<RecordRepor
         .into_tuple()
         .one(&*txn)
         .await?;
-    let named_outside = !policy.domains.is_empty()
-        && urls.unwrap_or_default().lines().filter_map(|u| url::Url::parse(u.trim()).ok()).any(|u| {
-            u.host_str()
-                .is_some_and(|h| rules::outside_reasons(h, &[], &policy.domains, &[]).contains(&OutsideReason::Domain))
-        });
-    if named_outside {
+    if rules::named_outside(&urls.unwrap_or_default(), &policy.domains) {
         reasons.insert(0, OutsideReason::Domain);
     }
     set_outside(&*txn, m.system_id, &reasons, &rec.addresses, at).await?;
@@ -416,10 +392,7 @@ pub async fn refresh_outside(store: &Store) -> Result<u64> {
         .await?;
     let mut changed = Vec::new();
     for (id, urls, stored) in rows {
-        let outside = urls.lines().filter_map(|u| url::Url::parse(u.trim()).ok()).any(|u| {
-            u.host_str()
-                .is_some_and(|h| rules::outside_reasons(h, &[], &policy.domains, &[]).contains(&OutsideReason::Domain))
-        });
+        let outside = rules::named_outside(&urls, &policy.domains);
         let mut reasons: Vec<OutsideReason> = stored.split(',').filter_map(OutsideReason::parse).collect();
         let had = reasons.contains(&OutsideReason::Domain);
         if outside == had {
@@ -446,6 +419,25 @@ pub async fn refresh_outside(store: &Store) -> Result<u64> {
     }
     txn.commit().await?;
     Ok(changed.len() as u64)
+}
+
+fn outbound_fields(am: &mut outbound_domain::ActiveModel, o: &OutboundRecord, approved: bool, at: DateTime<Utc>) {
+    am.host = Set(o.host.chars().take(253).collect());
+    am.href = Set(o.href.chars().take(2000).collect());
+    am.hidden = Set(o.hidden);
+    am.link_text = Set(o.text.chars().take(120).collect());
+    am.pages = Set(o.pages.join("\n"));
+    am.page_count = Set(o.page_count);
+    am.present = Set(true);
+    am.approved = Set(approved);
+    am.last_seen_at = Set(at);
+}
+
+/// Inventory rows whose host an allow-list entry `d` covers (the entry or a subdomain of it).
+fn covered_by(d: &str) -> Condition {
+    Condition::any()
+        .add(outbound_domain::Column::Host.eq(d.to_owned()))
+        .add(outbound_domain::Column::Host.like(format!("%.{d}")))
 }
 
 /// Write what 双非 says of a system, keeping the officer's decision while the reasons stand.
@@ -914,10 +906,7 @@ pub async fn allow(store: &Store, who: &Principal, input: AllowInput) -> Result<
     let mut approved = 0;
     let mut resolved = 0;
     for d in &domains {
-        let covers = Condition::any()
-            .add(outbound_domain::Column::Host.eq(d.clone()))
-            .add(outbound_domain::Column::Host.like(format!("%.{d}")));
-        let mut cond = Condition::all().add(covers).add(outbound_domain::Column::Approved.eq(false));
+        let mut cond = Condition::all().add(covered_by(d)).add(outbound_domain::Column::Approved.eq(false));
         if let Some(s) = input.system_id {
             cond = cond.add(outbound_domain::Column::SystemId.eq(s));
         }
@@ -963,11 +952,7 @@ pub async fn remove_allow(store: &Store, who: &Principal, id: i64) -> Result<()>
     let entries = link_allow::Entity::find().all(&*txn).await?;
     let d = e.domain.clone();
     let covered = outbound_domain::Entity::find()
-        .filter(
-            Condition::any()
-                .add(outbound_domain::Column::Host.eq(d.clone()))
-                .add(outbound_domain::Column::Host.like(format!("%.{d}"))),
-        )
+        .filter(covered_by(&d))
         .filter(outbound_domain::Column::Approved.eq(true))
         .all(&*txn)
         .await?;
