@@ -338,6 +338,10 @@ pub struct MonitorConfig {
     /// Each page is rendered this often, seconds (pages whose scripts static
     /// decoding cannot clear, every `views_interval_s`).
     pub render_interval_s: u64,
+    /// A page unchanged byte for byte since its last check keeps that
+    /// check's analysis (its content checks are not run again; any change
+    /// of the page, the settings, the words or the baseline is analysed).
+    pub content_memo: bool,
     /// The whole site: each monitored site crawled this often, seconds (0: never).
     pub crawl_interval_s: u64,
     /// Pages crawled per site at most (a system's own setting overrides it).
@@ -375,6 +379,7 @@ impl Default for MonitorConfig {
             render_tabs: 2,
             render_timeout_s: 20,
             render_interval_s: 86_400,
+            content_memo: true,
             crawl_interval_s: 86_400,
             crawl_pages: 200,
             crawl_depth: 2,

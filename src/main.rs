@@ -477,6 +477,7 @@ fn monitor_engine(
         views: wangan_monitor::views::views(&m.spiders),
         views_interval: chrono::Duration::seconds(i64::try_from(m.views_interval_s.max(60)).unwrap_or(3600)),
         render_interval: chrono::Duration::seconds(i64::try_from(m.render_interval_s.max(600)).unwrap_or(86_400)),
+        content_memo: m.content_memo,
         ..Default::default()
     };
     Ok(wangan_monitor::engine::Engine::new(store, checker, config))

@@ -311,6 +311,47 @@ async fn the_engine_follows_a_changing_site() {
     assert!(out.broken.is_none());
 }
 
+/// The content memo: a page unchanged byte for byte since the last check
+/// is not analysed again, and its findings stay open (none resolves, none
+/// is opened twice); the first changed byte is analysed in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_page_keeps_its_findings_open_without_a_second_analysis() {
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    m.engine.run_once().await.unwrap();
+    m.farm.update(HOST, |s| s.plant = Plant::HiddenLinks);
+    let open = || async {
+        let (_, f) = officer.get(&format!("/findings?system={system}&check=hidden_links&open=true&per_page=100")).await;
+        let mut ids: Vec<i64> = f["items"].as_array().unwrap().iter().filter_map(|f| f["id"].as_i64()).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let reused = || m.engine.stats.reused.load(Ordering::Relaxed);
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let found = open().await;
+    assert!(found.len() >= 2, "hidden links and keywords: {found:?}");
+    assert_eq!(reused(), 0, "a changed page is analysed");
+    for _ in 0..2 {
+        m.clock.advance(chrono::Duration::seconds(301));
+        m.engine.run_once().await.unwrap();
+        assert_eq!(open().await, found, "the same findings, open");
+    }
+    assert_eq!(reused(), 2, "the same bytes were not analysed again");
+    // The counter's next value is another page: analysed, and the block's removal resolves its findings.
+    m.farm.update(HOST, |s| {
+        s.plant = Plant::Clean;
+        s.revision = 4;
+    });
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    assert_eq!(reused(), 2);
+    assert!(open().await.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_add_tune_pause_and_remove_monitors() {
     let m = spawn_monitored().await;

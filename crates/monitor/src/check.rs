@@ -51,6 +51,52 @@ pub struct Target {
     /// Ask only for a changed page: the `ETag` and `Last-Modified` the last
     /// fetch answered (a crawl's deep pages; `304` then costs no analysis).
     pub validators: Option<Validators>,
+    /// The content memo (the engine's monitors; `None`: every page is analysed).
+    pub memo: Option<Memo>,
+    /// Ask the site to close the page's connection (`Connection: close`):
+    /// a monitor's page is fetched once a check, minutes apart, and thousands
+    /// of connections kept idle held their read buffers (the views, script
+    /// files and probes that may follow open their own). A crawl keeps it.
+    pub close_connection: bool,
+}
+
+/// The content memo. A page whose bytes, status, type and final address
+/// are those of the last check, analysed under the same settings, words,
+/// registry and baseline, has the findings it had then: its content checks
+/// (hidden links, spam, tampering, 备案 numbers) are not run again, and the
+/// check says so (`Report::content_reused`), so that the findings they
+/// opened stay open and none resolves. Any changed byte, setting, word or
+/// baseline makes another key and a full analysis; so does every check
+/// that fetches a view, renders the page or probes for exposed files.
+/// The key is SHA-256 (a page cannot be made to match another's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memo {
+    /// The key of the page analysed at the last check.
+    pub previous: Option<String>,
+    /// The accepted baseline the page is compared with ([`baseline_digest`] of its fingerprint).
+    pub baseline: Option<[u8; 32]>,
+    /// Whether the last analysis may stand this time.
+    pub reuse: bool,
+}
+
+/// The content memo's key: the page's key and the baseline it is compared
+/// with. A first check's key names the baseline made of its own page, so
+/// that the next check of the same page needs no analysis either.
+pub fn memo_key(page_key: &[u8; 32], baseline: Option<&[u8; 32]>) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(page_key);
+    match baseline {
+        Some(b) => h.update(b),
+        None => h.update(b"no baseline"),
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// A baseline's identity for the content memo: SHA-256 of its stored fingerprint.
+pub fn baseline_digest(fingerprint_json: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(fingerprint_json.as_bytes()).into()
 }
 
 /// What makes a request conditional.
@@ -79,6 +125,8 @@ impl Target {
             previous_simhash: None,
             render_due: true,
             validators: None,
+            memo: None,
+            close_connection: false,
         }
     }
 
@@ -139,6 +187,14 @@ pub struct Report {
     /// The page as analyzed (to make a baseline of it).
     #[serde(skip)]
     pub page: Option<html::Page>,
+    /// The content memo's key of the page fetched (with `Target::memo`),
+    /// and of the page alone (without the baseline, see [`memo_key`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_key: Option<String>,
+    #[serde(skip)]
+    pub page_key: Option<[u8; 32]>,
+    /// The page was the last check's, byte for byte: its content checks did not run again.
+    pub content_reused: bool,
     pub checked_at: DateTime<Utc>,
 }
 
@@ -168,6 +224,9 @@ impl Report {
             address: None,
             text_hash: None,
             page: None,
+            content_key: None,
+            page_key: None,
+            content_reused: false,
             checked_at: now,
         }
     }
@@ -229,12 +288,26 @@ impl Checker {
 
     /// Run the target's checks once, as of `now`.
     pub async fn run(&self, target: &Target, baseline: Option<&Baseline>, now: DateTime<Utc>) -> Report {
+        self.run_with(target, &|| baseline.cloned(), now).await
+    }
+
+    /// [`Checker::run`] with the baseline made only when the page is
+    /// analysed (a stored fingerprint is parsed for no page the memo keeps).
+    pub async fn run_with(
+        &self,
+        target: &Target,
+        baseline: &(dyn Fn() -> Option<Baseline> + Sync),
+        now: DateTime<Utc>,
+    ) -> Report {
         let mut report = Report::new(target.url.as_str(), now);
         let mut conditional = Vec::new();
         if let Some(v) = &target.validators {
             use reqwest::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH};
             conditional.extend(v.etag.clone().map(|e| (IF_NONE_MATCH, e)));
             conditional.extend(v.last_modified.clone().map(|m| (IF_MODIFIED_SINCE, m)));
+        }
+        if target.close_connection {
+            conditional.push((reqwest::header::CONNECTION, "close".to_owned()));
         }
         let fetched =
             self.fetcher.get_as(&target.url, self.config().max_body, target.timeout, &conditional, true).await;
@@ -322,7 +395,17 @@ impl Checker {
         let content_type = fetched.header("content-type").unwrap_or("text/html").to_ascii_lowercase();
         let is_html =
             content_type.contains("html") || content_type.contains("xml") || content_type.starts_with("text/");
-        if is_html && fetched.status < 400 && fetched.status != 304 {
+        let analysed = is_html && fetched.status < 400 && fetched.status != 304;
+        if analysed && let Some(memo) = &target.memo {
+            let page_key = self.page_key(target, &fetched.final_url, fetched.status, &content_type, &fetched.body);
+            let key = memo_key(&page_key, memo.baseline.as_ref());
+            report.content_reused = memo.reuse && memo.previous.as_deref() == Some(key.as_str());
+            report.content_key = Some(key);
+            report.page_key = Some(page_key);
+        }
+        if analysed && !report.content_reused {
+            let baseline = baseline();
+            let baseline = baseline.as_ref();
             let (text, encoding) = charset::decode(&fetched.body, Some(&content_type));
             report.encoding = Some(encoding.name().to_owned());
             let mut page = html::parse(&text, &target.exclude);
@@ -424,6 +507,32 @@ impl Checker {
             report.findings.extend(self.exposure(&target.url).await);
         }
         report
+    }
+
+    /// What the analysis of a page depends on, but for the baseline, hashed (see [`Memo`]).
+    fn page_key(&self, target: &Target, final_url: &Url, status: u16, content_type: &str, body: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        field(concat!("wangan content memo ", env!("CARGO_PKG_VERSION")).as_bytes());
+        field(&self.dictionary.digest());
+        field(&self.own.digest());
+        for c in &target.checks {
+            field(c.as_str().as_bytes());
+        }
+        field(target.exclude.join("\n").as_bytes());
+        field(&target.tamper_threshold.to_bits().to_le_bytes());
+        field(target.icp_registered.as_bytes());
+        field(target.public_security_registered.as_bytes());
+        field(&[u8::from(target.internet_facing)]);
+        field(&status.to_le_bytes());
+        field(final_url.as_str().as_bytes());
+        field(content_type.as_bytes());
+        field(body);
+        h.finalize().into()
     }
 
     /// Render `url` in the browser and judge what it shows beyond `page`
@@ -752,6 +861,64 @@ mod tests {
         });
         let slow = checker.run(&t, Some(&baseline), Utc::now()).await;
         assert_eq!(slow.error, Some(FetchError::Timeout));
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_page_keeps_its_last_analysis_and_any_change_is_analysed() {
+        let (farm, checker) = setup().await;
+        let host = "s00031.farm.test";
+        farm.update(host, |s| s.plant = Plant::HiddenLinks);
+        let mut t = target(&format!("http://{host}/"));
+        t.probe_exposure = false;
+        t.probe_tls = false;
+        let memo = |previous: Option<String>| Some(Memo { previous, baseline: Some([7; 32]), reuse: true });
+        // The first check has no key to compare with: analysed.
+        t.memo = memo(None);
+        let first = checker.run(&t, None, Utc::now()).await;
+        assert!(!first.content_reused && first.page.is_some());
+        assert!(
+            serious(&first).contains(&"hidden_links:hidden_link:casino.example".to_owned()),
+            "{:?}",
+            first.findings
+        );
+        let key = first.content_key.clone().unwrap();
+        // The same bytes: not analysed, and said so (the engine then keeps the content findings open).
+        t.memo = memo(Some(key.clone()));
+        let same = checker.run(&t, None, Utc::now()).await;
+        assert!(same.content_reused && same.page.is_none(), "{same:?}");
+        assert_eq!(same.content_key.as_deref(), Some(key.as_str()));
+        assert!(!same.findings.iter().any(|f| f.check == Check::HiddenLinks));
+        assert!(outcome_ran(&same, &t).iter().all(|c| *c != Check::HiddenLinks && *c != Check::Tamper));
+        // One changed byte (the visit counter) is another page.
+        farm.update(host, |s| s.revision = 1);
+        let changed = checker.run(&t, None, Utc::now()).await;
+        assert!(!changed.content_reused && changed.page.is_some());
+        assert_ne!(changed.content_key.as_deref(), Some(key.as_str()));
+        farm.update(host, |s| s.revision = 0);
+        // The same page under other settings, another baseline, or when the memo may not stand: analysed.
+        let mut excluded = t.clone();
+        excluded.exclude = vec![".counter".into()];
+        let mut rebased = t.clone();
+        rebased.memo = Some(Memo { previous: Some(key.clone()), baseline: Some([8; 32]), reuse: true });
+        let mut due = t.clone();
+        due.memo = Some(Memo { previous: Some(key.clone()), baseline: Some([7; 32]), reuse: false });
+        for other in [excluded, rebased, due] {
+            let r = checker.run(&other, None, Utc::now()).await;
+            assert!(!r.content_reused && r.page.is_some(), "{:?}", other.memo);
+        }
+        // Another word in the dictionary, or another registered host, changes every key.
+        let dictionary =
+            Arc::new(Dictionary::new(&[("某某新词".into(), analyze::keywords::Category::Gambling)]).unwrap());
+        let worded = Checker { dictionary, ..checker.clone() };
+        assert!(!worded.run(&t, None, Utc::now()).await.content_reused);
+        checker.own.set_registered(["sister.farm.test".to_owned()]);
+        assert!(!checker.run(&t, None, Utc::now()).await.content_reused);
+    }
+
+    /// The checks `outcome` would count as run for `r` (their open findings resolve when absent).
+    fn outcome_ran(r: &Report, t: &Target) -> Vec<Check> {
+        let due = crate::engine::tests::due();
+        crate::engine::outcome(&due, t, r, &crate::engine::EngineConfig::default()).checks_run
     }
 
     #[tokio::test]

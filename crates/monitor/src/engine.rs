@@ -44,6 +44,8 @@ pub struct EngineConfig {
     /// has one); pages whose scripts static decoding cannot clear, every
     /// `views_interval`.
     pub render_interval: chrono::Duration,
+    /// A page unchanged byte for byte since the last check is not analysed again ([`crate::check::Memo`]).
+    pub content_memo: bool,
 }
 
 impl Default for EngineConfig {
@@ -61,6 +63,7 @@ impl Default for EngineConfig {
             views: crate::views::views(&crate::views::default_spiders()),
             views_interval: chrono::Duration::hours(1),
             render_interval: chrono::Duration::days(1),
+            content_memo: true,
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct Stats {
     pub opened: AtomicU64,
     pub resolved: AtomicU64,
     pub notices: AtomicU64,
+    /// Checks whose page was the last check's, byte for byte (the content memo: not analysed again).
+    pub reused: AtomicU64,
     /// Time spent claiming and recording (µs), to tell where a node's time goes.
     pub claim_us: AtomicU64,
     pub record_us: AtomicU64,
@@ -202,6 +207,13 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         }
         _ => None,
     };
+    // A first baseline is made of this very page: the key names it (the next check of the same page is no news).
+    let content_key = match (&new_baseline, &report.page_key) {
+        (Some((json, _)), Some(page_key)) => {
+            Some(crate::check::memo_key(page_key, Some(&crate::check::baseline_digest(json))))
+        }
+        _ => report.content_key.clone(),
+    };
     CheckResult {
         monitor_id: due.id,
         checked_at: now,
@@ -217,6 +229,7 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         tls_checked: checks_run.contains(&Check::Certificate),
         exposure_checked: checks_run.contains(&Check::Exposure),
         views_checked: !report.views_run.is_empty(),
+        content_key,
         checks_run,
         findings,
         new_baseline,
@@ -234,6 +247,9 @@ struct ViewTurn {
     /// The rendered view's findings, carried by every check until the next
     /// render says otherwise (a page is rendered daily, checked every minutes).
     rendered: Vec<crate::finding::Finding>,
+    /// A render finished since the last analysed check: the next check analyses
+    /// its page (the content memo would not carry the render's findings).
+    rendered_new: bool,
     last: Option<DateTime<Utc>>,
     /// The view whose turn it is (kept while it shows something, so that its finding stays open until it stops).
     next: usize,
@@ -309,6 +325,7 @@ impl Engine {
                     let turn = turns.entry(id).or_default();
                     turn.render_next = Some(engine.store.now() + every);
                     turn.rendered = found;
+                    turn.rendered_new = true;
                 }
                 Err(e) => tracing::debug!(monitor = id, error = %e, "render failed; tried again later"),
             }
@@ -321,6 +338,7 @@ impl Engine {
         // The last render's findings stand until the next render.
         if report.page.is_some() {
             report.findings.extend(turn.rendered.iter().cloned());
+            turn.rendered_new = false;
         }
         if report.text_hash.is_some() {
             turn.text = report.text_hash;
@@ -358,19 +376,37 @@ impl Engine {
         // The engine renders apart from the check (`render_later`).
         target.render_due = false;
         let render_due = self.render_due(due.id, now, &target);
-        let baseline = due
-            .fingerprint
-            .as_deref()
-            .and_then(|j| serde_json::from_str::<Fingerprint>(j).ok())
-            .map(|fingerprint| Baseline { fingerprint, text: Vec::new() });
-        let mut report = self.checker.run(&target, baseline.as_ref(), now).await;
+        let views_due = target.checks.contains(&Check::Views) && target.views_due;
+        let rendered_new = self
+            .turns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&due.id)
+            .is_some_and(|t| t.rendered_new);
+        target.close_connection = true;
+        target.memo = self.config.content_memo.then(|| crate::check::Memo {
+            previous: due.content_key.clone(),
+            baseline: due.fingerprint.as_deref().map(crate::check::baseline_digest),
+            reuse: !views_due && !render_due && !rendered_new && !target.probe_exposure,
+        });
+        let baseline = || {
+            due.fingerprint
+                .as_deref()
+                .and_then(|j| serde_json::from_str::<Fingerprint>(j).ok())
+                .map(|fingerprint| Baseline { fingerprint, text: Vec::new() })
+        };
+        let mut report = self.checker.run_with(&target, &baseline, now).await;
+        if report.content_reused {
+            self.stats.reused.fetch_add(1, Ordering::Relaxed);
+        }
         self.after_views(due.id, &mut report);
         if render_due {
             self.render_later(due.id, &target, &report);
         }
         // Tampering found: load the baseline's text once, for the removed lines of the diff.
-        if let (Some(b), Some(id), Some(page)) = (&baseline, due.baseline_id, &report.page)
+        if let (Some(id), Some(page)) = (due.baseline_id, &report.page)
             && report.findings.iter().any(|f| f.check == Check::Tamper && f.severity >= Severity::High)
+            && let Some(b) = baseline()
             && let Ok(text) = store_monitoring::baseline_content(&self.store, id).await
             && let Ok(url) = Url::parse(report.final_url.as_deref().unwrap_or(&due.url))
         {
@@ -405,70 +441,104 @@ impl Engine {
         Ok(r)
     }
 
-    /// Sync, then check every monitor due now once, and record (for
-    /// `wangan jobs run-once` and tests).
-    pub async fn run_once(&self) -> Result<PassReport> {
-        let sync = self.sync().await?;
-        let mut total = RecordReport::default();
-        loop {
-            let due = store_monitoring::claim(&self.store, &self.config.node, 1_000, self.config.lease).await?;
-            if due.is_empty() {
-                break;
-            }
-            let gate = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
-            let mut tasks = tokio::task::JoinSet::new();
-            for d in due {
-                let engine = self.clone();
-                let gate = Arc::clone(&gate);
-                tasks.spawn(async move {
-                    let _permit = gate.acquire_owned().await;
-                    engine.check(d).await
-                });
-            }
-            let mut results = Vec::new();
-            while let Some(r) = tasks.join_next().await {
-                if let Ok(r) = r {
-                    results.push(r);
+    /// The recorder: results in batches of up to `batch` (what is ready within
+    /// 100 ms of the first), one transaction each, written while checks go on.
+    /// Ends when every sender is gone, with the totals and the first error.
+    fn spawn_recorder(
+        &self,
+        mut rx: mpsc::Receiver<CheckResult>,
+    ) -> tokio::task::JoinHandle<(RecordReport, Option<wangan_core::CoreError>)> {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let (mut total, mut failed) = (RecordReport::default(), None);
+            let mut batch = Vec::new();
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                let deadline = tokio::time::Instant::now() + Duration::from_millis(100);
+                while batch.len() < engine.config.batch {
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(r)) => batch.push(r),
+                        _ => break,
+                    }
+                }
+                match engine.record(std::mem::take(&mut batch)).await {
+                    Ok(r) => {
+                        total.checks += r.checks;
+                        total.opened += r.opened;
+                        total.resolved += r.resolved;
+                        total.notices += r.notices;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "recording check results failed; the monitors will be checked again when their lease ends");
+                        failed.get_or_insert(e);
+                    }
                 }
             }
-            for chunk in results.chunks(self.config.batch.max(1)) {
-                let r = self.record(chunk.to_vec()).await?;
-                total.checks += r.checks;
-                total.opened += r.opened;
-                total.resolved += r.resolved;
-                total.notices += r.notices;
+            (total, failed)
+        })
+    }
+
+    /// Sync, then check every monitor due now once, and record (for
+    /// `wangan jobs run-once` and tests). Results are recorded while the
+    /// next ones are checked.
+    pub async fn run_once(&self) -> Result<PassReport> {
+        let started = std::time::Instant::now();
+        let sync = self.sync().await?;
+        let (synced, mut claiming) = (started.elapsed(), Duration::ZERO);
+        let (tx, rx) = mpsc::channel::<CheckResult>(self.config.batch.max(1) * 4);
+        let recorder = self.spawn_recorder(rx);
+        let gate = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        // Two batches at most: the next is claimed while one is checked (a claim is a
+        // write transaction the checks need not wait for).
+        let mut checking: Option<tokio::task::JoinSet<()>> = None;
+        let claimed = loop {
+            let t = std::time::Instant::now();
+            let due = store_monitoring::claim(&self.store, &self.config.node, 500, self.config.lease).await;
+            claiming += t.elapsed();
+            let due = match due {
+                Ok(due) if due.is_empty() => break Ok(()),
+                Ok(due) => due,
+                Err(e) => break Err(e),
+            };
+            let mut tasks = tokio::task::JoinSet::new();
+            for d in due {
+                let (engine, gate, tx) = (self.clone(), Arc::clone(&gate), tx.clone());
+                tasks.spawn(async move {
+                    let _permit = gate.acquire_owned().await;
+                    let r = engine.check(d).await;
+                    let _ = tx.send(r).await;
+                });
             }
+            if let Some(mut before) = checking.replace(tasks) {
+                while before.join_next().await.is_some() {}
+            }
+        };
+        if let Some(mut last) = checking.take() {
+            while last.join_next().await.is_some() {}
         }
+        drop(tx);
+        let (total, failed) = recorder.await.map_err(|e| wangan_core::CoreError::Internal(e.to_string()))?;
+        claimed?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        tracing::debug!(
+            total_ms = started.elapsed().as_millis() as u64,
+            sync_ms = synced.as_millis() as u64,
+            claim_ms = claiming.as_millis() as u64,
+            record_ms = self.stats.record_us.load(Ordering::Relaxed) / 1_000,
+            reused = self.stats.reused.load(Ordering::Relaxed),
+            "monitoring pass"
+        );
         Ok(PassReport { sync, record: total })
     }
 
     /// Run until `shutdown` turns true: claim what is due while there is
     /// room, check, and record in batches.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let (tx, mut rx) = mpsc::channel::<CheckResult>(self.config.batch.max(1) * 4);
+        let (tx, rx) = mpsc::channel::<CheckResult>(self.config.batch.max(1) * 4);
         let in_flight = Arc::new(AtomicUsize::new(0));
-        let recorder = {
-            let engine = self.clone();
-            tokio::spawn(async move {
-                let mut batch = Vec::new();
-                loop {
-                    let first = rx.recv().await;
-                    let Some(first) = first else { break };
-                    batch.push(first);
-                    // Gather what else is ready, briefly, to write it in one transaction.
-                    let deadline = tokio::time::Instant::now() + Duration::from_millis(100);
-                    while batch.len() < engine.config.batch {
-                        match tokio::time::timeout_at(deadline, rx.recv()).await {
-                            Ok(Some(r)) => batch.push(r),
-                            _ => break,
-                        }
-                    }
-                    if let Err(e) = engine.record(std::mem::take(&mut batch)).await {
-                        tracing::warn!(error = %e, "recording check results failed; the monitors will be checked again when their lease ends");
-                    }
-                }
-            })
-        };
+        let recorder = self.spawn_recorder(rx);
         let gate = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         let mut last_sync: Option<tokio::time::Instant> = None;
         loop {
@@ -544,6 +614,7 @@ fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
         tls_checked: false,
         exposure_checked: false,
         views_checked: false,
+        content_key: None,
         checks_run: Vec::new(),
         findings: Vec::new(),
         new_baseline: None,
@@ -552,11 +623,11 @@ fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::finding::{Finding, FindingCode};
 
-    fn due() -> Due {
+    pub(crate) fn due() -> Due {
         Due {
             id: 1,
             system_id: 1,
@@ -581,6 +652,7 @@ mod tests {
             stage: wangan_core::registry::Stage::Online,
             fingerprint: None,
             views_at: None,
+            content_key: None,
         }
     }
 

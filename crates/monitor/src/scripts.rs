@@ -47,9 +47,9 @@ impl Default for ScriptFiles {
 /// every path answered with the home page): it begins with markup no
 /// script engine parses (browsers run a script whatever its `Content-Type`,
 /// so the type is not asked; `<!--` alone is a comment in a script).
-fn is_html(f: &crate::fetch::Fetched) -> bool {
-    let start = f.body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-    let head = f.body.get(start..(start + 16).min(f.body.len())).unwrap_or(&[]).to_ascii_lowercase();
+fn is_html(body: &[u8]) -> bool {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let head = body.get(start..(start + 16).min(body.len())).unwrap_or(&[]).to_ascii_lowercase();
     [&b"<!doctype"[..], b"<html", b"<head", b"<?xml"].iter().any(|m| head.starts_with(m))
 }
 
@@ -78,7 +78,7 @@ impl ScriptFiles {
                 Some(f) => f,
                 None => {
                     let file = match fetcher.get(&url, MAX_BYTES, None).await {
-                        Ok(f) if f.status < 400 && !f.truncated && !is_html(&f) => {
+                        Ok(f) if f.status < 400 && !f.truncated && !is_html(&f.body) => {
                             String::from_utf8(f.body).ok().and_then(|t| html::analyze_file(&t)).map(Arc::new)
                         }
                         _ => None,
@@ -107,5 +107,28 @@ impl ScriptFiles {
             kept.retain(|_, (at, _)| at.elapsed() < ttl / 2);
         }
         kept.insert(url.to_owned(), (Instant::now(), file));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_html;
+
+    #[test]
+    fn html_served_for_a_script_is_no_script() {
+        for page in
+            [&b"<!DOCTYPE html><html>"[..], b"\r\n  <html lang=zh>", b"<HEAD><title>404", b"<?xml version=\"1.0\"?>"]
+        {
+            assert!(is_html(page), "{}", String::from_utf8_lossy(page));
+        }
+        for script in [
+            &b"var a = '<html>';"[..],
+            b"<!-- old browsers\ndocument.write('x')",
+            b"document.write('<html>')",
+            b"",
+            b"   ",
+        ] {
+            assert!(!is_html(script), "{}", String::from_utf8_lossy(script));
+        }
     }
 }

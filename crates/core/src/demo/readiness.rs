@@ -125,6 +125,7 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
                     tls_checked: false,
                     exposure_checked: false,
                     views_checked: false,
+                    content_key: None,
                     checks_run: vec![crate::monitoring::Check::HiddenLinks],
                     findings: vec![monitoring::FindingInput {
                         check: crate::monitoring::Check::HiddenLinks,

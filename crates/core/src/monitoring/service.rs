@@ -1121,6 +1121,8 @@ pub struct Due {
     pub fingerprint: Option<String>,
     /// When a view was last fetched.
     pub views_at: Option<DateTime<Utc>>,
+    /// The content memo's key of the page the last check analysed.
+    pub content_key: Option<String>,
 }
 
 /// Take up to `limit` due monitors for `lease` on behalf of `node`. On
@@ -1176,6 +1178,7 @@ pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Re
         .column(monitor::Column::LastExposureAt)
         .column(monitor::Column::BaselineId)
         .column(monitor::Column::ViewsAt)
+        .column(monitor::Column::ContentKey)
         .column_as(system::Column::Name, "system_name")
         .column_as(system::Column::InternetFacing, "internet_facing")
         .column_as(system::Column::Important, "important")
@@ -1257,6 +1260,8 @@ pub struct CheckResult {
     /// A spider, search-visitor or phone view was fetched (its time is kept,
     /// so a node that starts again does not fetch every view at once).
     pub views_checked: bool,
+    /// The content memo's key of the page analysed (`None`: none was).
+    pub content_key: Option<String>,
     /// Checks whose findings this result is complete for: open findings of
     /// these checks that are not in `findings` resolve.
     pub checks_run: Vec<Check>,
@@ -1339,6 +1344,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
             r.tls_checked.then_some(r.checked_at).into(),
             r.exposure_checked.then_some(r.checked_at).into(),
             r.views_checked.then_some(r.checked_at).into(),
+            r.content_key.clone().into(),
         ]);
         if let Some((fingerprint, blocks)) = &r.new_baseline
             && m.baseline_id.is_none()
@@ -1647,7 +1653,7 @@ struct OpenFinding {
 }
 
 /// Columns of a monitor's state after a check, in the order `update_states` binds them.
-const STATE_COLUMNS: usize = 13;
+const STATE_COLUMNS: usize = 14;
 
 /// The monitors' state after their checks, one statement for a chunk
 /// (`UPDATE … FROM (VALUES …)`, on both databases): a statement per monitor
@@ -1681,7 +1687,7 @@ async fn update_states<C: ConnectionTrait>(
          header_score = COALESCE(v.column10, monitors.header_score), \
          last_tls_at = COALESCE(v.column11, monitors.last_tls_at), \
          last_exposure_at = COALESCE(v.column12, monitors.last_exposure_at), \
-         views_at = COALESCE(v.column13, monitors.views_at) \
+         views_at = COALESCE(v.column13, monitors.views_at), content_key = v.column14 \
          FROM (VALUES {}) AS v WHERE monitors.id = v.column1",
         tuples.join(", ")
     );

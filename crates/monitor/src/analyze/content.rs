@@ -98,32 +98,62 @@ fn file_of(base: &Url) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Own {
     pub domains: Vec<String>,
-    registered: Arc<std::sync::RwLock<HashSet<String>>>,
+    registered: Arc<std::sync::RwLock<Registered>>,
+}
+
+/// The registry's hosts and their digest (SHA-256 of the domains and the
+/// sorted hosts: part of the content memo's key, so a page is analysed
+/// again when what counts as the institution's own changes).
+#[derive(Debug, Default)]
+struct Registered {
+    hosts: HashSet<String>,
+    digest: [u8; 32],
 }
 
 impl Own {
     pub fn new(domains: impl IntoIterator<Item = impl AsRef<str>>) -> Own {
-        Own {
+        let own = Own {
             domains: domains
                 .into_iter()
                 .map(|d| d.as_ref().trim().trim_start_matches("*.").trim_matches('.').to_ascii_lowercase())
                 .filter(|d| !d.is_empty())
                 .collect(),
             registered: Arc::default(),
-        }
+        };
+        own.set_registered(Vec::new());
+        own
     }
 
     /// The hosts of the registry's systems, replacing those set before.
     pub fn set_registered(&self, hosts: impl IntoIterator<Item = String>) {
+        use sha2::Digest;
         let hosts: HashSet<String> = hosts.into_iter().map(|h| h.trim_end_matches('.').to_ascii_lowercase()).collect();
-        *self.registered.write().unwrap_or_else(std::sync::PoisonError::into_inner) = hosts;
+        let mut sorted: Vec<&String> = hosts.iter().collect();
+        sorted.sort();
+        let mut h = sha2::Sha256::new();
+        for d in &self.domains {
+            h.update(d.as_bytes());
+            h.update([0]);
+        }
+        h.update([1]);
+        for host in sorted {
+            h.update(host.as_bytes());
+            h.update([0]);
+        }
+        let digest = h.finalize().into();
+        *self.registered.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Registered { hosts, digest };
+    }
+
+    /// SHA-256 of the domains and the registry's hosts.
+    pub fn digest(&self) -> [u8; 32] {
+        self.registered.read().unwrap_or_else(std::sync::PoisonError::into_inner).digest
     }
 
     /// Is `host` the institution's own (or allowed, or a registered system's)?
     pub fn covers(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.domains.iter().any(|d| host == *d || host.strip_suffix(d.as_str()).is_some_and(|p| p.ends_with('.')))
-            || self.registered.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&host)
+            || self.registered.read().unwrap_or_else(std::sync::PoisonError::into_inner).hosts.contains(&host)
     }
 
     /// The host of `href` when it leads off the site and off the institution.

@@ -8,6 +8,7 @@
 //! automaton's own case-insensitive search, which must step every byte).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use sha2::Digest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
@@ -111,6 +112,8 @@ pub struct Hit {
 pub struct Dictionary {
     matcher: AhoCorasick,
     words: Vec<(String, Category)>,
+    /// What the words are (SHA-256 of words and categories): part of the content memo's key.
+    digest: [u8; 32],
 }
 
 impl Dictionary {
@@ -131,7 +134,17 @@ impl Dictionary {
             // A few hundred words: the DFA is small and the fastest to search with.
             .kind(Some(AhoCorasickKind::DFA))
             .build(words.iter().map(|(w, _)| w.to_ascii_lowercase()))?;
-        Ok(Dictionary { matcher, words })
+        let mut h = sha2::Sha256::new();
+        for (w, c) in &words {
+            h.update(w.as_bytes());
+            h.update([0, *c as u8, 0]);
+        }
+        Ok(Dictionary { matcher, words, digest: h.finalize().into() })
+    }
+
+    /// SHA-256 of the words and their categories.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
     }
 
     /// Each occurrence of a dictionary word in `text`: (start, end, word, category).

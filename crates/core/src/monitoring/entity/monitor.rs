@@ -51,6 +51,8 @@ pub struct Model {
     pub site_updated_on: Option<Date>,
     /// When a spider, search-visitor or phone view was last fetched.
     pub views_at: Option<DateTimeUtc>,
+    /// The content memo's key of the page the last check analysed.
+    pub content_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m0010_readiness;
 mod m0011_registers;
 mod m0012_views;
 mod m0013_sites;
+mod m0014_content_memo;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_registers::Migration),
             Box::new(m0012_views::Migration),
             Box::new(m0013_sites::Migration),
+            Box::new(m0014_content_memo::Migration),
         ]
     }
 }
