@@ -25,6 +25,16 @@ fn open_subjects(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A monitored platform with unit alpha, its system in the building stage
+/// (the farm's `HOST`), and an officer's API client.
+async fn alpha_monitored() -> (Monitored, i64, Api) {
+    let m = spawn_monitored().await;
+    m.app.unit("alpha", "甲学院").await;
+    let system = m.app.system_in_building("alpha").await;
+    let officer = m.app.api(&m.app.user("officer", Role::Officer, None).await);
+    (m, system, officer)
+}
+
 async fn monitoring_notices(m: &Monitored) -> Vec<Value> {
     let officer = m.app.api(&m.app.user(&format!("o{}", rand_suffix()), Role::Officer, None).await);
     let (_, v) = officer.get("/notices?source=monitoring&per_page=100").await;
@@ -41,11 +51,8 @@ fn rand_suffix() -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spider_views_find_cloaking_and_keep_it_until_it_stops() {
     use wangan_monitor::farm::Cloak;
-    let m = spawn_monitored().await;
+    let (m, system, officer) = alpha_monitored().await;
     let app = &m.app;
-    app.unit("alpha", "甲学院").await;
-    let system = app.system_in_building("alpha").await;
-    let officer = app.api(&app.user("officer", Role::Officer, None).await);
     m.farm.update(HOST, |s| s.cloak = Some(Cloak::SpiderSpam));
     let cloaking = "views:cloaking:spider:baiduspider";
 
@@ -155,11 +162,8 @@ async fn the_rendered_view_runs_beside_the_checks_and_its_findings_stand_until_t
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_follows_a_changing_site() {
-    let m = spawn_monitored().await;
+    let (m, system, officer) = alpha_monitored().await;
     let app = &m.app;
-    app.unit("alpha", "甲学院").await;
-    let system = app.system_in_building("alpha").await;
-    let officer = app.api(&app.user("officer", Role::Officer, None).await);
     let netadmin = app.api(&app.user("netadmin", Role::UnitAdmin, Some("alpha")).await);
     let (st, _) = officer.send("patch", &format!("/systems/{system}"), json!({"important": true})).await;
     assert_eq!(st, 200);
@@ -316,11 +320,7 @@ async fn the_engine_follows_a_changing_site() {
 /// is opened twice); the first changed byte is analysed in full.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unchanged_page_keeps_its_findings_open_without_a_second_analysis() {
-    let m = spawn_monitored().await;
-    let app = &m.app;
-    app.unit("alpha", "甲学院").await;
-    let system = app.system_in_building("alpha").await;
-    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (m, system, officer) = alpha_monitored().await;
     m.engine.run_once().await.unwrap();
     m.farm.update(HOST, |s| s.plant = Plant::HiddenLinks);
     let open = || async {
@@ -354,11 +354,8 @@ async fn an_unchanged_page_keeps_its_findings_open_without_a_second_analysis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_add_tune_pause_and_remove_monitors() {
-    let m = spawn_monitored().await;
+    let (m, system, officer) = alpha_monitored().await;
     let app = &m.app;
-    app.unit("alpha", "甲学院").await;
-    let system = app.system_in_building("alpha").await;
-    let officer = app.api(&app.user("officer", Role::Officer, None).await);
     let netadmin = app.api(&app.user("netadmin", Role::UnitAdmin, Some("alpha")).await);
     let url = "http://s00005.farm.test/";
     for (body, field, code) in [
@@ -430,11 +427,7 @@ async fn officers_add_tune_pause_and_remove_monitors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denied_addresses_are_never_contacted() {
-    let m = spawn_monitored().await;
-    let app = &m.app;
-    app.unit("alpha", "甲学院").await;
-    let system = app.system_in_building("alpha").await;
-    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (m, system, officer) = alpha_monitored().await;
     m.engine.run_once().await.unwrap();
     let before = m.farm.requests.load(Ordering::Relaxed);
     let mut ids = Vec::new();
@@ -523,11 +516,7 @@ async fn leases_keep_nodes_apart_and_a_dead_nodes_monitors_come_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificates_and_slow_sites_through_the_engine() {
     use wangan_monitor::farm::{Cert, Site};
-    let m = spawn_monitored().await;
-    let app = &m.app;
-    app.unit("alpha", "甲学院").await;
-    let system = app.system_in_building("alpha").await;
-    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let (m, system, officer) = alpha_monitored().await;
     m.farm.set(HOST, Site { cert: Cert::Expired, ..Site::default() });
     m.engine.run_once().await.unwrap();
     let (_, f) = officer.get(&format!("/findings?system={system}&check=certificate&open=true")).await;
