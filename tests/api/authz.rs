@@ -820,6 +820,7 @@ async fn every_route_every_role_own_and_other_unit() {
                 exposure_checked: false,
                 views_checked: false,
                 content_key: None,
+                page_key: None,
                 checks_run: vec![wangan_core::monitoring::Check::Headers],
                 findings: vec![monitoring::FindingInput {
                     check: wangan_core::monitoring::Check::Headers,

@@ -78,6 +78,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
             exposure_checked: true,
             views_checked: false,
             content_key: None,
+            page_key: None,
             checks_run: vec![wangan_core::monitoring::Check::Tamper],
             findings: vec![monitoring::FindingInput {
                 check: wangan_core::monitoring::Check::Tamper,

@@ -287,3 +287,30 @@ async fn sites_outside_the_institution_are_flagged_and_decided() {
     let (_, page) = b.get(&format!("/systems/{outside}")).await;
     assert!(page.contains("非学校域名") && page.contains("经批准的服务商平台"), "{page}");
 }
+
+/// A site never crawled comes before one crawled before, on PostgreSQL as on
+/// SQLite (they order NULLs apart).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_never_crawled_is_crawled_first() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use wangan_core::monitoring::entity::monitor;
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    app.unit("beta", "乙学院").await;
+    let alpha = app.system_in_building("alpha").await;
+    let beta = app.system_in_building("beta").await;
+    m.engine.run_once().await.unwrap();
+    // Alpha was crawled and is due again; beta never was.
+    monitor::Entity::update_many()
+        .col_expr(monitor::Column::NextCrawlAt, Expr::value(Some(app.store.now() - chrono::Duration::hours(1))))
+        .filter(monitor::Column::SystemId.eq(alpha))
+        .exec(app.store.db())
+        .await
+        .unwrap();
+    let lease = chrono::Duration::hours(1);
+    let first = wangan_core::sites::service::claim_crawls(&app.store, 1, lease).await.unwrap();
+    assert_eq!(first.iter().map(|d| d.system_id).collect::<Vec<_>>(), [beta]);
+    let next = wangan_core::sites::service::claim_crawls(&app.store, 1, lease).await.unwrap();
+    assert_eq!(next.iter().map(|d| d.system_id).collect::<Vec<_>>(), [alpha], "then the one due again");
+}

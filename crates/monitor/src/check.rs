@@ -68,35 +68,20 @@ pub struct Target {
 /// opened stay open and none resolves. Any changed byte, setting, word or
 /// baseline makes another key and a full analysis; so does every check
 /// that fetches a view, renders the page or probes for exposed files.
-/// The key is SHA-256 (a page cannot be made to match another's).
+/// The page's key is BLAKE3, a cryptographic hash (a page cannot be made
+/// to match another's), and names the accepted baseline by its id
+/// ([`wangan_core::monitoring::rules::content_key`]): a baseline is never
+/// changed, only replaced, and a first check's key names the baseline made
+/// of its own page (the store sets it), so that the next check of the
+/// same page needs no analysis either.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memo {
     /// The key of the page analysed at the last check.
     pub previous: Option<String>,
-    /// The accepted baseline the page is compared with ([`baseline_digest`] of its fingerprint).
-    pub baseline: Option<[u8; 32]>,
+    /// The accepted baseline the page is compared with (its id).
+    pub baseline: Option<i64>,
     /// Whether the last analysis may stand this time.
     pub reuse: bool,
-}
-
-/// The content memo's key: the page's key and the baseline it is compared
-/// with. A first check's key names the baseline made of its own page, so
-/// that the next check of the same page needs no analysis either.
-pub fn memo_key(page_key: &[u8; 32], baseline: Option<&[u8; 32]>) -> String {
-    use sha2::Digest;
-    let mut h = sha2::Sha256::new();
-    h.update(page_key);
-    match baseline {
-        Some(b) => h.update(b),
-        None => h.update(b"no baseline"),
-    }
-    hex::encode(&h.finalize()[..16])
-}
-
-/// A baseline's identity for the content memo: SHA-256 of its stored fingerprint.
-pub fn baseline_digest(fingerprint_json: &str) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(fingerprint_json.as_bytes()).into()
 }
 
 /// What makes a request conditional.
@@ -188,11 +173,11 @@ pub struct Report {
     #[serde(skip)]
     pub page: Option<html::Page>,
     /// The content memo's key of the page fetched (with `Target::memo`),
-    /// and of the page alone (without the baseline, see [`memo_key`]).
+    /// and of the page alone (without the baseline, see [`Memo`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_key: Option<String>,
     #[serde(skip)]
-    pub page_key: Option<[u8; 32]>,
+    pub page_key: Option<String>,
     /// The page was the last check's, byte for byte: its content checks did not run again.
     pub content_reused: bool,
     pub checked_at: DateTime<Utc>,
@@ -288,15 +273,16 @@ impl Checker {
 
     /// Run the target's checks once, as of `now`.
     pub async fn run(&self, target: &Target, baseline: Option<&Baseline>, now: DateTime<Utc>) -> Report {
-        self.run_with(target, &|| baseline.cloned(), now).await
+        self.run_with(target, async { baseline.cloned() }, now).await
     }
 
-    /// [`Checker::run`] with the baseline made only when the page is
-    /// analysed (a stored fingerprint is parsed for no page the memo keeps).
+    /// [`Checker::run`] with the baseline read only when the page is
+    /// analysed: `baseline` is awaited for no page the memo keeps (a stored
+    /// fingerprint is kilobytes to read and parse).
     pub async fn run_with(
         &self,
         target: &Target,
-        baseline: &(dyn Fn() -> Option<Baseline> + Sync),
+        baseline: impl std::future::Future<Output = Option<Baseline>>,
         now: DateTime<Utc>,
     ) -> Report {
         let mut report = Report::new(target.url.as_str(), now);
@@ -398,13 +384,13 @@ impl Checker {
         let analysed = is_html && fetched.status < 400 && fetched.status != 304;
         if analysed && let Some(memo) = &target.memo {
             let page_key = self.page_key(target, &fetched.final_url, fetched.status, &content_type, &fetched.body);
-            let key = memo_key(&page_key, memo.baseline.as_ref());
+            let key = wangan_core::monitoring::rules::content_key(&page_key, memo.baseline);
             report.content_reused = memo.reuse && memo.previous.as_deref() == Some(key.as_str());
             report.content_key = Some(key);
             report.page_key = Some(page_key);
         }
         if analysed && !report.content_reused {
-            let baseline = baseline();
+            let baseline = baseline.await;
             let baseline = baseline.as_ref();
             let (text, encoding) = charset::decode(&fetched.body, Some(&content_type));
             report.encoding = Some(encoding.name().to_owned());
@@ -431,7 +417,7 @@ impl Checker {
                         views::Seen::of("plain", "普通访问", fetched.status, url, &page, &content_found, &self.own);
                     let natural = target.previous_simhash.map(|p| views::distance(p, plain.simhash));
                     for view in &target.views {
-                        views_found.extend(self.view(target, view, &plain, natural).await);
+                        views_found.extend(self.view(target, view, &plain, natural, &fetched).await);
                         report.views_run.push(view.name.clone());
                     }
                     report.plain_view = Some(plain);
@@ -510,11 +496,10 @@ impl Checker {
     }
 
     /// What the analysis of a page depends on, but for the baseline, hashed (see [`Memo`]).
-    fn page_key(&self, target: &Target, final_url: &Url, status: u16, content_type: &str, body: &[u8]) -> [u8; 32] {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
+    fn page_key(&self, target: &Target, final_url: &Url, status: u16, content_type: &str, body: &[u8]) -> String {
+        let mut h = blake3::Hasher::new();
         let mut field = |bytes: &[u8]| {
-            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(&(bytes.len() as u64).to_le_bytes());
             h.update(bytes);
         };
         field(concat!("wangan content memo ", env!("CARGO_PKG_VERSION")).as_bytes());
@@ -532,7 +517,7 @@ impl Checker {
         field(final_url.as_str().as_bytes());
         field(content_type.as_bytes());
         field(body);
-        h.finalize().into()
+        h.finalize().to_hex().to_string()
     }
 
     /// Render `url` in the browser and judge what it shows beyond `page`
@@ -566,6 +551,7 @@ impl Checker {
         view: &views::View,
         plain: &views::Seen,
         natural: Option<u32>,
+        plain_fetched: &crate::fetch::Fetched,
     ) -> Vec<Finding> {
         use reqwest::header::{REFERER, USER_AGENT};
         let mut headers = vec![(USER_AGENT, view.user_agent.clone())];
@@ -601,6 +587,15 @@ impl Checker {
                 _ => break f,
             }
         };
+        // The plain visit's very bytes, at its address: nothing of the view's own.
+        if hops == 0
+            && url == plain_fetched.final_url
+            && f.status == plain_fetched.status
+            && !f.truncated
+            && f.body == plain_fetched.body
+        {
+            return Vec::new();
+        }
         let content_type = f.header("content-type").unwrap_or("text/html").to_ascii_lowercase();
         let (text, _) = charset::decode(&f.body, Some(&content_type));
         let page = html::parse(&text, &target.exclude);
@@ -871,7 +866,7 @@ mod tests {
         let mut t = target(&format!("http://{host}/"));
         t.probe_exposure = false;
         t.probe_tls = false;
-        let memo = |previous: Option<String>| Some(Memo { previous, baseline: Some([7; 32]), reuse: true });
+        let memo = |previous: Option<String>| Some(Memo { previous, baseline: Some(7), reuse: true });
         // The first check has no key to compare with: analysed.
         t.memo = memo(None);
         let first = checker.run(&t, None, Utc::now()).await;
@@ -899,9 +894,9 @@ mod tests {
         let mut excluded = t.clone();
         excluded.exclude = vec![".counter".into()];
         let mut rebased = t.clone();
-        rebased.memo = Some(Memo { previous: Some(key.clone()), baseline: Some([8; 32]), reuse: true });
+        rebased.memo = Some(Memo { previous: Some(key.clone()), baseline: Some(8), reuse: true });
         let mut due = t.clone();
-        due.memo = Some(Memo { previous: Some(key.clone()), baseline: Some([7; 32]), reuse: false });
+        due.memo = Some(Memo { previous: Some(key.clone()), baseline: Some(7), reuse: false });
         for other in [excluded, rebased, due] {
             let r = checker.run(&other, None, Utc::now()).await;
             assert!(!r.content_reused && r.page.is_some(), "{:?}", other.memo);

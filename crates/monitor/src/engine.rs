@@ -201,18 +201,11 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
             open_notice: false,
         });
     }
-    let new_baseline = match (&due.fingerprint, &report.page, report.status) {
+    let new_baseline = match (due.baseline_id, &report.page, report.status) {
         (None, Some(page), Some(code)) if code < 400 => {
             report.fingerprint().and_then(|fp| serde_json::to_string(&fp).ok()).map(|j| (j, page.blocks.clone()))
         }
         _ => None,
-    };
-    // A first baseline is made of this very page: the key names it (the next check of the same page is no news).
-    let content_key = match (&new_baseline, &report.page_key) {
-        (Some((json, _)), Some(page_key)) => {
-            Some(crate::check::memo_key(page_key, Some(&crate::check::baseline_digest(json))))
-        }
-        _ => report.content_key.clone(),
     };
     CheckResult {
         monitor_id: due.id,
@@ -229,7 +222,9 @@ pub fn outcome(due: &Due, target: &Target, report: &Report, config: &EngineConfi
         tls_checked: checks_run.contains(&Check::Certificate),
         exposure_checked: checks_run.contains(&Check::Exposure),
         views_checked: !report.views_run.is_empty(),
-        content_key,
+        content_key: report.content_key.clone(),
+        // A first baseline is made of this very page: the store names it in the key.
+        page_key: new_baseline.as_ref().and(report.page_key.clone()),
         checks_run,
         findings,
         new_baseline,
@@ -292,6 +287,12 @@ impl Engine {
         }
     }
 
+    /// Whether a claim reads the baselines' fingerprints: when every page is
+    /// analysed (no content memo); else a check reads its own when it needs it.
+    fn fingerprints(&self) -> bool {
+        !self.config.content_memo
+    }
+
     /// Render the checked page in the background: the check is recorded
     /// now, without waiting for the browser, and the render's findings are
     /// carried by the next checks. At most four renders a tab wait for a
@@ -345,7 +346,10 @@ impl Engine {
         }
         if !report.views_run.is_empty() {
             turn.last = Some(report.checked_at);
-            turn.simhash = report.plain_view.as_ref().map(|p| p.simhash);
+            // An unchanged page whose views were its very bytes keeps its SimHash.
+            if let Some(p) = &report.plain_view {
+                turn.simhash = Some(p.simhash);
+            }
             if !report.findings.iter().any(|f| f.check == Check::Views) {
                 turn.next = turn.next.wrapping_add(1);
             }
@@ -386,16 +390,11 @@ impl Engine {
         target.close_connection = true;
         target.memo = self.config.content_memo.then(|| crate::check::Memo {
             previous: due.content_key.clone(),
-            baseline: due.fingerprint.as_deref().map(crate::check::baseline_digest),
+            baseline: due.baseline_id,
+            // Hourly with the views: a changed script file of an unchanged page is seen within the hour.
             reuse: !views_due && !render_due && !rendered_new && !target.probe_exposure,
         });
-        let baseline = || {
-            due.fingerprint
-                .as_deref()
-                .and_then(|j| serde_json::from_str::<Fingerprint>(j).ok())
-                .map(|fingerprint| Baseline { fingerprint, text: Vec::new() })
-        };
-        let mut report = self.checker.run_with(&target, &baseline, now).await;
+        let mut report = self.checker.run_with(&target, self.baseline(&due), now).await;
         if report.content_reused {
             self.stats.reused.fetch_add(1, Ordering::Relaxed);
         }
@@ -406,7 +405,7 @@ impl Engine {
         // Tampering found: load the baseline's text once, for the removed lines of the diff.
         if let (Some(id), Some(page)) = (due.baseline_id, &report.page)
             && report.findings.iter().any(|f| f.check == Check::Tamper && f.severity >= Severity::High)
-            && let Some(b) = baseline()
+            && let Some(b) = self.baseline(&due).await
             && let Ok(text) = store_monitoring::baseline_content(&self.store, id).await
             && let Ok(url) = Url::parse(report.final_url.as_deref().unwrap_or(&due.url))
         {
@@ -418,6 +417,24 @@ impl Engine {
             report.diff = Some(diff);
         }
         outcome(&due, &target, &report, &self.config)
+    }
+
+    /// The monitor's accepted baseline: the fingerprint claimed with it, else
+    /// read now (lazily: awaited only for a page that is analysed).
+    async fn baseline(&self, due: &Due) -> Option<Baseline> {
+        let json = match (&due.fingerprint, due.baseline_id) {
+            (Some(json), _) => Some(std::borrow::Cow::Borrowed(json.as_str())),
+            (None, Some(id)) => match store_monitoring::baseline_fingerprint(&self.store, id).await {
+                Ok(json) => json.map(std::borrow::Cow::Owned),
+                Err(e) => {
+                    tracing::warn!(monitor = due.id, error = %e, "reading the baseline failed; checked without it");
+                    None
+                }
+            },
+            (None, None) => None,
+        }?;
+        let fingerprint = serde_json::from_str::<Fingerprint>(&json).ok()?;
+        Some(Baseline { fingerprint, text: Vec::new() })
     }
 
     pub async fn sync(&self) -> Result<SyncReport> {
@@ -493,7 +510,9 @@ impl Engine {
         let mut checking: Option<tokio::task::JoinSet<()>> = None;
         let claimed = loop {
             let t = std::time::Instant::now();
-            let due = store_monitoring::claim(&self.store, &self.config.node, 500, self.config.lease).await;
+            let due =
+                store_monitoring::claim(&self.store, &self.config.node, 500, self.config.lease, self.fingerprints())
+                    .await;
             claiming += t.elapsed();
             let due = match due {
                 Ok(due) if due.is_empty() => break Ok(()),
@@ -559,8 +578,14 @@ impl Engine {
             // Claim in batches (each claim is a write transaction): when half the room is free, or nothing runs.
             if room >= self.config.concurrency.max(1) * 2 || (room > 0 && in_flight.load(Ordering::Relaxed) == 0) {
                 let t = std::time::Instant::now();
-                let claimed_now =
-                    store_monitoring::claim(&self.store, &self.config.node, room as u64, self.config.lease).await;
+                let claimed_now = store_monitoring::claim(
+                    &self.store,
+                    &self.config.node,
+                    room as u64,
+                    self.config.lease,
+                    self.fingerprints(),
+                )
+                .await;
                 self.stats.claim_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
                 match claimed_now {
                     Ok(due) => {
@@ -615,6 +640,7 @@ fn bad_url(due: &Due, now: DateTime<Utc>, e: &str) -> CheckResult {
         exposure_checked: false,
         views_checked: false,
         content_key: None,
+        page_key: None,
         checks_run: Vec::new(),
         findings: Vec::new(),
         new_baseline: None,

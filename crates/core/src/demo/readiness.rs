@@ -126,6 +126,7 @@ pub(super) async fn seed(store: &Store, sys: &Principal) -> Result<()> {
                     exposure_checked: false,
                     views_checked: false,
                     content_key: None,
+                    page_key: None,
                     checks_run: vec![crate::monitoring::Check::HiddenLinks],
                     findings: vec![monitoring::FindingInput {
                         check: crate::monitoring::Check::HiddenLinks,

@@ -167,9 +167,28 @@ impl Check {
     }
 }
 
+/// The content memo's key of an analysed page: the page's own key (the
+/// monitor's hash of the page and of everything its analysis depends on)
+/// and the accepted baseline it was compared with. A baseline is never
+/// changed, only replaced by a new one, so its id names its content.
+pub fn content_key(page_key: &str, baseline_id: Option<i64>) -> String {
+    match baseline_id {
+        Some(id) => format!("{page_key}/{id}"),
+        None => format!("{page_key}/-"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_content_key_names_the_page_and_its_baseline() {
+        assert_eq!(content_key("ab", Some(7)), "ab/7");
+        assert_eq!(content_key("ab", None), "ab/-");
+        assert_ne!(content_key("ab", Some(7)), content_key("ab", Some(8)));
+        assert_ne!(content_key("ab", None), content_key("ab", Some(7)));
+    }
 
     #[test]
     fn check_lists_parse_and_join() {

@@ -1117,7 +1117,8 @@ pub struct Due {
     pub public_security_no: String,
     /// The system's stage (a system under an order is verified off the net).
     pub stage: crate::registry::Stage,
-    /// The current baseline's fingerprint (JSON), when there is one.
+    /// The current baseline's fingerprint (JSON), when there is one and it was asked for
+    /// ([`claim`]'s `fingerprints`; else [`baseline_fingerprint`] reads it when needed).
     pub fingerprint: Option<String>,
     /// When a view was last fetched.
     pub views_at: Option<DateTime<Utc>>,
@@ -1128,8 +1129,10 @@ pub struct Due {
 /// Take up to `limit` due monitors for `lease` on behalf of `node`. On
 /// PostgreSQL other nodes skip the rows being taken (`FOR UPDATE SKIP
 /// LOCKED`) and rows under a lease; a node that dies loses nothing — its
-/// leases run out and others take the monitors.
-pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Result<Vec<Due>> {
+/// leases run out and others take the monitors. `fingerprints`: read each
+/// current baseline's fingerprint too (kilobytes a monitor; a node that keeps
+/// the analysis of unchanged pages reads it only for a page it analyses).
+pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration, fingerprints: bool) -> Result<Vec<Due>> {
     let now = store.now();
     let txn = store.begin_write().await?;
     let pg = store.backend() == DbBackend::Postgres;
@@ -1185,7 +1188,14 @@ pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Re
         .column_as(system::Column::IcpNo, "icp_no")
         .column_as(system::Column::PublicSecurityNo, "public_security_no")
         .column_as(system::Column::Stage, "stage")
-        .column_as(monitor_baseline::Column::Fingerprint, "fingerprint")
+        .expr_as(
+            if fingerprints {
+                Expr::col((monitor_baseline::Entity, monitor_baseline::Column::Fingerprint))
+            } else {
+                Expr::value(Option::<String>::None)
+            },
+            "fingerprint",
+        )
         .join(
             sea_orm::JoinType::InnerJoin,
             monitor::Entity::belongs_to(system::Entity).from(monitor::Column::SystemId).to(system::Column::Id).into(),
@@ -1213,6 +1223,16 @@ pub async fn claim(store: &Store, node: &str, limit: u64, lease: Duration) -> Re
         .collect();
     txn.commit().await?;
     Ok(rows)
+}
+
+/// A baseline's fingerprint (the monitor crate's JSON).
+pub async fn baseline_fingerprint(store: &Store, baseline_id: i64) -> Result<Option<String>> {
+    Ok(monitor_baseline::Entity::find_by_id(baseline_id)
+        .select_only()
+        .column(monitor_baseline::Column::Fingerprint)
+        .into_tuple()
+        .one(store.db())
+        .await?)
 }
 
 /// The text blocks of a baseline (for the removed lines of a diff).
@@ -1262,6 +1282,8 @@ pub struct CheckResult {
     pub views_checked: bool,
     /// The content memo's key of the page analysed (`None`: none was).
     pub content_key: Option<String>,
+    /// The page's own key ([`crate::monitoring::rules::content_key`]), to name a first baseline made of it.
+    pub page_key: Option<String>,
     /// Checks whose findings this result is complete for: open findings of
     /// these checks that are not in `findings` resolve.
     pub checks_run: Vec<Check>,
@@ -1330,6 +1352,15 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     for r in results {
         let Some(m) = monitors.get(&r.monitor_id) else { continue };
         let next = r.checked_at + Duration::seconds(i64::from(r.interval_s.max(1)));
+        let mut content_key = r.content_key.clone();
+        if let Some((fingerprint, blocks)) = &r.new_baseline
+            && m.baseline_id.is_none()
+        {
+            let b = insert_baseline(&*txn, m.id, fingerprint.clone(), blocks, "monitor", "首次检查 first check", now)
+                .await?;
+            // The page the baseline is made of needs no second analysis.
+            content_key = r.page_key.as_deref().map(|k| crate::monitoring::rules::content_key(k, Some(b.id)));
+        }
         states.push([
             m.id.into(),
             r.status.into(),
@@ -1344,13 +1375,8 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
             r.tls_checked.then_some(r.checked_at).into(),
             r.exposure_checked.then_some(r.checked_at).into(),
             r.views_checked.then_some(r.checked_at).into(),
-            r.content_key.clone().into(),
+            content_key.into(),
         ]);
-        if let Some((fingerprint, blocks)) = &r.new_baseline
-            && m.baseline_id.is_none()
-        {
-            insert_baseline(&*txn, m.id, fingerprint.clone(), blocks, "monitor", "首次检查 first check", now).await?;
-        }
         history.push(monitor_check::ActiveModel {
             monitor_id: Set(m.id),
             checked_at: Set(r.checked_at),

@@ -124,6 +124,7 @@ impl Default for SitesPolicy {
 }
 
 /// Take up to `limit` sites whose crawl is due, for `lease`.
+/// Sites never crawled come first, on SQLite and PostgreSQL alike (which order NULLs apart).
 pub async fn claim_crawls(store: &Store, limit: u64, lease: Duration) -> Result<Vec<CrawlDue>> {
     let now = store.now();
     let txn = store.begin_write().await?;
@@ -133,7 +134,7 @@ pub async fn claim_crawls(store: &Store, limit: u64, lease: Duration) -> Result<
          AND (next_crawl_at IS NULL OR next_crawl_at <= {p1}) \
          AND (crawl_leased_until IS NULL OR crawl_leased_until < {p1}) \
          AND last_checked_at IS NOT NULL AND status IN ('up', 'degraded') \
-         ORDER BY next_crawl_at, id LIMIT {p2}{lock}",
+         ORDER BY (next_crawl_at IS NOT NULL), next_crawl_at, id LIMIT {p2}{lock}",
         f = if pg { "FALSE" } else { "0" },
         p1 = if pg { "$1" } else { "?1" },
         p2 = if pg { "$2" } else { "?2" },
