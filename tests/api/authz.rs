@@ -465,6 +465,12 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
             Admin | Officer => ok,
             _ => 403,
         },
+        // The pages under test are key pages (marked below).
+        ("post", "/crawled-pages/{id}/accept") => match role {
+            _ if hidden => 404,
+            Admin | Officer | UnitAdmin => ok,
+            _ => 403,
+        },
         ("get" | "post" | "delete", "/sites/allow" | "/sites/allow/{id}") => match role {
             Admin | Officer => ok,
             _ => 403,
@@ -870,6 +876,8 @@ async fn every_route_every_role_own_and_other_unit() {
         .await
         .unwrap();
         let page = sites::pages(&app.store, &sys, mid).await.unwrap();
+        // A key page, whose change a unit may accept.
+        sites::set_key_page(&app.store, &sys, page.pages[0].id, true).await.unwrap();
         crawled.push(page.pages[0].id);
     }
     let client = reqwest::Client::new();
@@ -1181,6 +1189,7 @@ async fn every_route_every_role_own_and_other_unit() {
                     ("patch", "/monitors/{id}") => Some(json!({"interval_s": 600})),
                     ("post", "/monitors/{id}/baseline") => Some(json!({"note": "确认"})),
                     ("put", "/crawled-pages/{id}/key") => Some(json!({"key": true})),
+                    ("post", "/crawled-pages/{id}/accept") => Some(json!({"note": "改版"})),
                     ("post", "/sites/allow") => Some(json!({"domains": [format!("a{checked}.partner.example")]})),
                     ("post", "/systems/{id}/outside") => {
                         Some(json!({"decision": "accepted", "note": "经批准的云托管"}))

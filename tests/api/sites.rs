@@ -314,3 +314,95 @@ async fn a_site_never_crawled_is_crawled_first() {
     let next = wangan_core::sites::service::claim_crawls(&app.store, 1, lease).await.unwrap();
     assert_eq!(next.iter().map(|d| d.system_id).collect::<Vec<_>>(), [alpha], "then the one due again");
 }
+
+/// A key page (栏目首页) an officer marks gets a tampering baseline at the
+/// next crawl and is compared with it at every crawl after: defaced, it is a
+/// finding naming the page; the unit's administrator accepts a change made
+/// on purpose (audited), its findings resolve, and the next crawl takes the
+/// page as it is then as the baseline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_page_is_compared_with_its_baseline_and_a_change_is_accepted() {
+    let m = spawn_monitored().await;
+    let app = &m.app;
+    app.unit("alpha", "甲学院").await;
+    let system = app.system_in_building("alpha").await;
+    let officer = app.api(&app.user("officer", Role::Officer, None).await);
+    let netadmin = app.api(&app.user("netadmin", Role::UnitAdmin, Some("alpha")).await);
+    let deep = Deep::fresh(app.store.now().date_naive());
+    m.farm.update(HOST, |s| s.deep = Some(deep.clone()));
+    m.engine.run_once().await.unwrap();
+    m.engine.crawl_once(&crawl_config()).await.unwrap();
+    let (_, monitors) = officer.get(&format!("/monitors?system={system}")).await;
+    let monitor = monitors["items"][0]["id"].as_i64().unwrap();
+    let column = |pages: &Value| {
+        pages["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["url"].as_str().unwrap().ends_with("/col/1/"))
+            .cloned()
+            .unwrap()
+    };
+    let (_, pages) = officer.get(&format!("/monitors/{monitor}/pages")).await;
+    let page = column(&pages)["id"].as_i64().unwrap();
+    // Only a key page has a baseline to accept; units do not mark key pages.
+    let (st, _) = officer.send("POST", &format!("/crawled-pages/{page}/accept"), json!({})).await;
+    assert_eq!(st, 409);
+    let (st, _) = netadmin.send("PUT", &format!("/crawled-pages/{page}/key"), json!({"key": true})).await;
+    assert_eq!(st, 403);
+    let (st, marked) = officer.send("PUT", &format!("/crawled-pages/{page}/key"), json!({"key": true})).await;
+    assert_eq!(st, 200, "{marked}");
+    assert_eq!((marked["key_page"].as_bool(), marked["baseline_pending"].as_bool()), (Some(true), Some(true)));
+
+    let next_day = || async {
+        m.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(1));
+        m.engine.run_once().await.unwrap();
+        m.engine.crawl_once(&crawl_config()).await.unwrap();
+    };
+    let tampering = || async {
+        let (_, f) = officer.get(&format!("/findings?system={system}&open=true&per_page=200")).await;
+        crawl_findings(&f)
+            .into_iter()
+            .filter(|(s, code, _)| s.starts_with("/col/1/ ") && code == "tampered")
+            .collect::<Vec<_>>()
+    };
+    // The next crawl takes the baseline; the same page is no finding.
+    next_day().await;
+    let (_, pages) = officer.get(&format!("/monitors/{monitor}/pages")).await;
+    assert_eq!(column(&pages)["baseline_pending"], false, "{}", column(&pages));
+    assert!(tampering().await.is_empty());
+    next_day().await;
+    assert!(tampering().await.is_empty(), "unchanged");
+
+    // Defaced: a finding naming the page.
+    m.farm.update(HOST, |s| {
+        if let Some(d) = &mut s.deep {
+            d.defaced = Some("/col/1/".into());
+        }
+    });
+    next_day().await;
+    let found = tampering().await;
+    assert!(!found.is_empty(), "the key page's defacement is found");
+    assert!(found.iter().any(|(_, _, sev)| sev == "high" || sev == "critical"), "{found:?}");
+
+    // The unit made the change on purpose: its administrator accepts it, audited; the finding resolves.
+    let audit_before = app.audit_count().await;
+    let (st, accepted) = netadmin.send("POST", &format!("/crawled-pages/{page}/accept"), json!({"note": "改版"})).await;
+    assert_eq!(st, 200, "{accepted}");
+    assert_eq!(accepted["baseline_pending"], true);
+    assert!(app.audit_count().await > audit_before);
+    assert!(tampering().await.is_empty(), "resolved at once");
+    // The next crawl takes the new page as the baseline: no finding while it stays so.
+    next_day().await;
+    assert!(tampering().await.is_empty());
+    next_day().await;
+    assert!(tampering().await.is_empty());
+    let (_, pages) = officer.get(&format!("/monitors/{monitor}/pages")).await;
+    assert_eq!(column(&pages)["baseline_pending"], false);
+    // The page shows the button to the unit's administrator.
+    let b = app.browser();
+    b.login("netadmin", PASSWORD).await;
+    let (st, html) = b.get(&format!("/monitors/{monitor}/pages")).await;
+    assert_eq!(st, 200);
+    assert!(html.contains(&format!("/crawled-pages/{page}/accept")), "the accept button");
+}

@@ -370,13 +370,7 @@ impl Checker {
     }
 }
 
-/// How a page names itself in its findings' subjects: its path and query.
-pub fn page_label(url: &Url) -> String {
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    }
-}
+pub use wangan_core::sites::rules::page_label;
 
 /// A check's report as a crawled page: findings moved to the crawl and named by the page.
 fn crawled(

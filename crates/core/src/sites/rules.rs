@@ -274,6 +274,14 @@ pub fn outside_reasons(host: &str, addresses: &[IpAddr], domains: &[String], net
     reasons
 }
 
+/// How a crawled page names itself in its findings' subjects (`{label} {subject}`): its path and query.
+pub fn page_label(url: &url::Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
 /// The column (栏目) a list page belongs to: its address up to the last `/`
 /// of the path, query dropped — `/news/`, `/news/index2.htm` and
 /// `/news/list.jsp?page=3` are one column, updated when any of them shows a

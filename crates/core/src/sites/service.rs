@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::entity::{crawled_page, link_allow, outbound_domain};
 use super::rules::{self, OutsideDecision, OutsideReason, ZombieAction};
-use crate::monitoring::entity::monitor;
+use crate::monitoring::entity::{finding, monitor};
 use crate::monitoring::service::{FindingInput, RecordReport, Seen, record_findings};
 use crate::monitoring::{Check, FindingCode};
 use crate::platform::access::{Permission, Principal};
@@ -494,6 +494,8 @@ pub struct CrawledPageView {
     /// A list page not updated for `zombie_days` (僵尸栏目).
     pub zombie: bool,
     pub key_page: bool,
+    /// A key page whose baseline the next crawl takes (just marked, or its change accepted).
+    pub baseline_pending: bool,
     pub findings: i32,
     pub outbound: i32,
     pub crawled_at: DateTime<Utc>,
@@ -514,6 +516,8 @@ pub struct SitePagesView {
     pub pages: Vec<CrawledPageView>,
     /// The caller may mark key pages.
     pub may_manage: bool,
+    /// The caller may accept a key page's change (the center, the unit's administrator).
+    pub may_accept: bool,
 }
 
 fn today(store: &Store) -> NaiveDate {
@@ -564,6 +568,7 @@ pub async fn pages(store: &Store, who: &Principal, monitor_id: i64) -> Result<Si
             })
             .collect(),
         may_manage: who.may(Permission::ManageMonitors),
+        may_accept: who.may(Permission::AcceptBaseline(m.unit_id)),
     })
 }
 
@@ -581,6 +586,7 @@ fn page_view(p: crawled_page::Model, column_stale: bool) -> CrawledPageView {
         title: p.title,
         modified_on: p.modified_on,
         newest_date: p.newest_date,
+        baseline_pending: p.key_page && p.baseline.is_empty(),
         key_page: p.key_page,
         findings: p.findings,
         outbound: p.outbound,
@@ -622,6 +628,62 @@ pub async fn set_key_page(store: &Store, who: &Principal, page_id: i64, key: boo
     txn.commit().await?;
     let (today, days) = (today(store), store.sites_policy().zombie_days);
     // The page's own date (its column's other pages are on the site's list).
+    let zombie = rules::is_zombie(p2.newest_date, today, days);
+    Ok(page_view(p2, zombie))
+}
+
+/// Accept a key page as it is now (a change its unit made on purpose): its
+/// baseline is taken again at the next crawl, from the page as it is then,
+/// and its open tampering findings resolve. Audited.
+pub async fn accept_key_page(store: &Store, who: &Principal, page_id: i64, note: &str) -> Result<CrawledPageView> {
+    let txn = store.begin_write().await?;
+    let p = crawled_page::Entity::find_by_id(page_id)
+        .filter(scope_condition(&who.scope(), crawled_page::Column::UnitId))
+        .one(&*txn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    who.require(Permission::AcceptBaseline(p.unit_id))?;
+    if !p.key_page {
+        return Err(CoreError::Conflict("not_a_key_page"));
+    }
+    let note = crate::platform::common::clean(note, 500).ok_or_else(|| CoreError::invalid("note", "too_long"))?;
+    let now = store.now();
+    let label = url::Url::parse(&p.url).map(|u| rules::page_label(&u)).unwrap_or_else(|_| p.url.clone());
+    // The page's tampering findings, by the subject that names the page (compared here: a
+    // path's `_` and `%` would be patterns to LIKE).
+    let tampering = [FindingCode::Tampered, FindingCode::NewExternalScript, FindingCode::NewIframe];
+    let prefix = format!("{label} ");
+    let ids: Vec<i64> = finding::Entity::find()
+        .filter(finding::Column::MonitorId.eq(p.monitor_id))
+        .filter(finding::Column::CheckName.eq(Check::Crawl))
+        .filter(finding::Column::Code.is_in(tampering))
+        .filter(finding::Column::Open.eq(true))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .filter(|f| f.subject.starts_with(&prefix))
+        .map(|f| f.id)
+        .collect();
+    let resolved = finding::Entity::update_many()
+        .col_expr(finding::Column::Open, Expr::value(false))
+        .col_expr(finding::Column::ResolvedAt, Expr::value(Some(now)))
+        .filter(finding::Column::Id.is_in(ids))
+        .exec(&*txn)
+        .await?
+        .rows_affected;
+    let mut am: crawled_page::ActiveModel = p.clone().into();
+    am.baseline = Set(String::new());
+    let p2 = am.update(&*txn).await?;
+    audit::append(
+        &*txn,
+        now,
+        &Actor::from(who),
+        Change::event("accept_key_page", "crawled_page", p.id, Some(p.unit_id))
+            .with_after(json!({"url": p.url, "note": note, "tamper_findings_resolved": resolved})),
+    )
+    .await?;
+    txn.commit().await?;
+    let (today, days) = (today(store), store.sites_policy().zombie_days);
     let zombie = rules::is_zombie(p2.newest_date, today, days);
     Ok(page_view(p2, zombie))
 }

@@ -34,6 +34,8 @@ pub struct Deep {
     pub outbound: Vec<String>,
     /// A domain one article links to in a hidden block (no spam words).
     pub hidden_outbound: Option<String>,
+    /// A page (by path) replaced by a hacker's page (a key page's tampering).
+    pub defaced: Option<String>,
 }
 
 impl Deep {
@@ -47,6 +49,7 @@ impl Deep {
             spam_depth: None,
             outbound: vec!["www.partner-univ.example".into(), "www.moe.gov.cn".into()],
             hidden_outbound: None,
+            defaced: None,
         }
     }
 
@@ -83,6 +86,9 @@ impl Deep {
 /// A page of the deep site at `path`: its HTML and its date (for
 /// `Last-Modified`), or `None` when the site has no such page.
 pub fn page(deep: &Deep, n: u64, path: &str) -> Option<(String, NaiveDate)> {
+    if deep.defaced.as_deref() == Some(path) {
+        return Some((super::page(n, super::Plant::Defaced, 0), deep.today));
+    }
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let html = match parts.as_slice() {
         ["col", i, ""] => {

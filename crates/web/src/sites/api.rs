@@ -18,6 +18,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(site_pages))
         .routes(routes!(set_key_page))
+        .routes(routes!(accept_key_page))
         .routes(routes!(list_outbound))
         .routes(routes!(list_allow, add_allow))
         .routes(routes!(remove_allow))
@@ -65,6 +66,33 @@ async fn set_key_page(
     ApiJson(input): ApiJson<KeyInput>,
 ) -> ApiResult<Json<sites::CrawledPageView>> {
     Ok(Json(sites::set_key_page(&s.store, &p, parse_id(&id)?, input.key).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AcceptInput {
+    /// Why the change is accepted (a redesign, a new column).
+    #[schema(max_length = 500)]
+    #[serde(default)]
+    note: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/crawled-pages/{id}/accept",
+    tag = "sites",
+    summary = "Accept a key page's change: its baseline is taken again at the next crawl and its tampering findings resolve (officer, admin, the unit's admin)",
+    params(IdPath),
+    request_body = AcceptInput,
+    responses((status = 200, description = "OK", body = sites::CrawledPageView))
+)]
+async fn accept_key_page(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<AcceptInput>,
+) -> ApiResult<Json<sites::CrawledPageView>> {
+    Ok(Json(sites::accept_key_page(&s.store, &p, parse_id(&id)?, &input.note).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/monitors/{id}/pages", get(site_pages))
         .route("/crawled-pages/{id}/key", post(set_key))
+        .route("/crawled-pages/{id}/accept", post(accept_key))
         .route("/sites", get(overview))
         .route("/sites/outbound", get(inventory))
         .route("/sites/outbound.xlsx", get(export))
@@ -72,6 +73,17 @@ async fn set_key(
     sites::set_key_page(&s.store, &user.principal, id, form.key == "true").await.map_err(|e| fail(&user, e))?;
     let monitor: i64 = form.monitor.trim().parse().unwrap_or(0);
     Ok(Redirect::to(&format!("/monitors/{monitor}/pages?ok=sites.key_saved")).into_response())
+}
+
+async fn accept_key(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<KeyForm>,
+) -> PageResult {
+    let id = path_id(&id, &user)?;
+    sites::accept_key_page(&s.store, &user.principal, id, "").await.map_err(|e| fail(&user, e))?;
+    let monitor: i64 = form.monitor.trim().parse().unwrap_or(0);
+    Ok(Redirect::to(&format!("/monitors/{monitor}/pages?ok=sites.key_accepted")).into_response())
 }
 
 // ---- The inventory ----
