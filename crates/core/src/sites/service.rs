@@ -594,14 +594,25 @@ fn page_view(p: crawled_page::Model, column_stale: bool) -> CrawledPageView {
     }
 }
 
+/// A crawled page within the caller's scope (else not found).
+async fn visible_page<C: ConnectionTrait>(conn: &C, who: &Principal, page_id: i64) -> Result<crawled_page::Model> {
+    crawled_page::Entity::find_by_id(page_id)
+        .filter(scope_condition(&who.scope(), crawled_page::Column::UnitId))
+        .one(conn)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// One page as shown after a change to it, by its own date (its column's other pages are on the site's list).
+fn page_view_alone(store: &Store, p: crawled_page::Model) -> CrawledPageView {
+    let zombie = rules::is_zombie(p.newest_date, today(store), store.sites_policy().zombie_days);
+    page_view(p, zombie)
+}
+
 /// Mark a crawled page as a key page (栏目首页: tampering baselines too) or not. Audited.
 pub async fn set_key_page(store: &Store, who: &Principal, page_id: i64, key: bool) -> Result<CrawledPageView> {
     let txn = store.begin_write().await?;
-    let p = crawled_page::Entity::find_by_id(page_id)
-        .filter(scope_condition(&who.scope(), crawled_page::Column::UnitId))
-        .one(&*txn)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let p = visible_page(&*txn, who, page_id).await?;
     if !who.may(Permission::ManageMonitors) {
         return Err(CoreError::Forbidden);
     }
@@ -626,10 +637,7 @@ pub async fn set_key_page(store: &Store, who: &Principal, page_id: i64, key: boo
     )
     .await?;
     txn.commit().await?;
-    let (today, days) = (today(store), store.sites_policy().zombie_days);
-    // The page's own date (its column's other pages are on the site's list).
-    let zombie = rules::is_zombie(p2.newest_date, today, days);
-    Ok(page_view(p2, zombie))
+    Ok(page_view_alone(store, p2))
 }
 
 /// Accept a key page as it is now (a change its unit made on purpose): its
@@ -637,11 +645,7 @@ pub async fn set_key_page(store: &Store, who: &Principal, page_id: i64, key: boo
 /// and its open tampering findings resolve. Audited.
 pub async fn accept_key_page(store: &Store, who: &Principal, page_id: i64, note: &str) -> Result<CrawledPageView> {
     let txn = store.begin_write().await?;
-    let p = crawled_page::Entity::find_by_id(page_id)
-        .filter(scope_condition(&who.scope(), crawled_page::Column::UnitId))
-        .one(&*txn)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let p = visible_page(&*txn, who, page_id).await?;
     who.require(Permission::AcceptBaseline(p.unit_id))?;
     if !p.key_page {
         return Err(CoreError::Conflict("not_a_key_page"));
@@ -683,9 +687,7 @@ pub async fn accept_key_page(store: &Store, who: &Principal, page_id: i64, note:
     )
     .await?;
     txn.commit().await?;
-    let (today, days) = (today(store), store.sites_policy().zombie_days);
-    let zombie = rules::is_zombie(p2.newest_date, today, days);
-    Ok(page_view(p2, zombie))
+    Ok(page_view_alone(store, p2))
 }
 
 // ---- The outbound-link inventory ----
