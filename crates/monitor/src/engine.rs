@@ -438,13 +438,13 @@ impl Engine {
     }
 
     pub async fn sync(&self) -> Result<SyncReport> {
-        let r = store_monitoring::sync(&self.store).await?;
+        let synced = store_monitoring::sync_registry(&self.store).await?;
         store_monitoring::prune(&self.store).await?;
         // Links to the registry's other systems are the institution's own.
-        self.checker.own.set_registered(store_monitoring::registered_hosts(&self.store).await?);
+        self.checker.own.set_registered(synced.hosts);
         // 双非 by name for every registered site (by address at each crawl).
         wangan_core::sites::service::refresh_outside(&self.store).await?;
-        Ok(r)
+        Ok(synced.report)
     }
 
     async fn record(&self, results: Vec<CheckResult>) -> Result<RecordReport> {

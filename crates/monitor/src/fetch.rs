@@ -289,6 +289,8 @@ impl Fetcher {
         extra: &[(reqwest::header::HeaderName, String)],
     ) -> Result<Fetched, FetchError> {
         let start = Instant::now();
+        // A request that asks the server to close the connection has no use for the pool.
+        let one_shot = extra.iter().any(|(n, v)| n == reqwest::header::CONNECTION && v.eq_ignore_ascii_case("close"));
         let mut current = url.clone();
         let mut redirects = Vec::new();
         loop {
@@ -296,6 +298,28 @@ impl Fetcher {
             let host = current.host_str().unwrap_or("").to_ascii_lowercase();
             let gate = self.host_gate(&host);
             let _permit = gate.acquire().await.map_err(|_| FetchError::Http("closed".into()))?;
+            if one_shot && current.scheme() == "http" {
+                let hop = self.once(&current, &host, extra, max_body, follow).await?;
+                if let Some(next) = hop.redirect(&current, follow)? {
+                    if redirects.len() >= self.config.max_redirects {
+                        return Err(FetchError::TooManyRedirects);
+                    }
+                    redirects.push(next.to_string());
+                    current = next;
+                    continue;
+                }
+                return Ok(Fetched {
+                    url: url.clone(),
+                    final_url: current,
+                    status: hop.status,
+                    headers: hop.headers,
+                    body: hop.body,
+                    truncated: hop.truncated,
+                    latency: start.elapsed(),
+                    redirects,
+                    remote: Some(hop.remote),
+                });
+            }
             let mut request = self.client.get(current.clone()).timeout(timeout);
             if let Some(Route { ip, port: Some(port), .. }) = route(&self.config, &host) {
                 // Connect to the routed address and port; the request still names the host.
@@ -323,7 +347,7 @@ impl Fetcher {
                 .iter()
                 .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
                 .collect();
-            if follow && (300..400).contains(&status) && status != 304 {
+            if follow && is_redirect(status) {
                 let location = headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
                 if let Some(location) = location {
                     if redirects.len() >= self.config.max_redirects {
@@ -361,6 +385,138 @@ impl Fetcher {
             });
         }
     }
+}
+
+/// One response read on a connection of its own (see [`Fetcher::once`]).
+struct Hop {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    truncated: bool,
+    remote: IpAddr,
+}
+
+impl Hop {
+    /// Where a redirect to follow leads (its body was not read).
+    fn redirect(&self, current: &Url, follow: bool) -> Result<Option<Url>, FetchError> {
+        if !follow || !is_redirect(self.status) {
+            return Ok(None);
+        }
+        match self.headers.iter().find(|(n, _)| n == "location") {
+            Some((_, location)) => current.join(location).map(Some).map_err(|e| FetchError::BadUrl(e.to_string())),
+            None => Ok(None),
+        }
+    }
+}
+
+fn is_redirect(status: u16) -> bool {
+    (300..400).contains(&status) && status != 304
+}
+
+impl Fetcher {
+    /// One plain-HTTP request on a connection opened for it and closed after
+    /// it, driven in the caller's task: no pool, no connection task. This is
+    /// the monitor's hot path (a check visits each site once; the site's
+    /// address differs from every other site's, so nothing would be reused).
+    /// The address is resolved as for every fetch ([`resolve`]: the hosts
+    /// table, the network policy); the request names the host.
+    async fn once(
+        &self,
+        url: &Url,
+        host: &str,
+        extra: &[(reqwest::header::HeaderName, String)],
+        max_body: usize,
+        follow: bool,
+    ) -> Result<Hop, FetchError> {
+        use hyper::header::{ACCEPT, HOST, HeaderValue, USER_AGENT as UA};
+        let (ips, port) = match route(&self.config, host) {
+            Some(Route { port: Some(port), .. }) => (resolve(&self.config, host).await?, *port),
+            _ => (resolve(&self.config, host).await?, url.port_or_known_default().unwrap_or(80)),
+        };
+        let mut last = FetchError::Dns("no address".into());
+        let mut stream = None;
+        for ip in ips {
+            match tokio::net::TcpStream::connect(SocketAddr::new(ip, port)).await {
+                Ok(s) => {
+                    stream = Some((s, ip));
+                    break;
+                }
+                Err(e) => last = FetchError::Connect(e.to_string()),
+            }
+        }
+        let (stream, remote) = stream.ok_or(last)?;
+        stream.set_nodelay(true).map_err(|e| FetchError::Connect(e.to_string()))?;
+        let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        let mut request = hyper::Request::get(if target.is_empty() { "/" } else { target })
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .map_err(|e| FetchError::BadUrl(e.to_string()))?;
+        let headers = request.headers_mut();
+        let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
+        headers.insert(HOST, HeaderValue::from_str(authority).map_err(|e| FetchError::BadUrl(e.to_string()))?);
+        // Not `from_static`: the name carries UTF-8 (opaque bytes to HTTP, as reqwest sends it too).
+        headers.insert(UA, HeaderValue::from_str(USER_AGENT).map_err(|e| FetchError::BadUrl(e.to_string()))?);
+        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        for (name, value) in extra {
+            let value = HeaderValue::from_str(value).map_err(|e| FetchError::BadUrl(e.to_string()))?;
+            headers.insert(name.clone(), value);
+        }
+        let (mut sender, connection) = hyper::client::conn::http1::handshake::<_, http_body_util::Empty<bytes::Bytes>>(
+            hyper_util::rt::TokioIo::new(stream),
+        )
+        .await
+        .map_err(|e| FetchError::Http(e.to_string()))?;
+        let exchange = async move {
+            let response = sender.send_request(request).await.map_err(|e| FetchError::Http(error_detail(&e)))?;
+            let status = response.status().as_u16();
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let mut hop = Hop { status, headers, body: Vec::new(), truncated: false, remote };
+            if follow && is_redirect(status) && hop.headers.iter().any(|(n, _)| n == "location") {
+                return Ok(hop);
+            }
+            let expected = hyper::body::Body::size_hint(response.body()).exact().unwrap_or(0);
+            hop.body.reserve(usize::try_from(expected).unwrap_or(0).min(max_body));
+            let mut body = response.into_body();
+            while let Some(frame) =
+                std::future::poll_fn(|cx| hyper::body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)).await
+            {
+                let Ok(chunk) = frame.map_err(|e| FetchError::Http(error_detail(&e)))?.into_data() else { continue };
+                let room = max_body.saturating_sub(hop.body.len());
+                if chunk.len() > room {
+                    hop.body.extend_from_slice(&chunk[..room]);
+                    hop.truncated = true;
+                    break;
+                }
+                hop.body.extend_from_slice(&chunk);
+            }
+            Ok(hop)
+        };
+        // The connection is driven while the exchange runs; the exchange's end ends it
+        // (dropped: the socket closes, as the request asked).
+        let mut connection = std::pin::pin!(connection);
+        let mut exchange = std::pin::pin!(exchange);
+        let mut driving = true;
+        std::future::poll_fn(|cx| {
+            if driving && connection.as_mut().poll(cx).is_ready() {
+                driving = false;
+            }
+            exchange.as_mut().poll(cx)
+        })
+        .await
+    }
+}
+
+fn error_detail(e: &dyn std::error::Error) -> String {
+    let mut detail = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    detail
 }
 
 /// Only http and https, and a literal address must be permitted (names are
@@ -435,6 +591,111 @@ mod tests {
         let lo = FetchConfig { network: NetPolicy::loopback(), ..FetchConfig::default() };
         assert!(check_url(&lo, &u("http://127.0.0.1:8080/")).is_ok());
         assert!(matches!(check_url(&lo, &u("http://169.254.169.254/")), Err(FetchError::Denied(_))));
+    }
+
+    /// A scripted HTTP/1 server on loopback: each connection's request head is
+    /// kept; `/r` redirects to `/final`, `/final` answers 1,000 bytes, `/chunked`
+    /// answers 3 chunks of 700 bytes, anything else 404.
+    async fn scripted() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&heads);
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let kept = Arc::clone(&kept);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match conn.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&buf).into_owned();
+                    let path = head.split(' ').nth(1).unwrap_or("").to_owned();
+                    kept.lock().unwrap().push(head);
+                    let reply = match path.as_str() {
+                        "/r" => {
+                            "HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                                .to_owned()
+                        }
+                        "/final" => format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nETag: \"v1\"\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{}",
+                            "a".repeat(1000)
+                        ),
+                        "/chunked" => {
+                            let part = format!("2bc\r\n{}\r\n", "b".repeat(700));
+                            format!(
+                                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{part}{part}{part}0\r\n\r\n"
+                            )
+                        }
+                        _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
+                    };
+                    let _ = conn.write_all(reply.as_bytes()).await;
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        (addr, heads)
+    }
+
+    /// The plain check's one-shot request (asked by `Connection: close`) and
+    /// the pooled client's answer alike: status, address after redirects, body,
+    /// its cap, headers, the address that answered; the request names the
+    /// platform and the host, also when the hosts table routes the name.
+    #[tokio::test]
+    async fn one_shot_and_pooled_fetches_agree() {
+        let (addr, heads) = scripted().await;
+        let config = FetchConfig {
+            network: NetPolicy::loopback(),
+            hosts: vec![Route::new("farm.test", addr.ip(), Some(addr.port()))],
+            ..FetchConfig::default()
+        };
+        let fetcher = Fetcher::new(config).unwrap();
+        let close = [(reqwest::header::CONNECTION, "close".to_owned())];
+        for (url, cap) in [
+            (format!("http://{addr}/r"), 4096),
+            (format!("http://{addr}/final"), 100),
+            (format!("http://{addr}/chunked"), 1500),
+            (format!("http://{addr}/chunked"), 4096),
+            (format!("http://{addr}/missing?q=1"), 4096),
+            ("http://www.farm.test/r".to_owned(), 4096),
+        ] {
+            let url = Url::parse(&url).unwrap();
+            let once = fetcher.get_as(&url, cap, None, &close, true).await.unwrap();
+            let pooled = fetcher.get_as(&url, cap, None, &[], true).await.unwrap();
+            let view = |f: &Fetched| {
+                let headers: Vec<_> = f.headers.iter().filter(|(n, _)| n != "date").cloned().collect();
+                (f.status, f.final_url.to_string(), f.body.clone(), f.truncated, f.redirects.clone(), headers, f.remote)
+            };
+            assert_eq!(view(&once), view(&pooled), "{url} within {cap}");
+        }
+        let heads = heads.lock().unwrap().clone();
+        let first = &heads[0].to_ascii_lowercase();
+        assert!(first.starts_with("get /r http/1.1\r\n"), "{first}");
+        assert!(first.contains(&format!("host: {addr}\r\n")), "{first}");
+        assert!(first.contains("connection: close\r\n") && first.contains("user-agent: wangan-monitor/"), "{first}");
+        assert!(
+            heads.iter().any(|h| h.to_ascii_lowercase().contains("host: www.farm.test\r\n")),
+            "a routed name is named"
+        );
+        let once =
+            fetcher.get_as(&Url::parse(&format!("http://{addr}/final")).unwrap(), 4096, None, &close, true).await;
+        assert_eq!(once.unwrap().remote, Some(addr.ip()));
+        // Nothing is connected to that the policy refuses.
+        let strict = Fetcher::new(FetchConfig::default()).unwrap();
+        let refused =
+            strict.get_as(&Url::parse(&format!("http://{addr}/final")).unwrap(), 4096, None, &close, true).await;
+        assert!(matches!(refused, Err(FetchError::Denied(_))), "{refused:?}");
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let down = fetcher.get_as(&Url::parse(&format!("http://{closed}/")).unwrap(), 4096, None, &close, true).await;
+        assert!(matches!(down, Err(FetchError::Connect(_))), "{down:?}");
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 //! themselves run in `wangan-monitor`, which calls the engine functions at
 //! the end of this file.
 
+use crate::platform::site_url::SiteUrl;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -931,22 +932,6 @@ pub async fn history(store: &Store, who: &Principal, monitor_id: i64) -> Result<
 
 // ---- The engine's side -------------------------------------------------
 
-/// The hosts of every registered system's addresses (whatever its stage):
-/// the institution's own sites, for the content checks.
-pub async fn registered_hosts(store: &Store) -> Result<Vec<String>> {
-    let urls: Vec<String> =
-        system::Entity::find().select_only().column(system::Column::Urls).into_tuple().all(store.db()).await?;
-    let mut hosts: Vec<String> = urls
-        .iter()
-        .flat_map(|u| u.lines())
-        .filter_map(|u| check_url(u).ok())
-        .filter_map(|u| url::Url::parse(&u).ok()?.host_str().map(str::to_ascii_lowercase))
-        .collect();
-    hosts.sort_unstable();
-    hosts.dedup();
-    Ok(hosts)
-}
-
 /// What `sync` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
@@ -967,6 +952,19 @@ struct SystemUrls {
 /// every system that is not `planned` or `closed`; monitors whose URL or
 /// system went away are retired (paused, history kept).
 pub async fn sync(store: &Store) -> Result<SyncReport> {
+    Ok(sync_registry(store).await?.report)
+}
+
+/// What [`sync_registry`] did and read.
+#[derive(Debug, Clone, Default)]
+pub struct Synced {
+    pub report: SyncReport,
+    /// Every registered system's hosts, whatever its stage (links to them are the institution's own).
+    pub hosts: Vec<String>,
+}
+
+/// [`sync`], also returning the registered hosts (the engine needs both at each sync).
+pub async fn sync_registry(store: &Store) -> Result<Synced> {
     let policy = store.monitor_policy().clone();
     let txn = store.begin_write().await?;
     let now = store.now();
@@ -980,16 +978,18 @@ pub async fn sync(store: &Store) -> Result<SyncReport> {
         .all(&*txn)
         .await?;
     let mut wanted: HashMap<(i64, String), i64> = HashMap::new();
+    let mut hosts = Vec::with_capacity(systems.len());
     for s in &systems {
-        if !s.stage.is_monitored() {
-            continue;
-        }
-        for u in s.urls.lines() {
-            if let Ok(url) = check_url(u) {
-                wanted.insert((s.id, url), s.unit_id);
+        for url in s.urls.lines().filter_map(|u| SiteUrl::parse_typed(u).ok()) {
+            hosts.push(url.host());
+            if s.stage.is_monitored() {
+                // As `check_url` keeps it.
+                wanted.insert((s.id, url.to_string()), s.unit_id);
             }
         }
     }
+    hosts.sort_unstable();
+    hosts.dedup();
     #[derive(Debug, FromQueryResult)]
     struct Existing {
         id: i64,
@@ -1089,7 +1089,7 @@ pub async fn sync(store: &Store) -> Result<SyncReport> {
         .await?;
     }
     txn.commit().await?;
-    Ok(report)
+    Ok(Synced { report, hosts })
 }
 
 /// A monitor taken for checking, with what the checks need of its system.
