@@ -633,6 +633,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     let mut monitor_task = None;
     let mut _demo_farm = None;
     let mut checker = None;
+    let mut monitor_stats = None;
     if cfg.monitor.enabled {
         let mut fetch = cfg.monitor.fetch_config(cfg.network.policy()?)?;
         if let Some((farm, route)) = demo_farm::start(&store).await? {
@@ -649,6 +650,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         let engine = monitor_engine(&cfg, store.clone(), fetch, true)?;
         checker = Some(engine.checker().clone());
         if cfg.jobs.enabled {
+            monitor_stats = Some(std::sync::Arc::clone(&engine.stats));
             if let Some(c) = cfg.monitor.crawl_config() {
                 tokio::spawn(engine.clone().run_crawls(c, stop_rx.clone()));
             }
@@ -668,6 +670,9 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     );
     if let Some(c) = checker {
         state = state.with_checker(c);
+    }
+    if let Some(s) = monitor_stats {
+        state = state.with_monitor_stats(s);
     }
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;

@@ -354,6 +354,18 @@ async fn an_unchanged_page_keeps_its_findings_open_without_a_second_analysis() {
     m.engine.run_once().await.unwrap();
     assert_eq!(reused(), 3);
     assert!(open().await.is_empty());
+    // The same counters on the operators' board.
+    let metrics = reqwest::get(m.app.url("/metrics")).await.unwrap().text().await.unwrap();
+    let value = |line: &str| -> f64 {
+        let found =
+            metrics.lines().find_map(|l| l.strip_prefix(line)?.strip_prefix(' ')).unwrap_or_else(|| panic!("{line}"));
+        found.parse().unwrap()
+    };
+    assert_eq!(value("wangan_monitor_checks_total{page=\"unchanged\"}"), 3.0);
+    assert_eq!(value("wangan_monitor_checks_total{page=\"analysed_or_none\"}"), 3.0, "six checks");
+    assert!(value("wangan_monitor_findings_total{change=\"opened\"}") >= found.len() as f64);
+    assert!(value("wangan_monitor_findings_total{change=\"resolved\"}") >= found.len() as f64);
+    assert!(value("wangan_monitor_store_seconds_total{step=\"record\"}") > 0.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -148,12 +148,14 @@ pub async fn spawn_monitored_within(policy: wangan_core::sites::service::SitesPo
     let checker = monitor_checker(&farm).await;
     let clock = std::sync::Arc::new(wangan_core::FixedClock::new(chrono::Utc::now()));
     let db = std::sync::Arc::new(TestDb::fresh().await);
-    let app = spawn_full_with(db, clock.clone(), Some(checker.clone()), policy).await;
+    let stats = std::sync::Arc::new(wangan_monitor::engine::Stats::default());
+    let app = spawn_full_with(db, clock.clone(), Some((checker.clone(), stats.clone())), policy).await;
     let engine = wangan_monitor::engine::Engine::new(
         app.store.clone(),
         checker,
         wangan_monitor::engine::EngineConfig { node: "test-node".into(), ..Default::default() },
-    );
+    )
+    .with_stats(stats);
     Monitored { app, farm, engine, clock }
 }
 
@@ -178,12 +180,14 @@ pub async fn spawn_monitored_rendering() -> Option<Monitored> {
 async fn monitored(farm: wangan_monitor::farm::Farm, checker: wangan_monitor::check::Checker) -> Monitored {
     let clock = std::sync::Arc::new(wangan_core::FixedClock::new(chrono::Utc::now()));
     let db = std::sync::Arc::new(TestDb::fresh().await);
-    let app = spawn_full(db, clock.clone(), Some(checker.clone())).await;
+    let stats = std::sync::Arc::new(wangan_monitor::engine::Stats::default());
+    let app = spawn_full(db, clock.clone(), Some((checker.clone(), stats.clone()))).await;
     let engine = wangan_monitor::engine::Engine::new(
         app.store.clone(),
         checker,
         wangan_monitor::engine::EngineConfig { node: "test-node".into(), ..Default::default() },
-    );
+    )
+    .with_stats(stats);
     Monitored { app, farm, engine, clock }
 }
 
@@ -194,15 +198,15 @@ async fn spawn_with(db: std::sync::Arc<TestDb>, clock: std::sync::Arc<dyn wangan
 async fn spawn_full(
     db: std::sync::Arc<TestDb>,
     clock: std::sync::Arc<dyn wangan_core::Clock>,
-    checker: Option<wangan_monitor::check::Checker>,
+    monitor: Option<(wangan_monitor::check::Checker, std::sync::Arc<wangan_monitor::engine::Stats>)>,
 ) -> TestApp {
-    spawn_full_with(db, clock, checker, Default::default()).await
+    spawn_full_with(db, clock, monitor, Default::default()).await
 }
 
 async fn spawn_full_with(
     db: std::sync::Arc<TestDb>,
     clock: std::sync::Arc<dyn wangan_core::Clock>,
-    checker: Option<wangan_monitor::check::Checker>,
+    monitor: Option<(wangan_monitor::check::Checker, std::sync::Arc<wangan_monitor::engine::Stats>)>,
     sites: wangan_core::sites::service::SitesPolicy,
 ) -> TestApp {
     let attachments = std::env::temp_dir().join(unique("wangan-attachments"));
@@ -217,8 +221,8 @@ async fn spawn_full_with(
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let mut state = wangan_web::AppState::new(store.clone(), wangan_web::WebConfig::default());
-    if let Some(c) = checker {
-        state = state.with_checker(c);
+    if let Some((c, stats)) = monitor {
+        state = state.with_checker(c).with_monitor_stats(stats);
     }
     tokio::spawn(async move {
         let _ = wangan_web::serve(listener, state, async {

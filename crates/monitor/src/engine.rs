@@ -264,6 +264,12 @@ impl Engine {
         }
     }
 
+    /// Count into `stats` (shared with `/metrics`) instead of counters of its own.
+    pub fn with_stats(mut self, stats: Arc<Stats>) -> Engine {
+        self.stats = stats;
+        self
+    }
+
     /// Which view this check fetches, if any is due.
     fn plan_views(&self, id: i64, stored: Option<DateTime<Utc>>, now: DateTime<Utc>, target: &mut Target) {
         if !target.checks.contains(&Check::Views) || self.config.views.is_empty() {

@@ -72,6 +72,8 @@ pub struct AppState {
     pub checker: Option<wangan_monitor::check::Checker>,
     /// Failed sign-ins by client address, on this node.
     pub signin: Arc<wangan_core::accounts::throttle::SignInThrottle>,
+    /// The monitoring engine's counters on this node (`/metrics`), when it runs here.
+    pub monitor_stats: Option<Arc<wangan_monitor::engine::Stats>>,
 }
 
 impl AppState {
@@ -83,11 +85,17 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(platform::metrics::Metrics::default()),
             checker: None,
+            monitor_stats: None,
         }
     }
 
     pub fn with_checker(mut self, checker: wangan_monitor::check::Checker) -> Self {
         self.checker = Some(checker);
+        self
+    }
+
+    pub fn with_monitor_stats(mut self, stats: Arc<wangan_monitor::engine::Stats>) -> Self {
+        self.monitor_stats = Some(stats);
         self
     }
 }

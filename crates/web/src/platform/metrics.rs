@@ -59,6 +59,30 @@ pub async fn render(State(state): State<AppState>, headers: axum::http::HeaderMa
     out.push_str(&format!("wangan_http_request_duration_seconds_count {total}\n"));
     out.push_str("# HELP wangan_http_requests_in_flight Requests being served now.\n# TYPE wangan_http_requests_in_flight gauge\n");
     out.push_str(&format!("wangan_http_requests_in_flight {}\n", m.in_flight.load(Ordering::Relaxed)));
+    // The monitoring engine on this node: checks, how many the content memo kept, what they changed.
+    if let Some(s) = &state.monitor_stats {
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        out.push_str("# HELP wangan_monitor_checks_total Monitor checks recorded by this node, and those whose page was the last check's byte for byte (not analysed again).\n# TYPE wangan_monitor_checks_total counter\n");
+        out.push_str(&format!(
+            "wangan_monitor_checks_total{{page=\"analysed_or_none\"}} {}\n",
+            n(&s.checks).saturating_sub(n(&s.reused))
+        ));
+        out.push_str(&format!("wangan_monitor_checks_total{{page=\"unchanged\"}} {}\n", n(&s.reused)));
+        out.push_str("# HELP wangan_monitor_findings_total Findings opened and resolved by this node's checks.\n# TYPE wangan_monitor_findings_total counter\n");
+        out.push_str(&format!("wangan_monitor_findings_total{{change=\"opened\"}} {}\n", n(&s.opened)));
+        out.push_str(&format!("wangan_monitor_findings_total{{change=\"resolved\"}} {}\n", n(&s.resolved)));
+        out.push_str("# HELP wangan_monitor_notices_total Notices opened from this node's findings.\n# TYPE wangan_monitor_notices_total counter\n");
+        out.push_str(&format!("wangan_monitor_notices_total {}\n", n(&s.notices)));
+        out.push_str("# HELP wangan_monitor_store_seconds_total Time this node spent claiming due monitors and recording results.\n# TYPE wangan_monitor_store_seconds_total counter\n");
+        out.push_str(&format!(
+            "wangan_monitor_store_seconds_total{{step=\"claim\"}} {}\n",
+            n(&s.claim_us) as f64 / 1e6
+        ));
+        out.push_str(&format!(
+            "wangan_monitor_store_seconds_total{{step=\"record\"}} {}\n",
+            n(&s.record_us) as f64 / 1e6
+        ));
+    }
     // The rendered view's browser: on or off, pages, and its memory.
     let render = match state.checker.as_ref().and_then(|c| c.renderer.as_ref()) {
         Some(r) => r.status().await,
