@@ -397,7 +397,7 @@ impl Checker {
             let mut page = html::parse(&text, &target.exclude);
             let url = &fetched.final_url;
             if target.wants(Check::HiddenLinks) {
-                let files = self.script_files.of(&self.fetcher, &page, url, &self.own).await;
+                let files = self.script_files.of(&self.fetcher, &page, url, &self.own, target.close_connection).await;
                 html::add_script_files(&mut page, &text, &target.exclude, &files);
             }
             drop(text);
@@ -557,6 +557,9 @@ impl Checker {
         let mut headers = vec![(USER_AGENT, view.user_agent.clone())];
         if let Some(r) = &view.referer {
             headers.push((REFERER, r.clone()));
+        }
+        if target.close_connection {
+            headers.push((reqwest::header::CONNECTION, "close".to_owned()));
         }
         // Redirects are followed within the site (and the institution) only:
         // one that leaves is the finding, and the spam site is never visited.

@@ -61,8 +61,20 @@ impl ScriptFiles {
     /// What the page's own script files do, by `src` as written (those that
     /// do something: see `html::analyze_file`): from memory when fetched
     /// within `ttl`, else fetched now (one that cannot be fetched, or is not
-    /// text, does nothing).
-    pub async fn of(&self, fetcher: &Fetcher, page: &Page, base: &Url, own: &Own) -> HashMap<String, Arc<Script>> {
+    /// text, does nothing). With `close`, each file is asked for on a
+    /// connection of its own, closed after it (the engine's checks: nothing
+    /// else of the site follows for minutes, and an idle pooled connection
+    /// holds its read buffer meanwhile).
+    pub async fn of(
+        &self,
+        fetcher: &Fetcher,
+        page: &Page,
+        base: &Url,
+        own: &Own,
+        close: bool,
+    ) -> HashMap<String, Arc<Script>> {
+        let close_header = [(reqwest::header::CONNECTION, "close".to_owned())];
+        let extra: &[_] = if close { &close_header } else { &[] };
         let mut out = HashMap::new();
         let host = base.host_str().unwrap_or("");
         let srcs = page
@@ -77,7 +89,7 @@ impl ScriptFiles {
             let file = match self.kept(url.as_str()) {
                 Some(f) => f,
                 None => {
-                    let file = match fetcher.get(&url, MAX_BYTES, None).await {
+                    let file = match fetcher.get_as(&url, MAX_BYTES, None, extra, true).await {
                         Ok(f) if f.status < 400 && !f.truncated && !is_html(&f.body) => {
                             String::from_utf8(f.body).ok().and_then(|t| html::analyze_file(&t)).map(Arc::new)
                         }
