@@ -425,6 +425,27 @@ impl Engine {
         outcome(&due, &target, &report, &self.config)
     }
 
+    /// [`Engine::check`], with a panic caught: logged, nothing recorded (the
+    /// monitor is checked again when its lease ends), and the engine goes on
+    /// (a task that died would otherwise keep its place among the checks in
+    /// flight, and enough of them would stop the node claiming).
+    pub async fn check_guarded(&self, due: Due) -> Option<CheckResult> {
+        use futures::FutureExt;
+        let (id, url) = (due.id, due.url.clone());
+        match std::panic::AssertUnwindSafe(self.check(due)).catch_unwind().await {
+            Ok(r) => Some(r),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(monitor = id, url = %url, panic = %what, "a check failed unexpectedly; the monitor is checked again when its lease ends");
+                None
+            }
+        }
+    }
+
     /// The monitor's accepted baseline: the fingerprint claimed with it, else
     /// read now (lazily: awaited only for a page that is analysed).
     async fn baseline(&self, due: &Due) -> Option<Baseline> {
@@ -530,8 +551,9 @@ impl Engine {
                 let (engine, gate, tx) = (self.clone(), Arc::clone(&gate), tx.clone());
                 tasks.spawn(async move {
                     let _permit = gate.acquire_owned().await;
-                    let r = engine.check(d).await;
-                    let _ = tx.send(r).await;
+                    if let Some(r) = engine.check_guarded(d).await {
+                        let _ = tx.send(r).await;
+                    }
                 });
             }
             if let Some(mut before) = checking.replace(tasks) {
@@ -605,11 +627,13 @@ impl Engine {
                             let in_flight = Arc::clone(&in_flight);
                             tokio::spawn(async move {
                                 let _permit = gate.acquire_owned().await;
-                                let r = engine.check(d).await;
-                                // Room for the next claim as soon as the check is done; the
-                                // channel's bound keeps the recorder's backlog in check.
+                                let r = engine.check_guarded(d).await;
+                                // Room for the next claim as soon as the check is done (or failed);
+                                // the channel's bound keeps the recorder's backlog in check.
                                 in_flight.fetch_sub(1, Ordering::Relaxed);
-                                let _ = tx.send(r).await;
+                                if let Some(r) = r {
+                                    let _ = tx.send(r).await;
+                                }
                             });
                         }
                     }
