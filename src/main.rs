@@ -360,7 +360,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     );
                 }
             }
-            let report = runner(&cfg, store)?.run_once().await.map_err(describe)?;
+            let report = runner(&cfg, store.clone())?.run_once().await.map_err(describe)?;
+            // As SQLite advises before closing: the command that grew the tables refreshes
+            // their statistics, and the next command starts without doing it.
+            if let Err(e) = store.optimize().await {
+                tracing::warn!(error = %e, "refreshing the planner's statistics failed");
+            }
             let (pass, reminded, delivered) = (report.escalation, report.reminders, report.delivered);
             println!(
                 "escalation: {} reminders, {} overdue, {} shutdown orders proposed, {} issued, {} messages queued",
