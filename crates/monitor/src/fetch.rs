@@ -429,9 +429,10 @@ impl Fetcher {
         follow: bool,
     ) -> Result<Hop, FetchError> {
         use hyper::header::{ACCEPT, HOST, HeaderValue, USER_AGENT as UA};
-        let (ips, port) = match route(&self.config, host) {
-            Some(Route { port: Some(port), .. }) => (resolve(&self.config, host).await?, *port),
-            _ => (resolve(&self.config, host).await?, url.port_or_known_default().unwrap_or(80)),
+        let ips = resolve(&self.config, host).await?;
+        let port = match route(&self.config, host) {
+            Some(Route { port: Some(port), .. }) => *port,
+            _ => url.port_or_known_default().unwrap_or(80),
         };
         let mut last = FetchError::Dns("no address".into());
         let mut stream = None;
@@ -509,6 +510,7 @@ impl Fetcher {
     }
 }
 
+/// The innermost cause of `e` (itself when it has none).
 fn error_detail(e: &dyn std::error::Error) -> String {
     let mut detail = e.to_string();
     let mut source = e.source();
@@ -535,12 +537,8 @@ pub fn check_url(config: &FetchConfig, url: &Url) -> Result<(), FetchError> {
 }
 
 fn classify(e: reqwest::Error) -> FetchError {
-    let mut detail = String::new();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
+    // The innermost cause names what failed; reqwest's own message is the fallback.
+    let detail = std::error::Error::source(&e).map(error_detail).unwrap_or_default();
     if e.is_timeout() {
         return FetchError::Timeout;
     }
