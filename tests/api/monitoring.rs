@@ -368,6 +368,94 @@ async fn an_unchanged_page_keeps_its_findings_open_without_a_second_analysis() {
     assert!(value("wangan_monitor_store_seconds_total{step=\"record\"}") > 0.0);
 }
 
+/// The findings memo: a check that finds what the last one found writes no
+/// finding (the monitor keeps its key); a write to its findings by any other
+/// hand forgets the key, and the next check looks at them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_changed_by_another_hand_are_looked_at_again() {
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+    use wangan_core::monitoring::entity::monitor;
+    let (m, system, officer) = alpha_monitored().await;
+    m.farm.update(HOST, |s| s.plant = Plant::HiddenLinks);
+    m.engine.run_once().await.unwrap();
+    let open = |check: &'static str| {
+        let officer = &officer;
+        async move {
+            let (_, f) = officer.get(&format!("/findings?system={system}&check={check}&open=true&per_page=100")).await;
+            let mut ids: Vec<i64> = f["items"].as_array().unwrap().iter().filter_map(|f| f["id"].as_i64()).collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    let db = m.engine.store().db();
+    let key = || async {
+        let found = monitor::Entity::find().filter(monitor::Column::SystemId.eq(system)).one(db).await.unwrap();
+        found.unwrap().findings_key
+    };
+    let (headers, hidden) = (open("headers").await, open("hidden_links").await);
+    assert!(!headers.is_empty() && hidden.len() >= 2, "{headers:?} {hidden:?}");
+    assert_eq!(key().await, None, "the hidden links' notice was sought: no key");
+    // The same page: its content is not analysed again, the headers find the same.
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let first = key().await;
+    assert!(first.as_deref().is_some_and(|k| k.contains("headers:") && !k.contains("hidden_links:")), "{first:?}");
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    assert_eq!((open("headers").await, open("hidden_links").await), (headers.clone(), hidden.clone()));
+    assert_eq!(key().await, first, "the same findings again: the key kept");
+    // Closed by another hand (a database administrator, another feature): the key goes.
+    db.execute_unprepared(&format!("UPDATE findings SET open = false WHERE id = {}", headers[0])).await.unwrap();
+    assert_eq!(key().await, None);
+    m.clock.advance(chrono::Duration::seconds(301));
+    m.engine.run_once().await.unwrap();
+    let again = open("headers").await;
+    assert_eq!(again.len(), headers.len(), "what the response still shows is open again: {again:?}");
+    assert!(!again.contains(&headers[0]), "as a new finding");
+    assert_eq!(open("hidden_links").await, hidden, "the rest untouched");
+    assert!(key().await.is_some());
+}
+
+/// The sync memo: a sync that finds the registry as the last one left it
+/// reads nothing else; a write to the registry by any hand is synced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_changed_by_any_hand_is_synced() {
+    use sea_orm::ConnectionTrait;
+    let (m, system, _) = alpha_monitored().await;
+    let store = m.engine.store();
+    let first = monitoring::sync_registry(store).await.unwrap();
+    assert!(!first.unchanged);
+    assert_eq!(first.report.created, 1);
+    let again = monitoring::sync_registry(store).await.unwrap();
+    assert!(again.unchanged, "nothing changed since");
+    assert_eq!(again.hosts, first.hosts, "the hosts kept with the memo: {:?}", first.hosts);
+    assert!(again.hosts.iter().any(|h| h == HOST), "{:?}", again.hosts);
+    // A system's address changed by hand: its monitor goes, one for the new address comes.
+    let db = store.db();
+    db.execute_unprepared(&format!("UPDATE systems SET urls = 'http://s00007.farm.test/' WHERE id = {system}"))
+        .await
+        .unwrap();
+    let changed = monitoring::sync_registry(store).await.unwrap();
+    assert!(!changed.unchanged);
+    assert_eq!((changed.report.created, changed.report.retired), (1, 1));
+    assert!(changed.hosts.iter().any(|h| h == "s00007.farm.test") && !changed.hosts.iter().any(|h| h == HOST));
+    let after = monitoring::sync_registry(store).await.unwrap();
+    assert!(after.unchanged, "its own changes are counted in the revision it keeps");
+    assert_eq!(after.hosts, changed.hosts);
+    // A monitor retired by hand: revived.
+    db.execute_unprepared(&format!(
+        "UPDATE monitors SET retired = true WHERE system_id = {system} AND url LIKE '%s00007%'"
+    ))
+    .await
+    .unwrap();
+    let revived = monitoring::sync_registry(store).await.unwrap();
+    assert_eq!(revived.report.revived, 1);
+    // Writes that change no monitor's reason to be leave the memo alone.
+    db.execute_unprepared(&format!("UPDATE systems SET name = 'renamed' WHERE id = {system}")).await.unwrap();
+    db.execute_unprepared("UPDATE monitors SET last_error = 'x'").await.unwrap();
+    assert!(monitoring::sync_registry(store).await.unwrap().unchanged);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_add_tune_pause_and_remove_monitors() {
     let (m, system, officer) = alpha_monitored().await;

@@ -178,9 +178,133 @@ pub fn content_key(page_key: &str, baseline_id: Option<i64>) -> String {
     }
 }
 
+/// A finding as the findings memo sees it: check, subject, code, severity,
+/// and whether it asks for a notice.
+pub type FoundKey<'a> = (Check, &'a str, FindingCode, FindingSeverity, bool);
+
+/// What a check found, digested per check, for the findings memo. A monitor
+/// stores a key (`check:digest`, space-separated) whose every entry says what
+/// it has open for that check, exactly: recording a check whose every
+/// digest is in the stored key changes none of its findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundDigests {
+    /// The checks that ran: after a record, what they found is exactly what is open.
+    exact: std::collections::BTreeMap<Check, String>,
+    /// Checks that did not run but found something (a banner seen in every
+    /// response, the exposure probe's check): a record opens what is new, resolves nothing.
+    partial: std::collections::BTreeMap<Check, String>,
+}
+
+impl FoundDigests {
+    /// `None` when a finding asks for a notice (one is sought at every check until it opens).
+    pub fn of<'a>(checks_run: &[Check], found: impl IntoIterator<Item = FoundKey<'a>>) -> Option<FoundDigests> {
+        use sha2::{Digest, Sha256};
+        let mut found: Vec<FoundKey<'a>> = found.into_iter().collect();
+        if found.iter().any(|f| f.4) {
+            return None;
+        }
+        found.sort_unstable_by(|a, b| (a.0, a.1, a.2.as_str(), a.3).cmp(&(b.0, b.1, b.2.as_str(), b.3)));
+        let digest = |c: Check| {
+            let mut h = Sha256::new();
+            let mut field = |bytes: &[u8]| {
+                h.update((bytes.len() as u64).to_le_bytes());
+                h.update(bytes);
+            };
+            field(b"wangan findings memo 1");
+            for (_, subject, code, severity, _) in found.iter().filter(|f| f.0 == c) {
+                field(subject.as_bytes());
+                field(code.as_str().as_bytes());
+                field(severity.as_str().as_bytes());
+            }
+            hex::encode(&h.finalize()[..16])
+        };
+        let exact = checks_run.iter().map(|c| (*c, digest(*c))).collect();
+        let partial = found.iter().map(|f| f.0).filter(|c| !checks_run.contains(c)).map(|c| (c, digest(c))).collect();
+        Some(FoundDigests { exact, partial })
+    }
+
+    /// Whether a monitor whose stored key is `stored` has open exactly what
+    /// these checks found, for each of them: recording them changes nothing.
+    pub fn kept_by(&self, stored: &str) -> bool {
+        let has = |c: &Check, d: &String| stored_entries(stored).any(|(sc, sd)| sc == c.as_str() && sd == d);
+        self.exact.iter().chain(&self.partial).all(|(c, d)| has(c, d))
+    }
+
+    /// The key to store after recording these checks on a monitor whose key
+    /// was `stored`: the checks that ran, and what `stored` said of the others
+    /// where the record did not touch them.
+    pub fn stored_after(&self, stored: Option<&str>) -> String {
+        let mut entries: Vec<(String, String)> =
+            self.exact.iter().map(|(c, d)| (c.as_str().to_owned(), d.clone())).collect();
+        for (c, d) in stored_entries(stored.unwrap_or_default()) {
+            let ran = self.exact.keys().any(|e| e.as_str() == c);
+            let touched = self.partial.iter().any(|(p, pd)| p.as_str() == c && pd != d);
+            if !ran && !touched {
+                entries.push((c.to_owned(), d.to_owned()));
+            }
+        }
+        entries.sort();
+        entries.iter().map(|(c, d)| format!("{c}:{d}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
+fn stored_entries(stored: &str) -> impl Iterator<Item = (&str, &str)> {
+    stored.split(' ').filter_map(|e| e.split_once(':'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_findings_memo_keeps_what_each_check_found() {
+        use FindingCode as C;
+        use FindingSeverity as S;
+        let (h, e, a) = (Check::Headers, Check::Exposure, Check::Availability);
+        let x = (h, "x-frame-options", C::MissingHeader, S::Low, false);
+        let y = (e, "server", C::ServerBanner, S::Info, false);
+        let of = |checks: &[Check], found: &[FoundKey<'static>]| FoundDigests::of(checks, found.iter().copied());
+        let all = of(&[a, h, e], &[x, y]).unwrap();
+        assert_eq!(Some(all.clone()), of(&[e, a, h], &[y, x]), "order does not matter");
+        let stored = all.stored_after(None);
+        assert_eq!(stored.split(' ').count(), 3, "one entry a check: {stored}");
+        assert!(all.kept_by(&stored));
+        // Fewer checks that found the same: kept (a banner seen outside its check too).
+        assert!(of(&[a, h], &[x]).unwrap().kept_by(&stored));
+        assert!(of(&[a, h], &[x, y]).unwrap().kept_by(&stored));
+        // What a check that ran no longer finds, or finds otherwise: not kept.
+        assert!(!of(&[a, h], &[]).unwrap().kept_by(&stored), "a finding gone");
+        let graver = (h, "x-frame-options", C::MissingHeader, S::Medium, false);
+        assert!(!of(&[a, h], &[graver]).unwrap().kept_by(&stored), "severity");
+        let other = (h, "x-frame-optionsX", C::MissingHeader, S::Low, false);
+        assert!(!of(&[a, h], &[other]).unwrap().kept_by(&stored), "subject");
+        let more = (h, "content-security-policy", C::MissingHeader, S::Low, false);
+        assert!(!of(&[a, h], &[x, more]).unwrap().kept_by(&stored), "a finding more");
+        let banner = (e, "server2", C::ServerBanner, S::Info, false);
+        assert!(!of(&[a, h], &[x, banner]).unwrap().kept_by(&stored), "another banner");
+        // A check that did not run then: what is open for it is unknown.
+        let fewer = of(&[a, h], &[x]).unwrap().stored_after(None);
+        assert!(!all.kept_by(&fewer));
+        assert!(!of(&[a, h], &[x, y]).unwrap().kept_by(&fewer));
+        // Fields are delimited: moving bytes between subject and code changes the digest.
+        assert_ne!(
+            of(&[h], &[(h, "ab", C::MissingHeader, S::Low, false)]),
+            of(&[h], &[(h, "a", C::MissingHeader, S::Low, false)])
+        );
+        // After a record: the checks that ran as found, the others as stored unless touched.
+        let after = of(&[a, h], &[]).unwrap().stored_after(Some(&stored));
+        assert!(!of(&[a, h], &[x]).unwrap().kept_by(&after), "headers now found nothing");
+        assert!(of(&[a, h], &[]).unwrap().kept_by(&after));
+        assert!(of(&[a, h, e], &[y]).unwrap().kept_by(&after), "exposure's entry was kept");
+        let touched = of(&[a, h], &[x, banner]).unwrap().stored_after(Some(&stored));
+        assert!(!touched.contains("exposure:"), "a new banner opened: exposure's entry is no longer exact: {touched}");
+        assert!(!of(&[a, h, e], &[x, y]).unwrap().kept_by(&touched));
+        // Nothing ran, nothing found: nothing to record.
+        assert!(of(&[], &[]).unwrap().kept_by(&stored));
+        assert!(of(&[], &[]).unwrap().kept_by(""));
+        let notice = (a, "down", C::Unreachable, S::High, true);
+        assert_eq!(of(&[a], &[notice]), None, "a notice sought: never kept");
+    }
 
     #[test]
     fn a_content_key_names_the_page_and_its_baseline() {

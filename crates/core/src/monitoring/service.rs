@@ -961,6 +961,33 @@ pub struct Synced {
     pub report: SyncReport,
     /// Every registered system's hosts, whatever its stage (links to them are the institution's own).
     pub hosts: Vec<String>,
+    /// The registry was as the last sync left it: nothing was read but the hosts it kept.
+    pub unchanged: bool,
+}
+
+/// What the sync memo stamps: the release and the rules that derive monitors
+/// from the registry (change `SYNC_RULES` with them, e.g. how addresses are
+/// normalised), and the registry's revision.
+const SYNC_RULES: u32 = 1;
+
+fn sync_stamp(revision: i64) -> String {
+    format!("{} {SYNC_RULES} {revision}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The sync memo's row (`monitor_sync`: the revision counted by triggers).
+#[derive(Debug, FromQueryResult)]
+struct SyncMemo {
+    revision: i64,
+    synced: Option<String>,
+    hosts: String,
+}
+
+/// Read the sync memo, locked on PostgreSQL until the end of `txn` (a
+/// registry write waits for the sync, or the sync for it to commit).
+async fn sync_memo<C: ConnectionTrait>(txn: &C, backend: DbBackend) -> Result<Option<SyncMemo>> {
+    let lock = if backend == DbBackend::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT revision, synced, hosts FROM monitor_sync WHERE id = 1{lock}");
+    Ok(SyncMemo::find_by_statement(Statement::from_string(backend, sql)).one(txn).await?)
 }
 
 /// [`sync`], also returning the registered hosts (the engine needs both at each sync).
@@ -968,6 +995,14 @@ pub async fn sync_registry(store: &Store) -> Result<Synced> {
     let policy = store.monitor_policy().clone();
     let txn = store.begin_write().await?;
     let now = store.now();
+    let backend = store.backend();
+    if let Some(memo) = sync_memo(&*txn, backend).await?
+        && memo.synced.as_deref() == Some(sync_stamp(memo.revision).as_str())
+    {
+        txn.commit().await?;
+        let hosts = memo.hosts.lines().map(str::to_owned).collect();
+        return Ok(Synced { report: SyncReport::default(), hosts, unchanged: true });
+    }
     let systems: Vec<SystemUrls> = system::Entity::find()
         .select_only()
         .column(system::Column::Id)
@@ -1088,8 +1123,21 @@ pub async fn sync_registry(store: &Store) -> Result<Synced> {
         )
         .await?;
     }
+    // The revision after this sync's own changes (counted too): the next sync that finds it reads nothing.
+    if let Some(memo) = sync_memo(&*txn, backend).await? {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            if backend == DbBackend::Postgres {
+                "UPDATE monitor_sync SET synced = $1, hosts = $2 WHERE id = 1"
+            } else {
+                "UPDATE monitor_sync SET synced = ?, hosts = ? WHERE id = 1"
+            },
+            [sync_stamp(memo.revision).into(), hosts.join("\n").into()],
+        ))
+        .await?;
+    }
     txn.commit().await?;
-    Ok(Synced { report, hosts })
+    Ok(Synced { report, hosts, unchanged: false })
 }
 
 /// A monitor taken for checking, with what the checks need of its system.
@@ -1327,20 +1375,40 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     let ids: Vec<i64> = results.iter().map(|r| r.monitor_id).collect();
     // Monitors deleted while being checked are skipped. Only the columns needed are read:
     // a batch reads thousands of open findings, most of them unchanged.
+    // Locked (on PostgreSQL) until the end: a trigger that forgets a monitor's findings key
+    // (another writer of its findings) waits for this record, or this record for it.
     let monitors: HashMap<i64, Recorded> = recorded()
-        .filter(monitor::Column::Id.is_in(ids.clone()))
+        .filter(monitor::Column::Id.is_in(ids))
+        .lock_exclusive()
         .into_model::<Recorded>()
         .all(&*txn)
         .await?
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
+    // The findings memo: a check that found what the last one found, on a monitor whose
+    // findings nobody wrote since, changes none of them; only the others' are read.
+    let keys: Vec<Option<crate::monitoring::rules::FoundDigests>> = results
+        .iter()
+        .map(|r| {
+            let found = r.findings.iter().map(|f| (f.check, f.subject.as_str(), f.code, f.severity, f.open_notice));
+            crate::monitoring::rules::FoundDigests::of(&r.checks_run, found)
+        })
+        .collect();
+    let kept = |r: &CheckResult, key: &Option<crate::monitoring::rules::FoundDigests>| {
+        let stored = monitors.get(&r.monitor_id).and_then(|m| m.findings_key.as_deref());
+        matches!((stored, key), (Some(stored), Some(key)) if key.kept_by(stored))
+    };
+    let to_read: Vec<i64> =
+        results.iter().zip(&keys).filter(|(r, key)| !kept(r, key)).map(|(r, _)| r.monitor_id).collect();
     let mut open: HashMap<i64, Vec<OpenFinding>> = HashMap::new();
-    for f in
-        open_findings().filter(finding::Column::MonitorId.is_in(ids)).into_model::<OpenFinding>().all(&*txn).await?
-    {
-        open.entry(f.monitor_id).or_default().push(f);
+    for chunk in to_read.chunks(500) {
+        let rows = open_findings().filter(finding::Column::MonitorId.is_in(chunk.to_vec())).into_model::<OpenFinding>();
+        for f in rows.all(&*txn).await? {
+            open.entry(f.monitor_id).or_default().push(f);
+        }
     }
+    let kept: Vec<bool> = results.iter().zip(&keys).map(|(r, key)| kept(r, key)).collect();
     let mut history = Vec::with_capacity(results.len());
     // (monitor, hour) → (checks, failures, latency sum, latency max)
     type HourKey = (i64, DateTime<Utc>);
@@ -1349,7 +1417,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     // Systems under an order found still serving pages: the center is told at once.
     let mut still_online: Vec<(finding::Model, Recorded)> = Vec::new();
     let mut states: Vec<[sea_orm::Value; STATE_COLUMNS]> = Vec::with_capacity(results.len());
-    for r in results {
+    for ((r, findings_key), kept) in results.into_iter().zip(keys).zip(kept) {
         let Some(m) = monitors.get(&r.monitor_id) else { continue };
         let next = r.checked_at + Duration::seconds(i64::from(r.interval_s.max(1)));
         let mut content_key = r.content_key.clone();
@@ -1376,6 +1444,9 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
             r.exposure_checked.then_some(r.checked_at).into(),
             r.views_checked.then_some(r.checked_at).into(),
             content_key.into(),
+            // Kept: the stored key still says what is open (it may say more than this check's).
+            if kept { m.findings_key.clone() } else { findings_key.map(|k| k.stored_after(m.findings_key.as_deref())) }
+                .into(),
         ]);
         history.push(monitor_check::ActiveModel {
             monitor_id: Set(m.id),
@@ -1407,9 +1478,12 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
         }
 
         // Findings: open the new, resolve what the checks run no longer see.
-        let existing = open.remove(&m.id).unwrap_or_default();
-        let seen = Seen { at: r.checked_at, checks_run: &r.checks_run, keep: &|_| false };
-        apply_findings(&*txn, m, existing, &r.findings, &seen, &mut report, &mut to_notify, &mut still_online).await?;
+        if !kept {
+            let existing = open.remove(&m.id).unwrap_or_default();
+            let seen = Seen { at: r.checked_at, checks_run: &r.checks_run, keep: &|_| false };
+            apply_findings(&*txn, m, existing, &r.findings, &seen, &mut report, &mut to_notify, &mut still_online)
+                .await?;
+        }
     }
     for chunk in states.chunks(256) {
         update_states(&*txn, store.backend(), now, chunk).await?;
@@ -1462,6 +1536,12 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     Ok(report)
 }
 
+/// A finding's subject as stored: its first 250 characters. A longer one is
+/// matched by them (else it would open again at every check).
+fn stored_subject(subject: &str) -> &str {
+    subject.char_indices().nth(250).map_or(subject, |(end, _)| &subject[..end])
+}
+
 /// What a result covers: when it was seen, which checks ran in full, and
 /// open findings to keep though not seen (a page a crawl found unchanged).
 pub struct Seen<'a> {
@@ -1485,7 +1565,8 @@ async fn apply_findings<C: ConnectionTrait>(
 ) -> Result<()> {
     let at = seen.at;
     for f in findings {
-        let found = existing.iter().position(|e| e.check_name == f.check && e.subject == f.subject);
+        let subject = stored_subject(&f.subject);
+        let found = existing.iter().position(|e| e.check_name == f.check && e.subject == subject);
         match found {
             Some(i) => {
                 let e = existing.swap_remove(i);
@@ -1512,7 +1593,7 @@ async fn apply_findings<C: ConnectionTrait>(
                     system_id: Set(m.system_id),
                     unit_id: Set(m.unit_id),
                     check_name: Set(f.check),
-                    subject: Set(f.subject.chars().take(250).collect()),
+                    subject: Set(subject.to_owned()),
                     code: Set(f.code),
                     severity: Set(f.severity),
                     summary: Set(f.summary.clone()),
@@ -1640,6 +1721,7 @@ fn recorded() -> sea_orm::Select<monitor::Entity> {
         .column(monitor::Column::UnitId)
         .column(monitor::Column::Url)
         .column(monitor::Column::BaselineId)
+        .column(monitor::Column::FindingsKey)
 }
 
 /// What `record` needs of a monitor.
@@ -1650,6 +1732,8 @@ struct Recorded {
     unit_id: i64,
     url: String,
     baseline_id: Option<i64>,
+    /// The findings memo's key (`record`).
+    findings_key: Option<String>,
 }
 
 /// Open findings, the columns `OpenFinding` reads.
@@ -1679,7 +1763,7 @@ struct OpenFinding {
 }
 
 /// Columns of a monitor's state after a check, in the order `update_states` binds them.
-const STATE_COLUMNS: usize = 14;
+const STATE_COLUMNS: usize = 15;
 
 /// The monitors' state after their checks, one statement for a chunk
 /// (`UPDATE … FROM (VALUES …)`, on both databases): a statement per monitor
@@ -1713,7 +1797,7 @@ async fn update_states<C: ConnectionTrait>(
          header_score = COALESCE(v.column10, monitors.header_score), \
          last_tls_at = COALESCE(v.column11, monitors.last_tls_at), \
          last_exposure_at = COALESCE(v.column12, monitors.last_exposure_at), \
-         views_at = COALESCE(v.column13, monitors.views_at), content_key = v.column14 \
+         views_at = COALESCE(v.column13, monitors.views_at), content_key = v.column14, findings_key = v.column15 \
          FROM (VALUES {}) AS v WHERE monitors.id = v.column1",
         tuples.join(", ")
     );
@@ -1845,6 +1929,15 @@ pub fn down_long_enough(down_since: Option<DateTime<Utc>>, now: DateTime<Utc>, m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_subject_is_matched_by_what_is_stored_of_it() {
+        let long = "链".repeat(300);
+        assert_eq!(stored_subject(&long).chars().count(), 250);
+        assert!(long.starts_with(stored_subject(&long)));
+        assert_eq!(stored_subject("https://a.example/x"), "https://a.example/x");
+        assert_eq!(stored_subject(&"a".repeat(250)), "a".repeat(250));
+    }
 
     #[test]
     fn urls_are_normalized_and_checked() {

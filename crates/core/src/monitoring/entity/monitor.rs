@@ -53,6 +53,9 @@ pub struct Model {
     pub views_at: Option<DateTimeUtc>,
     /// The content memo's key of the page the last check analysed.
     pub content_key: Option<String>,
+    /// The findings memo's key: what the last recorded check left open
+    /// (forgotten by a trigger at any write to the monitor's findings).
+    pub findings_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

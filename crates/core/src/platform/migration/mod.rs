@@ -17,6 +17,8 @@ mod m0011_registers;
 mod m0012_views;
 mod m0013_sites;
 mod m0014_content_memo;
+mod m0015_findings_key;
+mod m0016_sync_memo;
 
 pub struct Migrator;
 
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_views::Migration),
             Box::new(m0013_sites::Migration),
             Box::new(m0014_content_memo::Migration),
+            Box::new(m0015_findings_key::Migration),
+            Box::new(m0016_sync_memo::Migration),
         ]
     }
 }
