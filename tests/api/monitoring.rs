@@ -426,6 +426,12 @@ async fn a_registry_changed_by_any_hand_is_synced() {
     let first = monitoring::sync_registry(store).await.unwrap();
     assert!(!first.unchanged);
     assert_eq!(first.report.created, 1);
+    if store.backend() == sea_orm::DbBackend::Postgres {
+        // The revision read before its reads: its own changes make the next sync read again.
+        let second = monitoring::sync_registry(store).await.unwrap();
+        assert!(!second.unchanged);
+        assert_eq!(second.report, Default::default(), "and find nothing to do");
+    }
     let again = monitoring::sync_registry(store).await.unwrap();
     assert!(again.unchanged, "nothing changed since");
     assert_eq!(again.hosts, first.hosts, "the hosts kept with the memo: {:?}", first.hosts);
@@ -439,8 +445,14 @@ async fn a_registry_changed_by_any_hand_is_synced() {
     assert!(!changed.unchanged);
     assert_eq!((changed.report.created, changed.report.retired), (1, 1));
     assert!(changed.hosts.iter().any(|h| h == "s00007.farm.test") && !changed.hosts.iter().any(|h| h == HOST));
-    let after = monitoring::sync_registry(store).await.unwrap();
-    assert!(after.unchanged, "its own changes are counted in the revision it keeps");
+    let mut after = monitoring::sync_registry(store).await.unwrap();
+    if store.backend() == sea_orm::DbBackend::Postgres {
+        // The revision read before its reads: its own changes make the next sync read again.
+        assert!(!after.unchanged);
+        assert_eq!(after.report, Default::default(), "and find nothing to do");
+        after = monitoring::sync_registry(store).await.unwrap();
+    }
+    assert!(after.unchanged, "on SQLite its own changes are counted in the revision it keeps");
     assert_eq!(after.hosts, changed.hosts);
     // A monitor retired by hand: revived.
     db.execute_unprepared(&format!(
@@ -450,6 +462,7 @@ async fn a_registry_changed_by_any_hand_is_synced() {
     .unwrap();
     let revived = monitoring::sync_registry(store).await.unwrap();
     assert_eq!(revived.report.revived, 1);
+    monitoring::sync_registry(store).await.unwrap();
     // Writes that change no monitor's reason to be leave the memo alone.
     db.execute_unprepared(&format!("UPDATE systems SET name = 'renamed' WHERE id = {system}")).await.unwrap();
     db.execute_unprepared("UPDATE monitors SET last_error = 'x'").await.unwrap();

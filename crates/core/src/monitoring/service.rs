@@ -982,11 +982,8 @@ struct SyncMemo {
     hosts: String,
 }
 
-/// Read the sync memo, locked on PostgreSQL until the end of `txn` (a
-/// registry write waits for the sync, or the sync for it to commit).
 async fn sync_memo<C: ConnectionTrait>(txn: &C, backend: DbBackend) -> Result<Option<SyncMemo>> {
-    let lock = if backend == DbBackend::Postgres { " FOR UPDATE" } else { "" };
-    let sql = format!("SELECT revision, synced, hosts FROM monitor_sync WHERE id = 1{lock}");
+    let sql = "SELECT revision, synced, hosts FROM monitor_sync WHERE id = 1";
     Ok(SyncMemo::find_by_statement(Statement::from_string(backend, sql)).one(txn).await?)
 }
 
@@ -996,7 +993,8 @@ pub async fn sync_registry(store: &Store) -> Result<Synced> {
     let txn = store.begin_write().await?;
     let now = store.now();
     let backend = store.backend();
-    if let Some(memo) = sync_memo(&*txn, backend).await?
+    let memo = sync_memo(&*txn, backend).await?;
+    if let Some(memo) = &memo
         && memo.synced.as_deref() == Some(sync_stamp(memo.revision).as_str())
     {
         txn.commit().await?;
@@ -1123,8 +1121,13 @@ pub async fn sync_registry(store: &Store) -> Result<Synced> {
         )
         .await?;
     }
-    // The revision after this sync's own changes (counted too): the next sync that finds it reads nothing.
-    if let Some(memo) = sync_memo(&*txn, backend).await? {
+    // The revision this sync saw. SQLite has one writer at a time: the revision after this
+    // sync's own changes (counted too), and the next sync that finds it reads nothing. On
+    // PostgreSQL a registry write may commit while this sync reads: the revision read before
+    // its reads, so a write it may have missed makes the next sync read again (and one after
+    // its own changes; nothing is locked, no registry write waits for a sync).
+    let seen = if backend == DbBackend::Postgres { memo } else { sync_memo(&*txn, backend).await? };
+    if let Some(memo) = seen {
         txn.execute_raw(Statement::from_sql_and_values(
             backend,
             if backend == DbBackend::Postgres {
