@@ -293,7 +293,7 @@ impl Checker {
             conditional.extend(v.last_modified.clone().map(|m| (IF_MODIFIED_SINCE, m)));
         }
         if target.close_connection {
-            conditional.push((reqwest::header::CONNECTION, "close".to_owned()));
+            conditional.push(crate::fetch::connection_close());
         }
         let fetched =
             self.fetcher.get_as(&target.url, self.config().max_body, target.timeout, &conditional, true).await;
@@ -559,7 +559,7 @@ impl Checker {
             headers.push((REFERER, r.clone()));
         }
         if target.close_connection {
-            headers.push((reqwest::header::CONNECTION, "close".to_owned()));
+            headers.push(crate::fetch::connection_close());
         }
         // Redirects are followed within the site (and the institution) only:
         // one that leaves is the finding, and the spam site is never visited.

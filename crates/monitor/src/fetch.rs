@@ -510,6 +510,13 @@ impl Fetcher {
     }
 }
 
+/// The header that asks the server to close the connection after its
+/// answer; over plain HTTP such a request goes out on a connection of its
+/// own (`Fetcher::once`).
+pub fn connection_close() -> (reqwest::header::HeaderName, String) {
+    (reqwest::header::CONNECTION, "close".to_owned())
+}
+
 /// The innermost cause of `e` (itself when it has none).
 fn error_detail(e: &dyn std::error::Error) -> String {
     let mut detail = e.to_string();
@@ -653,7 +660,7 @@ mod tests {
             ..FetchConfig::default()
         };
         let fetcher = Fetcher::new(config).unwrap();
-        let close = [(reqwest::header::CONNECTION, "close".to_owned())];
+        let close = [connection_close()];
         for (url, cap) in [
             (format!("http://{addr}/r"), 4096),
             (format!("http://{addr}/final"), 100),

@@ -73,7 +73,7 @@ impl ScriptFiles {
         own: &Own,
         close: bool,
     ) -> HashMap<String, Arc<Script>> {
-        let close_header = [(reqwest::header::CONNECTION, "close".to_owned())];
+        let close_header = [crate::fetch::connection_close()];
         let extra: &[_] = if close { &close_header } else { &[] };
         let mut out = HashMap::new();
         let host = base.host_str().unwrap_or("");

@@ -1128,16 +1128,13 @@ pub async fn sync_registry(store: &Store) -> Result<Synced> {
     // its own changes; nothing is locked, no registry write waits for a sync).
     let seen = if backend == DbBackend::Postgres { memo } else { sync_memo(&*txn, backend).await? };
     if let Some(memo) = seen {
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            if backend == DbBackend::Postgres {
-                "UPDATE monitor_sync SET synced = $1, hosts = $2 WHERE id = 1"
-            } else {
-                "UPDATE monitor_sync SET synced = ?, hosts = ? WHERE id = 1"
-            },
-            [sync_stamp(memo.revision).into(), hosts.join("\n").into()],
-        ))
-        .await?;
+        let update = sea_orm::sea_query::Query::update()
+            .table("monitor_sync")
+            .value("synced", sync_stamp(memo.revision))
+            .value("hosts", hosts.join("\n"))
+            .and_where(sea_orm::sea_query::ExprTrait::eq(Expr::col("id"), 1))
+            .to_owned();
+        txn.execute(&update).await?;
     }
     txn.commit().await?;
     Ok(Synced { report, hosts, unchanged: false })
@@ -1376,8 +1373,7 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
     let txn = store.begin_write().await?;
     let now = store.now();
     let ids: Vec<i64> = results.iter().map(|r| r.monitor_id).collect();
-    // Monitors deleted while being checked are skipped. Only the columns needed are read:
-    // a batch reads thousands of open findings, most of them unchanged.
+    // Monitors deleted while being checked are skipped. Only the columns needed are read.
     // Locked (on PostgreSQL) until the end: a trigger that forgets a monitor's findings key
     // (another writer of its findings) waits for this record, or this record for it.
     let monitors: HashMap<i64, Recorded> = recorded()
@@ -1398,12 +1394,15 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
             crate::monitoring::rules::FoundDigests::of(&r.checks_run, found)
         })
         .collect();
-    let kept = |r: &CheckResult, key: &Option<crate::monitoring::rules::FoundDigests>| {
-        let stored = monitors.get(&r.monitor_id).and_then(|m| m.findings_key.as_deref());
-        matches!((stored, key), (Some(stored), Some(key)) if key.kept_by(stored))
-    };
-    let to_read: Vec<i64> =
-        results.iter().zip(&keys).filter(|(r, key)| !kept(r, key)).map(|(r, _)| r.monitor_id).collect();
+    let kept: Vec<bool> = results
+        .iter()
+        .zip(&keys)
+        .map(|(r, key)| {
+            let stored = monitors.get(&r.monitor_id).and_then(|m| m.findings_key.as_deref());
+            matches!((stored, key), (Some(stored), Some(key)) if key.kept_by(stored))
+        })
+        .collect();
+    let to_read: Vec<i64> = results.iter().zip(&kept).filter(|(_, kept)| !**kept).map(|(r, _)| r.monitor_id).collect();
     let mut open: HashMap<i64, Vec<OpenFinding>> = HashMap::new();
     for chunk in to_read.chunks(500) {
         let rows = open_findings().filter(finding::Column::MonitorId.is_in(chunk.to_vec())).into_model::<OpenFinding>();
@@ -1411,7 +1410,6 @@ pub async fn record(store: &Store, results: Vec<CheckResult>) -> Result<RecordRe
             open.entry(f.monitor_id).or_default().push(f);
         }
     }
-    let kept: Vec<bool> = results.iter().zip(&keys).map(|(r, key)| kept(r, key)).collect();
     let mut history = Vec::with_capacity(results.len());
     // (monitor, hour) → (checks, failures, latency sum, latency max)
     type HourKey = (i64, DateTime<Utc>);
