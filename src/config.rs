@@ -51,6 +51,8 @@ pub struct Config {
     pub incidents: IncidentsConfig,
     /// The duty roster's alert ladder and horizon.
     pub duty: DutyConfig,
+    /// Campus single sign-on (`[sso.cas]`).
+    pub sso: wangan_web::accounts::sso::SsoConfig,
 }
 
 /// `[incidents]` in `wangan.toml`: hours from detection to the reports,
@@ -880,6 +882,7 @@ impl Default for Config {
             calendar: CalendarConfig::default(),
             institution: InstitutionConfig::default(),
             metrics: MetricsConfig::default(),
+            sso: Default::default(),
         }
     }
 }
@@ -893,6 +896,9 @@ impl Config {
             Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
         };
         cfg.apply_env(|k| std::env::var(k).ok());
+        if let Some(cas) = &cfg.sso.cas {
+            cas.check().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
         Ok(cfg)
     }
 

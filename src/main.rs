@@ -167,6 +167,16 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// People (.xlsx or .csv with the columns 姓名, 单位 (code or full name), 工号, 职务,
+    /// 电话, 邮箱). A row with a staff number (工号) updates the person who has it, else
+    /// the only person of that name in the unit, else adds one. Prints a line per row;
+    /// exits 1 when a row fails, and then writes nothing.
+    People {
+        file: PathBuf,
+        /// Check and report only.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -310,6 +320,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Import { command: ImportCommand::Notices { file, dry_run } } => {
             return import_notices(&cfg, &file, dry_run).await;
+        }
+        Command::Import { command: ImportCommand::People { file, dry_run } } => {
+            use wangan_core::registry::service::inventory::ImportMode;
+            let mode = if dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
+            return import_sheet::<wangan_core::platform::sheet_import::People>(&cfg, &file, mode).await;
         }
         Command::Backup { file } => {
             if !cfg.is_sqlite() {
@@ -671,6 +686,8 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             signin: wangan_core::accounts::rules::ThrottlePolicy { per_minute: cfg.signin.failures_per_minute },
             trusted_proxies: cfg.signin.trusted_proxies.clone(),
             metrics_token: cfg.metrics.token.clone().filter(|t| !t.trim().is_empty()),
+            base_url: cfg.base_url.clone(),
+            sso: cfg.sso.clone(),
         },
     );
     if let Some(c) = checker {

@@ -329,6 +329,11 @@ fn expected(method: &str, path: &str, role: Role, target: Target, ok: u16) -> u1
         // Early warnings: the center publishes; a targeted unit's admin or head acknowledges.
         ("get", "/warnings") => ok,
         // The probe's body is no spreadsheet: refused as unreadable (422) once permitted.
+        // The probe's body is no spreadsheet: refused as unreadable (422) once permitted.
+        ("post", "/people/import") => match role {
+            Admin | Officer | UnitAdmin => 422,
+            _ => 403,
+        },
         ("post", "/warnings/import") => match role {
             Admin | Officer => 422,
             _ => 403,

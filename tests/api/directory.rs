@@ -218,3 +218,82 @@ async fn pages_create_units_and_people_with_localized_errors() {
     let (_, html) = b.get("/leadership").await;
     assert!(html.contains("赵敏") && html.contains("组长"));
 }
+
+/// Issue 19: people carry a staff number (工号), unique; the people sheet
+/// adds and updates people by it, all rows or none.
+#[tokio::test]
+async fn people_have_staff_numbers_and_come_from_a_sheet() {
+    let app = spawn_app().await;
+    app.unit("cs", "计算机学院").await;
+    app.unit("ee", "电子学院").await;
+    let officer = app.user("officer", Role::Officer, None).await;
+    let api = app.api(&officer);
+    let (st, p) = api.send("post", "/people", json!({"name": "王力", "unit": "cs", "staff_no": "20190012"})).await;
+    assert_eq!(st, 201, "{p}");
+    assert_eq!(p["staff_no"], "20190012");
+    let (st, e) = api.send("post", "/people", json!({"name": "王二", "unit": "cs", "staff_no": "20190012"})).await;
+    assert_eq!((st.as_u16(), e["error"]["code"].as_str()), (409, Some("staff_no_taken")), "{e}");
+    let (st, e) = api.send("post", "/people", json!({"name": "王三", "unit": "cs", "staff_no": "2019 0012"})).await;
+    assert_eq!(st, 422, "{e}");
+    let (st, none) = api.send("post", "/people", json!({"name": "无工号", "unit": "cs"})).await;
+    assert_eq!((st.as_u16(), &none["staff_no"]), (201, &serde_json::Value::Null));
+
+    let send = |csv: String| {
+        let url = app.url("/api/v1/people/import");
+        let token = officer.clone();
+        async move {
+            let r = reqwest::Client::new().post(url).bearer_auth(token).body(csv.into_bytes()).send().await.unwrap();
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    // One bad row: nothing written.
+    let (st, report) = send(
+        "姓名,单位,工号,电话\n王力,cs,20190012,010-62751234\n李娜,电子学院,20190013,\n赵敏,nosuch,20190014,\n".into(),
+    )
+    .await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!((report["written"].as_bool(), report["failed"].as_i64()), (Some(false), Some(1)), "{report}");
+    assert!(report["lines"][2]["problems"].to_string().contains("单位"), "{report}");
+    assert_eq!(api.get("/people?q=20190013").await.1["total"], 0);
+
+    // All good: 王力 updated by staff number, 李娜 added (unit by its full name),
+    // 无工号 found by unit and name and given one.
+    let csv = "姓名,单位,工号,电话\n王力,cs,20190012,010-62751234\n李娜,电子学院,20190013,\n无工号,cs,20190015,\n";
+    let (_, report) = send(csv.into()).await;
+    assert_eq!(report["written"], true, "{report}");
+    assert_eq!((report["created"].as_i64(), report["updated"].as_i64()), (Some(1), Some(2)), "{report}");
+    let (_, wang) = api.get("/people?q=20190012").await;
+    assert_eq!(wang["items"][0]["phone"], "010-62751234");
+    let (_, li) = api.get("/people?q=20190013").await;
+    assert_eq!(li["items"][0]["unit"], "ee");
+    let (_, given) = api.get(&format!("/people/{}", none["id"])).await;
+    assert_eq!(given["staff_no"], "20190015");
+    // The same sheet again changes nothing.
+    let (_, again) = send(csv.into()).await;
+    assert_eq!((again["unchanged"].as_i64(), again["created"].as_i64()), (Some(3), Some(0)), "{again}");
+    // A staff number twice in one sheet.
+    let (_, dup) = send("姓名,单位,工号\n甲,cs,777\n乙,cs,777\n".into()).await;
+    assert_eq!(dup["written"], false);
+    assert!(dup["lines"][1]["problems"].to_string().contains("duplicate_in_file"), "{dup}");
+
+    // A unit's network admin imports for their own unit only.
+    let netadmin = app.user("netadmin", Role::UnitAdmin, Some("cs")).await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/people/import"))
+        .bearer_auth(&netadmin)
+        .body("姓名,单位,工号\n新人,ee,888\n".as_bytes().to_vec())
+        .send()
+        .await
+        .unwrap();
+    let report: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(report["written"], false, "{report}");
+    let leader = app.user("leader", Role::Leader, Some("cs")).await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/people/import"))
+        .bearer_auth(&leader)
+        .body("姓名,单位\n新人,cs\n".as_bytes().to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

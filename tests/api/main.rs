@@ -24,6 +24,7 @@ mod scorecard;
 mod sessions;
 mod shape;
 mod sites;
+mod sso;
 mod support;
 mod systems;
 mod upgrade;

@@ -99,6 +99,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_on(db).await
 }
 
+/// Start a server with its web settings (single sign-on, base URL …).
+pub async fn spawn_web(web: wangan_web::WebConfig) -> TestApp {
+    let db = std::sync::Arc::new(TestDb::fresh().await);
+    spawn_inner(db, std::sync::Arc::new(wangan_core::SystemClock), None, Default::default(), web).await
+}
+
 /// Start a server on an existing database (a second node shares it).
 pub async fn spawn_on(db: std::sync::Arc<TestDb>) -> TestApp {
     spawn_with(db, std::sync::Arc::new(wangan_core::SystemClock)).await
@@ -209,6 +215,16 @@ async fn spawn_full_with(
     monitor: Option<(wangan_monitor::check::Checker, std::sync::Arc<wangan_monitor::engine::Stats>)>,
     sites: wangan_core::sites::service::SitesPolicy,
 ) -> TestApp {
+    spawn_inner(db, clock, monitor, sites, wangan_web::WebConfig::default()).await
+}
+
+async fn spawn_inner(
+    db: std::sync::Arc<TestDb>,
+    clock: std::sync::Arc<dyn wangan_core::Clock>,
+    monitor: Option<(wangan_monitor::check::Checker, std::sync::Arc<wangan_monitor::engine::Stats>)>,
+    sites: wangan_core::sites::service::SitesPolicy,
+    web: wangan_web::WebConfig,
+) -> TestApp {
     let attachments = std::env::temp_dir().join(unique("wangan-attachments"));
     let store = Store::connect_with_clock(&db.url, 4, clock)
         .await
@@ -220,7 +236,7 @@ async fn spawn_full_with(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let mut state = wangan_web::AppState::new(store.clone(), wangan_web::WebConfig::default());
+    let mut state = wangan_web::AppState::new(store.clone(), web);
     if let Some((c, stats)) = monitor {
         state = state.with_checker(c).with_monitor_stats(stats);
     }
@@ -265,6 +281,7 @@ impl TestApp {
                 title: String::new(),
                 phone: String::new(),
                 email: String::new(),
+                staff_no: String::new(),
             },
         )
         .await
@@ -289,6 +306,7 @@ impl TestApp {
                 title: String::new(),
                 phone: String::new(),
                 email: format!("{mailbox}@{code}.university.example"),
+                staff_no: String::new(),
             };
             ids[i] = people::create(&self.store, &sys, input).await.expect("person").id;
         }

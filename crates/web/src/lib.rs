@@ -49,6 +49,10 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// Wangan's own address (`base_url`): the identity service sends browsers back here.
+    pub base_url: String,
+    /// Campus single sign-on (`[sso]`).
+    pub sso: accounts::sso::SsoConfig,
 }
 
 impl Default for WebConfig {
@@ -59,6 +63,8 @@ impl Default for WebConfig {
             signin: Default::default(),
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            base_url: String::new(),
+            sso: Default::default(),
         }
     }
 }
@@ -74,6 +80,8 @@ pub struct AppState {
     pub signin: Arc<wangan_core::accounts::throttle::SignInThrottle>,
     /// The monitoring engine's counters on this node (`/metrics`), when it runs here.
     pub monitor_stats: Option<Arc<wangan_monitor::engine::Stats>>,
+    /// Asks the campus identity service (CAS ticket validation).
+    pub sso_http: Option<reqwest::Client>,
 }
 
 impl AppState {
@@ -86,6 +94,7 @@ impl AppState {
             metrics: Arc::new(platform::metrics::Metrics::default()),
             checker: None,
             monitor_stats: None,
+            sso_http: accounts::sso::client().map_err(|e| tracing::error!(error = %e, "no single sign-on")).ok(),
         }
     }
 

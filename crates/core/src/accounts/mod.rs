@@ -1,6 +1,7 @@
 //! Accounts: users, their roles, sessions, API tokens and passwords.
 
 pub mod auth_cache;
+pub mod cas;
 pub mod entity;
 pub mod password;
 pub mod rules;

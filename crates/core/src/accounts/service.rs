@@ -432,6 +432,16 @@ pub async fn set_locale(store: &Store, who: &Principal, locale: &str) -> Result<
 
 /// A new browser session: returns (cookie secret, CSRF token).
 pub async fn create_session(store: &Store, who: &Principal) -> Result<(String, String)> {
+    create_session_from(store, who, None).await
+}
+
+/// A new browser session opened by the campus identity service, which names
+/// its own session by `sso_session` (for its single logout).
+pub async fn create_session_from(
+    store: &Store,
+    who: &Principal,
+    sso_session: Option<String>,
+) -> Result<(String, String)> {
     let secret = secret::random_token();
     let csrf = secret::random_token();
     let now = store.now();
@@ -442,6 +452,7 @@ pub async fn create_session(store: &Store, who: &Principal) -> Result<(String, S
         csrf_token: Set(csrf.clone()),
         created_at: Set(now),
         expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+        sso_session: Set(sso_session),
     }
     .insert(&*txn)
     .await?;
@@ -467,7 +478,12 @@ pub async fn session_principal(store: &Store, secret: &str) -> Result<(Principal
         .await?
         .filter(|s| s.expires_at > now)
         .ok_or(CoreError::NotFound)?;
-    let p = principal(store, s.user_id).await?;
+    let mut p = principal(store, s.user_id).await?;
+    // Signed in by the campus identity service: the local password (an
+    // initial one an admin set) is not what this session stands on.
+    if s.sso_session.is_some() {
+        p.must_change_password = false;
+    }
     store.auth_cache().put(
         key,
         CachedAuth { principal: p.clone(), csrf: Some(s.csrf_token.clone()), expires_at: Some(s.expires_at) },
@@ -475,13 +491,71 @@ pub async fn session_principal(store: &Store, secret: &str) -> Result<(Principal
     Ok((p, s.csrf_token))
 }
 
-pub async fn end_session(store: &Store, secret: &str) -> Result<()> {
+/// End a browser session; returns the identity service's session it came
+/// from, if any (to sign out there too).
+pub async fn end_session(store: &Store, secret: &str) -> Result<Option<String>> {
     let id_hash = secret::token_hash(secret);
     store.auth_cache().remove(&format!("s:{id_hash}"));
     let txn = store.begin_write().await?;
+    let sso = session::Entity::find_by_id(id_hash.clone()).one(&*txn).await?.and_then(|s| s.sso_session);
     session::Entity::delete_by_id(id_hash).exec(&*txn).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(sso)
+}
+
+/// The identity service ended its session (single logout): end ours that
+/// came from it. Returns how many were ended.
+pub async fn end_sso_sessions(store: &Store, sso_session: &str) -> Result<u64> {
+    let txn = store.begin_write().await?;
+    let ended = session::Entity::find().filter(session::Column::SsoSession.eq(sso_session)).all(&*txn).await?;
+    for s in &ended {
+        store.auth_cache().remove(&format!("s:{}", s.id_hash));
+    }
+    let n = session::Entity::delete_many().filter(session::Column::SsoSession.eq(sso_session)).exec(&*txn).await?;
+    txn.commit().await?;
+    Ok(n.rows_affected)
+}
+
+/// Why the campus identity service's word does not sign someone in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SsoRefusal {
+    /// No person has that staff number.
+    UnknownPerson,
+    /// The person has no account here (an admin grants one; none is made).
+    NoAccount,
+    /// The account is disabled.
+    Disabled,
+}
+
+impl SsoRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            SsoRefusal::UnknownPerson => "unknown_person",
+            SsoRefusal::NoAccount => "no_account",
+            SsoRefusal::Disabled => "disabled",
+        }
+    }
+}
+
+/// The account of the person the identity service names by staff number
+/// (工号). A lockout by wrong passwords does not hold here: the campus
+/// service did the authenticating.
+pub async fn sso_principal(store: &Store, staff_no: &str) -> Result<std::result::Result<Principal, SsoRefusal>> {
+    let Some(p) = crate::directory::service::people::by_staff_no(store, staff_no).await? else {
+        return Ok(Err(SsoRefusal::UnknownPerson));
+    };
+    let accounts = user::Entity::find()
+        .filter(user::Column::PersonId.eq(p.id))
+        .order_by_asc(user::Column::Id)
+        .all(store.db())
+        .await?;
+    let Some(u) = accounts.iter().find(|u| u.active).or(accounts.first()).cloned() else {
+        return Ok(Err(SsoRefusal::NoAccount));
+    };
+    if !u.active {
+        return Ok(Err(SsoRefusal::Disabled));
+    }
+    Ok(Ok(load_principal(store.db(), u).await?))
 }
 
 /// Issue an API token for `username`; returns the secret (shown once).

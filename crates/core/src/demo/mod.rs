@@ -94,6 +94,7 @@ pub async fn seed(store: &Store) -> Result<bool> {
                     title: (*title).into(),
                     phone: format!("010-6275{:04}", 1000 + n),
                     email: format!("staff{n:03}@{code}.university.example"),
+                    staff_no: format!("2010{n:04}"),
                 },
             )
             .await?;

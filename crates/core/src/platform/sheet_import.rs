@@ -101,6 +101,27 @@ impl SheetImport for Warnings {
     }
 }
 
+/// People (人员), one row per person, matched by staff number (工号).
+pub struct People;
+
+impl SheetImport for People {
+    type Row = crate::directory::rules::sheet::PersonRow;
+
+    fn parse(_: &Store, sheet: &Sheet) -> std::result::Result<Rows<Self::Row>, SheetProblem> {
+        crate::directory::rules::sheet::parse(sheet)
+    }
+
+    /// All or nothing, as notices.
+    fn import(
+        store: &Store,
+        who: &Principal,
+        rows: Rows<Self::Row>,
+        mode: ImportMode,
+    ) -> impl std::future::Future<Output = Result<ImportReport>> + Send {
+        crate::directory::service::people::import(store, who, rows, mode == ImportMode::DryRun)
+    }
+}
+
 /// Read `bytes` as a sheet of register `R` and import it: `Ok(Err(_))` when
 /// the file gives no rows to check, else the report of every row.
 pub async fn run<R: SheetImport>(

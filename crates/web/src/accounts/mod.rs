@@ -1,5 +1,6 @@
-//! Accounts: signing in and out, passwords, the user's account and tokens, users and roles.
+//! Accounts: signing in and out (passwords, campus single sign-on), passwords, the user's account and tokens, users and roles.
 
 pub mod api;
 pub mod pages;
 pub mod session;
+pub mod sso;

@@ -18,6 +18,7 @@ use wangan_core::{CoreError, PageRequest, Role, platform::access::Permission};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(super::session::login_page).post(super::session::login))
+        .route("/login/cas", get(super::sso::cas_login).post(super::sso::cas_single_logout))
         .route("/logout", post(super::session::logout))
         .route("/password", get(super::session::password_page).post(super::session::change_password))
         .route("/lang", post(super::session::set_language))

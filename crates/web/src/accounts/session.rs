@@ -22,6 +22,15 @@ struct LoginPage {
     ctx: Ctx,
     error: Option<String>,
     username: String,
+    /// The campus sign-in button, when CAS is set up.
+    cas_label: Option<String>,
+}
+
+impl LoginPage {
+    fn new(s: &AppState, ctx: Ctx, error: Option<String>, username: String) -> LoginPage {
+        let cas_label = s.config.sso.cas.as_ref().map(|c| c.label.clone());
+        LoginPage { ctx, error, username, cas_label }
+    }
 }
 
 #[derive(Deserialize)]
@@ -32,7 +41,7 @@ pub struct LangQuery {
 /// Before sign-in: zh-CN unless English was chosen on this browser (the
 /// switch on the sign-in page sets a cookie). After sign-in the account's
 /// own choice applies.
-fn anonymous_locale(headers: &HeaderMap) -> &'static str {
+pub(crate) fn anonymous_locale(headers: &HeaderMap) -> &'static str {
     match cookie(headers, LANG_COOKIE).as_deref() {
         Some("en") => "en",
         _ => i18n::DEFAULT_LOCALE,
@@ -45,7 +54,7 @@ pub async fn login_page(State(s): State<AppState>, headers: HeaderMap, Query(q):
         Some(_) => (i18n::DEFAULT_LOCALE, Some(i18n::DEFAULT_LOCALE)),
         None => (anonymous_locale(&headers), None),
     };
-    let page = render(LoginPage { ctx: Ctx::anonymous(&s, locale), error: None, username: String::new() })?;
+    let page = render(LoginPage::new(&s, Ctx::anonymous(&s, locale), None, String::new()))?;
     Ok(match set_cookie {
         Some(l) => {
             let c =
@@ -62,7 +71,7 @@ pub struct LoginForm {
     password: String,
 }
 
-fn session_cookie(state: &AppState, value: String, max_age: i64) -> CookieJar {
+pub(crate) fn session_cookie(state: &AppState, value: String, max_age: i64) -> CookieJar {
     let c = Cookie::build((SESSION_COOKIE, value))
         .path("/")
         .http_only(true)
@@ -86,8 +95,7 @@ pub async fn login(
         tracing::warn!(client = %addr, username = %f.username, "sign-in throttled");
         let ctx = Ctx::anonymous(&s, locale);
         let error = ctx.m.fmt("login.throttled", &[("seconds", &seconds.to_string())]);
-        let page =
-            render_status(StatusCode::TOO_MANY_REQUESTS, LoginPage { ctx, error: Some(error), username: f.username })?;
+        let page = render_status(StatusCode::TOO_MANY_REQUESTS, LoginPage::new(&s, ctx, Some(error), f.username))?;
         return Ok(([(axum::http::header::RETRY_AFTER, seconds.to_string())], page).into_response());
     }
     match accounts::authenticate(&s.store, &f.username, &f.password).await {
@@ -111,7 +119,7 @@ pub async fn login(
             }
             let ctx = Ctx::anonymous(&s, locale);
             let error = ctx.t("login.failed").to_owned();
-            render_status(StatusCode::UNAUTHORIZED, LoginPage { ctx, error: Some(error), username: f.username })
+            render_status(StatusCode::UNAUTHORIZED, LoginPage::new(&s, ctx, Some(error), f.username))
         }
         Err(e) => Err(PageRejection::Error(e.into(), locale)),
     }
@@ -121,10 +129,15 @@ pub async fn login(
 pub struct Empty {}
 
 pub async fn logout(State(s): State<AppState>, headers: HeaderMap, form: CsrfForm<Empty>) -> PageResult {
+    let mut to = "/login".to_owned();
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        accounts::end_session(&s.store, &secret).await.or_page(&form.user)?;
+        let sso = accounts::end_session(&s.store, &secret).await.or_page(&form.user)?;
+        // A session the campus identity service opened ends there too.
+        if let Some(there) = super::sso::logout_target(&s, &headers, sso.as_deref()) {
+            to = there;
+        }
     }
-    Ok((session_cookie(&s, String::new(), 0), Redirect::to("/login")).into_response())
+    Ok((session_cookie(&s, String::new(), 0), Redirect::to(&to)).into_response())
 }
 
 #[derive(Template)]

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_unit, update_unit, delete_unit))
         .routes(routes!(get_responsibilities, put_responsibilities))
         .routes(routes!(list_people, create_person))
+        .routes(routes!(import_people))
         .routes(routes!(get_person, update_person))
         .routes(routes!(list_leadership))
 }
@@ -203,6 +204,43 @@ async fn create_person(
     ApiJson(input): ApiJson<people::PersonInput>,
 ) -> ApiResult<(StatusCode, Json<people::PersonView>)> {
     Ok((StatusCode::CREATED, Json(people::create(&s.store, &p, input).await?)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// The body is the `.xlsx` or `.csv` file itself: columns 姓名, 单位 (code or
+/// full name), 工号, 职务, 电话, 邮箱. A row with a staff number updates the
+/// person who has it; without one, the only person of that name in the unit;
+/// else it adds one. Nothing is written unless every row passes (`written`).
+#[utoipa::path(
+    post,
+    path = "/people/import",
+    tag = "people",
+    summary = "Add and update people from the .xlsx / .csv file sent as the body; all rows or none (admin, officer, unit_admin)",
+    params(ImportQuery),
+    request_body(content = crate::platform::openapi::Binary, content_type = crate::platform::openapi::XLSX, description = "The spreadsheet (.xlsx or .csv)"),
+    responses((status = 200, description = "OK", body = wangan_core::registry::service::inventory::ImportReport))
+)]
+async fn import_people(
+    State(s): State<AppState>,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<wangan_core::registry::service::inventory::ImportReport>> {
+    people::require_import(&p)?;
+    use wangan_core::platform::sheet_import::{self, People};
+    use wangan_core::registry::service::inventory::ImportMode;
+    let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
+    match sheet_import::run::<People>(&s.store, &p, &body, mode).await? {
+        Ok(report) => Ok(Json(report)),
+        Err(u) => Err(crate::platform::error::WebError::Sheet(u).into()),
+    }
 }
 
 #[utoipa::path(

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{code}/delete", post(delete_unit))
         .route("/units/{code}/responsibilities", post(set_responsibilities))
         .route("/people", get(people).post(create_person))
+        .route("/people/import", post(import_people))
         .route("/people/{id}", get(person).post(update_person))
         .route("/leadership", get(leadership).post(add_member))
         .route("/leadership/{id}/delete", post(remove_member))
@@ -302,6 +303,8 @@ pub struct PersonForm {
     phone: String,
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    staff_no: String,
 }
 
 #[derive(Template)]
@@ -315,6 +318,8 @@ struct PeoplePage {
     all_units: Vec<UnitView>,
     manageable_units: Vec<UnitView>,
     draft: PersonForm,
+    /// What a refused people sheet had wrong, line by line.
+    import_problems: Vec<String>,
 }
 
 async fn manageable(s: &AppState, user: &PageUser) -> Result<(Vec<UnitView>, Vec<UnitView>), PageRejection> {
@@ -330,6 +335,17 @@ async fn people_page(
     draft: PersonForm,
     error: Option<&WebError>,
 ) -> PageResult {
+    people_page_with(s, user, q, draft, error, Vec::new()).await
+}
+
+async fn people_page_with(
+    s: &AppState,
+    user: &PageUser,
+    q: PeopleQuery,
+    draft: PersonForm,
+    error: Option<&WebError>,
+    import_problems: Vec<String>,
+) -> PageResult {
     let filter = people::PersonFilter { unit: q.unit.clone(), q: q.q.clone() };
     let page = people::list(&s.store, &user.principal, &filter, PageRequest { page: q.page, per_page: Some(50) })
         .await
@@ -343,7 +359,44 @@ async fn people_page(
     let pager = Pager::new(&ctx.m, &page, &list_url("/people", &[("q", &q_text), ("unit", &unit)]));
     let (all_units, manageable_units) = manageable(s, user).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render_status(status, PeoplePage { ctx, page, pager, q: q_text, unit, all_units, manageable_units, draft })
+    render_status(
+        status,
+        PeoplePage { ctx, page, pager, q: q_text, unit, all_units, manageable_units, draft, import_problems },
+    )
+}
+
+/// Add and update people from a spreadsheet (人员名单): every row checked;
+/// all written, or none.
+async fn import_people(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
+    use crate::registry::inventory_text as text;
+    use wangan_core::platform::sheet_import::{self, People};
+    use wangan_core::registry::service::inventory::ImportMode;
+    let form = crate::platform::form::read_multipart(&user, multipart, "file").await?;
+    people::require_import(&user.principal).map_err(|e| fail(&user, WebError::from(e)))?;
+    let m = crate::platform::i18n::msg(crate::platform::page::locale_of(&user.principal));
+    let lines: Vec<String> = match form.files.first() {
+        None => vec![m.t("import.empty").to_owned()],
+        Some(f) => match sheet_import::run::<People>(&s.store, &user.principal, &f.bytes, ImportMode::AllOrNothing)
+            .await
+            .or_page(&user)?
+        {
+            Err(u) => vec![text::unreadable(&m, &u)],
+            Ok(report) if report.written => return Ok(Redirect::to("/people?ok=person.imported").into_response()),
+            Ok(report) => {
+                let mut out: Vec<String> = report
+                    .lines
+                    .iter()
+                    .filter(|l| !l.problems.is_empty())
+                    .take(text::SHOWN_LINES)
+                    .map(|l| text::line(&m, l))
+                    .collect();
+                out.push(m.t("import.nothing_written").to_owned());
+                out
+            }
+        },
+    };
+    let e = WebError::Core(CoreError::Invalid(Vec::new()));
+    people_page_with(&s, &user, PeopleQuery::default(), PersonForm::default(), Some(&e), lines).await
 }
 
 pub async fn people(
@@ -362,6 +415,7 @@ pub async fn create_person(State(s): State<AppState>, CsrfForm { user, form }: C
         title: form.title.clone(),
         phone: form.phone.clone(),
         email: form.email.clone(),
+        staff_no: form.staff_no.clone(),
     };
     match people::create(&s.store, &user.principal, input).await.map_err(WebError::from) {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}?ok=person.created", p.id)).into_response()),
@@ -419,6 +473,7 @@ pub async fn update_person(
         title: Some(form.title),
         phone: Some(form.phone),
         email: Some(form.email),
+        staff_no: Some(form.staff_no),
     };
     match people::update(&s.store, &user.principal, id, patch).await.map_err(WebError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/people/{id}?ok=person.saved")).into_response()),

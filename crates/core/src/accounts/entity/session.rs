@@ -10,6 +10,9 @@ pub struct Model {
     pub csrf_token: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The identity service's session this one came from (a CAS service
+    /// ticket's hash, an OIDC `sid`), for its single logout.
+    pub sso_session: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ pub struct Model {
     pub title: String,
     pub phone: String,
     pub email: String,
+    /// 工号: how the campus identity service names this person; unique where given.
+    pub staff_no: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

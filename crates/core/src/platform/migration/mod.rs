@@ -19,6 +19,7 @@ mod m0013_sites;
 mod m0014_content_memo;
 mod m0015_findings_key;
 mod m0016_sync_memo;
+mod m0017_campus;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_content_memo::Migration),
             Box::new(m0015_findings_key::Migration),
             Box::new(m0016_sync_memo::Migration),
+            Box::new(m0017_campus::Migration),
         ]
     }
 }
