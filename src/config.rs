@@ -53,6 +53,60 @@ pub struct Config {
     pub duty: DutyConfig,
     /// Campus single sign-on (`[sso.cas]`).
     pub sso: wangan_web::accounts::sso::SsoConfig,
+    /// The access log.
+    pub logs: LogsConfig,
+    /// Scheduled backups.
+    pub backup: BackupConfig,
+}
+
+/// `[backup]` in `wangan.toml`: a backup daily at a local time, the newest
+/// `keep` kept. SQLite: a consistent copy of the database with the audit
+/// anchor beside it. PostgreSQL: the `hook` command, which writes the file
+/// named by `WANGAN_BACKUP_FILE` (e.g. `pg_dump --format=custom --file="$WANGAN_BACKUP_FILE" "$WANGAN_DATABASE_URL"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    pub enabled: bool,
+    pub daily_at: String,
+    pub keep: usize,
+    /// Default `DATA_DIR/backups`.
+    pub dir: Option<PathBuf>,
+    pub hook: Option<String>,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig { enabled: true, daily_at: "03:00".into(), keep: 14, dir: None, hook: None }
+    }
+}
+
+/// Where the access log goes (`[logs]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLogTo {
+    /// Daily files under `DATA_DIR/logs` (default).
+    File,
+    /// Standard output, for journald.
+    Stdout,
+    Off,
+}
+
+/// `[logs]` in `wangan.toml`: one line per request (网络安全法 §21 asks that
+/// network logs be kept at least six months).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogsConfig {
+    pub access: AccessLogTo,
+    /// Daily files kept (the oldest removed beyond); at least 180.
+    pub retain_days: usize,
+    /// Default `DATA_DIR/logs`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for LogsConfig {
+    fn default() -> Self {
+        LogsConfig { access: AccessLogTo::File, retain_days: 180, dir: None }
+    }
 }
 
 /// `[incidents]` in `wangan.toml`: hours from detection to the reports,
@@ -227,6 +281,9 @@ pub struct SigninConfig {
     pub failures_per_minute: u32,
     /// Reverse proxies (addresses) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Accounts with the admin role must use two-factor sign-in (TOTP) with
+    /// their password (or sign in through the campus identity service).
+    pub require_totp_for_admin: bool,
 }
 
 impl Default for SigninConfig {
@@ -234,6 +291,7 @@ impl Default for SigninConfig {
         SigninConfig {
             failures_per_minute: wangan_core::accounts::rules::ThrottlePolicy::default().per_minute,
             trusted_proxies: Vec::new(),
+            require_totp_for_admin: false,
         }
     }
 }
@@ -883,6 +941,8 @@ impl Default for Config {
             institution: InstitutionConfig::default(),
             metrics: MetricsConfig::default(),
             sso: Default::default(),
+            logs: LogsConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -896,6 +956,13 @@ impl Config {
             Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
         };
         cfg.apply_env(|k| std::env::var(k).ok());
+        if cfg.logs.retain_days < 180 {
+            anyhow::bail!(
+                "{}: [logs] retain_days = {}: network logs are kept at least 180 days (网络安全法 §21)",
+                path.display(),
+                cfg.logs.retain_days
+            );
+        }
         if let Some(cas) = &cfg.sso.cas {
             cas.check().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }

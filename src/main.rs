@@ -3,6 +3,7 @@
 // A command-line program: its output is what it prints.
 #![allow(clippy::print_stdout)]
 
+mod backups;
 mod config;
 mod demo_farm;
 mod runner;
@@ -196,6 +197,22 @@ enum JobsCommand {
 enum AuditCommand {
     /// Walk the chain; exit non-zero and name the first broken entry if any.
     Verify,
+    /// Write the entries of a period, with the chain's hashes, for archiving
+    /// (JSON lines after a header line); `verify-export` checks such a file.
+    Export {
+        /// First day (YYYY-MM-DD, in the configured time zone).
+        #[arg(long)]
+        from: String,
+        /// Last day, included.
+        #[arg(long)]
+        to: String,
+        /// Where to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check an export on its own: every entry's hash, every link, nothing missing.
+    /// Exit 0 when whole, 2 and the first bad line otherwise.
+    VerifyExport { file: PathBuf },
 }
 
 fn main() -> std::process::ExitCode {
@@ -300,6 +317,66 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let token = accounts::create_token(&store, None, &username, &name).await.map_err(describe)?;
             println!("{token}");
         }
+        Command::Audit { command: AuditCommand::Export { from, to, out } } => {
+            let tz: chrono_tz::Tz =
+                cfg.time_zone.parse().map_err(|_| anyhow::anyhow!("time_zone {:?} is not known", cfg.time_zone))?;
+            let day = |s: &str, after: bool| -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+                let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                    .with_context(|| format!("{s:?} is not a day (YYYY-MM-DD)"))?;
+                let d = if after { d + chrono::Duration::days(1) } else { d };
+                d.and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(tz).earliest())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .ok_or_else(|| anyhow::anyhow!("{s:?} has no midnight in {tz}"))
+            };
+            let (from, to) = (day(&from, false)?, day(&to, true)?);
+            if from >= to {
+                bail!("--from must not be after --to");
+            }
+            let store = open(&cfg).await?;
+            let header = match &out {
+                Some(path) => {
+                    let file = std::fs::File::create_new(path)
+                        .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
+                    let mut w = std::io::BufWriter::new(file);
+                    wangan_core::platform::audit_export::export(store.db(), from, to, store.now(), &mut w)
+                        .await
+                        .map_err(describe)?
+                }
+                None => {
+                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                    wangan_core::platform::audit_export::export(store.db(), from, to, store.now(), &mut w)
+                        .await
+                        .map_err(describe)?
+                }
+            };
+            if let Some(path) = out {
+                println!(
+                    "{} audit entries ({}–{}) written to {}",
+                    header.entries,
+                    header.first_seq.unwrap_or_default(),
+                    header.last_seq.unwrap_or_default(),
+                    path.display()
+                );
+            }
+        }
+        Command::Audit { command: AuditCommand::VerifyExport { file } } => {
+            let f = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match wangan_core::platform::audit_export::verify(std::io::BufReader::new(f)) {
+                Ok(c) => println!(
+                    "export intact: {} entries ({}–{}), continues from {}, ends with {}",
+                    c.header.entries,
+                    c.header.first_seq.unwrap_or_default(),
+                    c.header.last_seq.unwrap_or_default(),
+                    c.continues_from.unwrap_or_default(),
+                    c.ends_with.unwrap_or_default()
+                ),
+                Err(why) => {
+                    println!("export broken: {why}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&cfg).await?;
             let anchor = wangan_core::platform::audit_anchor::AnchorFile::in_dir(&cfg.data_dir);
@@ -331,16 +408,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 bail!("backup copies the embedded SQLite database; for PostgreSQL use pg_dump (see README)");
             }
             let store = open(&cfg).await?;
-            store.backup_sqlite(&file).await.map_err(describe)?;
-            // The anchor goes with the backup: anchored now, then copied beside it.
-            let anchor = wangan_core::platform::audit_anchor::AnchorFile::in_dir(&cfg.data_dir);
-            if anchor.verify(store.db()).await.map_err(describe)?.broken.is_none() {
-                anchor.anchor(store.db(), store.now()).await.map_err(describe)?;
-            }
-            let beside = anchor_beside(&file);
-            if anchor.path().exists() {
-                std::fs::copy(anchor.path(), &beside).with_context(|| format!("cannot write {}", beside.display()))?;
-            }
+            wangan_core::platform::backup::sqlite(&store, &cfg.data_dir, &file).await.map_err(describe)?;
+            let beside = wangan_core::platform::backup::anchor_beside(&file);
             println!("backup written to {} (audit anchor: {})", file.display(), beside.display());
         }
         Command::Restore { file, force } => restore(&cfg, &file, force).await?,
@@ -400,6 +469,17 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 a.facts, a.proposed, a.corrected
             );
             println!("delivery: {} sent, {} failed attempts", delivered.sent, delivered.failed_attempts);
+            if let Some(job) = backups::BackupJob::new(&cfg, store.clone())? {
+                use wangan_core::platform::backup::Pass;
+                match job.pass().await.map_err(describe)? {
+                    Pass::NotDue => println!("backup: not due yet"),
+                    Pass::Done => println!("backup: today's is made"),
+                    Pass::Made { file, bytes, removed } => {
+                        println!("backup: {} ({bytes} bytes), {} old ones removed", file.display(), removed.len())
+                    }
+                    Pass::Failed(why) => println!("backup: failed: {why}"),
+                }
+            }
         }
     }
     Ok(ok)
@@ -643,6 +723,11 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             }
         });
     }
+    if cfg.jobs.enabled
+        && let Some(job) = backups::BackupJob::new(&cfg, store.clone())?
+    {
+        job.spawn();
+    }
     if cfg.jobs.enabled {
         runner(&cfg, store.clone())?.spawn(
             std::time::Duration::from_secs(cfg.jobs.escalation_interval_s.max(1)),
@@ -677,6 +762,22 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             monitor_task = Some(tokio::spawn(engine.run(stop_rx)));
         }
     }
+    // Kept to the end: dropping it flushes the access log's last lines.
+    let access = match cfg.logs.access {
+        config::AccessLogTo::Off => None,
+        config::AccessLogTo::Stdout => {
+            let (log, guard) = wangan_web::platform::access_log::AccessLog::stdout();
+            Some((log, guard))
+        }
+        config::AccessLogTo::File => {
+            let dir = cfg.logs.dir.clone().unwrap_or_else(|| cfg.data_dir.join("logs"));
+            let (log, guard) = wangan_web::platform::access_log::AccessLog::daily(&dir, cfg.logs.retain_days)
+                .map_err(|e| anyhow::anyhow!("access log: {e}"))?;
+            tracing::info!(dir = %dir.display(), retain_days = cfg.logs.retain_days, "access log");
+            Some((log, guard))
+        }
+    };
+    let (access_log, _access_guard) = access.unzip();
     let final_anchor = store.clone();
     let mut state = wangan_web::AppState::new(
         store,
@@ -688,6 +789,27 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             metrics_token: cfg.metrics.token.clone().filter(|t| !t.trim().is_empty()),
             base_url: cfg.base_url.clone(),
             sso: cfg.sso.clone(),
+            require_totp_for_admin: cfg.signin.require_totp_for_admin,
+            access_log,
+            operations: wangan_core::platform::operations::Configured {
+                backup_daily_at: cfg.backup.enabled.then(|| cfg.backup.daily_at.clone()),
+                backup_keep: cfg.backup.keep,
+                backup_dir: cfg
+                    .backup
+                    .dir
+                    .clone()
+                    .unwrap_or_else(|| cfg.data_dir.join("backups"))
+                    .display()
+                    .to_string(),
+                access_log: match cfg.logs.access {
+                    config::AccessLogTo::Off => None,
+                    config::AccessLogTo::Stdout => Some("stdout".into()),
+                    config::AccessLogTo::File => {
+                        Some(cfg.logs.dir.clone().unwrap_or_else(|| cfg.data_dir.join("logs")).display().to_string())
+                    }
+                },
+                access_retain_days: cfg.logs.retain_days,
+            },
         },
     );
     if let Some(c) = checker {
@@ -848,7 +970,7 @@ async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::R
         std::fs::rename(anchor.path(), &aside)?;
         println!("the previous audit anchor is kept as {}", aside.display());
     }
-    let beside = anchor_beside(file);
+    let beside = wangan_core::platform::backup::anchor_beside(file);
     if beside.exists() {
         std::fs::copy(&beside, anchor.path())?;
     }
@@ -857,12 +979,6 @@ async fn restore(cfg: &Config, file: &std::path::Path, force: bool) -> anyhow::R
 }
 
 /// Where a backup's audit anchor is kept: beside it, `<backup>.audit-anchor.log`.
-fn anchor_beside(backup: &std::path::Path) -> std::path::PathBuf {
-    let mut name = backup.as_os_str().to_owned();
-    name.push(".audit-anchor.log");
-    std::path::PathBuf::from(name)
-}
-
 async fn holds_data(store: &Store) -> anyhow::Result<bool> {
     use sea_orm::{EntityTrait, PaginatorTrait};
     let users = match wangan_core::accounts::entity::user::Entity::find().count(store.db()).await {

@@ -2134,6 +2134,9 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     vec![("username", "victim"), ("password", "Initial-Pass-2026")],
                     if role == Admin { 303 } else { 403 },
                 ),
+                ("/users/totp-reset".into(), vec![("username", "victim")], if role == Admin { 303 } else { 403 }),
+                // No file in the form: the empty upload is refused (422) once permitted.
+                ("/people/import".into(), vec![], if matches!(role, Admin | Officer | UnitAdmin) { 422 } else { 403 }),
             ];
             for (path, mut form, want) in cases {
                 form.push(("csrf", &csrf));
@@ -2142,7 +2145,8 @@ async fn every_form_route_every_role_own_and_other_unit() {
                     || path == "/notices"
                     || path.ends_with("/report")
                     || path.ends_with("/golive")
-                    || path.ends_with("/files");
+                    || path.ends_with("/files")
+                    || path == "/people/import";
                 let got = if multipart {
                     // This form carries a file, so it is multipart.
                     let mut multipart = reqwest::multipart::Form::new();

@@ -21,6 +21,7 @@ mod ops;
 mod pages;
 mod registers;
 mod scorecard;
+mod second_factor;
 mod sessions;
 mod shape;
 mod sites;

@@ -304,8 +304,10 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         "/systems?q=网站&stage=online&level=2&filing=filed&internet_facing=true&important=true&evaluation=overdue&sort=-updated".into(),
         format!("/systems/{system}"),
         "/audit".into(),
+        "/status".into(),
         "/users".into(),
         "/account".into(),
+        "/account/totp".into(),
         "/password".into(),
         "/notices".into(),
         "/notices?source=edusrc&severity=critical&status=open&unit=cs&overdue=true&q=漏洞".into(),
@@ -376,7 +378,7 @@ async fn every_page_renders_in_both_languages_for_every_role() {
             for page in &pages {
                 let (status, html) = b.get(page).await;
                 let allowed = match page.as_str() {
-                    "/audit" => matches!(role, Role::Admin | Role::Auditor),
+                    "/audit" | "/status" => matches!(role, Role::Admin | Role::Auditor),
                     "/users" | "/deliveries" => role == Role::Admin,
                     _ => true,
                 };

@@ -101,8 +101,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// Start a server with its web settings (single sign-on, base URL …).
 pub async fn spawn_web(web: wangan_web::WebConfig) -> TestApp {
+    spawn_web_at(web, std::sync::Arc::new(wangan_core::SystemClock)).await
+}
+
+/// `spawn_web` with a clock the test moves.
+pub async fn spawn_web_at(web: wangan_web::WebConfig, clock: std::sync::Arc<dyn wangan_core::Clock>) -> TestApp {
     let db = std::sync::Arc::new(TestDb::fresh().await);
-    spawn_inner(db, std::sync::Arc::new(wangan_core::SystemClock), None, Default::default(), web).await
+    spawn_inner(db, clock, None, Default::default(), web).await
 }
 
 /// Start a server on an existing database (a second node shares it).

@@ -20,6 +20,7 @@ pub mod key_periods;
 pub mod monitoring;
 pub mod notices;
 pub mod notify;
+pub mod operations;
 pub mod registers;
 pub mod registry;
 pub mod scorecard;
@@ -53,6 +54,12 @@ pub struct WebConfig {
     pub base_url: String,
     /// Campus single sign-on (`[sso]`).
     pub sso: accounts::sso::SsoConfig,
+    /// Admins must sign in with a second factor (TOTP) or through the campus service.
+    pub require_totp_for_admin: bool,
+    /// One line per request (`[logs]`), when kept.
+    pub access_log: Option<platform::access_log::AccessLog>,
+    /// Backups and logs as configured, for the status page.
+    pub operations: wangan_core::platform::operations::Configured,
 }
 
 impl Default for WebConfig {
@@ -65,6 +72,9 @@ impl Default for WebConfig {
             metrics_token: None,
             base_url: String::new(),
             sso: Default::default(),
+            require_totp_for_admin: false,
+            access_log: None,
+            operations: Default::default(),
         }
     }
 }

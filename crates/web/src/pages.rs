@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::monitoring::pages::routes())
         .merge(crate::sites::pages::routes())
         .merge(crate::audit::pages::routes())
+        .merge(crate::operations::pages::routes())
         .fallback(not_found)
 }
 

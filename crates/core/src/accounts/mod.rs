@@ -5,5 +5,6 @@ pub mod cas;
 pub mod entity;
 pub mod password;
 pub mod rules;
+pub mod second_factor;
 pub mod service;
 pub mod throttle;

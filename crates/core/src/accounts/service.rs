@@ -57,6 +57,8 @@ pub struct UserView {
     pub person_id: Option<i64>,
     pub active: bool,
     pub locked: bool,
+    /// Two-factor sign-in is on.
+    pub second_factor: bool,
     pub roles: Vec<GrantView>,
 }
 
@@ -75,11 +77,11 @@ async fn hash_password(pw: &str) -> Result<String> {
 }
 
 /// An account by username, or `NotFound`.
-async fn find_user<C: ConnectionTrait>(conn: &C, username: &str) -> Result<user::Model> {
+pub(crate) async fn find_user<C: ConnectionTrait>(conn: &C, username: &str) -> Result<user::Model> {
     user::Entity::find().filter(user::Column::Username.eq(username.trim())).one(conn).await?.ok_or(CoreError::NotFound)
 }
 
-async fn load_principal<C: ConnectionTrait>(conn: &C, u: user::Model) -> Result<Principal> {
+pub(crate) async fn load_principal<C: ConnectionTrait>(conn: &C, u: user::Model) -> Result<Principal> {
     let grants = role_grant::Entity::find()
         .filter(role_grant::Column::UserId.eq(u.id))
         .all(conn)
@@ -93,6 +95,7 @@ async fn load_principal<C: ConnectionTrait>(conn: &C, u: user::Model) -> Result<
         person_id: u.person_id,
         locale: u.locale,
         must_change_password: u.must_change_password,
+        second_factor: u.totp_enabled_at.is_some(),
         grants,
     })
 }
@@ -151,6 +154,9 @@ pub async fn create_user(store: &Store, actor: Option<&Principal>, input: NewUse
         locked_until: Set(None),
         active: Set(true),
         created_at: Set(now),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
         ..Default::default()
     }
     .insert(&*txn)
@@ -189,7 +195,15 @@ pub async fn create_user(store: &Store, actor: Option<&Principal>, input: NewUse
     )
     .await?;
     txn.commit().await?;
-    Ok(UserView { id: u.id, username: u.username, person_id: u.person_id, active: true, locked: false, roles: views })
+    Ok(UserView {
+        id: u.id,
+        username: u.username,
+        person_id: u.person_id,
+        active: true,
+        locked: false,
+        second_factor: false,
+        roles: views,
+    })
 }
 
 /// On an empty database, create `admin` with a random password that must be
@@ -365,7 +379,7 @@ pub async fn change_password(store: &Store, who: &Principal, current: &str, new:
 
 /// End an account's sessions and revoke its API tokens: what stood for the
 /// account before a reset or a disabling must not come back with it.
-async fn end_everything<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn end_everything<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime<Utc>) -> Result<()> {
     session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Some(now)))
@@ -483,6 +497,7 @@ pub async fn session_principal(store: &Store, secret: &str) -> Result<(Principal
     // initial one an admin set) is not what this session stands on.
     if s.sso_session.is_some() {
         p.must_change_password = false;
+        p.second_factor = true;
     }
     store.auth_cache().put(
         key,
@@ -809,6 +824,7 @@ pub async fn list_users(store: &Store, who: &Principal) -> Result<Vec<UserView>>
                 })
                 .collect(),
             locked: u.locked_until.is_some_and(|t| t > now),
+            second_factor: u.totp_enabled_at.is_some(),
             id: u.id,
             username: u.username,
             person_id: u.person_id,

@@ -55,6 +55,9 @@ pub struct Principal {
     pub person_id: Option<i64>,
     pub locale: String,
     pub must_change_password: bool,
+    /// Signed in with a second factor (the account's TOTP is on), or through
+    /// the campus identity service: what `[signin] require_totp_for_admin` asks.
+    pub second_factor: bool,
     pub grants: Vec<Grant>,
 }
 
@@ -155,6 +158,7 @@ impl Principal {
             person_id: None,
             locale: "zh-CN".into(),
             must_change_password: false,
+            second_factor: false,
             grants: vec![Grant { role: Role::Admin, unit_id: None }],
         }
     }
@@ -266,6 +270,7 @@ mod tests {
             person_id: None,
             locale: "zh-CN".into(),
             must_change_password: false,
+            second_factor: false,
             grants: grants.iter().map(|&(role, unit_id)| Grant { role, unit_id }).collect(),
         }
     }

@@ -4,3 +4,4 @@ pub mod api;
 pub mod pages;
 pub mod session;
 pub mod sso;
+pub mod two_factor;

@@ -19,6 +19,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(super::session::login_page).post(super::session::login))
         .route("/login/cas", get(super::sso::cas_login).post(super::sso::cas_single_logout))
+        .route("/login/totp", get(super::two_factor::code_page).post(super::two_factor::submit_code))
+        .route("/account/totp", get(super::two_factor::totp))
+        .route("/account/totp/start", post(super::two_factor::start))
+        .route("/account/totp/enable", post(super::two_factor::enable))
+        .route("/account/totp/recovery", post(super::two_factor::recovery))
+        .route("/account/totp/disable", post(super::two_factor::disable))
+        .route("/users/totp-reset", post(super::two_factor::reset))
         .route("/logout", post(super::session::logout))
         .route("/password", get(super::session::password_page).post(super::session::change_password))
         .route("/lang", post(super::session::set_language))
@@ -103,6 +110,10 @@ pub struct UserRow {
     pub person_name: String,
     pub locked: bool,
     pub active: bool,
+    /// Two-factor sign-in is on.
+    pub second_factor: bool,
+    /// Another admin's reset is offered (not one's own).
+    pub totp_resettable: bool,
 }
 
 /// A role as shown, with what a revoke form needs.
@@ -170,6 +181,8 @@ async fn users_page(
                 })
                 .collect(),
             active: u.active,
+            second_factor: u.second_factor,
+            totp_resettable: u.second_factor && u.username != p.username,
             person_name: u
                 .person_id
                 .and_then(|id| people.iter().find(|p| p.id == id))

@@ -18,7 +18,7 @@ use wangan_core::accounts::service as accounts;
 
 #[derive(Template)]
 #[template(path = "accounts/login.html")]
-struct LoginPage {
+pub(crate) struct LoginPage {
     ctx: Ctx,
     error: Option<String>,
     username: String,
@@ -27,7 +27,7 @@ struct LoginPage {
 }
 
 impl LoginPage {
-    fn new(s: &AppState, ctx: Ctx, error: Option<String>, username: String) -> LoginPage {
+    pub(crate) fn new(s: &AppState, ctx: Ctx, error: Option<String>, username: String) -> LoginPage {
         let cas_label = s.config.sso.cas.as_ref().map(|c| c.label.clone());
         LoginPage { ctx, error, username, cas_label }
     }
@@ -99,6 +99,13 @@ pub async fn login(
         return Ok(([(axum::http::header::RETRY_AFTER, seconds.to_string())], page).into_response());
     }
     match accounts::authenticate(&s.store, &f.username, &f.password).await {
+        // The account's second factor is on: the sign-in waits for its code.
+        Ok(p) if p.second_factor => {
+            let pending = wangan_core::accounts::second_factor::begin(&s.store, &p)
+                .await
+                .map_err(|e| PageRejection::Error(e.into(), locale))?;
+            Ok((super::two_factor::pending_cookie(&s, pending, 300), Redirect::to("/login/totp")).into_response())
+        }
         Ok(p) => {
             let (secret, _csrf) =
                 accounts::create_session(&s.store, &p).await.map_err(|e| PageRejection::Error(e.into(), locale))?;

@@ -14,6 +14,8 @@ use wangan_core::accounts::service as accounts;
 
 pub const SESSION_COOKIE: &str = "wangan_session";
 pub const LANG_COOKIE: &str = "wangan_lang";
+/// A sign-in waiting for its second factor (five minutes, the code page only).
+pub const PENDING_COOKIE: &str = "wangan_pending";
 
 /// A caller of the JSON API, from `Authorization: Bearer TOKEN`.
 #[derive(Debug, Clone)]
@@ -32,7 +34,10 @@ impl FromRequestParts<AppState> for ApiUser {
             .filter(|t| !t.is_empty())
             .ok_or(WebError::Unauthorized)?;
         match accounts::token_principal(&state.store, token).await {
-            Ok(p) => Ok(ApiUser(p)),
+            Ok(p) => {
+                crate::platform::access_log::name_user(parts, &p.username);
+                Ok(ApiUser(p))
+            }
             Err(wangan_core::CoreError::NotFound) => Err(WebError::Unauthorized.into()),
             Err(e) => Err(e.into()),
         }
@@ -49,15 +54,21 @@ impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddr::of(&parts.extensions, &parts.headers, state))
+    }
+}
+
+impl ClientAddr {
+    pub fn of(extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap, state: &AppState) -> ClientAddr {
+        let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
         let forwarded = || {
-            let header = parts.headers.get("x-forwarded-for")?.to_str().ok()?;
+            let header = headers.get("x-forwarded-for")?.to_str().ok()?;
             header.rsplit(',').map(str::trim).find_map(|a| a.parse::<std::net::IpAddr>().ok())
         };
-        Ok(ClientAddr(match peer {
+        ClientAddr(match peer {
             Some(p) if state.config.trusted_proxies.contains(&p) => forwarded().or(Some(p)),
             other => other,
-        }))
+        })
     }
 }
 
@@ -265,6 +276,8 @@ pub enum SessionRejection {
     SignIn,
     /// Must change the password first.
     ChangePassword,
+    /// Must set up two-factor sign-in first (`[signin] require_totp_for_admin`).
+    EnrolSecondFactor,
     Error(WebError, &'static str),
 }
 
@@ -278,9 +291,19 @@ impl FromRequestParts<AppState> for PageUser {
             Err(wangan_core::CoreError::NotFound) => return Err(SessionRejection::SignIn),
             Err(e) => return Err(SessionRejection::Error(e.into(), "zh-CN")),
         };
+        crate::platform::access_log::name_user(parts, &principal.username);
         let path = parts.uri.path();
         if principal.must_change_password && path != "/password" && path != "/logout" {
             return Err(SessionRejection::ChangePassword);
+        }
+        if state.config.require_totp_for_admin
+            && principal.has_role(wangan_core::Role::Admin)
+            && !principal.second_factor
+            && !path.starts_with("/account/totp")
+            && path != "/logout"
+            && path != "/password"
+        {
+            return Err(SessionRejection::EnrolSecondFactor);
         }
         Ok(PageUser { principal, csrf })
     }

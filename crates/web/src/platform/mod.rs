@@ -3,6 +3,7 @@
 //! the page kit (context, rendering, pagers), downloads and the OpenAPI
 //! document.
 
+pub mod access_log;
 pub mod download;
 pub mod error;
 pub mod extract;

@@ -165,6 +165,7 @@ impl From<SessionRejection> for PageRejection {
         match r {
             SessionRejection::SignIn => PageRejection::SignIn,
             SessionRejection::ChangePassword => PageRejection::ChangePassword,
+            SessionRejection::EnrolSecondFactor => PageRejection::Redirect("/account/totp".into()),
             SessionRejection::Error(e, l) => PageRejection::Error(e, l),
         }
     }

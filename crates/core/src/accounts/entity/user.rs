@@ -16,6 +16,12 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// The TOTP secret (hex), set when enrolment starts.
+    pub totp_secret: Option<String>,
+    /// When the secret was confirmed by a code: from then on sign-in asks for one.
+    pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The last time step whose code was accepted (a code is good once).
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,8 @@ mod m0014_content_memo;
 mod m0015_findings_key;
 mod m0016_sync_memo;
 mod m0017_campus;
+mod m0018_two_factor;
+mod m0019_backups;
 
 pub struct Migrator;
 
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_findings_key::Migration),
             Box::new(m0016_sync_memo::Migration),
             Box::new(m0017_campus::Migration),
+            Box::new(m0018_two_factor::Migration),
+            Box::new(m0019_backups::Migration),
         ]
     }
 }
