@@ -966,6 +966,9 @@ impl Config {
         if let Some(cas) = &cfg.sso.cas {
             cas.check().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }
+        if let Some(oidc) = &cfg.sso.oidc {
+            oidc.check().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
         Ok(cfg)
     }
 

@@ -17,6 +17,7 @@ mod inventory;
 mod key_periods;
 mod monitoring;
 mod notices;
+mod oidc;
 mod ops;
 mod pages;
 mod registers;

@@ -90,6 +90,7 @@ fn web(server: &str, attribute: &str, version: u8) -> wangan_web::WebConfig {
                 label: "统一身份认证登录".into(),
                 version,
             }),
+            oidc: None,
         },
         ..Default::default()
     }

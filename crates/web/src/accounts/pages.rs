@@ -19,6 +19,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(super::session::login_page).post(super::session::login))
         .route("/login/cas", get(super::sso::cas_login).post(super::sso::cas_single_logout))
+        .route("/login/oidc", get(super::oidc::oidc_login))
+        .route("/login/oidc/callback", get(super::oidc::oidc_callback))
         .route("/login/totp", get(super::two_factor::code_page).post(super::two_factor::submit_code))
         .route("/account/totp", get(super::two_factor::totp))
         .route("/account/totp/start", post(super::two_factor::start))

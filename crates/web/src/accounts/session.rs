@@ -22,14 +22,16 @@ pub(crate) struct LoginPage {
     ctx: Ctx,
     error: Option<String>,
     username: String,
-    /// The campus sign-in button, when CAS is set up.
+    /// The campus sign-in buttons, when CAS or OIDC is set up.
     cas_label: Option<String>,
+    oidc_label: Option<String>,
 }
 
 impl LoginPage {
     pub(crate) fn new(s: &AppState, ctx: Ctx, error: Option<String>, username: String) -> LoginPage {
         let cas_label = s.config.sso.cas.as_ref().map(|c| c.label.clone());
-        LoginPage { ctx, error, username, cas_label }
+        let oidc_label = s.config.sso.oidc.as_ref().map(|c| c.label.clone());
+        LoginPage { ctx, error, username, cas_label, oidc_label }
     }
 }
 
@@ -140,7 +142,7 @@ pub async fn logout(State(s): State<AppState>, headers: HeaderMap, form: CsrfFor
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         let sso = accounts::end_session(&s.store, &secret).await.or_page(&form.user)?;
         // A session the campus identity service opened ends there too.
-        if let Some(there) = super::sso::logout_target(&s, &headers, sso.as_deref()) {
+        if let Some(there) = super::sso::logout_target(&s, &headers, sso.as_deref()).await {
             to = there;
         }
     }

@@ -24,6 +24,7 @@ use wangan_core::platform::secret;
 #[serde(default, deny_unknown_fields)]
 pub struct SsoConfig {
     pub cas: Option<CasConfig>,
+    pub oidc: Option<super::oidc::OidcConfig>,
 }
 
 /// `[sso.cas]`: sign-in at `{server}/login`, validation at
@@ -105,7 +106,13 @@ struct RefusedPage {
     staff_no: String,
 }
 
-fn refused(s: &AppState, headers: &HeaderMap, status: StatusCode, reason: &'static str, staff_no: &str) -> PageResult {
+pub(crate) fn refused(
+    s: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    reason: &'static str,
+    staff_no: &str,
+) -> PageResult {
     let ctx = Ctx::anonymous(s, anonymous_locale(headers));
     render_status(status, RefusedPage { ctx, reason, staff_no: staff_no.to_owned() })
 }
@@ -228,8 +235,11 @@ pub async fn cas_single_logout(
 
 /// Where the browser goes after signing out of a session the identity
 /// service opened: out of that service too.
-pub fn logout_target(s: &AppState, headers: &HeaderMap, sso_session: Option<&str>) -> Option<String> {
-    let cfg = s.config.sso.cas.as_ref()?;
-    sso_session.filter(|k| k.starts_with("cas:"))?;
-    Some(cas::logout_url(&cfg.server, &format!("{}/login", base(s, headers))))
+pub async fn logout_target(s: &AppState, headers: &HeaderMap, sso_session: Option<&str>) -> Option<String> {
+    if let Some(cfg) = s.config.sso.cas.as_ref()
+        && sso_session.is_some_and(|k| k.starts_with("cas:"))
+    {
+        return Some(cas::logout_url(&cfg.server, &format!("{}/login", base(s, headers))));
+    }
+    super::oidc::logout_target(s, headers, sso_session).await
 }
