@@ -135,7 +135,10 @@ async fn totp_page(s: &AppState, user: &PageUser, new_codes: Vec<String>, error:
             let svg = qrcode::QrCode::new(e.otpauth_url.as_bytes())
                 .map(|q| q.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build())
                 .unwrap_or_default();
-            (Some(e.secret_text.clone()), svg)
+            // In groups of four, as the apps' key fields take it (spaces are ignored).
+            let grouped: Vec<String> =
+                e.secret_text.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+            (Some(grouped.join(" ")), svg)
         }
         None => (None, String::new()),
     };
