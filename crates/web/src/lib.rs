@@ -97,6 +97,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
         platform::i18n::set_names(&store.documents().center, &store.documents().leadership_group);
+        // Only with single sign-on set up: a client loads the system's root certificates.
+        let sso_http = (config.sso.cas.is_some() || config.sso.oidc.is_some())
+            .then(|| accounts::sso::client().map_err(|e| tracing::error!(error = %e, "no single sign-on")).ok())
+            .flatten();
         AppState {
             store,
             signin: Arc::new(wangan_core::accounts::throttle::SignInThrottle::new(config.signin)),
@@ -104,7 +108,7 @@ impl AppState {
             metrics: Arc::new(platform::metrics::Metrics::default()),
             checker: None,
             monitor_stats: None,
-            sso_http: accounts::sso::client().map_err(|e| tracing::error!(error = %e, "no single sign-on")).ok(),
+            sso_http,
         }
     }
 

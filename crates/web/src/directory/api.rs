@@ -234,13 +234,8 @@ async fn import_people(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<wangan_core::registry::service::inventory::ImportReport>> {
     people::require_import(&p)?;
-    use wangan_core::platform::sheet_import::{self, People};
-    use wangan_core::registry::service::inventory::ImportMode;
-    let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
-    match sheet_import::run::<People>(&s.store, &p, &body, mode).await? {
-        Ok(report) => Ok(Json(report)),
-        Err(u) => Err(crate::platform::error::WebError::Sheet(u).into()),
-    }
+    crate::platform::sheet_upload::api::<wangan_core::platform::sheet_import::People>(&s.store, &p, &body, q.dry_run)
+        .await
 }
 
 #[utoipa::path(

@@ -368,32 +368,20 @@ async fn people_page_with(
 /// Add and update people from a spreadsheet (人员名单): every row checked;
 /// all written, or none.
 async fn import_people(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
-    use crate::registry::inventory_text as text;
-    use wangan_core::platform::sheet_import::{self, People};
-    use wangan_core::registry::service::inventory::ImportMode;
     let form = crate::platform::form::read_multipart(&user, multipart, "file").await?;
     people::require_import(&user.principal).map_err(|e| fail(&user, WebError::from(e)))?;
     let m = crate::platform::i18n::msg(crate::platform::page::locale_of(&user.principal));
-    let lines: Vec<String> = match form.files.first() {
-        None => vec![m.t("import.empty").to_owned()],
-        Some(f) => match sheet_import::run::<People>(&s.store, &user.principal, &f.bytes, ImportMode::AllOrNothing)
-            .await
-            .or_page(&user)?
-        {
-            Err(u) => vec![text::unreadable(&m, &u)],
-            Ok(report) if report.written => return Ok(Redirect::to("/people?ok=person.imported").into_response()),
-            Ok(report) => {
-                let mut out: Vec<String> = report
-                    .lines
-                    .iter()
-                    .filter(|l| !l.problems.is_empty())
-                    .take(text::SHOWN_LINES)
-                    .map(|l| text::line(&m, l))
-                    .collect();
-                out.push(m.t("import.nothing_written").to_owned());
-                out
-            }
-        },
+    let file = form.files.first().map(|f| f.bytes.as_slice());
+    let Some(lines) = crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::People>(
+        &s.store,
+        &user.principal,
+        &m,
+        file,
+    )
+    .await
+    .or_page(&user)?
+    else {
+        return Ok(Redirect::to("/people?ok=person.imported").into_response());
     };
     let e = WebError::Core(CoreError::Invalid(Vec::new()));
     people_page_with(&s, &user, PeopleQuery::default(), PersonForm::default(), Some(&e), lines).await

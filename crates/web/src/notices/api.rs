@@ -2,7 +2,7 @@
 //! (`#[utoipa::path]`); `routes()` builds the router and the API document from them.
 
 use crate::AppState;
-use crate::platform::error::{ApiResult, WebError};
+use crate::platform::error::ApiResult;
 use crate::platform::extract::{ApiJson, ApiQuery, ApiUser};
 use crate::platform::extract::{IdPath, parse_id};
 use crate::platform::openapi::{Binary, DOCX, XLSX};
@@ -329,11 +329,6 @@ async fn import_notices(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<wangan_core::registry::service::inventory::ImportReport>> {
     p.require(Permission::ManageNotices)?;
-    use wangan_core::platform::sheet_import::{self, Notices};
-    use wangan_core::registry::service::inventory::ImportMode;
-    let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
-    match sheet_import::run::<Notices>(&s.store, &p, &body, mode).await? {
-        Ok(report) => Ok(Json(report)),
-        Err(u) => Err(WebError::Sheet(u).into()),
-    }
+    crate::platform::sheet_upload::api::<wangan_core::platform::sheet_import::Notices>(&s.store, &p, &body, q.dry_run)
+        .await
 }

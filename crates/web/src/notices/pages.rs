@@ -650,33 +650,22 @@ pub async fn rectification_file(
 
 /// Import notices from a spreadsheet: every row checked; all written, or none.
 pub async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
-    use crate::registry::inventory_text as text;
     let form = read_multipart(&user, multipart, "file").await?;
     if !user.principal.may(Permission::ManageNotices) {
         return Err(fail(&user, CoreError::Forbidden));
     }
     let m = crate::platform::i18n::msg(crate::platform::page::locale_of(&user.principal));
-    use wangan_core::platform::sheet_import::{self, Notices};
-    use wangan_core::registry::service::inventory::ImportMode;
-    let lines: Vec<String> = match form.files.first() {
-        None => vec![m.t("import.empty").to_owned()],
-        Some(f) => match sheet_import::run::<Notices>(&s.store, &user.principal, &f.bytes, ImportMode::AllOrNothing)
-            .await
-            .or_page(&user)?
-        {
-            Err(u) => vec![text::unreadable(&m, &u)],
-            Ok(report) if report.written => return Ok(Redirect::to("/notices?ok=notice.imported").into_response()),
-            Ok(report) => {
-                let failed: Vec<_> = report.lines.iter().filter(|l| !l.problems.is_empty()).collect();
-                let mut out: Vec<String> = failed.iter().take(text::SHOWN_LINES).map(|l| text::line(&m, l)).collect();
-                if failed.len() > text::SHOWN_LINES {
-                    let more = (failed.len() - text::SHOWN_LINES).to_string();
-                    out.push(m.fmt("import.hidden_problems", &[("count", &more)]));
-                }
-                out.push(m.t("import.nothing_written").to_owned());
-                out
-            }
-        },
+    let file = form.files.first().map(|f| f.bytes.as_slice());
+    let Some(lines) = crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::Notices>(
+        &s.store,
+        &user.principal,
+        &m,
+        file,
+    )
+    .await
+    .or_page(&user)?
+    else {
+        return Ok(Redirect::to("/notices?ok=notice.imported").into_response());
     };
     let draft = empty_draft(&s);
     let e = WebError::Core(CoreError::Invalid(Vec::new()));

@@ -12,3 +12,4 @@ pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
+pub mod sheet_upload;

@@ -192,11 +192,6 @@ async fn import_warnings(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<wangan_core::registry::service::inventory::ImportReport>> {
     p.require(wangan_core::platform::access::Permission::PublishWarnings)?;
-    use wangan_core::platform::sheet_import::{self, Warnings};
-    use wangan_core::registry::service::inventory::ImportMode;
-    let mode = if q.dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
-    match sheet_import::run::<Warnings>(&s.store, &p, &body, mode).await? {
-        Ok(report) => Ok(Json(report)),
-        Err(u) => Err(crate::platform::error::WebError::Sheet(u).into()),
-    }
+    crate::platform::sheet_upload::api::<wangan_core::platform::sheet_import::Warnings>(&s.store, &p, &body, q.dry_run)
+        .await
 }

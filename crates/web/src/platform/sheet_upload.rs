@@ -1,0 +1,54 @@
+//! A spreadsheet sent to a register, all rows or none, as the API and the
+//! pages answer it (the pipeline itself is `wangan_core::platform::sheet_import`).
+
+use crate::platform::error::{ApiResult, WebError};
+use crate::platform::i18n::Msg;
+use crate::registry::inventory_text as text;
+use axum::Json;
+use wangan_core::Store;
+use wangan_core::platform::access::Principal;
+use wangan_core::platform::sheet_import::{self, SheetImport, Unreadable};
+use wangan_core::registry::service::inventory::{ImportMode, ImportReport};
+
+/// The API: the body is the file; the report of every row, or 422 when the
+/// file gives no rows to check.
+pub async fn api<R: SheetImport>(
+    store: &Store,
+    who: &Principal,
+    body: &[u8],
+    dry_run: bool,
+) -> ApiResult<Json<ImportReport>> {
+    let mode = if dry_run { ImportMode::DryRun } else { ImportMode::AllOrNothing };
+    match sheet_import::run::<R>(store, who, body, mode).await? {
+        Ok(report) => Ok(Json(report)),
+        Err(u) => Err(WebError::Sheet(u).into()),
+    }
+}
+
+/// A page's upload: `Ok(None)` when every row was written; else the lines
+/// to show — why the file gave no rows, or the rows with problems (the
+/// first few, and how many more), and that nothing was written.
+pub async fn page<R: SheetImport>(
+    store: &Store,
+    who: &Principal,
+    m: &Msg<'_>,
+    file: Option<&[u8]>,
+) -> wangan_core::Result<Option<Vec<String>>> {
+    let Some(bytes) = file else { return Ok(Some(vec![m.t("import.empty").to_owned()])) };
+    let outcome: Result<ImportReport, Unreadable> =
+        sheet_import::run::<R>(store, who, bytes, ImportMode::AllOrNothing).await?;
+    Ok(match outcome {
+        Err(u) => Some(vec![text::unreadable(m, &u)]),
+        Ok(report) if report.written => None,
+        Ok(report) => {
+            let failed: Vec<_> = report.lines.iter().filter(|l| !l.problems.is_empty()).collect();
+            let mut out: Vec<String> = failed.iter().take(text::SHOWN_LINES).map(|l| text::line(m, l)).collect();
+            if failed.len() > text::SHOWN_LINES {
+                let more = (failed.len() - text::SHOWN_LINES).to_string();
+                out.push(m.fmt("import.hidden_problems", &[("count", &more)]));
+            }
+            out.push(m.t("import.nothing_written").to_owned());
+            Some(out)
+        }
+    })
+}
