@@ -26,7 +26,7 @@ use openidconnect::{
 use serde::Deserialize;
 use std::future::Future;
 use std::pin::Pin;
-use wangan_core::accounts::service::{self as accounts, SsoRefusal};
+use wangan_core::accounts::service as accounts;
 use wangan_core::platform::secret;
 
 /// `[sso.oidc]`: discovery at `{issuer}/.well-known/openid-configuration`.
@@ -110,6 +110,32 @@ fn redirect_uri(s: &AppState, headers: &HeaderMap) -> String {
     format!("{}/login/oidc/callback", base(s, headers))
 }
 
+/// The relying party for this provider, sending browsers back to our callback.
+fn client(
+    s: &AppState,
+    headers: &HeaderMap,
+    cfg: &OidcConfig,
+    metadata: Metadata,
+) -> Result<
+    CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+    PageRejection,
+> {
+    let redirect = RedirectUrl::new(redirect_uri(s, headers)).map_err(|_| not_configured(headers))?;
+    Ok(CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(cfg.client_id.clone()),
+        Some(ClientSecret::new(cfg.client_secret.clone())).filter(|c| !c.secret().is_empty()),
+    )
+    .set_redirect_uri(redirect))
+}
+
 fn flow_cookie(s: &AppState, value: String, max_age: i64) -> CookieJar {
     let c = Cookie::build((FLOW_COOKIE, value))
         .path("/login/oidc")
@@ -137,13 +163,7 @@ pub async fn oidc_login(State(s): State<AppState>, headers: HeaderMap) -> PageRe
             return refused(&s, &headers, StatusCode::BAD_GATEWAY, "sso.unavailable", "");
         }
     };
-    let redirect = RedirectUrl::new(redirect_uri(&s, &headers)).map_err(|_| not_configured(&headers))?;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(cfg.client_id.clone()),
-        Some(ClientSecret::new(cfg.client_secret.clone())).filter(|c| !c.secret().is_empty()),
-    )
-    .set_redirect_uri(redirect);
+    let client = client(&s, &headers, &cfg, metadata)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request =
         client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
@@ -227,13 +247,7 @@ pub async fn oidc_callback(
         }
     };
     let Some(http) = s.sso_http.as_ref() else { return refuse(StatusCode::BAD_GATEWAY, "sso.unavailable", "") };
-    let redirect = RedirectUrl::new(redirect_uri(&s, &headers)).map_err(|_| not_configured(&headers))?;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(cfg.client_id.clone()),
-        Some(ClientSecret::new(cfg.client_secret.clone())).filter(|c| !c.secret().is_empty()),
-    )
-    .set_redirect_uri(redirect);
+    let client = client(&s, &headers, &cfg, metadata)?;
     let exchange = match client.exchange_code(AuthorizationCode::new(code)) {
         Ok(e) => e,
         Err(e) => {
@@ -269,12 +283,7 @@ pub async fn oidc_callback(
         Ok(Ok(p)) => p,
         Ok(Err(refusal)) => {
             tracing::info!(%staff_no, reason = refusal.code(), "oidc sign-in refused");
-            let reason = match refusal {
-                SsoRefusal::UnknownPerson => "sso.unknown_person",
-                SsoRefusal::NoAccount => "sso.no_account",
-                SsoRefusal::Disabled => "sso.disabled",
-            };
-            return refuse(StatusCode::FORBIDDEN, reason, &staff_no);
+            return refuse(StatusCode::FORBIDDEN, crate::accounts::sso::refusal_key(refusal), &staff_no);
         }
         Err(e) => return Err(PageRejection::Error(e.into(), locale)),
     };

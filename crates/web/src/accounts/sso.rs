@@ -117,6 +117,15 @@ pub(crate) fn refused(
     render_status(status, RefusedPage { ctx, reason, staff_no: staff_no.to_owned() })
 }
 
+/// The catalog key of why the identity service's word let nobody in.
+pub(crate) fn refusal_key(refusal: SsoRefusal) -> &'static str {
+    match refusal {
+        SsoRefusal::UnknownPerson => "sso.unknown_person",
+        SsoRefusal::NoAccount => "sso.no_account",
+        SsoRefusal::Disabled => "sso.disabled",
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CasQuery {
     ticket: Option<String>,
@@ -185,12 +194,7 @@ pub async fn cas_login(
         Ok(Ok(p)) => p,
         Ok(Err(refusal)) => {
             tracing::info!(%staff_no, reason = refusal.code(), "cas sign-in refused");
-            let reason = match refusal {
-                SsoRefusal::UnknownPerson => "sso.unknown_person",
-                SsoRefusal::NoAccount => "sso.no_account",
-                SsoRefusal::Disabled => "sso.disabled",
-            };
-            return refused(&s, &headers, StatusCode::FORBIDDEN, reason, &staff_no);
+            return refused(&s, &headers, StatusCode::FORBIDDEN, refusal_key(refusal), &staff_no);
         }
         Err(e) => return Err(PageRejection::Error(e.into(), locale)),
     };
