@@ -5,11 +5,11 @@
 #  - exporting 50,000 rows as .xlsx (GET /api/v1/systems/export.xlsx) — < 5 s
 # Prints each figure against its target; exits 1 if one is missed.
 #   bash bench/registry.sh
+#   WANGAN_BIN=/path/to/wangan bash bench/registry.sh   (another build, side by side)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-cargo build --release -q
-bin=$PWD/target/release/wangan
+if [ -n "${WANGAN_BIN:-}" ]; then bin=$(realpath "$WANGAN_BIN"); else cargo build --release -q; bin=$PWD/target/release/wangan; fi
 work=$(mktemp -d /tmp/wangan-bench.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; }; rm -rf "$work"' EXIT

@@ -79,8 +79,23 @@ impl Default for WebConfig {
     }
 }
 
+/// What every handler reads: one pointer, so that handing it to each request
+/// (every extractor and middleware takes its own copy) costs one reference
+/// count, not one per part.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Clone, Debug)]
+pub struct Shared {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<platform::metrics::Metrics>,
@@ -101,7 +116,7 @@ impl AppState {
         let sso_http = (config.sso.cas.is_some() || config.sso.oidc.is_some())
             .then(|| accounts::sso::client().map_err(|e| tracing::error!(error = %e, "no single sign-on")).ok())
             .flatten();
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             signin: Arc::new(wangan_core::accounts::throttle::SignInThrottle::new(config.signin)),
             config: Arc::new(config),
@@ -109,16 +124,16 @@ impl AppState {
             checker: None,
             monitor_stats: None,
             sso_http,
-        }
+        }))
     }
 
     pub fn with_checker(mut self, checker: wangan_monitor::check::Checker) -> Self {
-        self.checker = Some(checker);
+        Arc::make_mut(&mut self.0).checker = Some(checker);
         self
     }
 
     pub fn with_monitor_stats(mut self, stats: Arc<wangan_monitor::engine::Stats>) -> Self {
-        self.monitor_stats = Some(stats);
+        Arc::make_mut(&mut self.0).monitor_stats = Some(stats);
         self
     }
 }

@@ -475,4 +475,22 @@ mod tests {
         assert_eq!(sqlite_path("postgres://x/y"), None);
         assert_eq!(sqlite_url(Path::new("data")), "sqlite://data/wangan.db");
     }
+
+    /// The compiled-in SQLite keeps its plans (`.cargo/config.toml`): without
+    /// the guarantee, every paged query is parsed and planned again at each
+    /// execution.
+    #[tokio::test(flavor = "current_thread")]
+    async fn sqlite_is_built_with_the_planner_stability_guarantee() {
+        let store = Store::connect("sqlite::memory:", 1).await.expect("store");
+        let sql = "SELECT sqlite_compileoption_used('ENABLE_QPSG') AS qpsg, \
+                   sqlite_compileoption_used('DEFAULT_MEMSTATUS=0') AS memstatus";
+        let row = store
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, sql))
+            .await
+            .expect("query")
+            .expect("a row");
+        assert_eq!(row.try_get::<i32>("", "qpsg").expect("qpsg"), 1);
+        assert_eq!(row.try_get::<i32>("", "memstatus").expect("memstatus"), 1);
+    }
 }

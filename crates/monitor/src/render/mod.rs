@@ -213,6 +213,9 @@ impl Renderer {
     pub async fn render(&self, url: &Url, document: Option<&Fetched>) -> Result<Rendered, String> {
         let _tab = self.tabs.acquire().await.map_err(|_| "renderer closed".to_owned())?;
         let running = self.browser().await?;
+        if let Some(pid) = running.pid {
+            lower_priority(pid);
+        }
         let start = Instant::now();
         let result = tokio::time::timeout(self.config.timeout, self.render_in(&running, url, document)).await;
         // A render cut off by the time limit leaves its tab open (the future that
@@ -323,6 +326,9 @@ impl Renderer {
         let mut pid = None;
         if let Some(child) = browser.get_mut_child() {
             pid = child.as_mut_inner().id();
+            if let Some(pid) = pid {
+                lower_priority(pid);
+            }
             // Chromium writes to stderr now and then: read it all so it never blocks on a full pipe.
             if let Some(stderr) = child.stderr.take() {
                 let mut stderr = stderr.into_inner();
@@ -509,7 +515,12 @@ fn pss(pid: u32) -> u64 {
 /// The memory of a process and all its descendants (bytes, by proportional
 /// share), from `/proc`.
 pub fn tree_memory(root: u32) -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    tree(root).into_iter().map(pss).sum()
+}
+
+/// A process and all its descendants, from `/proc`.
+fn tree(root: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return vec![root] };
     // pid → parent
     let mut procs: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
     for entry in dir.flatten() {
@@ -520,13 +531,36 @@ pub fn tree_memory(root: u32) -> u64 {
         let ppid = rest.split_whitespace().nth(1).and_then(|f| f.parse::<u32>().ok()).unwrap_or(0);
         procs.insert(pid, ppid);
     }
-    let mut tree = vec![root];
-    let mut total = 0;
-    while let Some(pid) = tree.pop() {
-        total += pss(pid);
-        tree.extend(procs.iter().filter(|(_, ppid)| **ppid == pid).map(|(child, _)| *child));
+    let mut found = Vec::new();
+    let mut queue = vec![root];
+    while let Some(pid) = queue.pop() {
+        found.push(pid);
+        queue.extend(procs.iter().filter(|(_, ppid)| **ppid == pid).map(|(child, _)| *child));
     }
-    total
+    found
+}
+
+/// The niceness of the browser's processes: the lowest CPU priority. The
+/// rendered view is background work; a page a user asked for must not wait
+/// behind it (at a start, the first renders of every site took a third of
+/// two cores and halved the API's rate).
+pub const BROWSER_NICENESS: i32 = 19;
+
+/// Every thread of the browser's processes at [`BROWSER_NICENESS`]. Linux
+/// keeps a niceness per thread and a new thread or process inherits its
+/// creator's, so what the browser starts after this runs at it too; done
+/// again before each render for what started in between. Lowering one's
+/// own children's priority needs no privilege.
+fn lower_priority(root: u32) {
+    for pid in tree(root) {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { continue };
+        for task in tasks.flatten() {
+            let Some(tid) = task.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+            let Some(tid) = rustix::process::Pid::from_raw(tid) else { continue };
+            // A thread that ended meanwhile is no error worth telling.
+            let _ = rustix::process::setpriority_process(Some(tid), BROWSER_NICENESS);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -649,6 +683,60 @@ mod tests {
         assert_eq!(reached.load(Ordering::Relaxed), 0, "the browser reached a denied address");
         assert!(rendered.blocked.iter().any(|u| u == &format!("{denied}/x.js")), "{:?}", rendered.blocked);
         assert!(rendered.blocked.iter().any(|u| u.ends_with("/steal")), "{:?}", rendered.blocked);
+    }
+
+    /// The niceness of every thread of `pid`, from `/proc/PID/task/TID/stat`.
+    fn niceness(pid: u32) -> Vec<i32> {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.flatten().collect()).unwrap_or(Vec::new());
+        tasks
+            .iter()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
+            // Field 19 of stat; the fields after the command's ')' begin with field 3.
+            .filter_map(|stat| stat.rsplit_once(')')?.1.split_whitespace().nth(16)?.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn a_process_tree_is_put_at_the_lowest_priority_and_this_process_is_not() {
+        // A shell with two children: the tree has three processes.
+        let mut child =
+            std::process::Command::new("sh").args(["-c", "sleep 30 & sleep 30 & wait"]).spawn().expect("sh");
+        let root = child.id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while tree(root).len() < 3 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let processes = tree(root);
+        assert_eq!(processes.len(), 3, "{processes:?}");
+        assert!(processes.iter().all(|p| niceness(*p).iter().all(|n| *n == 0)));
+        lower_priority(root);
+        for p in &processes {
+            let threads = niceness(*p);
+            assert!(!threads.is_empty() && threads.iter().all(|n| *n == BROWSER_NICENESS), "process {p}: {threads:?}");
+        }
+        assert!(niceness(std::process::id()).iter().all(|n| *n == 0));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_browser_is_put_at_the_lowest_cpu_priority() {
+        let Some((farm, checker)) = setup().await else { return };
+        farm.set("s00400.farm.test", Site::default());
+        let mut t = target("http://s00400.farm.test/");
+        t.render_due = true;
+        let r = checker.run(&t, None, chrono::Utc::now()).await;
+        assert!(r.rendered.is_some(), "{:?}", r.render_error);
+        let renderer = checker.renderer.as_ref().expect("renderer");
+        let pid = renderer.running.read().await.as_ref().and_then(|r| r.pid).expect("a running browser");
+        // The browser, its zygote, its renderer and utility processes.
+        assert!(tree(pid).len() >= 3);
+        // The browser's own threads. (Chromium sets some of its threads'
+        // priority itself — compositor, display — which it can do only with
+        // the privilege to raise a priority: as root, not as the service's
+        // unprivileged user.)
+        let browser = niceness(pid);
+        assert!(browser.iter().filter(|n| **n == BROWSER_NICENESS).count() * 2 > browser.len(), "{browser:?}");
     }
 
     #[test]

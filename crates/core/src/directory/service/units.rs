@@ -183,7 +183,9 @@ struct UnitRow {
     total: i64,
 }
 
-/// One query per page: the parent's code by a self-join, the total by a window count.
+/// One query per page: the parent's code by a self-join, the total by a
+/// scalar subquery (computed once; a window count would buffer the page's
+/// rows in a temporary table at every request).
 pub async fn list(store: &Store, who: &Principal, filter: &UnitFilter, page: PageRequest) -> Result<Page<UnitView>> {
     let conn = store.db();
     let mut cond = scope_condition(&who.scope(), unit::Column::Id);
@@ -203,6 +205,7 @@ pub async fn list(store: &Store, who: &Principal, filter: &UnitFilter, page: Pag
         );
     }
     let parent = "parent";
+    let count = Query::select().expr(Expr::cust("COUNT(*)")).from(unit::Entity).cond_where(cond.clone()).to_owned();
     let mut q = Query::select();
     q.columns([
         (unit::Entity, unit::Column::Id),
@@ -212,7 +215,7 @@ pub async fn list(store: &Store, who: &Principal, filter: &UnitFilter, page: Pag
         (unit::Entity, unit::Column::Kind),
     ])
     .expr_as(Expr::col((parent, unit::Column::Code)), "parent_code")
-    .expr_as(Expr::cust("COUNT(*) OVER ()"), "total")
+    .expr_as(Expr::from(count), "total")
     .from(unit::Entity)
     .join_as(
         JoinType::LeftJoin,
@@ -227,7 +230,7 @@ pub async fn list(store: &Store, who: &Principal, filter: &UnitFilter, page: Pag
     let rows = UnitRow::find_by_statement(store.backend().build(&q)).all(conn).await?;
     let total = match rows.first() {
         Some(r) => r.total as u64,
-        // Past the last page the window has no row to carry the count.
+        // Past the last page no row carries the count.
         None if page.offset() > 0 => unit::Entity::find().filter(cond).count(conn).await?,
         None => 0,
     };
