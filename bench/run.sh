@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 source bench/web-setup.sh
+trap 'echo "bench/run.sh: stopped at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # Cold start: process start to the first 200 from /healthz.
 t0=$(date +%s%N)
@@ -23,7 +24,10 @@ token=$($bin --data-dir "$data" token create officer --name bench | tail -1)
 cookie=$(curl -s -o /dev/null -D - -d "username=officer&password=Demo-Pass-2026" "$base/login" | sed -n 's/^[Ss]et-[Cc]ookie: \(wangan_session=[^;]*\).*/\1/p')
 [ -n "$cookie" ] || { echo "could not sign in"; exit 1; }
 curl -sf -H "Authorization: Bearer $token" "$base/api/v1/units" >/dev/null
-curl -sf -H "Cookie: $cookie" "$base/units" | grep -q '<table>'
+# Read the whole page before looking in it: `curl | grep -q` fails now and
+# then under pipefail (grep stops reading at the match, curl gets SIGPIPE).
+page=$(curl -sf -H "Cookie: $cookie" "$base/units")
+grep -q '<table>' <<<"$page" || { echo "the units page has no table"; exit 1; }
 
 load() { # url header -> "rps p99_ms"
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$2" "$1" > "$data/wrk.txt"

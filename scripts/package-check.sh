@@ -61,7 +61,9 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [ "$(curl -fsS "http://127.0.0.1:$port/healthz")" = ok ] || { cat "$log"; exit 1; }
-curl -fsS "http://127.0.0.1:$port/login" | grep -q '网安' || { echo "no sign-in page"; exit 1; }
+# The whole page first: `curl | grep -q` fails now and then under pipefail (SIGPIPE).
+signin=$(curl -fsS "http://127.0.0.1:$port/login")
+grep -q '网安' <<<"$signin" || { echo "no sign-in page"; exit 1; }
 # What the service wrote is its own, and the first password is for it alone.
 [ "$(stat -c '%U %a' /var/lib/wangan/initial-admin-password)" = "wangan 600" ]
 [ "$(stat -c '%U' /var/lib/wangan/wangan.db)" = wangan ]

@@ -473,3 +473,28 @@ async fn an_address_belongs_to_one_system() {
     let (_, audit) = app.api(&app.user("root", Role::Admin, None).await).get("/audit?entity=system").await;
     assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "urls_moved"), "{audit}");
 }
+
+/// After an import the written systems' evaluation and filing days are
+/// brought up to date by id; an import of 50,000 rows names more systems
+/// than one statement may bind (SQLite 32,766 variables, PostgreSQL 65,535).
+#[tokio::test]
+async fn dues_are_recomputed_for_more_systems_than_one_statement_may_name() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use wangan_core::registry::entity::system;
+    let app = spawn_app().await;
+    app.unit("alpha", "甲学院").await;
+    let id = app.system_in_building("alpha").await;
+    let before = system::Entity::find_by_id(id).one(app.store.db()).await.expect("read").expect("system");
+    assert!(before.evaluation_due_on.is_some(), "a graded system has its evaluation day");
+    let mut am: system::ActiveModel = before.clone().into();
+    am.evaluation_due_on = Set(None);
+    am.update(app.store.db()).await.expect("cleared");
+    // 70,000 ids that name no system, and the one that does, in the middle.
+    let mut ids: Vec<i64> = (1_000_000..1_070_000).collect();
+    ids.insert(35_000, id);
+    let changed =
+        wangan_core::registry::service::systems::recompute_dues(&app.store, Some(&ids)).await.expect("recomputed");
+    assert_eq!(changed, 1);
+    let after = system::Entity::find_by_id(id).one(app.store.db()).await.expect("read").expect("system");
+    assert_eq!(after.evaluation_due_on, before.evaluation_due_on);
+}

@@ -1233,49 +1233,72 @@ pub async fn filings_need_update<C: ConnectionTrait>(
 /// limits it to some systems. Returns how many changed.
 pub async fn recompute_dues(store: &Store, only: Option<&[i64]>) -> Result<u64> {
     let conn = store.db();
-    let policy = store.registry_policy().evaluations.clone();
-    let mut q = system::Entity::find().order_by_asc(system::Column::Id);
-    if let Some(ids) = only {
-        q = q.filter(system::Column::Id.is_in(ids.iter().copied()));
-    }
     let mut changed = 0;
-    let mut after = 0i64;
-    loop {
-        let rows = q.clone().filter(system::Column::Id.gt(after)).limit(1000).all(conn).await?;
-        let Some(last_row) = rows.last() else { break };
-        after = last_row.id;
-        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-        let last: HashMap<i64, NaiveDate> = mlps_evaluation::Entity::find()
-            .select_only()
-            .column(mlps_evaluation::Column::SystemId)
-            .column_as(mlps_evaluation::Column::EvaluatedOn.max(), "last")
-            .filter(mlps_evaluation::Column::SystemId.is_in(ids))
-            .group_by(mlps_evaluation::Column::SystemId)
-            .into_tuple::<(i64, NaiveDate)>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .collect();
-        let txn = store.begin_write().await?;
-        for m in rows {
-            let due = policy.next_due(m.mlps_level, last.get(&m.id).copied(), m.mlps_graded_on);
-            let filing_due = policy.filing_due(
-                m.mlps_level,
-                !m.mlps_filing_no.trim().is_empty(),
-                m.mlps_graded_on,
-                m.went_online_on,
-            );
-            if due == m.evaluation_due_on && filing_due == m.mlps_filing_due_on {
-                continue;
+    match only {
+        // By a thousand ids at a time: an import of 50,000 rows names more
+        // systems than one statement may bind (SQLite: 32,766 variables).
+        Some(ids) => {
+            let mut ids = ids.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(1000) {
+                let rows = system::Entity::find()
+                    .filter(system::Column::Id.is_in(chunk.iter().copied()))
+                    .order_by_asc(system::Column::Id)
+                    .all(conn)
+                    .await?;
+                changed += recompute_batch(store, rows).await?;
             }
-            let mut am: system::ActiveModel = m.into();
-            am.evaluation_due_on = Set(due);
-            am.mlps_filing_due_on = Set(filing_due);
-            am.update(&*txn).await?;
-            changed += 1;
         }
-        txn.commit().await?;
+        None => {
+            let mut after = 0i64;
+            loop {
+                let rows = system::Entity::find()
+                    .filter(system::Column::Id.gt(after))
+                    .order_by_asc(system::Column::Id)
+                    .limit(1000)
+                    .all(conn)
+                    .await?;
+                let Some(last_row) = rows.last() else { break };
+                after = last_row.id;
+                changed += recompute_batch(store, rows).await?;
+            }
+        }
     }
+    Ok(changed)
+}
+
+/// [`recompute_dues`] for some systems, in one transaction.
+async fn recompute_batch(store: &Store, rows: Vec<system::Model>) -> Result<u64> {
+    let policy = store.registry_policy().evaluations.clone();
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let last: HashMap<i64, NaiveDate> = mlps_evaluation::Entity::find()
+        .select_only()
+        .column(mlps_evaluation::Column::SystemId)
+        .column_as(mlps_evaluation::Column::EvaluatedOn.max(), "last")
+        .filter(mlps_evaluation::Column::SystemId.is_in(ids))
+        .group_by(mlps_evaluation::Column::SystemId)
+        .into_tuple::<(i64, NaiveDate)>()
+        .all(store.db())
+        .await?
+        .into_iter()
+        .collect();
+    let mut changed = 0;
+    let txn = store.begin_write().await?;
+    for m in rows {
+        let due = policy.next_due(m.mlps_level, last.get(&m.id).copied(), m.mlps_graded_on);
+        let filing_due =
+            policy.filing_due(m.mlps_level, !m.mlps_filing_no.trim().is_empty(), m.mlps_graded_on, m.went_online_on);
+        if due == m.evaluation_due_on && filing_due == m.mlps_filing_due_on {
+            continue;
+        }
+        let mut am: system::ActiveModel = m.into();
+        am.evaluation_due_on = Set(due);
+        am.mlps_filing_due_on = Set(filing_due);
+        am.update(&*txn).await?;
+        changed += 1;
+    }
+    txn.commit().await?;
     Ok(changed)
 }
 
