@@ -224,6 +224,9 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Before any thread exists: what the platform starts (the rendering
+    // browser) keeps the low priority it is given, even when run as root.
+    wangan_monitor::render::keep_priorities_from_rising();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::platform::error::{ApiError, WebError};
+use axum::Router;
 use axum::response::IntoResponse;
-use axum::{Json, Router};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wangan_core::CoreError;
@@ -45,5 +45,5 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", summary = "This document",
     responses((status = 200, description = "OK", content_type = "application/json", body = Object)))]
 async fn openapi_doc() -> impl IntoResponse {
-    Json(crate::platform::openapi::document().clone())
+    ([(axum::http::header::CONTENT_TYPE, crate::platform::openapi::JSON)], crate::platform::openapi::text())
 }

@@ -370,16 +370,9 @@ async fn people_page_with(
 async fn import_people(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
     let form = crate::platform::form::read_multipart(&user, multipart, "file").await?;
     people::require_import(&user.principal).map_err(|e| fail(&user, WebError::from(e)))?;
-    let m = crate::platform::i18n::msg(crate::platform::page::locale_of(&user.principal));
-    let file = form.files.first().map(|f| f.bytes.as_slice());
-    let Some(lines) = crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::People>(
-        &s.store,
-        &user.principal,
-        &m,
-        file,
-    )
-    .await
-    .or_page(&user)?
+    let Some(lines) =
+        crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::People>(&s.store, &user, &form)
+            .await?
     else {
         return Ok(Redirect::to("/people?ok=person.imported").into_response());
     };

@@ -654,16 +654,9 @@ pub async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::
     if !user.principal.may(Permission::ManageNotices) {
         return Err(fail(&user, CoreError::Forbidden));
     }
-    let m = crate::platform::i18n::msg(crate::platform::page::locale_of(&user.principal));
-    let file = form.files.first().map(|f| f.bytes.as_slice());
-    let Some(lines) = crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::Notices>(
-        &s.store,
-        &user.principal,
-        &m,
-        file,
-    )
-    .await
-    .or_page(&user)?
+    let Some(lines) =
+        crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::Notices>(&s.store, &user, &form)
+            .await?
     else {
         return Ok(Redirect::to("/notices?ok=notice.imported").into_response());
     };

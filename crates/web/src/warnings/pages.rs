@@ -274,16 +274,9 @@ pub fn is_pending(s: &AckState) -> bool {
 async fn import(State(s): State<AppState>, user: PageUser, multipart: axum::extract::Multipart) -> PageResult {
     let form = read_multipart(&user, multipart, "file").await?;
     user.principal.require(Permission::PublishWarnings).map_err(|e| fail(&user, WebError::from(e)))?;
-    let m = crate::platform::i18n::msg(crate::platform::page::locale_of(&user.principal));
-    let file = form.files.first().map(|f| f.bytes.as_slice());
-    let Some(lines) = crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::Warnings>(
-        &s.store,
-        &user.principal,
-        &m,
-        file,
-    )
-    .await
-    .or_page(&user)?
+    let Some(lines) =
+        crate::platform::sheet_upload::page::<wangan_core::platform::sheet_import::Warnings>(&s.store, &user, &form)
+            .await?
     else {
         return Ok(Redirect::to("/warnings?ok=warning.imported").into_response());
     };
