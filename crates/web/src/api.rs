@@ -36,8 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The router mounted at `/api/v1`.
 pub fn router() -> Router<AppState> {
-    let (router, api) = routes().split_for_parts();
-    crate::platform::openapi::keep(api);
+    // The document is made from the same declarations when it is first asked for.
+    let (router, _) = routes().split_for_parts();
     router.fallback(|| async { ApiError(WebError::Core(CoreError::NotFound)) })
 }
 

@@ -73,25 +73,21 @@ pub fn routes() -> Vec<ApiRoute> {
     out
 }
 
-/// The document as served, JSON text. Kept as text, not as a JSON tree:
-/// the tree of ~400 KB of JSON held ~3 MB for the life of the server, and
-/// each request for the document cloned and serialized it again (+7 MB of
-/// resident memory after one request, measured).
+/// The document as served, JSON text, made at its first request from the
+/// same declarations the router is made from. Kept as text, not as a JSON
+/// tree: the tree of ~400 KB of JSON held ~3 MB for the life of the server,
+/// and each request cloned and serialized it again (+7 MB resident after
+/// one request, measured). Not made at start: finishing it took ~8 MB for a
+/// moment, which the allocator hands back to the system only a second later
+/// — at a start, when the first sign-in's password hash needs its 19 MiB.
 static DOC: OnceLock<Vec<u8>> = OnceLock::new();
 
-fn text_of(api: utoipa::openapi::OpenApi) -> Vec<u8> {
-    serde_json::to_vec(&finish(api)).unwrap_or_else(|_| b"{}".to_vec())
-}
-
-/// Keeps the document the router was built with, so it is not built twice.
-pub(crate) fn keep(api: utoipa::openapi::OpenApi) {
-    DOC.get_or_init(|| text_of(api));
-}
-
-/// The document as served at `/api/v1/openapi.json` (built once: from the
-/// router's declarations, or from the same declarations when no router was made).
+/// The document as served at `/api/v1/openapi.json`.
 pub fn text() -> &'static [u8] {
-    DOC.get_or_init(|| text_of(crate::api::routes().split_for_parts().1))
+    DOC.get_or_init(|| {
+        let api = crate::api::routes().split_for_parts().1;
+        serde_json::to_vec(&finish(api)).unwrap_or_else(|_| b"{}".to_vec())
+    })
 }
 
 /// The document as a JSON value, read from [`text`] (for the tests and the
