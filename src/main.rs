@@ -3,6 +3,7 @@
 // A command-line program: its output is what it prints.
 #![allow(clippy::print_stdout)]
 
+mod allocator;
 mod backups;
 mod config;
 mod demo_farm;
@@ -15,9 +16,6 @@ use std::path::PathBuf;
 use wangan_core::Store;
 use wangan_core::accounts::service::{self as accounts, GrantInput, NewUser};
 use wangan_core::platform::access::Role;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "wangan", version, about = "网安 Wangan — network and information security management platform")]
@@ -216,6 +214,7 @@ enum AuditCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    allocator::tune();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WANGAN_LOG")

@@ -4,6 +4,7 @@
 //! One folder per feature (its words and pure rules in `rules`, its tables
 //! in `entity`, its changes and queries in `service`), and `platform` for
 //! what every feature shares.
+#![forbid(unsafe_code)]
 
 pub mod platform;
 

@@ -3,6 +3,7 @@
 //! the certificate probe (`tls`), every check of one URL (`check`), the
 //! spider, phone and search-visitor views of a page (`views`), and the
 //! simulated sites that tests and benchmarks run against (`farm`).
+#![forbid(unsafe_code)]
 
 pub mod analyze;
 pub mod check;

@@ -3,6 +3,7 @@
 //! STARTTLS or TLS), to WeCom (企业微信), DingTalk (钉钉, signed or not) and
 //! Feishu (飞书) robots, or to a generic JSON webhook signed with
 //! HMAC-SHA256. A dead channel only costs its own retries.
+#![forbid(unsafe_code)]
 
 pub mod send;
 pub mod worker;

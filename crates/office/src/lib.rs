@@ -2,6 +2,7 @@
 //! an `.xlsx` workbook or a `.csv` file (UTF-8, or GB18030 as Excel saves it
 //! on Chinese Windows) into a grid of cells; write a list as `.xlsx`.
 //! Knows nothing of the domain.
+#![forbid(unsafe_code)]
 
 pub mod form;
 pub use form::{FormDocument, FormRow, write_form_docx};

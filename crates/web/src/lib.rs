@@ -2,6 +2,7 @@
 //! Wangan's HTTP front: server-rendered pages, the JSON API under `/api/v1`,
 //! sessions, CSRF protection. Handlers parse, authorize via the core, call one
 //! service function and render; no business rule lives here.
+#![forbid(unsafe_code)]
 
 pub mod api;
 pub mod pages;
