@@ -66,7 +66,7 @@ mod tests {
         if let Some(v) = env {
             command.env("MIMALLOC_PURGE_DELAY", v);
         }
-        command.status().is_ok_and(|s| s.success())
+        command.output().is_ok_and(|o| o.status.success())
     }
 
     #[test]
