@@ -30,8 +30,8 @@ const PURGE_DELAY_MS: std::os::raw::c_long = 100;
 /// Sets the purge delay, unless `MIMALLOC_PURGE_DELAY` names one (an
 /// operator's choice stands). Call before any thread is started.
 pub fn tune() {
-    // The one exception to the workspace's `forbid(unsafe_code)`, for the
-    // measured reason above. Sound: the function takes two integers, checks
+    // The workspace's one exception to `unsafe_code` (denied everywhere,
+    // forbidden in every library), for the measured reason above. Sound: the function takes two integers, checks
     // the index against the options' range and writes one value that
     // mimalloc reads with relaxed ordering; no pointer crosses.
     #[allow(unsafe_code)]
