@@ -233,7 +233,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(Cli::parse())) {
+    let outcome = runtime.block_on(run(Cli::parse()));
+    // A browser still starting when the command ends is held only by the
+    // browser's own thread, which nothing stops: it would outlive us.
+    wangan_monitor::render::stop_browsers();
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误 error: {e:#}");
