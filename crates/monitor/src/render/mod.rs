@@ -678,7 +678,14 @@ fn to_background(tid: rustix::process::Pid, cores: Option<&rustix::thread::CpuSe
 /// the cores alone, four triples with rendering off as the ceiling): the
 /// API's rate 10,800–14,100 req/s against 9,400–11,700 (off: 12,500–15,200),
 /// its p99 6.1–8.5 ms against 7.7–9.4 (off: 4.3–4.9); 0–3 pages rendered
-/// during the load against 4–8, the rest right after it. Under a load that
+/// during the load against 4–8, the rest right after it (four more triples:
+/// 12,000–14,000 against 10,400–14,100, p99 5.6–6.2 against 6.6–8.1). Under
+/// `SCHED_IDLE` on every core the API gained nothing (9,400–12,200, p99
+/// 6.8–8.1), so the browser keeps off the first core. The cost is the
+/// render benchmark's rate (`bench/render.sh`, where the platform's own
+/// answering of the browser's requests shares its core): 1.1 pages/s
+/// against 1.9, still some 95,000 pages a day where each page is rendered
+/// once a day. Under a load that
 /// leaves no core idle the browser waits, and a render that waits past its
 /// time limit fails and is tried again later, as any failed render is.
 /// Returns whether the policy is now in force.
