@@ -852,34 +852,44 @@ mod tests {
         assert!(rendered.blocked.iter().any(|u| u.ends_with("/steal")), "{:?}", rendered.blocked);
     }
 
-    /// The niceness of every thread of `pid`, from `/proc/PID/task/TID/stat`.
-    fn niceness(pid: u32) -> Vec<i32> {
+    /// Field `field` of `stat` (numbered as proc(5) numbers them) of every
+    /// thread of `pid`, from `/proc/PID/task/TID/stat`.
+    fn stat_field(pid: u32, field: usize) -> Vec<i32> {
         let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.flatten().collect()).unwrap_or(Vec::new());
         tasks
             .iter()
             .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
-            // Field 19 of stat; the fields after the command's ')' begin with field 3.
-            .filter_map(|stat| stat.rsplit_once(')')?.1.split_whitespace().nth(16)?.parse().ok())
+            .filter_map(|stat| field_of(&stat, field))
             .collect()
+    }
+
+    /// One field of a `stat` line: the command name may hold spaces and
+    /// parentheses, so the fields after its last ')' begin with field 3.
+    fn field_of(stat: &str, field: usize) -> Option<i32> {
+        stat.rsplit_once(')')?.1.split_whitespace().nth(field - 3)?.parse().ok()
+    }
+
+    /// The niceness of every thread of `pid` (field 19).
+    fn niceness(pid: u32) -> Vec<i32> {
+        stat_field(pid, 19)
     }
 
     /// `SCHED_IDLE`, as `/proc` shows a thread's policy.
     const SCHED_IDLE: i32 = 5;
 
-    /// The scheduling policy of every thread of `pid` (field 41 of stat).
+    /// The scheduling policy of every thread of `pid` (field 41).
     fn policies(pid: u32) -> Vec<i32> {
-        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.flatten().collect()).unwrap_or(Vec::new());
-        tasks
-            .iter()
-            .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
-            .filter_map(|stat| stat.rsplit_once(')')?.1.split_whitespace().nth(38)?.parse().ok())
-            .collect()
+        stat_field(pid, 41)
+    }
+
+    /// Field `field` of one thread of this process.
+    fn thread_field(tid: i32, field: usize) -> Option<i32> {
+        field_of(&std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?, field)
     }
 
     /// The niceness of one thread of this process.
     fn thread_niceness(tid: i32) -> i32 {
-        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).expect("stat");
-        stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(16)?.parse().ok()).expect("nice")
+        thread_field(tid, 19).expect("nice")
     }
 
     /// The members of a set of cores, in order.
@@ -935,10 +945,7 @@ mod tests {
             .expect("the thread, by its name");
         let tid = thread.file_name().to_str().and_then(|t| t.parse::<i32>().ok()).expect("its id");
         assert_eq!(thread_niceness(tid), BROWSER_NICENESS);
-        let policy = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
-            .ok()
-            .and_then(|stat| stat.rsplit_once(')')?.1.split_whitespace().nth(38)?.parse::<i32>().ok());
-        assert_eq!(policy, Some(SCHED_IDLE));
+        assert_eq!(thread_field(tid, 41), Some(SCHED_IDLE));
         let set = rustix::thread::sched_getaffinity(rustix::process::Pid::from_raw(tid)).expect("its cores");
         assert_eq!(members(&set), browser);
         // What it starts has both from its start, before anything sets them.
