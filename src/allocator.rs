@@ -31,9 +31,10 @@ const PURGE_DELAY_MS: std::os::raw::c_long = 100;
 /// operator's choice stands). Call before any thread is started.
 pub fn tune() {
     // The workspace's one exception to `unsafe_code` (denied everywhere,
-    // forbidden in every library), for the measured reason above. Sound: the function takes two integers, checks
-    // the index against the options' range and writes one value that
-    // mimalloc reads with relaxed ordering; no pointer crosses.
+    // forbidden in every library), for the measured reason above. Sound:
+    // the function takes two integers, checks the index against the
+    // options' range and writes one value that mimalloc reads with relaxed
+    // ordering; no pointer crosses.
     #[allow(unsafe_code)]
     unsafe {
         libmimalloc_sys::mi_option_set_default(PURGE_DELAY, PURGE_DELAY_MS);

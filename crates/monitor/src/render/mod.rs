@@ -275,7 +275,6 @@ impl Renderer {
     }
 
     async fn launch(&self) -> Result<Running, String> {
-        static LAUNCHES: AtomicU32 = AtomicU32::new(0);
         let profile =
             std::env::temp_dir().join(format!("{}{}", profile_prefix(), LAUNCHES.fetch_add(1, Ordering::Relaxed)));
         let config = BrowserConfig::builder()
@@ -527,6 +526,9 @@ pub fn tree_memory(root: u32) -> u64 {
     tree(root).into_iter().map(pss).sum()
 }
 
+/// Browsers this process has started (each gets a profile of its own).
+static LAUNCHES: AtomicU32 = AtomicU32::new(0);
+
 /// The start of the profile directory's name of every browser this process
 /// starts (the directory is made under the system's temporary directory).
 fn profile_prefix() -> String {
@@ -540,14 +542,23 @@ fn profile_prefix() -> String {
 /// a load that left no core idle its start can take many seconds). A
 /// browser is known by its profile directory on its command line.
 pub fn stop_browsers() {
-    stop_marked(&profile_prefix());
+    // Most commands never start one: nothing to look for.
+    if LAUNCHES.load(Ordering::Relaxed) > 0 {
+        stop_marked(&profile_prefix());
+    }
 }
 
 /// Stop the browsers whose command line holds `marker` and remove the
 /// profiles whose name starts with it.
 fn stop_marked(marker: &str) {
     let own = std::process::id();
+    let mut killed = std::collections::HashSet::new();
+    // A process comes before its descendants here: a browser's own
+    // processes, which may carry the marker too, are killed with it.
     for pid in tree(own).into_iter().filter(|p| *p != own) {
+        if killed.contains(&pid) {
+            continue;
+        }
         let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
         if !String::from_utf8_lossy(&cmdline).contains(marker) {
             continue;
@@ -557,6 +568,7 @@ fn stop_marked(marker: &str) {
             if let Some(p) = rustix::process::Pid::from_raw(p as i32) {
                 let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
             }
+            killed.insert(p);
         }
     }
     let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else { return };
@@ -685,10 +697,9 @@ fn to_background(tid: rustix::process::Pid, cores: Option<&rustix::thread::CpuSe
 /// render benchmark's rate (`bench/render.sh`, where the platform's own
 /// answering of the browser's requests shares its core): 1.1 pages/s
 /// against 1.9, still some 95,000 pages a day where each page is rendered
-/// once a day. Under a load that
-/// leaves no core idle the browser waits, and a render that waits past its
-/// time limit fails and is tried again later, as any failed render is.
-/// Returns whether the policy is now in force.
+/// once a day. Under a load that leaves no core idle the browser waits, and
+/// a render that waits past its time limit fails and is tried again later,
+/// as any failed render is. Returns whether the policy is now in force.
 fn to_idle_policy() -> bool {
     use thread_priority::{
         NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy, set_thread_priority_and_policy,
@@ -702,10 +713,9 @@ fn to_idle_policy() -> bool {
 }
 
 /// A thread of its own under `SCHED_IDLE` ([`to_idle_policy`]), at
-/// [`BROWSER_NICENESS`] and on [`browser_cores`],
-/// with a single-threaded runtime: the browser is started from it (a
-/// process inherits its creator's priority and cores) and its messages are
-/// read on it. Lives as long as the process. `None` if it could not start
+/// [`BROWSER_NICENESS`] and on [`browser_cores`], with a single-threaded
+/// runtime: the browser is started from it (a process inherits its
+/// creator's policy, priority and cores) and its messages are read on it. Lives as long as the process. `None` if it could not start
 /// (the browser is then started from the caller's thread and set back
 /// after, as before).
 fn background() -> Option<&'static tokio::runtime::Handle> {
@@ -971,8 +981,7 @@ mod tests {
         // Compared with this thread's own niceness: `nice cargo test` starts it above 0.
         let this = rustix::thread::gettid().as_raw_nonzero().get();
         let own = thread_niceness(this);
-        let start = own;
-        assert!(start < BROWSER_NICENESS, "the tests run at the lowest priority already: nothing to show");
+        assert!(own < BROWSER_NICENESS, "the tests run at the lowest priority already: nothing to show");
         // A shell with two children: the tree has three processes.
         let mut child =
             std::process::Command::new("sh").args(["-c", "sleep 30 & sleep 30 & wait"]).spawn().expect("sh");
@@ -983,7 +992,7 @@ mod tests {
         }
         let processes = tree(root);
         assert_eq!(processes.len(), 3, "{processes:?}");
-        assert!(processes.iter().all(|p| niceness(*p).iter().all(|n| *n == start)));
+        assert!(processes.iter().all(|p| niceness(*p).iter().all(|n| *n == own)));
         keep_in_background(root);
         let (own_cores, browser) = own_and_browser_cores();
         for p in &processes {
